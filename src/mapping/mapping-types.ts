@@ -1,0 +1,94 @@
+// The mapping file's shape: which SQLite file/table/column goes to which PostgreSQL table/column, and how.
+// It is data (JSON), validated by load-mapping.ts, and turned into TablePlans by plan/build-plan.ts.
+
+/** What to do with a value that cannot be represented exactly in its target column. */
+export type ValuePolicy = 'reject' | 'null' | 'default' | 'strip';
+
+/** A PostgreSQL column type the mapping may name (lower case, as PostgreSQL spells it). */
+export type TargetType =
+  | 'smallint' | 'integer' | 'bigint'
+  | 'real' | 'double precision' | 'numeric'
+  | 'text' | 'boolean'
+  | 'timestamp' | 'timestamptz' | 'date'
+  | 'jsonb' | 'json' | 'bytea';
+
+export interface MappingColumn {
+  /** Target column name (created and quoted exactly as written). */
+  name: string;
+  type: TargetType;
+  /** Source column this one takes its value from (matched by name, case-insensitively as SQLite does). */
+  from?: string;
+  /** A SQLite SQL expression over the source row, evaluated by SQLite, for a target column without a source. */
+  expr?: string;
+  /** A constant for a target column without a source (`null` writes NULL explicitly, so no default is invented). */
+  value?: string | number | boolean | null;
+  nullable?: boolean;
+  /** Column default, as SQL (used by the DDL and by the `default` policy). */
+  default?: string;
+  /** A `bigserial`-style key: a sequence is created and set past the largest loaded key. */
+  serial?: boolean;
+  /** What to do with a value the target type cannot hold exactly; default `reject`. Each applied change is recorded. */
+  policy?: ValuePolicy;
+  /**
+   * Time zone (IANA name) of naive local timestamps with a `T` separator (Python isoformat) in this column;
+   * they are converted to UTC. Values written by SQLite's CURRENT_TIMESTAMP (space separator) are UTC already.
+   * Absent: every timestamp is stored as written, no shift.
+   */
+  localTimeZone?: string;
+  /** Write an empty string as NULL (a recorded change). Default false: '' is copied as ''. */
+  emptyAsNull?: boolean;
+  /** Why this column differs from the plan; shown by `plan` and collected into docs. */
+  note?: string;
+}
+
+export interface MappingForeignKey {
+  name?: string;
+  columns: string[];
+  /** Target table, `schema.table`. */
+  references: string;
+  referencedColumns: string[];
+}
+
+export interface MappingIndex {
+  name: string;
+  columns: string[];
+  unique?: boolean;
+}
+
+export interface MappingTable {
+  /** Source table name in the SQLite file. */
+  source: string;
+  /** Target table name (the source entry's schema applies). */
+  target: string;
+  columns: MappingColumn[];
+  /** Source columns deliberately left behind; any other unmapped source column is a plan error. */
+  drop?: string[];
+  primaryKey?: string[];
+  unique?: { name?: string; columns: string[] }[];
+  foreignKeys?: MappingForeignKey[];
+  indexes?: MappingIndex[];
+  /** Target timestamp columns that say when a row was written (used by `verify --grace`). */
+  timestampColumns?: string[];
+  note?: string;
+}
+
+export interface MappingSource {
+  /** File name, found in --source-dir. */
+  file: string;
+  /** Target PostgreSQL schema for this file's tables. */
+  schema: string;
+  tables: MappingTable[];
+  /** Source tables deliberately not migrated (sqlite_sequence and sqlite_stat* are always skipped). */
+  skipTables?: string[];
+}
+
+export interface Mapping {
+  /** Format version of the mapping file. */
+  version: 1;
+  name: string;
+  /** Schema version of the target DDL this mapping produces, recorded in sqlite2pg.schema_version. */
+  schemaVersion: number;
+  sources: MappingSource[];
+  /** Notes on deviations from an original plan, one per line (shown by `plan`, listed in docs). */
+  deviations?: string[];
+}

@@ -1,0 +1,82 @@
+// The TablePlan: built once from the mapping and the SQLite file's real shape, frozen,
+// and handed through extract → transform → load → verify. `sqlite2pg plan --json` prints it.
+import type { LogicalType } from '../transform/logical-types.js';
+import type { MappingForeignKey, MappingIndex, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
+
+/** Where a target column's value comes from. */
+export type ColumnSource =
+  | { kind: 'column'; name: string; declaredType: string }
+  | { kind: 'expr'; sql: string }
+  | { kind: 'const'; value: string | number | boolean | null };
+
+export interface ColumnPlan {
+  /** Target column name. */
+  name: string;
+  targetType: TargetType;
+  logical: LogicalType;
+  source: ColumnSource;
+  nullable: boolean;
+  default: string | null;
+  serial: boolean;
+  policy: ValuePolicy;
+  localTimeZone: string | null;
+  emptyAsNull: boolean;
+  /** Position of this column's value in the extracted row (after the leading rowid). */
+  extractIndex: number;
+}
+
+export interface SourceRef {
+  /** File name as the mapping names it. */
+  file: string;
+  /** Absolute path of the file. */
+  path: string;
+  table: string;
+}
+
+export interface TargetRef {
+  schema: string;
+  table: string;
+}
+
+export interface TablePlan {
+  /** `file:table`, the name the report uses for the source. */
+  sourceName: string;
+  /** `schema.table`, the name the report uses for the target. */
+  targetName: string;
+  source: SourceRef;
+  target: TargetRef;
+  /** False when the file is empty (0 bytes) or the table does not exist in it: an empty source. */
+  sourceExists: boolean;
+  /** Why the source is empty, when it is. */
+  emptyReason: string | null;
+  /** True when the table has a rowid (not WITHOUT ROWID); rows are then read in rowid order. */
+  hasRowid: boolean;
+  /** Source columns that identify a row when there is no rowid (the SQLite primary key). */
+  sourceKey: string[];
+  columns: ColumnPlan[];
+  /** Source columns the mapping drops on purpose. */
+  dropped: string[];
+  primaryKey: string[];
+  unique: { name: string; columns: string[] }[];
+  foreignKeys: (MappingForeignKey & { name: string })[];
+  indexes: MappingIndex[];
+  timestampColumns: string[];
+  /** Target tables this one references: loaded first. */
+  dependsOn: string[];
+  /** Highest value SQLite's AUTOINCREMENT handed out (sqlite_sequence), if any: sequences go past it too. */
+  autoincrementSeq: bigint | null;
+  warnings: string[];
+  note: string | null;
+}
+
+/** Everything a run works from: the table plans in load order, plus the mapping's identity. */
+export interface RunPlan {
+  mappingName: string;
+  mappingHash: string;
+  schemaVersion: number;
+  sourceDir: string;
+  files: { file: string; path: string; state: 'ok' | 'empty' }[];
+  tables: TablePlan[];
+  schemas: string[];
+  deviations: string[];
+}

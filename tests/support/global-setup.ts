@@ -1,0 +1,28 @@
+// Gives every test file a PostgreSQL server: $DATABASE_URL when set, otherwise an embedded one of our own
+// in a temporary folder, stopped when the run ends. Tests make their own databases on it (see pg.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbedded } from '../../src/load/embedded.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const fromEnv = process.env.DATABASE_URL;
+  if (fromEnv) {
+    project.provide('pgUrl', fromEnv);
+    return async () => {};
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'sqlite2pg-test-pg-'));
+  const server = await startEmbedded(dir, { durable: false });
+  project.provide('pgUrl', server.url);
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

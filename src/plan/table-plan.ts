@@ -21,7 +21,7 @@ export interface ColumnPlan {
   policy: ValuePolicy;
   localTimeZone: string | null;
   emptyAsNull: boolean;
-  /** Position of this column's value in the extracted row (after the leading rowid). */
+  /** Position of this column's value in the extracted row values (sourceColumns, then sourceExprs); -1 for a constant. */
   extractIndex: number;
 }
 
@@ -53,6 +53,10 @@ export interface TablePlan {
   hasRowid: boolean;
   /** Source columns that identify a row when there is no rowid (the SQLite primary key). */
   sourceKey: string[];
+  /** Every column of the source table, in the file's order: all are read, so a reject keeps the whole row. */
+  sourceColumns: { name: string; declaredType: string }[];
+  /** SQLite expressions evaluated per row for derived target columns, read after the source columns. */
+  sourceExprs: string[];
   columns: ColumnPlan[];
   /** Source columns the mapping drops on purpose. */
   dropped: string[];

@@ -39,3 +39,30 @@ export type Converter = (value: import('./sqlite-value.js').SqliteValue, options
 export const ok = (text: string | null): Conversion => ({ ok: true, text });
 export const fail = (code: RejectCode, reason: string, stripped?: string | null): Conversion =>
   stripped === undefined ? { ok: false, code, reason } : { ok: false, code, reason, stripped };
+
+/** Longest stretch of a value quoted in a reason; longer values are cut and marked with `…`. */
+const QUOTE_LIMIT = 80;
+
+/**
+ * Quotes text for a reason: cut to {@link QUOTE_LIMIT} characters, control characters and lone
+ * surrogates written as `\uXXXX` (a reason is itself stored in a PostgreSQL text column, which cannot
+ * hold a NUL).
+ */
+export function quote(text: string): string {
+  let cut = text.length > QUOTE_LIMIT ? text.slice(0, QUOTE_LIMIT) : text;
+  // Never end on half a surrogate pair.
+  if (cut.length < text.length && /[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  const shown = cut.replace(/[\u0000-\u001f\u007f]|\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${shown}${cut.length < text.length ? '…' : ''}'`;
+}
+
+/** A value as a reason names it: `INTEGER 5`, `REAL 3.5`, `text '…'`, `BLOB of 12 bytes`. */
+export function describeValue(value: import('./sqlite-value.js').SqliteValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'bigint') return `INTEGER ${value}`;
+  if (typeof value === 'number') return `REAL ${Object.is(value, -0) ? '-0' : String(value)}`;
+  if (typeof value === 'string') return `text ${quote(value)}`;
+  if (Buffer.isBuffer(value)) return `BLOB of ${value.length} bytes`;
+  const hex = value.bytes.subarray(0, 40).toString('hex');
+  return `text with bytes that are not UTF-8 (hex ${hex}${value.bytes.length > 40 ? '…' : ''})`;
+}

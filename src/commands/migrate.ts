@@ -1,0 +1,200 @@
+// sqlite2pg migrate: plan → refuse or decide what to load → schema → tables in parallel → keys, indexes,
+// foreign keys, sequences → verify from the same source snapshot → report. Every step leaves the ledger
+// able to tell a later --mode resume where to start.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { EXIT, Sqlite2pgError, TargetError, TargetRefusedError, TooManyRejectsError, type ExitCode } from '../errors.js';
+import type { TablePlan } from '../plan/table-plan.js';
+import { planSources, openTarget, TOOL_VERSION } from './session.js';
+import { ensureLedger, finishRun, insertRun, MIGRATE_LOCK_KEY } from '../load/ledger.js';
+import { decideLoads } from '../load/preflight.js';
+import { applySchema } from '../load/apply-schema.js';
+import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys } from '../load/post-load.js';
+import { setSequences } from '../load/sequences.js';
+import { loadTable } from '../load/load-table.js';
+import { RejectBudget, type LoadContext, type TableLoadResult } from '../load/load-context.js';
+import { runInDependencyOrder } from '../load/run-tables.js';
+import { evaluateDefaults } from '../load/defaults.js';
+import { redactText } from '../load/target.js';
+import { countRows } from '../extract/introspect.js';
+import { noProgress, terminalProgress } from '../report/progress.js';
+import { totalsOf, type RunReport, type TableReport } from '../report/report.js';
+import { recordVerifications, verifyRun } from '../verify/verify-run.js';
+
+export interface CommandResult {
+  report: RunReport | null;
+  exitCode: ExitCode;
+  /** Text for a person (stdout, unless --json). */
+  text?: string;
+}
+
+/** Transactions: each on its own pool connection; in a dry run, all on one connection that is rolled back. */
+function transactions(pool: pg.Pool, dryRunClient: pg.PoolClient | null) {
+  return async function transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    if (dryRunClient) return fn(dryRunClient);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release(true);
+      throw err;
+    }
+  };
+}
+
+function tableReport(r: TableLoadResult): TableReport {
+  return {
+    source: r.plan.sourceName,
+    target: r.plan.targetName,
+    sourceRows: r.sourceRows,
+    loadedRows: r.loadedRows,
+    rejectedRows: r.rejectedRows,
+    targetRows: r.loadedRows,
+    checksum: { source: null, target: null, match: false },
+    differences: { missing: 0, extra: 0, changed: 0, samples: [] },
+    durationMs: r.durationMs,
+    changedValues: r.changedValues,
+    rejectsByCode: r.rejectsByCode,
+    emptySource: r.plan.emptyReason,
+    keptFromRun: r.keptFromRun,
+    stagesMs: { ...r.stages },
+  };
+}
+
+export async function runMigrate(config: Config, log: Logger): Promise<CommandResult> {
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const runId = randomUUID();
+  const { loaded, sources, plan } = planSources(config);
+  const jobs = config.dryRun ? 1 : config.jobs;
+  const session = await openTarget(config, log, jobs + 2).catch((err) => {
+    sources.close();
+    throw err;
+  });
+  const { pool } = session.target;
+  const progress = config.progress ? terminalProgress(process.stderr) : noProgress;
+  const lockClient = await pool.connect();
+  let dryClient: pg.PoolClient | null = null;
+  let runRecorded = false;
+  const results: TableLoadResult[] = [];
+  const warnings: string[] = [];
+  const stagesMs: Record<string, number> = {};
+  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const s = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stagesMs[stage] = (stagesMs[stage] ?? 0) + Math.round(performance.now() - s);
+    }
+  };
+  const report = (status: RunReport['status'], tables: TableReport[], error: string | null): RunReport => ({
+    command: 'migrate', runId, status, dryRun: config.dryRun, startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0), tables, totals: totalsOf(tables),
+    target: session.target.displayUrl, mode: config.mode, error, warnings, stagesMs,
+  });
+
+  try {
+    const locked = await lockClient.query('SELECT pg_try_advisory_lock($1) AS ok', [MIGRATE_LOCK_KEY]);
+    if (!locked.rows[0].ok) throw new TargetRefusedError('another sqlite2pg migrate is running against this target; wait for it to finish (sqlite2pg history shows it)');
+    if (config.dryRun) {
+      dryClient = await pool.connect();
+      await dryClient.query('BEGIN');
+    }
+    const transaction = transactions(pool, dryClient);
+    const once = <T>(fn: (c: pg.ClientBase) => Promise<T>) => (dryClient ? fn(dryClient) : transaction(fn));
+
+    // Refusals come before anything is written: the target stays untouched.
+    const decision = await once((c) => decideLoads(c, plan, config.mode));
+    await once(async (c) => {
+      await ensureLedger(c, true);
+      await insertRun(c, { runId, command: 'migrate', mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: config.mode, dryRun: config.dryRun, resumedFrom: decision.resumedFrom, sourceDir: plan.sourceDir, toolVersion: TOOL_VERSION });
+    });
+    runRecorded = true;
+    log.info({ runId, target: session.target.displayUrl, server: session.target.serverVersion, mode: config.mode, dryRun: config.dryRun, tables: decision.load.length, kept: decision.kept.length }, 'migrate started');
+
+    await timed('schema', () => once(async (c) => {
+      await applySchema(c, plan, runId);
+      // Foreign keys touching reloaded tables come off first (TRUNCATE refuses referenced tables); they return after the load.
+      const reloaded = new Set(decision.load.map((t) => t.targetName));
+      await dropForeignKeys(plan.tables.filter((t) => reloaded.has(t.targetName) || t.foreignKeys.some((fk) => reloaded.has(fk.references))), c);
+    }));
+    const defaults = await once((c) => evaluateDefaults(c, plan));
+    const ctx: LoadContext = {
+      runId, mappingHash: plan.mappingHash, log, transaction, progress,
+      sourceDb: (file) => sources.db(file),
+      rejectBudget: new RejectBudget(config.maxRejects),
+      defaults: (t) => defaults.get(t.targetName) ?? new Map(),
+    };
+    for (const k of decision.kept) {
+      results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId });
+      ctx.rejectBudget.total += k.load.rejectedRows;
+    }
+    const sizeOf = (t: TablePlan) => (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0);
+    const loadedNow = await timed('load', () =>
+      runInDependencyOrder(decision.load, jobs, sizeOf, async (t) => {
+        const r = await loadTable(ctx, t);
+        log.info({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, ms: r.durationMs }, 'table loaded');
+        results.push(r);
+        return r;
+      }),
+    );
+    void loadedNow;
+    progress.stop();
+
+    await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn)));
+    await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn)));
+    const sequences = await timed('sequences', () => once((c) => setSequences(c, plan.tables)));
+    for (const s of sequences.filter((x) => x.sequence === null)) warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
+
+    // The closing verification reads the same source snapshot the load read.
+    const verified = await timed('verify', () =>
+      verifyRun({
+        plan, sourceDb: (f) => sources.db(f), withClient: once, jobs, sampleRows: config.sampleRows, currentRunId: runId,
+        loadedRows: new Map(results.map((r) => [r.plan.targetName, r.loadedRows])),
+      }),
+    );
+    const tables = plan.tables.map((t) => {
+      const r = results.find((x) => x.plan.targetName === t.targetName)!;
+      const v = verified.find((x) => x.plan.targetName === t.targetName)!;
+      return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
+    });
+    const status = tables.every((t) => t.checksum.match) ? 'ok' : 'differences';
+    const final = report(status, tables, null);
+    final.sequences = sequences.map((s) => ({ table: s.table, column: s.column, next: s.next }));
+    await once(async (c) => {
+      await recordVerifications(c, runId, verified);
+      await finishRun(c, runId, status, final, null);
+    });
+    if (dryClient) await dryClient.query('ROLLBACK');
+    log.info({ runId, status, ms: final.durationMs }, 'migrate finished');
+    return { report: final, exitCode: status === 'ok' ? EXIT.ok : EXIT.differences };
+  } catch (err) {
+    progress.stop();
+    if (dryClient) await dryClient.query('ROLLBACK').catch(() => {});
+    const message = redactText(err instanceof Error ? err.message : String(err), session.target.url);
+    const partial = results.map(tableReport);
+    if (err instanceof TooManyRejectsError) {
+      const r = report('differences', partial, message);
+      if (runRecorded && !config.dryRun) await finishRun(pool as unknown as pg.ClientBase, runId, 'differences', r, message).catch(() => {});
+      return { report: r, exitCode: EXIT.differences };
+    }
+    if (err instanceof Sqlite2pgError && err.exitCode === EXIT.badInput) throw err;
+    if (runRecorded && !config.dryRun) await finishRun(pool as unknown as pg.ClientBase, runId, 'failed', report('failed', partial, message), message).catch(() => {});
+    const wrapped = err instanceof TargetError ? err : new TargetError(`migrate failed: ${message}; tables committed so far are recorded in the ledger: run again with --mode resume to carry on`, {}, { cause: err });
+    throw Object.assign(wrapped, { report: report('failed', partial, wrapped.message) });
+  } finally {
+    await lockClient.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+    lockClient.release();
+    dryClient?.release();
+    sources.close();
+    await session.close();
+  }
+}

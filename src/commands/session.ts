@@ -1,0 +1,89 @@
+// What every command shares: the mapping, the opened sources and the target connection, opened in that
+// order (so a bad source fails before anything touches the target) and closed together.
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { loadMapping, type LoadedMapping } from '../mapping/load-mapping.js';
+import { openSource, type OpenSource } from '../extract/open-source.js';
+import { buildRunPlan } from '../plan/build-plan.js';
+import type { RunPlan } from '../plan/table-plan.js';
+import { connectTarget, type Target } from '../load/target.js';
+import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
+import { PROJECT_ROOT } from '../paths.js';
+
+export const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
+
+export interface Sources {
+  byFile: Map<string, OpenSource>;
+  db(file: string): OpenSource['db'];
+  close(): void;
+}
+
+/** Opens every file the mapping names (exit 2 on the first that cannot be read). */
+export function openSources(mapping: LoadedMapping, config: Pick<Config, 'sourceDir' | 'quickCheck'>): Sources {
+  const byFile = new Map<string, OpenSource>();
+  try {
+    for (const s of mapping.mapping.sources) {
+      byFile.set(s.file, openSource(s.file, path.join(config.sourceDir, s.file), { quickCheck: config.quickCheck, busyTimeoutMs: 5000 }));
+    }
+  } catch (err) {
+    for (const s of byFile.values()) s.close();
+    throw err;
+  }
+  return {
+    byFile,
+    db: (file) => byFile.get(file)?.db ?? null,
+    close: () => byFile.forEach((s) => s.close()),
+  };
+}
+
+export interface PlannedSources {
+  loaded: LoadedMapping;
+  sources: Sources;
+  plan: RunPlan;
+}
+
+export function planSources(config: Config): PlannedSources {
+  const loaded = loadMapping(config.mappingFile);
+  const sources = openSources(loaded, config);
+  try {
+    return { loaded, sources, plan: buildRunPlan(loaded, config.sourceDir, sources.byFile) };
+  } catch (err) {
+    sources.close();
+    throw err;
+  }
+}
+
+export interface TargetSession {
+  target: Target;
+  embedded: EmbeddedServer | null;
+  close(): Promise<void>;
+}
+
+/** Connects to --target / DATABASE_URL, or starts the embedded server and prints its URL. */
+export async function openTarget(config: Config, log: Logger, poolSize: number): Promise<TargetSession> {
+  let embedded: EmbeddedServer | null = null;
+  let url: string;
+  if (config.target.kind === 'embedded') {
+    embedded = await startEmbedded(config.target.dir);
+    url = embedded.url;
+    process.stderr.write(`sqlite2pg: embedded PostgreSQL at ${url} (data in ${config.target.dir})\n`);
+  } else {
+    url = config.target.url;
+  }
+  try {
+    const target = await connectTarget(url, { poolSize, retries: config.retries, log, statementTimeoutMs: config.statementTimeoutMs });
+    return {
+      target,
+      embedded,
+      async close() {
+        await target.close().catch(() => {});
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

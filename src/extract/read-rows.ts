@@ -1,0 +1,93 @@
+// Streams a table's rows out of its file's snapshot in bounded memory: keyset pages (by rowid, or by the
+// primary key of a WITHOUT ROWID table), so tables of one file can be read in turns on one connection
+// inside one read transaction. better-sqlite3 allows no second statement while an iterator is open.
+import type Database from 'better-sqlite3';
+import type { TablePlan } from '../plan/table-plan.js';
+import { InvalidUtf8Text, type SqliteValue } from '../transform/sqlite-value.js';
+import { quoteSqlite } from './introspect.js';
+
+export interface SourceRow {
+  /** The row's identity in the source: its rowid, or the JSON array of its primary key values. */
+  key: string;
+  /** sourceColumns' values, then sourceExprs' values. */
+  values: SqliteValue[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The name that reaches the rowid, avoiding a user column that shadows `rowid`. */
+export function rowidAlias(plan: Pick<TablePlan, 'sourceColumns'>): string {
+  const names = new Set(plan.sourceColumns.map((c) => c.name.toLowerCase()));
+  const alias = ['rowid', '_rowid_', 'oid'].find((a) => !names.has(a));
+  if (!alias) throw new Error(`table has columns named rowid, _rowid_ and oid: its rowid cannot be read`);
+  return alias;
+}
+
+interface Pager {
+  first: Database.Statement;
+  next: Database.Statement;
+  keyWidth: number;
+  refetch: (column: string, keyValues: unknown[]) => Buffer | null;
+}
+
+function pager(db: Database.Database, plan: TablePlan, pageSize: number): Pager {
+  const table = quoteSqlite(plan.source.table);
+  const cols = [...plan.sourceColumns.map((c) => quoteSqlite(c.name)), ...plan.sourceExprs.map((e) => `(${e})`)];
+  const keyCols = plan.hasRowid ? [rowidAlias(plan)] : plan.sourceKey.map(quoteSqlite);
+  const select = `SELECT ${[...keyCols, ...cols].join(', ')} FROM ${table}`;
+  const order = ` ORDER BY ${keyCols.join(', ')} LIMIT ${pageSize}`;
+  const after = keyCols.length === 1 ? `${keyCols[0]} > ?` : `(${keyCols.join(', ')}) > (${keyCols.map(() => '?').join(', ')})`;
+  const prep = (sql: string) => db.prepare(sql).raw(true).safeIntegers(true);
+  const where = keyCols.map((k) => `${k} = ?`).join(' AND ');
+  const refetchStmts = new Map<string, Database.Statement>();
+  return {
+    first: prep(select + order),
+    next: prep(`${select} WHERE ${after}${order}`),
+    keyWidth: keyCols.length,
+    refetch(column, keyValues) {
+      let st = refetchStmts.get(column);
+      if (!st) {
+        st = db.prepare(`SELECT CAST(${quoteSqlite(column)} AS BLOB) FROM ${table} WHERE ${where}`).pluck().safeIntegers(true);
+        refetchStmts.set(column, st);
+      }
+      return (st.get(...keyValues) as Buffer | null) ?? null;
+    },
+  };
+}
+
+/**
+ * better-sqlite3 decodes TEXT with U+FFFD where the bytes are not UTF-8; only then (the character is
+ * rare) are the raw bytes fetched again to tell a real U+FFFD from a lossy decode.
+ */
+function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[], values: SqliteValue[]): void {
+  for (let i = 0; i < plan.sourceColumns.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'string' || !v.includes('\uFFFD')) continue;
+    const bytes = p.refetch(plan.sourceColumns[i].name, raw.slice(0, p.keyWidth));
+    if (!bytes) continue;
+    try {
+      utf8.decode(bytes);
+    } catch {
+      values[i] = new InvalidUtf8Text(bytes);
+    }
+  }
+}
+
+/** Yields the table's rows in pages of at most `pageSize`, in key order. */
+export async function* readPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000): AsyncGenerator<SourceRow[]> {
+  if (!db || !plan.sourceExists) return;
+  const p = pager(db, plan, pageSize);
+  let page = p.first.all() as unknown[][];
+  while (page.length > 0) {
+    const rows: SourceRow[] = page.map((raw) => {
+      const values = raw.slice(p.keyWidth) as SqliteValue[];
+      checkUtf8(p, plan, raw, values);
+      const key = p.keyWidth === 1 && plan.hasRowid ? String(raw[0]) : JSON.stringify(raw.slice(0, p.keyWidth), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      return { key, values };
+    });
+    yield rows;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1].slice(0, p.keyWidth);
+    page = p.next.all(...last) as unknown[][];
+  }
+}

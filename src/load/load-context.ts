@@ -1,0 +1,55 @@
+// What loading a table needs from the run around it, handed to load-table.ts.
+import type pg from 'pg';
+import type Database from 'better-sqlite3';
+import type { Logger } from '../log.js';
+import type { TablePlan } from '../plan/table-plan.js';
+import { TooManyRejectsError } from '../errors.js';
+import type { ProgressReporter } from '../report/progress.js';
+
+/** Counts rejects across all tables of a run against --max-rejects. */
+export class RejectBudget {
+  total = 0;
+  constructor(readonly max: number | null) {}
+
+  add(n: number, where: string): void {
+    this.total += n;
+    if (this.max !== null && this.total > this.max) {
+      throw new TooManyRejectsError(
+        `more than --max-rejects ${this.max} rows rejected (the last in ${where}); see sqlite2pg.rejects for the rows of tables already loaded, fix the data or the mapping (or raise --max-rejects), then run again with --mode resume`,
+      );
+    }
+  }
+}
+
+export interface LoadContext {
+  runId: string;
+  mappingHash: string;
+  log: Logger;
+  /** Runs `fn` inside a transaction: a pool connection of its own, or the run's single connection in a dry run. */
+  transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
+  sourceDb(file: string): Database.Database | null;
+  rejectBudget: RejectBudget;
+  progress: ProgressReporter;
+  /** Column defaults evaluated once per run, for the `default` policy. */
+  defaults(plan: TablePlan): ReadonlyMap<string, string | null>;
+}
+
+export interface StageTimes {
+  extractMs: number;
+  transformMs: number;
+  copyMs: number;
+  rejectsMs: number;
+}
+
+export interface TableLoadResult {
+  plan: TablePlan;
+  sourceRows: number;
+  loadedRows: number;
+  rejectedRows: number;
+  changedValues: number;
+  rejectsByCode: Record<string, number>;
+  durationMs: number;
+  stages: StageTimes;
+  /** Set when --mode resume kept the table as a previous run loaded it. */
+  keptFromRun: string | null;
+}

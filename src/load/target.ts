@@ -1,0 +1,97 @@
+// The connection to the target PostgreSQL: pool with fixed session settings, bounded retries for
+// connection-class failures only, and URLs with the password taken out before anything prints them.
+import pg from 'pg';
+import { TargetError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** Session settings every connection gets: the verifier reads values in these formats. */
+const SESSION_OPTIONS = '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c bytea_output=hex -c IntervalStyle=postgres';
+
+/** The URL with its password replaced by `***` (query parameters such as `password=` too). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) {
+      if (/pass|secret|token|key$/i.test(key) && key !== 'sslkey') u.searchParams.set(key, '***');
+    }
+    return u.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  }
+}
+
+/** Removes a URL's password from any text (error messages may quote the connection string). */
+export function redactText(text: string, url: string): string {
+  let out = text;
+  try {
+    const pw = decodeURIComponent(new URL(url).password);
+    if (pw) out = out.split(pw).join('***');
+  } catch {
+    /* not a URL: nothing to take out */
+  }
+  return out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+}
+
+/** SQLSTATE classes and socket errors worth retrying: the server may come back. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string };
+  if (!e || typeof e.code !== 'string') return false;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(e.code)) return true;
+  return e.code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(e.code);
+}
+
+export interface Target {
+  url: string;
+  displayUrl: string;
+  pool: pg.Pool;
+  serverVersion: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  poolSize: number;
+  retries: number;
+  log: Logger;
+  /** Milliseconds; 0 for none. */
+  statementTimeoutMs?: number;
+}
+
+function describe(err: unknown, url: string): string {
+  const e = err as { code?: string; message?: string };
+  const why =
+    e.code === '28P01' || e.code === '28000' ? 'authentication failed (check the user and password)' :
+    e.code === '3D000' ? 'the database does not exist' :
+    e.code === 'ECONNREFUSED' ? 'connection refused (is the server running and listening there?)' :
+    e.message ?? String(err);
+  return redactText(`cannot connect to ${redactUrl(url)}: ${why}`, url);
+}
+
+/** Opens a pool on `url` and checks it with one query, retrying connection-class errors with backoff. */
+export async function connectTarget(url: string, opts: ConnectOptions): Promise<Target> {
+  const timeout = opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : '';
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, options: SESSION_OPTIONS + timeout, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', (err) => opts.log.warn({ err: redactText(err.message, url) }, 'idle target connection failed'));
+  let lastErr: unknown;
+  for (let attempt = 0; attempt <= opts.retries; attempt++) {
+    try {
+      const res = await pool.query<{ server_version: string }>('SHOW server_version');
+      return {
+        url,
+        displayUrl: redactUrl(url),
+        pool,
+        serverVersion: res.rows[0].server_version,
+        close: () => pool.end(),
+      };
+    } catch (err) {
+      lastErr = err;
+      if (!isConnectionError(err) || attempt === opts.retries) break;
+      const delay = Math.min(4000, 250 * 2 ** attempt);
+      opts.log.warn({ attempt: attempt + 1, delayMs: delay, error: describe(err, url) }, 'target not reachable, retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  await pool.end().catch(() => {});
+  throw new TargetError(describe(lastErr, url), {}, { cause: lastErr });
+}

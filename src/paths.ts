@@ -1,0 +1,18 @@
+// Where sqlite2pg's own files are, whether it runs compiled (dist/src/…) or from source under vitest (src/…).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'schema', 'builtin-mapping.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('sqlite2pg: cannot find its schema/ folder');
+    dir = up;
+  }
+  return dir;
+}
+
+/** The folder holding package.json, schema/ and fixtures/. */
+export const PROJECT_ROOT = findRoot();
+export const SCHEMA_DIR = path.join(PROJECT_ROOT, 'schema');

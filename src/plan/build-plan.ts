@@ -1,0 +1,162 @@
+// Builds the frozen RunPlan: the mapping applied to what each SQLite file really holds.
+// Every source column must land somewhere or be dropped on purpose; columns are matched by name.
+import path from 'node:path';
+import type { LoadedMapping } from '../mapping/load-mapping.js';
+import type { MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
+import { MappingError } from '../errors.js';
+import { TYPE_RULES } from '../transform/logical-types.js';
+import { autoincrementSeq, isInternalTable, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
+import type { OpenSource } from '../extract/open-source.js';
+import type { ColumnPlan, ColumnSource, RunPlan, TablePlan } from './table-plan.js';
+import { orderByDependencies } from './load-order.js';
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function columnSource(col: MappingColumn, table: SourceTable | undefined, where: string): ColumnSource {
+  if (col.from !== undefined) {
+    const found = table?.columns.find((c) => same(c.name, col.from!));
+    if (table && !found) {
+      throw new MappingError(
+        `${where}: column "${col.name}" takes source column "${col.from}", which the table does not have (it has: ${table.columns.map((c) => c.name).join(', ')})`,
+        { column: col.from },
+      );
+    }
+    return { kind: 'column', name: found?.name ?? col.from, declaredType: found?.declaredType ?? '' };
+  }
+  if (col.expr !== undefined) return { kind: 'expr', sql: col.expr };
+  return { kind: 'const', value: col.value ?? null };
+}
+
+function planColumns(t: MappingTable, table: SourceTable | undefined, where: string, exprs: string[]): ColumnPlan[] {
+  const sourceNames = table?.columns.map((c) => c.name) ?? [];
+  return t.columns.map((col) => {
+    const source = columnSource(col, table, where);
+    let extractIndex = -1;
+    if (source.kind === 'column') extractIndex = sourceNames.findIndex((n) => same(n, source.name));
+    if (source.kind === 'expr') extractIndex = sourceNames.length + exprs.push(source.sql) - 1;
+    return {
+      name: col.name,
+      targetType: col.type,
+      logical: TYPE_RULES[col.type].logical,
+      source,
+      nullable: col.nullable ?? true,
+      default: col.default ?? null,
+      serial: col.serial ?? false,
+      policy: col.policy ?? 'reject',
+      localTimeZone: col.localTimeZone ?? null,
+      emptyAsNull: col.emptyAsNull ?? false,
+      extractIndex,
+    };
+  });
+}
+
+/** Every source column must be taken by a target column or listed under `drop`: nothing is lost by omission. */
+function checkNothingOmitted(t: MappingTable, table: SourceTable, where: string): void {
+  const taken = new Set(t.columns.flatMap((c) => (c.from ? [c.from.toLowerCase()] : [])));
+  const dropped = new Set((t.drop ?? []).map((d) => d.toLowerCase()));
+  for (const c of table.columns) {
+    if (!taken.has(c.name.toLowerCase()) && !dropped.has(c.name.toLowerCase())) {
+      throw new MappingError(
+        `${where}: source column "${c.name}" has no target column; map it, or list it under "drop" to leave it behind on purpose`,
+        { column: c.name },
+      );
+    }
+  }
+}
+
+function checkExprs(src: OpenSource, table: SourceTable, exprs: string[], where: string): void {
+  for (const e of exprs) {
+    try {
+      src.db!.prepare(`SELECT (${e}) FROM ${quoteSqlite(table.name)} LIMIT 0`);
+    } catch (err) {
+      throw new MappingError(`${where}: expression ${JSON.stringify(e)} does not run in SQLite: ${(err as Error).message}`);
+    }
+  }
+}
+
+function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null): TablePlan {
+  const where = `${s.file}:${t.source}`;
+  const table = tables?.find((x) => same(x.name, t.source));
+  const exprs: string[] = [];
+  const columns = planColumns(t, table, where, exprs);
+  if (table) {
+    checkNothingOmitted(t, table, where);
+    checkExprs(src, table, exprs, where);
+  }
+  const targetName = `${s.schema}.${t.target}`;
+  const foreignKeys = (t.foreignKeys ?? []).map((fk) => ({ ...fk, name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey` }));
+  return {
+    sourceName: `${s.file}:${t.source}`,
+    targetName,
+    source: { file: s.file, path: src.path, table: table?.name ?? t.source },
+    target: { schema: s.schema, table: t.target },
+    sourceExists: table !== undefined,
+    emptyReason: src.db === null ? 'the file is empty (0 bytes)' : table ? null : `the file has no table ${t.source}`,
+    hasRowid: table ? !table.withoutRowid : true,
+    sourceKey: table ? table.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name) : [],
+    sourceColumns: table?.columns.map((c) => ({ name: c.name, declaredType: c.declaredType })) ?? [],
+    sourceExprs: exprs,
+    columns,
+    dropped: t.drop ?? [],
+    primaryKey: t.primaryKey ?? [],
+    unique: (t.unique ?? []).map((u) => ({ name: u.name ?? `${t.target}_${u.columns.join('_')}_key`, columns: u.columns })),
+    foreignKeys,
+    indexes: t.indexes ?? [],
+    timestampColumns: t.timestampColumns ?? [],
+    dependsOn: [...new Set(foreignKeys.map((fk) => fk.references).filter((r) => r !== targetName))],
+    autoincrementSeq: table && src.db ? autoincrementSeq(src.db, table.name) : null,
+    warnings: [],
+    note: t.note ?? null,
+  };
+}
+
+/** Source tables neither mapped nor skipped are an error: a whole table must not be lost by omission. */
+function checkUnmappedTables(s: MappingSource, tables: SourceTable[]): void {
+  const known = new Set([...s.tables.map((t) => t.source.toLowerCase()), ...(s.skipTables ?? []).map((t) => t.toLowerCase())]);
+  const unmapped = tables.filter((t) => !isInternalTable(t.name) && !known.has(t.name.toLowerCase()));
+  if (unmapped.length > 0) {
+    throw new MappingError(
+      `${s.file}: table${unmapped.length > 1 ? 's' : ''} ${unmapped.map((t) => t.name).join(', ')} not in the mapping; map ${unmapped.length > 1 ? 'them' : 'it'}, or list under "skipTables" to leave behind on purpose`,
+      { file: s.file },
+    );
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Applies the mapping to the opened source files. `sources` is keyed by the mapping's file names. */
+export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: Map<string, OpenSource>): RunPlan {
+  const { mapping } = loaded;
+  const tables: TablePlan[] = [];
+  const files: RunPlan['files'] = [];
+  for (const s of mapping.sources) {
+    const src = sources.get(s.file);
+    if (!src) throw new Error(`source ${s.file} was not opened`);
+    const found = src.db ? listTables(src.db) : null;
+    if (found) checkUnmappedTables(s, found);
+    files.push({ file: s.file, path: src.path, state: src.db ? 'ok' : 'empty' });
+    for (const t of s.tables) tables.push(planTable(s, t, src, found));
+  }
+  return deepFreeze({
+    mappingName: mapping.name,
+    mappingHash: loaded.hash,
+    schemaVersion: mapping.schemaVersion,
+    sourceDir: path.resolve(sourceDir),
+    files,
+    tables: orderByDependencies(tables),
+    schemas: [...new Set(mapping.sources.map((s) => s.schema))],
+    deviations: mapping.deviations ?? [],
+  });
+}
+
+/** The plan as the mapping alone describes it (no source file consulted): enough for the DDL. */
+export function planFromMapping(loaded: LoadedMapping, sourceDir: string): RunPlan {
+  const stubs = new Map(loaded.mapping.sources.map((s) => [s.file, { file: s.file, path: path.resolve(sourceDir, s.file), db: null, close() {} } as OpenSource]));
+  return buildRunPlan(loaded, sourceDir, stubs);
+}

@@ -1,0 +1,36 @@
+// Encodes converted values as COPY text-format fields and rows, the form load streams into PostgreSQL.
+
+/**
+ * Characters COPY text format gives a meaning to: backslash (escape), tab (field separator), newline and
+ * carriage return (row end) — https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2.
+ * NUL is listed only so that one test finds it: no PostgreSQL text can hold it, and converters never
+ * produce it.
+ */
+const SPECIAL = /[\\\t\n\r\u0000]/;
+const SPECIAL_ALL = /[\\\t\n\r\u0000]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function escape(c: string): string {
+  const e = ESCAPES[c];
+  if (e === undefined) throw new Error('a NUL character cannot travel in COPY text format (converters reject it)');
+  return e;
+}
+
+/**
+ * One field in COPY text format: NULL is `\N`; a backslash, tab, newline or carriage return is escaped,
+ * so a text that is the two characters `\N` goes as `\\N` and arrives as it was.
+ */
+export function encodeCopyField(text: string | null): string {
+  if (text === null) return '\\N';
+  return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, escape) : text;
+}
+
+/** One row in COPY text format: fields separated by tabs, ended by a newline. */
+export function encodeCopyRow(fields: (string | null)[]): string {
+  let row = '';
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) row += '\t';
+    row += encodeCopyField(fields[i]);
+  }
+  return row + '\n';
+}

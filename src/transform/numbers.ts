@@ -64,15 +64,64 @@ export function numericRangeProblem(d: DecimalText): string | null {
 }
 
 /**
- * A double as PostgreSQL's float8 input reads it back exactly: the shortest round-trip decimal
- * (ECMAScript's Number-to-String is shortest round-trip), `-0` kept as `-0`, and `NaN`, `Infinity`,
- * `-Infinity` as PostgreSQL spells them.
+ * A double as PostgreSQL prints it, in ECMAScript's spelling: the shortest decimal that reads back as
+ * exactly this double, the nearest such when several are as short; `-0` kept as `-0`; `NaN`,
+ * `Infinity`, `-Infinity` as PostgreSQL spells them. PostgreSQL (Ryu, src/common/d2s.c) never picks
+ * a decimal lying exactly halfway to the next double, which ECMAScript's Number-to-String may
+ * (34262784306106928 prints as 34262784306106930 in JavaScript, 3.4262784306106928e+16 in
+ * PostgreSQL): in that one case the next longer form is used, so the decimal is the double's value.
  */
 export function formatDouble(n: number): string {
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  if (Number.isFinite(n)) return String(n);
-  if (Number.isNaN(n)) return 'NaN';
-  return n > 0 ? 'Infinity' : '-Infinity';
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+  const s = String(n);
+  // A shortest form can only be such a midpoint for whole doubles from 2^54 up to about 1e40 (see doubleTie).
+  const abs = Math.abs(n);
+  if (abs < 18014398509481984 || abs >= 1e40 || !doubleTie(parseDecimal(s) as DecimalText, n)) return s;
+  for (let p = (parseDecimal(s) as DecimalText).digits.length; p <= 17; p++) {
+    for (const c of nearDecimals(n, p)) if (Number(renderDecimal(c)) === n && !doubleTie(c, n)) return renderDecimal(c);
+  }
+  return s; // unreachable: 17 digits always name a double without a tie
+}
+
+/**
+ * True when decimal `dec` is exactly halfway between whole double `d` (|d| ≥ 2^54) and a neighbour.
+ * Elsewhere no decimal of 17 digits or fewer is such a midpoint: below 2^54 the midpoints have too few
+ * trailing zeros, and from 1e40 on they have more than 17 significant digits.
+ */
+function doubleTie(dec: DecimalText, d: number): boolean {
+  if (dec.exponent < 0) return false;
+  const exact = BigInt(Math.abs(d));
+  const value = BigInt(dec.digits) * 10n ** BigInt(dec.exponent);
+  const diff = value > exact ? value - exact : exact - value;
+  const ulp = 2n ** BigInt(exact.toString(2).length - 53);
+  if (diff * 2n === ulp) return true;
+  const powerOfTwo = (exact & (exact - 1n)) === 0n;
+  return powerOfTwo && value < exact && diff * 4n === ulp; // below a power of two the gap is half as wide
+}
+
+/** The p-digit decimal nearest |x| and its two neighbours in the last digit, signed like x. */
+function nearDecimals(x: number, p: number): DecimalText[] {
+  const e = x.toExponential(p - 1);
+  const at = e.indexOf('e');
+  const mantissa = BigInt(e.slice(x < 0 ? 1 : 0, at).replace('.', ''));
+  const exponent = Number(e.slice(at + 1)) - (p - 1);
+  return [mantissa, mantissa + 1n, mantissa - 1n].filter((m) => m > 0n).map((m) => {
+    const digits = String(m).replace(/0+$/, '');
+    return { negative: x < 0, digits, exponent: exponent + String(m).length - digits.length, writtenExponent: 0, fractionDigits: 0 };
+  });
+}
+
+/** A non-zero decimal as ECMAScript's Number-to-String would write it (fixed below 1e21 and from 1e-6, else `1.5e+25`). */
+function renderDecimal(dec: DecimalText): string {
+  const k = dec.digits.length;
+  const n = dec.exponent + k; // the decimal point sits after n digits
+  const sign = dec.negative ? '-' : '';
+  if (k <= n && n <= 21) return sign + dec.digits + '0'.repeat(n - k);
+  if (0 < n && n <= 21) return `${sign}${dec.digits.slice(0, n)}.${dec.digits.slice(n)}`;
+  if (-6 < n && n <= 0) return `${sign}0.${'0'.repeat(-n)}${dec.digits}`;
+  const mantissa = k === 1 ? dec.digits : `${dec.digits[0]}.${dec.digits.slice(1)}`;
+  return `${sign}${mantissa}e${n - 1 > 0 ? '+' : '-'}${Math.abs(n - 1)}`;
 }
 
 const F32 = new Float32Array(1);
@@ -100,54 +149,50 @@ function compareExact(dec: DecimalText, d: number): number {
 }
 
 /**
- * The float4 that PostgreSQL's real input (strtof, correctly rounded) reads from decimal `text`.
- * Math.fround(Number(text)) rounds twice and can be wrong only when Number(text) lands exactly halfway
- * between two float4 values; then the decimal is compared with that midpoint exactly.
+ * How PostgreSQL's real input (strtof, correctly rounded) reads decimal `text`: the float4, and whether
+ * the decimal lay exactly halfway between two float4 values (then rounded half to even).
+ * Math.fround(Number(text)) rounds twice and can be wrong only when Number(text) lands exactly on such
+ * a midpoint; then the decimal is compared with that midpoint exactly.
  */
-export function parseFloat4(text: string, dec: DecimalText): number {
+export function readFloat4(text: string, dec: DecimalText): { value: number; tie: boolean } {
   const d = Number(text);
   const f = Math.fround(d);
-  if (f === d || !Number.isFinite(f)) return f;
+  if (f === d || !Number.isFinite(f)) return { value: f, tie: false };
   const other = float4Toward(f, d);
-  if ((f + other) / 2 !== d) return f;
+  if ((f + other) / 2 !== d) return { value: f, tie: false };
   const cmp = compareExact(dec, d);
-  if (cmp === 0) return f; // a true tie: strtof and fround both round half to even
+  if (cmp === 0) return { value: f, tie: true }; // strtof and fround both round half to even
   const [below, above] = f < other ? [f, other] : [other, f];
-  return cmp < 0 ? below : above;
+  return { value: cmp < 0 ? below : above, tie: false };
 }
 
-/** True when decimal `s` reads back as float4 `f`. */
+/** The float4 PostgreSQL's real input reads from decimal `text` (`dec` is its parse). */
+export function parseFloat4(text: string, dec: DecimalText): number {
+  return readFloat4(text, dec).value;
+}
+
+/** True when decimal `s` reads back as float4 `f` without being a halfway tie (PostgreSQL's f2s.c never prints one). */
 function readsAsFloat4(s: string, f: number): boolean {
-  return Object.is(parseFloat4(s, parseDecimal(s) as DecimalText), f);
+  const r = readFloat4(s, parseDecimal(s) as DecimalText);
+  return Object.is(r.value, f) && !r.tie;
 }
 
 /**
- * The shortest decimal that reads back as float4 `f` (what PostgreSQL prints for a `real`); `f` must be
- * a float4 value. Among equally short candidates the one nearest `f` wins.
+ * The shortest decimal that reads back as float4 `f` (the value PostgreSQL prints for a `real`, in
+ * ECMAScript's spelling); `f` must be a float4 value. Among equally short candidates the nearest wins;
+ * halfway ties are never picked, as in PostgreSQL.
  */
 export function formatFloat4(f: number): string {
   if (f === 0 || !Number.isFinite(f)) return formatDouble(f);
   for (let p = 1; p <= 9; p++) {
-    const near = f.toPrecision(p);
-    if (readsAsFloat4(near, f)) return canonical(near);
-    // Next to a power of two the round-trip interval is lopsided: the neighbour on the wide side may fit.
-    const m = /^(-?)([0-9.]+)e([+-][0-9]+)$/.exec(f.toExponential(p - 1));
-    if (m === null) continue;
-    const mantissa = BigInt(m[2].replace('.', ''));
-    for (const step of [1n, -1n]) {
-      const other = `${m[1]}${mantissa + step}e${Number(m[3]) - (p - 1)}`;
-      if (readsAsFloat4(other, f)) return canonical(other);
+    // The nearest p-digit decimal first; next to a power of two the round-trip interval is lopsided,
+    // so a neighbour on the wide side may fit when it does not.
+    for (const c of nearDecimals(f, p)) {
+      const s = renderDecimal(c);
+      if (readsAsFloat4(s, f)) return s;
     }
   }
-  return formatDouble(f); // unreachable: 9 significant digits always round-trip a float4
-}
-
-/**
- * A decimal of at most 9 significant digits in ECMAScript's spelling (`0.100` → `0.1`, `1.00e+21` → `1e+21`):
- * any decimal of up to 15 digits is the shortest form of its nearest double, so the digits are kept.
- */
-function canonical(s: string): string {
-  return String(Number(s));
+  return formatDouble(f); // unreachable: 9 significant digits always name a float4
 }
 
 const describe = describeValue;

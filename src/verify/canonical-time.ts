@@ -100,7 +100,10 @@ export function parseSourceTimestamp(text: string, localTimeZone: string | null)
   let days = daysFromCivil(year, month, day);
   let seconds = (hour * 60 + minute) * 60 + second;
   if (offset !== undefined) {
-    seconds -= offsetSeconds(offset);
+    const shift = offsetSeconds(offset);
+    // PostgreSQL itself reads offsets up to ±15:59 ("time zone displacement out of range" beyond).
+    if (shift === null) return invalid('UTC offset beyond ±15:59');
+    seconds -= shift;
   } else if (tSep && localTimeZone !== null) {
     const local = localToUtcSeconds(localTimeZone, days * 86400 + seconds);
     if (!local.ok) return invalid(local.reason);
@@ -110,11 +113,14 @@ export function parseSourceTimestamp(text: string, localTimeZone: string | null)
   return inRange(normalise(days, seconds * 1_000_000 + fracMicros));
 }
 
-function offsetSeconds(offset: string): number {
+function offsetSeconds(offset: string): number | null {
   if (offset === 'Z') return 0;
   const sign = offset[0] === '-' ? -1 : 1;
   const digits = offset.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2) || 0) * 60);
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2) || 0);
+  if (hours > 15 || minutes > 59) return null;
+  return sign * (hours * 3600 + minutes * 60);
 }
 
 /** A Unix epoch stored as a number: |n| < 1e11 is seconds, larger is milliseconds (data rules). */

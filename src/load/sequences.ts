@@ -12,7 +12,11 @@ export interface SequenceSet {
   next: string | null;
 }
 
-export async function setSequences(client: pg.ClientBase, tables: readonly TablePlan[]): Promise<SequenceSet[]> {
+/**
+ * Sets the sequences; with `apply` false (a dry run) only says what it would set: setval is not
+ * transactional, and a rolled-back run must leave every sequence as it was.
+ */
+export async function setSequences(client: pg.ClientBase, tables: readonly TablePlan[], apply = true): Promise<SequenceSet[]> {
   const out: SequenceSet[] = [];
   for (const t of tables) {
     for (const c of t.columns.filter((col) => col.serial)) {
@@ -24,11 +28,13 @@ export async function setSequences(client: pg.ClientBase, tables: readonly Table
         continue;
       }
       const floor = t.autoincrementSeq !== null ? t.autoincrementSeq.toString() : '0';
-      const r = await client.query(
-        `SELECT setval($1::regclass, GREATEST(COALESCE(max(${quoteIdent(c.name)}), 0), $2::bigint, 1), (COALESCE(max(${quoteIdent(c.name)}), 0) > 0 OR $2::bigint > 0)) + 
-           CASE WHEN COALESCE(max(${quoteIdent(c.name)}), 0) > 0 OR $2::bigint > 0 THEN 1 ELSE 0 END AS next FROM ${table}`,
-        [sequence, floor],
-      );
+      const col = quoteIdent(c.name);
+      // The last value handed out: the largest key loaded, or SQLite's AUTOINCREMENT high-water mark.
+      const last = `GREATEST(COALESCE(max(${col}), 0), $2::bigint)`;
+      const sql = apply
+        ? `SELECT CASE WHEN ${last} > 0 THEN setval($1::regclass, ${last}, true) + 1 ELSE setval($1::regclass, 1, false) END AS next FROM ${table}`
+        : `SELECT CASE WHEN ${last} > 0 THEN ${last} + 1 ELSE 1 END AS next FROM ${table} WHERE $1::regclass IS NOT NULL`;
+      const r = await client.query(sql, [sequence, floor]);
       out.push({ table: t.targetName, column: c.name, sequence, next: String(r.rows[0].next) });
     }
   }

@@ -1,0 +1,115 @@
+// Each exit code of the contract, from the real executable: 0 match, 1 differences, 2 bad input, 3 failed.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../../fixtures/generate.js';
+import { BUILTIN_MAPPING_PATH } from '../../src/mapping/load-mapping.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { runCli } from '../support/cli.js';
+
+let dir: string;
+let data: string;
+let db: TestDatabase;
+
+/** The target's user-visible state: schemas and tables. Nothing may change on a refusal. */
+async function targetObjects(): Promise<string[]> {
+  const r = await db.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`);
+  const s = await db.query(`SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1`);
+  return [...s.rows.map((x) => `schema ${x.nspname}`), ...r.rows.map((x) => x.t)];
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 's2p-exit-'));
+  data = path.join(dir, 'data');
+  generateFixtures({ outDir: data });
+  db = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function variantDir(name: string, change: (d: string) => void): string {
+  const d = path.join(dir, name);
+  mkdirSync(d, { recursive: true });
+  for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) copyFileSync(path.join(data, f), path.join(d, f));
+  change(d);
+  return d;
+}
+
+describe('exit 2: bad invocation or bad input, nothing written to the target', () => {
+  it('an unknown flag', async () => {
+    const r = await runCli(['migrate', '--no-such-flag', '--target', db.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument/);
+  });
+
+  it('a missing source file, named', async () => {
+    const before = await targetObjects();
+    const d = variantDir('missing', (x) => rmSync(path.join(x, 'accuracy_scores.db')));
+    const r = await runCli(['migrate', '--source-dir', d, '--target', db.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/source accuracy_scores\.db \(.*accuracy_scores\.db\) does not exist/);
+    expect(await targetObjects()).toEqual(before);
+  });
+
+  it('a file that is not a SQLite database, named', async () => {
+    const before = await targetObjects();
+    const d = variantDir('notdb', (x) => writeFileSync(path.join(x, 'continuum_memory.db'), 'id,tier\n1,L0\n'.repeat(200)));
+    const r = await runCli(['migrate', '--source-dir', d, '--target', db.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/source continuum_memory\.db .* is not a SQLite database/);
+    expect(await targetObjects()).toEqual(before);
+  });
+
+  it('an invalid mapping, with the place at fault', async () => {
+    const m = JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
+    m.sources[0].tables[0].columns = m.sources[0].tables[0].columns.filter((c: { name: string }) => c.name !== 'source');
+    const f = path.join(dir, 'omits-a-column.json');
+    writeFileSync(f, JSON.stringify(m));
+    const r = await runCli(['migrate', '--source-dir', data, '--mapping', f, '--target', db.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/knowledge_retention\.db:knowledge_items: source column "source" has no target column/);
+  });
+});
+
+describe('exit 3: the target fails', () => {
+  it('an unreachable server, within seconds, password kept out of the message', async () => {
+    const t0 = Date.now();
+    const r = await runCli(['migrate', '--source-dir', data, '--target', 'postgresql://postgres:s3cr3t-pw@127.0.0.1:1/x', '--retries', '1']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/x: connection refused/);
+    expect(r.stderr + r.stdout).not.toContain('s3cr3t-pw');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe('exit 1 and 0: differences and a match', () => {
+  it('more rejects than --max-rejects allows is exit 1, with the report', async () => {
+    const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--max-rejects', '3', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.json.status).toBe('differences');
+    expect(r.json.error).toMatch(/more than --max-rejects 3 rows rejected/);
+  });
+
+  it('a clean migrate is exit 0; a tampered target makes verify exit 1 naming the row', async () => {
+    const clean = await createTestDatabase();
+    try {
+      const m = await runCli(['migrate', '--source-dir', data, '--target', clean.url, '--mode', 'truncate']);
+      expect(m.code).toBe(0);
+      await clean.query(`UPDATE knowledge.knowledge_items SET content = content || '!' WHERE id = (SELECT min(id) FROM knowledge.knowledge_items)`);
+      const id = (await clean.query('SELECT min(id)::text AS id FROM knowledge.knowledge_items')).rows[0].id;
+      const v = await runCli(['verify', '--source-dir', data, '--target', clean.url, '--json']);
+      expect(v.code).toBe(1);
+      const t = v.json.tables.find((x: { target: string }) => x.target === 'knowledge.knowledge_items');
+      expect(t.checksum.match).toBe(false);
+      expect(t.differences).toMatchObject({ missing: 0, extra: 0, changed: 1 });
+      expect(t.differences.samples).toEqual([{ key: id, kind: 'changed', columns: ['content'] }]);
+      expect(v.json.tables.filter((x: { checksum: { match: boolean } }) => !x.checksum.match)).toHaveLength(1);
+    } finally {
+      await clean.drop();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+// The plan: the mapping applied to what a SQLite file really holds — by column name, nothing omitted.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { buildRunPlan } from '../../src/plan/build-plan.js';
+import { validateMapping } from '../../src/mapping/load-mapping.js';
+import { openSource } from '../../src/extract/open-source.js';
+import { orderByDependencies } from '../../src/plan/load-order.js';
+import { MappingError } from '../../src/errors.js';
+
+function sqliteFile(sql: string): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 's2p-plan-'));
+  const db = new Database(path.join(dir, 'app.db'));
+  db.exec(sql);
+  db.close();
+  return { dir, file: 'app.db' };
+}
+
+function plan(sql: string, tables: unknown[], extra: Record<string, unknown> = {}) {
+  const { dir, file } = sqliteFile(sql);
+  const mapping = validateMapping({ version: 1, name: 't', sources: [{ file, schema: 's', tables, ...extra }] }, 'm.json');
+  const src = openSource(file, path.join(dir, file), { quickCheck: true, busyTimeoutMs: 100 });
+  try {
+    return buildRunPlan({ mapping, origin: 'm.json', hash: 'h' }, dir, new Map([[file, src]]));
+  } finally {
+    src.close();
+  }
+}
+
+const col = (name: string, type = 'text', from = name) => ({ name, type, from });
+
+describe('buildRunPlan', () => {
+  it('matches columns by name whatever their position and case', () => {
+    const p = plan('CREATE TABLE t (b TEXT, A INTEGER, c REAL)', [{ source: 't', target: 't', columns: [col('a', 'bigint'), col('c', 'double precision'), col('b')] }]);
+    const t = p.tables[0];
+    expect(t.sourceColumns.map((c) => c.name)).toEqual(['b', 'A', 'c']);
+    expect(t.columns.map((c) => [c.name, c.extractIndex])).toEqual([['a', 1], ['c', 2], ['b', 0]]);
+    expect(t.columns[0].source).toEqual({ kind: 'column', name: 'A', declaredType: 'INTEGER' });
+    expect(Object.isFrozen(t)).toBe(true);
+  });
+
+  it('refuses a source column no target column takes, unless dropped', () => {
+    expect(() => plan('CREATE TABLE t (a TEXT, secret TEXT)', [{ source: 't', target: 't', columns: [col('a')] }])).toThrow(
+      /app\.db:t: source column "secret" has no target column; map it, or list it under "drop"/,
+    );
+    const p = plan('CREATE TABLE t (a TEXT, secret TEXT)', [{ source: 't', target: 't', columns: [col('a')], drop: ['secret'] }]);
+    expect(p.tables[0].dropped).toEqual(['secret']);
+  });
+
+  it('refuses a mapped source column the file does not have, listing what it has', () => {
+    expect(() => plan('CREATE TABLE t (a TEXT)', [{ source: 't', target: 't', columns: [col('a'), col('b')] }])).toThrow(/takes source column "b", which the table does not have \(it has: a\)/);
+  });
+
+  it('refuses an unmapped table unless skipped, and ignores sqlite_ tables', () => {
+    const sql = 'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT); CREATE TABLE other (x); INSERT INTO t (a) VALUES (1)';
+    expect(() => plan(sql, [{ source: 't', target: 't', columns: [col('id', 'bigint'), col('a')] }])).toThrow(MappingError);
+    const p = plan(sql, [{ source: 't', target: 't', columns: [col('id', 'bigint'), col('a')] }], { skipTables: ['other'] });
+    expect(p.tables[0].autoincrementSeq).toBe(1n);
+  });
+
+  it('treats a mapped table missing from the file as an empty source', () => {
+    const p = plan('CREATE TABLE other (x)', [{ source: 't', target: 't', columns: [col('a')] }], { skipTables: ['other'] });
+    expect(p.tables[0].sourceExists).toBe(false);
+    expect(p.tables[0].emptyReason).toBe('the file has no table t');
+  });
+
+  it('checks expressions against SQLite', () => {
+    expect(() => plan('CREATE TABLE t (a TEXT)', [{ source: 't', target: 't', columns: [col('a'), { name: 'd', type: 'text', expr: 'nosuchfn(a)' }] }])).toThrow(/expression "nosuchfn\(a\)" does not run in SQLite/);
+  });
+
+  it('orders parents before children and refuses cycles', () => {
+    const t = (name: string, deps: string[]) => ({ targetName: name, dependsOn: deps });
+    expect(orderByDependencies([t('c', ['b']), t('b', ['a']), t('a', [])]).map((x) => x.targetName)).toEqual(['a', 'b', 'c']);
+    expect(() => orderByDependencies([t('a', ['b']), t('b', ['a'])])).toThrow(/cycle: a → b → a/);
+  });
+});

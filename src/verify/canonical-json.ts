@@ -1,14 +1,22 @@
 // The verifier's own strict JSON reader (RFC 8259; numbers kept as their text, never through JSON.parse,
 // which rounds big numbers) and the jsonb canonical form: the tree PostgreSQL's jsonb keeps, printed one way.
-import { numericOverflow, parseDecimal, plainDecimal } from './canonical-number.js';
+import { normaliseDecimalText, numericOverflow, parseDecimal, surelyFitsNumeric } from './canonical-number.js';
 
 /** A JSON number, kept as written. */
 export class JsonNumber {
   constructor(readonly text: string) {}
 }
 
-/** A parsed JSON value; objects keep the last value of a repeated key (as jsonb does). */
-export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | Map<string, JsonValue>;
+/** A JSON object's members in the order written, repeated keys included (jsonb keeps the last one). */
+export class JsonObject {
+  constructor(
+    readonly keys: string[],
+    readonly values: JsonValue[],
+  ) {}
+}
+
+/** A parsed JSON value. */
+export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | JsonObject;
 
 /** How strictly to read: `jsonb` also refuses what PostgreSQL's jsonb cannot store exactly. */
 export type JsonFlavour = 'json' | 'jsonb';
@@ -17,10 +25,16 @@ export type JsonResult = { ok: true; value: JsonValue } | { ok: false; reason: s
 
 class JsonError extends Error {}
 
-/** An array or object still being read. */
-type Frame = { items: JsonValue[] } | { map: Map<string, JsonValue>; key: string };
+/** An array (`items`) or object (`object`, with the key being read) still open. */
+class Frame {
+  constructor(
+    readonly items: JsonValue[] | null,
+    readonly object: JsonObject | null,
+  ) {}
+}
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const NEGATIVE_ZERO = /^-0(?:\.0+)?(?:[eE][+-]?[0-9]+)?$/;
 
 /** Reads one JSON text, refusing anything RFC 8259 does not allow (and, for jsonb, what jsonb cannot hold). */
 export function parseJson(text: string, flavour: JsonFlavour): JsonResult {
@@ -66,9 +80,9 @@ class Reader {
         const close = c === 123 ? 125 : 93;
         if (this.text.charCodeAt(this.pos) === close) {
           this.pos++;
-          done = c === 123 ? new Map() : [];
+          done = c === 123 ? new JsonObject([], []) : [];
         } else {
-          open.push(c === 123 ? { map: new Map(), key: this.key() } : { items: [] });
+          open.push(c === 123 ? new Frame(null, new JsonObject([this.key()], [])) : new Frame([], null));
           continue;
         }
       } else {
@@ -78,21 +92,18 @@ class Reader {
       for (;;) {
         const top = open[open.length - 1];
         if (top === undefined) return done;
-        if ('items' in top) top.items.push(done);
-        else {
-          top.map.delete(top.key); // a repeated key: the last one wins
-          top.map.set(top.key, done);
-        }
+        if (top.items !== null) top.items.push(done);
+        else top.object!.values.push(done);
         this.skipSpace();
         const sep = this.text.charCodeAt(this.pos++);
         if (sep === 44) {
           this.skipSpace();
-          if (!('items' in top)) top.key = this.key();
+          if (top.object !== null) top.object.keys.push(this.key());
           break;
         }
-        if (sep !== ('items' in top ? 93 : 125)) this.fail('items' in top ? "expected ',' or ']'" : "expected ',' or '}'");
+        if (sep !== (top.items !== null ? 93 : 125)) this.fail(top.items !== null ? "expected ',' or ']'" : "expected ',' or '}'");
         open.pop();
-        done = 'items' in top ? top.items : top.map;
+        done = top.items ?? top.object!;
       }
     }
   }
@@ -133,9 +144,9 @@ class Reader {
     }
     this.pos += m[0].length;
     if (this.jsonb) {
-      const dec = parseDecimal(m[0])!;
-      if (dec.neg && dec.digits === '') this.fail('negative zero: jsonb numbers have none (json_negative_zero)');
-      const overflow = numericOverflow(dec);
+      const t = m[0];
+      if (t.charCodeAt(0) === 45 && NEGATIVE_ZERO.test(t)) this.fail('negative zero: jsonb numbers have none (json_negative_zero)');
+      const overflow = surelyFitsNumeric(t) ? null : numericOverflow(parseDecimal(t)!);
       if (overflow) this.fail(`${overflow} (out_of_range)`);
     }
     return new JsonNumber(m[0]);
@@ -206,40 +217,93 @@ const ESCAPES: Record<number, string> = { 34: '"', 92: '\\', 47: '/', 98: '\b', 
  * strings with only `"`, `\` and control characters escaped, separators `, ` and `: ` as PostgreSQL prints.
  */
 export function canonicalJsonb(value: JsonValue): string {
+  // A stack of open containers instead of recursion (see Reader.value).
+  const open: Printing[] = [];
   let out = '';
-  // Work list instead of recursion (see Reader.value): values still to print, and punctuation.
-  const todo: (JsonValue | Punct)[] = [value];
-  while (todo.length > 0) {
-    const v = todo.pop()!;
-    if (v instanceof Punct) out += v.text;
-    else if (v === null) out += 'null';
-    else if (v === true) out += 'true';
-    else if (v === false) out += 'false';
-    else if (typeof v === 'string') out += quote(v);
-    else if (v instanceof JsonNumber) out += plainDecimal(parseDecimal(v.text)!);
-    else if (Array.isArray(v)) {
-      out += '[';
-      todo.push(CLOSE_ARRAY);
-      for (let i = v.length - 1; i >= 0; i--) todo.push(v[i], ...(i > 0 ? [COMMA] : []));
-    } else {
-      out += '{';
-      todo.push(CLOSE_OBJECT);
-      const keys = [...v.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
-      keys.sort((x, y) => x.b.length - y.b.length || Buffer.compare(x.b, y.b));
-      for (let i = keys.length - 1; i >= 0; i--) {
-        todo.push(v.get(keys[i].k)!, new Punct(`${quote(keys[i].k)}: `), ...(i > 0 ? [COMMA] : []));
+  let next: JsonValue | undefined = value;
+  for (;;) {
+    if (next !== undefined) {
+      const v: JsonValue = next;
+      next = undefined;
+      if (v === null) out += 'null';
+      else if (v === true) out += 'true';
+      else if (v === false) out += 'false';
+      else if (typeof v === 'string') out += quote(v);
+      else if (v instanceof JsonNumber) out += normaliseDecimalText(v.text);
+      else if (Array.isArray(v)) {
+        out += '[';
+        open.push(new Printing(v, null, v.length));
+      } else {
+        out += '{';
+        const order = jsonbMembers(v);
+        open.push(new Printing(null, v, order.length, order));
       }
     }
+    const top = open[open.length - 1];
+    if (top === undefined) return out;
+    const i = top.done++;
+    if (i < top.length) {
+      if (i > 0) out += ', ';
+      if (top.items !== null) next = top.items[i];
+      else {
+        const member = top.order[i];
+        out += quote(top.object!.keys[member]);
+        out += ': ';
+        next = top.object!.values[member];
+      }
+    } else {
+      out += top.items !== null ? ']' : '}';
+      open.pop();
+    }
   }
-  return out;
 }
 
-class Punct {
-  constructor(readonly text: string) {}
+/** The members jsonb keeps, in its order: indexes into the object, sorted by key, the last of a repeated key. */
+function jsonbMembers(o: JsonObject): number[] {
+  const { keys } = o;
+  const order = keys.map((_, i) => i);
+  order.sort((a, b) => jsonbKeyOrder(keys[a], keys[b]) || a - b);
+  return order.filter((m, i) => i + 1 === order.length || keys[order[i + 1]] !== keys[m]);
 }
-const COMMA = new Punct(', ');
-const CLOSE_ARRAY = new Punct(']');
-const CLOSE_OBJECT = new Punct('}');
+
+/** An array or object being printed, and how many of its items or members are done. */
+class Printing {
+  done = 0;
+  constructor(
+    readonly items: JsonValue[] | null,
+    readonly object: JsonObject | null,
+    readonly length: number,
+    readonly order: number[] = [],
+  ) {}
+}
+
+/** jsonb's key order: shorter UTF-8 first, then by UTF-8 bytes (the same as code point order). */
+function jsonbKeyOrder(a: string, b: string): number {
+  return utf8Length(a) - utf8Length(b) || codePointOrder(a, b);
+}
+
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2; // a surrogate pair: 2 units, 4 bytes
+  }
+  return n;
+}
+
+/** Compares by code points: UTF-16 order, except that surrogates (astral characters) sort after U+E000–U+FFFF. */
+function codePointOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x += x <= 0xdfff ? 0x2000 : -0x800;
+    if (y >= 0xd800) y += y <= 0xdfff ? 0x2000 : -0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 

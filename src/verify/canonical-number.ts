@@ -60,6 +60,29 @@ export function plainDecimal(d: Decimal): string {
   return `${sign}0.${'0'.repeat(-point)}${digits}`;
 }
 
+const PLAIN = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+
+/**
+ * plainDecimal(parseDecimal(text)) for decimal text, with a fast path for text already in plain form
+ * (PostgreSQL's numeric output, most JSON numbers): only trailing fraction zeros and `-0` change there.
+ */
+export function normaliseDecimalText(text: string): string {
+  if (!PLAIN.test(text)) return plainDecimal(parseDecimal(text)!);
+  let t = text;
+  if (t.includes('.')) {
+    let end = t.length;
+    while (t.charCodeAt(end - 1) === 48) end--;
+    if (t.charCodeAt(end - 1) === 46) end--;
+    t = t.slice(0, end);
+  }
+  return t === '-0' ? '0' : t;
+}
+
+/** True when decimal text is short and plain enough that numeric's limits cannot be reached (no parse needed). */
+export function surelyFitsNumeric(text: string): boolean {
+  return text.length < 16000 && PLAIN.test(text);
+}
+
 /**
  * Why PostgreSQL's numeric cannot hold this written number, or null when it can. numeric keeps at
  * most 131072 digits before the point and a scale (as written) of at most 16383, and its input

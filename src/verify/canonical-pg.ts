@@ -1,7 +1,7 @@
 // The target side of verification: the canonical form of what PostgreSQL returns (COPY ... TO STDOUT text
 // format, session DateStyle=ISO, TimeZone=UTC, extra_float_digits=1, bytea_output=hex), never of what was sent.
 import type { Logical } from './canonical-source.js';
-import { canonicalDouble, canonicalFloat4, decimalToFloat4, parseDecimal, plainDecimal } from './canonical-number.js';
+import { canonicalDouble, canonicalFloat4, decimalToFloat4, normaliseDecimalText } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
 import { pgTimestampMicros } from './canonical-time.js';
 
@@ -36,9 +36,7 @@ const PG_NUMERIC = /^-?[0-9]+(\.[0-9]+)?$/;
 
 const numeric: PgRule = (t) => {
   if (special(t)) return t;
-  if (!PG_NUMERIC.test(t)) return UNREADABLE + t;
-  if (!t.includes('.')) return t === '-0' ? '0' : t;
-  return plainDecimal(parseDecimal(t)!);
+  return PG_NUMERIC.test(t) ? normaliseDecimalText(t) : UNREADABLE + t;
 };
 
 const boolean: PgRule = (t) => (t === 't' || t === 'f' ? t : UNREADABLE + t);

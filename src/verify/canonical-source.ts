@@ -2,8 +2,8 @@
 // canonical form, by the data rules (docs/data-rules.md) re-implemented here apart from src/transform.
 import type { ColumnPlan } from '../plan/table-plan.js';
 import {
-  DECIMAL_TEXT, canonicalDouble, canonicalFloat4, decimalToFloat4, doubleDecimal, numericOverflow,
-  parseDecimal, plainDecimal, sameDecimal,
+  DECIMAL_TEXT, canonicalDouble, canonicalFloat4, decimalToFloat4, doubleDecimal, normaliseDecimalText, numericOverflow,
+  parseDecimal, plainDecimal, sameDecimal, surelyFitsNumeric,
 } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
 import { civilFromDays, epochInstant, microsText, parseSourceTimestamp, type TimeResult } from './canonical-time.js';
@@ -122,10 +122,17 @@ function float(kind: 'float4' | 'float8'): Rule {
   };
 }
 
+/**
+ * numeric compares by VALUE (`1.50` and `1.5` have one canonical form, `1.5`), as PostgreSQL's own `=`,
+ * unique indexes and jsonb equality do. The scale is a spelling: a REAL's shortest decimal may be written
+ * `1` or `1.0` by a correct loader, and a verifier that compared scales would report such rows as changed.
+ * The price: a loader that dropped trailing fraction zeros from TEXT would not be caught here.
+ */
 const numeric: Rule = (v) => {
   if (typeof v === 'bigint') return ok(v.toString());
   if (typeof v === 'number') return ok(Number.isFinite(v) ? plainDecimal(doubleDecimal(v)) : String(v));
   if (typeof v !== 'string') return no(isBlob(v) ? 'type_mismatch: BLOB in a numeric column' : 'not_a_number: TEXT bytes are not UTF-8');
+  if (surelyFitsNumeric(v)) return ok(normaliseDecimalText(v));
   if (!DECIMAL_TEXT.test(v)) return no('not_a_number: text is not a decimal number');
   const dec = parseDecimal(v)!;
   const overflow = numericOverflow(dec);
@@ -185,7 +192,7 @@ const date: Rule = (v, col) => {
   const r = parseSourceTimestamp(v, col.localTimeZone);
   if (!r.ok) return no(r.reason);
   if (r.instant.micros !== 0) return no('precision_loss: a time other than midnight in a date column');
-  return ok(civilFromDays(r.instant.days));
+  return ok(v.length === 10 ? v : civilFromDays(r.instant.days)); // a valid YYYY-MM-DD is its own canonical form
 };
 
 const jsonb: Rule = (v) => {
@@ -201,7 +208,10 @@ const jsonb: Rule = (v) => {
   return parsed.ok ? ok(canonicalJsonb(parsed.value)) : no(jsonReason(parsed.reason));
 };
 
-/** json keeps the exact text: the canonical form is the text itself, once it is known to be JSON. */
+/**
+ * json keeps the exact text: the canonical form is the text itself, once it is known to be JSON. A REAL is
+ * expected as JavaScript spells its shortest form (`1e+21`, `0.1`, `-0`): the json column keeps the spelling.
+ */
 const json: Rule = (v) => {
   if (typeof v === 'bigint') return ok(v.toString());
   if (typeof v === 'number') return Number.isFinite(v) ? ok(canonicalDouble(v)) : no(`json_non_finite: ${v}`);

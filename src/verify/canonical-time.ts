@@ -69,41 +69,98 @@ function inRange(t: Instant): TimeResult {
   return { ok: true, instant: t };
 }
 
-// YYYY-MM-DD, then ` HH:MM`, ` HH:MM:SS[.f]` or `THH:MM:SS[.f]`, then an optional offset Z, ±HH, ±HHMM, ±HH:MM.
-const SOURCE_FORM =
-  /^(\d{4})-(\d{2})-(\d{2})(?:( )(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?|(T)(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?:\d{2}|:\d{2})?)?$/;
+/** The value of `n` decimal digits at `at`, or -1 when they are not all digits. */
+function digitsAt(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(at + k);
+    if (!(c >= 48 && c <= 57)) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+/** Reads `.f…` at `at` (1 to `max` digits): its microseconds, whether digits past the 6th are non-zero, and where it ends. */
+function fractionAt(s: string, at: number, max: number): { micros: number; finer: boolean; end: number } | null {
+  let end = at + 1;
+  while (end < s.length && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
+  const n = end - at - 1;
+  if (n < 1 || n > max) return null;
+  let micros = 0;
+  for (let k = 0; k < 6; k++) micros = micros * 10 + (k < n ? s.charCodeAt(at + 1 + k) - 48 : 0);
+  let finer = false;
+  for (let k = 6; k < n; k++) if (s.charCodeAt(at + 1 + k) !== 48) finer = true;
+  return { micros, finer, end };
+}
 
 /**
  * Reads a timestamp text form of the data rules: the instant it stands for (UTC), or why it is not one.
- * Naive `T` forms are local times in `localTimeZone` when one is given; everything else naive is as written.
+ * Accepted: `YYYY-MM-DD`, then ` HH:MM`, ` HH:MM:SS[.f]` or `THH:MM:SS[.f]` (1–9 fraction digits), then
+ * an optional offset `Z`, `±HH`, `±HHMM`, `±HH:MM`. Naive `T` forms are local times in `localTimeZone`
+ * when one is given; everything else naive is as written. (A hand scanner: a regular expression with
+ * this many groups cost a microsecond per value.)
  */
 export function parseSourceTimestamp(text: string, localTimeZone: string | null): TimeResult {
-  const m = SOURCE_FORM.exec(text);
-  if (!m) return invalid('not a timestamp form the data rules accept');
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const tSep = m[9] === 'T';
-  const hour = Number((tSep ? m[10] : m[5]) ?? 0);
-  const minute = Number((tSep ? m[11] : m[6]) ?? 0);
-  const second = Number((tSep ? m[12] : m[7]) ?? 0);
-  const fraction = (tSep ? m[13] : m[8]) ?? '';
+  const bad = invalid('not a timestamp form the data rules accept');
+  const len = text.length;
+  if (len < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return bad;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (year < 0 || month < 0 || day < 0) return bad;
+  let i = 10;
+  let hour = 0, minute = 0, second = 0, fracMicros = 0, finer = false;
+  const sep = text.charCodeAt(i);
+  const tSep = sep === 84; // 'T'
+  if (sep === 32 || tSep) {
+    hour = digitsAt(text, i + 1, 2);
+    minute = digitsAt(text, i + 4, 2);
+    if (hour < 0 || text.charCodeAt(i + 3) !== 58 || minute < 0) return bad;
+    i += 6;
+    if (text.charCodeAt(i) === 58) {
+      second = digitsAt(text, i + 1, 2);
+      if (second < 0) return bad;
+      i += 3;
+      if (text.charCodeAt(i) === 46) {
+        const f = fractionAt(text, i, 9);
+        if (!f) return bad;
+        ({ micros: fracMicros, finer } = f);
+        i = f.end;
+      }
+    } else if (tSep) return bad; // the T form always has seconds
+  }
+  let offset: number | null | undefined; // seconds east; null: beyond what PostgreSQL reads
+  if (i < len) {
+    const o = text.charCodeAt(i);
+    if (o === 90) {
+      offset = 0;
+      i++;
+    } else if (o === 43 || o === 45) {
+      const oh = digitsAt(text, i + 1, 2);
+      if (oh < 0) return bad;
+      i += 3;
+      let om = 0;
+      if (i < len) {
+        const colon = text.charCodeAt(i) === 58 ? 1 : 0;
+        om = digitsAt(text, i + colon, 2);
+        if (om < 0) return bad;
+        i += colon + 2;
+      }
+      // PostgreSQL itself reads offsets up to ±15:59 ("time zone displacement out of range" beyond).
+      offset = oh > 15 || om > 59 ? null : (o === 45 ? -1 : 1) * (oh * 3600 + om * 60);
+    } else return bad;
+  }
+  if (i !== len) return bad;
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return invalid('not a real calendar date');
   }
   if (hour > 23 || minute > 59 || second > 59) return invalid('time of day out of range');
-  if (fraction.length > 6 && !/^0+$/.test(fraction.slice(6))) {
-    return { ok: false, reason: 'precision_loss: fraction finer than a microsecond' };
-  }
-  const fracMicros = Number(fraction.slice(0, 6).padEnd(6, '0'));
-  const offset = m[14];
+  if (finer) return { ok: false, reason: 'precision_loss: fraction finer than a microsecond' };
+  if (offset === null) return invalid('UTC offset beyond ±15:59');
   let days = daysFromCivil(year, month, day);
   let seconds = (hour * 60 + minute) * 60 + second;
   if (offset !== undefined) {
-    const shift = offsetSeconds(offset);
-    // PostgreSQL itself reads offsets up to ±15:59 ("time zone displacement out of range" beyond).
-    if (shift === null) return invalid('UTC offset beyond ±15:59');
-    seconds -= shift;
+    seconds -= offset;
   } else if (tSep && localTimeZone !== null) {
     const local = localToUtcSeconds(localTimeZone, days * 86400 + seconds);
     if (!local.ok) return invalid(local.reason);
@@ -111,16 +168,6 @@ export function parseSourceTimestamp(text: string, localTimeZone: string | null)
     seconds = local.seconds - days * 86400;
   }
   return inRange(normalise(days, seconds * 1_000_000 + fracMicros));
-}
-
-function offsetSeconds(offset: string): number | null {
-  if (offset === 'Z') return 0;
-  const sign = offset[0] === '-' ? -1 : 1;
-  const digits = offset.slice(1).replace(':', '');
-  const hours = Number(digits.slice(0, 2));
-  const minutes = Number(digits.slice(2) || 0);
-  if (hours > 15 || minutes > 59) return null;
-  return sign * (hours * 3600 + minutes * 60);
 }
 
 /** A Unix epoch stored as a number: |n| < 1e11 is seconds, larger is milliseconds (data rules). */
@@ -144,21 +191,50 @@ export function epochInstant(value: bigint | number): TimeResult {
   return inRange({ days: Number(dayBig), micros: Number(micros - dayBig * BigInt(US_PER_DAY)) });
 }
 
-// PostgreSQL's ISO output: `YYYY-MM-DD HH:MM:SS[.ffffff][±HH[:MM[:SS]]][ BC]` (years may have 5+ digits).
-const PG_FORM = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::(\d{2})(?::(\d{2}))?)?)?( BC)?$/;
-
-/** Canonical microseconds from PostgreSQL's timestamp/timestamptz text, or null when it is not that form. */
+/**
+ * Canonical microseconds from PostgreSQL's ISO timestamp/timestamptz output,
+ * `YYYY-MM-DD HH:MM:SS[.ffffff][±HH[:MM[:SS]]][ BC]` (years may have 5+ digits), or null when it is not that.
+ */
 export function pgTimestampMicros(text: string): string | null {
   if (text === 'infinity' || text === '-infinity') return text;
-  const m = PG_FORM.exec(text);
-  if (!m) return null;
-  const year = m[12] ? 1 - Number(m[1]) : Number(m[1]);
-  const days = daysFromCivil(year, Number(m[2]), Number(m[3]));
-  let seconds = (Number(m[4]) * 60 + Number(m[5])) * 60 + Number(m[6]);
-  if (m[8]) {
-    const off = Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0);
-    seconds -= m[8] === '-' ? -off : off;
+  let i = 0;
+  let year = 0;
+  for (let c = text.charCodeAt(0); c >= 48 && c <= 57; c = text.charCodeAt(++i)) year = year * 10 + (c - 48);
+  if (i < 4 || i > 6 || text.charCodeAt(i) !== 45 || text.charCodeAt(i + 3) !== 45 || text.charCodeAt(i + 6) !== 32) return null;
+  if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return null;
+  const month = digitsAt(text, i + 1, 2);
+  const day = digitsAt(text, i + 4, 2);
+  const hour = digitsAt(text, i + 7, 2);
+  const minute = digitsAt(text, i + 10, 2);
+  const second = digitsAt(text, i + 13, 2);
+  if (month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  i += 15;
+  let micros = 0;
+  if (text.charCodeAt(i) === 46) {
+    const f = fractionAt(text, i, 6);
+    if (!f) return null;
+    micros = f.micros;
+    i = f.end;
   }
-  const micros = seconds * 1_000_000 + Number((m[7] ?? '').padEnd(6, '0'));
-  return microsText(normalise(days, micros));
+  let seconds = (hour * 60 + minute) * 60 + second;
+  const sign = text.charCodeAt(i);
+  if (sign === 43 || sign === 45) {
+    let off = 0;
+    let unit = 3600;
+    for (i++; unit >= 1; unit /= 60) {
+      const v = digitsAt(text, i, 2);
+      if (v < 0) return null;
+      off += v * unit;
+      i += 2;
+      if (text.charCodeAt(i) !== 58 || unit === 1) break;
+      i++;
+    }
+    seconds -= sign === 45 ? -off : off;
+  }
+  if (text.endsWith(' BC') && i === text.length - 3) {
+    year = 1 - year;
+    i += 3;
+  }
+  if (i !== text.length) return null;
+  return microsText(normalise(daysFromCivil(year, month, day), seconds * 1_000_000 + micros));
 }

@@ -12,7 +12,7 @@ export async function* targetCanonicalRows(client: pg.ClientBase, plan: TablePla
   const keyIdx = keyIndexes(plan);
   const cols = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
   const stream = client.query(copyTo(`COPY (SELECT ${cols} FROM ${qualified(plan.target.schema, plan.target.table)} WHERE ${where}) TO STDOUT`));
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let rest = '';
   const logical = plan.columns.map((c) => c.logical);
   const toRow = (line: string): CanonicalRow => {

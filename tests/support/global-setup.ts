@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../../src/load/embedded.js';
@@ -18,7 +18,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // End-to-end tests run the real executable: build it first so it is never stale.
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  // A type error still emits JavaScript; it is reported here and fails `npm run build` (and CI's npm ci).
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { encoding: 'utf8' });
+  if (tsc.status !== 0) process.stderr.write(`tsc reported errors:\n${tsc.stdout}${tsc.stderr}`);
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
     project.provide('pgUrl', fromEnv);

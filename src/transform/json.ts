@@ -48,8 +48,9 @@ function error(at: number, what: string): -1 {
 
 /** Skips JSON's four whitespace characters: space, tab, LF, CR (RFC 8259 §2). */
 function ws(i: number): number {
+  const s = S;
   for (;;) {
-    const c = S.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
     else return i;
   }
@@ -95,10 +96,12 @@ function escape(i: number): number {
 
 /** Scans the string whose opening quote is at i; returns the index after the closing quote, or -1. */
 function string(i: number): number {
+  const s = S;
+  const n = N;
   i++;
   for (;;) {
-    if (i >= N) return error(i, 'an unterminated string');
-    const c = S.charCodeAt(i);
+    if (i >= n) return error(i, 'an unterminated string');
+    const c = s.charCodeAt(i);
     if (c === 0x22) return i + 1;
     if (c === 0x5c) {
       i = escape(i);
@@ -106,7 +109,7 @@ function string(i: number): number {
     } else if (c < 0x20) {
       return error(i, `a raw control character U+${c.toString(16).padStart(4, '0').toUpperCase()} in a string (it must be escaped)`);
     } else if (c >= 0xd800 && c <= 0xdfff) {
-      const d = S.charCodeAt(i + 1);
+      const d = s.charCodeAt(i + 1);
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i += 2;
       else {
         if (R.rawSurrogate < 0) R.rawSurrogate = i;
@@ -290,23 +293,24 @@ function withoutNulEscapes(text: string, at: number[]): string {
 
 function checkJsonText(text: string, value: SqliteValue, binary: boolean): Conversion {
   const scan = scanJson(text);
-  const what = describeValue(value);
-  if (scan.syntax !== null) return fail('invalid_json', `${what} is not JSON: ${scan.syntax}`);
-  if (scan.nonFinite !== null) return fail('json_non_finite', `${what} holds ${scan.nonFinite}, which JSON does not have`);
+  if (scan.syntax !== null) return fail('invalid_json', `${describeValue(value)} is not JSON: ${scan.syntax}`);
+  if (scan.nonFinite !== null) return fail('json_non_finite', `${describeValue(value)} holds ${scan.nonFinite}, which JSON does not have`);
   if (scan.rawSurrogate >= 0) {
-    return fail('invalid_utf8', `${what} holds an unpaired surrogate character at ${scan.rawSurrogate + 1}, which has no UTF-8 form`);
+    return fail('invalid_utf8', `${describeValue(value)} holds an unpaired surrogate character at ${scan.rawSurrogate + 1}, which has no UTF-8 form`);
   }
   if (!binary) return ok(text);
   // jsonb converts escapes and numbers: https://www.postgresql.org/docs/current/datatype-json.html
   if (scan.loneSurrogate >= 0) {
-    return fail('json_lone_surrogate', `${what} has an unpaired surrogate escape ${text.slice(scan.loneSurrogate, scan.loneSurrogate + 6)}, which jsonb refuses`);
+    const escape = text.slice(scan.loneSurrogate, scan.loneSurrogate + 6);
+    return fail('json_lone_surrogate', `${describeValue(value)} has an unpaired surrogate escape ${escape}, which jsonb refuses`);
   }
   if (scan.negativeZero !== null) {
-    return fail('json_negative_zero', `${what} has the number ${scan.negativeZero}: jsonb's numeric has no negative zero and would store 0`);
+    return fail('json_negative_zero', `${describeValue(value)} has the number ${scan.negativeZero}: jsonb's numeric has no negative zero and would store 0`);
   }
-  if (scan.numberRange !== null) return fail('out_of_range', `${what}: ${scan.numberRange}`);
+  if (scan.numberRange !== null) return fail('out_of_range', `${describeValue(value)}: ${scan.numberRange}`);
   if (scan.nulEscapes.length > 0) {
-    return fail('json_nul', `${what} has a \\u0000 escape, which jsonb cannot store`, withoutNulEscapes(text, scan.nulEscapes));
+    const stripped = withoutNulEscapes(text, scan.nulEscapes);
+    return fail('json_nul', `${describeValue(value)} has a \\u0000 escape, which jsonb cannot store`, stripped);
   }
   return ok(text);
 }

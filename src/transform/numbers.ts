@@ -263,7 +263,8 @@ function floatConverter(kind: FloatKind): Converter {
     }
     if (typeof value === 'bigint') {
       const d = isReal ? Math.fround(Number(value)) : Number(value);
-      if (Number.isFinite(d) && BigInt(d) === value) return ok(String(value));
+      // Sent in the float's own shortest form, as PostgreSQL prints it back (-2^63 as -9.223372036854776e+18).
+      if (Number.isFinite(d) && BigInt(d) === value) return ok(isReal ? formatFloat4(d) : formatDouble(d));
       return fail('precision_loss', `${describe(value)} cannot be held exactly by ${kind}`);
     }
     if (typeof value === 'string') return parseFloatText(value, kind, value);

@@ -70,7 +70,7 @@ interface Scanned {
   subMicro: boolean;
   /** Seconds east of UTC, or null for a naive value. */
   offset: number | null;
-  /** The text is already `YYYY-MM-DD HH:MM:SS[.f]` as we write it. */
+  /** The time after the separator is already `HH:MM:SS[.f]` as we write it (seconds present, fraction trimmed). */
   canonical: boolean;
 }
 
@@ -102,7 +102,6 @@ function scan(s: string): Scanned | null {
   r.mi = d2(s, 14);
   if (r.h < 0 || s.charCodeAt(13) !== 58 || r.mi < 0) return null;
   r.hasTime = true;
-  r.canonical = !r.tSeparator;
   let p = 16;
   if (s.charCodeAt(16) === 58) {
     r.s = d2(s, 17);
@@ -121,7 +120,6 @@ function scan(s: string): Scanned | null {
     }
   } else r.canonical = false;
   if (p === n) return r;
-  r.canonical = false;
   const c = s.charCodeAt(p);
   if (c === 90 && p + 1 === n) {
     r.offset = 0; // Z
@@ -142,10 +140,17 @@ function scan(s: string): Scanned | null {
   return r;
 }
 
-/** One zone's formatter and a cache of its offsets per UTC hour (NaN: the offset changes within that hour). */
+/** A zone's offsets during one UTC day: `before` until second `at`, `after` from it (at = Infinity: no change). */
+interface DayOffsets {
+  at: number;
+  before: number;
+  after: number;
+}
+
+/** One zone's formatter, and its offsets per UTC day (null: two changes that day, ask Intl each time). */
 interface Zone {
   format: Intl.DateTimeFormat;
-  hours: Map<number, number>;
+  days: Map<number, DayOffsets | null>;
 }
 
 const ZONES = new Map<string, Zone>();
@@ -173,7 +178,7 @@ function zoneOf(name: string): Zone {
     } catch {
       throw new Error(`unknown time zone '${name}' (localTimeZone must be an IANA name such as Europe/Berlin)`);
     }
-    zone = { format, hours: new Map() };
+    zone = { format, days: new Map() };
     ZONES.set(name, zone);
   }
   return zone;
@@ -198,20 +203,48 @@ function exactOffset(zone: Zone, utc: number): number {
   return daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - utc;
 }
 
+/** Readings per UTC day: every six hours, both ends included. */
+const DAY_READINGS = 5;
+const READING_STEP = 86400 / (DAY_READINGS - 1);
+
 /**
- * The offset at `utc`, from the hour cache when the zone's offset is the same at both ends of that UTC
- * hour (no zone changes its offset twice within an hour), otherwise from Intl.
+ * The zone's offsets during UTC day `day`, from Intl readings every six hours and, where two differ, a
+ * bisection to the second of the change. This assumes no zone changes its offset twice within six
+ * hours; a day with two changes is left to Intl, value by value.
  */
-function offsetAt(zone: Zone, utc: number): number {
-  const hour = Math.floor(utc / 3600);
-  let cached = zone.hours.get(hour);
-  if (cached === undefined) {
-    const start = exactOffset(zone, hour * 3600);
-    cached = start === exactOffset(zone, hour * 3600 + 3600) ? start : Number.NaN;
-    if (zone.hours.size >= 200000) zone.hours.clear();
-    zone.hours.set(hour, cached);
+function dayOffsets(zone: Zone, day: number): DayOffsets | null {
+  const start = day * 86400;
+  const readings: number[] = [];
+  for (let k = 0; k < DAY_READINGS; k++) readings.push(exactOffset(zone, start + k * READING_STEP));
+  let change = -1;
+  for (let k = 1; k < DAY_READINGS; k++) {
+    if (readings[k] === readings[k - 1]) continue;
+    if (change >= 0) return null;
+    change = k;
   }
-  return Number.isNaN(cached) ? exactOffset(zone, utc) : cached;
+  if (change < 0) return { at: Infinity, before: readings[0], after: readings[0] };
+  const before = readings[change - 1];
+  let lo = start + (change - 1) * READING_STEP; // the offset at lo is `before`, at hi the new one
+  let hi = lo + READING_STEP;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (exactOffset(zone, mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return { at: hi, before, after: readings[change] };
+}
+
+/** The zone's offset at `utc`, from the per-day cache (Intl is asked five times per UTC day seen, more on a change). */
+function offsetAt(zone: Zone, utc: number): number {
+  const day = Math.floor(utc / 86400);
+  let d = zone.days.get(day);
+  if (d === undefined) {
+    d = dayOffsets(zone, day);
+    if (zone.days.size >= 100000) zone.days.clear();
+    zone.days.set(day, d);
+  }
+  if (d === null) return exactOffset(zone, utc);
+  return utc < d.at ? d.before : d.after;
 }
 
 /** Offsets have stayed within ±16 hours (LMT included), so every instant a wall time can mean is this close to it. */
@@ -284,7 +317,10 @@ function convertText(text: string, value: SqliteValue, target: Target, zone: str
       }
       return ok(t.hasTime ? text.slice(0, 10) : text);
     }
-    if (t.canonical) return ok(target === 'timestamptz' ? `${text}+00` : text);
+    if (t.canonical) {
+      const out = t.tSeparator ? `${text.slice(0, 10)} ${text.slice(11)}` : text;
+      return ok(target === 'timestamptz' ? `${out}+00` : out);
+    }
     const out = `${text.slice(0, 10)} ${TWO[t.h]}:${TWO[t.mi]}:${TWO[t.s]}${t.fraction === '' ? '' : `.${t.fraction}`}`;
     return ok(target === 'timestamptz' ? `${out}+00` : out);
   }
@@ -314,12 +350,8 @@ function convertText(text: string, value: SqliteValue, target: Target, zone: str
 /** |n| below this is seconds, above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
 const EPOCH_MS_THRESHOLD = 100000000000;
 
-/** A Unix epoch (INTEGER or REAL) in microseconds, or the reason it is not one. */
-function epochMicros(value: bigint | number): bigint | Conversion {
-  if (typeof value === 'bigint') {
-    const abs = value < 0n ? -value : value;
-    return abs < BigInt(EPOCH_MS_THRESHOLD) ? value * 1000000n : value * 1000n;
-  }
+/** A REAL Unix epoch in microseconds, or the reason it is not one. */
+function epochMicros(value: number): bigint | Conversion {
   if (!Number.isFinite(value)) return fail('invalid_timestamp', `${describeValue(value)} is not a Unix epoch`);
   const seconds = Math.abs(value) < EPOCH_MS_THRESHOLD;
   // The fraction is the one the REAL's shortest decimal form shows (1700000000.123456 → .123456).
@@ -334,22 +366,40 @@ function epochMicros(value: bigint | number): bigint | Conversion {
   return dec.negative ? -micros : micros;
 }
 
+const EPOCH_MS_THRESHOLD_N = BigInt(EPOCH_MS_THRESHOLD);
+const MIN_MS_N = BigInt(MIN_SECONDS) * 1000n;
+const MAX_MS_N = BigInt(MAX_SECONDS) * 1000n + 999n;
 const MIN_MICROS = BigInt(MIN_SECONDS) * 1000000n;
 const MAX_MICROS = BigInt(MAX_SECONDS) * 1000000n + 999999n;
 
+const outsideYears = (value: SqliteValue): Conversion =>
+  fail('out_of_range', `${describeValue(value)} as a Unix epoch falls outside the years 0001–9999`);
+
+/** The trimmed fraction of a microsecond count 0..999999 (`500000` → `5`). */
+function microsFraction(us: number): string {
+  return us === 0 ? '' : String(us).padStart(6, '0').replace(/0+$/, '');
+}
+
 function convertEpoch(value: bigint | number, target: Target): Conversion {
+  if (typeof value === 'bigint') {
+    // The common case, in plain numbers: in range, every bigint epoch fits a double exactly.
+    const seconds = value < 0n ? -value < EPOCH_MS_THRESHOLD_N : value < EPOCH_MS_THRESHOLD_N;
+    const ms = seconds ? value * 1000n : value;
+    if (ms < MIN_MS_N || ms > MAX_MS_N) return outsideYears(value);
+    const n = Number(ms);
+    const s = Math.floor(n / 1000);
+    return ok(formatSeconds(s, microsFraction((n - s * 1000) * 1000), target));
+  }
   const micros = epochMicros(value);
   if (typeof micros !== 'bigint') return micros;
-  if (micros < MIN_MICROS || micros > MAX_MICROS) {
-    return fail('out_of_range', `${describeValue(value)} as a Unix epoch falls outside the years 0001–9999`);
-  }
+  if (micros < MIN_MICROS || micros > MAX_MICROS) return outsideYears(value);
   let seconds = micros / 1000000n;
   let rest = micros % 1000000n;
   if (rest < 0n) {
     seconds -= 1n;
     rest += 1000000n;
   }
-  return ok(formatSeconds(Number(seconds), String(rest).padStart(6, '0').replace(/0+$/, ''), target));
+  return ok(formatSeconds(Number(seconds), microsFraction(Number(rest)), target));
 }
 
 function timestampConverter(target: Target): Converter {

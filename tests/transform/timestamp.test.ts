@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConvertOptions } from '../../src/transform/conversion.js';
 import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
-import { isKnownTimeZone, localToUtc, toDate, toTimestamp, toTimestamptz } from '../../src/transform/timestamp.js';
+import { toDate, toTimestamp, toTimestamptz } from '../../src/transform/timestamp.js';
+import { isKnownTimeZone, localToUtc } from '../../src/transform/time-zone.js';
 
 const naive: ConvertOptions = { localTimeZone: null };
 const paris: ConvertOptions = { localTimeZone: 'Europe/Paris' };

@@ -36,6 +36,10 @@ export interface Config {
   retries: number;
   statementTimeoutMs: number;
   identifiers: 'keep' | 'lower' | 'snake';
+  /** Test hook (SQLITE2PG_TEST_PAUSE_AT): the pause point a fault test stops the run at; see pause-points.ts. */
+  pauseAt: string | null;
+  /** How long a pause lasts before the run carries on by itself (SQLITE2PG_TEST_PAUSE_MS, default 120 s). */
+  pauseMs: number;
 }
 
 /** The parsed flags, as yargs gives them (only what config reads). */
@@ -96,5 +100,7 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
     identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
+    pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,
+    pauseMs: nonNegativeInt(str(env.SQLITE2PG_TEST_PAUSE_MS), 'SQLITE2PG_TEST_PAUSE_MS') ?? 120_000,
   });
 }

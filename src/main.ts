@@ -10,6 +10,9 @@ import { runVerify } from './commands/verify.js';
 import { runPlan } from './commands/plan.js';
 import { runCheck } from './commands/check.js';
 import { runHistory } from './commands/history.js';
+import { runInit } from './commands/init.js';
+import { runRollback } from './commands/rollback.js';
+import { armPausePoint } from './pause-points.js';
 import { summaryTable } from './report/summary-table.js';
 import { renderReport } from './report/render.js';
 import type { RunReport } from './report/report.js';
@@ -20,12 +23,8 @@ const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandR
   plan: (config) => runPlan(config),
   check: runCheck,
   history: runHistory,
-  rollback: async () => {
-    throw new UsageError('rollback is not available in this version');
-  },
-  init: async () => {
-    throw new UsageError('init is not available in this version');
-  },
+  rollback: runRollback,
+  init: (config) => runInit(config),
 };
 
 function writeReport(config: Config, report: RunReport): void {
@@ -45,6 +44,7 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
   try {
     config = resolveConfig(command, flags, process.env, process.cwd(), process.stderr.isTTY === true);
     log = createLogger(config.logLevel);
+    armPausePoint(config.pauseAt, config.pauseMs);
     const result = await RUNNERS[command](config, log);
     if (result.report) writeReport(config, result.report);
     if (result.text !== undefined) process.stdout.write(result.text.endsWith('\n') ? result.text : result.text + '\n');

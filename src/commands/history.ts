@@ -26,7 +26,11 @@ export interface HistoryEntry {
 export async function readHistory(client: pg.ClientBase, limit = 50): Promise<HistoryEntry[]> {
   if (!(await ledgerExists(client))) return [];
   // A run still 'running' while nobody holds the migrate lock was interrupted (killed, crashed).
-  const lock = await client.query('SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND objid = $2 AND granted', ['advisory', MIGRATE_LOCK_KEY]);
+  // Advisory locks belong to one database: a migrate into another database of the server does not count.
+  const lock = await client.query(
+    'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND objid = $2 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())',
+    ['advisory', MIGRATE_LOCK_KEY],
+  );
   const someoneRunning = (lock.rows[0].n as number) > 0;
   const r = await client.query(
     `SELECT r.run_id, r.command, r.status, r.mode, r.dry_run, r.started_at, r.finished_at, r.resumed_from, r.error,
@@ -53,9 +57,10 @@ function historyText(entries: HistoryEntry[]): string {
   const rows = entries.map((e) => [
     e.startedAt.replace('T', ' ').slice(0, 19), e.command, e.status, e.mode ?? '', e.dryRun ? 'dry run' : '',
     e.durationMs === null ? '' : `${(e.durationMs / 1000).toFixed(1)}s`, e.sourceRows === null ? '' : String(e.sourceRows),
-    e.rejectedRows === null ? '' : String(e.rejectedRows), e.runId,
+    e.rejectedRows === null ? '' : String(e.rejectedRows), e.command === 'migrate' ? String(e.tables) : '', e.runId,
   ]);
-  const header = ['started (UTC)', 'command', 'status', 'mode', '', 'time', 'source rows', 'rejected', 'run id'];
+  // "tables committed": for an interrupted or failed run, what a --mode resume keeps (the rest it loads).
+  const header = ['started (UTC)', 'command', 'status', 'mode', '', 'time', 'source rows', 'rejected', 'tables committed', 'run id'];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');

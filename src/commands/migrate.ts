@@ -6,19 +6,25 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { EXIT, Sqlite2pgError, TargetError, TargetRefusedError, TooManyRejectsError, type ExitCode } from '../errors.js';
-import type { TablePlan } from '../plan/table-plan.js';
+import { EXIT, Sqlite2pgError, TargetError, TooManyRejectsError, type ExitCode } from '../errors.js';
+import type { RunPlan, TablePlan } from '../plan/table-plan.js';
 import { planSources, openTarget, TOOL_VERSION } from './session.js';
-import { ensureLedger, finishRun, insertRun, MIGRATE_LOCK_KEY } from '../load/ledger.js';
+import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
 import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys } from '../load/post-load.js';
 import { setSequences } from '../load/sequences.js';
-import { loadTable } from '../load/load-table.js';
+import { backoffMs, loadTableWithRetries } from '../load/table-retry.js';
+import { RunLock } from '../load/run-lock.js';
+import { explainTargetError } from '../load/explain-error.js';
+import { loadMapping } from '../mapping/load-mapping.js';
+import { backupSources, type BackupSet } from '../extract/backup.js';
+import { pausePoint } from '../pause-points.js';
+import { captureSequences, restoreSequences, type SequenceState } from '../load/dry-run-sequences.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from '../load/load-context.js';
 import { runInDependencyOrder } from '../load/run-tables.js';
 import { evaluateDefaults } from '../load/defaults.js';
-import { redactText } from '../load/target.js';
+import { isConnectionError, redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
 import { noProgress, terminalProgress } from '../report/progress.js';
 import { totalsOf, type RunReport, type TableReport } from '../report/report.js';
@@ -31,19 +37,60 @@ export interface CommandResult {
   text?: string;
 }
 
+function ignoreClientError(): void {}
+
+/**
+ * Marks how a run ended, on a fresh connection if need be: after a server restart the pool's idle
+ * connections are dead, and the first try may pick one. When the target stays unreachable the run
+ * stays 'running', which history shows as interrupted.
+ */
+async function recordEnd(pool: pg.Pool, runId: string, status: string, report: RunReport, error: string | null): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await finishRun(pool as unknown as pg.ClientBase, runId, status, report, error);
+      return;
+    } catch (err) {
+      if (!isConnectionError(err)) return;
+      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+    }
+  }
+}
+
+/** Which tables a failed run committed and which a --mode resume will load: the ledger says the same. */
+function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string {
+  const done = new Set(committed.map((r) => r.plan.targetName));
+  const pending = plan.tables.filter((t) => !done.has(t.targetName)).map((t) => t.targetName);
+  if (pending.length === 0) return 'every table is committed and recorded in the ledger; run again with --mode resume to finish keys, indexes, sequences and verification';
+  return `${done.size} of ${plan.tables.length} tables are committed and recorded in the ledger; run again with --mode resume to load the rest (${pending.join(', ')})`;
+}
+
+/** --backup-dir: the consistent copies the run then reads, taken before anything touches the target. */
+async function takeBackups(config: Config, runId: string, log: Logger): Promise<BackupSet | null> {
+  if (!config.backupDir) return null;
+  const files = loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
+  const set = await backupSources(files, config.sourceDir, config.backupDir, runId, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
+  log.info({ dir: set.dir, files: set.files.map((f) => ({ file: f.file, bytes: f.bytes, sha256: f.sha256 })) }, 'sources backed up; loading from the copies');
+  return set;
+}
+
 /** Transactions: each on its own pool connection; in a dry run, all on one connection that is rolled back. */
 function transactions(pool: pg.Pool, dryRunClient: pg.PoolClient | null) {
   return async function transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
     if (dryRunClient) return fn(dryRunClient);
     const client = await pool.connect();
+    // A checked-out client whose socket closes between two queries emits 'error'; unheard, that would
+    // crash the process. Heard, the next query fails instead, and that failure is handled below.
+    client.on('error', ignoreClientError);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
       await client.query('COMMIT');
+      client.removeListener('error', ignoreClientError);
       client.release();
       return out;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      client.removeListener('error', ignoreClientError);
       client.release(true);
       throw err;
     }
@@ -73,7 +120,10 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const t0 = performance.now();
   const startedAt = new Date();
   const runId = randomUUID();
-  const { loaded, sources, plan } = planSources(config);
+  const backup = await takeBackups(config, runId, log);
+  if (backup) await pausePoint('backed-up');
+  // With --backup-dir, the run reads (and verifies against) the copies, the sources as they were backed up.
+  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config);
   const jobs = config.dryRun ? 1 : config.jobs;
   const session = await openTarget(config, log, jobs + 2).catch((err) => {
     sources.close();
@@ -81,8 +131,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   });
   const { pool } = session.target;
   const progress = config.progress ? terminalProgress(process.stderr) : noProgress;
-  const lockClient = await pool.connect();
+  let lock: RunLock | null = null;
   let dryClient: pg.PoolClient | null = null;
+  let drySequences: SequenceState[] = [];
   let runRecorded = false;
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
@@ -102,10 +153,12 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   });
 
   try {
-    const locked = await lockClient.query('SELECT pg_try_advisory_lock($1) AS ok', [MIGRATE_LOCK_KEY]);
-    if (!locked.rows[0].ok) throw new TargetRefusedError('another sqlite2pg migrate is running against this target; wait for it to finish (sqlite2pg history shows it)');
+    lock = await RunLock.acquire(pool, log, 'this migrate');
+    const runLock = lock;
     if (config.dryRun) {
       dryClient = await pool.connect();
+      dryClient.on('error', ignoreClientError);
+      drySequences = await captureSequences(dryClient);
       await dryClient.query('BEGIN');
     }
     const transaction = transactions(pool, dryClient);
@@ -116,8 +169,12 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     await once(async (c) => {
       await ensureLedger(c, true);
       await insertRun(c, { runId, command: 'migrate', mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: config.mode, dryRun: config.dryRun, resumedFrom: decision.resumedFrom, sourceDir: plan.sourceDir, toolVersion: TOOL_VERSION });
+      if (backup) await recordBackups(c, runId, backup.files);
     });
     runRecorded = true;
+    if (config.mode === 'resume') {
+      log.info({ resumedFrom: decision.resumedFrom, kept: decision.kept.map((k) => k.plan.targetName), loading: decision.load.map((t) => t.targetName) }, 'resuming: tables a previous run committed are kept, the rest loaded');
+    }
     log.info({ runId, target: session.target.displayUrl, server: session.target.serverVersion, mode: config.mode, dryRun: config.dryRun, tables: decision.load.length, kept: decision.kept.length }, 'migrate started');
 
     await timed('schema', () => once(async (c) => {
@@ -125,6 +182,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       // Foreign keys touching reloaded tables come off first (TRUNCATE refuses referenced tables); they return after the load.
       const reloaded = new Set(decision.load.map((t) => t.targetName));
       await dropForeignKeys(plan.tables.filter((t) => reloaded.has(t.targetName) || t.foreignKeys.some((fk) => reloaded.has(fk.references))), c);
+      await pausePoint('schema');
     }));
     const defaults = await once((c) => evaluateDefaults(c, plan));
     const ctx: LoadContext = {
@@ -140,17 +198,23 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     const sizeOf = (t: TablePlan) => (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0);
     const loadedNow = await timed('load', () =>
       runInDependencyOrder(decision.load, jobs, sizeOf, async (t) => {
-        const r = await loadTable(ctx, t);
+        await runLock.check();
+        // A dry run's single transaction does not survive a lost connection: nothing to retry there.
+        const r = await loadTableWithRetries(ctx, t, config.dryRun ? 0 : config.retries);
         log.info({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, ms: r.durationMs }, 'table loaded');
         results.push(r);
+        await pausePoint(`committed:${t.targetName}`);
         return r;
       }),
     );
     void loadedNow;
     progress.stop();
 
+    await runLock.check();
     await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn)));
+    await runLock.check();
     await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn)));
+    await runLock.check();
     const sequences = await timed('sequences', () => once((c) => setSequences(c, plan.tables, !config.dryRun)));
     for (const s of sequences.filter((x) => x.sequence === null)) warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
 
@@ -168,31 +232,38 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     });
     const status = tables.every((t) => t.checksum.match) ? 'ok' : 'differences';
     const final = report(status, tables, null);
+    final.resumedFrom = decision.resumedFrom;
+    if (backup) final.backups = backup.files;
     final.sequences = sequences.map((s) => ({ table: s.table, column: s.column, next: s.next }));
     await once(async (c) => {
       await recordVerifications(c, runId, verified);
       await finishRun(c, runId, status, final, null);
     });
-    if (dryClient) await dryClient.query('ROLLBACK');
+    if (dryClient) {
+      await dryClient.query('ROLLBACK');
+      await restoreSequences(dryClient, drySequences);
+    }
     log.info({ runId, status, ms: final.durationMs }, 'migrate finished');
     return { report: final, exitCode: status === 'ok' ? EXIT.ok : EXIT.differences };
   } catch (err) {
     progress.stop();
-    if (dryClient) await dryClient.query('ROLLBACK').catch(() => {});
-    const message = redactText(err instanceof Error ? err.message : String(err), session.target.url);
+    if (dryClient) await dryClient.query('ROLLBACK').then(() => restoreSequences(dryClient!, drySequences)).catch(() => {});
+    const message = redactText(err instanceof Sqlite2pgError ? err.message : explainTargetError(err), session.target.url);
     const partial = results.map(tableReport);
     if (err instanceof TooManyRejectsError) {
       const r = report('differences', partial, message);
-      if (runRecorded && !config.dryRun) await finishRun(pool as unknown as pg.ClientBase, runId, 'differences', r, message).catch(() => {});
+      if (runRecorded && !config.dryRun) await recordEnd(pool, runId, 'differences', r, message);
       return { report: r, exitCode: EXIT.differences };
     }
-    if (err instanceof Sqlite2pgError && err.exitCode === EXIT.badInput) throw err;
-    if (runRecorded && !config.dryRun) await finishRun(pool as unknown as pg.ClientBase, runId, 'failed', report('failed', partial, message), message).catch(() => {});
-    const wrapped = err instanceof TargetError ? err : new TargetError(`migrate failed: ${message}; tables committed so far are recorded in the ledger: run again with --mode resume to carry on`, {}, { cause: err });
-    throw Object.assign(wrapped, { report: report('failed', partial, wrapped.message) });
+    const wrapped = err instanceof Sqlite2pgError ? err : new TargetError(`migrate failed: ${message}; ${config.dryRun ? 'dry run: nothing was kept' : resumeNote(plan, results)}`, {}, { cause: err });
+    const failed = report('failed', partial, redactText(wrapped.message, session.target.url));
+    // The ledger gets the same words the user reads, resume note included.
+    if (runRecorded && !config.dryRun) await recordEnd(pool, runId, 'failed', failed, failed.error ?? null);
+    if (wrapped.exitCode === EXIT.badInput) throw wrapped; // a refusal: the message says it all
+    throw Object.assign(wrapped, { report: failed });
   } finally {
-    await lockClient.query('SELECT pg_advisory_unlock_all()').catch(() => {});
-    lockClient.release();
+    await lock?.release();
+    dryClient?.removeListener('error', ignoreClientError);
     dryClient?.release();
     sources.close();
     await session.close();

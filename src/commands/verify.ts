@@ -1,61 +1,87 @@
-// sqlite2pg verify: the proof on its own — every table of the mapping compared with the target,
-// recorded in the ledger, reported in the format asked for.
+// sqlite2pg verify: the proof on its own — every table of the mapping compared with the target (structure
+// and rows, each differing row read again before it is reported), recorded in the ledger, reported in the
+// format asked for.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, Sqlite2pgError, TargetError, UsageError } from '../errors.js';
+import type { RunPlan, TablePlan } from '../plan/table-plan.js';
 import { planSources, openTarget, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun } from '../load/ledger.js';
-import { totalsOf, type RunReport } from '../report/report.js';
+import { redactText } from '../load/target.js';
+import { tableOk, totalsOf, type RunReport } from '../report/report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
+import { openFreshSides } from '../verify/recheck.js';
+import { verificationHistory } from '../verify/history.js';
 import type { CommandResult } from './migrate.js';
+
+/** The tables --tables names (by target name, target table or source table), or all of them. */
+function selectTables(plan: RunPlan, names: string[] | null): readonly TablePlan[] {
+  if (!names) return plan.tables;
+  return names.map((name) => {
+    const t = plan.tables.find((x) => x.targetName === name || x.target.table === name || x.source.table === name);
+    if (!t) throw new UsageError(`--tables: no table "${name}" in the mapping (tables: ${plan.tables.map((x) => x.targetName).join(', ')})`);
+    return t;
+  });
+}
 
 export async function runVerify(config: Config, log: Logger): Promise<CommandResult> {
   const t0 = performance.now();
   const startedAt = new Date();
   const runId = randomUUID();
   const { sources, plan } = planSources(config);
-  const session = await openTarget(config, log, config.jobs + 1).catch((err) => {
+  // Each table job holds one connection for its snapshot and may take a second to re-check rows.
+  const session = await openTarget(config, log, 2 * config.jobs + 1).catch((err) => {
     sources.close();
     throw err;
   });
   const { pool } = session.target;
+  const withClient = async <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.release();
+    }
+  };
+  const fresh = openFreshSides(withClient);
+  let runRecorded = false;
   try {
-    const tables = config.tables
-      ? config.tables.map((name) => {
-          const t = plan.tables.find((x) => x.targetName === name || x.target.table === name || x.source.table === name);
-          if (!t) throw new UsageError(`--tables: no table "${name}" in the mapping (tables: ${plan.tables.map((x) => x.targetName).join(', ')})`);
-          return t;
-        })
-      : plan.tables;
-    const withClient = async <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> => {
-      const c = await pool.connect();
-      try {
-        return await fn(c);
-      } finally {
-        c.release();
-      }
-    };
+    const tables = selectTables(plan, config.tables);
     await withClient(async (c) => {
       await ensureLedger(c, false);
       await insertRun(c, { runId, command: 'verify', mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: null, dryRun: false, resumedFrom: null, sourceDir: plan.sourceDir, toolVersion: TOOL_VERSION });
     });
-    log.info({ runId, target: session.target.displayUrl, tables: tables.length }, 'verify started');
-    const verified = await verifyRun({ plan, tables, sourceDb: (f) => sources.db(f), withClient, jobs: config.jobs, sampleRows: config.sampleRows });
+    runRecorded = true;
+    log.info({ runId, target: session.target.displayUrl, tables: tables.length, graceSeconds: config.graceSeconds }, 'verify started');
+    const verified = await verifyRun({
+      plan, tables, sourceDb: (f) => sources.db(f), withClient, jobs: config.jobs, sampleRows: config.sampleRows,
+      graceSeconds: config.graceSeconds, now: startedAt, fresh, targetSnapshot: true, structure: { sequences: true },
+    });
     const reports = verified.map((v) => ({ ...v.report, emptySource: v.plan.emptyReason }));
-    const status = reports.every((t) => t.checksum.match) ? 'ok' : 'differences';
+    const status = reports.every(tableOk) ? 'ok' : 'differences';
+    const grace = config.graceSeconds === null ? null : { seconds: config.graceSeconds, cutoff: new Date(startedAt.getTime() - config.graceSeconds * 1000).toISOString() };
     const report: RunReport = {
       command: 'verify', runId, status, dryRun: false, startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - t0),
-      tables: reports, totals: totalsOf(reports), target: session.target.displayUrl, warnings: [],
+      tables: reports, totals: totalsOf(reports), target: session.target.displayUrl, warnings: [], grace,
     };
     await withClient(async (c) => {
       await recordVerifications(c, runId, verified);
       await finishRun(c, runId, status, report, null);
     });
+    // The trend includes this run; it goes into the rendered report, not into the ledger's copy.
+    if (config.format === 'html' || config.format === 'markdown') report.history = await withClient((c) => verificationHistory(c));
+    log.info({ runId, status, ms: report.durationMs }, 'verify finished');
     return { report, exitCode: status === 'ok' ? EXIT.ok : EXIT.differences };
+  } catch (err) {
+    const message = redactText(err instanceof Error ? err.message : String(err), session.target.url);
+    if (runRecorded) await withClient((c) => finishRun(c, runId, 'failed', null, message)).catch(() => {});
+    if (err instanceof Sqlite2pgError) throw err;
+    throw new TargetError(`verify failed: ${message}`, {}, { cause: err });
   } finally {
+    fresh.close();
     sources.close();
     await session.close();
   }

@@ -23,14 +23,24 @@ export function rowidAlias(plan: Pick<TablePlan, 'sourceColumns'>): string {
   return alias;
 }
 
+/** Inclusive bounds on the rowid: verify reads a key range this way when the key is the rowid. */
+export interface RowidRange {
+  from: bigint;
+  to: bigint;
+}
+
 interface Pager {
   first: Database.Statement;
   next: Database.Statement;
+  /** Parameters of `first`, and those `next` takes after the last key (the range's end). */
+  firstArgs: unknown[];
+  nextArgs: unknown[];
+  byKey: Database.Statement;
   keyWidth: number;
   refetch: (column: string, keyValues: unknown[]) => Buffer | null;
 }
 
-function pager(db: Database.Database, plan: TablePlan, pageSize: number): Pager {
+function pager(db: Database.Database, plan: TablePlan, pageSize: number, range: RowidRange | null = null): Pager {
   const table = quoteSqlite(plan.source.table);
   const cols = [...plan.sourceColumns.map((c) => quoteSqlite(c.name)), ...plan.sourceExprs.map((e) => `(${e})`)];
   const keyCols = plan.hasRowid ? [rowidAlias(plan)] : plan.sourceKey.map(quoteSqlite);
@@ -40,9 +50,13 @@ function pager(db: Database.Database, plan: TablePlan, pageSize: number): Pager 
   const prep = (sql: string) => db.prepare(sql).raw(true).safeIntegers(true);
   const where = keyCols.map((k) => `${k} = ?`).join(' AND ');
   const refetchStmts = new Map<string, Database.Statement>();
+  if (range && !plan.hasRowid) throw new Error(`${plan.sourceName} has no rowid: it cannot be read by rowid range`);
   return {
-    first: prep(select + order),
-    next: prep(`${select} WHERE ${after}${order}`),
+    first: prep(range ? `${select} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : select + order),
+    next: prep(`${select} WHERE ${after}${range ? ` AND ${keyCols[0]} <= ?` : ''}${order}`),
+    firstArgs: range ? [range.from, range.to] : [],
+    nextArgs: range ? [range.to] : [],
+    byKey: prep(`${select} WHERE ${where}`),
     keyWidth: keyCols.length,
     refetch(column, keyValues) {
       let st = refetchStmts.get(column);
@@ -73,21 +87,56 @@ function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[], values: SqliteValu
   }
 }
 
-/** Yields the table's rows in pages of at most `pageSize`, in key order. */
-export async function* readPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000): AsyncGenerator<SourceRow[]> {
+/** The SourceRow of one raw result row (key columns first). */
+function toSourceRow(p: Pager, plan: TablePlan, raw: unknown[]): SourceRow {
+  const values = raw.slice(p.keyWidth) as SqliteValue[];
+  checkUtf8(p, plan, raw, values);
+  const key = p.keyWidth === 1 && plan.hasRowid ? String(raw[0]) : JSON.stringify(raw.slice(0, p.keyWidth), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return { key, values };
+}
+
+/**
+ * Yields the table's rows in pages of at most `pageSize`, in key order; with `range`, only the rows whose
+ * rowid is within it (tables with a rowid only).
+ */
+export async function* readPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000, range: RowidRange | null = null): AsyncGenerator<SourceRow[]> {
   if (!db || !plan.sourceExists) return;
-  const p = pager(db, plan, pageSize);
-  let page = p.first.all() as unknown[][];
+  const p = pager(db, plan, pageSize, range);
+  let page = p.first.all(...p.firstArgs) as unknown[][];
   while (page.length > 0) {
-    const rows: SourceRow[] = page.map((raw) => {
-      const values = raw.slice(p.keyWidth) as SqliteValue[];
-      checkUtf8(p, plan, raw, values);
-      const key = p.keyWidth === 1 && plan.hasRowid ? String(raw[0]) : JSON.stringify(raw.slice(0, p.keyWidth), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-      return { key, values };
-    });
-    yield rows;
+    yield page.map((raw) => toSourceRow(p, plan, raw));
     if (page.length < pageSize) return;
     const last = page[page.length - 1].slice(0, p.keyWidth);
-    page = p.next.all(...last) as unknown[][];
+    page = p.next.all(...last, ...p.nextArgs) as unknown[][];
   }
+}
+
+/**
+ * The rows with these keys (as SourceRow.key gives them), in the order asked; a key no row has is left
+ * out. Verify re-reads the few rows it reports this way.
+ */
+export function readRowsByKey(db: Database.Database | null, plan: TablePlan, keys: readonly string[]): SourceRow[] {
+  if (!db || !plan.sourceExists || keys.length === 0) return [];
+  const p = pager(db, plan, 1);
+  const out: SourceRow[] = [];
+  for (const key of keys) {
+    let args: unknown[];
+    try {
+      args = plan.hasRowid ? [BigInt(key)] : (JSON.parse(key) as unknown[]);
+    } catch {
+      continue; // not a key this table can have
+    }
+    if (args.length !== p.keyWidth || args.some((a) => a !== null && typeof a === 'object')) continue;
+    const raw = p.byKey.get(...args) as unknown[] | undefined;
+    if (raw) out.push(toSourceRow(p, plan, raw));
+  }
+  return out;
+}
+
+/** The smallest and largest rowid of a table with a rowid (null when it has no row). */
+export function rowidBounds(db: Database.Database | null, plan: TablePlan): [bigint, bigint] | null {
+  if (!db || !plan.sourceExists || !plan.hasRowid) return null;
+  const alias = rowidAlias(plan);
+  const r = db.prepare(`SELECT min(${alias}), max(${alias}) FROM ${quoteSqlite(plan.source.table)}`).raw(true).safeIntegers(true).get() as [bigint | null, bigint | null];
+  return r[0] === null || r[1] === null ? null : [r[0], r[1]];
 }

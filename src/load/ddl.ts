@@ -48,6 +48,13 @@ function splitName(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot + 1)];
 }
 
+/** ` ON DELETE …`/` ON UPDATE …` when the mapping asks for more than the default NO ACTION. */
+function fkActions(fk: TablePlan['foreignKeys'][number]): string {
+  const del = fk.onDelete && fk.onDelete !== 'NO ACTION' ? ` ON DELETE ${fk.onDelete}` : '';
+  const upd = fk.onUpdate && fk.onUpdate !== 'NO ACTION' ? ` ON UPDATE ${fk.onUpdate}` : '';
+  return del + upd;
+}
+
 export function foreignKeySql(t: TablePlan): string[] {
   const table = qualified(t.target.schema, t.target.table);
   return t.foreignKeys.map((fk) => {
@@ -55,7 +62,7 @@ export function foreignKeySql(t: TablePlan): string[] {
     return unlessConstraint(
       t,
       `conname = ${quoteLiteral(fk.name)}`,
-      `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${qualified(schema, parent)} (${cols(fk.referencedColumns)})`,
+      `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${qualified(schema, parent)} (${cols(fk.referencedColumns)})${fkActions(fk)}`,
     );
   });
 }

@@ -103,7 +103,7 @@ export class KeyGuard {
       .map((u) => ({ name: u.name, indexes: idx(u.columns), seen: new Set<string>() }));
     const foreign: ForeignCheck[] = [];
     for (const fk of plan.foreignKeys) {
-      // A self-reference is checked by PostgreSQL when the constraint is added after the load.
+      // A self-reference is checked by the pre-pass of self-reference.ts (its rows arrive in this very COPY).
       if (fk.references === plan.targetName) continue;
       const integer = fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
       foreign.push({ name: fk.name, indexes: idx(fk.columns), references: fk.references, parent: await readParentKeys(client, fk.references, fk.referencedColumns, integer) });

@@ -78,6 +78,18 @@ CREATE TABLE IF NOT EXISTS sqlite2pg.changes (
   changed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS changes_run_table ON sqlite2pg.changes (run_id, target_table);
+-- Added after version 1, idempotently. A DO block, so a ledger that has them takes no table lock.
+-- runs.backups: the --backup-dir copies (path, sha256) a run loaded from.
+-- table_loads.load_txid: the load transaction's id (txid_current()); the rows it wrote carry it as xmin,
+-- which is how rollback and --mode resume tell rows sqlite2pg loaded from rows written after.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'sqlite2pg.runs'::regclass AND attname = 'backups' AND NOT attisdropped) THEN
+    ALTER TABLE sqlite2pg.runs ADD COLUMN backups jsonb;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'sqlite2pg.table_loads'::regclass AND attname = 'load_txid' AND NOT attisdropped) THEN
+    ALTER TABLE sqlite2pg.table_loads ADD COLUMN load_txid bigint;
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS sqlite2pg.verifications (
   run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),
   target_table text NOT NULL,
@@ -144,6 +156,11 @@ export async function finishRun(client: pg.ClientBase, runId: string, status: st
   await client.query('UPDATE sqlite2pg.runs SET status = $2, finished_at = now(), report = $3, error = $4 WHERE run_id = $1', [runId, status, report === null ? null : JSON.stringify(report), error]);
 }
 
+/** Records the --backup-dir copies a run loads from (paths and sha256 checksums). */
+export async function recordBackups(client: pg.ClientBase, runId: string, backups: unknown[]): Promise<void> {
+  await client.query('UPDATE sqlite2pg.runs SET backups = $2 WHERE run_id = $1', [runId, JSON.stringify(backups)]);
+}
+
 /** Records objects (schemas, tables) this run created, so rollback removes only what it made. */
 export async function recordCreatedObjects(client: pg.ClientBase, runId: string, objects: { kind: string; name: string }[]): Promise<void> {
   if (objects.length === 0) return;
@@ -167,14 +184,16 @@ export interface TableLoadRecord {
 /** Written inside the table's load transaction: the load and its record commit together or not at all. */
 export async function insertTableLoad(client: pg.ClientBase, r: TableLoadRecord): Promise<void> {
   await client.query(
-    `INSERT INTO sqlite2pg.table_loads (run_id, target_table, source_file, source_table, mapping_hash, source_rows, loaded_rows, rejected_rows, changed_values, started_at, stage_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    `INSERT INTO sqlite2pg.table_loads (run_id, target_table, source_file, source_table, mapping_hash, source_rows, loaded_rows, rejected_rows, changed_values, started_at, stage_ms, load_txid)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, txid_current())`,
     [r.runId, r.targetTable, r.sourceFile, r.sourceTable, r.mappingHash, r.sourceRows, r.loadedRows, r.rejectedRows, r.changedValues, r.startedAt, JSON.stringify(r.stageMs)],
   );
 }
 
 export interface LatestLoad {
   runId: string;
+  /** The load transaction's txid_current(): its rows' xmin (null in ledgers older than the column). */
+  loadTxid: string | null;
   targetTable: string;
   mappingHash: string;
   sourceRows: number;
@@ -186,8 +205,9 @@ export interface LatestLoad {
 /** For each target table, the committed load that put its current rows there (the newest one). */
 export async function latestLoads(client: pg.ClientBase, tables: string[], currentRunId: string | null = null): Promise<Map<string, LatestLoad>> {
   if (!(await ledgerExists(client))) return new Map();
+  // to_jsonb(l) ->> 'load_txid': NULL rather than an error in a ledger made before the column (preflight reads it before ensureLedger).
   const r = await client.query(
-    `SELECT DISTINCT ON (l.target_table) l.run_id, l.target_table, l.mapping_hash, l.source_rows, l.loaded_rows, l.rejected_rows, l.finished_at
+    `SELECT DISTINCT ON (l.target_table) l.run_id, to_jsonb(l) ->> 'load_txid' AS load_txid, l.target_table, l.mapping_hash, l.source_rows, l.loaded_rows, l.rejected_rows, l.finished_at
        FROM sqlite2pg.table_loads l JOIN sqlite2pg.runs r USING (run_id)
       WHERE l.target_table = ANY($1) AND (NOT r.dry_run OR l.run_id = $2) AND r.status <> 'rolled back'
       ORDER BY l.target_table, l.finished_at DESC`,
@@ -198,6 +218,7 @@ export async function latestLoads(client: pg.ClientBase, tables: string[], curre
       row.target_table as string,
       {
         runId: row.run_id as string,
+        loadTxid: (row.load_txid as string | null) ?? null,
         targetTable: row.target_table as string,
         mappingHash: row.mapping_hash as string,
         sourceRows: Number(row.source_rows),

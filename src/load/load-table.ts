@@ -10,10 +10,12 @@ import { countRows } from '../extract/introspect.js';
 import { makeRowConverter } from '../transform/convert-row.js';
 import { encodeCopyRow } from '../transform/copy-encode.js';
 import { KeyGuard } from './key-guard.js';
+import { selfReferenceOrphans } from './self-reference.js';
 import { RejectSink } from './reject-sink.js';
 import { insertTableLoad } from './ledger.js';
 import { qualified, quoteIdent } from './quote.js';
 import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js';
+import { pausePoint } from '../pause-points.js';
 
 /** Bytes gathered before a write to the COPY stream: tens of KB per write keeps syscalls few. */
 const CHUNK_BYTES = 64 * 1024;
@@ -32,6 +34,8 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     await client.query(`TRUNCATE ONLY ${target}`);
     const guard = await KeyGuard.create(client, plan);
     const convert = makeRowConverter(plan, ctx.defaults(plan));
+    // Rows whose self-reference points at no row of this table: rejected before they reach COPY.
+    const orphans = await selfReferenceOrphans(client, db, plan, convert);
     const sink = new RejectSink(ctx.runId, plan);
     let loaded = 0;
     let seen = 0;
@@ -49,7 +53,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
             sink.reject({ key: row.key, column: out.column, code: out.code, reason: out.reason }, row.values);
             continue;
           }
-          const violation = guard.active ? guard.check(out.fields) : null;
+          const violation = orphans.get(row.key) ?? (guard.active ? guard.check(out.fields) : null);
           if (violation) {
             sink.reject({ key: row.key, column: violation.column, code: violation.code, reason: violation.reason }, row.values);
             continue;
@@ -69,6 +73,8 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
         tExtract = performance.now();
       }
       if (buf.length > 0) yield buf;
+      // Every row is on its way and COPY is still open: a fault test stops here ("during a COPY").
+      await pausePoint(`copy:${plan.targetName}`);
     }
 
     try {

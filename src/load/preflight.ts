@@ -7,6 +7,7 @@ import type { Mode } from '../config.js';
 import { TargetRefusedError } from '../errors.js';
 import { inspectTargetTables } from './apply-schema.js';
 import { latestLoads, type LatestLoad } from './ledger.js';
+import { canTellRowsOf, rowOrigins } from './row-origin.js';
 
 export interface LoadDecision {
   /** Tables to (re)load, in load order. */
@@ -42,6 +43,19 @@ export async function decideLoads(client: pg.ClientBase, plan: RunPlan, mode: Mo
   if (foreign.length > 0) {
     throw new TargetRefusedError(
       `--mode resume will not replace rows sqlite2pg did not load: ${foreign.map((t) => t.targetName).join(', ')}; use --mode truncate to replace them`,
+    );
+  }
+  // A table to reload may also hold rows written after sqlite2pg loaded it (a dual-writing application).
+  const writtenSince: string[] = [];
+  for (const t of load) {
+    const last = loads.get(t.targetName);
+    if (!last || !existing.get(t.targetName)?.rows || !(await canTellRowsOf(client, last.loadTxid))) continue;
+    const { others } = await rowOrigins(client, t.target.schema, t.target.table, last.loadTxid!);
+    if (others > 0) writtenSince.push(`${t.targetName} (${others} rows written after run ${last.runId} loaded it)`);
+  }
+  if (writtenSince.length > 0) {
+    throw new TargetRefusedError(
+      `--mode resume will not replace rows sqlite2pg did not load: ${writtenSince.join(', ')}; use --mode truncate to replace them`,
     );
   }
   const newest = kept.map((k) => k.load).sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())[0];

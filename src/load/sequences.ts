@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent, quoteLiteral } from './quote.js';
+import { pausePoint } from '../pause-points.js';
 
 export interface SequenceSet {
   table: string;
@@ -36,6 +37,7 @@ export async function setSequences(client: pg.ClientBase, tables: readonly Table
         : `SELECT CASE WHEN ${last} > 0 THEN ${last} + 1 ELSE 1 END AS next FROM ${table} WHERE $1::regclass IS NOT NULL`;
       const r = await client.query(sql, [sequence, floor]);
       out.push({ table: t.targetName, column: c.name, sequence, next: String(r.rows[0].next) });
+      await pausePoint(`sequences:${t.targetName}`); // setval is already done: it is not transactional
     }
   }
   return out;

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { TargetError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { plaintextFallback } from './tls-fallback.js';
 
 /** Session settings every connection gets: the verifier reads values in these formats. */
 const SESSION_OPTIONS = '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c bytea_output=hex -c IntervalStyle=postgres';
@@ -21,22 +22,37 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The secrets a URL carries: its password, and any `password=`-like query parameter. */
+function secretsOf(url: string): string[] {
+  try {
+    const u = new URL(url);
+    const out = [decodeURIComponent(u.password), u.password];
+    for (const [key, value] of u.searchParams) if (/pass|secret|token|key$/i.test(key) && key !== 'sslkey') out.push(value, encodeURIComponent(value));
+    return out.filter((s) => s.length > 0);
+  } catch {
+    return []; // not a URL: nothing to take out
+  }
+}
+
 /** Removes a URL's password from any text (error messages may quote the connection string). */
 export function redactText(text: string, url: string): string {
   let out = text;
-  try {
-    const pw = decodeURIComponent(new URL(url).password);
-    if (pw) out = out.split(pw).join('***');
-  } catch {
-    /* not a URL: nothing to take out */
-  }
+  // Longest first, so a secret that contains another is taken out whole.
+  for (const secret of secretsOf(url).sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
   return out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
+/**
+ * What node-postgres says, without a code, when the socket closes under a client (server killed or
+ * restarted, backend terminated) or a client already broken is used again.
+ */
+const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Connection terminated due to connection timeout/i;
+
 /** SQLSTATE classes and socket errors worth retrying: the server may come back. */
 export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string };
-  if (!e || typeof e.code !== 'string') return false;
+  const e = err as { code?: string; message?: string };
+  if (!e) return false;
+  if (typeof e.code !== 'string') return typeof e.message === 'string' && CONNECTION_LOST.test(e.message);
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(e.code)) return true;
   return e.code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(e.code);
 }
@@ -86,6 +102,12 @@ export async function connectTarget(url: string, opts: ConnectOptions): Promise<
       };
     } catch (err) {
       lastErr = err;
+      const plain = plaintextFallback(url, err);
+      if (plain) {
+        await pool.end().catch(() => {});
+        opts.log.info({ target: redactUrl(url) }, 'the server offers no TLS: connecting in plain text, as sslmode=prefer/allow allows');
+        return connectTarget(plain, opts);
+      }
       if (!isConnectionError(err) || attempt === opts.retries) break;
       const delay = Math.min(4000, 250 * 2 ** attempt);
       opts.log.warn({ attempt: attempt + 1, delayMs: delay, error: describe(err, url) }, 'target not reachable, retrying');

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { MappingError } from '../errors.js';
-import type { Mapping } from './mapping-types.js';
+import { NOT_MIGRATED_KINDS, type Mapping, type MappingForeignKey, type MappingTable } from './mapping-types.js';
 import { TARGET_TYPES } from '../transform/logical-types.js';
 import { SCHEMA_DIR } from '../paths.js';
+import { jsonErrorPlace } from './json-error-place.js';
 
 /** The built-in mapping of the four legacy databases, shipped in schema/. */
 export const BUILTIN_MAPPING_PATH = path.join(SCHEMA_DIR, 'builtin-mapping.json');
@@ -41,6 +42,12 @@ class Checker {
     return v;
   }
 
+  /** PostgreSQL silently cuts identifiers past 63 bytes (NAMEDATALEN - 1): refused here instead. */
+  identifier(name: string, at: string, max = 63): void {
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (bytes > max) this.fail(at, `${JSON.stringify(name)} is ${bytes} bytes; PostgreSQL keeps ${max === 63 ? '63' : `${max} here (its "_pkey" must fit 63)`}: shorten it`);
+  }
+
   optString(v: Json, at: string): void {
     if (v !== undefined) this.string(v, at);
   }
@@ -71,6 +78,25 @@ class Checker {
 }
 
 const POLICIES = ['reject', 'null', 'default', 'strip'];
+const FK_ACTIONS = ['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT'];
+
+/** A glob must compile; `[` without its `]` is read literally, so only emptiness is an error. */
+function checkPatterns(c: Checker, v: Json, at: string): void {
+  if (v !== undefined) c.names(v, at, false);
+}
+
+function checkNotMigrated(c: Checker, v: Json, at: string): void {
+  if (v === undefined) return;
+  c.array(v, at).forEach((x, i) => {
+    const xa = `${at}[${i}]`;
+    const o = c.object(x, xa, ['kind', 'name', 'table', 'reason', 'sql'], ['kind', 'name', 'reason']);
+    if (!(NOT_MIGRATED_KINDS as readonly string[]).includes(o.kind as string)) c.fail(`${xa}.kind`, `unknown kind ${JSON.stringify(o.kind)} (known: ${NOT_MIGRATED_KINDS.join(', ')})`);
+    c.string(o.name, `${xa}.name`);
+    c.string(o.reason, `${xa}.reason`);
+    c.optString(o.table, `${xa}.table`);
+    c.optString(o.sql, `${xa}.sql`);
+  });
+}
 
 function validZone(zone: string): boolean {
   try {
@@ -82,8 +108,8 @@ function validZone(zone: string): boolean {
 }
 
 function checkColumn(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note'], ['name', 'type']);
-  c.string(o.name, `${at}.name`);
+  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note', 'reason'], ['name', 'type']);
+  c.identifier(c.string(o.name, `${at}.name`), `${at}.name`);
   if (!TARGET_TYPES.includes(o.type as never)) c.fail(`${at}.type`, `unknown type ${JSON.stringify(o.type)} (known: ${TARGET_TYPES.join(', ')})`);
   const sources = ['from', 'expr', 'value'].filter((k) => k in o);
   if (sources.length !== 1) c.fail(at, `needs exactly one of "from", "expr", "value" (has ${sources.length ? sources.join(', ') : 'none'})`);
@@ -95,6 +121,7 @@ function checkColumn(c: Checker, v: Json, at: string): void {
   c.optBool(o.emptyAsNull, `${at}.emptyAsNull`);
   c.optString(o.default, `${at}.default`);
   c.optString(o.note, `${at}.note`);
+  c.optString(o.reason, `${at}.reason`);
   if (o.policy !== undefined && !POLICIES.includes(o.policy as string)) c.fail(`${at}.policy`, `unknown policy ${JSON.stringify(o.policy)} (known: ${POLICIES.join(', ')})`);
   if (o.policy === 'default' && o.default === undefined) c.fail(`${at}.policy`, 'policy "default" needs a "default"');
   if (o.localTimeZone !== undefined) {
@@ -108,7 +135,8 @@ function checkColumn(c: Checker, v: Json, at: string): void {
 function checkTable(c: Checker, v: Json, at: string): void {
   const o = c.object(v, at, ['source', 'target', 'columns', 'drop', 'primaryKey', 'unique', 'foreignKeys', 'indexes', 'timestampColumns', 'note'], ['source', 'target', 'columns']);
   c.string(o.source, `${at}.source`);
-  c.string(o.target, `${at}.target`);
+  // The DDL names the primary key "<table>_pkey": PostgreSQL would cut a longer name, onto the table's own.
+  c.identifier(c.string(o.target, `${at}.target`), `${at}.target`, o.primaryKey !== undefined ? 58 : 63);
   c.optString(o.note, `${at}.note`);
   const cols = c.array(o.columns, `${at}.columns`);
   if (cols.length === 0) c.fail(`${at}.columns`, 'must not be empty');
@@ -137,12 +165,15 @@ function checkTable(c: Checker, v: Json, at: string): void {
   if (o.foreignKeys !== undefined) {
     c.array(o.foreignKeys, `${at}.foreignKeys`).forEach((f, i) => {
       const fa = `${at}.foreignKeys[${i}]`;
-      const fo = c.object(f, fa, ['name', 'columns', 'references', 'referencedColumns'], ['columns', 'references', 'referencedColumns']);
+      const fo = c.object(f, fa, ['name', 'columns', 'references', 'referencedColumns', 'onDelete', 'onUpdate'], ['columns', 'references', 'referencedColumns']);
       c.optString(fo.name, `${fa}.name`);
+      for (const k of ['onDelete', 'onUpdate']) {
+        if (fo[k] !== undefined && !FK_ACTIONS.includes(fo[k] as string)) c.fail(`${fa}.${k}`, `unknown action ${JSON.stringify(fo[k])} (known: ${FK_ACTIONS.join(', ')})`);
+      }
       const fc = c.names(fo.columns, `${fa}.columns`);
       known(fc, `${fa}.columns`);
       const ref = c.string(fo.references, `${fa}.references`);
-      if (!/^[^.]+\.[^.]+$/.test(ref)) c.fail(`${fa}.references`, 'must be "schema.table"');
+      if (!/^[^.]+\..+$/.test(ref)) c.fail(`${fa}.references`, 'must be "schema.table"');
       if (c.names(fo.referencedColumns, `${fa}.referencedColumns`).length !== fc.length) c.fail(fa, 'columns and referencedColumns differ in length');
     });
   }
@@ -154,6 +185,31 @@ function checkTable(c: Checker, v: Json, at: string): void {
       known(c.names(xo.columns, `${at}.indexes[${i}].columns`), `${at}.indexes[${i}].columns`);
     });
   }
+}
+
+const INTEGERS = ['smallint', 'integer', 'bigint'];
+
+/**
+ * PostgreSQL adds a foreign key (after the load) only onto the referenced table's primary key or a unique
+ * constraint, between comparable types: checked here, so a mapping fails at once rather than after its load.
+ */
+function checkReferencedKey(c: Checker, mapping: Mapping, t: MappingTable, fk: MappingForeignKey, at: string): void {
+  const dot = fk.references.indexOf('.');
+  const source = mapping.sources.find((s) => s.schema === fk.references.slice(0, dot));
+  const parent = source?.tables.find((x) => x.target === fk.references.slice(dot + 1));
+  if (!parent) return;
+  const same = (a: string[]) => a.length === fk.referencedColumns.length && a.every((x) => fk.referencedColumns.includes(x));
+  if (!same(parent.primaryKey ?? []) && !(parent.unique ?? []).some((u) => same(u.columns))) {
+    c.fail(`${at}.referencedColumns`, `(${fk.referencedColumns.join(', ')}) is not the primary key or a unique constraint of ${fk.references}`);
+  }
+  fk.columns.forEach((name, n) => {
+    const mine = t.columns.find((x) => x.name === name)!.type;
+    const theirs = parent.columns.find((x) => x.name === fk.referencedColumns[n])?.type;
+    if (theirs === undefined) c.fail(`${at}.referencedColumns[${n}]`, `no column "${fk.referencedColumns[n]}" in ${fk.references}`);
+    if (mine !== theirs && !(INTEGERS.includes(mine) && INTEGERS.includes(theirs!))) {
+      c.fail(`${at}.columns[${n}]`, `${name} is ${mine} but ${fk.references}.${fk.referencedColumns[n]} is ${theirs}: a foreign key needs comparable types`);
+    }
+  });
 }
 
 /** Checks a parsed mapping; throws MappingError naming the place at fault. */
@@ -169,11 +225,16 @@ export function validateMapping(raw: Json, origin: string): Mapping {
   const targets: string[] = [];
   sources.forEach((s, i) => {
     const at = `$.sources[${i}]`;
-    const so = c.object(s, at, ['file', 'schema', 'tables', 'skipTables'], ['file', 'schema', 'tables']);
+    const so = c.object(s, at, ['file', 'schema', 'tables', 'skipTables', 'include', 'exclude', 'notMigrated'], ['file', 'schema', 'tables']);
     const file = c.string(so.file, `${at}.file`);
     if (path.basename(file) !== file) c.fail(`${at}.file`, 'must be a file name (found in --source-dir), not a path');
     const schema = c.string(so.schema, `${at}.schema`);
+    // "schema.table" names are split at the first dot (a table name may hold dots, a schema may not).
+    if (schema.includes('.')) c.fail(`${at}.schema`, 'must not contain "."');
     if (so.skipTables !== undefined) c.names(so.skipTables, `${at}.skipTables`, false);
+    checkPatterns(c, so.include, `${at}.include`);
+    checkPatterns(c, so.exclude, `${at}.exclude`);
+    checkNotMigrated(c, so.notMigrated, `${at}.notMigrated`);
     const tables = c.array(so.tables, `${at}.tables`);
     tables.forEach((t, j) => {
       checkTable(c, t, `${at}.tables[${j}]`);
@@ -189,6 +250,7 @@ export function validateMapping(raw: Json, origin: string): Mapping {
     s.tables.forEach((t, j) =>
       (t.foreignKeys ?? []).forEach((fk, k) => {
         if (!targets.includes(fk.references)) c.fail(`$.sources[${i}].tables[${j}].foreignKeys[${k}].references`, `"${fk.references}" is not a target table of this mapping`);
+        checkReferencedKey(c, mapping, t, fk, `$.sources[${i}].tables[${j}].foreignKeys[${k}]`);
       }),
     ),
   );
@@ -208,7 +270,7 @@ export function loadMapping(file: string | undefined): LoadedMapping {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new MappingError(`${origin}: not valid JSON: ${(err as Error).message}`);
+    throw new MappingError(`${origin}: not valid JSON: ${jsonErrorPlace(text) ?? (err as Error).message}`);
   }
   const mapping = validateMapping(raw, file ? path.basename(origin) : 'built-in mapping');
   return { mapping, origin, hash: createHash('sha256').update(text).digest('hex') };

@@ -39,7 +39,12 @@ export interface MappingColumn {
   emptyAsNull?: boolean;
   /** Why this column differs from the plan; shown by `plan` and collected into docs. */
   note?: string;
+  /** Why this type was chosen (written by `init`: declared type, stored values); shown by `plan`. */
+  reason?: string;
 }
+
+/** What PostgreSQL does to referencing rows when the referenced row is deleted or its key updated. */
+export type ForeignKeyAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
 
 export interface MappingForeignKey {
   name?: string;
@@ -47,6 +52,10 @@ export interface MappingForeignKey {
   /** Target table, `schema.table`. */
   references: string;
   referencedColumns: string[];
+  /** Default NO ACTION. */
+  onDelete?: ForeignKeyAction;
+  /** Default NO ACTION. */
+  onUpdate?: ForeignKeyAction;
 }
 
 export interface MappingIndex {
@@ -80,6 +89,30 @@ export interface MappingSource {
   tables: MappingTable[];
   /** Source tables deliberately not migrated (sqlite_sequence and sqlite_stat* are always skipped). */
   skipTables?: string[];
+  /**
+   * Glob patterns (`*`, `?`, `[…]`, case-insensitive) over source table names: only matching tables are
+   * migrated. Absent: every table. Tables left out this way need no `skipTables` entry.
+   */
+  include?: string[];
+  /** Glob patterns over source table names never migrated, even when mapped or included. */
+  exclude?: string[];
+  /** What the file holds that is not migrated (views, triggers, …), with why: written by `init`, shown by `plan`. */
+  notMigrated?: NotMigrated[];
+}
+
+/** Kinds of schema objects a mapping can list as not migrated. */
+export const NOT_MIGRATED_KINDS = [
+  'view', 'trigger', 'virtual table', 'table', 'index', 'unique constraint', 'foreign key', 'check constraint', 'collation', 'default',
+] as const;
+
+/** A schema object of the source left behind on purpose, with the reason and its SQL to re-create it by hand. */
+export interface NotMigrated {
+  kind: (typeof NOT_MIGRATED_KINDS)[number];
+  name: string;
+  /** The table it belongs to (triggers, indexes, constraints). */
+  table?: string;
+  reason: string;
+  sql?: string;
 }
 
 export interface Mapping {

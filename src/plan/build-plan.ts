@@ -9,6 +9,8 @@ import { autoincrementSeq, isInternalTable, listTables, quoteSqlite, type Source
 import type { OpenSource } from '../extract/open-source.js';
 import type { ColumnPlan, ColumnSource, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
+import { tableFilter } from '../mapping/table-filter.js';
+import { tableWarnings } from './plan-warnings.js';
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -46,6 +48,8 @@ function planColumns(t: MappingTable, table: SourceTable | undefined, where: str
       localTimeZone: col.localTimeZone ?? null,
       emptyAsNull: col.emptyAsNull ?? false,
       extractIndex,
+      reason: col.reason ?? null,
+      note: col.note ?? null,
     };
   });
 }
@@ -74,7 +78,7 @@ function checkExprs(src: OpenSource, table: SourceTable, exprs: string[], where:
   }
 }
 
-function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null): TablePlan {
+function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null, planned: ReadonlySet<string>): TablePlan {
   const where = `${s.file}:${t.source}`;
   const table = tables?.find((x) => same(x.name, t.source));
   const exprs: string[] = [];
@@ -84,8 +88,11 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     checkExprs(src, table, exprs, where);
   }
   const targetName = `${s.schema}.${t.target}`;
-  const foreignKeys = (t.foreignKeys ?? []).map((fk) => ({ ...fk, name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey` }));
-  return {
+  const allForeignKeys = (t.foreignKeys ?? []).map((fk) => ({ ...fk, name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey` }));
+  // A foreign key to a table the include/exclude patterns leave out cannot be created: it is left out too.
+  const foreignKeys = allForeignKeys.filter((fk) => planned.has(fk.references));
+  const leftOut = allForeignKeys.filter((fk) => !planned.has(fk.references)).map((fk) => `foreign key ${fk.name} not created: ${fk.references} is excluded from this run`);
+  const plan: TablePlan = {
     sourceName: `${s.file}:${t.source}`,
     targetName,
     source: { file: s.file, path: src.path, table: table?.name ?? t.source },
@@ -108,12 +115,13 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     warnings: [],
     note: t.note ?? null,
   };
+  return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
 }
 
 /** Source tables neither mapped nor skipped are an error: a whole table must not be lost by omission. */
-function checkUnmappedTables(s: MappingSource, tables: SourceTable[]): void {
+function checkUnmappedTables(s: MappingSource, tables: SourceTable[], taken: (table: string) => boolean): void {
   const known = new Set([...s.tables.map((t) => t.source.toLowerCase()), ...(s.skipTables ?? []).map((t) => t.toLowerCase())]);
-  const unmapped = tables.filter((t) => !isInternalTable(t.name) && !known.has(t.name.toLowerCase()));
+  const unmapped = tables.filter((t) => !isInternalTable(t.name) && !known.has(t.name.toLowerCase()) && taken(t.name));
   if (unmapped.length > 0) {
     throw new MappingError(
       `${s.file}: table${unmapped.length > 1 ? 's' : ''} ${unmapped.map((t) => t.name).join(', ')} not in the mapping; map ${unmapped.length > 1 ? 'them' : 'it'}, or list under "skipTables" to leave behind on purpose`,
@@ -135,13 +143,22 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
   const { mapping } = loaded;
   const tables: TablePlan[] = [];
   const files: RunPlan['files'] = [];
+  const excluded: string[] = [];
+  const filters = new Map(mapping.sources.map((s) => [s.file, tableFilter(s.include, s.exclude)]));
+  const planned = new Set(mapping.sources.flatMap((s) => s.tables.filter((t) => filters.get(s.file)!(t.source)).map((t) => `${s.schema}.${t.target}`)));
   for (const s of mapping.sources) {
     const src = sources.get(s.file);
     if (!src) throw new Error(`source ${s.file} was not opened`);
+    const taken = filters.get(s.file)!;
     const found = src.db ? listTables(src.db) : null;
-    if (found) checkUnmappedTables(s, found);
+    if (found) checkUnmappedTables(s, found, taken);
     files.push({ file: s.file, path: src.path, state: src.db ? 'ok' : 'empty' });
-    for (const t of s.tables) tables.push(planTable(s, t, src, found));
+    for (const t of s.tables) {
+      if (taken(t.source)) tables.push(planTable(s, t, src, found, planned));
+      else excluded.push(`${s.file}:${t.source}`);
+    }
+    const mapped = new Set(s.tables.map((t) => t.source.toLowerCase()));
+    for (const t of found ?? []) if (!mapped.has(t.name.toLowerCase()) && !taken(t.name)) excluded.push(`${s.file}:${t.name}`);
   }
   return deepFreeze({
     mappingName: mapping.name,
@@ -152,6 +169,8 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
     tables: orderByDependencies(tables),
     schemas: [...new Set(mapping.sources.map((s) => s.schema))],
     deviations: mapping.deviations ?? [],
+    excluded,
+    notMigrated: mapping.sources.flatMap((s) => (s.notMigrated ?? []).map((n) => ({ ...n, file: s.file }))),
   });
 }
 

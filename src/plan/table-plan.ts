@@ -1,7 +1,7 @@
 // The TablePlan: built once from the mapping and the SQLite file's real shape, frozen,
 // and handed through extract → transform → load → verify. `sqlite2pg plan --json` prints it.
 import type { LogicalType } from '../transform/logical-types.js';
-import type { MappingForeignKey, MappingIndex, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
+import type { MappingForeignKey, MappingIndex, NotMigrated, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
 
 /** Where a target column's value comes from. */
 export type ColumnSource =
@@ -23,6 +23,10 @@ export interface ColumnPlan {
   emptyAsNull: boolean;
   /** Position of this column's value in the extracted row values (sourceColumns, then sourceExprs); -1 for a constant. */
   extractIndex: number;
+  /** Why this type (the mapping's `reason`, written by `init`), if given. */
+  reason?: string | null;
+  /** The mapping's `note` for the column, if any. */
+  note?: string | null;
 }
 
 export interface SourceRef {
@@ -83,4 +87,8 @@ export interface RunPlan {
   tables: TablePlan[];
   schemas: string[];
   deviations: string[];
+  /** Source tables the mapping's include/exclude patterns leave out (`file:table`). */
+  excluded?: string[];
+  /** Schema objects of the sources listed as not migrated (the mapping's `notMigrated`). */
+  notMigrated?: (NotMigrated & { file: string })[];
 }

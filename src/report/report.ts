@@ -3,9 +3,40 @@
 export type RunStatus = 'ok' | 'differences' | 'failed';
 
 export interface DifferenceSample {
+  /** The row's target key (canonical form; JSON for a composite key); tables without a key: `rowid N` or `ctid (p,n)`. */
   key: string;
   kind: 'missing' | 'extra' | 'changed';
+  /** changed: the columns whose values differ. */
   columns?: string[];
+  /** The source row's identity (rowid or primary key), when it is not the key itself. */
+  sourceKey?: string;
+}
+
+/** One way the target's structure differs from what the mapping and its DDL expect. */
+export interface StructureProblem {
+  /** `table`, `column x`, `primary key`, `unique u`, `foreign key f`, `index i`, `sequence of x`. */
+  object: string;
+  problem: 'missing' | 'extra' | 'different' | 'invalid' | 'behind';
+  expected?: string;
+  found?: string;
+}
+
+/** How verify accounts for the rows it did not report as differences. */
+export interface RowAccounting {
+  /** Source rows the load rejected (in sqlite2pg.rejects): expected to be absent, not a difference. */
+  rejected: number;
+  /** Values the load changed by a mapping policy (in sqlite2pg.changes): expected as recorded. */
+  policyChanges: number;
+  /** Rows --grace left out, per side. */
+  graceSource: number;
+  graceTarget: number;
+  /** Differences that settled: left out by --grace on one side only, or equal when read again. */
+  inFlight: number;
+  /** Rows read again before being reported, and rows reported without being read again (over the limit). */
+  rechecked: number;
+  recheckSkipped: number;
+  /** Loaded rows holding a source value the verifier finds unrepresentable (counted as changed). */
+  invalidLoaded: number;
 }
 
 export interface TableReport {
@@ -24,7 +55,15 @@ export interface TableReport {
   emptySource?: string | null;
   keptFromRun?: string | null;
   stagesMs?: Record<string, number>;
+  /** Source rows --grace left out (also in accounting.graceSource). */
   excludedByGrace?: number;
+  /** The table's verdict: match (checksums equal, or every difference settled as in flight) or differences. */
+  status?: 'match' | 'differences';
+  /** Structure problems (a difference too); empty when the structure is as expected. */
+  structure?: StructureProblem[];
+  accounting?: RowAccounting;
+  /** Why the rows were not compared (the table or a column is missing from the target). */
+  notCompared?: string;
 }
 
 export interface RunReport {
@@ -44,6 +83,31 @@ export interface RunReport {
   warnings?: string[];
   stagesMs?: Record<string, number>;
   sequences?: { table: string; column: string; next: string | null }[];
+  /** verify --grace: the seconds given and the cutoff (rows at or after it were left out). */
+  grace?: { seconds: number; cutoff: string } | null;
+  /** Past verifications of this target, oldest first (html and markdown reports). */
+  history?: HistoryPoint[];
+  /** migrate --backup-dir: the copies the run loaded from, with their sha256 checksums. */
+  backups?: { file: string; source: string; backup: string; bytes: number; sha256: string; takenAt: string }[];
+}
+
+/** One past verification of the target, from the ledger (the HTML report's trend). */
+export interface HistoryPoint {
+  runId: string;
+  command: string;
+  at: string;
+  status: string;
+  tables: number;
+  tablesWithDifferences: number;
+  /** Missing + extra + changed rows over all tables. */
+  differingRows: number;
+  sourceRows: number;
+  durationMs: number | null;
+}
+
+/** True when the table matches: its verdict (or, without one, its checksums) and no structure problem. */
+export function tableOk(t: TableReport): boolean {
+  return (t.status ? t.status === 'match' : t.checksum.match) && (t.structure?.length ?? 0) === 0;
 }
 
 export function totalsOf(tables: TableReport[]): RunReport['totals'] {

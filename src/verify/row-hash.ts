@@ -21,7 +21,7 @@ export function encodeRow(values: readonly (string | null)[]): string {
  * well-formed strings (all canonical values are); a row holding an unpaired surrogate is hashed from its
  * UTF-16 code units instead, under a different prefix.
  */
-function digestLatin1(values: readonly (string | null)[]): string {
+export function digestRow(values: readonly (string | null)[]): string {
   const text = encodeRow(values);
   if ((text as unknown as { isWellFormed(): boolean }).isWellFormed()) return hash('sha1', text, 'binary');
   return hash('sha1', Buffer.concat([Buffer.from('U'), Buffer.from(text, 'utf16le')]), 'binary');
@@ -29,10 +29,18 @@ function digestLatin1(values: readonly (string | null)[]): string {
 
 /** The hash of one row of canonical values (20 bytes; the checksum uses the first 16). */
 export function hashRow(values: readonly (string | null)[]): Buffer {
-  return Buffer.from(digestLatin1(values), 'latin1');
+  return Buffer.from(digestRow(values), 'latin1');
 }
 
 const TWO_32 = 0x1_0000_0000;
+
+/** Four 32-bit limbs of the sum, then the row count. */
+export type AccumulatorState = [number, number, number, number, number];
+
+/** The first four bytes of a digest as an unsigned 32-bit number: uniform, used to bucket rows without a key. */
+export function digestBucket(h: string): number {
+  return limb(h, 0);
+}
 
 /**
  * Sums row hashes modulo 2^128 (as four little-endian uint32 limbs with carries: exact, and no BigInt per
@@ -60,7 +68,11 @@ export class ChecksumAccumulator {
 
   /** Hashes a row of canonical values and adds it: the same as add(hashRow(values)), without the Buffer. */
   addRow(values: readonly (string | null)[]): void {
-    const h = digestLatin1(values);
+    this.addDigest(digestRow(values));
+  }
+
+  /** Adds a row digest as digestRow gives it (a latin1 string of at least 16 characters). */
+  addDigest(h: string): void {
     this.#addLimbs(limb(h, 0), limb(h, 4), limb(h, 8), limb(h, 12));
     this.#count++;
   }
@@ -69,6 +81,23 @@ export class ChecksumAccumulator {
   merge(other: ChecksumAccumulator): void {
     this.#addLimbs(other.#l0, other.#l1, other.#l2, other.#l3);
     this.#count += other.#count;
+  }
+
+  /** The accumulator's state as plain numbers (it crosses a worker thread boundary this way). */
+  state(): AccumulatorState {
+    return [this.#l0, this.#l1, this.#l2, this.#l3, this.#count];
+  }
+
+  /** An accumulator holding a state() taken elsewhere. */
+  static fromState(s: AccumulatorState): ChecksumAccumulator {
+    const acc = new ChecksumAccumulator();
+    [acc.#l0, acc.#l1, acc.#l2, acc.#l3, acc.#count] = s;
+    return acc;
+  }
+
+  /** True when both saw the same multiset of rows (as far as a 128-bit sum can tell). */
+  equals(other: ChecksumAccumulator): boolean {
+    return this.#count === other.#count && this.#l0 === other.#l0 && this.#l1 === other.#l1 && this.#l2 === other.#l2 && this.#l3 === other.#l3;
   }
 
   /** `<row count>:<sum as 32 hex digits>`: equal exactly when both sides saw the same multiset of rows. */

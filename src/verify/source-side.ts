@@ -1,20 +1,24 @@
 // The SQLite side of verification: each source row's expected target values in the verifier's own
-// canonical form, straight from the source values (never from what the loader sent).
+// canonical form, straight from the source values (never from what the loader sent), a page at a time.
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
-import { readPages } from '../extract/read-rows.js';
+import { readPages, readRowsByKey, type RowidRange, type SourceRow } from '../extract/read-rows.js';
 import type { SqliteValue } from '../transform/sqlite-value.js';
 import { canonicalFromSource } from './canonical-source.js';
 import { canonicalFromPg } from './canonical-pg.js';
+import { digestRow } from './row-hash.js';
 
+/** One row in canonical form, from either side. */
 export interface CanonicalRow {
-  /** Source identity (rowid or primary key JSON); null on the target side. */
+  /** Source identity (rowid, or the primary key as JSON); null on the target side. */
   sourceKey: string | null;
-  /** The row's target primary key in canonical form, null when the table has none. */
+  /** The row's target primary key in canonical form (JSON for a composite key); null without a key or when NULL. */
   targetKey: string | null;
   values: (string | null)[];
   /** Per column: why the value could not be represented (the row should have been rejected), else null. */
   invalid: (string | null)[] | null;
+  /** Target side, tables without a key: where the row is (`ctid (0,1)`), for a person to find it. */
+  ctid?: string;
 }
 
 export interface SourceSideOptions {
@@ -22,8 +26,19 @@ export interface SourceSideOptions {
   rejected: ReadonlySet<string>;
   /** Values a mapping policy changed on purpose: key → column → the value written. */
   changes: ReadonlyMap<string, ReadonlyMap<string, string | null>>;
-  /** Returns true for rows to leave out (verify --grace). */
-  exclude?: (values: (string | null)[]) => boolean;
+}
+
+/** What a scan reads: rowid ranges (when the target key is the rowid), and a test of each row's target key. */
+export interface SourceFilter {
+  rowidRanges: readonly RowidRange[] | null;
+  /** Called with the target key before the row's other values are made canonical; false skips the row. */
+  keep: ((targetKey: string | null) => boolean) | null;
+}
+
+/** Rows read, and how many of them the load's rejects account for. */
+export interface SourceCounts {
+  rows: number;
+  rejected: number;
 }
 
 function constantAsSource(v: string | number | boolean | null): SqliteValue {
@@ -37,52 +52,101 @@ export function keyIndexes(plan: TablePlan): number[] {
   return plan.primaryKey.map((k) => plan.columns.findIndex((c) => c.name === k));
 }
 
-export function targetKeyOf(values: (string | null)[], keyIdx: number[]): string | null {
+/** The canonical target key of a row: the value itself for one column (null when NULL), JSON for several. */
+export function targetKeyOf(values: readonly (string | null)[], keyIdx: readonly number[]): string | null {
   if (keyIdx.length === 0) return null;
-  return keyIdx.length === 1 ? String(values[keyIdx[0]]) : JSON.stringify(keyIdx.map((i) => values[i]));
+  return keyIdx.length === 1 ? values[keyIdx[0]] : JSON.stringify(keyIdx.map((i) => values[i]));
 }
 
-export interface SourceCounts {
-  rows: number;
-  rejected: number;
-  excluded: number;
+/** The row's digest; a row holding a value that cannot be represented hashes with a marker, so it never matches. */
+export function canonicalDigest(row: CanonicalRow): string {
+  return row.invalid ? digestRow(['\u0000invalid', ...row.values]) : digestRow(row.values);
 }
 
-/** Streams the source's canonical rows, skipping rows the load rejected; `counts` fills in as it goes. */
-export async function* sourceCanonicalRows(db: Database.Database | null, plan: TablePlan, opts: SourceSideOptions, counts: SourceCounts): AsyncGenerator<CanonicalRow> {
+/** Turns source rows of one table into canonical rows; built once per scan. */
+export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
   const keyIdx = keyIndexes(plan);
+  const n = plan.columns.length;
   const consts = plan.columns.map((c) => (c.source.kind === 'const' ? constantAsSource(c.source.value) : undefined));
-  for await (const page of readPages(db, plan)) {
-    for (const row of page) {
-      counts.rows++;
-      if (opts.rejected.has(row.key)) {
-        counts.rejected++;
-        continue;
+  const changes = opts.changes.size > 0 ? opts.changes : null;
+  const isKey = plan.columns.map((_, i) => keyIdx.includes(i));
+
+  /** Fills values[i]; returns the row's invalid-reasons array (made on the first unrepresentable value). */
+  function fill(i: number, row: SourceRow, changed: ReadonlyMap<string, string | null> | undefined, values: (string | null)[], invalid: (string | null)[] | null) {
+    const col = plan.columns[i];
+    if (changed !== undefined && changed.has(col.name)) {
+      values[i] = canonicalFromPg(col.logical, changed.get(col.name)!);
+      return invalid;
+    }
+    const r = canonicalFromSource(col, consts[i] !== undefined ? consts[i]! : row.values[col.extractIndex]);
+    if (r.ok) {
+      values[i] = r.value;
+      return invalid;
+    }
+    values[i] = null;
+    invalid ??= new Array<string | null>(n).fill(null);
+    invalid[i] = r.reason;
+    return invalid;
+  }
+
+  /** The canonical row, or null when it is skipped (rejected, or `keep` says no). */
+  return function read(row: SourceRow, keep: SourceFilter['keep'], counts: SourceCounts | null): CanonicalRow | null {
+    if (counts) counts.rows++;
+    if (opts.rejected.has(row.key)) {
+      if (counts) counts.rejected++;
+      return null;
+    }
+    const changed = changes === null ? undefined : changes.get(row.key);
+    const values: (string | null)[] = new Array(n);
+    let invalid: (string | null)[] | null = null;
+    if (keep) {
+      for (const i of keyIdx) invalid = fill(i, row, changed, values, invalid);
+      if (!keep(targetKeyOf(values, keyIdx))) return null;
+      for (let i = 0; i < n; i++) if (!isKey[i]) invalid = fill(i, row, changed, values, invalid);
+    } else {
+      for (let i = 0; i < n; i++) invalid = fill(i, row, changed, values, invalid);
+    }
+    return { sourceKey: row.key, targetKey: targetKeyOf(values, keyIdx), values, invalid };
+  };
+}
+
+/** Gives the event loop a turn, so a target stream read at the same time keeps flowing. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Streams the source's canonical rows a page at a time, skipping rows the load rejected (and rows `filter`
+ * leaves out); `counts` fills in as it goes.
+ */
+export async function* sourceRowPages(
+  db: Database.Database | null,
+  plan: TablePlan,
+  opts: SourceSideOptions,
+  counts: SourceCounts | null,
+  filter: SourceFilter = { rowidRanges: null, keep: null },
+  pageSize = 2000,
+): AsyncGenerator<CanonicalRow[]> {
+  const read = sourceRowReader(plan, opts);
+  const ranges = filter.rowidRanges ?? [null];
+  for (const range of ranges) {
+    for await (const page of readPages(db, plan, pageSize, range)) {
+      const out: CanonicalRow[] = [];
+      for (const row of page) {
+        const r = read(row, filter.keep, counts);
+        if (r) out.push(r);
       }
-      const changed = opts.changes.get(row.key);
-      const values: (string | null)[] = new Array(plan.columns.length);
-      let invalid: (string | null)[] | null = null;
-      for (let i = 0; i < plan.columns.length; i++) {
-        const col = plan.columns[i];
-        if (changed?.has(col.name)) {
-          values[i] = canonicalFromPg(col.logical, changed.get(col.name)!);
-          continue;
-        }
-        const value = consts[i] !== undefined ? consts[i]! : row.values[col.extractIndex];
-        const r = canonicalFromSource(col, value);
-        if (r.ok) {
-          values[i] = r.value;
-        } else {
-          values[i] = null;
-          invalid ??= new Array(plan.columns.length).fill(null);
-          invalid[i] = r.reason;
-        }
-      }
-      if (opts.exclude?.(values)) {
-        counts.excluded++;
-        continue;
-      }
-      yield { sourceKey: row.key, targetKey: targetKeyOf(values, keyIdx), values, invalid };
+      yield out;
+      await yieldToEventLoop();
     }
   }
+}
+
+/** The canonical rows with these source keys (absent keys left out; rejected rows count as absent). */
+export function sourceRowsByKey(db: Database.Database | null, plan: TablePlan, opts: SourceSideOptions, keys: readonly string[]): Map<string, CanonicalRow> {
+  const read = sourceRowReader(plan, opts);
+  const out = new Map<string, CanonicalRow>();
+  for (const row of readRowsByKey(db, plan, keys)) {
+    const r = read(row, null, null);
+    if (r) out.set(row.key, r);
+  }
+  return out;
 }

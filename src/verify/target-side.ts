@@ -1,31 +1,88 @@
-// The PostgreSQL side of verification: the rows as the server returns them (COPY … TO STDOUT, text),
-// in the verifier's canonical form.
+// The PostgreSQL side of verification: the rows as the server returns them (COPY … TO STDOUT, text format,
+// in the session settings of load/target.ts), in the verifier's canonical form, a chunk at a time.
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TablePlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent } from '../load/quote.js';
-import { canonicalFromPg, splitCopyLine } from './canonical-pg.js';
+import { canonicalFromPg, copyTextUnescape } from './canonical-pg.js';
 import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
 
-/** Streams every target row; `where` (SQL) narrows it, e.g. to a key range. */
-export async function* targetCanonicalRows(client: pg.ClientBase, plan: TablePlan, where = 'true'): AsyncGenerator<CanonicalRow> {
-  const keyIdx = keyIndexes(plan);
-  const cols = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
-  const stream = client.query(copyTo(`COPY (SELECT ${cols} FROM ${qualified(plan.target.schema, plan.target.table)} WHERE ${where}) TO STDOUT`));
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  let rest = '';
-  const logical = plan.columns.map((c) => c.logical);
-  const toRow = (line: string): CanonicalRow => {
-    const fields = splitCopyLine(line);
-    const values = fields.map((f, i) => canonicalFromPg(logical[i], f));
-    return { sourceKey: null, targetKey: targetKeyOf(values, keyIdx), values, invalid: null };
-  };
-  for await (const chunk of stream) {
-    const text = rest + decoder.decode(chunk as Buffer, { stream: true });
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) yield toRow(line);
+/**
+ * Splits COPY text output into lines across chunk boundaries. A newline inside a value is always escaped
+ * in COPY text, so every raw newline ends a row; the decoder keeps a character split between chunks whole.
+ */
+export class CopyLines {
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  #rest = '';
+
+  /** The complete lines this chunk ends. */
+  push(chunk: Uint8Array): string[] {
+    const lines = (this.#rest + this.#decoder.decode(chunk, { stream: true })).split('\n');
+    this.#rest = lines.pop()!;
+    return lines;
   }
-  rest += decoder.decode();
-  if (rest.length > 0) yield toRow(rest);
+
+  /** The last line, if the output did not end with a newline. */
+  end(): string[] {
+    const rest = this.#rest + this.#decoder.decode();
+    this.#rest = '';
+    return rest.length > 0 ? [rest] : [];
+  }
+}
+
+/** Turns COPY lines of one table's columns (plus a trailing ctid when asked) into canonical rows. */
+export function targetRowReader(plan: TablePlan, withCtid = false) {
+  const keyIdx = keyIndexes(plan);
+  const logical = plan.columns.map((c) => c.logical);
+  const n = logical.length;
+  const isKey = logical.map((_, i) => keyIdx.includes(i));
+  /** The canonical row, or null when `keep` says no after seeing the key. */
+  return function read(line: string, keep: ((key: string | null) => boolean) | null): CanonicalRow | null {
+    // Fields are unescaped one by one, so a row `keep` turns down costs only its key's.
+    const fields = line.split('\t');
+    const values: (string | null)[] = new Array(n);
+    if (keep) {
+      for (const i of keyIdx) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+      if (!keep(targetKeyOf(values, keyIdx))) return null;
+      for (let i = 0; i < n; i++) if (!isKey[i]) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+    } else {
+      for (let i = 0; i < n; i++) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+    }
+    const row: CanonicalRow = { sourceKey: null, targetKey: targetKeyOf(values, keyIdx), values, invalid: null };
+    if (withCtid) row.ctid = `ctid ${fields[n]}`;
+    return row;
+  };
+}
+
+/** `COPY (SELECT <the plan's columns> FROM <table> WHERE …) TO STDOUT`. */
+export function copyOutSql(plan: TablePlan, where = 'true', withCtid = false): string {
+  const cols = plan.columns.map((c) => quoteIdent(c.name));
+  if (withCtid) cols.push('ctid');
+  return `COPY (SELECT ${cols.join(', ')} FROM ${qualified(plan.target.schema, plan.target.table)} WHERE ${where}) TO STDOUT`;
+}
+
+export interface TargetScan {
+  /** SQL condition narrowing the rows read (e.g. a key range), a superset of what `keep` keeps. */
+  where?: string;
+  /** Called with each row's target key before its other values are made canonical; false skips the row. */
+  keep?: ((key: string | null) => boolean) | null;
+  /** Also read each row's ctid (tables without a key: it is how a person finds an extra row). */
+  ctid?: boolean;
+}
+
+/** Streams the target's canonical rows, one page per chunk of COPY output. */
+export async function* targetRowPages(client: pg.ClientBase, plan: TablePlan, scan: TargetScan = {}): AsyncGenerator<CanonicalRow[]> {
+  const read = targetRowReader(plan, scan.ctid ?? false);
+  const keep = scan.keep ?? null;
+  const lines = new CopyLines();
+  const toRows = (ls: string[]) => {
+    const out: CanonicalRow[] = [];
+    for (const l of ls) {
+      const r = read(l, keep);
+      if (r) out.push(r);
+    }
+    return out;
+  };
+  for await (const chunk of client.query(copyTo(copyOutSql(plan, scan.where, scan.ctid)))) yield toRows(lines.push(chunk as Buffer));
+  yield toRows(lines.end());
 }

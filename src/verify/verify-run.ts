@@ -2,12 +2,17 @@
 // the load that put each table's rows there, and records the result in sqlite2pg.verifications.
 import type pg from 'pg';
 import type Database from 'better-sqlite3';
+import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import type { RunPlan, TablePlan } from '../plan/table-plan.js';
 import type { TableReport } from '../report/report.js';
 import { latestLoads, recordedChanges, rejectedKeys } from '../load/ledger.js';
 import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
-import type { SourceSideOptions } from './source-side.js';
+import { tableContext } from './table-context.js';
+import { TallyWorkers } from './target-tally.js';
+import { graceCutoffMicros } from './grace.js';
+import type { FreshSides } from './recheck.js';
+import type { StructureOptions } from './structure-check.js';
 
 export interface VerifyRunInput {
   plan: RunPlan;
@@ -17,12 +22,20 @@ export interface VerifyRunInput {
   withClient<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   jobs: number;
   sampleRows: number;
-  /** Builds the --grace row filter for a table, if any. */
-  exclude?: (plan: TablePlan) => SourceSideOptions['exclude'];
   /** Loaded-row counts of the current run, when verification follows a migrate. */
   loadedRows?: ReadonlyMap<string, number>;
   /** The migrate run being verified (its loads count even in a dry run). */
   currentRunId?: string;
+  /** verify --grace: rows whose timestamp columns fall within the last this many seconds are left out. */
+  graceSeconds?: number | null;
+  /** "Now" for --grace (default: when verification starts). */
+  now?: Date;
+  /** Read each differing row again, outside the snapshots, before reporting it (verify; not migrate). */
+  fresh?: FreshSides | null;
+  /** Read each table of the target in one REPEATABLE READ snapshot (not inside migrate's transactions). */
+  targetSnapshot?: boolean;
+  /** Compare each table's structure with the plan (null: do not). */
+  structure?: StructureOptions | null;
 }
 
 export interface VerifiedTable {
@@ -33,29 +46,52 @@ export interface VerifiedTable {
   loadRunId: string | null;
 }
 
+/** Runs `fn` inside a read-only REPEATABLE READ transaction: every pass over the table sees the same target. */
+async function inSnapshot<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const out = await fn();
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
 export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]> {
   const tables = input.tables ?? input.plan.tables;
+  const cutoffMicros = input.graceSeconds == null ? null : graceCutoffMicros(input.now ?? new Date(), input.graceSeconds);
   const loads = await input.withClient((c) => latestLoads(c, tables.map((t) => t.targetName), input.currentRunId ?? null));
+  // Worker threads beside the main thread (which makes the source side canonical): one per spare core.
+  const workers = TallyWorkers.open(Math.min(input.jobs, Math.max(1, availableParallelism() - 1)));
   const queue = new PQueue({ concurrency: input.jobs });
-  const results = await Promise.all(
-    tables.map((plan) =>
-      queue.add(() =>
-        input.withClient(async (client) => {
-          const load = loads.get(plan.targetName) ?? null;
-          const source: SourceSideOptions = {
-            rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set(),
-            changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
-            exclude: input.exclude?.(plan),
-          };
-          const verification = await verifyTable({ plan, db: input.sourceDb(plan.source.file), client, source, sampleRows: input.sampleRows });
-          const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
-          const report = verificationReport(plan, verification, loaded, verification.durationMs);
-          return { plan, verification, report, loadRunId: load?.runId ?? null };
-        }),
+  try {
+    const results = await Promise.all(
+      tables.map((plan) =>
+        queue.add(() =>
+          input.withClient(async (client) => {
+            const run = async () => {
+              const load = loads.get(plan.targetName) ?? null;
+              const source = {
+                rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
+                changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
+              };
+              const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), client, source, cutoffMicros, workers, sampleRows: input.sampleRows, fresh: input.fresh ?? null });
+              const verification = await verifyTable(ctx, input.structure ?? null);
+              const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
+              const report = verificationReport(plan, verification, loaded, verification.durationMs);
+              return { plan, verification, report, loadRunId: load?.runId ?? null };
+            };
+            return input.targetSnapshot ? inSnapshot(client, run) : run();
+          }),
+        ),
       ),
-    ),
-  );
-  return results as VerifiedTable[];
+    );
+    return results as VerifiedTable[];
+  } finally {
+    await workers?.close();
+  }
 }
 
 /** Writes the verification results into the ledger under `runId`. */
@@ -68,7 +104,7 @@ export async function recordVerifications(client: pg.ClientBase, runId: string, 
        ON CONFLICT (run_id, target_table) DO UPDATE SET status = EXCLUDED.status, source_rows = EXCLUDED.source_rows, target_rows = EXCLUDED.target_rows,
          rejected_rows = EXCLUDED.rejected_rows, source_checksum = EXCLUDED.source_checksum, target_checksum = EXCLUDED.target_checksum,
          missing = EXCLUDED.missing, extra = EXCLUDED.extra, changed = EXCLUDED.changed, samples = EXCLUDED.samples, verified_at = now()`,
-      [runId, r.plan.targetName, r.plan.sourceName, v.checksum.match ? 'match' : 'differences', v.sourceRows, v.targetRows, v.rejectedRows,
+      [runId, r.plan.targetName, r.plan.sourceName, v.status, v.sourceRows, v.targetRows, v.rejectedRows,
         v.checksum.source, v.checksum.target, v.differences.missing, v.differences.extra, v.differences.changed, JSON.stringify(v.differences.samples)],
     );
   }

@@ -1,130 +1,123 @@
-// Verifies one table: both sides' canonical rows hashed into order-independent checksums; when they
-// differ, a second pass by primary key finds the missing, extra and changed rows and which columns differ.
-import type pg from 'pg';
-import type Database from 'better-sqlite3';
+// Verifies one table: its structure against the plan, then both sides' canonical rows hashed into
+// order-independent checksums in one streaming pass; when they differ, the difference is narrowed down to
+// the rows (localise.ts), each differing row read again before it is reported when verify re-checks.
 import { performance } from 'node:perf_hooks';
 import type { TablePlan } from '../plan/table-plan.js';
-import type { DifferenceSample, TableReport } from '../report/report.js';
-import { ChecksumAccumulator, hashRow } from './row-hash.js';
-import { sourceCanonicalRows, type CanonicalRow, type SourceCounts, type SourceSideOptions } from './source-side.js';
-import { targetCanonicalRows } from './target-side.js';
-
-export interface VerifyTableInput {
-  plan: TablePlan;
-  db: Database.Database | null;
-  client: pg.ClientBase;
-  source: SourceSideOptions;
-  sampleRows: number;
-}
+import type { RowAccounting, StructureProblem, TableReport } from '../report/report.js';
+import { qualified, quoteIdent } from '../load/quote.js';
+import { rowidBounds } from '../extract/read-rows.js';
+import { checksumPass } from './checksum-pass.js';
+import { localise, type Pending } from './localise.js';
+import { firstLevelSegments, type FirstLevelSpec } from './segments.js';
+import { Findings } from './findings.js';
+import { checkStructure, type StructureOptions } from './structure-check.js';
+import { sourceRowPages, type SourceCounts } from './source-side.js';
+import type { TableContext } from './table-context.js';
 
 export interface TableVerification {
   sourceRows: number;
   rejectedRows: number;
-  excludedRows: number;
   targetRows: number;
-  checksum: { source: string; target: string; match: boolean };
-  differences: { missing: number; extra: number; changed: number; samples: DifferenceSample[] };
-  /** Rows loaded although the verifier finds a value it cannot represent (should have been rejected). */
-  invalidLoaded: number;
+  checksum: { source: string | null; target: string | null; match: boolean };
+  differences: { missing: number; extra: number; changed: number; samples: TableReport['differences']['samples'] };
+  accounting: RowAccounting;
+  /** Null when the structure was not checked. */
+  structure: StructureProblem[] | null;
+  notCompared: string | null;
+  status: 'match' | 'differences';
   durationMs: number;
 }
 
-/** A row whose value is unrepresentable hashes with a marker, so it can never match a target row. */
-function rowDigest(row: CanonicalRow): Buffer {
-  return row.invalid ? hashRow(['\u0000invalid', ...row.values]) : hashRow(row.values);
-}
-
-async function checksums(input: VerifyTableInput, counts: SourceCounts) {
-  const src = new ChecksumAccumulator();
-  let invalidLoaded = 0;
-  for await (const row of sourceCanonicalRows(input.db, input.plan, input.source, counts)) {
-    if (row.invalid) invalidLoaded++;
-    src.add(rowDigest(row));
-  }
-  const tgt = new ChecksumAccumulator();
-  for await (const row of targetCanonicalRows(input.client, input.plan)) tgt.add(rowDigest(row));
-  return { src, tgt, invalidLoaded };
-}
-
-/** Second pass, only on a mismatch: row hashes by target key on both sides, then the differing keys. */
-async function localize(input: VerifyTableInput): Promise<TableVerification['differences']> {
-  const { plan } = input;
-  const counts: SourceCounts = { rows: 0, rejected: 0, excluded: 0 };
-  const source = new Map<string, Buffer>();
-  for await (const row of sourceCanonicalRows(input.db, plan, input.source, counts)) source.set(row.targetKey!, rowDigest(row));
-  let missing = 0;
-  let extra = 0;
-  let changed = 0;
-  const changedKeys: string[] = [];
-  const samples: DifferenceSample[] = [];
-  for await (const row of targetCanonicalRows(input.client, plan)) {
-    const key = row.targetKey!;
-    const expected = source.get(key);
-    if (!expected) {
-      extra++;
-      if (samples.length < input.sampleRows) samples.push({ key, kind: 'extra' });
-      continue;
-    }
-    source.delete(key);
-    if (!expected.equals(rowDigest(row))) {
-      changed++;
-      if (changedKeys.length < input.sampleRows) changedKeys.push(key);
-    }
-  }
-  for (const key of source.keys()) {
-    missing++;
-    if (samples.length < input.sampleRows) samples.push({ key, kind: 'missing' });
-  }
-  if (changedKeys.length > 0) samples.push(...(await changedColumns(input, changedKeys)));
-  return { missing, extra, changed, samples: samples.slice(0, input.sampleRows) };
-}
-
-/** Third pass for the sampled changed keys only: which columns differ. */
-async function changedColumns(input: VerifyTableInput, keys: string[]): Promise<DifferenceSample[]> {
-  const wanted = new Set(keys);
-  const src = new Map<string, CanonicalRow>();
-  const counts: SourceCounts = { rows: 0, rejected: 0, excluded: 0 };
-  for await (const row of sourceCanonicalRows(input.db, input.plan, input.source, counts)) if (wanted.has(row.targetKey!)) src.set(row.targetKey!, row);
-  const out: DifferenceSample[] = [];
-  for await (const row of targetCanonicalRows(input.client, input.plan)) {
-    const s = src.get(row.targetKey!);
-    if (!s) continue;
-    const columns = input.plan.columns.filter((_, i) => s.invalid?.[i] || s.values[i] !== row.values[i]).map((c) => c.name);
-    out.push({ key: row.targetKey!, kind: 'changed', columns });
-  }
-  return out;
-}
-
-export async function verifyTable(input: VerifyTableInput): Promise<TableVerification> {
-  const t0 = performance.now();
-  const counts: SourceCounts = { rows: 0, rejected: 0, excluded: 0 };
-  const { src, tgt, invalidLoaded } = await checksums(input, counts);
-  const match = src.digest() === tgt.digest();
-  let differences: TableVerification['differences'] = { missing: 0, extra: 0, changed: 0, samples: [] };
-  if (!match) {
-    if (input.plan.primaryKey.length > 0) {
-      differences = await localize(input);
-    } else {
-      // Without a key rows cannot be paired: report what the counts show.
-      const d = src.count - tgt.count;
-      differences = { missing: Math.max(d, 0), extra: Math.max(-d, 0), changed: d === 0 ? 1 : 0, samples: [] };
-    }
+/** Counts the source rows only: the target table cannot be read as the plan expects. */
+async function sourceOnly(ctx: TableContext, why: string, problems: StructureProblem[], t0: number): Promise<TableVerification> {
+  const counts: SourceCounts = { rows: 0, rejected: 0 };
+  for await (const page of sourceRowPages(ctx.db, ctx.plan, ctx.source, counts)) void page;
+  let targetRows = 0;
+  if (!problems.some((p) => p.object === 'table')) {
+    targetRows = Number((await ctx.client.query(`SELECT count(*) AS n FROM ${qualified(ctx.plan.target.schema, ctx.plan.target.table)}`)).rows[0].n);
   }
   return {
     sourceRows: counts.rows,
     rejectedRows: counts.rejected,
-    excludedRows: counts.excluded,
-    targetRows: tgt.count,
-    checksum: { source: src.digest(), target: tgt.digest(), match },
+    targetRows,
+    checksum: { source: null, target: null, match: false },
+    differences: { missing: 0, extra: 0, changed: 0, samples: [] },
+    accounting: { rejected: counts.rejected, policyChanges: 0, graceSource: 0, graceTarget: 0, inFlight: 0, rechecked: 0, recheckSkipped: 0, invalidLoaded: 0 },
+    structure: problems,
+    notCompared: why,
+    status: 'differences',
+    durationMs: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * The first level of segments: for an integer key, its range as the target's index and (when the key is
+ * the rowid) SQLite know it, both read in an instant; else hash buckets.
+ */
+async function firstLevel(ctx: TableContext): Promise<FirstLevelSpec> {
+  if (ctx.keyKind === 'none') return { kind: 'rows' };
+  if (ctx.keyKind === 'hashed') return { kind: 'keys' };
+  const { plan } = ctx;
+  const col = quoteIdent(plan.primaryKey[0]);
+  const r = (await ctx.client.query(`SELECT min(${col})::text AS lo, max(${col})::text AS hi FROM ${qualified(plan.target.schema, plan.target.table)}`)).rows[0];
+  const bounds = [r.lo === null ? null : ([BigInt(r.lo), BigInt(r.hi)] as [bigint, bigint]), ctx.rowidKey ? rowidBounds(ctx.db, plan) : null].filter((b): b is [bigint, bigint] => b !== null);
+  if (bounds.length === 0) return { kind: 'keys' };
+  const lo = bounds.map((b) => b[0]).reduce((a, b) => (b < a ? b : a));
+  const hi = bounds.map((b) => b[1]).reduce((a, b) => (b > a ? b : a));
+  return { kind: 'ranges', lo: String(lo), hi: String(hi) };
+}
+
+export async function verifyTable(ctx: TableContext, structure: StructureOptions | null): Promise<TableVerification> {
+  const t0 = performance.now();
+  const checked = structure ? await checkStructure(ctx.client, ctx.plan, structure) : null;
+  if (checked && !checked.comparable) {
+    const missing = checked.problems.find((p) => p.object === 'table') ? 'the target table is missing' : 'columns are missing from the target table';
+    return sourceOnly(ctx, missing, checked.problems, t0);
+  }
+
+  const spec = await firstLevel(ctx);
+  const { source, target, counts } = await checksumPass(ctx, spec);
+  const match = source.acc.equals(target.acc);
+  const findings = new Findings(ctx.sampleRows);
+  if (!match) {
+    // The streaming pass kept the first level's checksums: narrowing down starts from the segments that differ.
+    const pending: Pending[] = [];
+    firstLevelSegments(spec).forEach((seg, i) => {
+      if (!source.sums.same(target.sums, i)) pending.push({ seg, rows: Math.max(source.sums.counts[i], target.sums.counts[i]) });
+    });
+    await localise(ctx, pending, findings);
+  }
+  const differences = findings.differences();
+  const problems = checked?.problems ?? null;
+  const differs = differences.missing + differences.extra + differences.changed > 0 || (problems?.length ?? 0) > 0;
+  let policyChanges = 0;
+  for (const m of ctx.source.changes.values()) policyChanges += m.size;
+  return {
+    sourceRows: counts.rows,
+    rejectedRows: counts.rejected,
+    targetRows: target.seen,
+    checksum: { source: source.acc.digest(), target: target.acc.digest(), match },
     differences,
-    invalidLoaded,
+    accounting: {
+      rejected: counts.rejected,
+      policyChanges,
+      graceSource: source.excluded,
+      graceTarget: target.excluded,
+      inFlight: findings.inFlight,
+      rechecked: findings.rechecked,
+      recheckSkipped: findings.recheckSkipped,
+      invalidLoaded: source.invalid,
+    },
+    structure: problems,
+    notCompared: null,
+    status: differs ? 'differences' : 'match',
     durationMs: Math.round(performance.now() - t0),
   };
 }
 
 /** The table's verification as the report's table entry (loaded rows filled in by the caller). */
 export function verificationReport(plan: TablePlan, v: TableVerification, loadedRows: number, durationMs: number): TableReport {
-  return {
+  const report: TableReport = {
     source: plan.sourceName,
     target: plan.targetName,
     sourceRows: v.sourceRows,
@@ -134,6 +127,11 @@ export function verificationReport(plan: TablePlan, v: TableVerification, loaded
     checksum: v.checksum,
     differences: v.differences,
     durationMs,
-    excludedByGrace: v.excludedRows || undefined,
+    status: v.status,
+    accounting: v.accounting,
   };
+  if (v.accounting.graceSource > 0) report.excludedByGrace = v.accounting.graceSource;
+  if (v.structure) report.structure = v.structure;
+  if (v.notCompared) report.notCompared = v.notCompared;
+  return report;
 }

@@ -1,0 +1,172 @@
+// One bench round's steps, each into a fresh database of its own: sqlite2pg migrate (then verify on the
+// database it loaded), the raw pipe, pgloader; plus the untimed checks and the profiled migrate.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchDatabases } from './databases.js';
+import type { BenchFixtures } from './fixture-cache.js';
+import { busyCores, sampleCpu } from './machine-cpu.js';
+import type { BenchOptions } from './options.js';
+import { runPgloader, type PgloaderRun, type PgloaderSource } from './pgloader-runner.js';
+import { runPipe, type PipeRun } from './pipe-runner.js';
+import { runSqlite2pg, type Sqlite2pgRun } from './sqlite2pg-runner.js';
+import type { TargetPlan } from './target-plan.js';
+
+export const log = (line: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+export const loadavg = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** One timed run, with how busy the machine was around it. */
+export interface Timed<T> {
+  repeat: number;
+  /** 1-minute load average when the run started. */
+  loadavg: number;
+  /** Average busy cores of the whole machine during the run (/proc/stat). */
+  busyCores: number | null;
+  run: T;
+}
+
+export interface Runs {
+  migrate: Timed<Sqlite2pgRun>[];
+  verify: Timed<Sqlite2pgRun>[];
+  pipe: Timed<PipeRun>[];
+  pgloader: Timed<PgloaderRun>[];
+}
+
+/** What `sqlite2pg verify` says about a load some other tool made. */
+export interface LoadCheck {
+  status: string;
+  tables: { table: string; match: boolean; differences: unknown }[];
+}
+
+async function timed<T>(repeat: number, fn: () => Promise<T>): Promise<Timed<T>> {
+  const l = loadavg()[0];
+  const before = sampleCpu();
+  const run = await fn();
+  return { repeat, loadavg: l, busyCores: busyCores(before, sampleCpu()), run };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+export class BenchRounds {
+  readonly runs: Runs = { migrate: [], verify: [], pipe: [], pgloader: [] };
+  pipeCheck: LoadCheck | null = null;
+  naivePipeCheck: LoadCheck | null = null;
+  pgloaderSameTables: (PgloaderRun & { check: LoadCheck | null }) | null = null;
+  /** False when CHECKPOINT before a run was refused (not superuser): runs may then pay for earlier writes. */
+  checkpointed = true;
+
+  constructor(
+    readonly opts: BenchOptions,
+    readonly fixtures: BenchFixtures,
+    readonly plan: TargetPlan,
+    readonly dbs: BenchDatabases,
+  ) {}
+
+  private get jobs(): string[] {
+    return ['--jobs', String(this.opts.jobs)];
+  }
+
+  /** A fresh database for one run, dropped afterwards (unless --keep-databases). */
+  private async withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+    const db = await this.dbs.create();
+    try {
+      this.checkpointed = (await this.dbs.checkpoint()) && this.checkpointed;
+      return await fn(db.url);
+    } finally {
+      if (this.opts.keepDatabases) log(`kept database ${db.name}`);
+      else await this.dbs.drop(db.name);
+    }
+  }
+
+  /** The pgloader sources: per file its target schema and the tables the mapping renames. */
+  private pgloaderSources(): PgloaderSource[] {
+    return [...new Set(this.plan.tables.map((t) => t.file))].map((file) => {
+      const tables = this.plan.tables.filter((t) => t.file === file);
+      return {
+        file,
+        path: tables[0].sourcePath,
+        schema: tables[0].targetSchema,
+        renames: tables.filter((t) => t.sourceTable !== t.targetTable).map((t) => ({ from: t.sourceTable, to: t.targetTable })),
+        rows: this.fixtures.manifest.tables.filter((t) => t.file === file).reduce((n, t) => n + t.rows, 0),
+      };
+    });
+  }
+
+  /** migrate into a fresh database, then (when asked) verify that same database. */
+  async migrateAndVerify(repeat: number): Promise<void> {
+    await this.withDatabase(async (url) => {
+      const m = await timed(repeat, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs]));
+      if (this.opts.only.includes('migrate')) this.runs.migrate.push(m);
+      const phases = m.run.peakRssBeforeVerifyKb ? ` (${mib(m.run.peakRssBeforeVerifyKb)} before its verify, ${mib(m.run.peakRssDuringVerifyKb ?? 0)} during)` : '';
+      log(`migrate: ${s(m.run.wallMs)}, ${m.run.loadedRows} rows, peak RSS ${mib(m.run.peakRssKb)}${phases}, CPU ${s(m.run.cpuMs)}, busy cores ${m.busyCores}, stages ${JSON.stringify(m.run.stagesMs)}`);
+      if (!this.opts.only.includes('verify')) return;
+      await this.dbs.checkpoint();
+      const v = await timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
+      this.runs.verify.push(v);
+      log(`verify: ${s(v.run.wallMs)}, peak RSS ${mib(v.run.peakRssKb)}, CPU ${s(v.run.cpuMs)}, busy cores ${v.busyCores}`);
+    });
+  }
+
+  async pipe(repeat: number): Promise<void> {
+    await this.withDatabase(async (url) => {
+      const p = await timed(repeat, () => runPipe(this.plan, url, this.opts.jobs));
+      this.runs.pipe.push(p);
+      log(`pipe: ${s(p.run.wallMs)} (load ${s(p.run.loadMs)}, keys/indexes ${s(p.run.keysAndIndexesMs)}, FKs ${s(p.run.foreignKeysMs)}), peak RSS ${mib(p.run.peakRssMaxKb)}, CPU ${s(p.run.cpuMs)}, busy cores ${p.busyCores}`);
+      if (this.opts.checkPipe && this.pipeCheck === null) this.pipeCheck = await this.checkLoad(url, 'pipe');
+    });
+  }
+
+  async pgloader(repeat: number): Promise<void> {
+    await this.withDatabase(async (url) => {
+      const g = await timed(repeat, () => runPgloader(this.pgloaderSources(), url, this.opts.jobs, 'own-tables'));
+      this.runs.pgloader.push(g);
+      const failed = g.run.files.filter((f) => !f.ok).map((f) => `${f.file}: ${f.detail}`);
+      log(`pgloader (own tables): ${s(g.run.wallMs)}, ${g.run.rows} rows, CPU ${s(g.run.cpuMs)}, busy cores ${g.busyCores}, ${failed.length ? `FAILED: ${failed.join('; ')}` : 'ok'}`);
+    });
+  }
+
+  /** sqlite2pg verify as the oracle on what another loader wrote (untimed). */
+  private async checkLoad(url: string, what: string, tables: string[] = []): Promise<LoadCheck> {
+    const only = tables.length ? ['--tables', tables.join(',')] : [];
+    const v = await runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, [...this.jobs, ...only], [], true);
+    const bad = v.tables.filter((t) => !t.checksumMatch);
+    const describe = (t: (typeof bad)[number]) => `${t.table} (${t.differences ? `${t.differences.changed} changed, ${t.differences.missing} missing, ${t.differences.extra} extra` : 'no detail'})`;
+    log(`${what}, checked by sqlite2pg verify: ${bad.length === 0 ? 'every table matches' : `${bad.length} tables differ: ${bad.map(describe).join(', ')}`}`);
+    return { status: v.status, tables: v.tables.map((t) => ({ table: t.table, match: t.checksumMatch, differences: t.differences })) };
+  }
+
+  /** Once: can pgloader load into the tables sqlite2pg creates? What it does load is checked by verify. */
+  async probePgloaderSameTables(): Promise<void> {
+    await this.withDatabase(async (url) => {
+      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url], { input: this.plan.preLoadSql, stdio: ['pipe', 'ignore', 'pipe'] });
+      const run = await runPgloader(this.pgloaderSources(), url, this.opts.jobs, 'same-tables');
+      for (const f of run.files) log(`pgloader into sqlite2pg's tables, ${f.file}: ${f.ok ? 'loaded' : 'failed'} — ${f.detail}`);
+      const loaded = this.plan.tables.filter((t) => run.files.some((f) => f.ok && f.file === t.file)).map((t) => t.targetName);
+      const check = loaded.length ? await this.checkLoad(url, `pgloader into sqlite2pg's tables (the ${loaded.length} it loaded)`, loaded) : null;
+      this.pgloaderSameTables = { ...run, check };
+    });
+  }
+
+  /** The pipe without the REAL fix, checked by verify: what plain sqlite3 CSV gets wrong. */
+  async checkNaivePipe(): Promise<void> {
+    await this.withDatabase(async (url) => {
+      await runPipe(this.plan, url, this.opts.jobs, true);
+      this.naivePipeCheck = await this.checkLoad(url, 'naive pipe (REAL as sqlite3 prints it)');
+    });
+  }
+
+  /** One migrate under node --cpu-prof; returns the .cpuprofile written into `dir`. */
+  async profile(dir: string): Promise<{ file: string; run: Timed<Sqlite2pgRun> }> {
+    mkdirSync(dir, { recursive: true });
+    return this.withDatabase(async (url) => {
+      const run = await timed(0, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs], ['--cpu-prof', '--cpu-prof-dir', dir]));
+      const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
+      if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
+      return { file, run };
+    });
+  }
+}

@@ -1,0 +1,55 @@
+// Turns the runs into the closing table's lines, the ratios issue 5 sets targets for, and stage medians.
+import type { BenchFixtures } from './fixture-cache.js';
+import type { Ratios } from './render.js';
+import type { Runs } from './rounds.js';
+import type { Sqlite2pgRun } from './sqlite2pg-runner.js';
+import { medianOfKeys, ratio, summaryLine, type LineInput, type SummaryLine } from './stats.js';
+
+export interface BenchSummary {
+  lines: SummaryLine[];
+  ratios: Ratios;
+  stages: Record<string, Record<string, number>>;
+}
+
+/** Per-table stages added up over the tables (they load two at a time, so the sums are not wall time). */
+function tableSums(r: Sqlite2pgRun): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const t of r.tables) for (const [k, ms] of Object.entries(t.stagesMs)) sums[k] = (sums[k] ?? 0) + ms;
+  return sums;
+}
+
+export function summarise(runs: Runs, fixtures: BenchFixtures): BenchSummary {
+  const { totalRows: rows, totalBytes: bytes } = fixtures;
+  const line = (name: string, input: LineInput) => (input.wallMs.length ? summaryLine(name, input, rows, bytes) : undefined);
+  const m = runs.migrate;
+  const v = runs.verify;
+  const p = runs.pipe;
+  const g = runs.pgloader.filter((r) => r.run.ok);
+  const L = {
+    migrate: line('sqlite2pg migrate (incl. closing verify)', { wallMs: m.map((r) => r.run.wallMs), rssKb: m.map((r) => r.run.peakRssKb), cpuMs: m.map((r) => r.run.cpuMs), busyCores: m.map((r) => r.busyCores) }),
+    migrateNoVerify: line('  migrate without its closing verify', { wallMs: m.map((r) => r.run.wallMs - (r.run.stagesMs.verify ?? 0)), rssKb: m.flatMap((r) => r.run.peakRssBeforeVerifyKb ?? []), note: 'wall − stagesMs.verify; RSS sampled before verify' }),
+    migrateLoad: line('  migrate load stage', { wallMs: m.map((r) => r.run.stagesMs.load ?? 0), note: 'stagesMs.load (COPY of all tables)' }),
+    verify: line('sqlite2pg verify', { wallMs: v.map((r) => r.run.wallMs), rssKb: v.map((r) => r.run.peakRssKb), cpuMs: v.map((r) => r.run.cpuMs), busyCores: v.map((r) => r.busyCores) }),
+    pipe: line('pipe + keys/indexes/FKs/sequences', { wallMs: p.map((r) => r.run.wallMs), rssKb: p.map((r) => r.run.peakRssConcurrentKb), cpuMs: p.map((r) => r.run.cpuMs), busyCores: p.map((r) => r.busyCores), note: 'RSS: 2 pipes at once, sqlite3+psql added' }),
+    pipeLoad: line('  pipe, load only', { wallMs: p.map((r) => r.run.loadMs), rssKb: p.map((r) => r.run.peakRssMaxKb), note: 'RSS: largest process' }),
+    pgloader: line('pgloader (own tables, 2 files at once)', { wallMs: g.map((r) => r.run.wallMs), rssKb: g.map((r) => r.run.peakRssConcurrentKb), cpuMs: g.map((r) => r.run.cpuMs), busyCores: g.map((r) => r.busyCores), note: 'RSS: 2 pgloaders at once, added' }),
+  };
+  const ratios: Ratios = {
+    'migrate without closing verify / pipe + keys…': { value: ratio(L.migrateNoVerify, L.pipe), target: '≤ 1.0, aim 0.8' },
+    'migrate incl. verify / pipe + keys…': { value: ratio(L.migrate, L.pipe) },
+    'migrate load stage / pipe load only': { value: ratio(L.migrateLoad, L.pipeLoad) },
+    'migrate without closing verify / pgloader': { value: ratio(L.migrateNoVerify, L.pgloader) },
+    'migrate incl. verify / pgloader': { value: ratio(L.migrate, L.pgloader) },
+    'verify / pipe load only': { value: ratio(L.verify, L.pipeLoad), target: '≤ 1.0' },
+  };
+  const pipeStages = p.map(({ run: r }) => ({ schema: r.schemaMs, load: r.loadMs, keysAndIndexes: r.keysAndIndexesMs, foreignKeys: r.foreignKeysMs, sequences: r.sequencesMs }));
+  return {
+    lines: Object.values(L).filter((l): l is SummaryLine => l !== undefined),
+    ratios,
+    stages: {
+      'migrate stages, wall ms (median)': medianOfKeys(m.map((r) => ({ ...r.run.stagesMs, 'outside stages (start-up, source open + quick_check, report)': Math.round(r.run.wallMs - Object.values(r.run.stagesMs).reduce((n, x) => n + x, 0)) }))),
+      'migrate per-table stages added up over tables, ms (median; 2 tables at a time, so not wall time)': medianOfKeys(m.map((r) => tableSums(r.run))),
+      'pipe stages, wall ms (median)': medianOfKeys(pipeStages),
+    },
+  };
+}

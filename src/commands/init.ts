@@ -1,0 +1,63 @@
+// sqlite2pg init: introspects any SQLite files and writes a mapping for them — the same format `--mapping`
+// reads — with every type choice explained, so a person reviews it, edits it, then runs plan and migrate.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { EXIT, UsageError } from '../errors.js';
+import { openSource } from '../extract/open-source.js';
+import { initSource, type SourceDraft } from '../mapping/init-source.js';
+import { NameRegistry, schemaForFile } from '../mapping/identifiers.js';
+import type { Mapping } from '../mapping/mapping-types.js';
+import { validateMapping } from '../mapping/load-mapping.js';
+import { formatMapping } from '../mapping/format-mapping.js';
+import type { CommandResult } from './migrate.js';
+
+/** The mapping's name: the file's name for one file, else the first file's and a count. */
+function mappingName(files: string[]): string {
+  const first = path.basename(files[0]).replace(/\.[^.]+$/, '');
+  return files.length === 1 ? first : `${first}-and-${files.length - 1}-more`;
+}
+
+/** One line per table for a person: rows, columns, key, and how many warnings. */
+function summary(drafts: SourceDraft[], out: string, dirs: string[]): string {
+  const lines = [`wrote ${out}`];
+  for (const d of drafts) {
+    lines.push(`  ${d.source.file} → schema ${d.source.schema}`);
+    for (const t of d.source.tables) {
+      lines.push(`    ${t.source} → ${t.target}: ${d.rows.get(t.source) ?? 0} rows, ${t.columns.length} columns, key (${(t.primaryKey ?? []).join(', ') || 'none'})`);
+    }
+    const nm = d.source.notMigrated ?? [];
+    if (nm.length) lines.push(`    not migrated: ${nm.map((n) => `${n.kind} ${n.name}`).join(', ')}`);
+  }
+  const dir = dirs.length === 1 ? dirs[0] : '<folder holding the files>';
+  lines.push('', `next: sqlite2pg plan --mapping ${out} --source-dir ${dir}`, `      sqlite2pg migrate --mapping ${out} --source-dir ${dir}`);
+  return lines.join('\n');
+}
+
+/** Writes the mapping for `config.files` to `--out` (then a summary on stdout), or on stdout. Exit 2 for an unreadable file. */
+export async function runInit(config: Config): Promise<CommandResult> {
+  if (config.files.length === 0) throw new UsageError('init needs at least one SQLite file');
+  const names = config.files.map((f) => path.basename(f));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  // The mapping names files by their name alone (found in --source-dir): two files of one name cannot both be named.
+  if (twice) throw new UsageError(`two files are named ${twice}: a mapping names each file by its name in --source-dir; rename one`);
+  const schemas = new NameRegistry(['sqlite2pg', 'public']);
+  const drafts: SourceDraft[] = [];
+  for (const file of config.files) {
+    const src = openSource(path.basename(file), file, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
+    try {
+      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), config.identifiers));
+    } finally {
+      src.close();
+    }
+  }
+  const mapping: Mapping = { version: 1, name: mappingName(config.files), schemaVersion: 1, sources: drafts.map((d) => d.source) };
+  // What init writes, --mapping must read: checked here rather than discovered at migrate time.
+  validateMapping(JSON.parse(JSON.stringify(mapping)), 'the mapping init made');
+  const text = formatMapping(mapping);
+  for (const d of drafts) for (const w of d.warnings) process.stderr.write(`sqlite2pg init: warning: ${d.source.file}:${w}\n`);
+  if (!config.out) return { report: null, exitCode: EXIT.ok, text };
+  writeFileSync(config.out, text);
+  const dirs = [...new Set(config.files.map((f) => path.dirname(f)))];
+  return { report: null, exitCode: EXIT.ok, text: summary(drafts, config.out, dirs) };
+}

@@ -1,0 +1,66 @@
+// `init`, one SQLite file: every table drafted (init-table.ts), foreign keys resolved across them, and the
+// views, triggers and virtual tables listed as not migrated — the file's entry in a new mapping.
+import type Database from 'better-sqlite3';
+import { describeFile, type OtherObject } from '../extract/describe-file.js';
+import { rowidAlias } from '../extract/read-rows.js';
+import type { TableFacts } from '../extract/table-facts.js';
+import type { MappingSource, NotMigrated } from './mapping-types.js';
+import { NameRegistry, PG_MAX_TABLE_BYTES, targetName, type IdentifierPolicy } from './identifiers.js';
+import { draftTable } from './init-table.js';
+import { draftForeignKeys } from './init-foreign-keys.js';
+
+/** One file's mapping entry and what `init` tells a person about it. */
+export interface SourceDraft {
+  source: MappingSource;
+  /** `table.column: …` lines for a person to read before migrating. */
+  warnings: string[];
+  /** Rows per source table, as profiled. */
+  rows: Map<string, number>;
+}
+
+const OTHER_REASONS: Record<OtherObject['kind'], string> = {
+  view: 'views are not migrated (sqlite2pg moves data); re-create it by hand over the target tables if the application needs it',
+  trigger: "triggers are not migrated: SQLite trigger bodies are not PostgreSQL's; re-write it as a PL/pgSQL trigger if the application needs it",
+  'virtual table': 'virtual tables (full-text search and other modules) are not migrated: their data lives in the module; use PostgreSQL full-text search instead',
+};
+
+/** False for a rowid table whose columns named rowid, _rowid_ and oid all hide the rowid its rows are read by. */
+function readable(t: TableFacts): boolean {
+  if (t.withoutRowid) return true;
+  try {
+    rowidAlias({ sourceColumns: t.columns.filter((c) => c.generated === 'no') });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const UNREADABLE = 'columns named rowid, _rowid_ and oid hide the rowid sqlite2pg reads its rows by; rename one in a copy of the file to migrate it';
+
+/** The mapping entry for a file opened read-only (`db` null for an empty, 0-byte file). */
+export function initSource(file: string, db: Database.Database | null, schema: string, policy: IdentifierPolicy): SourceDraft {
+  if (!db) return { source: { file, schema, tables: [] }, warnings: [`${file} is empty (0 bytes): no table to migrate`], rows: new Map() };
+  const facts = describeFile(db);
+  const tables = facts.tables.filter(readable);
+  const skipped = facts.tables.filter((t) => !readable(t));
+  const relations = new NameRegistry();
+  const targets = tables.map((t, i) => relations.take(targetName(t.name, policy, `table_${i + 1}`, PG_MAX_TABLE_BYTES), PG_MAX_TABLE_BYTES));
+  const drafts = tables.map((t, i) => draftTable(db, t, targets[i], relations, policy));
+  draftForeignKeys(db, drafts, schema, relations);
+  const notMigrated: NotMigrated[] = [
+    ...skipped.map((t) => ({ kind: 'table' as const, name: t.name, reason: `not migrated: ${UNREADABLE}`, sql: t.sql })),
+    ...drafts.flatMap((d) => d.notMigrated),
+    ...facts.others.map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: OTHER_REASONS[o.kind], sql: o.sql })),
+  ];
+  const source: MappingSource = { file, schema, tables: drafts.map((d) => d.table) };
+  if (skipped.length) source.skipTables = skipped.map((t) => t.name);
+  if (notMigrated.length) source.notMigrated = notMigrated;
+  return {
+    source,
+    warnings: [
+      ...skipped.map((t) => `${t.name}: table not migrated: ${UNREADABLE}`),
+      ...drafts.flatMap((d) => d.warnings.map((w) => `${d.facts.name}: ${w}`)),
+    ],
+    rows: new Map(drafts.map((d) => [d.facts.name, d.profile.rows])),
+  };
+}

@@ -1,0 +1,22 @@
+// Sentences every report format shares: a differing row, a structure problem, the run's verdict.
+import type { DifferenceSample, RunReport, StructureProblem } from './report.js';
+
+/** `key 12: changed (content, metadata)`, `key 7: missing (source rowid 9)`, `ctid (0,3): extra`. */
+export function describeSample(s: DifferenceSample): string {
+  const where = /^(rowid|ctid|source) /.test(s.key) ? s.key : `key ${s.key}`;
+  const cols = s.kind === 'changed' && s.columns?.length ? ` (${s.columns.join(', ')})` : '';
+  const src = s.sourceKey ? ` [source ${s.sourceKey}]` : '';
+  return `${where}: ${s.kind}${cols}${src}`;
+}
+
+/** `index idx_a: missing (expected (a))`, `sequence of id: behind (expected …, found …)`. */
+export function describeProblem(p: StructureProblem): string {
+  const parts = [p.expected !== undefined && `expected ${p.expected}`, p.found !== undefined && `found ${p.found}`].filter(Boolean);
+  return `${p.object}: ${p.problem}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+export function verdictOf(report: RunReport): string {
+  if (report.status === 'ok') return 'OK: every source row is in the target or accounted for as a reject';
+  if (report.status === 'differences') return 'DIFFERENCES: see the tables marked ✗';
+  return `FAILED: ${report.error ?? ''}`;
+}

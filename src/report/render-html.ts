@@ -1,0 +1,77 @@
+// The HTML report: one self-contained file (inline CSS and SVG, no script, nothing fetched) a person opens
+// in a browser — status per table, counts, the differing rows and structure problems, and the trend.
+import { tableOk, type RunReport, type TableReport } from './report.js';
+import { describeProblem, verdictOf } from './describe.js';
+import { trendChart } from './trend-chart.js';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const n = (x: number) => x.toLocaleString('en-US');
+
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
+h1 .badge{font-size:.6em;padding:.2em .6em;border-radius:.3em;color:#fff;vertical-align:middle}
+.ok-bg{background:#2e7d32}.bad-bg{background:#c62828}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+td:first-child,th:first-child,td.l{text-align:left}tr.bad td:first-child{border-left:4px solid #c62828}tr.ok td:first-child{border-left:4px solid #2e7d32}
+th{background:#f3f3f3}code{background:#f5f5f5;padding:0 .2em}.muted{color:#777}section.table{margin-bottom:2em}`;
+
+function tableRow(t: TableReport): string {
+  const ok = tableOk(t);
+  const a = t.accounting;
+  const cells = [
+    `<td><a href="#t-${esc(t.target)}">${esc(t.target)}</a></td>`,
+    `<td class="l">${ok ? '✓ match' : '✗ differences'}</td>`,
+    ...[t.sourceRows, t.loadedRows, t.rejectedRows, t.targetRows, a ? a.graceSource + a.graceTarget : 0, a?.inFlight ?? 0, t.differences.missing, t.differences.extra, t.differences.changed, t.structure?.length ?? 0].map((x) => `<td>${n(x)}</td>`),
+    `<td>${(t.durationMs / 1000).toFixed(1)} s</td>`,
+  ];
+  return `<tr class="${ok ? 'ok' : 'bad'}">${cells.join('')}</tr>`;
+}
+
+function tableSection(t: TableReport): string {
+  const out = [`<section class="table" id="t-${esc(t.target)}"><h3>${esc(t.target)} <span class="muted">from ${esc(t.source)}</span></h3>`];
+  out.push(`<p>Checksums: source <code>${esc(t.checksum.source ?? '—')}</code>, target <code>${esc(t.checksum.target ?? '—')}</code> ${t.checksum.match ? '(equal)' : '(different)'}.</p>`);
+  if (t.notCompared) out.push(`<p>Rows not compared: ${esc(t.notCompared)}.</p>`);
+  const a = t.accounting;
+  if (a) {
+    out.push(`<p>Accounted for: ${n(a.rejected)} rejected by the load (sqlite2pg.rejects), ${n(a.policyChanges)} values changed by a mapping policy (sqlite2pg.changes), ${n(a.graceSource)} source and ${n(a.graceTarget)} target rows left out by --grace, ${n(a.inFlight)} differing rows settled as in flight; ${n(a.rechecked)} rows read again before being reported${a.recheckSkipped ? `, ${n(a.recheckSkipped)} reported without (re-check limit)` : ''}.</p>`);
+  }
+  if (t.structure?.length) {
+    out.push('<h4>Structure</h4><ul>', ...t.structure.map((p) => `<li>${esc(describeProblem(p))}</li>`), '</ul>');
+  }
+  const d = t.differences;
+  if (d.samples.length) {
+    const total = d.missing + d.extra + d.changed;
+    out.push(`<h4>Differing rows${total > d.samples.length ? ` (${n(d.samples.length)} of ${n(total)} shown)` : ''}</h4>`);
+    out.push('<table><tr><th>key</th><th>difference</th><th>columns</th><th>source row</th></tr>');
+    for (const s of d.samples) out.push(`<tr><td><code>${esc(s.key)}</code></td><td class="l">${s.kind}</td><td class="l">${esc(s.columns?.join(', ') ?? '')}</td><td class="l">${esc(s.sourceKey ?? '')}</td></tr>`);
+    out.push('</table>');
+  }
+  out.push('</section>');
+  return out.join('\n');
+}
+
+export function renderHtml(r: RunReport): string {
+  const ok = r.status === 'ok';
+  const chart = r.history ? trendChart(r.history) : null;
+  const problems = r.tables.filter((t) => !tableOk(t));
+  const tot = r.totals;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sqlite2pg ${esc(r.command)}: ${esc(r.status)}</title>
+<style>${CSS}</style></head>
+<body>
+<h1>sqlite2pg ${esc(r.command)} <span class="badge ${ok ? 'ok-bg' : 'bad-bg'}">${esc(r.status)}</span></h1>
+<p>${esc(verdictOf(r))}.<br>Run <code>${esc(r.runId)}</code>, started ${esc(r.startedAt)}, ${(r.durationMs / 1000).toFixed(1)} s${r.target ? `, target <code>${esc(r.target)}</code>` : ''}.${r.grace ? `<br>--grace ${r.grace.seconds}: rows with a timestamp column at or after ${esc(r.grace.cutoff)} were left out.` : ''}</p>
+<h2>Tables</h2>
+<table>
+<tr><th>table</th><th>status</th><th>source rows</th><th>loaded</th><th>rejected</th><th>target rows</th><th>left out (grace)</th><th>in flight</th><th>missing</th><th>extra</th><th>changed</th><th>structure problems</th><th>time</th></tr>
+${r.tables.map(tableRow).join('\n')}
+<tr><th>total</th><th class="l">${ok ? '✓' : '✗'}</th><th>${n(tot.sourceRows)}</th><th>${n(tot.loadedRows)}</th><th>${n(tot.rejectedRows)}</th><th>${n(tot.targetRows)}</th><th colspan="7"></th></tr>
+</table>
+<h2>Trend</h2>
+${chart ?? '<p class="muted">No past verifications recorded in sqlite2pg.verifications yet.</p>'}
+${chart ? `<p class="muted">The last ${r.history!.length} verifications of this target (verify runs and migrate's closing verification): bars are differing rows (log scale; green: match, red: differences), the line is the duration.</p>` : ''}
+<h2>Details</h2>
+${problems.length ? problems.map(tableSection).join('\n') : '<p>Every table matches.</p>'}
+${(r.warnings ?? []).map((w) => `<p class="muted">warning: ${esc(w)}</p>`).join('\n')}
+</body></html>
+`;
+}

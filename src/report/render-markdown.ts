@@ -1,0 +1,42 @@
+// The Markdown report (for a pull request, a wiki page, a chat message): the table summary, the
+// differing rows and structure problems per table, and the recent trend as a small table.
+import { tableOk, type RunReport } from './report.js';
+import { describeProblem, describeSample, verdictOf } from './describe.js';
+
+/** Backslash-escapes what would break a table cell or start Markdown syntax (GFM leaves intraword `_` alone). */
+const md = (s: string) => s.replace(/[\\|`*[\]<>]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
+
+export function renderMarkdown(r: RunReport): string {
+  const lines = [
+    `# sqlite2pg ${r.command}: ${r.status}`,
+    '',
+    `${verdictOf(r)}. Run \`${r.runId}\`, started ${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s${r.target ? `, target ${md(r.target)}` : ''}.`,
+  ];
+  if (r.grace) lines.push('', `--grace ${r.grace.seconds}: rows with a timestamp column at or after ${r.grace.cutoff} were left out.`);
+  lines.push(
+    '',
+    '| table | status | source rows | loaded | rejected | target rows | missing | extra | changed | structure |',
+    '| --- | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.tables.map((t) => `| ${md(t.target)} | ${tableOk(t) ? '✓' : '✗'} | ${t.sourceRows} | ${t.loadedRows} | ${t.rejectedRows} | ${t.targetRows} | ${t.differences.missing} | ${t.differences.extra} | ${t.differences.changed} | ${t.structure?.length ?? 0} |`),
+    `| **total** | ${r.tables.every(tableOk) ? '✓' : '✗'} | ${r.totals.sourceRows} | ${r.totals.loadedRows} | ${r.totals.rejectedRows} | ${r.totals.targetRows} | | | | |`,
+  );
+  const bad = r.tables.filter((t) => !tableOk(t));
+  if (bad.length) {
+    lines.push('', '## Differences');
+    for (const t of bad) {
+      lines.push('', `### ${md(t.target)}`, '');
+      if (t.notCompared) lines.push(`- rows not compared: ${md(t.notCompared)}`);
+      for (const p of t.structure ?? []) lines.push(`- structure: ${md(describeProblem(p))}`);
+      for (const s of t.differences.samples) lines.push(`- ${md(describeSample(s))}`);
+      const total = t.differences.missing + t.differences.extra + t.differences.changed;
+      if (total > t.differences.samples.length) lines.push(`- … and ${total - t.differences.samples.length} more differing rows`);
+    }
+  }
+  if (r.history?.length) {
+    lines.push('', '## Trend', '', '| verified at | command | status | differing rows | tables with differences | duration |', '| --- | --- | :---: | ---: | ---: | ---: |');
+    for (const p of r.history.slice(-15)) {
+      lines.push(`| ${p.at} | ${p.command} | ${p.status === 'ok' ? '✓' : '✗'} | ${p.differingRows} | ${p.tablesWithDifferences} of ${p.tables} | ${p.durationMs === null ? '' : `${(p.durationMs / 1000).toFixed(1)} s`} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

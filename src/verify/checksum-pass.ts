@@ -1,0 +1,27 @@
+// The one streaming pass over each side of a table (all that is needed when the data match): the source
+// made canonical on the main thread while the target's COPY output is tallied in a worker.
+import { sourceRowPages, type SourceCounts } from './source-side.js';
+import { SideTally } from './side-tally.js';
+import type { FirstLevelSpec } from './segments.js';
+import { targetTally } from './target-tally.js';
+import type { TableContext } from './table-context.js';
+
+export interface ChecksumPass {
+  source: SideTally;
+  target: SideTally;
+  /** Source rows read, and how many of them the load rejected. */
+  counts: SourceCounts;
+}
+
+export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Promise<ChecksumPass> {
+  const counts: SourceCounts = { rows: 0, rejected: 0 };
+  const source = new SideTally(spec, ctx.recent);
+  const readSource = async () => {
+    for await (const page of sourceRowPages(ctx.db, ctx.plan, ctx.source, counts)) for (const row of page) source.add(row);
+  };
+  // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).
+  const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.workers)]);
+  if (s.status === 'rejected') throw s.reason;
+  if (t.status === 'rejected') throw t.reason;
+  return { source, target: t.value, counts };
+}

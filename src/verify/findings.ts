@@ -1,0 +1,60 @@
+// The differences of one table as they are found: exact counts of missing, extra and changed rows, the
+// rows settled as in flight, and the first --sample-rows of them by key for the report.
+import type { DifferenceSample } from '../report/report.js';
+
+/** A row that differs, as a leaf comparison finds it (before any re-check). */
+export interface Candidate {
+  kind: 'missing' | 'extra' | 'changed';
+  /** The target key (canonical; JSON for a composite key), null when the row has none. */
+  key: string | null;
+  /** The source row's identity (rowid, or its primary key as JSON), when the row is in the source. */
+  sourceKey: string | null;
+  /** Tables without a key: where the extra row is in the target. */
+  ctid?: string;
+  /** Names of source columns whose value cannot be represented. */
+  invalidColumns?: string[];
+  /** Changed rows that may be sampled: the target row's canonical values, kept to name the changed columns. */
+  targetValues?: (string | null)[];
+  /** Changed rows: the columns that differ, once known. */
+  columns?: string[];
+}
+
+export class Findings {
+  missing = 0;
+  extra = 0;
+  changed = 0;
+  /** Differences that settled: rows --grace left out on one side only, or equal when read again. */
+  inFlight = 0;
+  /** Rows read again before being reported, and rows reported without (beyond the re-check limit). */
+  rechecked = 0;
+  recheckSkipped = 0;
+  readonly samples: DifferenceSample[] = [];
+
+  constructor(readonly sampleRows: number) {}
+
+  /** How many more rows the sample list takes. */
+  get room(): number {
+    return Math.max(0, this.sampleRows - this.samples.length);
+  }
+
+  add(c: Candidate): void {
+    this[c.kind]++;
+    if (this.samples.length >= this.sampleRows) return;
+    const key = c.ctid ?? c.key ?? (c.sourceKey !== null ? `source ${c.sourceKey}` : 'NULL');
+    const sample: DifferenceSample = { key, kind: c.kind };
+    if (c.kind === 'changed') sample.columns = c.columns ?? [];
+    if (c.sourceKey !== null && c.sourceKey !== key && c.key !== null) sample.sourceKey = c.sourceKey;
+    this.samples.push(sample);
+  }
+
+  /** The contract's `differences`, samples in key order. */
+  differences(): { missing: number; extra: number; changed: number; samples: DifferenceSample[] } {
+    const samples = this.samples.slice().sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }) || a.kind.localeCompare(b.kind));
+    return { missing: this.missing, extra: this.extra, changed: this.changed, samples };
+  }
+}
+
+/** Columns whose canonical values differ between a source row and a target row (plus any invalid ones). */
+export function differingColumns(names: readonly string[], source: readonly (string | null)[], target: readonly (string | null)[], invalid: readonly (string | null)[] | null): string[] {
+  return names.filter((_, i) => (invalid !== null && invalid[i] !== null) || source[i] !== target[i]);
+}

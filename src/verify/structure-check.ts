@@ -1,0 +1,139 @@
+// Compares one target table's structure, read from PostgreSQL's catalogs, with what the plan expects:
+// the table, its columns (type, NOT NULL, default), keys, unique constraints, foreign keys, indexes, and
+// each serial column's sequence at or past the column's largest value.
+import type pg from 'pg';
+import type { TablePlan } from '../plan/table-plan.js';
+import type { StructureProblem } from '../report/report.js';
+import { qualified, quoteIdent, quoteLiteral } from '../load/quote.js';
+import { expectedStructure, type ExpectedStructure } from './expected-structure.js';
+
+export interface StructureResult {
+  problems: StructureProblem[];
+  /** The table and every planned column exist, so its rows can be compared. */
+  comparable: boolean;
+}
+
+export interface StructureOptions {
+  /** Check sequences (not in a dry run: setval is not transactional, so a dry run leaves them as they were). */
+  sequences: boolean;
+}
+
+/** Column names of a constraint's or index's key, in key order, as text[]. */
+const keyNames = (rel: string, keys: string) =>
+  `ARRAY(SELECT a.attname::text FROM unnest(${keys}) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = k.n ORDER BY k.o)`;
+
+const ACTIONS: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+
+const list = (xs: readonly string[]) => `(${xs.join(', ')})`;
+
+interface Catalog {
+  columns: { name: string; type: string; not_null: boolean; default: string | null }[];
+  constraints: { name: string; type: string; columns: string[]; ref_table: string | null; ref_columns: string[]; on_delete: string; on_update: string }[];
+  indexes: { name: string; unique: boolean; valid: boolean; columns: string[] }[];
+}
+
+async function readCatalog(client: pg.ClientBase, oid: string): Promise<Catalog> {
+  const columns = await client.query(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default
+       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+    [oid],
+  );
+  const constraints = await client.query(
+    `SELECT c.conname AS name, c.contype AS type, ${keyNames('c.conrelid', 'c.conkey')} AS columns,
+            fn.nspname || '.' || fc.relname AS ref_table, ${keyNames('c.confrelid', 'c.confkey')} AS ref_columns,
+            c.confdeltype AS on_delete, c.confupdtype AS on_update
+       FROM pg_constraint c LEFT JOIN pg_class fc ON fc.oid = c.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+      WHERE c.conrelid = $1::oid AND c.contype IN ('p', 'u', 'f')`,
+    [oid],
+  );
+  const indexes = await client.query(
+    `SELECT i.relname AS name, x.indisunique AS unique, x.indisvalid AS valid, ${keyNames('x.indrelid', 'x.indkey::int2[]')} AS columns
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid`,
+    [oid],
+  );
+  return { columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows };
+}
+
+function compareColumns(want: ExpectedStructure, cat: Catalog, out: StructureProblem[]): boolean {
+  let complete = true;
+  for (const c of want.columns) {
+    const got = cat.columns.find((x) => x.name === c.name);
+    const object = `column ${c.name}`;
+    if (!got) {
+      out.push({ object, problem: 'missing', expected: c.type });
+      complete = false;
+      continue;
+    }
+    if (got.type !== c.type) out.push({ object, problem: 'different', expected: c.type, found: got.type });
+    if (got.not_null !== c.notNull) out.push({ object, problem: 'different', expected: c.notNull ? 'NOT NULL' : 'nullable', found: got.not_null ? 'NOT NULL' : 'nullable' });
+    const def = got.default === null ? 'none' : got.default.startsWith('nextval(') ? 'serial' : 'some';
+    // A serial column's nextval() is a default too; a column with a default may also have got a sequence.
+    if (def !== c.default && !(c.default === 'some' && def === 'serial')) {
+      out.push({ object, problem: 'different', expected: c.default === 'serial' ? 'default nextval(…)' : c.default === 'some' ? 'a default' : 'no default', found: got.default ?? 'no default' });
+    }
+  }
+  for (const got of cat.columns) if (!want.columns.some((c) => c.name === got.name)) out.push({ object: `column ${got.name}`, problem: 'extra', found: got.type });
+  return complete;
+}
+
+function compareConstraints(want: ExpectedStructure, cat: Catalog, out: StructureProblem[]): void {
+  const pk = cat.constraints.find((c) => c.type === 'p');
+  if (want.primaryKey.length > 0 && !pk) out.push({ object: 'primary key', problem: 'missing', expected: list(want.primaryKey) });
+  else if (want.primaryKey.length === 0 && pk) out.push({ object: 'primary key', problem: 'extra', found: list(pk.columns) });
+  else if (pk && list(pk.columns) !== list(want.primaryKey)) out.push({ object: 'primary key', problem: 'different', expected: list(want.primaryKey), found: list(pk.columns) });
+  for (const u of want.unique) {
+    const got = cat.constraints.find((c) => c.type === 'u' && c.name === u.name);
+    if (!got) out.push({ object: `unique ${u.name}`, problem: 'missing', expected: list(u.columns) });
+    else if (list(got.columns) !== list(u.columns)) out.push({ object: `unique ${u.name}`, problem: 'different', expected: list(u.columns), found: list(got.columns) });
+  }
+  for (const fk of want.foreignKeys) {
+    const got = cat.constraints.find((c) => c.type === 'f' && c.name === fk.name);
+    const expected = `${list(fk.columns)} → ${fk.references} ${list(fk.referencedColumns)} ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`;
+    if (!got) {
+      out.push({ object: `foreign key ${fk.name}`, problem: 'missing', expected });
+      continue;
+    }
+    const found = `${list(got.columns)} → ${got.ref_table} ${list(got.ref_columns)} ON DELETE ${ACTIONS[got.on_delete]} ON UPDATE ${ACTIONS[got.on_update]}`;
+    if (found !== expected) out.push({ object: `foreign key ${fk.name}`, problem: 'different', expected, found });
+  }
+  for (const ix of want.indexes) {
+    const got = cat.indexes.find((i) => i.name === ix.name);
+    const expected = `${ix.unique ? 'UNIQUE ' : ''}${list(ix.columns)}`;
+    if (!got) out.push({ object: `index ${ix.name}`, problem: 'missing', expected });
+    else if (!got.valid) out.push({ object: `index ${ix.name}`, problem: 'invalid', expected, found: 'INVALID (a failed CREATE INDEX CONCURRENTLY?)' });
+    else if (`${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` !== expected) out.push({ object: `index ${ix.name}`, problem: 'different', expected, found: `${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` });
+  }
+}
+
+/** Each serial column's sequence must have handed out (or be set past) the column's largest value and SQLite's AUTOINCREMENT mark. */
+async function compareSequences(client: pg.ClientBase, plan: TablePlan, want: ExpectedStructure, out: StructureProblem[]): Promise<void> {
+  const table = qualified(plan.target.schema, plan.target.table);
+  for (const name of want.serialColumns) {
+    const object = `sequence of ${name}`;
+    const seq = (await client.query(`SELECT pg_get_serial_sequence(${quoteLiteral(table)}, ${quoteLiteral(name)}) AS seq`)).rows[0].seq as string | null;
+    if (!seq) {
+      out.push({ object, problem: 'missing', expected: `a sequence owned by ${name}` });
+      continue;
+    }
+    const state = (await client.query(`SELECT last_value::text AS last, is_called FROM ${seq}`)).rows[0] as { last: string; is_called: boolean };
+    const max = (await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table}`)).rows[0].max as string | null;
+    // The last value handed out; nextval() gives the one after it.
+    const handedOut = BigInt(state.last) - (state.is_called ? 0n : 1n);
+    const floor = [max === null ? 0n : BigInt(max), plan.autoincrementSeq ?? 0n].reduce((a, b) => (b > a ? b : a));
+    if (handedOut < floor) out.push({ object, problem: 'behind', expected: `next value > ${floor}`, found: `next value ${handedOut + 1n} (${seq})` });
+  }
+}
+
+export async function checkStructure(client: pg.ClientBase, plan: TablePlan, opts: StructureOptions): Promise<StructureResult> {
+  const reg = await client.query(`SELECT to_regclass(${quoteLiteral(qualified(plan.target.schema, plan.target.table))})::oid::text AS oid`);
+  const oid = reg.rows[0].oid as string | null;
+  if (!oid) return { problems: [{ object: 'table', problem: 'missing', expected: plan.targetName }], comparable: false };
+  const want = expectedStructure(plan);
+  const cat = await readCatalog(client, oid);
+  const problems: StructureProblem[] = [];
+  const comparable = compareColumns(want, cat, problems);
+  compareConstraints(want, cat, problems);
+  if (opts.sequences && comparable) await compareSequences(client, plan, want, problems);
+  return { problems, comparable };
+}

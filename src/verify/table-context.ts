@@ -1,0 +1,57 @@
+// Everything the verification of one table works from, gathered once: the plan, both sides' connections,
+// the load's rejects and recorded changes, how rows are keyed, the --grace test, and the options.
+import type pg from 'pg';
+import type Database from 'better-sqlite3';
+import type { TablePlan } from '../plan/table-plan.js';
+import type { SourceSideOptions } from './source-side.js';
+import { keyIndexes } from './source-side.js';
+import { keyKindOf, type KeyKind } from './side-tally.js';
+import { recentRowTest, type RecentTest } from './grace.js';
+import type { TallyWorkers } from './target-tally.js';
+import type { FreshSides } from './recheck.js';
+
+export interface TableContext {
+  plan: TablePlan;
+  /** The source file, read from the verify snapshot (one read transaction). */
+  db: Database.Database | null;
+  /** The target connection (in verify: one REPEATABLE READ snapshot for the whole table). */
+  client: pg.ClientBase;
+  source: SourceSideOptions;
+  keyKind: KeyKind;
+  keyIdx: number[];
+  /** The target key is the source table's rowid: key ranges are then read by rowid on the SQLite side. */
+  rowidKey: boolean;
+  cutoffMicros: number | null;
+  recent: RecentTest | null;
+  workers: TallyWorkers | null;
+  sampleRows: number;
+  /** Where differing rows are read again before they are reported (null: they are reported at once). */
+  fresh: FreshSides | null;
+}
+
+/**
+ * True when the target key is the SQLite rowid: one integer key column taken from an `INTEGER PRIMARY
+ * KEY` column of a rowid table (the rowid's alias), with no policy change recorded on it.
+ */
+export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean {
+  if (!plan.hasRowid || plan.primaryKey.length !== 1 || keyKindOf(plan) !== 'integer') return false;
+  const col = plan.columns.find((c) => c.name === plan.primaryKey[0])!;
+  if (col.source.kind !== 'column' || col.emptyAsNull) return false;
+  const name = col.source.name.toLowerCase();
+  if (plan.sourceKey.length !== 1 || plan.sourceKey[0].toLowerCase() !== name) return false;
+  if (plan.sourceColumns.find((c) => c.name.toLowerCase() === name)?.declaredType.trim().toUpperCase() !== 'INTEGER') return false;
+  for (const changed of source.changes.values()) if (changed.has(col.name)) return false;
+  return true;
+}
+
+export function tableContext(
+  base: Pick<TableContext, 'plan' | 'db' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'>,
+): TableContext {
+  return {
+    ...base,
+    keyKind: keyKindOf(base.plan),
+    keyIdx: keyIndexes(base.plan),
+    rowidKey: keyIsRowid(base.plan, base.source),
+    recent: recentRowTest(base.plan, base.cutoffMicros),
+  };
+}

@@ -1,0 +1,115 @@
+// The target side of the one streaming pass: COPY output read on the main thread (on whatever connection
+// verify was given, its snapshot or the dry run's transaction) and tallied in a worker thread when the
+// compiled worker is there, else on the main thread.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { TablePlan } from '../plan/table-plan.js';
+import { CopyLines, copyOutSql, targetRowReader } from './target-side.js';
+import { SideTally, type TallyState } from './side-tally.js';
+import type { FirstLevelSpec } from './segments.js';
+import { recentRowTest } from './grace.js';
+import type { TallyRequest } from './target-worker.js';
+
+/** COPY chunks (about 64 KB each) a worker may have queued: bounds memory when the worker falls behind. */
+const MAX_IN_FLIGHT = 32;
+
+type Reply = { type: 'ack' } | { type: 'done'; state: TallyState } | { type: 'error'; message: string };
+
+/** Worker threads that tally target rows, reused from table to table; at most `size` at once. */
+export class TallyWorkers {
+  readonly #idle: Worker[] = [];
+  readonly #waiting: ((w: Worker) => void)[] = [];
+  #count = 0;
+
+  private constructor(
+    readonly url: URL,
+    readonly size: number,
+  ) {}
+
+  /** Null when there is no compiled worker (running from the TypeScript sources, as the unit tests do). */
+  static open(size: number): TallyWorkers | null {
+    const url = new URL('./target-worker.js', import.meta.url);
+    return import.meta.url.endsWith('.js') && existsSync(fileURLToPath(url)) ? new TallyWorkers(url, Math.max(1, size)) : null;
+  }
+
+  async #acquire(): Promise<Worker> {
+    const w = this.#idle.pop();
+    if (w) return w;
+    if (this.#count < this.size) {
+      this.#count++;
+      return new Worker(this.url);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(w: Worker, healthy: boolean): void {
+    if (!healthy) {
+      this.#count--;
+      void w.terminate();
+      const next = this.#waiting.shift();
+      if (next) this.#acquire().then(next, () => {});
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next) next(w);
+    else this.#idle.push(w);
+  }
+
+  /** Feeds the chunks to a worker and returns its tally. */
+  async run(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, chunks: AsyncIterable<Buffer>): Promise<TallyState> {
+    const w = await this.#acquire();
+    let inFlight = 0;
+    let drained: (() => void) | null = null;
+    let settle!: { resolve: (s: TallyState) => void; reject: (e: Error) => void };
+    const done = new Promise<TallyState>((resolve, reject) => (settle = { resolve, reject }));
+    done.catch(() => {}); // observed below; a failure while chunks are still being fed must not go unhandled
+    const onMessage = (m: Reply) => {
+      if (m.type === 'ack') {
+        inFlight--;
+        drained?.();
+        drained = null;
+      } else if (m.type === 'done') settle.resolve(m.state);
+      else settle.reject(new Error(`verify worker: ${m.message}`));
+    };
+    const onError = (err: Error) => settle.reject(err);
+    w.on('message', onMessage);
+    w.on('error', onError);
+    const post = (m: TallyRequest) => w.postMessage(m);
+    let healthy = false;
+    try {
+      post({ type: 'start', plan, cutoffMicros, spec });
+      for await (const chunk of chunks) {
+        post({ type: 'chunk', data: chunk });
+        if (++inFlight >= MAX_IN_FLIGHT) await Promise.race([new Promise<void>((r) => (drained = r)), done]);
+      }
+      post({ type: 'end' });
+      const state = await done;
+      healthy = true;
+      return state;
+    } finally {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      this.#release(w, healthy);
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = this.#idle.splice(0);
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+}
+
+/** The target side's tally for the streaming pass: every row of the table, in a worker when one is given. */
+export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TallyWorkers | null): Promise<SideTally> {
+  const stream = client.query(copyTo(copyOutSql(plan))) as AsyncIterable<Buffer>;
+  if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
+  const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
+  const read = targetRowReader(plan);
+  const lines = new CopyLines();
+  for await (const chunk of stream) for (const line of lines.push(chunk)) tally.add(read(line, null)!);
+  for (const line of lines.end()) tally.add(read(line, null)!);
+  return tally;
+}

@@ -23,3 +23,17 @@ export function busyCores(a: CpuSample | null, b: CpuSample | null): number | nu
   if (!a || !b || b.total === a.total) return null;
   return Math.round(((b.busy - a.busy) / (b.total - a.total)) * a.cores * 100) / 100;
 }
+
+/**
+ * Waits until the machine is idle — fewer than `threshold` busy cores over a 3 s window — or until
+ * `maxWaitMs` has passed; returns the busy cores of the last window (null without /proc/stat).
+ */
+export async function waitForIdle(maxWaitMs: number, threshold = 0.3): Promise<number | null> {
+  const until = Date.now() + maxWaitMs;
+  for (;;) {
+    const a = sampleCpu();
+    await new Promise((r) => setTimeout(r, 3000));
+    const busy = busyCores(a, sampleCpu());
+    if (busy === null || busy < threshold || Date.now() >= until) return busy;
+  }
+}

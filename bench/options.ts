@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Also load once through the pipe without the REAL fix, and verify what it got wrong. */
   checkNaivePipe: boolean;
   keepDatabases: boolean;
+  /** Before each timed run, wait up to this many seconds for the machine to be idle (0: do not wait). */
+  waitIdleS: number;
   /** The sqlite2pg CLI to measure (default: the build beside the bench), e.g. another checkout's dist/src/cli.js. */
   cli: string;
 }
@@ -47,7 +49,9 @@ export const USAGE = `usage: npm run bench -- [--rows N] [--repeat K] [--seed S]
   --no-check-pipe     skip checking the pipe's load with sqlite2pg verify (done once, untimed)
   --check-naive-pipe  also load once through the pipe without the REAL fix and show what verify finds
   --keep-databases    leave the s2p_bench_* databases for inspection
-  --cli PATH          the sqlite2pg build to measure (default dist/src/cli.js), e.g. a baseline checkout's`;
+  --cli PATH          the sqlite2pg build to measure (default dist/src/cli.js), e.g. a baseline checkout's
+  --wait-idle S       before each timed run wait up to S seconds for the machine to be idle (< 0.3 busy
+                      cores over 3 s), for shared machines; each run records how busy it found it`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -63,7 +67,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): Readonly
     options: {
       rows: { type: 'string' }, seed: { type: 'string' }, repeat: { type: 'string' }, target: { type: 'string' },
       jobs: { type: 'string' }, only: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' },
-      'no-check-pipe': { type: 'boolean' }, 'check-naive-pipe': { type: 'boolean' }, 'keep-databases': { type: 'boolean' }, cli: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-check-pipe': { type: 'boolean' }, 'check-naive-pipe': { type: 'boolean' }, 'keep-databases': { type: 'boolean' }, cli: { type: 'string' }, 'wait-idle': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return null;
@@ -85,5 +89,6 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): Readonly
     checkNaivePipe: values['check-naive-pipe'] ?? false,
     keepDatabases: values['keep-databases'] ?? false,
     cli: path.resolve(values.cli ?? DEFAULT_CLI),
+    waitIdleS: values['wait-idle'] === undefined ? 0 : positiveInt('wait-idle', values['wait-idle'], 0),
   });
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BenchDatabases } from './databases.js';
 import type { BenchFixtures } from './fixture-cache.js';
-import { busyCores, sampleCpu } from './machine-cpu.js';
+import { busyCores, sampleCpu, waitForIdle } from './machine-cpu.js';
 import type { BenchOptions } from './options.js';
 import { runPgloader, type PgloaderRun, type PgloaderSource } from './pgloader-runner.js';
 import { runPipe, type PipeRun } from './pipe-runner.js';
@@ -25,6 +25,8 @@ export interface Timed<T> {
   loadavg: number;
   /** Average busy cores of the whole machine during the run (/proc/stat). */
   busyCores: number | null;
+  /** Busy cores just before the run (after --wait-idle), null when not sampled. */
+  busyBefore: number | null;
   run: T;
 }
 
@@ -41,12 +43,6 @@ export interface LoadCheck {
   tables: { table: string; match: boolean; differences: unknown }[];
 }
 
-async function timed<T>(repeat: number, fn: () => Promise<T>): Promise<Timed<T>> {
-  const l = loadavg()[0];
-  const before = sampleCpu();
-  const run = await fn();
-  return { repeat, loadavg: l, busyCores: busyCores(before, sampleCpu()), run };
-}
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
@@ -65,6 +61,15 @@ export class BenchRounds {
     readonly plan: TargetPlan,
     readonly dbs: BenchDatabases,
   ) {}
+
+  /** Runs `fn` (after waiting for an idle machine when --wait-idle asks), noting how busy the machine was. */
+  private async timed<T>(repeat: number, fn: () => Promise<T>): Promise<Timed<T>> {
+    const busyBefore = this.opts.waitIdleS > 0 ? await waitForIdle(this.opts.waitIdleS * 1000) : null;
+    const l = loadavg()[0];
+    const before = sampleCpu();
+    const run = await fn();
+    return { repeat, loadavg: l, busyCores: busyCores(before, sampleCpu()), busyBefore, run };
+  }
 
   private get jobs(): string[] {
     return ['--jobs', String(this.opts.jobs)];
@@ -99,13 +104,13 @@ export class BenchRounds {
   /** migrate into a fresh database, then (when asked) verify that same database. */
   async migrateAndVerify(repeat: number): Promise<void> {
     await this.withDatabase(async (url) => {
-      const m = await timed(repeat, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs]));
+      const m = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs]));
       if (this.opts.only.includes('migrate')) this.runs.migrate.push(m);
       const phases = m.run.peakRssBeforeVerifyKb ? ` (${mib(m.run.peakRssBeforeVerifyKb)} before its verify, ${mib(m.run.peakRssDuringVerifyKb ?? 0)} during)` : '';
       log(`migrate: ${s(m.run.wallMs)}, ${m.run.loadedRows} rows, peak RSS ${mib(m.run.peakRssKb)}${phases}, CPU ${s(m.run.cpuMs)}, busy cores ${m.busyCores}, stages ${JSON.stringify(m.run.stagesMs)}`);
       if (!this.opts.only.includes('verify')) return;
       await this.dbs.checkpoint();
-      const v = await timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
+      const v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
       this.runs.verify.push(v);
       log(`verify: ${s(v.run.wallMs)}, peak RSS ${mib(v.run.peakRssKb)}, CPU ${s(v.run.cpuMs)}, busy cores ${v.busyCores}`);
     });
@@ -113,7 +118,7 @@ export class BenchRounds {
 
   async pipe(repeat: number): Promise<void> {
     await this.withDatabase(async (url) => {
-      const p = await timed(repeat, () => runPipe(this.plan, url, this.opts.jobs));
+      const p = await this.timed(repeat, () => runPipe(this.plan, url, this.opts.jobs));
       this.runs.pipe.push(p);
       log(`pipe: ${s(p.run.wallMs)} (load ${s(p.run.loadMs)}, keys/indexes ${s(p.run.keysAndIndexesMs)}, FKs ${s(p.run.foreignKeysMs)}), peak RSS ${mib(p.run.peakRssMaxKb)}, CPU ${s(p.run.cpuMs)}, busy cores ${p.busyCores}`);
       if (this.opts.checkPipe && this.pipeCheck === null) this.pipeCheck = await this.checkLoad(url, 'pipe');
@@ -122,7 +127,7 @@ export class BenchRounds {
 
   async pgloader(repeat: number): Promise<void> {
     await this.withDatabase(async (url) => {
-      const g = await timed(repeat, () => runPgloader(this.pgloaderSources(), url, this.opts.jobs, 'own-tables'));
+      const g = await this.timed(repeat, () => runPgloader(this.pgloaderSources(), url, this.opts.jobs, 'own-tables'));
       this.runs.pgloader.push(g);
       const failed = g.run.files.filter((f) => !f.ok).map((f) => `${f.file}: ${f.detail}`);
       log(`pgloader (own tables): ${s(g.run.wallMs)}, ${g.run.rows} rows, CPU ${s(g.run.cpuMs)}, busy cores ${g.busyCores}, ${failed.length ? `FAILED: ${failed.join('; ')}` : 'ok'}`);
@@ -163,7 +168,7 @@ export class BenchRounds {
   async profile(dir: string): Promise<{ file: string; run: Timed<Sqlite2pgRun> }> {
     mkdirSync(dir, { recursive: true });
     return this.withDatabase(async (url) => {
-      const run = await timed(0, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs], ['--cpu-prof', '--cpu-prof-dir', dir]));
+      const run = await this.timed(0, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs], ['--cpu-prof', '--cpu-prof-dir', dir]));
       const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
       if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
       return { file, run };

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { resolveConfig, type Command, type Config, type Flags } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { EXIT, UsageError, exitCodeOf, Sqlite2pgError, type ExitCode } from './errors.js';
+import { EXIT, exitCodeOf, Sqlite2pgError, type ExitCode } from './errors.js';
 import { runMigrate, type CommandResult } from './commands/migrate.js';
 import { runVerify } from './commands/verify.js';
 import { runPlan } from './commands/plan.js';

@@ -35,7 +35,6 @@ export async function pausePoint(name: string): Promise<void> {
   if (!armed || armed.hit || !matches(armed.spec, name)) return;
   armed.hit = true;
   const waitMs = armed.waitMs;
-  process.stderr.write(`${PAUSE_MARKER}${name} (pid ${process.pid})\n`);
   await new Promise<void>((resolve) => {
     // A ref'd timer: at a point where no connection is open yet, it is what keeps the process waiting.
     const timer = setTimeout(done, waitMs);
@@ -44,7 +43,10 @@ export async function pausePoint(name: string): Promise<void> {
       process.removeListener('SIGUSR2', done);
       resolve();
     }
+    // The listener first, the marker after: a test may signal the moment it reads the marker, and an
+    // unheard SIGUSR2 would end the process.
     process.once('SIGUSR2', done);
+    process.stderr.write(`${PAUSE_MARKER}${name} (pid ${process.pid})\n`);
   });
   process.stderr.write(`sqlite2pg-test: carrying on after ${name}\n`);
 }

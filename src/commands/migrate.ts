@@ -7,27 +7,26 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { EXIT, Sqlite2pgError, TargetError, TooManyRejectsError, type ExitCode } from '../errors.js';
-import type { RunPlan, TablePlan } from '../plan/table-plan.js';
+import type { TablePlan } from '../plan/table-plan.js';
 import { planSources, openTarget, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
 import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys } from '../load/post-load.js';
 import { setSequences } from '../load/sequences.js';
-import { backoffMs, loadTableWithRetries } from '../load/table-retry.js';
+import { loadTableWithRetries } from '../load/table-retry.js';
 import { RunLock } from '../load/run-lock.js';
 import { explainTargetError } from '../load/explain-error.js';
-import { loadMapping } from '../mapping/load-mapping.js';
-import { backupSources, type BackupSet } from '../extract/backup.js';
+import { recordEnd, resumeNote, takeBackups } from './migrate-outcome.js';
 import { pausePoint } from '../pause-points.js';
 import { captureSequences, restoreSequences, type SequenceState } from '../load/dry-run-sequences.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from '../load/load-context.js';
 import { runInDependencyOrder } from '../load/run-tables.js';
 import { evaluateDefaults } from '../load/defaults.js';
-import { isConnectionError, redactText } from '../load/target.js';
+import { redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
 import { noProgress, terminalProgress } from '../report/progress.js';
-import { totalsOf, type RunReport, type TableReport } from '../report/report.js';
+import { tableOk, totalsOf, type RunReport, type TableReport } from '../report/report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
 
 export interface CommandResult {
@@ -38,40 +37,6 @@ export interface CommandResult {
 }
 
 function ignoreClientError(): void {}
-
-/**
- * Marks how a run ended, on a fresh connection if need be: after a server restart the pool's idle
- * connections are dead, and the first try may pick one. When the target stays unreachable the run
- * stays 'running', which history shows as interrupted.
- */
-async function recordEnd(pool: pg.Pool, runId: string, status: string, report: RunReport, error: string | null): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await finishRun(pool as unknown as pg.ClientBase, runId, status, report, error);
-      return;
-    } catch (err) {
-      if (!isConnectionError(err)) return;
-      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
-    }
-  }
-}
-
-/** Which tables a failed run committed and which a --mode resume will load: the ledger says the same. */
-function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string {
-  const done = new Set(committed.map((r) => r.plan.targetName));
-  const pending = plan.tables.filter((t) => !done.has(t.targetName)).map((t) => t.targetName);
-  if (pending.length === 0) return 'every table is committed and recorded in the ledger; run again with --mode resume to finish keys, indexes, sequences and verification';
-  return `${done.size} of ${plan.tables.length} tables are committed and recorded in the ledger; run again with --mode resume to load the rest (${pending.join(', ')})`;
-}
-
-/** --backup-dir: the consistent copies the run then reads, taken before anything touches the target. */
-async function takeBackups(config: Config, runId: string, log: Logger): Promise<BackupSet | null> {
-  if (!config.backupDir) return null;
-  const files = loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
-  const set = await backupSources(files, config.sourceDir, config.backupDir, runId, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
-  log.info({ dir: set.dir, files: set.files.map((f) => ({ file: f.file, bytes: f.bytes, sha256: f.sha256 })) }, 'sources backed up; loading from the copies');
-  return set;
-}
 
 /** Transactions: each on its own pool connection; in a dry run, all on one connection that is rolled back. */
 function transactions(pool: pg.Pool, dryRunClient: pg.PoolClient | null) {
@@ -223,6 +188,8 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       verifyRun({
         plan, sourceDb: (f) => sources.db(f), withClient: once, jobs, sampleRows: config.sampleRows, currentRunId: runId,
         loadedRows: new Map(results.map((r) => [r.plan.targetName, r.loadedRows])),
+        // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
+        structure: { sequences: !config.dryRun },
       }),
     );
     const tables = plan.tables.map((t) => {
@@ -230,7 +197,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;
       return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
     });
-    const status = tables.every((t) => t.checksum.match) ? 'ok' : 'differences';
+    const status = tables.every(tableOk) ? 'ok' : 'differences';
     const final = report(status, tables, null);
     final.resumedFrom = decision.resumedFrom;
     if (backup) final.backups = backup.files;

@@ -52,6 +52,7 @@ function rollbackText(runId: string, rolledBack: ChosenRun, o: RollbackOutcome):
   return lines.join('\n');
 }
 
+/** sqlite2pg rollback: exit 0 rolled back, 2 refused (nothing changed), 3 failed (nothing changed). */
 export async function runRollback(config: Config, log: Logger): Promise<CommandResult> {
   const session = await openTarget(config, log, 2);
   const { pool } = session.target;

@@ -27,6 +27,7 @@ function selectTables(plan: RunPlan, names: string[] | null): readonly TablePlan
   });
 }
 
+/** Runs `sqlite2pg verify`: exit 0 when everything matches, 1 on any difference. */
 export async function runVerify(config: Config, log: Logger): Promise<CommandResult> {
   const t0 = performance.now();
   const startedAt = new Date();

@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { qualified } from './quote.js';
 
+/** One sequence's state, as setval() can put it back. */
 export interface SequenceState {
   schema: string;
   name: string;

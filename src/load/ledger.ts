@@ -2,8 +2,8 @@
 // data they describe, which is what makes --mode resume exact), rejects, policy changes, verifications.
 import type pg from 'pg';
 
-/** Bumped when the ledger's own tables change shape. */
-export const LEDGER_VERSION = 1;
+/** Bumped when the ledger's own tables change shape (2: runs.backups, table_loads.load_txid). */
+export const LEDGER_VERSION = 2;
 
 const LEDGER_DDL = `
 CREATE SCHEMA IF NOT EXISTS sqlite2pg;

@@ -8,6 +8,7 @@ import { latestLoads } from './ledger.js';
 import { quoteIdent, qualified } from './quote.js';
 import { canTellRowsOf, fromLoadCondition, rowOrigins } from './row-origin.js';
 
+/** What rollback did to one table the run loaded or created. */
 export interface RolledBackTable {
   table: string;
   /** What happened to it: its rows removed (and the table dropped when the run created it and it is now empty), or why not. */
@@ -18,6 +19,7 @@ export interface RolledBackTable {
   note?: string;
 }
 
+/** Everything one rollback did and left, as its report lists it. */
 export interface RollbackOutcome {
   tables: RolledBackTable[];
   droppedSchemas: string[];

@@ -6,6 +6,7 @@ import { TargetError, TargetRefusedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MIGRATE_LOCK_KEY } from './ledger.js';
 
+/** The run lock of one migrate or rollback: {@link RunLock.acquire}, {@link RunLock.check} before each step, {@link RunLock.release}. */
 export class RunLock {
   private lostWith: Error | null = null;
 

@@ -15,6 +15,7 @@ export function describeProblem(p: StructureProblem): string {
   return `${p.object}: ${p.problem}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
+/** The closing sentence of a report. */
 export function verdictOf(report: RunReport): string {
   if (report.status === 'ok') return 'OK: every source row is in the target or accounted for as a reject';
   if (report.status === 'differences') return 'DIFFERENCES: see the tables marked ✗';

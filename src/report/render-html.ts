@@ -49,6 +49,7 @@ function tableSection(t: TableReport): string {
   return out.join('\n');
 }
 
+/** The HTML report of a run (its `history`, when present, drawn as the trend). */
 export function renderHtml(r: RunReport): string {
   const ok = r.status === 'ok';
   const chart = r.history ? trendChart(r.history) : null;

@@ -6,6 +6,7 @@ import { describeProblem, describeSample, verdictOf } from './describe.js';
 /** Backslash-escapes what would break a table cell or start Markdown syntax (GFM leaves intraword `_` alone). */
 const md = (s: string) => s.replace(/[\\|`*[\]<>]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
 
+/** The Markdown report of a run. */
 export function renderMarkdown(r: RunReport): string {
   const lines = [
     `# sqlite2pg ${r.command}: ${r.status}`,

@@ -5,6 +5,7 @@ import { summaryTable } from './summary-table.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderHtml } from './render-html.js';
 
+/** The report in `format`, ready to print or write to --out. */
 export function renderReport(report: RunReport, format: Format): string {
   switch (format) {
     case 'json':

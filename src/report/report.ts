@@ -1,7 +1,9 @@
 // The run report of the contract (--json, --report FILE), built from the per-table results.
 
+/** ok: the target matches; differences: exit 1; failed: exit 3. */
 export type RunStatus = 'ok' | 'differences' | 'failed';
 
+/** One differing row, as the report lists it. */
 export interface DifferenceSample {
   /** The row's target key (canonical form; JSON for a composite key); tables without a key: `rowid N` or `ctid (p,n)`. */
   key: string;
@@ -39,6 +41,7 @@ export interface RowAccounting {
   invalidLoaded: number;
 }
 
+/** One table of the report: the contract's fields first. */
 export interface TableReport {
   source: string;
   target: string;
@@ -66,6 +69,7 @@ export interface TableReport {
   notCompared?: string;
 }
 
+/** The report of a run (the contract's `--json` output). */
 export interface RunReport {
   command: string;
   runId: string;
@@ -110,6 +114,7 @@ export function tableOk(t: TableReport): boolean {
   return (t.status ? t.status === 'match' : t.checksum.match) && (t.structure?.length ?? 0) === 0;
 }
 
+/** The report's totals over its tables. */
 export function totalsOf(tables: TableReport[]): RunReport['totals'] {
   const sum = (f: (t: TableReport) => number) => tables.reduce((a, t) => a + f(t), 0);
   return {

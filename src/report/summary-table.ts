@@ -44,6 +44,7 @@ function details(t: TableReport): string[] {
   return out;
 }
 
+/** The text report: the summary table, the details under it, the verdict. */
 export function summaryTable(report: RunReport): string {
   const header = ['table', 'source rows', 'loaded', 'rejected', 'target rows', 'match', 'time'];
   const rows = report.tables.map((t) => [t.target, n(t.sourceRows), n(t.loadedRows), n(t.rejectedRows), n(t.targetRows), mark(t), secs(t.durationMs)]);

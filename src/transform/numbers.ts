@@ -106,7 +106,11 @@ function nearDecimals(x: number, p: number): DecimalText[] {
   const at = e.indexOf('e');
   const mantissa = BigInt(e.slice(x < 0 ? 1 : 0, at).replace('.', ''));
   const exponent = Number(e.slice(at + 1)) - (p - 1);
-  return [mantissa, mantissa + 1n, mantissa - 1n].filter((m) => m > 0n).map((m) => {
+  // toExponential rounds a halfway value up; Ryu (PostgreSQL's output) breaks that tie to the even digit.
+  const midpoint = { negative: x < 0, digits: String((2n * mantissa - 1n) * 5n), exponent: exponent - 1, writtenExponent: 0, fractionDigits: 0 };
+  const tieBelow = mantissa % 2n === 1n && compareExact(midpoint, x) === 0;
+  const order = tieBelow ? [mantissa - 1n, mantissa, mantissa + 1n] : [mantissa, mantissa + 1n, mantissa - 1n];
+  return order.filter((m) => m > 0n).map((m) => {
     const digits = String(m).replace(/0+$/, '');
     return { negative: x < 0, digits, exponent: exponent + String(m).length - digits.length, writtenExponent: 0, fractionDigits: 0 };
   });

@@ -55,8 +55,20 @@ function daysInMonth(year: number, month: number): number {
 /** Canonical timestamp: microseconds since 1970-01-01 00:00 UTC as decimal digits. */
 export function microsText(t: Instant): string {
   // |days| < 100000 keeps days × 8.64e10 below 2^53: plain numbers are exact there (years 1697–2243).
-  if (t.days > -100_000 && t.days < 100_000) return String(t.days * US_PER_DAY + t.micros);
+  if (t.days > -100_000 && t.days < 100_000) return integerText(t.days * US_PER_DAY + t.micros);
   return String(BigInt(t.days) * BigInt(US_PER_DAY) + BigInt(t.micros));
+}
+
+/**
+ * String(n) of a safe integer, about three times faster for 16-digit ones: V8 prints doubles beyond the
+ * small-integer range through its shortest-digits algorithm; two halves below 1e8 print directly.
+ */
+function integerText(n: number): string {
+  if (n < 0) return `-${integerText(-n)}`;
+  if (n < 1e8) return String(n);
+  const hi = Math.floor(n / 1e8);
+  const lo = String(n - hi * 1e8);
+  return `${hi}${'00000000'.slice(lo.length)}${lo}`;
 }
 
 function normalise(days: number, micros: number): Instant {

@@ -6,6 +6,7 @@ import type { FirstLevelSpec } from './segments.js';
 import { targetTally } from './target-tally.js';
 import type { TableContext } from './table-context.js';
 
+/** Both sides' tallies of one table, and the source rows read. */
 export interface ChecksumPass {
   source: SideTally;
   target: SideTally;
@@ -13,6 +14,7 @@ export interface ChecksumPass {
   counts: SourceCounts;
 }
 
+/** Reads both sides of the table once, at the same time, into their tallies. */
 export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Promise<ChecksumPass> {
   const counts: SourceCounts = { rows: 0, rejected: 0 };
   const source = new SideTally(spec, ctx.recent);

@@ -22,6 +22,7 @@ export const CATALOG_TYPE = {
   bytea: 'bytea',
 } as const satisfies Record<TargetType, string>;
 
+/** A column as the DDL creates it. */
 export interface ExpectedColumn {
   name: string;
   type: string;
@@ -30,6 +31,7 @@ export interface ExpectedColumn {
   default: 'serial' | 'some' | 'none';
 }
 
+/** A foreign key as the DDL creates it (actions default to NO ACTION). */
 export interface ExpectedForeignKey {
   name: string;
   columns: string[];
@@ -40,6 +42,7 @@ export interface ExpectedForeignKey {
   onUpdate: string;
 }
 
+/** One table's expected structure. */
 export interface ExpectedStructure {
   columns: ExpectedColumn[];
   primaryKey: string[];
@@ -50,6 +53,7 @@ export interface ExpectedStructure {
   serialColumns: string[];
 }
 
+/** What the target table must look like, from the plan. */
 export function expectedStructure(plan: TablePlan): ExpectedStructure {
   const inKey = new Set(plan.primaryKey);
   return {

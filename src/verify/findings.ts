@@ -19,6 +19,7 @@ export interface Candidate {
   columns?: string[];
 }
 
+/** One table's differences: exact counts, the first --sample-rows rows, and what settled. */
 export class Findings {
   missing = 0;
   extra = 0;

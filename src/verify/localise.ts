@@ -87,7 +87,8 @@ async function runPass(ctx: TableContext, pass: Pass, findings: Findings): Promi
   // Key ranges: read through the target key's index, and by rowid on the source when the key is the rowid.
   const spans = pass.segments.some((s) => s.kind === 'bucket') ? null : rangeSpans(pass.segments, MAX_SPANS);
   const column = keyed ? quoteIdent(plan.primaryKey[0]) : '';
-  const where = spans ? spans.map(([lo, hi]) => `${column} BETWEEN ${lo} AND ${hi}`).join(' OR ') : 'true';
+  // Quoted int8 literals: -9223372036854775808 unquoted is a numeric, and a numeric bound forgoes the index.
+  const where = spans ? spans.map(([lo, hi]) => `${column} BETWEEN '${lo}'::int8 AND '${hi}'::int8`).join(' OR ') : 'true';
   const rowidRanges: RowidRange[] | null = spans && ctx.rowidKey ? spans.map(([from, to]) => ({ from, to })) : null;
 
   for await (const page of sourceRowPages(ctx.db, plan, ctx.source, null, { rowidRanges, keep })) for (const row of page) visit('source', row);

@@ -71,7 +71,7 @@ export async function recheck(ctx: TableContext, fresh: FreshSides, candidates: 
     if (s === null && t === null) return null;
     if (t === null) return { kind: 'missing', key: c.key, sourceKey: c.sourceKey, invalidColumns: c.invalidColumns };
     if (s === null) return { kind: 'extra', key: c.key, sourceKey: null, ctid: c.ctid };
-    if (s === AS_FOUND || t === AS_FOUND) return { ...c, kind: 'changed', columns: c.columns ?? c.invalidColumns ?? [] };
+    if (s === AS_FOUND || t === AS_FOUND) return c; // one side could not be read again: as first found
     if (canonicalDigest(s) === canonicalDigest(t)) return null;
     return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: differingColumns(names, s.values, t.values, s.invalid) };
   });

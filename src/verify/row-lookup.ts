@@ -28,7 +28,7 @@ export function keyLiteral(logical: string, v: string | null): string | null {
     case 'int2':
     case 'int4':
     case 'int8':
-      return /^-?[0-9]+$/.test(v) ? v : null;
+      return /^-?[0-9]+$/.test(v) ? `'${v}'::int8` : null; // quoted: -9223372036854775808 bare is a numeric
     case 'numeric':
       return `${quoteLiteral(v)}::numeric`;
     case 'float4':

@@ -66,8 +66,12 @@ export class SegmentIndex {
   readonly #hiBig: bigint[] = [];
   /** Index into the segments given, per sorted range. */
   readonly #rangeAt: number[] = [];
-  /** bits → prefix → index into the segments given. */
-  readonly #buckets = new Map<number, Map<number, number>>();
+  /**
+   * Per bucket size (bits): prefix → index into the segments given, as a table indexed by prefix up to
+   * 16 bits (this runs once per row), else a Map.
+   */
+  readonly #bucketBits: number[] = [];
+  readonly #bucketPrefixes: (Int32Array | Map<number, number>)[] = [];
   readonly #misfit: number;
 
   constructor(segments: readonly Segment[]) {
@@ -84,8 +88,15 @@ export class SegmentIndex {
     }
     segments.forEach((s, i) => {
       if (s.kind !== 'bucket') return;
-      if (!this.#buckets.has(s.bits)) this.#buckets.set(s.bits, new Map());
-      this.#buckets.get(s.bits)!.set(s.prefix, i);
+      let g = this.#bucketBits.indexOf(s.bits);
+      if (g < 0) {
+        g = this.#bucketBits.length;
+        this.#bucketBits.push(s.bits);
+        this.#bucketPrefixes.push(s.bits <= 16 ? new Int32Array(2 ** s.bits).fill(-1) : new Map());
+      }
+      const prefixes = this.#bucketPrefixes[g];
+      if (prefixes instanceof Int32Array) prefixes[s.prefix] = i;
+      else prefixes.set(s.prefix, i);
     });
     this.#misfit = segments.findIndex((s) => s.kind === 'misfit');
   }
@@ -109,9 +120,12 @@ export class SegmentIndex {
 
   /** Index of the bucket holding a 32-bit hash, or -1. */
   bucket(hash: number): number {
-    for (const [bits, prefixes] of this.#buckets) {
-      const i = prefixes.get(bits === 32 ? hash : hash % 2 ** bits);
-      if (i !== undefined) return i;
+    for (let g = 0; g < this.#bucketBits.length; g++) {
+      const bits = this.#bucketBits[g];
+      const prefixes = this.#bucketPrefixes[g];
+      const prefix = bits === 32 ? hash : hash % 2 ** bits;
+      const i = prefixes instanceof Int32Array ? prefixes[prefix] : (prefixes.get(prefix) ?? -1);
+      if (i >= 0) return i;
     }
     return -1;
   }
@@ -154,6 +168,7 @@ const INT8_MAX = 2n ** 63n - 1n;
  */
 export type FirstLevelSpec = { kind: 'ranges'; lo: string; hi: string } | { kind: 'keys' } | { kind: 'rows' };
 
+/** The first level's segments, in the order their checksums are kept. */
 export function firstLevelSegments(spec: FirstLevelSpec): Segment[] {
   if (spec.kind !== 'ranges') return splitSegment({ kind: 'bucket', bits: 0, prefix: 0 }, FIRST_LEVEL_PARTS)!;
   const lo = BigInt(spec.lo);

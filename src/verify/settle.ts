@@ -27,6 +27,7 @@ async function nameChangedColumns(ctx: TableContext, candidates: Candidate[], ro
   }
 }
 
+/** Adds a leaf comparison's candidates to the findings (re-checked first when verify re-checks). */
 export async function settle(ctx: TableContext, candidates: Candidate[], findings: Findings): Promise<void> {
   let rest = candidates;
   if (ctx.fresh && ctx.keyKind !== 'none' && candidates.length > 0) {

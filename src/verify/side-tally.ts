@@ -11,6 +11,7 @@ import type { RecentTest } from './grace.js';
 /** How a table's rows are told apart: an integer key (ranges), another key (hash buckets), or none. */
 export type KeyKind = 'integer' | 'hashed' | 'none';
 
+/** How the plan's primary key tells rows apart. */
 export function keyKindOf(plan: TablePlan): KeyKind {
   if (plan.primaryKey.length === 0) return 'none';
   if (plan.primaryKey.length > 1) return 'hashed';
@@ -28,6 +29,7 @@ export interface TallyState {
   counts: Float64Array;
 }
 
+/** One side's tally, filled row by row during the streaming pass. */
 export class SideTally {
   /** Rows that reached the tally (on the source side: not rejected). */
   seen = 0;

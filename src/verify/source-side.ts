@@ -21,6 +21,7 @@ export interface CanonicalRow {
   ctid?: string;
 }
 
+/** What the ledger says about the load that put the table's rows there. */
 export interface SourceSideOptions {
   /** Source keys the load rejected: expected to be absent from the target. */
   rejected: ReadonlySet<string>;
@@ -115,7 +116,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Streams the source's canonical rows a page at a time, skipping rows the load rejected (and rows `filter`
- * leaves out); `counts` fills in as it goes.
+ * leaves out); `counts` fills in as it goes. Small pages: rows that outlive a young-generation garbage
+ * collection get promoted, and with 2000-row pages the collector took a quarter of the source side's time.
  */
 export async function* sourceRowPages(
   db: Database.Database | null,
@@ -123,7 +125,7 @@ export async function* sourceRowPages(
   opts: SourceSideOptions,
   counts: SourceCounts | null,
   filter: SourceFilter = { rowidRanges: null, keep: null },
-  pageSize = 2000,
+  pageSize = 200,
 ): AsyncGenerator<CanonicalRow[]> {
   const read = sourceRowReader(plan, opts);
   const ranges = filter.rowidRanges ?? [null];

@@ -7,12 +7,14 @@ import type { StructureProblem } from '../report/report.js';
 import { qualified, quoteIdent, quoteLiteral } from '../load/quote.js';
 import { expectedStructure, type ExpectedStructure } from './expected-structure.js';
 
+/** The structure problems of one table, and whether its rows can be compared at all. */
 export interface StructureResult {
   problems: StructureProblem[];
   /** The table and every planned column exist, so its rows can be compared. */
   comparable: boolean;
 }
 
+/** Which structure checks apply. */
 export interface StructureOptions {
   /** Check sequences (not in a dry run: setval is not transactional, so a dry run leaves them as they were). */
   sequences: boolean;
@@ -125,6 +127,7 @@ async function compareSequences(client: pg.ClientBase, plan: TablePlan, want: Ex
   }
 }
 
+/** Reads one table's structure from the catalogs and compares it with the plan's. */
 export async function checkStructure(client: pg.ClientBase, plan: TablePlan, opts: StructureOptions): Promise<StructureResult> {
   const reg = await client.query(`SELECT to_regclass(${quoteLiteral(qualified(plan.target.schema, plan.target.table))})::oid::text AS oid`);
   const oid = reg.rows[0].oid as string | null;

@@ -10,6 +10,7 @@ import { recentRowTest, type RecentTest } from './grace.js';
 import type { TallyWorkers } from './target-tally.js';
 import type { FreshSides } from './recheck.js';
 
+/** The verification of one table works from this, built once by tableContext(). */
 export interface TableContext {
   plan: TablePlan;
   /** The source file, read from the verify snapshot (one read transaction). */
@@ -44,6 +45,7 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
   return true;
 }
 
+/** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
   base: Pick<TableContext, 'plan' | 'db' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'>,
 ): TableContext {

@@ -61,6 +61,7 @@ export function copyOutSql(plan: TablePlan, where = 'true', withCtid = false): s
   return `COPY (SELECT ${cols.join(', ')} FROM ${qualified(plan.target.schema, plan.target.table)} WHERE ${where}) TO STDOUT`;
 }
 
+/** What a target scan reads. */
 export interface TargetScan {
   /** SQL condition narrowing the rows read (e.g. a key range), a superset of what `keep` keeps. */
   where?: string;

@@ -14,6 +14,7 @@ import { graceCutoffMicros } from './grace.js';
 import type { FreshSides } from './recheck.js';
 import type { StructureOptions } from './structure-check.js';
 
+/** What verifying a run's tables needs; `verify` and `migrate` fill it in differently. */
 export interface VerifyRunInput {
   plan: RunPlan;
   tables?: readonly TablePlan[];
@@ -38,6 +39,7 @@ export interface VerifyRunInput {
   structure?: StructureOptions | null;
 }
 
+/** One table's verification, and its entry for the report. */
 export interface VerifiedTable {
   plan: TablePlan;
   verification: TableVerification;
@@ -59,6 +61,7 @@ async function inSnapshot<T>(client: pg.ClientBase, fn: () => Promise<T>): Promi
   }
 }
 
+/** Verifies the tables, `jobs` at a time, each with the rejects and changes of the load that filled it. */
 export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]> {
   const tables = input.tables ?? input.plan.tables;
   const cutoffMicros = input.graceSeconds == null ? null : graceCutoffMicros(input.now ?? new Date(), input.graceSeconds);

@@ -14,6 +14,7 @@ import { checkStructure, type StructureOptions } from './structure-check.js';
 import { sourceRowPages, type SourceCounts } from './source-side.js';
 import type { TableContext } from './table-context.js';
 
+/** What the verification of one table found. */
 export interface TableVerification {
   sourceRows: number;
   rejectedRows: number;
@@ -33,7 +34,8 @@ async function sourceOnly(ctx: TableContext, why: string, problems: StructurePro
   const counts: SourceCounts = { rows: 0, rejected: 0 };
   for await (const page of sourceRowPages(ctx.db, ctx.plan, ctx.source, counts)) void page;
   let targetRows = 0;
-  if (!problems.some((p) => p.object === 'table')) {
+  const targetMissing = problems.some((p) => p.object === 'table');
+  if (!targetMissing) {
     targetRows = Number((await ctx.client.query(`SELECT count(*) AS n FROM ${qualified(ctx.plan.target.schema, ctx.plan.target.table)}`)).rows[0].n);
   }
   return {
@@ -41,7 +43,8 @@ async function sourceOnly(ctx: TableContext, why: string, problems: StructurePro
     rejectedRows: counts.rejected,
     targetRows,
     checksum: { source: null, target: null, match: false },
-    differences: { missing: 0, extra: 0, changed: 0, samples: [] },
+    // A missing table is missing every source row it should hold; missing columns make rows incomparable.
+    differences: { missing: targetMissing ? counts.rows - counts.rejected : 0, extra: 0, changed: 0, samples: [] },
     accounting: { rejected: counts.rejected, policyChanges: 0, graceSource: 0, graceTarget: 0, inFlight: 0, rechecked: 0, recheckSkipped: 0, invalidLoaded: 0 },
     structure: problems,
     notCompared: why,
@@ -67,6 +70,7 @@ async function firstLevel(ctx: TableContext): Promise<FirstLevelSpec> {
   return { kind: 'ranges', lo: String(lo), hi: String(hi) };
 }
 
+/** Verifies one table: structure (when asked), the streaming pass, and on a difference the rows. */
 export async function verifyTable(ctx: TableContext, structure: StructureOptions | null): Promise<TableVerification> {
   const t0 = performance.now();
   const checked = structure ? await checkStructure(ctx.client, ctx.plan, structure) : null;

@@ -46,7 +46,7 @@ describe('migrate --backup-dir', () => {
       app.exec('INSERT INTO rss_fetch_items (cycle_id, title, source_url, fetch_timestamp, status) SELECT cycle_id, title, source_url, fetch_timestamp, status FROM rss_fetch_items LIMIT 7');
       child.resume();
       const r = await child.done;
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, `${r.signal} ${r.stderr}`).toBe(0);
       const report = r.json as { runId: string; tables: { source: string; sourceRows: number; checksum: { match: boolean } }[]; backups: { file: string; source: string; backup: string; sha256: string; bytes: number }[] };
       // Loaded (and verified) from the backup: the rows written after it are not in this run.
       expect(report.tables.find((t) => t.source === 'rss_fetch_history.db:rss_fetch_items')!.sourceRows).toBe(rowsOf('rss_fetch_history.db', 'rss_fetch_items'));

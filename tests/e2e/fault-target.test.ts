@@ -3,7 +3,7 @@
 // Connection faults are retried (bounded, with backoff); everything else stops the run at once. Either
 // way a failed run exits 3 within seconds, the table in flight is rolled back, and the ledger says where
 // a --mode resume starts — which then finishes the job.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
 import type { TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
-import { createDbOn, startOwnServer, startPaused, type OwnServer } from '../support/faults.js';
+import { createDbOn, prependHba, serverOwner, startOwnServer, startPaused, type OwnServer } from '../support/faults.js';
 
 let dir: string;
 let data: string;
@@ -96,7 +96,7 @@ describe('a target that cannot be reached or refuses the login', () => {
     const db = await newDb();
     await db.query(`CREATE ROLE s2p_login LOGIN PASSWORD 'right-pw-9'`);
     // scram for that role only: the embedded server trusts everyone else.
-    execFileSync('sh', ['-c', `sed -i '1i host all s2p_login 127.0.0.1/32 scram-sha-256' ${path.join(server.dataDir, 'pg_hba.conf')}`]);
+    prependHba(server, 'host all s2p_login 127.0.0.1/32 scram-sha-256');
     await db.query('SELECT pg_reload_conf()');
     const t0 = Date.now();
     const r = await runCli(['migrate', '--source-dir', data, '--target', server.urlFor(db.name, 's2p_login', 'wrong-pw-7')]);
@@ -215,8 +215,8 @@ describe('errors that are not about the connection are never retried', () => {
     tinyMounted = true;
     const ts = path.join(tiny, 'ts');
     mkdirSync(ts);
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
-    chownSync(ts, uid, Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
+    const owner = serverOwner();
+    if (owner) chownSync(ts, owner.uid, owner.gid);
     const db = await newDb();
     await db.query(`CREATE TABLESPACE tiny LOCATION '${ts}'`);
     try {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
-import { lockReleased, startPaused, targetSnapshot } from '../support/faults.js';
+import { lockReleased, startPaused, targetSnapshot, waitFor } from '../support/faults.js';
 
 let dir: string;
 let data: string;
@@ -97,10 +97,13 @@ describe('kill -9, then --mode resume', () => {
   it('during the first COPY: the table in flight rolls back, nothing half-loaded, resume loads everything once', async () => {
     const db = await freshDb();
     const killed = await killAt(db, 'copy:knowledge.knowledge_items', ['--jobs', '1'], async () => {
-      // Proof that the kill lands during the COPY: the server is receiving its rows.
-      const p = await db.query(`SELECT tuples_processed::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND relid = 'knowledge.knowledge_items'::regclass`);
-      expect(p.rows).toHaveLength(1);
-      expect(p.rows[0].n).toBeGreaterThan(0);
+      // Proof that the kill lands during the COPY: the server is receiving its rows (they may still be
+      // on their way when the pause begins).
+      await waitFor('rows to reach the COPY', async () => {
+        const p = await db.query(`SELECT tuples_processed::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND relid = 'knowledge.knowledge_items'::regclass`);
+        expect(p.rows).toHaveLength(1);
+        return p.rows[0].n > 0;
+      });
     });
     const committed = await checkInterrupted(db, killed);
     expect(committed).not.toContain('knowledge.knowledge_items');

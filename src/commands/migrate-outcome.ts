@@ -1,0 +1,47 @@
+// What migrate does around its load: the --backup-dir copies before it, and, when a run fails, the note
+// saying where a --mode resume starts and the ledger record of how it ended.
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { RunPlan } from '../plan/table-plan.js';
+import type { RunReport } from '../report/report.js';
+import type { TableLoadResult } from '../load/load-context.js';
+import { finishRun } from '../load/ledger.js';
+import { isConnectionError } from '../load/target.js';
+import { backoffMs } from '../load/table-retry.js';
+import { loadMapping } from '../mapping/load-mapping.js';
+import { backupSources, type BackupSet } from '../extract/backup.js';
+
+/**
+ * Marks how a run ended, on a fresh connection if need be: after a server restart the pool's idle
+ * connections are dead, and the first try may pick one. When the target stays unreachable the run
+ * stays 'running', which history shows as interrupted.
+ */
+export async function recordEnd(pool: pg.Pool, runId: string, status: string, report: RunReport, error: string | null): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await finishRun(pool as unknown as pg.ClientBase, runId, status, report, error);
+      return;
+    } catch (err) {
+      if (!isConnectionError(err)) return;
+      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+    }
+  }
+}
+
+/** Which tables a failed run committed and which a --mode resume will load: the ledger says the same. */
+export function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string {
+  const done = new Set(committed.map((r) => r.plan.targetName));
+  const pending = plan.tables.filter((t) => !done.has(t.targetName)).map((t) => t.targetName);
+  if (pending.length === 0) return 'every table is committed and recorded in the ledger; run again with --mode resume to finish keys, indexes, sequences and verification';
+  return `${done.size} of ${plan.tables.length} tables are committed and recorded in the ledger; run again with --mode resume to load the rest (${pending.join(', ')})`;
+}
+
+/** --backup-dir: the consistent copies the run then reads, taken before anything touches the target. */
+export async function takeBackups(config: Config, runId: string, log: Logger): Promise<BackupSet | null> {
+  if (!config.backupDir) return null;
+  const files = loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
+  const set = await backupSources(files, config.sourceDir, config.backupDir, runId, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
+  log.info({ dir: set.dir, files: set.files.map((f) => ({ file: f.file, bytes: f.bytes, sha256: f.sha256 })) }, 'sources backed up; loading from the copies');
+  return set;
+}

@@ -1,0 +1,77 @@
+// The report formats: every difference and structure problem shown, the HTML self-contained with its
+// trend chart, nothing a value could inject.
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/report/render.js';
+import { trendChart } from '../../src/report/trend-chart.js';
+import type { HistoryPoint, RunReport, TableReport } from '../../src/report/report.js';
+
+const table = (over: Partial<TableReport>): TableReport => ({
+  source: 'a.db:t', target: 's.t', sourceRows: 10, loadedRows: 9, rejectedRows: 1, targetRows: 9,
+  checksum: { source: '9:00', target: '9:00', match: true }, differences: { missing: 0, extra: 0, changed: 0, samples: [] }, durationMs: 5,
+  status: 'match', structure: [], ...over,
+});
+
+const point = (i: number, diff: number): HistoryPoint => ({
+  runId: `r${i}`, command: 'verify', at: `2026-01-0${i + 1}T02:00:00.000Z`, status: diff ? 'differences' : 'ok', tables: 2, tablesWithDifferences: diff ? 1 : 0, differingRows: diff, sourceRows: 100, durationMs: 1000 + i,
+});
+
+const report: RunReport = {
+  command: 'verify', runId: 'run-1', status: 'differences', dryRun: false, startedAt: '2026-01-05T02:00:00.000Z', durationMs: 1234,
+  tables: [
+    table({}),
+    table({
+      target: 's.<bad>|t', status: 'differences', checksum: { source: '9:01', target: '9:02', match: false },
+      differences: { missing: 1, extra: 0, changed: 3, samples: [{ key: '<script>alert(1)</script>', kind: 'changed', columns: ['a|b'] }, { key: '7', kind: 'missing', sourceKey: '12' }] },
+      structure: [{ object: 'index ix', problem: 'missing', expected: '(a)' }],
+      accounting: { rejected: 1, policyChanges: 0, graceSource: 2, graceTarget: 3, inFlight: 1, rechecked: 4, recheckSkipped: 0, invalidLoaded: 0 },
+    }),
+  ],
+  totals: { sourceRows: 20, loadedRows: 18, rejectedRows: 2, targetRows: 18 },
+  history: [point(0, 0), point(1, 5), point(2, 0), point(3, 4)],
+};
+
+describe('report formats', () => {
+  it('text: a line per table, then each differing row and structure problem', () => {
+    const text = renderReport(report, 'text');
+    expect(text).toMatch(/s\.<bad>\|t .*✗ 1 missing, 3 changed, structure/);
+    expect(text).toContain('structure: index ix: missing (expected (a))');
+    expect(text).toContain('key 7: missing [source 12]');
+    expect(text).toContain('… and 2 more differing row(s)');
+    expect(text).toContain('--grace left out 2 source and 3 target row(s)');
+    expect(text).toMatch(/DIFFERENCES/);
+  });
+
+  it('json: the report as is', () => {
+    expect(JSON.parse(renderReport(report, 'json'))).toEqual(report);
+  });
+
+  it('markdown: cells escaped, the trend as a table', () => {
+    const md = renderReport(report, 'markdown');
+    expect(md).toContain('| s.\\<bad\\>\\|t | ✗ |');
+    expect(md).toContain('changed (a\\|b)');
+    expect(md).toMatch(/## Trend\n/);
+  });
+
+  it('html: one self-contained page, every value escaped, with the trend chart', () => {
+    const html = renderReport(report, 'html');
+    expect(html).not.toMatch(/<script|<link|@import|src=/i);
+    expect(html.replace('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(html).toContain('index ix: missing');
+    expect((html.match(/<rect class="(ok|bad)"/g) ?? []).length).toBe(4);
+  });
+});
+
+describe('trendChart', () => {
+  it('draws a bar per verification, red for differences, and the duration line', () => {
+    const svg = trendChart([point(0, 0), point(1, 120), point(2, 0)])!;
+    expect(svg.match(/<rect class="ok"/g)).toHaveLength(2);
+    expect(svg.match(/<rect class="bad"/g)).toHaveLength(1);
+    expect(svg).toContain('<polyline');
+    expect(svg).toContain('120 differing rows');
+  });
+
+  it('has nothing to draw without history', () => {
+    expect(trendChart([])).toBeNull();
+  });
+});

@@ -184,3 +184,43 @@ export function canonicalFloat4(f: number): string {
   }
   return String(Number(f.toPrecision(9)));
 }
+
+/** True when decimal `d` is exactly halfway between whole double `x` and one of its neighbours. */
+function isMidpointOf(d: Decimal, x: number): boolean {
+  if (d.exp < 0) return false; // only whole decimals can be midpoints of whole doubles
+  const value = BigInt(d.digits || '0') * 10n ** BigInt(d.exp);
+  const whole = BigInt(Math.abs(x));
+  const k = whole.toString(2).length - 1; // 2^k ≤ |x| < 2^(k+1)
+  if (k < 53) return false; // below 2^53 doubles are spaced ≤ 1: their midpoints are not whole
+  const ulp = 2n ** BigInt(k - 52);
+  const powerOfTwo = whole === 2n ** BigInt(k);
+  const below = powerOfTwo ? whole - ulp / 4n : whole - ulp / 2n;
+  return value === whole + ulp / 2n || value === below;
+}
+
+/**
+ * The decimal PostgreSQL prints for a double (Ryu without the boundary: never a value exactly halfway to a
+ * neighbour, where JavaScript may pick one, e.g. 1e23). Used where the target keeps the decimal itself
+ * (numeric, json, jsonb numbers) and so must match the loader's spelling of a REAL.
+ */
+export function pgDoubleDecimal(x: number): Decimal {
+  const shortest = doubleDecimal(x);
+  if (!Number.isFinite(x) || !Number.isInteger(x) || !isMidpointOf(shortest, x)) return shortest;
+  for (let p = shortest.digits.length + 1; p <= 17; p++) {
+    const candidate = parseDecimal(x.toPrecision(p))!;
+    candidate.neg = x < 0;
+    if (Number(x.toPrecision(p)) === x && !isMidpointOf(candidate, x)) return candidate;
+  }
+  return parseDecimal(x.toPrecision(17))!;
+}
+
+/** A double's text as pgDoubleDecimal chooses it, spelled as JavaScript's Number-to-String spells decimals. */
+export function pgDoubleText(x: number): string {
+  const d = pgDoubleDecimal(x);
+  if (!Number.isInteger(x) || sameDecimal(d, doubleDecimal(x))) return canonicalDouble(x);
+  const n = d.exp + d.digits.length; // whole doubles only here: exp ≥ 0
+  const sign = x < 0 ? '-' : '';
+  if (n <= 21) return sign + d.digits + '0'.repeat(d.exp);
+  const mantissa = d.digits.length === 1 ? d.digits : `${d.digits[0]}.${d.digits.slice(1)}`;
+  return `${sign}${mantissa}e+${n - 1}`;
+}

@@ -2,7 +2,7 @@
 // canonical form, by the data rules (docs/data-rules.md) re-implemented here apart from src/transform.
 import type { ColumnPlan } from '../plan/table-plan.js';
 import {
-  DECIMAL_TEXT, canonicalDouble, canonicalFloat4, decimalToFloat4, doubleDecimal, normaliseDecimalText, numericOverflow,
+  DECIMAL_TEXT, canonicalDouble, canonicalFloat4, decimalToFloat4, doubleDecimal, normaliseDecimalText, numericOverflow, pgDoubleDecimal, pgDoubleText,
   parseDecimal, plainDecimal, sameDecimal, surelyFitsNumeric,
 } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
@@ -130,7 +130,7 @@ function float(kind: 'float4' | 'float8'): Rule {
  */
 const numeric: Rule = (v) => {
   if (typeof v === 'bigint') return ok(v.toString());
-  if (typeof v === 'number') return ok(Number.isFinite(v) ? plainDecimal(doubleDecimal(v)) : String(v));
+  if (typeof v === 'number') return ok(Number.isFinite(v) ? plainDecimal(pgDoubleDecimal(v)) : String(v));
   if (typeof v !== 'string') return no(isBlob(v) ? 'type_mismatch: BLOB in a numeric column' : 'not_a_number: TEXT bytes are not UTF-8');
   if (surelyFitsNumeric(v)) return ok(normaliseDecimalText(v));
   if (!DECIMAL_TEXT.test(v)) return no('not_a_number: text is not a decimal number');
@@ -200,7 +200,7 @@ const jsonb: Rule = (v) => {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return no(`json_non_finite: ${v}`);
     if (Object.is(v, -0)) return no('json_negative_zero: -0.0');
-    return ok(plainDecimal(doubleDecimal(v)));
+    return ok(plainDecimal(pgDoubleDecimal(v)));
   }
   const t = textOf(v);
   if (!('text' in t)) return no(t.reason);
@@ -210,11 +210,12 @@ const jsonb: Rule = (v) => {
 
 /**
  * json keeps the exact text: the canonical form is the text itself, once it is known to be JSON. A REAL is
- * expected as JavaScript spells its shortest form (`1e+21`, `0.1`, `-0`): the json column keeps the spelling.
+ * expected as its shortest form spelled as JavaScript does (`1e+21`, `0.1`, `-0`), but never a decimal
+ * exactly halfway to a neighbouring double (PostgreSQL's choice, e.g. 1e23 is 9.999999999999999e+22).
  */
 const json: Rule = (v) => {
   if (typeof v === 'bigint') return ok(v.toString());
-  if (typeof v === 'number') return Number.isFinite(v) ? ok(canonicalDouble(v)) : no(`json_non_finite: ${v}`);
+  if (typeof v === 'number') return Number.isFinite(v) ? ok(pgDoubleText(v)) : no(`json_non_finite: ${v}`);
   const t = textOf(v);
   if (!('text' in t)) return no(t.reason);
   const parsed = parseJson(t.text, 'json');

@@ -57,3 +57,16 @@ describe('doubles and float4', () => {
     expect(canonicalFloat4(-0)).toBe('-0');
   });
 });
+
+describe('a REAL where the decimal itself is kept (numeric, json, jsonb)', () => {
+  it('never uses a decimal exactly halfway to a neighbouring double, as PostgreSQL prints it', async () => {
+    const { pgDoubleText } = await import('../../src/verify/canonical-number.js');
+    const { canonicalFromSource } = await import('../../src/verify/canonical-source.js');
+    const { canonicalFromPg } = await import('../../src/verify/canonical-pg.js');
+    expect(pgDoubleText(1e23)).toBe('9.999999999999999e+22'); // JavaScript says 1e+23: a midpoint
+    expect(pgDoubleText(34262784306106928)).toBe('34262784306106928');
+    expect(pgDoubleText(0.1)).toBe('0.1');
+    const col = { logical: 'numeric' as const, localTimeZone: null, emptyAsNull: false };
+    expect(canonicalFromSource(col, 1e23)).toEqual({ ok: true, value: canonicalFromPg('numeric', '99999999999999990000000') });
+  });
+});

@@ -122,7 +122,7 @@ describe('migrate over the fixture files', () => {
   });
 
   it('builds primary keys, indexes and foreign keys after the load, and records the schema version', async () => {
-    const c = await db.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'knowledge.knowledge_relationships'::regclass ORDER BY 1`);
+    const c = await db.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'knowledge.knowledge_relationships'::regclass AND contype IN ('p', 'u', 'f') ORDER BY 1`);
     expect(c.rows.map((r) => r.conname)).toEqual(['knowledge_relationships_pkey', 'knowledge_relationships_source_id_fkey', 'knowledge_relationships_target_id_fkey']);
     const ix = await db.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'rss' ORDER BY 1`);
     expect(ix.rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['idx_rss_fetch_cycles_status', 'fetch_cycles_pkey', 'fetch_items_pkey']));

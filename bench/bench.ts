@@ -12,7 +12,7 @@ import { requireGnuTime } from './measure.js';
 import { CONTENDERS, parseBenchArgs, USAGE } from './options.js';
 import { pgloaderInstalled } from './pgloader-runner.js';
 import { renderTable } from './render.js';
-import { BenchRounds, loadavg, log, type Timed } from './rounds.js';
+import { BenchRounds, loadavg, log, type LoadCheck, type Timed } from './rounds.js';
 import type { Sqlite2pgRun } from './sqlite2pg-runner.js';
 import { summarise } from './summary.js';
 import { readTargetPlan } from './target-plan.js';
@@ -82,11 +82,7 @@ async function main(): Promise<number> {
       // Alternating, and the order rotates each round so that no contender always goes first.
       const order: Step[] = steps.map((_, i) => steps[(i + r) % steps.length]);
       log(`round ${r + 1}/${opts.repeat}: ${order.join(' → ')} (load average ${loadavg().join(' ')})`);
-      for (const step of order) {
-        if (step === 'migrate') await rounds.migrateAndVerify(r);
-        else if (step === 'pipe') await rounds.pipe(r);
-        else await rounds.pgloader(r);
-      }
+      for (const step of order) await rounds.step(step, r);
     }
     if (opts.checkNaivePipe) await rounds.checkNaivePipe();
     if (opts.profile) {
@@ -102,8 +98,10 @@ async function main(): Promise<number> {
   const summary = summarise(rounds.runs, fixtures);
   const title = `sqlite2pg bench — rows=${opts.rows}: ${fixtures.totalRows.toLocaleString('en-US')} rows in ${fixtures.manifest.tables.length} tables, ${(fixtures.totalBytes / 1e6).toFixed(1)} MB of SQLite; ${opts.repeat} alternating runs each, medians; ${os.cpus().length} cores, load average ${loadBefore.join(' ')} before, ${loadavg().join(' ')} after`;
   process.stdout.write(`\n${renderTable(title, summary.lines, summary.ratios, summary.stages)}\n`);
-  if (rounds.pipeCheck) process.stdout.write(`\npipe load checked by sqlite2pg verify: ${rounds.pipeCheck.status === 'ok' ? 'every table matches' : rounds.pipeCheck.tables.filter((t) => !t.match).map((t) => t.table).join(', ') + ' differ'}\n`);
-  if (rounds.naivePipeCheck) process.stdout.write(`naive pipe (REAL as sqlite3 prints it): ${rounds.naivePipeCheck.tables.filter((t) => !t.match).map((t) => t.table).join(', ') || 'no table'} differ\n`);
+  for (const f of rounds.runs.failed) process.stdout.write(`\nFAILED (not in the medians): ${f.contender}, round ${f.repeat + 1}: ${f.error.split('\n')[0]}\n`);
+  const checkText = (c: LoadCheck) => (c.status === 'ok' ? 'every table matches' : c.status === 'error' ? `the check failed: ${c.error?.split('\n').pop()}` : `${c.tables.filter((t) => !t.match).map((t) => t.table).join(', ')} differ`);
+  if (rounds.pipeCheck) process.stdout.write(`\npipe load checked by sqlite2pg verify: ${checkText(rounds.pipeCheck)}\n`);
+  if (rounds.naivePipeCheck) process.stdout.write(`naive pipe (REAL as sqlite3 prints it): ${checkText(rounds.naivePipeCheck)}\n`);
   if (rounds.pgloaderSameTables) {
     const files = rounds.pgloaderSameTables.files;
     process.stdout.write(`\npgloader into sqlite2pg's own tables (create no tables): ${files.filter((f) => f.ok).length} of ${files.length} files load\n`);

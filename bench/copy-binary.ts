@@ -1,5 +1,5 @@
-// Prototype COPY binary encoder for the bench's estimates (stage-costs, copy-formats): a row of converted
-// values as one binary tuple. https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
+// Prototype COPY binary encoder for the estimates of stage-costs.ts: rows of converted values as binary tuples.
+// https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
 // Not used by sqlite2pg itself: it covers the target types of the built-in mapping only.
 
 /** "PGCOPY\n\377\r\n\0", flags 0, no header extension. */

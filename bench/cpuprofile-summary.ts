@@ -185,7 +185,7 @@ function isScript(): boolean {
 if (isScript()) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, json: { type: 'boolean' }, split: { type: 'string' } } });
   if (positionals.length !== 1) {
-    process.stderr.write('usage: node dist/bench/cpuprofile-summary.js FILE.cpuprofile [--top N] [--json]\n');
+    process.stderr.write('usage: node dist/bench/cpuprofile-summary.js FILE.cpuprofile [--top N] [--json] [--split /src/verify/]\n');
     process.exitCode = 2;
   } else {
     const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as CpuProfile;

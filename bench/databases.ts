@@ -55,7 +55,7 @@ export class BenchDatabases {
 
   async serverInfo(): Promise<Record<string, string>> {
     return this.admin(async (c) => {
-      const r = await c.query(`SELECT name, setting || COALESCE(unit, '') AS value FROM pg_settings
+      const r = await c.query(`SELECT name, current_setting(name) AS value FROM pg_settings
         WHERE name IN ('server_version', 'shared_buffers', 'max_wal_size', 'wal_level', 'fsync', 'synchronous_commit',
                        'maintenance_work_mem', 'max_parallel_maintenance_workers', 'full_page_writes')`);
       return Object.fromEntries(r.rows.map((row: { name: string; value: string }) => [row.name, row.value]));

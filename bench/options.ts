@@ -37,7 +37,7 @@ export const DEFAULT_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--repeat K] [--seed S] [--target URL] [--jobs N]
                        [--only migrate,verify,pipe,pgloader] [--out DIR] [--profile] [--no-check-pipe] [--check-naive-pipe]
-                       [--keep-databases]
+                       [--keep-databases] [--cli PATH] [--wait-idle S]
   --rows N      rows in the largest table (default 1000000: ~4.9M rows, ~1.2 GB of SQLite in all)
   --repeat K    timed runs of each contender, alternating (default 2)
   --target URL  PostgreSQL server (default $DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres);

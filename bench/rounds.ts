@@ -35,11 +35,14 @@ export interface Runs {
   verify: Timed<Sqlite2pgRun>[];
   pipe: Timed<PipeRun>[];
   pgloader: Timed<PgloaderRun>[];
+  /** Timed runs that failed (left out of the medians), with why. */
+  failed: { contender: string; repeat: number; error: string }[];
 }
 
 /** What `sqlite2pg verify` says about a load some other tool made. */
 export interface LoadCheck {
   status: string;
+  error?: string;
   tables: { table: string; match: boolean; differences: unknown }[];
 }
 
@@ -48,7 +51,20 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 
 export class BenchRounds {
-  readonly runs: Runs = { migrate: [], verify: [], pipe: [], pgloader: [] };
+  readonly runs: Runs = { migrate: [], verify: [], pipe: [], pgloader: [], failed: [] };
+
+  /** Runs one round's step; a failure is recorded and the bench goes on with the next step. */
+  async step(contender: 'migrate' | 'pipe' | 'pgloader', repeat: number): Promise<void> {
+    try {
+      if (contender === 'migrate') await this.migrateAndVerify(repeat);
+      else if (contender === 'pipe') await this.pipe(repeat);
+      else await this.pgloader(repeat);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      log(`${contender} failed (left out of the medians): ${error}`);
+      this.runs.failed.push({ contender, repeat, error });
+    }
+  }
   pipeCheck: LoadCheck | null = null;
   naivePipeCheck: LoadCheck | null = null;
   pgloaderSameTables: (PgloaderRun & { check: LoadCheck | null }) | null = null;
@@ -110,7 +126,23 @@ export class BenchRounds {
       log(`migrate: ${s(m.run.wallMs)}, ${m.run.loadedRows} rows, peak RSS ${mib(m.run.peakRssKb)}${phases}, CPU ${s(m.run.cpuMs)}, busy cores ${m.busyCores}, stages ${JSON.stringify(m.run.stagesMs)}`);
       if (!this.opts.only.includes('verify')) return;
       await this.dbs.checkpoint();
-      const v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
+      let v: Timed<Sqlite2pgRun>;
+      try {
+        v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
+      } catch (err) {
+        // Seen at 1M rows: "timeout exceeded when trying to connect" (exit 3). Recorded, then tried once more.
+        const error = err instanceof Error ? err.message : String(err);
+        this.runs.failed.push({ contender: 'verify', repeat, error });
+        log(`verify failed (recorded; trying once more): ${error.split('\n').pop()}`);
+        try {
+          v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
+        } catch (again) {
+          const message = again instanceof Error ? again.message : String(again);
+          this.runs.failed.push({ contender: 'verify', repeat, error: message });
+          log(`verify failed again (left out of the medians): ${message.split('\n').pop()}`);
+          return;
+        }
+      }
       this.runs.verify.push(v);
       log(`verify: ${s(v.run.wallMs)}, peak RSS ${mib(v.run.peakRssKb)}, CPU ${s(v.run.cpuMs)}, busy cores ${v.busyCores}`);
     });
@@ -137,7 +169,19 @@ export class BenchRounds {
   /** sqlite2pg verify as the oracle on what another loader wrote (untimed). */
   private async checkLoad(url: string, what: string, tables: string[] = []): Promise<LoadCheck> {
     const only = tables.length ? ['--tables', tables.join(',')] : [];
-    const v = await runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, [...this.jobs, ...only], [], true);
+    let v: Sqlite2pgRun;
+    const check = () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, [...this.jobs, ...only], [], true);
+    try {
+      v = await check().catch((err: unknown) => {
+        log(`${what}: sqlite2pg verify failed, trying once more: ${(err instanceof Error ? err.message : String(err)).split('\n').pop()}`);
+        return check();
+      });
+    } catch (err) {
+      // An untimed check that fails (a busy server refusing connections…) is reported, not fatal.
+      const error = err instanceof Error ? err.message : String(err);
+      log(`${what}: the check by sqlite2pg verify failed: ${error}`);
+      return { status: 'error', error, tables: [] };
+    }
     const bad = v.tables.filter((t) => !t.checksumMatch);
     const describe = (t: (typeof bad)[number]) => `${t.table} (${t.differences ? `${t.differences.changed} changed, ${t.differences.missing} missing, ${t.differences.extra} extra` : 'no detail'})`;
     log(`${what}, checked by sqlite2pg verify: ${bad.length === 0 ? 'every table matches' : `${bad.length} tables differ: ${bad.map(describe).join(', ')}`}`);

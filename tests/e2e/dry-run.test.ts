@@ -6,28 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
+import { targetSnapshot } from '../support/faults.js';
 
 let dir: string;
 let data: string;
 let db: TestDatabase;
-
-/** Everything a run could change: objects in every schema, and a row-content hash of every user table. */
-async function snapshot(): Promise<string[]> {
-  const objs = await db.query(`SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1`);
-  const out = objs.rows.map((r) => r.o as string);
-  for (const o of out.filter((x) => x.endsWith(':r'))) {
-    const name = o.slice(0, -2).split('.').map((p) => `"${p}"`).join('.');
-    const h = await db.query(`SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') AS h FROM ${name} t`);
-    out.push(`${o} ${h.rows[0].h}`);
-  }
-  for (const o of out.filter((x) => x.endsWith(':S'))) {
-    const name = o.slice(0, -2).split('.').map((p) => `"${p}"`).join('.');
-    const v = await db.query(`SELECT last_value::text || '/' || is_called::text AS v FROM ${name}`);
-    out.push(`${o} ${v.rows[0].v}`);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 's2p-dry-'));
@@ -43,7 +26,7 @@ afterAll(async () => {
 
 describe('migrate --dry-run', () => {
   it('on an empty database: reports the full result and leaves no schema, table or ledger behind', async () => {
-    const before = await snapshot();
+    const before = await targetSnapshot(db);
     const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--dry-run', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.dryRun).toBe(true);
@@ -51,7 +34,7 @@ describe('migrate --dry-run', () => {
     expect(r.json.totals.loadedRows).toBeGreaterThan(1000);
     expect(r.json.totals.rejectedRows).toBeGreaterThan(0);
     expect(r.json.tables.every((t: { checksum: { match: boolean } }) => t.checksum.match)).toBe(true);
-    expect(await snapshot()).toEqual(before);
+    expect(await targetSnapshot(db)).toEqual(before);
   });
 
   it('on a migrated database in truncate mode: data, ledger and schema stay exactly as they were', async () => {
@@ -59,10 +42,10 @@ describe('migrate --dry-run', () => {
     expect(m.code).toBe(0);
     // A sequence behind its table's keys: a dry run must not move it (setval is not transactional).
     await db.query(`SELECT setval('knowledge.knowledge_items_id_seq', 5)`);
-    const before = await snapshot();
+    const before = await targetSnapshot(db);
     const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--dry-run', '--mode', 'truncate', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.totals.loadedRows).toBeGreaterThan(1000);
-    expect(await snapshot()).toEqual(before);
+    expect(await targetSnapshot(db)).toEqual(before);
   });
 });

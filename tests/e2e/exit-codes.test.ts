@@ -1,5 +1,5 @@
 // Each exit code of the contract, from the real executable: 0 match, 1 differences, 2 bad input, 3 failed.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,17 +7,11 @@ import { generateFixtures } from '../../fixtures/generate.js';
 import { BUILTIN_MAPPING_PATH } from '../../src/mapping/load-mapping.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
+import { copyFixtures, targetSnapshot } from '../support/faults.js';
 
 let dir: string;
 let data: string;
 let db: TestDatabase;
-
-/** The target's user-visible state: schemas and tables. Nothing may change on a refusal. */
-async function targetObjects(): Promise<string[]> {
-  const r = await db.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`);
-  const s = await db.query(`SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1`);
-  return [...s.rows.map((x) => `schema ${x.nspname}`), ...r.rows.map((x) => x.t)];
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 's2p-exit-'));
@@ -32,9 +26,7 @@ afterAll(async () => {
 });
 
 function variantDir(name: string, change: (d: string) => void): string {
-  const d = path.join(dir, name);
-  mkdirSync(d, { recursive: true });
-  for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) copyFileSync(path.join(data, f), path.join(d, f));
+  const d = copyFixtures(data, path.join(dir, name));
   change(d);
   return d;
 }
@@ -47,21 +39,21 @@ describe('exit 2: bad invocation or bad input, nothing written to the target', (
   });
 
   it('a missing source file, named', async () => {
-    const before = await targetObjects();
+    const before = await targetSnapshot(db);
     const d = variantDir('missing', (x) => rmSync(path.join(x, 'accuracy_scores.db')));
     const r = await runCli(['migrate', '--source-dir', d, '--target', db.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/source accuracy_scores\.db \(.*accuracy_scores\.db\) does not exist/);
-    expect(await targetObjects()).toEqual(before);
+    expect(await targetSnapshot(db)).toEqual(before);
   });
 
   it('a file that is not a SQLite database, named', async () => {
-    const before = await targetObjects();
+    const before = await targetSnapshot(db);
     const d = variantDir('notdb', (x) => writeFileSync(path.join(x, 'continuum_memory.db'), 'id,tier\n1,L0\n'.repeat(200)));
     const r = await runCli(['migrate', '--source-dir', d, '--target', db.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/source continuum_memory\.db .* is not a SQLite database/);
-    expect(await targetObjects()).toEqual(before);
+    expect(await targetSnapshot(db)).toEqual(before);
   });
 
   it('an invalid mapping, with the place at fault', async () => {

@@ -30,6 +30,8 @@ export interface Config {
   sql: boolean;
   files: string[];
   logLevel: string;
+  /** SQLITE2PG_DEBUG set: stack traces of unexpected errors on stderr. */
+  debug: boolean;
   /** Live progress line: only when stderr is a terminal and no --json. */
   progress: boolean;
   quickCheck: boolean;
@@ -95,6 +97,7 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     sql: flags.sql === true,
     files: ((flags.files as string[] | undefined) ?? []).map((f) => path.resolve(cwd, String(f))),
     logLevel: str(env.SQLITE2PG_LOG_LEVEL) ?? (flags.quiet === true ? 'warn' : 'info'),
+    debug: env.SQLITE2PG_DEBUG !== undefined && env.SQLITE2PG_DEBUG !== '',
     progress: stderrIsTty && !json,
     quickCheck: flags['quick-check'] !== false,
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,

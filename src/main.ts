@@ -56,7 +56,7 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
     const report = (err as { report?: RunReport }).report;
     if (config && report) writeReport(config, report);
     process.stderr.write(`sqlite2pg ${command}: ${message}\n`);
-    if (code === EXIT.failed && !(err instanceof Sqlite2pgError) && err instanceof Error && err.stack && process.env.SQLITE2PG_DEBUG) process.stderr.write(err.stack + '\n');
+    if (code === EXIT.failed && !(err instanceof Sqlite2pgError) && err instanceof Error && err.stack && config?.debug) process.stderr.write(err.stack + '\n');
     return code;
   }
 }

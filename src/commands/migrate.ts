@@ -22,6 +22,7 @@ import { pausePoint } from '../pause-points.js';
 import { captureSequences, restoreSequences, type SequenceState } from '../load/dry-run-sequences.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from '../load/load-context.js';
 import { runInDependencyOrder } from '../load/run-tables.js';
+import { localFeed } from '../load/local-feed.js';
 import { evaluateDefaults } from '../load/defaults.js';
 import { redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
@@ -88,10 +89,10 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const backup = await takeBackups(config, runId, log);
   if (backup) await pausePoint('backed-up');
   // With --backup-dir, the run reads (and verifies against) the copies, the sources as they were backed up.
-  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config);
+  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config, true);
   const jobs = config.dryRun ? 1 : config.jobs;
-  const session = await openTarget(config, log, jobs + 2).catch((err) => {
-    sources.close();
+  const session = await openTarget(config, log, jobs + 2).catch(async (err) => {
+    await sources.close();
     throw err;
   });
   const { pool } = session.target;
@@ -114,7 +115,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const report = (status: RunReport['status'], tables: TableReport[], error: string | null): RunReport => ({
     command: 'migrate', runId, status, dryRun: config.dryRun, startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0), tables, totals: totalsOf(tables),
-    target: session.target.displayUrl, mode: config.mode, error, warnings, stagesMs,
+    target: session.target.displayUrl, mode: config.mode, error, warnings, deviations: plan.deviations, stagesMs,
   });
 
   try {
@@ -153,6 +154,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     const ctx: LoadContext = {
       runId, mappingHash: plan.mappingHash, log, transaction, progress,
       sourceDb: (file) => sources.db(file),
+      feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
       rejectBudget: new RejectBudget(config.maxRejects),
       defaults: (t) => defaults.get(t.targetName) ?? new Map(),
     };
@@ -186,7 +188,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     // The closing verification reads the same source snapshot the load read.
     const verified = await timed('verify', () =>
       verifyRun({
-        plan, sourceDb: (f) => sources.db(f), withClient: once, jobs, sampleRows: config.sampleRows, currentRunId: runId,
+        plan, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient: once, jobs, sampleRows: config.sampleRows, currentRunId: runId,
         loadedRows: new Map(results.map((r) => [r.plan.targetName, r.loadedRows])),
         // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
         structure: { sequences: !config.dryRun },
@@ -232,7 +234,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     await lock?.release();
     dryClient?.removeListener('error', ignoreClientError);
     dryClient?.release();
-    sources.close();
+    await sources.close();
     await session.close();
   }
 }

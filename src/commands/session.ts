@@ -11,22 +11,39 @@ import type { RunPlan } from '../plan/table-plan.js';
 import { connectTarget, type Target } from '../load/target.js';
 import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { SourceWorkers, type HostedFile } from '../worker/source-host.js';
 
 export const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
 
 export interface Sources {
   byFile: Map<string, OpenSource>;
   db(file: string): OpenSource['db'];
-  close(): void;
+  /** The file's source worker, when the files are hosted in worker threads (migrate, verify). */
+  hosted(file: string): HostedFile | null;
+  close(): Promise<void>;
 }
 
-/** Opens every file the mapping names (exit 2 on the first that cannot be read). */
-export function openSources(mapping: LoadedMapping, config: Pick<Config, 'sourceDir' | 'quickCheck'>): Sources {
+/**
+ * Opens every file the mapping names (exit 2 on the first that cannot be read). With `hosted`, each file is
+ * opened, checked and pinned to its snapshot inside a source worker thread (src/worker/), which then does
+ * the run's bulk reading; the main thread's `db` answers through it, on the same snapshot.
+ */
+export function openSources(mapping: LoadedMapping, config: Pick<Config, 'sourceDir' | 'quickCheck'>, hosted = false): Sources {
+  const options = { quickCheck: config.quickCheck, busyTimeoutMs: 5000 };
+  const files = mapping.mapping.sources.map((s) => ({ file: s.file, path: path.join(config.sourceDir, s.file) }));
+  const workers = hosted ? SourceWorkers.start(files, options) : null;
   const byFile = new Map<string, OpenSource>();
+  if (workers) {
+    for (const f of files) byFile.set(f.file, { ...f, db: workers.file(f.file)!.db, close: () => {} });
+    return {
+      byFile,
+      db: (file) => byFile.get(file)?.db ?? null,
+      hosted: (file) => workers.file(file),
+      close: () => workers.close(),
+    };
+  }
   try {
-    for (const s of mapping.mapping.sources) {
-      byFile.set(s.file, openSource(s.file, path.join(config.sourceDir, s.file), { quickCheck: config.quickCheck, busyTimeoutMs: 5000 }));
-    }
+    for (const f of files) byFile.set(f.file, openSource(f.file, f.path, options));
   } catch (err) {
     for (const s of byFile.values()) s.close();
     throw err;
@@ -34,7 +51,8 @@ export function openSources(mapping: LoadedMapping, config: Pick<Config, 'source
   return {
     byFile,
     db: (file) => byFile.get(file)?.db ?? null,
-    close: () => byFile.forEach((s) => s.close()),
+    hosted: () => null,
+    close: async () => byFile.forEach((s) => s.close()),
   };
 }
 
@@ -44,13 +62,14 @@ export interface PlannedSources {
   plan: RunPlan;
 }
 
-export function planSources(config: Config): PlannedSources {
+/** The mapping, the opened sources (`hosted`: in source workers) and the plan built from them. */
+export function planSources(config: Config, hosted = false): PlannedSources {
   const loaded = loadMapping(config.mappingFile);
-  const sources = openSources(loaded, config);
+  const sources = openSources(loaded, config, hosted);
   try {
     return { loaded, sources, plan: buildRunPlan(loaded, config.sourceDir, sources.byFile) };
   } catch (err) {
-    sources.close();
+    void sources.close();
     throw err;
   }
 }

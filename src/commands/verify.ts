@@ -32,10 +32,10 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
   const t0 = performance.now();
   const startedAt = new Date();
   const runId = randomUUID();
-  const { sources, plan } = planSources(config);
+  const { sources, plan } = planSources(config, true);
   // Each table job holds one connection for its snapshot and may take a second to re-check rows.
-  const session = await openTarget(config, log, 2 * config.jobs + 1).catch((err) => {
-    sources.close();
+  const session = await openTarget(config, log, 2 * config.jobs + 1).catch(async (err) => {
+    await sources.close();
     throw err;
   });
   const { pool } = session.target;
@@ -58,7 +58,7 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
     runRecorded = true;
     log.info({ runId, target: session.target.displayUrl, tables: tables.length, graceSeconds: config.graceSeconds }, 'verify started');
     const verified = await verifyRun({
-      plan, tables, sourceDb: (f) => sources.db(f), withClient, jobs: config.jobs, sampleRows: config.sampleRows,
+      plan, tables, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient, jobs: config.jobs, sampleRows: config.sampleRows,
       graceSeconds: config.graceSeconds, now: startedAt, fresh, targetSnapshot: true, structure: { sequences: true },
     });
     const reports = verified.map((v) => ({ ...v.report, emptySource: v.plan.emptyReason }));
@@ -83,7 +83,7 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
     throw new TargetError(`verify failed: ${message}`, {}, { cause: err });
   } finally {
     fresh.close();
-    sources.close();
+    await sources.close();
     await session.close();
   }
 }

@@ -71,28 +71,58 @@ function pager(db: Database.Database, plan: TablePlan, pageSize: number, range: 
 
 /**
  * better-sqlite3 decodes TEXT with U+FFFD where the bytes are not UTF-8; only then (the character is
- * rare) are the raw bytes fetched again to tell a real U+FFFD from a lossy decode.
+ * rare) are the raw bytes fetched again to tell a real U+FFFD from a lossy decode. Works on the raw
+ * result row in place (key columns first, then the values).
  */
-function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[], values: SqliteValue[]): void {
-  for (let i = 0; i < plan.sourceColumns.length; i++) {
-    const v = values[i];
+function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): void {
+  const n = plan.sourceColumns.length;
+  for (let i = 0; i < n; i++) {
+    const v = raw[p.keyWidth + i];
     if (typeof v !== 'string' || !v.includes('\uFFFD')) continue;
     const bytes = p.refetch(plan.sourceColumns[i].name, raw.slice(0, p.keyWidth));
     if (!bytes) continue;
     try {
       utf8.decode(bytes);
     } catch {
-      values[i] = new InvalidUtf8Text(bytes);
+      raw[p.keyWidth + i] = new InvalidUtf8Text(bytes);
     }
   }
 }
 
+/** Key columns at the start of each raw row: 1 for the rowid, else the WITHOUT ROWID table's primary key. */
+export function rawKeyWidth(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>): number {
+  return plan.hasRowid ? 1 : plan.sourceKey.length;
+}
+
+const bigintAsString = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+/** SourceRow.key of a raw row: built only when needed (a reject, a recorded change), not for every row. */
+export function rawRowKey(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>, raw: readonly unknown[]): string {
+  if (plan.hasRowid) return String(raw[0]);
+  return JSON.stringify(raw.slice(0, plan.sourceKey.length), bigintAsString);
+}
+
 /** The SourceRow of one raw result row (key columns first). */
-function toSourceRow(p: Pager, plan: TablePlan, raw: unknown[]): SourceRow {
-  const values = raw.slice(p.keyWidth) as SqliteValue[];
-  checkUtf8(p, plan, raw, values);
-  const key = p.keyWidth === 1 && plan.hasRowid ? String(raw[0]) : JSON.stringify(raw.slice(0, p.keyWidth), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-  return { key, values };
+function toSourceRow(plan: TablePlan, width: number, raw: unknown[]): SourceRow {
+  return { key: rawRowKey(plan, raw), values: raw.slice(width) as SqliteValue[] };
+}
+
+/**
+ * Yields the table's raw rows in pages of at most `pageSize`, in key order: each row holds the
+ * {@link rawKeyWidth} key columns, then sourceColumns' and sourceExprs' values (non-UTF-8 TEXT already
+ * marked). Synchronous and without a per-row object: the load's and verify's hot loops read this way.
+ */
+export function* readRawPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000, range: RowidRange | null = null): Generator<SqliteValue[][]> {
+  if (!db || !plan.sourceExists) return;
+  const p = pager(db, plan, pageSize, range);
+  let page = p.first.all(...p.firstArgs) as unknown[][];
+  while (page.length > 0) {
+    for (let i = 0; i < page.length; i++) checkUtf8(p, plan, page[i]);
+    yield page as SqliteValue[][];
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1].slice(0, p.keyWidth);
+    page = p.next.all(...last, ...p.nextArgs) as unknown[][];
+  }
 }
 
 /**
@@ -100,15 +130,8 @@ function toSourceRow(p: Pager, plan: TablePlan, raw: unknown[]): SourceRow {
  * rowid is within it (tables with a rowid only).
  */
 export async function* readPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000, range: RowidRange | null = null): AsyncGenerator<SourceRow[]> {
-  if (!db || !plan.sourceExists) return;
-  const p = pager(db, plan, pageSize, range);
-  let page = p.first.all(...p.firstArgs) as unknown[][];
-  while (page.length > 0) {
-    yield page.map((raw) => toSourceRow(p, plan, raw));
-    if (page.length < pageSize) return;
-    const last = page[page.length - 1].slice(0, p.keyWidth);
-    page = p.next.all(...last, ...p.nextArgs) as unknown[][];
-  }
+  const width = rawKeyWidth(plan);
+  for (const page of readRawPages(db, plan, pageSize, range)) yield page.map((raw) => toSourceRow(plan, width, raw));
 }
 
 /**
@@ -128,7 +151,9 @@ export function readRowsByKey(db: Database.Database | null, plan: TablePlan, key
     }
     if (args.length !== p.keyWidth || args.some((a) => a !== null && typeof a === 'object')) continue;
     const raw = p.byKey.get(...args) as unknown[] | undefined;
-    if (raw) out.push(toSourceRow(p, plan, raw));
+    if (!raw) continue;
+    checkUtf8(p, plan, raw);
+    out.push(toSourceRow(plan, p.keyWidth, raw));
   }
   return out;
 }

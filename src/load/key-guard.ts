@@ -1,9 +1,8 @@
 // Finds rows that would break a UNIQUE/PRIMARY KEY or FOREIGN KEY constraint before they reach COPY,
-// so they become rejects instead of aborting the table's load.
-import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+// so they become rejects instead of aborting the table's load. Pure: the referenced tables' keys are read
+// from PostgreSQL beforehand (parent-keys.ts) and handed in as plain data, so the guard can run in the
+// thread that reads the source.
 import type { TablePlan } from '../plan/table-plan.js';
-import { qualified, quoteIdent } from './quote.js';
 
 /** A set of keys; integer keys are kept in a sorted typed array (8 bytes each) instead of a Set of strings. */
 interface KeySet {
@@ -32,39 +31,18 @@ class SortedIntKeys implements KeySet {
   }
 }
 
-const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
-const SEP = '\u0001';
+export const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
+export const KEY_SEP = '\u0001';
+const SEP = KEY_SEP;
 
 /**
- * Reads the referenced table's keys. Integer keys stream through COPY into a sorted typed array
- * (8 bytes a key: a million-row parent costs 8 MB); other keys come as text into a Set.
+ * The keys of the tables a plan's foreign keys reference (self-references excluded), as read by
+ * parent-keys.ts: integer keys sorted in a typed array, other keys as text (parts joined by KEY_SEP).
+ * Plain data: it crosses to a worker thread as it is.
  */
-async function readParentKeys(client: pg.ClientBase, parent: string, columns: string[], integer: boolean): Promise<KeySet> {
-  const dot = parent.indexOf('.');
-  const table = qualified(parent.slice(0, dot), parent.slice(dot + 1));
-  const cols = columns.map(quoteIdent);
-  const where = cols.map((c) => `${c} IS NOT NULL`).join(' AND ');
-  if (!integer) {
-    const r = await client.query({ text: `SELECT ${cols.map((c) => `${c}::text`).join(', ')} FROM ${table} WHERE ${where}`, rowMode: 'array' });
-    return new Set(r.rows.map((row: string[]) => row.join(SEP)));
-  }
-  const stream = client.query(copyTo(`COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`));
-  let rest = '';
-  let keys = new BigInt64Array(1024);
-  let n = 0;
-  for await (const chunk of stream) {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) {
-      if (n === keys.length) {
-        const grown = new BigInt64Array(keys.length * 2);
-        grown.set(keys);
-        keys = grown;
-      }
-      keys[n++] = BigInt(line);
-    }
-  }
-  return new SortedIntKeys(keys.subarray(0, n));
+export interface ParentKeys {
+  /** By foreign key name. */
+  byName: Record<string, BigInt64Array | string[]>;
 }
 
 /**
@@ -90,8 +68,8 @@ export class KeyGuard {
     private readonly names: string[],
   ) {}
 
-  /** Prepares the checks for `plan`, reading each referenced table's keys (already loaded: parents go first). */
-  static async create(client: pg.ClientBase, plan: TablePlan): Promise<KeyGuard> {
+  /** The checks for `plan`, with the referenced tables' keys read beforehand (parents load first). */
+  static fromKeys(plan: TablePlan, parents: ParentKeys): KeyGuard {
     const names = plan.columns.map((c) => c.name);
     const idx = (cols: string[]) => cols.map((c) => names.indexOf(c));
     const keyConstraints = [
@@ -105,8 +83,9 @@ export class KeyGuard {
     for (const fk of plan.foreignKeys) {
       // A self-reference is checked by the pre-pass of self-reference.ts (its rows arrive in this very COPY).
       if (fk.references === plan.targetName) continue;
-      const integer = fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
-      foreign.push({ name: fk.name, indexes: idx(fk.columns), references: fk.references, parent: await readParentKeys(client, fk.references, fk.referencedColumns, integer) });
+      const keys = parents.byName[fk.name];
+      const parent: KeySet = keys instanceof BigInt64Array ? new SortedIntKeys(keys) : new Set(keys);
+      foreign.push({ name: fk.name, indexes: idx(fk.columns), references: fk.references, parent });
     }
     return new KeyGuard(uniques, foreign, names);
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { TooManyRejectsError } from '../errors.js';
 import type { ProgressReporter } from '../report/progress.js';
+import type { FeedBatch, FeedSetup } from './table-feed.js';
 
 /** Counts rejects across all tables of a run against --max-rejects. */
 export class RejectBudget {
@@ -28,6 +29,8 @@ export interface LoadContext {
   /** Runs `fn` inside a transaction: a pool connection of its own, or the run's single connection in a dry run. */
   transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   sourceDb(file: string): Database.Database | null;
+  /** The table's rows as COPY batches: from its file's source worker, or made on this thread (local-feed.ts). */
+  feed(plan: TablePlan, setup: FeedSetup): AsyncIterable<FeedBatch>;
   rejectBudget: RejectBudget;
   progress: ProgressReporter;
   /** Column defaults evaluated once per run, for the `default` policy. */

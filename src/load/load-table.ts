@@ -5,20 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TablePlan } from '../plan/table-plan.js';
-import { readPages } from '../extract/read-rows.js';
 import { countRows } from '../extract/introspect.js';
-import { makeRowConverter } from '../transform/convert-row.js';
-import { encodeCopyRow } from '../transform/copy-encode.js';
-import { KeyGuard } from './key-guard.js';
-import { selfReferenceOrphans } from './self-reference.js';
+import { readAllParentKeys } from './parent-keys.js';
 import { RejectSink } from './reject-sink.js';
 import { insertTableLoad } from './ledger.js';
 import { qualified, quoteIdent } from './quote.js';
 import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js';
 import { pausePoint } from '../pause-points.js';
-
-/** Bytes gathered before a write to the COPY stream: tens of KB per write keeps syscalls few. */
-const CHUNK_BYTES = 64 * 1024;
 
 export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<TableLoadResult> {
   const startedAt = new Date();
@@ -32,47 +25,32 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     const target = qualified(plan.target.schema, plan.target.table);
     // TRUNCATE in this transaction lets COPY FREEZE write rows already frozen (no later VACUUM rewrite).
     await client.query(`TRUNCATE ONLY ${target}`);
-    const guard = await KeyGuard.create(client, plan);
-    const convert = makeRowConverter(plan, ctx.defaults(plan));
-    // Rows whose self-reference points at no row of this table: rejected before they reach COPY.
-    const orphans = await selfReferenceOrphans(client, db, plan, convert);
+    const parents = await readAllParentKeys(client, plan);
     const sink = new RejectSink(ctx.runId, plan);
     let loaded = 0;
     let seen = 0;
+    // Time the COPY stream spent waiting for rows (reading, converting, encoding: in a source worker,
+    // concurrently with the COPY; else on this thread).
+    let waitMs = 0;
 
-    async function* copyChunks(): AsyncGenerator<string> {
-      let buf = '';
-      let tExtract = performance.now();
-      for await (const page of readPages(db, plan)) {
-        const tTransform = performance.now();
-        stages.extractMs += tTransform - tExtract;
-        const rejectsBefore = sink.rejectCount;
-        for (const row of page) {
-          const out = convert(row.values);
-          if (!out.ok) {
-            sink.reject({ key: row.key, column: out.column, code: out.code, reason: out.reason }, row.values);
-            continue;
-          }
-          const violation = orphans.get(row.key) ?? (guard.active ? guard.check(out.fields) : null);
-          if (violation) {
-            sink.reject({ key: row.key, column: violation.column, code: violation.code, reason: violation.reason }, row.values);
-            continue;
-          }
-          if (out.changes) for (const c of out.changes) sink.change(row.key, c);
-          buf += encodeCopyRow(out.fields);
-          loaded++;
-        }
-        seen += page.length;
-        if (sink.rejectCount > rejectsBefore) ctx.rejectBudget.add(sink.rejectCount - rejectsBefore, `${plan.sourceName}`);
+    async function* copyChunks(): AsyncGenerator<Buffer | Uint8Array> {
+      const feed = ctx.feed(plan, { runId: ctx.runId, defaults: ctx.defaults(plan), parents })[Symbol.asyncIterator]();
+      for (;;) {
+        const t = performance.now();
+        const next = await feed.next();
+        waitMs += performance.now() - t;
+        if (next.done) break;
+        const b = next.value;
+        stages.extractMs += b.extractMs;
+        stages.transformMs += b.transformMs;
+        for (const r of b.rejects) sink.reject(r);
+        for (const c of b.changes) sink.change(c);
+        loaded += b.loaded;
+        seen += b.seen;
+        if (b.rejects.length > 0) ctx.rejectBudget.add(b.rejects.length, `${plan.sourceName}`);
         ctx.progress.update(plan.targetName, seen);
-        stages.transformMs += performance.now() - tTransform;
-        if (buf.length >= CHUNK_BYTES) {
-          yield buf;
-          buf = '';
-        }
-        tExtract = performance.now();
+        if (b.data.length > 0) yield b.data;
       }
-      if (buf.length > 0) yield buf;
       // Every row is on its way and COPY is still open: a fault test stops here ("during a COPY").
       await pausePoint(`copy:${plan.targetName}`);
     }
@@ -82,7 +60,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
       const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT text, FREEZE true)`));
       const tCopy = performance.now();
       await pipeline(Readable.from(copyChunks()), copy);
-      stages.copyMs = performance.now() - tCopy - stages.extractMs - stages.transformMs;
+      stages.copyMs = performance.now() - tCopy - waitMs;
       const tRejects = performance.now();
       await sink.write(client);
       stages.rejectsMs = performance.now() - tRejects;

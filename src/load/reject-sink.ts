@@ -4,11 +4,9 @@ import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TablePlan } from '../plan/table-plan.js';
-import type { ValueChange } from '../transform/convert-row.js';
-import type { SqliteValue } from '../transform/sqlite-value.js';
 import { encodeCopyRow } from '../transform/copy-encode.js';
-import { losslessRowJson, losslessValueJson } from '../transform/lossless-json.js';
 import { Spool } from './spool.js';
+import type { FeedReject } from './table-feed.js';
 
 export interface RejectRecord {
   key: string;
@@ -20,14 +18,11 @@ export interface RejectRecord {
 export class RejectSink {
   private readonly rejects = new Spool();
   private readonly changes = new Spool();
-  private readonly columnNames: string[];
   /** A few rejects kept for the log and the report. */
   readonly samples: (RejectRecord & { row: string })[] = [];
   readonly byCode = new Map<string, number>();
 
-  constructor(private readonly runId: string, private readonly plan: TablePlan) {
-    this.columnNames = plan.sourceColumns.map((c) => c.name);
-  }
+  constructor(private readonly runId: string, private readonly plan: TablePlan) {}
 
   get rejectCount(): number {
     return this.rejects.count;
@@ -37,17 +32,17 @@ export class RejectSink {
     return this.changes.count;
   }
 
-  reject(r: RejectRecord, values: SqliteValue[]): void {
-    const row = losslessRowJson(this.columnNames, values.slice(0, this.columnNames.length));
+  /** A rejected row, as the table's feed reports it. */
+  reject(r: FeedReject): void {
     this.byCode.set(r.code, (this.byCode.get(r.code) ?? 0) + 1);
-    if (this.samples.length < 5) this.samples.push({ ...r, row });
+    if (this.samples.length < 5) this.samples.push({ key: r.key, column: r.column, code: r.code, reason: r.reason, row: r.row });
     const p = this.plan;
-    this.rejects.push(encodeCopyRow([this.runId, p.source.file, p.source.table, r.key, p.targetName, r.column, r.code, r.reason, row]));
+    this.rejects.push(encodeCopyRow([this.runId, p.source.file, p.source.table, r.key, p.targetName, r.column, r.code, r.reason, r.row]));
   }
 
-  change(key: string, c: ValueChange): void {
-    const p = this.plan;
-    this.changes.push(encodeCopyRow([this.runId, p.source.file, p.source.table, key, p.targetName, c.column, c.policy, c.code, c.reason, losslessValueJson(c.original), c.written]));
+  /** A sqlite2pg.changes line, as the table's feed encodes it. */
+  change(line: string): void {
+    this.changes.push(line);
   }
 
   /** COPYs what was collected; call inside the table's transaction, after its data COPY. */

@@ -1,44 +1,89 @@
-// Loads tables in parallel (p-queue, --jobs) while keeping parents before children: a table is queued
-// only once every table its foreign keys point at has committed. Biggest tables go first.
+// Runs tables in parallel (--jobs lanes) while keeping parents before children: a table starts only once
+// every table its foreign keys point at has committed. Biggest tables go first, and a lane prefers a table
+// of a file no other lane is reading: a file's rows are read by one worker thread, so two tables of one
+// file at once would share one core.
 import PQueue from 'p-queue';
 import type { TablePlan } from '../plan/table-plan.js';
 
+/** How lanes choose: what may start now, and which tables share a reader (their file). */
+export interface LaneRules<T> {
+  ready(item: T): boolean;
+  groupOf(item: T): string;
+}
+
+/**
+ * Runs `work` on every item, `jobs` at a time (p-queue), in the given order of preference: each free lane
+ * takes the first ready item whose group is idle, else the first ready item. After a failure no new item
+ * starts; the running ones settle, then the first failure is thrown. Results come in the items' order.
+ */
+export async function runInLanes<T, R>(items: readonly T[], jobs: number, rules: LaneRules<T>, work: (item: T) => Promise<R>): Promise<R[]> {
+  const pending = [...items];
+  const results = new Map<T, R>();
+  const busy = new Map<string, number>();
+  let running = 0;
+  let failure = null as { err: unknown } | null;
+  let waiters: (() => void)[] = [];
+  const pick = (): T | null => {
+    let first = -1;
+    for (let i = 0; i < pending.length; i++) {
+      if (!rules.ready(pending[i])) continue;
+      if (first < 0) first = i;
+      if (!busy.get(rules.groupOf(pending[i]))) return pending.splice(i, 1)[0];
+    }
+    return first < 0 ? null : pending.splice(first, 1)[0];
+  };
+  // One queued task per item; which item a task runs is chosen when a lane frees, not when it is queued.
+  const task = async (): Promise<void> => {
+    let item = pick();
+    while (item === null) {
+      if (failure) return;
+      if (running === 0) throw new Error('no table can start: their foreign keys form a cycle the load order does not break');
+      await new Promise<void>((resolve) => waiters.push(resolve));
+      item = pick();
+    }
+    if (failure) return;
+    const group = rules.groupOf(item);
+    busy.set(group, (busy.get(group) ?? 0) + 1);
+    running++;
+    try {
+      results.set(item, await work(item));
+    } catch (err) {
+      failure ??= { err };
+    } finally {
+      running--;
+      busy.set(group, busy.get(group)! - 1);
+      const wake = waiters;
+      waiters = [];
+      for (const w of wake) w();
+    }
+  };
+  const queue = new PQueue({ concurrency: Math.max(1, jobs) });
+  const settled = await Promise.allSettled(items.map(() => queue.add(task)));
+  if (failure) throw failure.err;
+  const stuck = settled.find((s) => s.status === 'rejected');
+  if (stuck) throw (stuck as PromiseRejectedResult).reason;
+  return items.map((i) => results.get(i)!);
+}
+
+/** Loads `tables` with runInLanes: parents first, the largest first among those ready, files spread. */
 export async function runInDependencyOrder<R>(
   tables: readonly TablePlan[],
   jobs: number,
   sizeOf: (t: TablePlan) => number,
   work: (t: TablePlan) => Promise<R>,
 ): Promise<R[]> {
-  const queue = new PQueue({ concurrency: jobs });
   const inRun = new Set(tables.map((t) => t.targetName));
-  const done = new Map<string, Promise<R>>();
-  let failed = false;
-  // Among tables ready at the same time, the largest first: the longest job should not start last.
-  const order = [...tables].sort((a, b) => sizeOf(b) - sizeOf(a));
-  const schedule = (t: TablePlan): Promise<R> => {
-    const existing = done.get(t.targetName);
-    if (existing) return existing;
-    const parents = t.dependsOn.filter((d) => inRun.has(d)).map((d) => schedule(tables.find((x) => x.targetName === d)!));
-    const p = Promise.all(parents).then(() =>
-      queue.add(async () => {
-        if (failed) throw new Error('skipped: another table failed');
-        try {
-          return await work(t);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }),
-    ) as Promise<R>;
-    done.set(t.targetName, p);
-    return p;
+  const done = new Set<string>();
+  const sizes = new Map(tables.map((t) => [t, sizeOf(t)]));
+  const order = [...tables].sort((a, b) => sizes.get(b)! - sizes.get(a)!);
+  const rules: LaneRules<TablePlan> = {
+    ready: (t) => t.dependsOn.every((d) => d === t.targetName || !inRun.has(d) || done.has(d)),
+    groupOf: (t) => t.source.file,
   };
-  const all = order.map(schedule);
-  // Wait for everything to settle (no connection left mid-COPY), then report the first failure.
-  const settled = await Promise.allSettled(all);
-  const firstFailure = settled.find((s) => s.status === 'rejected' && !String((s as PromiseRejectedResult).reason?.message).startsWith('skipped:'));
-  if (firstFailure) throw (firstFailure as PromiseRejectedResult).reason;
-  const anyFailure = settled.find((s) => s.status === 'rejected');
-  if (anyFailure) throw (anyFailure as PromiseRejectedResult).reason;
-  return tables.map((t) => settled[order.indexOf(t)]).map((s) => (s as PromiseFulfilledResult<R>).value);
+  const results = await runInLanes(order, jobs, rules, async (t) => {
+    const r = await work(t);
+    done.add(t.targetName);
+    return r;
+  });
+  return tables.map((t) => results[order.indexOf(t)]);
 }

@@ -2,12 +2,11 @@
 // check them while loading (the referenced rows arrive in the same COPY), and PostgreSQL would refuse the
 // constraint after the load, so a pre-pass over the source finds them — and, in turn, the rows pointing at
 // them — to be rejected like any other foreign_key violation, without aborting the table.
-import type pg from 'pg';
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { RowConverter } from '../transform/convert-row.js';
-import { readPages } from '../extract/read-rows.js';
-import { KeyGuard, type KeyViolation } from './key-guard.js';
+import { rawRowKey, readRawPages } from '../extract/read-rows.js';
+import { KeyGuard, type KeyViolation, type ParentKeys } from './key-guard.js';
 
 const SEP = '\u0001';
 
@@ -32,14 +31,15 @@ interface SelfKey {
 /**
  * Source keys of the rows to reject for a self-reference, with the violation to record. Rows the load
  * rejects anyway (conversion, other keys) provide no referenced key; a rejected row's children are
- * rejected in turn (worklist over the reverse references: linear in the table's rows).
+ * rejected in turn (worklist over the reverse references: linear in the table's rows). `convert` takes
+ * readRawPages' rows (key columns first).
  */
-export async function selfReferenceOrphans(
-  client: pg.ClientBase,
+export function selfReferenceOrphans(
   db: Database.Database | null,
   plan: TablePlan,
   convert: RowConverter,
-): Promise<Map<string, KeyViolation>> {
+  parents: ParentKeys,
+): Map<string, KeyViolation> {
   const orphans = new Map<string, KeyViolation>();
   const names = plan.columns.map((c) => c.name);
   const selfKeys: SelfKey[] = plan.foreignKeys
@@ -48,14 +48,14 @@ export async function selfReferenceOrphans(
   if (selfKeys.length === 0 || !db) return orphans;
 
   // The same checks the load runs, so that only rows the load would write provide keys.
-  const guard = await KeyGuard.create(client, plan);
+  const guard = KeyGuard.fromKeys(plan, parents);
   const rows: { key: string; own: (string | null)[]; ref: (string | null)[] }[] = [];
   const owners = selfKeys.map(() => new Map<string, number>());
-  for await (const page of readPages(db, plan)) {
-    for (const row of page) {
-      const out = convert(row.values);
+  for (const page of readRawPages(db, plan)) {
+    for (const raw of page) {
+      const out = convert(raw);
       if (!out.ok || (guard.active && guard.check(out.fields))) continue;
-      const i = rows.push({ key: row.key, own: selfKeys.map((k) => keyOf(out.fields, k.own)), ref: selfKeys.map((k) => keyOf(out.fields, k.ref)) }) - 1;
+      const i = rows.push({ key: rawRowKey(plan, raw), own: selfKeys.map((k) => keyOf(out.fields, k.own)), ref: selfKeys.map((k) => keyOf(out.fields, k.ref)) }) - 1;
       selfKeys.forEach((_, j) => {
         const own = rows[i].own[j];
         if (own !== null && !owners[j].has(own)) owners[j].set(own, i);

@@ -73,6 +73,7 @@ ${chart ? `<p class="muted">The last ${r.history!.length} verifications of this 
 <h2>Details</h2>
 ${problems.length ? problems.map(tableSection).join('\n') : '<p>Every table matches.</p>'}
 ${(r.warnings ?? []).map((w) => `<p class="muted">warning: ${esc(w)}</p>`).join('\n')}
+${r.deviations?.length ? `<h2>Deliberate schema deviations</h2>\n<ul>${r.deviations.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''}
 </body></html>
 `;
 }

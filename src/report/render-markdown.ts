@@ -39,5 +39,6 @@ export function renderMarkdown(r: RunReport): string {
       lines.push(`| ${p.at} | ${p.command} | ${p.status === 'ok' ? '✓' : '✗'} | ${p.differingRows} | ${p.tablesWithDifferences} of ${p.tables} | ${p.durationMs === null ? '' : `${(p.durationMs / 1000).toFixed(1)} s`} |`);
     }
   }
+  if (r.deviations?.length) lines.push('', '## Deliberate schema deviations', '', ...r.deviations.map((d) => `- ${md(d)}`));
   return lines.join('\n') + '\n';
 }

@@ -85,6 +85,8 @@ export interface RunReport {
   resumedFrom?: string | null;
   error?: string | null;
   warnings?: string[];
+  /** migrate: the mapping's deliberate departures from the planned schema (relaxed constraints, wider types). */
+  deviations?: string[];
   stagesMs?: Record<string, number>;
   sequences?: { table: string; column: string; next: string | null }[];
   /** verify --grace: the seconds given and the cutoff (rows at or after it were left out). */

@@ -54,6 +54,7 @@ export function summaryTable(report: RunReport): string {
   for (const t of report.tables) lines.push(...details(t));
   if (report.grace) lines.push(`  --grace ${report.grace.seconds}: rows with a timestamp column at or after ${report.grace.cutoff} were left out`);
   for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
+  if (report.deviations?.length) lines.push(`  schema: ${report.deviations.length} deliberate deviation(s) from the planned schema, e.g. relaxed constraints (listed in the JSON report and by \`sqlite2pg plan\`)`);
   lines.push(`${report.dryRun ? '[dry run: nothing was kept] ' : ''}${verdictOf(report)} (run ${report.runId})`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
 import type { ColumnPlan, TablePlan } from '../plan/table-plan.js';
 import type { RejectCode } from './conversion.js';
 import { TYPE_RULES } from './logical-types.js';
+import { formatDouble } from './numbers.js';
 import type { SqliteValue } from './sqlite-value.js';
 
 /** A value a policy changed: recorded in sqlite2pg.changes. */
@@ -29,13 +30,29 @@ function constantValue(v: string | number | boolean | null): SqliteValue {
   return v;
 }
 
-type ColumnStep = (values: SqliteValue[], changes: ValueChange[]) => { text: string | null } | { code: RejectCode; reason: string };
+/** Why a column's value cannot be written: the row is rejected. */
+interface StepFailure {
+  code: RejectCode;
+  reason: string;
+}
 
-function columnStep(col: ColumnPlan, defaultText: string | null): ColumnStep {
+/** The value's PostgreSQL text (null for NULL), or why it cannot be written. No object on success. */
+type ColumnStep = (values: SqliteValue[], changes: ValueChange[]) => string | null | StepFailure;
+
+const isFailure = (r: string | null | StepFailure): r is StepFailure => r !== null && typeof r === 'object';
+
+const INT_RANGE: Partial<Record<ColumnPlan['targetType'], readonly [bigint, bigint]>> = {
+  smallint: [-32768n, 32767n],
+  integer: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+};
+
+/** The full step: constants, emptyAsNull, the type's converter, the column's policy, NOT NULL. */
+function slowStep(col: ColumnPlan, defaultText: string | null, offset: number): ColumnStep {
   const convert = TYPE_RULES[col.targetType].convert;
   const options = { localTimeZone: col.localTimeZone };
   const constant = col.source.kind === 'const' ? constantValue(col.source.value) : undefined;
-  const index = col.extractIndex;
+  const index = offset + col.extractIndex;
   return (values, changes) => {
     let value = constant !== undefined ? constant : values[index];
     if (col.emptyAsNull && value === '') {
@@ -55,25 +72,78 @@ function columnStep(col: ColumnPlan, defaultText: string | null): ColumnStep {
     if (text === null && !col.nullable) {
       return { code: 'not_null', reason: value === null ? `NULL in NOT NULL column ${col.name}` : `policy "${col.policy}" left NULL in NOT NULL column ${col.name}` };
     }
-    return { text };
+    return text;
   };
 }
 
 /**
- * Builds the row converter for a table once; `defaults` holds each column's default evaluated once per
- * run (for the `default` policy).
+ * A column's step: for a value that already has the target's storage class and needs no conversion
+ * (TEXT into text, INTEGER into an integer type within range, REAL into double precision, NULL into a
+ * nullable column) the text is produced at once, with the same result the converter would give;
+ * everything else (and every constant or emptyAsNull column) goes through {@link slowStep}.
  */
-export function makeRowConverter(plan: TablePlan, defaults: ReadonlyMap<string, string | null> = new Map()): RowConverter {
-  const steps = plan.columns.map((c) => columnStep(c, defaults.get(c.name) ?? null));
+function columnStep(col: ColumnPlan, defaultText: string | null, offset: number): ColumnStep {
+  const slow = slowStep(col, defaultText, offset);
+  if (col.source.kind === 'const' || col.emptyAsNull) return slow;
+  const index = offset + col.extractIndex;
+  const nullable = col.nullable;
+  const range = INT_RANGE[col.targetType];
+  if (col.targetType === 'text') {
+    return (values, changes) => {
+      const v = values[index];
+      if (typeof v === 'string' && (v as unknown as WellFormed).isWellFormed() && !v.includes('\u0000')) return v;
+      if (v === null && nullable) return null;
+      return slow(values, changes);
+    };
+  }
+  if (range) {
+    const [min, max] = range;
+    return (values, changes) => {
+      const v = values[index];
+      if (typeof v === 'bigint' && v >= min && v <= max) return String(v);
+      if (v === null && nullable) return null;
+      return slow(values, changes);
+    };
+  }
+  if (col.targetType === 'double precision') {
+    return (values, changes) => {
+      const v = values[index];
+      if (typeof v === 'number') return formatDouble(v);
+      if (v === null && nullable) return null;
+      return slow(values, changes);
+    };
+  }
+  return (values, changes) => (values[index] === null && nullable ? null : slow(values, changes));
+}
+
+/** String.prototype.isWellFormed (ES2024; Node 20 has it, the compiler's lib may not). */
+interface WellFormed {
+  isWellFormed(): boolean;
+}
+
+/**
+ * Builds the row converter for a table once; `defaults` holds each column's default evaluated once per
+ * run (for the `default` policy). `offset`: where the plan's values start in the array the converter is
+ * given (the raw rows of readRawPages hold the key columns first).
+ */
+export function makeRowConverter(plan: TablePlan, defaults: ReadonlyMap<string, string | null> = new Map(), offset = 0): RowConverter {
+  const steps = plan.columns.map((c) => columnStep(c, defaults.get(c.name) ?? null, offset));
   const names = plan.columns.map((c) => c.name);
+  // One array for the changes of every row: most rows have none, and a fresh array each would be garbage.
+  let changes: ValueChange[] = [];
   return (values) => {
     const fields = new Array<string | null>(steps.length);
-    const changes: ValueChange[] = [];
     for (let i = 0; i < steps.length; i++) {
       const r = steps[i](values, changes);
-      if ('code' in r) return { ok: false, column: names[i], code: r.code, reason: r.reason };
-      fields[i] = r.text;
+      if (isFailure(r)) {
+        if (changes.length) changes = [];
+        return { ok: false, column: names[i], code: r.code, reason: r.reason };
+      }
+      fields[i] = r;
     }
-    return { ok: true, fields, changes: changes.length ? changes : null };
+    if (changes.length === 0) return { ok: true, fields, changes: null };
+    const out = changes;
+    changes = [];
+    return { ok: true, fields, changes: out };
   };
 }

@@ -1,5 +1,6 @@
 // The one streaming pass over each side of a table (all that is needed when the data match): the source
-// made canonical on the main thread while the target's COPY output is tallied in a worker.
+// made canonical in the file's source worker (else on the main thread) while the target's COPY output is
+// tallied in a tally worker.
 import { sourceRowPages, type SourceCounts } from './source-side.js';
 import { SideTally } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
@@ -16,14 +17,19 @@ export interface ChecksumPass {
 
 /** Reads both sides of the table once, at the same time, into their tallies. */
 export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Promise<ChecksumPass> {
-  const counts: SourceCounts = { rows: 0, rejected: 0 };
-  const source = new SideTally(spec, ctx.recent);
-  const readSource = async () => {
+  const readSource = async (): Promise<{ source: SideTally; counts: SourceCounts }> => {
+    if (ctx.sourceTally) {
+      const r = await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros);
+      return { source: SideTally.fromState(r.state, spec), counts: r.counts };
+    }
+    const counts: SourceCounts = { rows: 0, rejected: 0 };
+    const source = new SideTally(spec, ctx.recent);
     for await (const page of sourceRowPages(ctx.db, ctx.plan, ctx.source, counts)) for (const row of page) source.add(row);
+    return { source, counts };
   };
   // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).
   const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.workers)]);
   if (s.status === 'rejected') throw s.reason;
   if (t.status === 'rejected') throw t.reason;
-  return { source, target: t.value, counts };
+  return { source: s.value.source, target: t.value, counts: s.value.counts };
 }

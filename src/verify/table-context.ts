@@ -7,14 +7,25 @@ import type { SourceSideOptions } from './source-side.js';
 import { keyIndexes } from './source-side.js';
 import { keyKindOf, type KeyKind } from './side-tally.js';
 import { recentRowTest, type RecentTest } from './grace.js';
-import type { TallyWorkers } from './target-tally.js';
+import type { TargetTallier } from './target-tally.js';
 import type { FreshSides } from './recheck.js';
+import type { FirstLevelSpec } from './segments.js';
+import type { SourceCounts } from './source-side.js';
+import type { TallyState } from './side-tally.js';
+
+/**
+ * Makes the source side's tally of a table where the file's snapshot is held (a source worker thread of
+ * the run), from the same plan and ledger facts the main thread would use.
+ */
+export type SourceTallier = (plan: TablePlan, opts: SourceSideOptions, spec: FirstLevelSpec, cutoffMicros: number | null) => Promise<{ state: TallyState; counts: SourceCounts }>;
 
 /** The verification of one table works from this, built once by tableContext(). */
 export interface TableContext {
   plan: TablePlan;
   /** The source file, read from the verify snapshot (one read transaction). */
   db: Database.Database | null;
+  /** The streaming pass's source side in the file's worker thread, when the file is hosted in one. */
+  sourceTally: SourceTallier | null;
   /** The target connection (in verify: one REPEATABLE READ snapshot for the whole table). */
   client: pg.ClientBase;
   source: SourceSideOptions;
@@ -24,7 +35,8 @@ export interface TableContext {
   rowidKey: boolean;
   cutoffMicros: number | null;
   recent: RecentTest | null;
-  workers: TallyWorkers | null;
+  /** Where the target side is tallied (a tally worker, or the file's source worker); null: on the main thread. */
+  workers: TargetTallier | null;
   sampleRows: number;
   /** Where differing rows are read again before they are reported (null: they are reported at once). */
   fresh: FreshSides | null;
@@ -47,7 +59,7 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
 
 /** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
-  base: Pick<TableContext, 'plan' | 'db' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'>,
+  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'>,
 ): TableContext {
   return {
     ...base,

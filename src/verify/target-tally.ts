@@ -12,14 +12,20 @@ import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
 import type { TallyRequest } from './target-worker.js';
+import { WORKER_HEAP } from '../worker/heap.js';
 
 /** COPY chunks (about 64 KB each) a worker may have queued: bounds memory when the worker falls behind. */
 const MAX_IN_FLIGHT = 32;
 
 type Reply = { type: 'ack' } | { type: 'done'; state: TallyState } | { type: 'error'; message: string };
 
+/** Tallies a table's target side from its COPY output chunks, in another thread. */
+export interface TargetTallier {
+  run(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, chunks: AsyncIterable<Buffer>): Promise<TallyState>;
+}
+
 /** Worker threads that tally target rows, reused from table to table; at most `size` at once. */
-export class TallyWorkers {
+export class TallyWorkers implements TargetTallier {
   readonly #idle: Worker[] = [];
   readonly #waiting: ((w: Worker) => void)[] = [];
   #count = 0;
@@ -40,7 +46,7 @@ export class TallyWorkers {
     if (w) return w;
     if (this.#count < this.size) {
       this.#count++;
-      return new Worker(this.url);
+      return new Worker(this.url, { resourceLimits: WORKER_HEAP });
     }
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
@@ -103,7 +109,7 @@ export class TallyWorkers {
 }
 
 /** The target side's tally for the streaming pass: every row of the table, in a worker when one is given. */
-export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TallyWorkers | null): Promise<SideTally> {
+export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null): Promise<SideTally> {
   const stream = client.query(copyTo(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));

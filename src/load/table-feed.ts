@@ -1,0 +1,132 @@
+// One table's rows on their way to COPY, without PostgreSQL: extract → convert → key checks → COPY text,
+// in batches of encoded bytes with the batch's rejects and recorded changes. It runs in the worker thread
+// that holds the source file's snapshot (src/worker/), or on the main thread when there is none.
+import type Database from 'better-sqlite3';
+import { performance } from 'node:perf_hooks';
+import type { TablePlan } from '../plan/table-plan.js';
+import { rawKeyWidth, rawRowKey, readRawPages } from '../extract/read-rows.js';
+import { makeRowConverter, type ValueChange } from '../transform/convert-row.js';
+import { copyRowEncoder, encodeCopyRow } from '../transform/copy-encode.js';
+import { losslessRowJson, losslessValueJson } from '../transform/lossless-json.js';
+import type { SqliteValue } from '../transform/sqlite-value.js';
+import { KeyGuard, type ParentKeys } from './key-guard.js';
+import { selfReferenceOrphans } from './self-reference.js';
+
+/** What a feed needs besides the plan and the file: plain data, so that it can be sent to a worker. */
+export interface FeedSetup {
+  runId: string;
+  /** Column defaults evaluated once per run, for the `default` policy. */
+  defaults: ReadonlyMap<string, string | null>;
+  /** Keys of the referenced tables, read in the load's transaction. */
+  parents: ParentKeys;
+}
+
+/** A rejected row, with its whole source row as lossless JSON. */
+export interface FeedReject {
+  key: string;
+  column: string | null;
+  code: string;
+  reason: string;
+  row: string;
+}
+
+/** A run of rows: their COPY text, and what happened to the rows that are not in it. */
+export interface FeedBatch {
+  /** COPY text rows, UTF-8. */
+  data: Uint8Array;
+  /** Source rows read for this batch. */
+  seen: number;
+  loaded: number;
+  rejects: FeedReject[];
+  /** Lines for COPY into sqlite2pg.changes. */
+  changes: string[];
+  /** CPU spent reading the source, and converting, checking and encoding, in ms. */
+  extractMs: number;
+  transformMs: number;
+}
+
+/** Bytes gathered before a batch is handed on: tens of KB per write keeps syscalls and messages few. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Rows per source read: small pages keep each page's values young-generation garbage. */
+const PAGE_ROWS = 256;
+
+/** The sqlite2pg.changes line of one value a policy changed. */
+function changeLine(runId: string, plan: TablePlan, key: string, c: ValueChange): string {
+  return encodeCopyRow([runId, plan.source.file, plan.source.table, key, plan.targetName, c.column, c.policy, c.code, c.reason, losslessValueJson(c.original), c.written]);
+}
+
+/**
+ * The table's rows as COPY text batches, in source key order. Rows that cannot be written (conversion,
+ * a key already loaded, a parent missing, a self-reference to nothing) are left out and reported in the
+ * batch, with the whole source row.
+ */
+export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup: FeedSetup): Generator<FeedBatch> {
+  const width = rawKeyWidth(plan);
+  const convert = makeRowConverter(plan, setup.defaults, width);
+  const encode = copyRowEncoder(plan.columns.map((c) => c.logical));
+  const guard = KeyGuard.fromKeys(plan, setup.parents);
+  // Rows whose self-reference points at no row of this table: rejected before they reach COPY.
+  const orphans = selfReferenceOrphans(db, plan, convert, setup.parents);
+  const sourceNames = plan.sourceColumns.map((c) => c.name);
+  const rejected = (raw: SqliteValue[], key: string, column: string | null, code: string, reason: string): FeedReject => ({
+    key, column, code, reason, row: losslessRowJson(sourceNames, raw.slice(width, width + sourceNames.length)),
+  });
+  const fresh = (): FeedBatch => ({ data: new Uint8Array(0), seen: 0, loaded: 0, rejects: [], changes: [], extractMs: 0, transformMs: 0 });
+  let batch = fresh();
+  // Row strings joined once per batch: appending each to one growing string builds a rope that the
+  // conversion to bytes must flatten again (docs/performance.md).
+  let rows: string[] = [];
+  let length = 0;
+  const take = (): FeedBatch => {
+    const out = batch;
+    out.data = Buffer.from(rows.join(''), 'utf8');
+    batch = fresh();
+    rows = [];
+    length = 0;
+    return out;
+  };
+  let full: FeedBatch[] = [];
+  let counted = 0;
+  let t = performance.now();
+  for (const page of readRawPages(db, plan, PAGE_ROWS)) {
+    const t1 = performance.now();
+    batch.extractMs += t1 - t;
+    counted = 0;
+    for (let r = 0; r < page.length; r++) {
+      const raw = page[r];
+      const out = convert(raw);
+      if (!out.ok) {
+        batch.rejects.push(rejected(raw, rawRowKey(plan, raw), out.column, out.code, out.reason));
+        continue;
+      }
+      const violation = (orphans.size > 0 ? orphans.get(rawRowKey(plan, raw)) : undefined) ?? (guard.active ? guard.check(out.fields) : null);
+      if (violation) {
+        batch.rejects.push(rejected(raw, rawRowKey(plan, raw), violation.column, violation.code, violation.reason));
+        continue;
+      }
+      if (out.changes) {
+        const key = rawRowKey(plan, raw);
+        for (const c of out.changes) batch.changes.push(changeLine(setup.runId, plan, key, c));
+      }
+      const line = encode(out.fields);
+      rows.push(line);
+      length += line.length;
+      batch.loaded++;
+      if (length >= CHUNK_BYTES) {
+        batch.seen += r + 1 - counted;
+        counted = r + 1;
+        full.push(take());
+      }
+    }
+    batch.seen += page.length - counted;
+    counted = 0;
+    t = performance.now();
+    batch.transformMs += t - t1;
+    // Batches stay under 128 KB, so their strings live and die in the young generation (a larger string
+    // goes to the large-object space, which only a full collection frees: the RSS climbed by hundreds of MB).
+    for (const b of full) yield b;
+    full = [];
+  }
+  if (batch.seen > 0 || rows.length > 0) yield take();
+}

@@ -1,0 +1,54 @@
+// The messages between the main thread and a source worker (source-worker.ts): synchronous SQL on a
+// file's snapshot (remote-database.ts), and the two bulk jobs, a table's load feed and verify's source tally.
+import type { MessagePort } from 'node:worker_threads';
+import type { TablePlan } from '../plan/table-plan.js';
+import type { OpenOptions } from '../extract/open-source.js';
+import type { FeedBatch, FeedSetup } from '../load/table-feed.js';
+import type { FirstLevelSpec } from '../verify/segments.js';
+import type { SourceSideOptions, SourceCounts } from '../verify/source-side.js';
+import type { TallyState } from '../verify/side-tally.js';
+
+/** What a worker is started with: the files it opens, and its end of the synchronous channel. */
+export interface WorkerSetup {
+  files: { file: string; path: string }[];
+  options: OpenOptions;
+  syncPort: MessagePort;
+  /** Int32 flag the worker sets (and notifies) when a synchronous reply is posted. */
+  signal: SharedArrayBuffer;
+}
+
+/** A synchronous request: answered on the sync port before anything else the worker has queued. */
+export type SyncRequest =
+  | { op: 'open'; file: string }
+  | { op: 'prepare'; file: string; sql: string }
+  | { op: 'run'; file: string; sql: string; method: 'all' | 'get'; raw: boolean; pluck: boolean; safe: boolean | null; args: unknown[] }
+  | { op: 'close' };
+
+/** Why something failed in the worker, enough to raise the same error on the main thread. */
+export interface WorkerError {
+  message: string;
+  name: string;
+  code?: string;
+  /** SourceReadError's context (the file). */
+  file?: string;
+}
+
+export type SyncReply = { ok: true; value: unknown } | { ok: false; error: WorkerError };
+
+/** Bulk jobs and flow control, on the worker's ordinary channel. */
+export type JobRequest =
+  | { type: 'feed'; id: number; file: string; plan: TablePlan; setup: FeedSetup; window: number }
+  | { type: 'credit'; id: number }
+  | { type: 'cancel'; id: number }
+  | { type: 'tally'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions; spec: FirstLevelSpec; cutoffMicros: number | null }
+  | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
+  | { type: 'target-chunk'; id: number; data: Uint8Array }
+  | { type: 'target-end'; id: number };
+
+export type JobReply =
+  | { type: 'batch'; id: number; batch: FeedBatch }
+  | { type: 'end'; id: number }
+  | { type: 'tallied'; id: number; state: TallyState; counts: SourceCounts }
+  | { type: 'target-ack'; id: number }
+  | { type: 'target-done'; id: number; state: TallyState }
+  | { type: 'error'; id: number; error: WorkerError };

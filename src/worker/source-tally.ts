@@ -1,0 +1,22 @@
+// Verify's source side of the streaming pass, run where the file's snapshot is (a source worker): the
+// rows in the verifier's canonical form, hashed into the side's tally, returned as plain data.
+import type Database from 'better-sqlite3';
+import type { TablePlan } from '../plan/table-plan.js';
+import { sourceRowPages, type SourceCounts, type SourceSideOptions } from '../verify/source-side.js';
+import { SideTally, type TallyState } from '../verify/side-tally.js';
+import type { FirstLevelSpec } from '../verify/segments.js';
+import { recentRowTest } from '../verify/grace.js';
+
+/** The source side's tally of one table and the rows read (the same as checksum-pass.ts on the main thread). */
+export async function sourceTally(
+  db: Database.Database | null,
+  plan: TablePlan,
+  opts: SourceSideOptions,
+  spec: FirstLevelSpec,
+  cutoffMicros: number | null,
+): Promise<{ state: TallyState; counts: SourceCounts }> {
+  const counts: SourceCounts = { rows: 0, rejected: 0 };
+  const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
+  for await (const page of sourceRowPages(db, plan, opts, counts)) for (const row of page) tally.add(row);
+  return { state: tally.state(), counts };
+}

@@ -1,0 +1,192 @@
+// A source worker thread: holds the read transaction (the snapshot) of one or more SQLite files for a whole
+// run, answers synchronous SQL from the main thread on that snapshot, and runs the bulk jobs there too —
+// a table's load feed (extract → convert → key checks → COPY text, handed over as transferred buffers,
+// as many ahead as the main thread grants) and verify's source-side tally — so that the main thread only
+// feeds sockets. SQLite snapshots belong to a connection, and a connection to its thread: this is why.
+import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { openSource, type OpenSource } from '../extract/open-source.js';
+import { tableFeed, type FeedBatch } from '../load/table-feed.js';
+import { SourceReadError } from '../errors.js';
+import { sourceTally } from './source-tally.js';
+import { CopyLines, targetRowReader } from '../verify/target-side.js';
+import { SideTally } from '../verify/side-tally.js';
+import { recentRowTest } from '../verify/grace.js';
+import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
+
+const setup = workerData as WorkerSetup;
+const signal = new Int32Array(setup.signal);
+// A main thread blocked on a synchronous request wakes up (to no reply) when this worker ends.
+process.on('exit', () => {
+  Atomics.store(signal, 0, 2);
+  Atomics.notify(signal, 0);
+});
+
+function describe(err: unknown): WorkerError {
+  const e = err as { message?: string; name?: string; code?: unknown; place?: { file?: string } };
+  const out: WorkerError = { message: e?.message ?? String(err), name: e?.name ?? 'Error' };
+  if (typeof e?.code === 'string') out.code = e.code;
+  if (err instanceof SourceReadError) out.file = e.place?.file;
+  return out;
+}
+
+// Every file is opened (and quick_checked) as the worker starts, all workers at once: the checks overlap.
+const opened = new Map<string, { source: OpenSource } | { error: WorkerError }>();
+for (const f of setup.files) {
+  try {
+    opened.set(f.file, { source: openSource(f.file, f.path, setup.options) });
+  } catch (err) {
+    opened.set(f.file, { error: describe(err) });
+  }
+}
+
+function dbOf(file: string): Database.Database | null {
+  const o = opened.get(file);
+  if (!o) throw new Error(`source worker: ${file} is not hosted here`);
+  if ('error' in o) throw Object.assign(new Error(o.error.message), o.error);
+  return o.source.db;
+}
+
+/** Statements prepared once per SQL text and mode. */
+const statements = new Map<string, Database.Statement>();
+
+/** better-sqlite3 binds Buffers; a Buffer arrives from the main thread as a plain Uint8Array. */
+const asBindable = (a: unknown) => (a instanceof Uint8Array && !Buffer.isBuffer(a) ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : a);
+
+function runSync(req: SyncRequest): unknown {
+  switch (req.op) {
+    case 'open': {
+      const o = opened.get(req.file);
+      if (!o) throw new Error(`source worker: ${req.file} is not hosted here`);
+      if ('error' in o) throw Object.assign(new Error(o.error.message), o.error);
+      return { empty: o.source.db === null };
+    }
+    case 'prepare':
+      dbOf(req.file)!.prepare(req.sql);
+      return null;
+    case 'run': {
+      const key = `${req.file}\u0000${req.raw}${req.pluck}${req.safe}\u0000${req.sql}`;
+      let st = statements.get(key);
+      if (!st) {
+        st = dbOf(req.file)!.prepare(req.sql);
+        if (req.raw) st.raw(true);
+        if (req.pluck) st.pluck(true);
+        if (req.safe !== null) st.safeIntegers(req.safe);
+        statements.set(key, st);
+      }
+      const args = req.args.map(asBindable);
+      return req.method === 'all' ? st.all(...args) : st.get(...args);
+    }
+    case 'close':
+      for (const o of opened.values()) if ('source' in o) o.source.close();
+      return null;
+  }
+}
+
+setup.syncPort.on('message', (req: SyncRequest) => {
+  let reply: SyncReply;
+  try {
+    reply = { ok: true, value: runSync(req) };
+  } catch (err) {
+    reply = { ok: false, error: describe(err) };
+  }
+  setup.syncPort.postMessage(reply);
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
+
+interface FeedJob {
+  gen: Generator<FeedBatch>;
+  credits: number;
+  waiting: boolean;
+  cancelled: boolean;
+}
+
+const feeds = new Map<number, FeedJob>();
+const post = (m: JobReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
+
+/** One batch per turn of the event loop, so other jobs and synchronous requests take turns with it. */
+function step(id: number): void {
+  const job = feeds.get(id);
+  if (!job) return;
+  if (job.cancelled) {
+    feeds.delete(id);
+    job.gen.return(undefined);
+    return;
+  }
+  if (job.credits === 0) {
+    job.waiting = true;
+    return;
+  }
+  try {
+    const r = job.gen.next();
+    if (r.done) {
+      feeds.delete(id);
+      post({ type: 'end', id });
+      return;
+    }
+    job.credits--;
+    const data = r.value.data;
+    // A whole-buffer view is handed over without a copy; a view into a shared pool is copied first.
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
+    r.value.data = own;
+    post({ type: 'batch', id, batch: r.value }, [own.buffer as ArrayBuffer]);
+  } catch (err) {
+    feeds.delete(id);
+    post({ type: 'error', id, error: describe(err) });
+    return;
+  }
+  setImmediate(step, id);
+}
+
+parentPort!.on('message', (m: JobRequest) => {
+  if (m.type === 'feed') {
+    try {
+      feeds.set(m.id, { gen: tableFeed(dbOf(m.file), m.plan, m.setup), credits: m.window, waiting: false, cancelled: false });
+      setImmediate(step, m.id);
+    } catch (err) {
+      post({ type: 'error', id: m.id, error: describe(err) });
+    }
+  } else if (m.type === 'credit' || m.type === 'cancel') {
+    const job = feeds.get(m.id);
+    if (!job) return;
+    if (m.type === 'credit') job.credits++;
+    else job.cancelled = true;
+    if (job.waiting) {
+      job.waiting = false;
+      setImmediate(step, m.id);
+    }
+  } else if (m.type === 'target-start' || m.type === 'target-chunk' || m.type === 'target-end') {
+    targetJob(m);
+  } else if (m.type === 'tally') {
+    sourceTally(dbOf(m.file), m.plan, m.opts, m.spec, m.cutoffMicros).then(
+      (r) => post({ type: 'tallied', id: m.id, state: r.state, counts: r.counts }),
+      (err) => post({ type: 'error', id: m.id, error: describe(err) }),
+    );
+  }
+});
+
+/** Verify's target side of a table (its COPY output, forwarded by the main thread) tallied here too. */
+const targets = new Map<number, { lines: CopyLines; read: ReturnType<typeof targetRowReader>; tally: SideTally }>();
+
+function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk' | 'target-end' }>): void {
+  try {
+    if (m.type === 'target-start') {
+      targets.set(m.id, { lines: new CopyLines(), read: targetRowReader(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) });
+      return;
+    }
+    const job = targets.get(m.id);
+    if (!job) return; // the job failed already: its remaining chunks are dropped
+    const lines = m.type === 'target-chunk' ? job.lines.push(m.data) : job.lines.end();
+    for (const line of lines) job.tally.add(job.read(line, null)!);
+    if (m.type === 'target-chunk') {
+      post({ type: 'target-ack', id: m.id });
+    } else {
+      targets.delete(m.id);
+      post({ type: 'target-done', id: m.id, state: job.tally.state() });
+    }
+  } catch (err) {
+    targets.delete(m.id);
+    post({ type: 'error', id: m.id, error: describe(err) });
+  }
+}

@@ -106,6 +106,18 @@ function compareConstraints(want: ExpectedStructure, cat: Catalog, out: Structur
     else if (!got.valid) out.push({ object: `index ${ix.name}`, problem: 'invalid', expected, found: 'INVALID (a failed CREATE INDEX CONCURRENTLY?)' });
     else if (`${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` !== expected) out.push({ object: `index ${ix.name}`, problem: 'different', expected, found: `${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` });
   }
+  // Objects the mapping does not know change what the table accepts (a UNIQUE, a foreign key) or what
+  // the cutover ships (an index): reported, so they are added to the mapping or dropped on purpose.
+  for (const c of cat.constraints) {
+    if (c.type === 'u' && !want.unique.some((u) => u.name === c.name)) out.push({ object: `unique ${c.name}`, problem: 'extra', found: list(c.columns) });
+    if (c.type === 'f' && !want.foreignKeys.some((fk) => fk.name === c.name)) out.push({ object: `foreign key ${c.name}`, problem: 'extra', found: `${list(c.columns)} → ${c.ref_table} ${list(c.ref_columns)}` });
+  }
+  // A primary key's or unique constraint's own index is that constraint, not an index of its own.
+  const constraintIndexes = new Set(cat.constraints.filter((c) => c.type !== 'f').map((c) => c.name));
+  for (const ix of cat.indexes) {
+    if (constraintIndexes.has(ix.name) || want.indexes.some((w) => w.name === ix.name)) continue;
+    out.push({ object: `index ${ix.name}`, problem: 'extra', found: `${ix.unique ? 'UNIQUE ' : ''}${list(ix.columns)}` });
+  }
 }
 
 /** Each serial column's sequence must have handed out (or be set past) the column's largest value and SQLite's AUTOINCREMENT mark. */

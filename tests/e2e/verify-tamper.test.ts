@@ -124,6 +124,26 @@ describe('verify reports exactly the real differences, by key', () => {
     expect(items.differences).toMatchObject({ missing: 0, extra: 0, changed: 0 });
   });
 
+  it('an index, a unique constraint and a foreign key the mapping does not know are reported as extra', async () => {
+    await db.query('CREATE INDEX app_cycles_started ON rss.fetch_cycles (started_at)');
+    await db.query('ALTER TABLE rss.fetch_cycles ADD CONSTRAINT app_cycles_started_uq UNIQUE (started_at, id)');
+    await db.query('ALTER TABLE rss.fetch_items ADD CONSTRAINT app_items_cycle_fk FOREIGN KEY (cycle_id) REFERENCES rss.fetch_cycles (id) NOT VALID');
+    try {
+      const v = await verify(db, '--tables', 'rss.fetch_cycles,rss.fetch_items');
+      expect(v.code).toBe(1);
+      expect(table(v.json, 'rss.fetch_cycles').structure).toEqual(
+        expect.arrayContaining([
+          { object: 'index app_cycles_started', problem: 'extra', found: '(started_at)' },
+          { object: 'unique app_cycles_started_uq', problem: 'extra', found: '(started_at, id)' },
+        ]),
+      );
+      expect(table(v.json, 'rss.fetch_cycles').structure!.some((p) => p.object === 'index app_cycles_started_uq')).toBe(false);
+      expect(table(v.json, 'rss.fetch_items').structure).toContainEqual({ object: 'foreign key app_items_cycle_fk', problem: 'extra', found: '(cycle_id) → rss.fetch_cycles (id)' });
+    } finally {
+      await db.query('ALTER TABLE rss.fetch_items DROP CONSTRAINT app_items_cycle_fk; ALTER TABLE rss.fetch_cycles DROP CONSTRAINT app_cycles_started_uq; DROP INDEX rss.app_cycles_started');
+    }
+  });
+
   it('a missing table misses every row it should hold; a missing column makes the rows incomparable', async () => {
     await db.query('DROP TABLE accuracy.performance_trends');
     await db.query('ALTER TABLE continuum.tier_audit DROP COLUMN performed_by');

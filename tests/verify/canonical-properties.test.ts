@@ -1,6 +1,7 @@
 // Property tests against a real PostgreSQL: for random values PostgreSQL stores, the canonical form from the
 // SQLite value equals the canonical form of what PostgreSQL gives back; for a value one step away, it does not.
 import fc from 'fast-check';
+import { formatDouble } from '../../src/transform/numbers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalFromPg } from '../../src/verify/canonical-pg.js';
 import { canonicalFromSource, type CanonicalColumn, type Logical, type SourceValue } from '../../src/verify/canonical-source.js';
@@ -192,11 +193,16 @@ describe('numeric', () => {
   });
   it('from REAL', async () => {
     await fc.assert(
+      // Sent as the loader spells a REAL for numeric: never a decimal halfway between two doubles, which
+      // String(x) may give (23248596547048312 → '23248596547048310') and numeric would keep as written.
       fc.asyncProperty(fc.double(), async (x) => {
-        expectSame(src('numeric', x), await fromPg('numeric', '$1::numeric', sendDouble(x)));
+        expectSame(src('numeric', x), await fromPg('numeric', '$1::numeric', x === 0 ? '0' : formatDouble(x)));
       }),
       RUNS,
     );
+    // The double fast-check found: its shortest JavaScript spelling is a midpoint.
+    expect(String(23248596547048312)).toBe('23248596547048310');
+    expectSame(src('numeric', 23248596547048312), await fromPg('numeric', '$1::numeric', formatDouble(23248596547048312)));
   });
 });
 

@@ -2,7 +2,9 @@
 // so they become rejects instead of aborting the table's load. Pure: the referenced tables' keys are read
 // from PostgreSQL beforehand (parent-keys.ts) and handed in as plain data, so the guard can run in the
 // thread that reads the source.
+import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
+import { quoteSqlite } from '../extract/introspect.js';
 
 /** A set of keys; integer keys are kept in a sorted typed array (8 bytes each) instead of a Set of strings. */
 interface KeySet {
@@ -45,15 +47,36 @@ export interface ParentKeys {
   byName: Record<string, BigInt64Array | string[]>;
 }
 
+/** SQLite's TEXT affinity (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
+const textAffinity = (declared: string) => !/INT/i.test(declared) && /CHAR|CLOB|TEXT/i.test(declared);
+
 /**
- * Unique keys whose uniqueness SQLite already guarantees need no tracking: a rowid alias
- * (`INTEGER PRIMARY KEY`) mapped straight to an integer column.
+ * Unique keys whose uniqueness SQLite already guarantees need no tracking (at 4M rows a set of text keys
+ * is ~120 MB): a rowid alias (`INTEGER PRIMARY KEY`) mapped straight to an integer column, or the
+ * table's declared primary key made of TEXT-affinity columns mapped straight to text columns. Text
+ * conversion keeps distinct strings distinct (or rejects them); only a BLOB stored in such a column
+ * (affinity does not convert BLOBs) could decode to a string equal to another row's, so a column holding
+ * one is tracked after all — `hasBlob` asks the source.
  */
-function guaranteedBySource(plan: TablePlan, columns: string[]): boolean {
-  if (columns.length !== 1 || !plan.hasRowid || plan.sourceKey.length !== 1) return false;
-  const col = plan.columns.find((c) => c.name === columns[0]);
-  if (!col || col.source.kind !== 'column' || !INTEGER_TYPES.has(col.logical) || col.policy !== 'reject') return false;
-  return col.source.name.toLowerCase() === plan.sourceKey[0].toLowerCase() && col.source.declaredType.toUpperCase() === 'INTEGER';
+function guaranteedBySource(plan: TablePlan, columns: string[], hasBlob: (column: string) => boolean): boolean {
+  if (plan.sourceKey.length === 0 || columns.length !== plan.sourceKey.length) return false;
+  const sources: string[] = [];
+  for (const name of columns) {
+    const col = plan.columns.find((c) => c.name === name);
+    if (!col || col.source.kind !== 'column' || col.policy !== 'reject' || col.emptyAsNull) return false;
+    sources.push(col.source.name.toLowerCase());
+  }
+  const key = plan.sourceKey.map((k) => k.toLowerCase());
+  if (!key.every((k) => sources.includes(k)) || new Set(sources).size !== sources.length) return false;
+  const cols = columns.map((n) => plan.columns.find((c) => c.name === n)!);
+  if (cols.length === 1 && plan.hasRowid && INTEGER_TYPES.has(cols[0].logical) && cols[0].source.kind === 'column' && cols[0].source.declaredType.toUpperCase() === 'INTEGER') return true;
+  return cols.every((c) => c.logical === 'text' && c.source.kind === 'column' && textAffinity(c.source.declaredType) && !hasBlob(c.source.name));
+}
+
+/** True when any row of the source table holds a BLOB in `column` (one scan, stopped at the first). */
+function columnHoldsBlob(db: Database.Database, plan: TablePlan, column: string): boolean {
+  const sql = `SELECT 1 FROM ${quoteSqlite(plan.source.table)} WHERE typeof(${quoteSqlite(column)}) = 'blob' LIMIT 1`;
+  return db.prepare(sql).pluck().get() !== undefined;
 }
 
 interface UniqueCheck { name: string; indexes: number[]; seen: Set<string> }
@@ -69,7 +92,7 @@ export class KeyGuard {
   ) {}
 
   /** The checks for `plan`, with the referenced tables' keys read beforehand (parents load first). */
-  static fromKeys(plan: TablePlan, parents: ParentKeys): KeyGuard {
+  static fromKeys(plan: TablePlan, parents: ParentKeys, db: Database.Database | null = null): KeyGuard {
     const names = plan.columns.map((c) => c.name);
     const idx = (cols: string[]) => cols.map((c) => names.indexOf(c));
     const keyConstraints = [
@@ -77,7 +100,7 @@ export class KeyGuard {
       ...plan.unique,
     ];
     const uniques = keyConstraints
-      .filter((u) => !guaranteedBySource(plan, u.columns))
+      .filter((u) => !guaranteedBySource(plan, u.columns, (column) => db !== null && plan.sourceExists && columnHoldsBlob(db, plan, column)))
       .map((u) => ({ name: u.name, indexes: idx(u.columns), seen: new Set<string>() }));
     const foreign: ForeignCheck[] = [];
     for (const fk of plan.foreignKeys) {

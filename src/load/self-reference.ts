@@ -48,7 +48,7 @@ export function selfReferenceOrphans(
   if (selfKeys.length === 0 || !db) return orphans;
 
   // The same checks the load runs, so that only rows the load would write provide keys.
-  const guard = KeyGuard.fromKeys(plan, parents);
+  const guard = KeyGuard.fromKeys(plan, parents, db);
   const rows: { key: string; own: (string | null)[]; ref: (string | null)[] }[] = [];
   const owners = selfKeys.map(() => new Map<string, number>());
   for (const page of readRawPages(db, plan)) {

@@ -65,7 +65,7 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
   const width = rawKeyWidth(plan);
   const convert = makeRowConverter(plan, setup.defaults, width);
   const encode = copyRowEncoder(plan.columns.map((c) => c.logical));
-  const guard = KeyGuard.fromKeys(plan, setup.parents);
+  const guard = KeyGuard.fromKeys(plan, setup.parents, db);
   // Rows whose self-reference points at no row of this table: rejected before they reach COPY.
   const orphans = selfReferenceOrphans(db, plan, convert, setup.parents);
   const sourceNames = plan.sourceColumns.map((c) => c.name);

@@ -73,10 +73,20 @@ function guaranteedBySource(plan: TablePlan, columns: string[], hasBlob: (column
   return cols.every((c) => c.logical === 'text' && c.source.kind === 'column' && textAffinity(c.source.declaredType) && !hasBlob(c.source.name));
 }
 
-/** True when any row of the source table holds a BLOB in `column` (one scan, stopped at the first). */
+/** Answers of columnHoldsBlob per source connection: its snapshot does not change during a run. */
+const blobAnswers = new WeakMap<Database.Database, Map<string, boolean>>();
+
+/**
+ * True when any row of the source table holds a BLOB in `column` (one scan, stopped at the first). Asked
+ * once per table and column: the self-reference pre-pass and a retried load build guards of their own.
+ */
 function columnHoldsBlob(db: Database.Database, plan: TablePlan, column: string): boolean {
+  let answers = blobAnswers.get(db);
+  if (!answers) blobAnswers.set(db, (answers = new Map()));
   const sql = `SELECT 1 FROM ${quoteSqlite(plan.source.table)} WHERE typeof(${quoteSqlite(column)}) = 'blob' LIMIT 1`;
-  return db.prepare(sql).pluck().get() !== undefined;
+  let holds = answers.get(sql);
+  if (holds === undefined) answers.set(sql, (holds = db.prepare(sql).pluck().get() !== undefined));
+  return holds;
 }
 
 interface UniqueCheck { name: string; indexes: number[]; seen: Set<string> }

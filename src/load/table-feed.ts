@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import type { TablePlan } from '../plan/table-plan.js';
-import { rawKeyWidth, rawRowKey, readRawPages } from '../extract/read-rows.js';
+import { rawKeyWidth, rawRowKey, readRawPages, STREAM_PAGE_ROWS } from '../extract/read-rows.js';
 import { makeRowConverter, type ValueChange } from '../transform/convert-row.js';
 import { copyRowEncoder, encodeCopyRow } from '../transform/copy-encode.js';
 import { losslessRowJson, losslessValueJson } from '../transform/lossless-json.js';
@@ -48,9 +48,6 @@ export interface FeedBatch {
 /** Bytes gathered before a batch is handed on: tens of KB per write keeps syscalls and messages few. */
 const CHUNK_BYTES = 64 * 1024;
 
-/** Rows per source read: small pages keep each page's values young-generation garbage. */
-const PAGE_ROWS = 256;
-
 /** The sqlite2pg.changes line of one value a policy changed. */
 function changeLine(runId: string, plan: TablePlan, key: string, c: ValueChange): string {
   return encodeCopyRow([runId, plan.source.file, plan.source.table, key, plan.targetName, c.column, c.policy, c.code, c.reason, losslessValueJson(c.original), c.written]);
@@ -89,7 +86,7 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
   let full: FeedBatch[] = [];
   let counted = 0;
   let t = performance.now();
-  for (const page of readRawPages(db, plan, PAGE_ROWS)) {
+  for (const page of readRawPages(db, plan, STREAM_PAGE_ROWS)) {
     const t1 = performance.now();
     batch.extractMs += t1 - t;
     counted = 0;

@@ -2,7 +2,7 @@
 // canonical form, straight from the source values (never from what the loader sent), a page at a time.
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
-import { readPages, readRowsByKey, type RowidRange, type SourceRow } from '../extract/read-rows.js';
+import { readPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../extract/read-rows.js';
 import type { SqliteValue } from '../transform/sqlite-value.js';
 import { canonicalFromSource } from './canonical-source.js';
 import { canonicalFromPg } from './canonical-pg.js';
@@ -116,8 +116,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Streams the source's canonical rows a page at a time, skipping rows the load rejected (and rows `filter`
- * leaves out); `counts` fills in as it goes. Small pages: rows that outlive a young-generation garbage
- * collection get promoted, and with 2000-row pages the collector took a quarter of the source side's time.
+ * leaves out); `counts` fills in as it goes, in small pages (STREAM_PAGE_ROWS).
  */
 export async function* sourceRowPages(
   db: Database.Database | null,
@@ -125,7 +124,7 @@ export async function* sourceRowPages(
   opts: SourceSideOptions,
   counts: SourceCounts | null,
   filter: SourceFilter = { rowidRanges: null, keep: null },
-  pageSize = 200,
+  pageSize = STREAM_PAGE_ROWS,
 ): AsyncGenerator<CanonicalRow[]> {
   const read = sourceRowReader(plan, opts);
   const ranges = filter.rowidRanges ?? [null];

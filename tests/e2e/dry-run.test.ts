@@ -1,28 +1,20 @@
 // --dry-run does the whole job inside a transaction that is rolled back: the target is left exactly as it was.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import type { TestDatabase } from '../support/pg.js';
+import { fixturesAndDatabase, type FixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { targetSnapshot } from '../support/faults.js';
 
-let dir: string;
+let env: FixtureTarget;
 let data: string;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-dry-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  db = await createTestDatabase();
+  env = await fixturesAndDatabase('s2p-dry-');
+  ({ data, db } = env);
 });
 
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 describe('migrate --dry-run', () => {
   it('on an empty database: reports the full result and leaves no schema, table or ledger behind', async () => {

@@ -1,29 +1,24 @@
 // Each exit code of the contract, from the real executable: 0 match, 1 differences, 2 bad input, 3 failed.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
 import { BUILTIN_MAPPING_PATH } from '../../src/mapping/load-mapping.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { fixturesAndDatabase, type FixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { copyFixtures, targetSnapshot } from '../support/faults.js';
 
+let env: FixtureTarget;
 let dir: string;
 let data: string;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-exit-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  db = await createTestDatabase();
+  env = await fixturesAndDatabase('s2p-exit-');
+  ({ dir, data, db } = env);
 });
 
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 function variantDir(name: string, change: (d: string) => void): string {
   const d = copyFixtures(data, path.join(dir, name));

@@ -1,30 +1,22 @@
 // Refusals leave the target exactly as it was — schemas, tables, rows, ledger and sequences: --mode fresh
 // onto tables holding rows, and --mode resume onto rows sqlite2pg did not load. (--dry-run is
 // tests/e2e/dry-run.test.ts, and a dry run of a resume is in tests/e2e/resume-kill.test.ts.)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import type { TestDatabase } from '../support/pg.js';
+import { fixturesAndDatabase, type FixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { targetSnapshot } from '../support/faults.js';
 
-let dir: string;
+let env: FixtureTarget;
 let data: string;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-refusals-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  db = await createTestDatabase();
+  env = await fixturesAndDatabase('s2p-refusals-');
+  ({ data, db } = env);
 });
 
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 async function expectRefusedUntouched(args: string[], why: RegExp): Promise<void> {
   const before = await targetSnapshot(db);

@@ -42,6 +42,12 @@ export interface Config {
   pauseAt: string | null;
   /** How long a pause lasts before the run carries on by itself (SQLITE2PG_TEST_PAUSE_MS, default 120 s). */
   pauseMs: number;
+  /**
+   * SQLITE2PG_COPY_FORMAT: `auto` (default) loads a table in COPY's binary format when all its column types
+   * have one (copy-binary.ts), `text` loads every table in text format (for servers or proxies without
+   * binary COPY, and to compare the two).
+   */
+  copyFormat: 'auto' | 'text';
 }
 
 /** The parsed flags, as yargs gives them (only what config reads). */
@@ -56,6 +62,12 @@ function nonNegativeInt(v: unknown, flag: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number ≥ 0 (got ${JSON.stringify(v)})`);
   return n;
+}
+
+function copyFormat(v: string | undefined): Config['copyFormat'] {
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === 'text') return 'text';
+  throw new UsageError(`SQLITE2PG_COPY_FORMAT must be auto or text (got ${JSON.stringify(v)})`);
 }
 
 export function resolveTarget(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): TargetChoice {
@@ -105,5 +117,6 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
     pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,
     pauseMs: nonNegativeInt(str(env.SQLITE2PG_TEST_PAUSE_MS), 'SQLITE2PG_TEST_PAUSE_MS') ?? 120_000,
+    copyFormat: copyFormat(env.SQLITE2PG_COPY_FORMAT),
   });
 }

@@ -78,6 +78,7 @@ function tableReport(r: TableLoadResult): TableReport {
     rejectsByCode: r.rejectsByCode,
     emptySource: r.plan.emptyReason,
     keptFromRun: r.keptFromRun,
+    copyFormat: r.copyFormat,
     stagesMs: { ...r.stages },
   };
 }
@@ -156,10 +157,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       sourceDb: (file) => sources.db(file),
       feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
       rejectBudget: new RejectBudget(config.maxRejects),
+      copyFormat: config.copyFormat,
       defaults: (t) => defaults.get(t.targetName) ?? new Map(),
     };
     for (const k of decision.kept) {
-      results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId });
+      results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId, copyFormat: null });
       ctx.rejectBudget.total += k.load.rejectedRows;
     }
     const sizeOf = (t: TablePlan) => (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0);
@@ -197,7 +199,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     const tables = plan.tables.map((t) => {
       const r = results.find((x) => x.plan.targetName === t.targetName)!;
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;
-      return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
+      return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, copyFormat: r.copyFormat, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
     });
     const status = tables.every(tableOk) ? 'ok' : 'differences';
     const final = report(status, tables, null);

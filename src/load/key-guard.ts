@@ -2,6 +2,7 @@
 // so they become rejects instead of aborting the table's load. Pure: the referenced tables' keys are read
 // from PostgreSQL beforehand (parent-keys.ts) and handed in as plain data, so the guard can run in the
 // thread that reads the source.
+import { fieldText, type Field } from '../transform/field.js';
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import { quoteSqlite } from '../extract/introspect.js';
@@ -127,11 +128,11 @@ export class KeyGuard {
     return this.uniques.length > 0 || this.foreign.length > 0;
   }
 
-  private static key(fields: (string | null)[], indexes: number[]): string | null {
-    if (indexes.length === 1) return fields[indexes[0]];
+  private static key(fields: readonly Field[], indexes: number[]): string | null {
+    if (indexes.length === 1) return fieldText(fields[indexes[0]]);
     const parts: string[] = [];
     for (const i of indexes) {
-      const v = fields[i];
+      const v = fieldText(fields[i]);
       if (v === null) return null; // NULLs never conflict (MATCH SIMPLE, NULLS DISTINCT)
       parts.push(v);
     }
@@ -139,7 +140,7 @@ export class KeyGuard {
   }
 
   /** Checks a converted row; on success its unique keys are remembered. */
-  check(fields: (string | null)[]): KeyViolation | null {
+  check(fields: readonly Field[]): KeyViolation | null {
     for (const f of this.foreign) {
       const k = KeyGuard.key(fields, f.indexes);
       if (k !== null && !f.parent.has(k)) {

@@ -35,6 +35,8 @@ export interface LoadContext {
   progress: ProgressReporter;
   /** Column defaults evaluated once per run, for the `default` policy. */
   defaults(plan: TablePlan): ReadonlyMap<string, string | null>;
+  /** `auto`: binary COPY for tables whose types all have a binary form; `text`: text COPY for every table. */
+  copyFormat: 'auto' | 'text';
 }
 
 export interface StageTimes {
@@ -55,4 +57,6 @@ export interface TableLoadResult {
   stages: StageTimes;
   /** Set when --mode resume kept the table as a previous run loaded it. */
   keptFromRun: string | null;
+  /** The COPY format this run loaded the table in; null when it did not load it (kept, or found committed). */
+  copyFormat: 'binary' | 'text' | null;
 }

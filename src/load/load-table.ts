@@ -12,6 +12,7 @@ import { insertTableLoad } from './ledger.js';
 import { qualified, quoteIdent } from './quote.js';
 import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js';
 import { pausePoint } from '../pause-points.js';
+import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../transform/copy-binary.js';
 
 export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<TableLoadResult> {
   const startedAt = new Date();
@@ -20,6 +21,8 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
   const sourceRows = plan.sourceExists && db ? countRows(db, plan.source.table) : 0;
   ctx.progress.start(plan.targetName, sourceRows);
   const stages: StageTimes = { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 };
+  const defaults = ctx.defaults(plan);
+  const format = tableCopyFormat(plan, defaults, ctx.copyFormat);
 
   const result = await ctx.transaction(async (client) => {
     const target = qualified(plan.target.schema, plan.target.table);
@@ -34,7 +37,8 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     let waitMs = 0;
 
     async function* copyChunks(): AsyncGenerator<Buffer | Uint8Array> {
-      const feed = ctx.feed(plan, { runId: ctx.runId, defaults: ctx.defaults(plan), parents })[Symbol.asyncIterator]();
+      if (format === 'binary') yield BINARY_HEADER;
+      const feed = ctx.feed(plan, { runId: ctx.runId, defaults, parents, format })[Symbol.asyncIterator]();
       for (;;) {
         const t = performance.now();
         const next = await feed.next();
@@ -51,13 +55,14 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
         ctx.progress.update(plan.targetName, seen);
         if (b.data.length > 0) yield b.data;
       }
+      if (format === 'binary') yield BINARY_TRAILER;
       // Every row is on its way and COPY is still open: a fault test stops here ("during a COPY").
       await pausePoint(`copy:${plan.targetName}`);
     }
 
     try {
       const columns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
-      const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT text, FREEZE true)`));
+      const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}, FREEZE true)`));
       const tCopy = performance.now();
       await pipeline(Readable.from(copyChunks()), copy);
       stages.copyMs = performance.now() - tCopy - waitMs;
@@ -91,5 +96,6 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     durationMs,
     stages: { extractMs: Math.round(stages.extractMs), transformMs: Math.round(stages.transformMs), copyMs: Math.round(stages.copyMs), rejectsMs: Math.round(stages.rejectsMs) },
     keptFromRun: null,
+    copyFormat: format,
   };
 }

@@ -5,16 +5,17 @@
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { RowConverter } from '../transform/convert-row.js';
+import { fieldText, type Field } from '../transform/field.js';
 import { rawRowKey, readRawPages } from '../extract/read-rows.js';
 import { KeyGuard, type KeyViolation, type ParentKeys } from './key-guard.js';
 
 const SEP = '\u0001';
 
 /** Key of `indexes` in the converted fields, as KeyGuard builds it; null when any part is NULL (MATCH SIMPLE). */
-function keyOf(fields: (string | null)[], indexes: number[]): string | null {
+function keyOf(fields: readonly Field[], indexes: number[]): string | null {
   const parts: string[] = [];
   for (const i of indexes) {
-    const v = fields[i];
+    const v = fieldText(fields[i]);
     if (v === null) return null;
     parts.push(v);
   }

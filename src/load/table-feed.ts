@@ -7,6 +7,9 @@ import type { TablePlan } from '../plan/table-plan.js';
 import { rawKeyWidth, rawRowKey, readRawPages, STREAM_PAGE_ROWS } from '../extract/read-rows.js';
 import { makeRowConverter, type ValueChange } from '../transform/convert-row.js';
 import { copyRowEncoder, encodeCopyRow } from '../transform/copy-encode.js';
+import { BinaryRows } from '../transform/copy-binary.js';
+import type { Field } from '../transform/field.js';
+import type { LogicalType } from '../transform/logical-types.js';
 import { losslessRowJson, losslessValueJson } from '../transform/lossless-json.js';
 import type { SqliteValue } from '../transform/sqlite-value.js';
 import { KeyGuard, type ParentKeys } from './key-guard.js';
@@ -19,6 +22,8 @@ export interface FeedSetup {
   defaults: ReadonlyMap<string, string | null>;
   /** Keys of the referenced tables, read in the load's transaction. */
   parents: ParentKeys;
+  /** The COPY format load-table.ts chose for the table (tableCopyFormat). */
+  format: 'binary' | 'text';
 }
 
 /** A rejected row, with its whole source row as lossless JSON. */
@@ -32,7 +37,7 @@ export interface FeedReject {
 
 /** A run of rows: their COPY text, and what happened to the rows that are not in it. */
 export interface FeedBatch {
-  /** COPY text rows, UTF-8. */
+  /** Rows in the COPY format of FeedSetup (binary tuples without header and trailer, or text lines in UTF-8). */
   data: Uint8Array;
   /** Source rows read for this batch. */
   seen: number;
@@ -53,15 +58,54 @@ function changeLine(runId: string, plan: TablePlan, key: string, c: ValueChange)
   return encodeCopyRow([runId, plan.source.file, plan.source.table, key, plan.targetName, c.column, c.policy, c.code, c.reason, losslessValueJson(c.original), c.written]);
 }
 
+/** Encoded rows gathered for the next batch. */
+interface RowBytes {
+  add(fields: readonly Field[]): void;
+  /** Bytes gathered (for text: UTF-16 code units, near enough). */
+  readonly length: number;
+  take(): Uint8Array;
+}
+
+/** COPY text rows. Row strings joined once per batch: appending each to one growing string builds a rope
+ * that the conversion to bytes must flatten again (docs/performance.md). */
+function textBatches(logical: readonly LogicalType[]): RowBytes {
+  const encode = copyRowEncoder(logical);
+  let rows: string[] = [];
+  let length = 0;
+  return {
+    add(fields) {
+      const line = encode(fields);
+      rows.push(line);
+      length += line.length;
+    },
+    get length() {
+      return length;
+    },
+    take() {
+      const data = Buffer.from(rows.join(''), 'utf8');
+      rows = [];
+      length = 0;
+      return data;
+    },
+  };
+}
+
+/** COPY binary tuples, written straight into bytes. */
+function binaryBatches(logical: readonly LogicalType[]): RowBytes {
+  const rows = new BinaryRows(logical, CHUNK_BYTES);
+  return { add: (fields) => rows.row(fields), get length() { return rows.length; }, take: () => rows.take() };
+}
+
 /**
- * The table's rows as COPY text batches, in source key order. Rows that cannot be written (conversion,
- * a key already loaded, a parent missing, a self-reference to nothing) are left out and reported in the
- * batch, with the whole source row.
+ * The table's rows as COPY batches in the format of `setup.format`, in source key order. Rows that cannot
+ * be written (conversion, a key already loaded, a parent missing, a self-reference to nothing) are left
+ * out and reported in the batch, with the whole source row.
  */
 export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup: FeedSetup): Generator<FeedBatch> {
   const width = rawKeyWidth(plan);
   const convert = makeRowConverter(plan, setup.defaults, width);
-  const encode = copyRowEncoder(plan.columns.map((c) => c.logical));
+  const logical = plan.columns.map((c) => c.logical);
+  const rows = setup.format === 'binary' ? binaryBatches(logical) : textBatches(logical);
   const guard = KeyGuard.fromKeys(plan, setup.parents, db);
   // Rows whose self-reference points at no row of this table: rejected before they reach COPY.
   const orphans = selfReferenceOrphans(db, plan, convert, setup.parents);
@@ -71,16 +115,10 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
   });
   const fresh = (): FeedBatch => ({ data: new Uint8Array(0), seen: 0, loaded: 0, rejects: [], changes: [], extractMs: 0, transformMs: 0 });
   let batch = fresh();
-  // Row strings joined once per batch: appending each to one growing string builds a rope that the
-  // conversion to bytes must flatten again (docs/performance.md).
-  let rows: string[] = [];
-  let length = 0;
   const take = (): FeedBatch => {
     const out = batch;
-    out.data = Buffer.from(rows.join(''), 'utf8');
+    out.data = rows.take();
     batch = fresh();
-    rows = [];
-    length = 0;
     return out;
   };
   let full: FeedBatch[] = [];
@@ -106,11 +144,9 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
         const key = rawRowKey(plan, raw);
         for (const c of out.changes) batch.changes.push(changeLine(setup.runId, plan, key, c));
       }
-      const line = encode(out.fields);
-      rows.push(line);
-      length += line.length;
+      rows.add(out.fields);
       batch.loaded++;
-      if (length >= CHUNK_BYTES) {
+      if (rows.length >= CHUNK_BYTES) {
         batch.seen += r + 1 - counted;
         counted = r + 1;
         full.push(take());

@@ -40,7 +40,7 @@ async function committedLoad(ctx: LoadContext, plan: TablePlan): Promise<TableLo
     return {
       plan, sourceRows: Number(row.source_rows), loadedRows: Number(row.loaded_rows), rejectedRows: Number(row.rejected_rows),
       changedValues: Number(row.changed_values), rejectsByCode: Object.fromEntries(codes.rows.map((c) => [c.reason_code, c.n])),
-      durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: null,
+      durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: null, copyFormat: null,
     };
   });
 }

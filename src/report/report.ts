@@ -57,6 +57,8 @@ export interface TableReport {
   rejectsByCode?: Record<string, number>;
   emptySource?: string | null;
   keptFromRun?: string | null;
+  /** migrate: the COPY format the table was loaded in (null: not loaded by this run). */
+  copyFormat?: 'binary' | 'text' | null;
   stagesMs?: Record<string, number>;
   /** Source rows --grace left out (also in accounting.graceSource). */
   excludedByGrace?: number;

@@ -3,8 +3,10 @@
 import type { ColumnPlan, TablePlan } from '../plan/table-plan.js';
 import type { RejectCode } from './conversion.js';
 import { TYPE_RULES } from './logical-types.js';
-import { formatDouble } from './numbers.js';
+import type { Field } from './field.js';
 import type { SqliteValue } from './sqlite-value.js';
+
+export type { Field } from './field.js';
 
 /** A value a policy changed: recorded in sqlite2pg.changes. */
 export interface ValueChange {
@@ -18,7 +20,7 @@ export interface ValueChange {
 }
 
 export type RowOutcome =
-  | { ok: true; fields: (string | null)[]; changes: ValueChange[] | null }
+  | { ok: true; fields: Field[]; changes: ValueChange[] | null }
   | { ok: false; column: string | null; code: RejectCode; reason: string };
 
 export type RowConverter = (values: SqliteValue[]) => RowOutcome;
@@ -36,10 +38,10 @@ interface StepFailure {
   reason: string;
 }
 
-/** The value's PostgreSQL text (null for NULL), or why it cannot be written. No object on success. */
-type ColumnStep = (values: SqliteValue[], changes: ValueChange[]) => string | null | StepFailure;
+/** The value as a Field, or why it cannot be written. No object on success. */
+type ColumnStep = (values: SqliteValue[], changes: ValueChange[]) => Field | StepFailure;
 
-const isFailure = (r: string | null | StepFailure): r is StepFailure => r !== null && typeof r === 'object';
+const isFailure = (r: Field | StepFailure): r is StepFailure => r !== null && typeof r === 'object';
 
 const INT_RANGE: Partial<Record<ColumnPlan['targetType'], readonly [bigint, bigint]>> = {
   smallint: [-32768n, 32767n],
@@ -79,7 +81,7 @@ function slowStep(col: ColumnPlan, defaultText: string | null, offset: number): 
 /**
  * A column's step: for a value that already has the target's storage class and needs no conversion
  * (TEXT into text, INTEGER into an integer type within range, REAL into double precision, NULL into a
- * nullable column) the text is produced at once, with the same result the converter would give;
+ * nullable column) the value is passed on as it is (its text is the one the converter would give);
  * everything else (and every constant or emptyAsNull column) goes through {@link slowStep}.
  */
 function columnStep(col: ColumnPlan, defaultText: string | null, offset: number): ColumnStep {
@@ -100,7 +102,7 @@ function columnStep(col: ColumnPlan, defaultText: string | null, offset: number)
     const [min, max] = range;
     return (values, changes) => {
       const v = values[index];
-      if (typeof v === 'bigint' && v >= min && v <= max) return String(v);
+      if (typeof v === 'bigint' && v >= min && v <= max) return v;
       if (v === null && nullable) return null;
       return slow(values, changes);
     };
@@ -108,7 +110,7 @@ function columnStep(col: ColumnPlan, defaultText: string | null, offset: number)
   if (col.targetType === 'double precision') {
     return (values, changes) => {
       const v = values[index];
-      if (typeof v === 'number') return formatDouble(v);
+      if (typeof v === 'number') return v;
       if (v === null && nullable) return null;
       return slow(values, changes);
     };
@@ -132,7 +134,7 @@ export function makeRowConverter(plan: TablePlan, defaults: ReadonlyMap<string, 
   // One array for the changes of every row: most rows have none, and a fresh array each would be garbage.
   let changes: ValueChange[] = [];
   return (values) => {
-    const fields = new Array<string | null>(steps.length);
+    const fields = new Array<Field>(steps.length);
     for (let i = 0; i < steps.length; i++) {
       const r = steps[i](values, changes);
       if (isFailure(r)) {

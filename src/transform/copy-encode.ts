@@ -1,4 +1,6 @@
-// Encodes converted values as COPY text-format fields and rows, the form load streams into PostgreSQL.
+// Encodes converted values as COPY text-format fields and rows, the form load streams into PostgreSQL
+// for tables binary COPY cannot take (copy-binary.ts), and the form of the rejects and changes tables.
+import { fieldText, type Field } from './field.js';
 
 /**
  * Characters COPY text format gives a meaning to: backslash (escape), tab (field separator), newline and
@@ -26,11 +28,12 @@ export function encodeCopyField(text: string | null): string {
 }
 
 /** One row in COPY text format: fields separated by tabs, ended by a newline. */
-export function encodeCopyRow(fields: (string | null)[]): string {
+export function encodeCopyRow(fields: readonly Field[]): string {
   let row = '';
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) row += '\t';
-    row += encodeCopyField(fields[i]);
+    const f = fields[i];
+    row += typeof f === 'string' || f === null ? encodeCopyField(f) : fieldText(f);
   }
   return row + '\n';
 }
@@ -45,13 +48,14 @@ const PLAIN_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'float
  * The COPY text row encoder for columns of these logical types: encodeCopyRow's output, with the escape
  * test left out for types that never need it.
  */
-export function copyRowEncoder(logical: readonly string[]): (fields: (string | null)[]) => string {
+export function copyRowEncoder(logical: readonly string[]): (fields: readonly Field[]) => string {
   const plain = logical.map((l) => PLAIN_TYPES.has(l));
   return (fields) => {
     let row = '';
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
-      const field = f === null ? '\\N' : plain[i] ? f : encodeCopyField(f);
+      // A number the fast path kept is written as its converter would have (digits, never an escape).
+      const field = f === null ? '\\N' : typeof f !== 'string' ? (fieldText(f) as string) : plain[i] ? f : encodeCopyField(f);
       row = i === 0 ? field : `${row}\t${field}`;
     }
     return `${row}\n`;

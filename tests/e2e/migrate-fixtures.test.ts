@@ -32,6 +32,37 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every source row of every table loaded with identical values, or rejected by run `runId` — nothing else. */
+async function expectEveryValueLoaded(runId: string): Promise<void> {
+  const mapping = loadMapping(undefined).mapping;
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    for (const { file, schema, table } of tablesOf(mapping)) {
+      const path_ = path.join(data, file);
+      if (readFileSync(path_).length === 0) continue;
+      const sqlite = new Database(path_, { readonly: true });
+      try {
+        const rej = await client.query('SELECT source_rowid FROM sqlite2pg.rejects WHERE run_id = $1 AND source_table = $2 AND source_file = $3', [runId, table.source, file]);
+        const result = await compareTable(client, sqlite, schema, table, new Set(rej.rows.map((r) => r.source_rowid)));
+        expect(result.mismatches, `${schema}.${table.target}`).toEqual([]);
+        expect(result.missing, `${schema}.${table.target} rows neither loaded nor rejected`).toEqual([]);
+        expect(result.unexpected, `${schema}.${table.target} rejected rows present`).toEqual([]);
+        expect(result.compared).toBeGreaterThan(0);
+      } finally {
+        sqlite.close();
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The COPY formats a migrate report says its tables were loaded in. */
+function copyFormatsOf(report: { tables: { copyFormat: string }[] }): string[] {
+  return [...new Set(report.tables.map((t) => t.copyFormat))];
+}
+
 describe('migrate over the fixture files', () => {
   it('exits 0 with a report that accounts for every source row', () => {
     expect(first.stderr).not.toMatch(/failed/);
@@ -65,29 +96,9 @@ describe('migrate over the fixture files', () => {
     for (const r of rejects.rows) expect(Object.keys(r.original_row).length).toBeGreaterThan(3);
   });
 
-  it('loads every value identical to its source, hazards that must load included', async () => {
-    const mapping = loadMapping(undefined).mapping;
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      for (const { file, schema, table } of tablesOf(mapping)) {
-        const path_ = path.join(data, file);
-        if (readFileSync(path_).length === 0) continue;
-        const sqlite = new Database(path_, { readonly: true });
-        try {
-          const rej = await client.query('SELECT source_rowid FROM sqlite2pg.rejects WHERE run_id = $1 AND source_table = $2 AND source_file = $3', [first.json.runId, table.source, file]);
-          const result = await compareTable(client, sqlite, schema, table, new Set(rej.rows.map((r) => r.source_rowid)));
-          expect(result.mismatches, `${schema}.${table.target}`).toEqual([]);
-          expect(result.missing, `${schema}.${table.target} rows neither loaded nor rejected`).toEqual([]);
-          expect(result.unexpected, `${schema}.${table.target} rejected rows present`).toEqual([]);
-          expect(result.compared).toBeGreaterThan(0);
-        } finally {
-          sqlite.close();
-        }
-      }
-    } finally {
-      await client.end();
-    }
+  it('loads every value identical to its source, hazards that must load included (binary COPY)', async () => {
+    expect(copyFormatsOf(first.json)).toEqual(['binary']);
+    await expectEveryValueLoaded(first.json.runId);
   });
 
   it('keeps the values that need care exactly', async () => {
@@ -146,10 +157,12 @@ describe('migrate over the fixture files', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
-  it('runs again in truncate mode with the same result, and verify alone agrees', async () => {
-    const again = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--mode', 'truncate', '--json']);
+  it('runs again in truncate mode, in COPY text format, with the same result; every value identical, verify alone agrees', async () => {
+    const again = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--mode', 'truncate', '--json'], { env: { SQLITE2PG_COPY_FORMAT: 'text' } });
     expect(again.code).toBe(0);
     expect(again.json.totals).toEqual(first.json.totals);
+    expect(copyFormatsOf(again.json)).toEqual(['text']);
+    await expectEveryValueLoaded(again.json.runId);
     const n = await db.query('SELECT count(*)::int AS n FROM knowledge.knowledge_items');
     expect(n.rows[0].n).toBe(first.json.tables[0].targetRows);
     const verify = await runCli(['verify', '--source-dir', data, '--target', db.url, '--json']);

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetType } from '../../src/mapping/mapping-types.js';
 import type { Conversion, ConvertOptions } from '../../src/transform/conversion.js';
 import { encodeCopyRow } from '../../src/transform/copy-encode.js';
+import { BINARY_HEADER, BINARY_TRAILER, BinaryRows, binaryCopyPossible } from '../../src/transform/copy-binary.js';
+import { fieldText, type Field } from '../../src/transform/field.js';
 import { TYPE_RULES } from '../../src/transform/logical-types.js';
 import { losslessValueJson } from '../../src/transform/lossless-json.js';
 import { formatDouble, formatFloat4, parseDecimal } from '../../src/transform/numbers.js';
@@ -331,6 +333,58 @@ describe('round trip through PostgreSQL', () => {
       }
     }
     expect(compared).toBeGreaterThan(2000);
+  });
+
+  it('binary COPY stores every accepted value exactly as text COPY does, numbers kept by the fast path included', async () => {
+    const binary = COLUMNS.map((c, i) => ({ c, i })).filter(({ c }) => binaryCopyPossible([TYPE_RULES[c.type].logical]));
+    expect(binary.map(({ c }) => c.name)).toEqual(['c_int2', 'c_int4', 'c_int8', 'c_float8', 'c_text', 'c_bool', 'c_ts', 'c_tstz', 'c_tstz_paris', 'c_date', 'c_jsonb', 'c_json', 'c_bytea']);
+    const cols = binary.map(({ c }) => `${c.name} ${c.type}`).join(', ');
+    await client.query(`CREATE TABLE rt_text (id integer PRIMARY KEY, ${cols}); CREATE TABLE rt_binary (LIKE rt_text)`);
+    const logical = ['int4' as const, ...binary.map(({ c }) => TYPE_RULES[c.type].logical)];
+    // A small chunk size, so that rows cross many chunks and the 100,000-character text grows the buffer.
+    const encoder = new BinaryRows(logical, 4096);
+    const chunks: Uint8Array[] = [BINARY_HEADER];
+    const textRows: string[] = [];
+    const rowCount = Math.max(...binary.map(({ i }) => accepted[i].length));
+    let typed = 0;
+    for (let r = 0; r < rowCount; r++) {
+      const texts = binary.map(({ i }) => accepted[i][r]?.text ?? null);
+      // Where the load's fast path would keep the SQLite number itself, the binary row gets that number.
+      const fields: Field[] = binary.map(({ c, i }, k) => {
+        const v = accepted[i][r]?.value;
+        const keep = (typeof v === 'bigint' && /^int/.test(TYPE_RULES[c.type].logical) && texts[k] === String(v)) || (typeof v === 'number' && c.type === 'double precision');
+        if (keep) typed++;
+        return keep ? (v as bigint | number) : texts[k];
+      });
+      fields.forEach((f, k) => expect(fieldText(f), binary[k].c.name).toBe(texts[k]));
+      encoder.row([BigInt(r), ...fields]);
+      if (encoder.length >= 4096) chunks.push(encoder.take());
+      textRows.push(encodeCopyRow([String(r), ...texts]));
+    }
+    chunks.push(encoder.take(), BINARY_TRAILER);
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(typed).toBeGreaterThan(200);
+    const names = ['id', ...binary.map(({ c }) => c.name)].join(', ');
+    await pipeline(Readable.from(textRows), client.query(copyFrom(`COPY rt_text (${names}) FROM STDIN`)));
+    await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY rt_binary (${names}) FROM STDIN (FORMAT binary)`)));
+    // Compared as PostgreSQL prints them: a timestamp a µs off, -0 for 0, a changed jsonb would all show.
+    const select = binary.map(({ c }) => `${c.name}::text`).join(', ');
+    const a = await client.query(`SELECT id, ${select} FROM rt_text ORDER BY id`);
+    const b = await client.query(`SELECT id, ${select} FROM rt_binary ORDER BY id`);
+    expect(b.rows.length).toBe(rowCount);
+    expect(b.rows).toEqual(a.rows);
+  });
+
+  it('binary COPY is chosen only for types it has a form for, and defaults it can read', () => {
+    expect(binaryCopyPossible(['int8', 'float8', 'text', 'jsonb', 'timestamp'])).toBe(true);
+    expect(binaryCopyPossible(['int8', 'numeric'])).toBe(false);
+    expect(binaryCopyPossible(['float4'])).toBe(false);
+    expect(binaryCopyPossible(['timestamp', 'int8'], ['2024-01-01 10:00:00.5', null])).toBe(true);
+    expect(binaryCopyPossible(['timestamp'], ['infinity'])).toBe(false);
+    expect(binaryCopyPossible(['timestamptz'], ['2024-01-01 10:00:00+01'])).toBe(false);
+    expect(binaryCopyPossible(['date'], ['2024-01-01 BC'])).toBe(false);
+    expect(binaryCopyPossible(['boolean'], ['t'])).toBe(false);
+    expect(binaryCopyPossible(['float8'], ['-Infinity'])).toBe(true);
   });
 
   it('what the converters reject, PostgreSQL would refuse or alter', async () => {

@@ -1,7 +1,7 @@
 // The one streaming pass over each side of a table (all that is needed when the data match): the source
 // made canonical in the file's source worker (else on the main thread) while the target's COPY output is
 // tallied in a tally worker.
-import { sourceRowPages, type SourceCounts } from './source-side.js';
+import { tallySourceRows, type SourceCounts } from './source-side.js';
 import { SideTally } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { targetTally } from './target-tally.js';
@@ -24,7 +24,7 @@ export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Pro
     }
     const counts: SourceCounts = { rows: 0, rejected: 0 };
     const source = new SideTally(spec, ctx.recent);
-    for await (const page of sourceRowPages(ctx.db, ctx.plan, ctx.source, counts)) for (const row of page) source.add(row);
+    await tallySourceRows(ctx.db, ctx.plan, ctx.source, counts, source);
     return { source, counts };
   };
   // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).

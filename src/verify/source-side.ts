@@ -2,7 +2,7 @@
 // canonical form, straight from the source values (never from what the loader sent), a page at a time.
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
-import { readPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../extract/read-rows.js';
+import { rawKeyWidth, rawRowKey, readPages, readRawPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../extract/read-rows.js';
 import type { SqliteValue } from '../transform/sqlite-value.js';
 import { canonicalFromSource } from './canonical-source.js';
 import { canonicalFromPg } from './canonical-pg.js';
@@ -64,22 +64,31 @@ export function canonicalDigest(row: CanonicalRow): string {
   return row.invalid ? digestRow(['\u0000invalid', ...row.values]) : digestRow(row.values);
 }
 
-/** Turns source rows of one table into canonical rows; built once per scan. */
-export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
-  const keyIdx = keyIndexes(plan);
+/** Gives the event loop a turn, so a target stream read at the same time keeps flowing. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Fills a row's canonical values from its source values (`src[offset + extractIndex]`), column by column;
+ * built once per scan. Each call fills values[i] and returns the row's invalid-reasons array (made on the
+ * first value that cannot be represented).
+ */
+function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
   const n = plan.columns.length;
   const consts = plan.columns.map((c) => (c.source.kind === 'const' ? constantAsSource(c.source.value) : undefined));
-  const changes = opts.changes.size > 0 ? opts.changes : null;
-  const isKey = plan.columns.map((_, i) => keyIdx.includes(i));
-
-  /** Fills values[i]; returns the row's invalid-reasons array (made on the first unrepresentable value). */
-  function fill(i: number, row: SourceRow, changed: ReadonlyMap<string, string | null> | undefined, values: (string | null)[], invalid: (string | null)[] | null) {
+  return function fill(
+    i: number,
+    src: readonly SqliteValue[],
+    offset: number,
+    changed: ReadonlyMap<string, string | null> | undefined,
+    values: (string | null)[],
+    invalid: (string | null)[] | null,
+  ): (string | null)[] | null {
     const col = plan.columns[i];
     if (changed !== undefined && changed.has(col.name)) {
       values[i] = canonicalFromPg(col.logical, changed.get(col.name)!);
       return invalid;
     }
-    const r = canonicalFromSource(col, consts[i] !== undefined ? consts[i]! : row.values[col.extractIndex]);
+    const r = canonicalFromSource(col, consts[i] !== undefined ? consts[i]! : src[offset + col.extractIndex]);
     if (r.ok) {
       values[i] = r.value;
       return invalid;
@@ -88,7 +97,16 @@ export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
     invalid ??= new Array<string | null>(n).fill(null);
     invalid[i] = r.reason;
     return invalid;
-  }
+  };
+}
+
+/** Turns source rows of one table into canonical rows; built once per scan. */
+export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
+  const keyIdx = keyIndexes(plan);
+  const n = plan.columns.length;
+  const fill = canonicalFiller(plan, opts);
+  const changes = opts.changes.size > 0 ? opts.changes : null;
+  const isKey = plan.columns.map((_, i) => keyIdx.includes(i));
 
   /** The canonical row, or null when it is skipped (rejected, or `keep` says no). */
   return function read(row: SourceRow, keep: SourceFilter['keep'], counts: SourceCounts | null): CanonicalRow | null {
@@ -101,18 +119,58 @@ export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
     const values: (string | null)[] = new Array(n);
     let invalid: (string | null)[] | null = null;
     if (keep) {
-      for (const i of keyIdx) invalid = fill(i, row, changed, values, invalid);
+      for (const i of keyIdx) invalid = fill(i, row.values, 0, changed, values, invalid);
       if (!keep(targetKeyOf(values, keyIdx))) return null;
-      for (let i = 0; i < n; i++) if (!isKey[i]) invalid = fill(i, row, changed, values, invalid);
+      for (let i = 0; i < n; i++) if (!isKey[i]) invalid = fill(i, row.values, 0, changed, values, invalid);
     } else {
-      for (let i = 0; i < n; i++) invalid = fill(i, row, changed, values, invalid);
+      for (let i = 0; i < n; i++) invalid = fill(i, row.values, 0, changed, values, invalid);
     }
     return { sourceKey: row.key, targetKey: targetKeyOf(values, keyIdx), values, invalid };
   };
 }
 
-/** Gives the event loop a turn, so a target stream read at the same time keeps flowing. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The streaming pass's source side: every row not rejected by the load, in canonical form, handed to
+ * `tally`. Hot: rows are read raw, and one values array and one row object serve every row (a tally keeps
+ * neither); the source key is only made when the load rejected or changed something in the table. The row
+ * has no sourceKey here.
+ */
+export async function tallySourceRows(
+  db: Database.Database | null,
+  plan: TablePlan,
+  opts: SourceSideOptions,
+  counts: SourceCounts,
+  tally: { add(row: CanonicalRow): void },
+): Promise<void> {
+  const keyIdx = keyIndexes(plan);
+  const n = plan.columns.length;
+  const width = rawKeyWidth(plan);
+  const fill = canonicalFiller(plan, opts);
+  const changes = opts.changes.size > 0 ? opts.changes : null;
+  const needKey = opts.rejected.size > 0 || changes !== null;
+  const values: (string | null)[] = new Array(n);
+  const row: CanonicalRow = { sourceKey: null, targetKey: null, values, invalid: null };
+  for (const page of readRawPages(db, plan, STREAM_PAGE_ROWS)) {
+    for (const raw of page) {
+      counts.rows++;
+      let changed: ReadonlyMap<string, string | null> | undefined;
+      if (needKey) {
+        const key = rawRowKey(plan, raw);
+        if (opts.rejected.has(key)) {
+          counts.rejected++;
+          continue;
+        }
+        changed = changes?.get(key);
+      }
+      let invalid: (string | null)[] | null = null;
+      for (let i = 0; i < n; i++) invalid = fill(i, raw, width, changed, values, invalid);
+      row.targetKey = targetKeyOf(values, keyIdx);
+      row.invalid = invalid;
+      tally.add(row);
+    }
+    await yieldToEventLoop();
+  }
+}
 
 /**
  * Streams the source's canonical rows a page at a time, skipping rows the load rejected (and rows `filter`

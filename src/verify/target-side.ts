@@ -54,6 +54,31 @@ export function targetRowReader(plan: TablePlan, withCtid = false) {
   };
 }
 
+/** Where the streaming pass puts canonical rows: a SideTally. */
+interface RowTally {
+  add(row: CanonicalRow): void;
+}
+
+/**
+ * The streaming pass's target side: COPY lines of one table's columns, in canonical form, handed to a
+ * tally. Hot: one values array and one row object serve every line (a tally keeps neither).
+ */
+export function targetLineTallier(plan: TablePlan): (lines: readonly string[], tally: RowTally) => void {
+  const keyIdx = keyIndexes(plan);
+  const logical = plan.columns.map((c) => c.logical);
+  const n = logical.length;
+  const values: (string | null)[] = new Array(n);
+  const row: CanonicalRow = { sourceKey: null, targetKey: null, values, invalid: null };
+  return (lines, tally) => {
+    for (const line of lines) {
+      const fields = line.split('\t');
+      for (let i = 0; i < n; i++) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+      row.targetKey = targetKeyOf(values, keyIdx);
+      tally.add(row);
+    }
+  };
+}
+
 /** `COPY (SELECT <the plan's columns> FROM <table> WHERE …) TO STDOUT`. */
 export function copyOutSql(plan: TablePlan, where = 'true', withCtid = false): string {
   const cols = plan.columns.map((c) => quoteIdent(c.name));

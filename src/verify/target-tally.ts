@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TablePlan } from '../plan/table-plan.js';
-import { CopyLines, copyOutSql, targetRowReader } from './target-side.js';
+import { CopyLines, copyOutSql, targetLineTallier } from './target-side.js';
 import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
@@ -113,9 +113,9 @@ export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoff
   const stream = client.query(copyTo(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
-  const read = targetRowReader(plan);
+  const tallyLines = targetLineTallier(plan);
   const lines = new CopyLines();
-  for await (const chunk of stream) for (const line of lines.push(chunk)) tally.add(read(line, null)!);
-  for (const line of lines.end()) tally.add(read(line, null)!);
+  for await (const chunk of stream) tallyLines(lines.push(chunk), tally);
+  tallyLines(lines.end(), tally);
   return tally;
 }

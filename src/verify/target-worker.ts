@@ -2,7 +2,7 @@
 // hashes, checksum), so that the main thread can make the source side canonical at the same time.
 import { parentPort } from 'node:worker_threads';
 import type { TablePlan } from '../plan/table-plan.js';
-import { CopyLines, targetRowReader } from './target-side.js';
+import { CopyLines, targetLineTallier } from './target-side.js';
 import { SideTally } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
@@ -15,7 +15,7 @@ export type TallyRequest =
 
 interface Job {
   lines: CopyLines;
-  read: ReturnType<typeof targetRowReader>;
+  tallyLines: ReturnType<typeof targetLineTallier>;
   tally: SideTally;
 }
 
@@ -23,12 +23,12 @@ let job: Job | null = null;
 
 function handle(m: TallyRequest): void {
   if (m.type === 'start') {
-    job = { lines: new CopyLines(), read: targetRowReader(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) };
+    job = { lines: new CopyLines(), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) };
     return;
   }
   if (!job) return; // the job failed already: its remaining chunks are dropped
   const lines = m.type === 'chunk' ? job.lines.push(m.data) : job.lines.end();
-  for (const line of lines) job.tally.add(job.read(line, null)!);
+  job.tallyLines(lines, job.tally);
   if (m.type === 'chunk') {
     parentPort!.postMessage({ type: 'ack' });
   } else {

@@ -2,7 +2,7 @@
 // rows in the verifier's canonical form, hashed into the side's tally, returned as plain data.
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
-import { sourceRowPages, type SourceCounts, type SourceSideOptions } from '../verify/source-side.js';
+import { tallySourceRows, type SourceCounts, type SourceSideOptions } from '../verify/source-side.js';
 import { SideTally, type TallyState } from '../verify/side-tally.js';
 import type { FirstLevelSpec } from '../verify/segments.js';
 import { recentRowTest } from '../verify/grace.js';
@@ -17,6 +17,6 @@ export async function sourceTally(
 ): Promise<{ state: TallyState; counts: SourceCounts }> {
   const counts: SourceCounts = { rows: 0, rejected: 0 };
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
-  for await (const page of sourceRowPages(db, plan, opts, counts)) for (const row of page) tally.add(row);
+  await tallySourceRows(db, plan, opts, counts, tally);
   return { state: tally.state(), counts };
 }

@@ -9,7 +9,7 @@ import { openSource, type OpenSource } from '../extract/open-source.js';
 import { tableFeed, type FeedBatch } from '../load/table-feed.js';
 import { SourceReadError } from '../errors.js';
 import { sourceTally } from './source-tally.js';
-import { CopyLines, targetRowReader } from '../verify/target-side.js';
+import { CopyLines, targetLineTallier } from '../verify/target-side.js';
 import { SideTally } from '../verify/side-tally.js';
 import { recentRowTest } from '../verify/grace.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
@@ -167,18 +167,18 @@ parentPort!.on('message', (m: JobRequest) => {
 });
 
 /** Verify's target side of a table (its COPY output, forwarded by the main thread) tallied here too. */
-const targets = new Map<number, { lines: CopyLines; read: ReturnType<typeof targetRowReader>; tally: SideTally }>();
+const targets = new Map<number, { lines: CopyLines; tallyLines: ReturnType<typeof targetLineTallier>; tally: SideTally }>();
 
 function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk' | 'target-end' }>): void {
   try {
     if (m.type === 'target-start') {
-      targets.set(m.id, { lines: new CopyLines(), read: targetRowReader(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) });
+      targets.set(m.id, { lines: new CopyLines(), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) });
       return;
     }
     const job = targets.get(m.id);
     if (!job) return; // the job failed already: its remaining chunks are dropped
     const lines = m.type === 'target-chunk' ? job.lines.push(m.data) : job.lines.end();
-    for (const line of lines) job.tally.add(job.read(line, null)!);
+    job.tallyLines(lines, job.tally);
     if (m.type === 'target-chunk') {
       post({ type: 'target-ack', id: m.id });
     } else {

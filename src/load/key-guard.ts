@@ -114,11 +114,14 @@ export class KeyGuard {
       .filter((u) => !guaranteedBySource(plan, u.columns, (column) => db !== null && plan.sourceExists && columnHoldsBlob(db, plan, column)))
       .map((u) => ({ name: u.name, indexes: idx(u.columns), seen: new Set<string>() }));
     const foreign: ForeignCheck[] = [];
+    // Foreign keys that share their parent's keys (readAllParentKeys) share one set too.
+    const sets = new Map<BigInt64Array | string[], KeySet>();
     for (const fk of plan.foreignKeys) {
       // A self-reference is checked by the pre-pass of self-reference.ts (its rows arrive in this very COPY).
       if (fk.references === plan.targetName) continue;
       const keys = parents.byName[fk.name];
-      const parent: KeySet = keys instanceof BigInt64Array ? new SortedIntKeys(keys) : new Set(keys);
+      let parent = sets.get(keys);
+      if (!parent) sets.set(keys, (parent = keys instanceof BigInt64Array ? new SortedIntKeys(keys) : new Set(keys)));
       foreign.push({ name: fk.name, indexes: idx(fk.columns), references: fk.references, parent });
     }
     return new KeyGuard(uniques, foreign, names);

@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { OpenOptions } from '../extract/open-source.js';
 import type { FeedBatch, FeedSetup } from '../load/table-feed.js';
+import { parentKeyBuffers } from '../load/parent-keys.js';
 import type { TallyState } from '../verify/side-tally.js';
 import type { SourceTallier } from '../verify/table-context.js';
 import type { TargetTallier } from '../verify/target-tally.js';
@@ -78,8 +79,8 @@ class SourceThread {
     return reply.value;
   }
 
-  post(m: JobRequest): void {
-    this.worker.postMessage(m);
+  post(m: JobRequest, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
   }
 
   /** Registers a job's reply handler; returns its id and a function that unregisters it. */
@@ -160,7 +161,8 @@ async function* feedFrom(thread: SourceThread, file: string, plan: TablePlan, se
     wake = null;
   });
   try {
-    thread.post({ type: 'feed', id: job.id, file, plan, setup, window: FEED_WINDOW });
+    // The parents' keys move to the worker (the feed is their only reader): one copy in memory, not two.
+    thread.post({ type: 'feed', id: job.id, file, plan, setup, window: FEED_WINDOW }, parentKeyBuffers(setup.parents));
     for (;;) {
       const next = queue.shift();
       if (next) {

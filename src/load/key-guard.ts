@@ -7,17 +7,20 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import { quoteSqlite } from '../extract/introspect.js';
 
-/** A set of keys; integer keys are kept in a sorted typed array (8 bytes each) instead of a Set of strings. */
+/**
+ * A set of keys; integer keys are kept in a sorted typed array (8 bytes each) instead of a Set of strings.
+ * A key is its text, or for a one-column key the bigint the converter's fast path kept (no text made).
+ */
 interface KeySet {
-  has(key: string): boolean;
+  has(key: string | bigint): boolean;
 }
 
 class SortedIntKeys implements KeySet {
   constructor(private readonly keys: BigInt64Array) {}
-  has(key: string): boolean {
+  has(key: string | bigint): boolean {
     let k: bigint;
     try {
-      k = BigInt(key);
+      k = typeof key === 'bigint' ? key : BigInt(key);
     } catch {
       return false;
     }
@@ -32,6 +35,12 @@ class SortedIntKeys implements KeySet {
     }
     return false;
   }
+}
+
+/** Text keys of a parent; a bigint key is looked up by its text. */
+function textKeys(keys: string[]): KeySet {
+  const set = new Set(keys);
+  return { has: (k) => set.has(typeof k === 'bigint' ? String(k) : k) };
 }
 
 export const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
@@ -121,7 +130,7 @@ export class KeyGuard {
       if (fk.references === plan.targetName) continue;
       const keys = parents.byName[fk.name];
       let parent = sets.get(keys);
-      if (!parent) sets.set(keys, (parent = keys instanceof BigInt64Array ? new SortedIntKeys(keys) : new Set(keys)));
+      if (!parent) sets.set(keys, (parent = keys instanceof BigInt64Array ? new SortedIntKeys(keys) : textKeys(keys)));
       foreign.push({ name: fk.name, indexes: idx(fk.columns), references: fk.references, parent });
     }
     return new KeyGuard(uniques, foreign, names);
@@ -145,10 +154,12 @@ export class KeyGuard {
   /** Checks a converted row; on success its unique keys are remembered. */
   check(fields: readonly Field[]): KeyViolation | null {
     for (const f of this.foreign) {
-      const k = KeyGuard.key(fields, f.indexes);
+      // A one-column integer key as the fast path kept it: looked up without making its text.
+      const single = f.indexes.length === 1 ? fields[f.indexes[0]] : undefined;
+      const k = typeof single === 'bigint' ? single : KeyGuard.key(fields, f.indexes);
       if (k !== null && !f.parent.has(k)) {
         const cols = f.indexes.map((i) => this.names[i]);
-        return { code: 'foreign_key', column: cols.join(','), reason: `${cols.join(', ')} = ${k.split(SEP).join(', ')} points at no row of ${f.references} (${f.name})` };
+        return { code: 'foreign_key', column: cols.join(','), reason: `${cols.join(', ')} = ${String(k).split(SEP).join(', ')} points at no row of ${f.references} (${f.name})` };
       }
     }
     const keys: (string | null)[] = [];

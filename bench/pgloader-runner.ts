@@ -44,6 +44,13 @@ export interface PgloaderRun {
 
 export const pgloaderInstalled = (): boolean => existsSync(PGLOADER);
 
+/**
+ * pgloader's default (100,000 rows read ahead per table) grows its SBCL heap to ~1 GB per file, and two
+ * at once ended in "Heap exhausted during garbage collection" (exit 1) in one run of two at rows=1M
+ * (dimitri/pgloader#962); 25,000 keeps each near 500 MB and both loads whole.
+ */
+const PREFETCH = 'prefetch rows = 25000';
+
 const quoteLoad = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /**
@@ -58,13 +65,13 @@ function loadCommand(src: PgloaderSource, sourcePath: string, url: string, mode:
   const cast = 'CAST type real to "double precision" drop typemod using float-to-string';
   const clauses = mode === 'same-tables'
     ? [
-        'WITH create no tables, include no drop, no truncate, create no indexes, reset no sequences, no foreign keys',
+        `WITH create no tables, include no drop, no truncate, create no indexes, reset no sequences, no foreign keys, ${PREFETCH}`,
         `SET search_path TO ${quoteLoad(src.schema)}`,
         cast,
         ...src.renames.map((r) => `ALTER TABLE NAMES MATCHING ${quoteLoad(r.from)} RENAME TO ${quoteLoad(r.to)}`),
         `ALTER SCHEMA 'main' RENAME TO ${quoteLoad(src.schema)}`,
       ]
-    : ['WITH include drop, create tables, create indexes, reset sequences, foreign keys', cast];
+    : [`WITH include drop, create tables, create indexes, reset sequences, foreign keys, ${PREFETCH}`, cast];
   return `LOAD DATABASE\n  FROM sqlite://${sourcePath}\n  INTO ${url}\n  ${clauses.join('\n  ')};\n`;
 }
 

@@ -92,7 +92,9 @@ export async function compareWithSource(client: pg.Client, db: Database.Database
   let compared = 0;
   for (const row of rows) {
     const sourceKey = String(row[0]);
-    const want = await Promise.all(cols.map((c, i) => expected(client, c.type, row[i + 1])));
+    // One query at a time: a pg client queues overlapping queries, which pg@9 will refuse.
+    const want: (string | null)[] = [];
+    for (let i = 0; i < cols.length; i++) want.push(await expected(client, cols[i].type, row[i + 1]));
     const got = byKey.get(JSON.stringify(pk.map((i) => want[i])));
     if (rejected.has(sourceKey)) {
       if (got) unexpected.push(sourceKey);

@@ -56,8 +56,7 @@ async function main(): Promise<number> {
   mkdirSync(opts.outDir, { recursive: true });
 
   const fixtures = ensureFixtures(opts.outDir, opts.rows, opts.seed, log);
-  // NODE_OPTIONS reaches every sqlite2pg run (e.g. --max-semi-space-size=4, docs/performance.md): say so.
-  if (process.env.NODE_OPTIONS) log(`NODE_OPTIONS=${process.env.NODE_OPTIONS} (passed on to every sqlite2pg run)`);
+  if (opts.nodeOptions) log(`NODE_OPTIONS=${opts.nodeOptions} (passed on to every sqlite2pg run)`);
   log(`fixtures ${fixtures.dir}: ${fixtures.totalRows.toLocaleString('en-US')} rows, ${(fixtures.totalBytes / 1e6).toFixed(1)} MB${fixtures.generatedInS === null ? ' (cached)' : `, generated in ${fixtures.generatedInS.toFixed(1)} s`}`);
   const plan = readTargetPlan(opts.cli, fixtures.dir);
   // Everyone starts alike: the SQLite files in the page cache before the first timed run.
@@ -118,7 +117,7 @@ async function main(): Promise<number> {
     version: 1,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, nodeOptions: process.env.NODE_OPTIONS ?? null, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
     server,
     checkpointBeforeEachRun: rounds.checkpointed,
     options: { ...opts, target: new URL(opts.target).host },

@@ -1,4 +1,4 @@
-// The bench's command line, resolved once into a frozen BenchOptions (flags, then DATABASE_URL, then defaults).
+// The bench's command line, resolved once into a frozen BenchOptions (flags, then DATABASE_URL, then defaults; NODE_OPTIONS as it is).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ export interface BenchOptions {
   waitIdleS: number;
   /** The sqlite2pg CLI to measure (default: the build beside the bench), e.g. another checkout's dist/src/cli.js. */
   cli: string;
+  /** $NODE_OPTIONS: every sqlite2pg run inherits it (e.g. --max-semi-space-size=4), so results record it. */
+  nodeOptions: string | null;
 }
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench');
@@ -90,5 +92,6 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): Readonly
     keepDatabases: values['keep-databases'] ?? false,
     cli: path.resolve(values.cli ?? DEFAULT_CLI),
     waitIdleS: values['wait-idle'] === undefined ? 0 : positiveInt('wait-idle', values['wait-idle'], 0),
+    nodeOptions: env.NODE_OPTIONS || null,
   });
 }

@@ -152,9 +152,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       await pausePoint('schema');
     }));
     const defaults = await once((c) => evaluateDefaults(c, plan));
+    // Row counts, once, before any table loads: the load order (largest first) and progress use them.
+    const sizes = new Map(decision.load.map((t) => [t.targetName, t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0]));
     const ctx: LoadContext = {
       runId, mappingHash: plan.mappingHash, log, transaction, progress,
-      sourceDb: (file) => sources.db(file),
+      expectedRows: (t) => sizes.get(t.targetName) ?? 0,
       feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
       rejectBudget: new RejectBudget(config.maxRejects),
       copyFormat: config.copyFormat,
@@ -164,9 +166,8 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId, copyFormat: null });
       ctx.rejectBudget.total += k.load.rejectedRows;
     }
-    const sizeOf = (t: TablePlan) => (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0);
     const loadedNow = await timed('load', () =>
-      runInDependencyOrder(decision.load, jobs, sizeOf, async (t) => {
+      runInDependencyOrder(decision.load, jobs, (t) => sizes.get(t.targetName)!, async (t) => {
         await runLock.check();
         // A dry run's single transaction does not survive a lost connection: nothing to retry there.
         const r = await loadTableWithRetries(ctx, t, config.dryRun ? 0 : config.retries);

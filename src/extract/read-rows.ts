@@ -165,10 +165,19 @@ export function readRowsByKey(db: Database.Database | null, plan: TablePlan, key
   return out;
 }
 
+/**
+ * The query behind rowidBounds. min() and max() each in a subquery of its own: SQLite answers a lone
+ * min() or max() of the rowid from one end of the b-tree, but both in one SELECT scan the whole table.
+ */
+export function rowidBoundsSql(plan: TablePlan): string {
+  const alias = rowidAlias(plan);
+  const table = quoteSqlite(plan.source.table);
+  return `SELECT (SELECT min(${alias}) FROM ${table}), (SELECT max(${alias}) FROM ${table})`;
+}
+
 /** The smallest and largest rowid of a table with a rowid (null when it has no row). */
 export function rowidBounds(db: Database.Database | null, plan: TablePlan): [bigint, bigint] | null {
   if (!db || !plan.sourceExists || !plan.hasRowid) return null;
-  const alias = rowidAlias(plan);
-  const r = db.prepare(`SELECT min(${alias}), max(${alias}) FROM ${quoteSqlite(plan.source.table)}`).raw(true).safeIntegers(true).get() as [bigint | null, bigint | null];
+  const r = db.prepare(rowidBoundsSql(plan)).raw(true).safeIntegers(true).get() as [bigint | null, bigint | null];
   return r[0] === null || r[1] === null ? null : [r[0], r[1]];
 }

@@ -1,6 +1,5 @@
 // What loading a table needs from the run around it, handed to load-table.ts.
 import type pg from 'pg';
-import type Database from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { TooManyRejectsError } from '../errors.js';
@@ -28,7 +27,9 @@ export interface LoadContext {
   log: Logger;
   /** Runs `fn` inside a transaction: a pool connection of its own, or the run's single connection in a dry run. */
   transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
-  sourceDb(file: string): Database.Database | null;
+  /** The table's row count, counted once before the load (for progress): asking the file's worker again
+   *  mid-load would block this thread while that worker feeds another table. */
+  expectedRows(plan: TablePlan): number;
   /** The table's rows as COPY batches: from its file's source worker, or made on this thread (local-feed.ts). */
   feed(plan: TablePlan, setup: FeedSetup): AsyncIterable<FeedBatch>;
   rejectBudget: RejectBudget;

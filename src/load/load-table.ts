@@ -5,7 +5,6 @@ import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TablePlan } from '../plan/table-plan.js';
-import { countRows } from '../extract/introspect.js';
 import { readAllParentKeys } from './parent-keys.js';
 import { RejectSink } from './reject-sink.js';
 import { insertTableLoad } from './ledger.js';
@@ -17,9 +16,7 @@ import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../transform/cop
 export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<TableLoadResult> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const db = ctx.sourceDb(plan.source.file);
-  const sourceRows = plan.sourceExists && db ? countRows(db, plan.source.table) : 0;
-  ctx.progress.start(plan.targetName, sourceRows);
+  ctx.progress.start(plan.targetName, ctx.expectedRows(plan));
   const stages: StageTimes = { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 };
   const defaults = ctx.defaults(plan);
   const format = tableCopyFormat(plan, defaults, ctx.copyFormat);

@@ -13,6 +13,7 @@ import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
 import type { TallyRequest } from './target-worker.js';
 import { WORKER_HEAP } from '../worker/heap.js';
+import { transferListOf } from '../worker/transfer.js';
 
 /** COPY chunks (about 64 KB each) a worker may have queued: bounds memory when the worker falls behind. */
 const MAX_IN_FLIGHT = 32;
@@ -83,7 +84,7 @@ export class TallyWorkers implements TargetTallier {
     const onError = (err: Error) => settle.reject(err);
     w.on('message', onMessage);
     w.on('error', onError);
-    const post = (m: TallyRequest) => w.postMessage(m);
+    const post = (m: TallyRequest) => w.postMessage(m, m.type === 'chunk' ? transferListOf(m.data) : []);
     let healthy = false;
     try {
       post({ type: 'start', plan, cutoffMicros, spec });

@@ -16,6 +16,7 @@ import type { TargetTallier } from '../verify/target-tally.js';
 import { SourceReadError } from '../errors.js';
 import { remoteDatabase } from './remote-database.js';
 import { WORKER_HEAP } from './heap.js';
+import { transferListOf } from './transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
 /** How long a synchronous request (a planning query, a row count, a look-up by key) may take. */
@@ -133,7 +134,7 @@ function targetTallier(thread: SourceThread): TargetTallier {
       try {
         thread.post({ type: 'target-start', id: job.id, plan, spec, cutoffMicros });
         for await (const chunk of chunks) {
-          thread.post({ type: 'target-chunk', id: job.id, data: chunk });
+          thread.post({ type: 'target-chunk', id: job.id, data: chunk }, transferListOf(chunk));
           if (++inFlight >= TARGET_IN_FLIGHT) await Promise.race([new Promise<void>((r) => (drained = r)), done]);
         }
         thread.post({ type: 'target-end', id: job.id });

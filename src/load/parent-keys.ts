@@ -1,7 +1,7 @@
 // Reads the keys of the tables a table's foreign keys reference, inside the table's load transaction,
 // for the KeyGuard (which may run in another thread: the keys are returned as plain data).
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyOut } from './copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { INTEGER_TYPES, KEY_SEP, type ParentKeys } from './key-guard.js';
 import { qualified, quoteIdent } from './quote.js';
@@ -21,7 +21,7 @@ async function readParentKeys(client: pg.ClientBase, parent: string, columns: st
     return r.rows.map((row: string[]) => row.join(KEY_SEP));
   }
   const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
-  const stream = client.query(copyTo(`COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`));
+  const stream = client.query(copyOut(`COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`));
   let rest = '';
   let keys = new BigInt64Array(Math.max(1, Number(count.rows[0].n)));
   let n = 0;

@@ -1,7 +1,7 @@
 // The PostgreSQL side of verification: the rows as the server returns them (COPY … TO STDOUT, text format,
 // in the session settings of load/target.ts), in the verifier's canonical form, a chunk at a time.
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyOut } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent } from '../load/quote.js';
 import { canonicalFromPg, copyTextUnescape } from './canonical-pg.js';
@@ -109,6 +109,6 @@ export async function* targetRowPages(client: pg.ClientBase, plan: TablePlan, sc
     }
     return out;
   };
-  for await (const chunk of client.query(copyTo(copyOutSql(plan, scan.where, scan.ctid)))) yield toRows(lines.push(chunk as Buffer));
+  for await (const chunk of client.query(copyOut(copyOutSql(plan, scan.where, scan.ctid)))) yield toRows(lines.push(chunk as Buffer));
   yield toRows(lines.end());
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyOut } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { CopyLines, copyOutSql, targetLineTallier } from './target-side.js';
 import { SideTally, type TallyState } from './side-tally.js';
@@ -111,7 +111,7 @@ export class TallyWorkers implements TargetTallier {
 
 /** The target side's tally for the streaming pass: every row of the table, in a worker when one is given. */
 export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null): Promise<SideTally> {
-  const stream = client.query(copyTo(copyOutSql(plan))) as AsyncIterable<Buffer>;
+  const stream = client.query(copyOut(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
   const tallyLines = targetLineTallier(plan);

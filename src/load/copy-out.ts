@@ -2,10 +2,11 @@
 //
 // pg-copy-streams' `to()` makes one Buffer slice per CopyData message — one per row — then joins them:
 // at 1M rows, the allocations that grew the main thread's young generation and a third of its busy
-// time in garbage collection. This reader copies each socket read's row bytes straight into one buffer
-// of its own, so a chunk is a single allocation that owns its memory (it can move to a worker thread
-// without a copy: worker/transfer.ts). The way it borrows the connection's socket from pg, hands an
-// error back to pg's parser, and follows back-pressure is pg-copy-streams' copy-to.js (MIT), unchanged.
+// time in garbage collection. This reader gathers a socket read's row bytes inside the read itself
+// (CopyDataFramer) and hands them on as one buffer of their own, which can move to a worker thread
+// without a copy (worker/transfer.ts). How it borrows the connection's socket from pg, hands the end of
+// the copy or an error back to pg's parser, and follows back-pressure is pg-copy-streams' copy-to.js
+// (MIT), unchanged.
 import { Readable, type Duplex } from 'node:stream';
 import type { Connection, Submittable } from 'pg';
 
@@ -19,6 +20,73 @@ const PARAMETER_STATUS = 0x53; // S
 
 type DataHandler = (chunk: Buffer) => void;
 
+/** What one socket read held: its row bytes (now at its start), and whether the copy goes on. */
+export interface Framed {
+  rowBytes: number;
+  end: 'more' | 'done' | 'error';
+  /** After the end: the bytes that are pg's to parse (an error includes its message header). */
+  rest: Buffer;
+}
+
+/**
+ * Splits the server's copy-out messages, read by read: the payloads of CopyData messages are the rows.
+ * Row bytes are gathered at the start of the read itself (nothing else holds a read once taken, and a
+ * message's bytes only ever move towards the start, so what is still to parse is never overwritten):
+ * no object per row.
+ */
+export class CopyDataFramer {
+  /** The header (code + length) of the next message, when a read ended inside it. */
+  readonly #header = Buffer.alloc(5);
+  #headerFill = 0;
+  /** The current message's code; 0 between messages. */
+  #code = 0;
+  /** Payload bytes of the current message not read yet. */
+  #remaining = 0;
+
+  take(chunk: Buffer): Framed {
+    let rowBytes = 0;
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.#code === 0) {
+        const start = pos;
+        const carried = this.#headerFill;
+        let code: number;
+        let length: number;
+        if (carried === 0 && chunk.length - pos >= 5) {
+          code = chunk[pos];
+          length = chunk.readUInt32BE(pos + 1);
+          pos += 5;
+        } else {
+          while (this.#headerFill < 5 && pos < chunk.length) this.#header[this.#headerFill++] = chunk[pos++];
+          if (this.#headerFill < 5) break;
+          this.#headerFill = 0;
+          code = this.#header[0];
+          length = this.#header.readUInt32BE(1);
+        }
+        if (code === ERROR_RESPONSE) return { rowBytes, end: 'error', rest: Buffer.concat([this.#header.subarray(0, carried), chunk.subarray(start)]) };
+        this.#code = code;
+        this.#remaining = length - 4;
+      }
+      const n = Math.min(this.#remaining, chunk.length - pos);
+      if (this.#code === COPY_DATA) {
+        if (rowBytes !== pos) chunk.copyWithin(rowBytes, pos, pos + n);
+        rowBytes += n;
+      }
+      pos += n;
+      this.#remaining -= n;
+      if (this.#remaining === 0) {
+        const code = this.#code;
+        this.#code = 0;
+        const passing = code === COPY_DATA || code === COPY_OUT_RESPONSE || code === NOTICE_RESPONSE || code === NOTIFICATION_RESPONSE || code === PARAMETER_STATUS;
+        if (!passing) return { rowBytes, end: 'done', rest: chunk.subarray(pos) }; // CopyDone
+      }
+    }
+    return { rowBytes, end: 'more', rest: EMPTY };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** One COPY TO STDOUT: pass it to `client.query()` and read it as a Readable of Buffers. */
 export class CopyOutStream extends Readable implements Submittable {
   /** Rows the server reported (its CommandComplete), once the stream has ended. */
@@ -27,14 +95,7 @@ export class CopyOutStream extends Readable implements Submittable {
   #pgDataHandler: DataHandler | null = null;
   #forwarding = false;
   #wanted = false;
-  /** The header (code + length) of the next message, when a socket read ended inside it. */
-  #header = Buffer.alloc(5);
-  #headerFill = 0;
-  #code = 0;
-  /** Payload bytes of the current message not seen yet. */
-  #remaining = 0;
-  /** Reused while one socket read is taken apart; each chunk handed on is an exact-size copy of it. */
-  #scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  readonly #framer = new CopyDataFramer();
 
   constructor(readonly text: string) {
     super();
@@ -69,60 +130,21 @@ export class CopyOutStream extends Readable implements Submittable {
     this.#forwarding = false;
   }
 
-  /** Takes one socket read apart: row bytes to the output, the end of the copy or an error back to pg. */
   #parse(chunk: Buffer): void {
-    let out = this.#scratch;
-    if (out.length < chunk.length) out = this.#scratch = Buffer.allocUnsafeSlow(chunk.length);
-    let outLen = 0;
-    let pos = 0;
-    let done = false;
-    while (pos < chunk.length && !done) {
-      if (this.#remaining === 0 && this.#code === 0) {
-        // A message header: code and length, possibly split between socket reads.
-        const start = pos;
-        const take = Math.min(5 - this.#headerFill, chunk.length - pos);
-        chunk.copy(this.#header, this.#headerFill, pos, pos + take);
-        this.#headerFill += take;
-        pos += take;
-        if (this.#headerFill < 5) break;
-        this.#headerFill = 0;
-        const code = this.#header[0];
-        if (code === ERROR_RESPONSE) {
-          // pg parses the error (and what follows) and settles this query through handleError.
-          const unread = Buffer.concat([this.#header.subarray(0, 5 - take), chunk.subarray(start)]);
-          this.#emit(out, outLen);
-          this.#detach(unread);
-          return;
-        }
-        this.#code = code;
-        this.#remaining = this.#header.readUInt32BE(1) - 4;
-      }
-      const n = Math.min(this.#remaining, chunk.length - pos);
-      if (this.#code === COPY_DATA) {
-        chunk.copy(out, outLen, pos, pos + n);
-        outLen += n;
-      }
-      pos += n;
-      this.#remaining -= n;
-      if (this.#remaining === 0) {
-        const code = this.#code;
-        this.#code = 0;
-        const passing = code === COPY_DATA || code === COPY_OUT_RESPONSE || code === NOTICE_RESPONSE || code === NOTIFICATION_RESPONSE || code === PARAMETER_STATUS;
-        if (!passing) done = true; // CopyDone: what follows (CommandComplete, ReadyForQuery) is pg's
-      }
-    }
-    this.#emit(out, outLen);
-    if (done) {
-      this.#detach(chunk.subarray(pos));
-      this.push(null);
-    }
+    const r = this.#framer.take(chunk);
+    this.#emit(chunk, r.rowBytes);
+    if (r.end === 'more') return;
+    // The end of the copy, or an error: pg parses what follows (CommandComplete and ReadyForQuery, or
+    // the ErrorResponse, which settles this query through handleError).
+    this.#detach(r.rest);
+    if (r.end === 'done') this.push(null);
   }
 
-  /** Hands on the row bytes of one socket read as a buffer of their own. */
-  #emit(out: Buffer, length: number): void {
+  /** Hands on the first `length` bytes of a socket read (its row bytes) as a buffer of their own. */
+  #emit(chunk: Buffer, length: number): void {
     if (length === 0) return;
     const own = Buffer.allocUnsafeSlow(length);
-    out.copy(own, 0, 0, length);
+    own.set(chunk.subarray(0, length));
     this.#wanted = this.push(own);
   }
 

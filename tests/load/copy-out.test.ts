@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyOut } from '../../src/load/copy-out.js';
+import { copyOut, CopyDataFramer } from '../../src/load/copy-out.js';
 import { transferListOf } from '../../src/worker/transfer.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
@@ -97,5 +97,78 @@ describe('copyOut', () => {
     const stream = copyOut('COPY (SELECT 1 WHERE false) TO STDOUT');
     expect(await collect(client.query(stream))).toEqual([]);
     expect(stream.rowCount).toBe(0);
+  });
+});
+
+/** One protocol message: code, length (itself included), payload. */
+function message(code: string, payload: Buffer | string): Buffer {
+  const body = Buffer.from(payload);
+  const head = Buffer.alloc(5);
+  head.write(code, 0, 'latin1');
+  head.writeUInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** Feeds `wire` to a framer in pieces cut at `cuts`; returns the row bytes and how it ended. */
+function frame(wire: Buffer, cuts: number[]): { rows: Buffer; end: string; rest: Buffer } {
+  const framer = new CopyDataFramer();
+  const rows: Buffer[] = [];
+  const bounds = [0, ...cuts, wire.length];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const piece = Buffer.from(wire.subarray(bounds[i], bounds[i + 1])); // a read of its own, as the socket gives it
+    const r = framer.take(piece);
+    rows.push(Buffer.from(piece.subarray(0, r.rowBytes)));
+    if (r.end !== 'more') return { rows: Buffer.concat(rows), end: r.end, rest: Buffer.concat([r.rest, wire.subarray(bounds[i + 1])]) };
+  }
+  return { rows: Buffer.concat(rows), end: 'more', rest: Buffer.alloc(0) };
+}
+
+describe('CopyDataFramer', () => {
+  const rowTexts = ['1\ta\n', '2\t\\N\n', `3\t${'é'.repeat(40)}\n`, '4\tb\n'];
+  const tail = Buffer.concat([message('C', 'COPY 4\0'), message('Z', 'I')]);
+  const wire = Buffer.concat([
+    message('H', Buffer.from([0, 0, 2, 0, 0, 0, 0])),
+    message('d', rowTexts[0]),
+    message('d', rowTexts[1]),
+    message('N', 'SNOTICE\0Mbetween rows\0\0'), // may come between rows: skipped
+    message('d', rowTexts[2]),
+    message('S', 'application_name\0x\0'),
+    message('d', rowTexts[3]),
+    message('c', ''),
+    tail,
+  ]);
+  const rows = Buffer.from(rowTexts.join(''));
+
+  it('reads the rows and hands the rest to pg wherever one read ends and the next begins', () => {
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const got = frame(wire, [cut]);
+      expect(got.rows.equals(rows), `cut at ${cut}`).toBe(true);
+      expect(got.end).toBe('done');
+      expect(got.rest.equals(tail), `rest after cut at ${cut}`).toBe(true);
+    }
+  });
+
+  it('reads the rows from one-byte reads and from reads cut in three', () => {
+    const ones = frame(wire, Array.from({ length: wire.length - 1 }, (_, i) => i + 1));
+    expect(ones.rows.equals(rows)).toBe(true);
+    expect(ones.rest.equals(tail)).toBe(true);
+    for (let a = 1; a < wire.length; a += 3) {
+      for (let b = a + 1; b < wire.length; b += 5) {
+        const got = frame(wire, [a, b]);
+        expect(got.rows.equals(rows), `cuts ${a}, ${b}`).toBe(true);
+        expect(got.rest.equals(tail)).toBe(true);
+      }
+    }
+  });
+
+  it('stops at an error and gives pg the whole error message, wherever a read split its header', () => {
+    const error = message('E', 'SERROR\0C22012\0Mdivision by zero\0\0');
+    const failing = Buffer.concat([message('H', Buffer.from([0, 0, 1, 0, 0])), message('d', '1\n'), message('d', '2\n'), error, message('Z', 'I')]);
+    for (let cut = 0; cut <= failing.length; cut++) {
+      const got = frame(failing, [cut]);
+      expect(got.end).toBe('error');
+      expect(got.rows.toString()).toBe('1\n2\n');
+      expect(got.rest.equals(Buffer.concat([error, message('Z', 'I')])), `cut at ${cut}`).toBe(true);
+    }
   });
 });

@@ -95,6 +95,8 @@ export class CopyOutStream extends Readable implements Submittable {
   #pgDataHandler: DataHandler | null = null;
   #forwarding = false;
   #wanted = false;
+  /** Destroyed before the copy ended: the rest is read and dropped, so pg gets its connection back. */
+  #discarding = false;
   readonly #framer = new CopyDataFramer();
 
   constructor(readonly text: string) {
@@ -126,18 +128,31 @@ export class CopyOutStream extends Readable implements Submittable {
     this.#forwarding = true;
     const socket = this.#connection.stream;
     let chunk: Buffer | null;
-    while (this.#wanted && this.#connection && (chunk = socket.read() as Buffer | null) !== null) this.#parse(chunk);
+    while ((this.#wanted || this.#discarding) && this.#connection && (chunk = socket.read() as Buffer | null) !== null) this.#parse(chunk);
     this.#forwarding = false;
   }
 
   #parse(chunk: Buffer): void {
     const r = this.#framer.take(chunk);
-    this.#emit(chunk, r.rowBytes);
+    if (!this.#discarding) this.#emit(chunk, r.rowBytes);
     if (r.end === 'more') return;
     // The end of the copy, or an error: pg parses what follows (CommandComplete and ReadyForQuery, or
     // the ErrorResponse, which settles this query through handleError).
     this.#detach(r.rest);
-    if (r.end === 'done') this.push(null);
+    if (r.end === 'done' && !this.#discarding) this.push(null);
+  }
+
+  /**
+   * A reader that stops early (a failed worker, a loop left by an exception) destroys the stream while
+   * the server is still sending: the rest of the copy is read and dropped, so the connection is not
+   * left stranded mid-protocol (pg-copy-streams leaves it so).
+   */
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.#connection) {
+      this.#discarding = true;
+      this.#forward();
+    }
+    callback(err);
   }
 
   /** Hands on the first `length` bytes of a socket read (its row bytes) as a buffer of their own. */

@@ -93,6 +93,19 @@ describe('copyOut', () => {
     expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
   });
 
+  it('gives the connection back when the reader stops early', async () => {
+    let seen = 0;
+    for await (const chunk of client.query(copyOut(sql)) as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      if (seen > 10_000) break; // the rest of the copy is still on its way
+    }
+    expect(seen).toBeGreaterThan(10_000);
+    const after = await client.query('SELECT count(*)::int AS n FROM t');
+    expect(after.rows[0].n).toBe(30000);
+    const again = Buffer.concat(await collect(client.query(copyOut(sql))));
+    expect(again.equals(await reference(sql))).toBe(true);
+  });
+
   it('yields nothing for an empty result, and ends', async () => {
     const stream = copyOut('COPY (SELECT 1 WHERE false) TO STDOUT');
     expect(await collect(client.query(stream))).toEqual([]);

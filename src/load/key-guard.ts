@@ -15,8 +15,32 @@ interface KeySet {
   has(key: string | bigint): boolean;
 }
 
-class SortedIntKeys implements KeySet {
-  constructor(private readonly keys: BigInt64Array) {}
+/**
+ * A parent's integer keys (sorted, as parent-keys.ts reads them). Looked up without reading the
+ * BigInt64Array per probe (each element read makes a BigInt: twenty per binary search, millions of rows):
+ * keys that are distinct and contiguous — an id column 1..n — are a range check; keys that are all safe
+ * integers are searched as doubles; only other keys go through the bigint search.
+ */
+export class SortedIntKeys implements KeySet {
+  readonly #keys: BigInt64Array;
+  readonly #range: readonly [bigint, bigint] | null = null;
+  readonly #numbers: Float64Array | null = null;
+
+  constructor(keys: BigInt64Array) {
+    this.#keys = keys;
+    const n = keys.length;
+    if (n === 0) return;
+    let distinct = true;
+    let safe = true;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      if (i > 0 && k <= keys[i - 1]) distinct = false;
+      if (k > MAX_SAFE || k < -MAX_SAFE) safe = false;
+    }
+    if (distinct && keys[n - 1] - keys[0] === BigInt(n - 1)) this.#range = [keys[0], keys[n - 1]];
+    else if (safe) this.#numbers = Float64Array.from(keys, Number);
+  }
+
   has(key: string | bigint): boolean {
     let k: bigint;
     try {
@@ -24,17 +48,42 @@ class SortedIntKeys implements KeySet {
     } catch {
       return false;
     }
-    let lo = 0;
-    let hi = this.keys.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.keys[mid];
-      if (v === k) return true;
-      if (v < k) lo = mid + 1;
-      else hi = mid - 1;
+    if (this.#range) return k >= this.#range[0] && k <= this.#range[1];
+    if (this.#numbers) {
+      if (k > MAX_SAFE || k < -MAX_SAFE) return false; // every key kept is a safe integer
+      return sortedHasNumber(this.#numbers, Number(k));
     }
-    return false;
+    return sortedHasBigint(this.#keys, k);
   }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// Two copies of one binary search, so that each stays monomorphic (doubles, bigints) where it is hot.
+function sortedHasNumber(keys: Float64Array, k: number): boolean {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = keys[mid];
+    if (v === k) return true;
+    if (v < k) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function sortedHasBigint(keys: BigInt64Array, k: bigint): boolean {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = keys[mid];
+    if (v === k) return true;
+    if (v < k) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /** Text keys of a parent; a bigint key is looked up by its text. */

@@ -1,0 +1,49 @@
+// A parent's integer keys as the key guard looks them up: whichever way the set is kept (a range, doubles,
+// bigints), it must answer exactly as a plain Set of the keys would.
+import { describe, expect, it } from 'vitest';
+import { SortedIntKeys } from '../../src/load/key-guard.js';
+
+const MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+function sorted(keys: bigint[]): BigInt64Array {
+  return BigInt64Array.from([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Probes around every key and the set's ends, and beyond the safe range, against a Set. */
+function probesAgree(keys: bigint[]): void {
+  const set = new SortedIntKeys(sorted(keys));
+  const reference = new Set(keys);
+  const probes = new Set<bigint>([0n, 1n, -1n, MAX, MAX + 1n, MAX + 2n, -MAX, -MAX - 1n, -MAX - 2n, 2n ** 63n - 1n, -(2n ** 63n)]);
+  for (const k of keys) for (const d of [-2n, -1n, 0n, 1n, 2n]) probes.add(k + d);
+  for (const p of probes) {
+    if (p >= 2n ** 63n || p < -(2n ** 63n)) continue;
+    expect(set.has(p), `has(${p})`).toBe(reference.has(p));
+    expect(set.has(String(p)), `has('${p}')`).toBe(reference.has(p));
+  }
+}
+
+describe('SortedIntKeys', () => {
+  it('answers for an id column 1..n (kept as a range)', () => probesAgree(Array.from({ length: 1000 }, (_, i) => BigInt(i + 1))));
+
+  it('answers for a contiguous run of negative keys', () => probesAgree(Array.from({ length: 50 }, (_, i) => BigInt(i - 25))));
+
+  it('answers for sparse keys (searched as doubles)', () => probesAgree([1n, 3n, 4n, 10n, 1000n, -7n, MAX, -MAX, 2n ** 40n]));
+
+  it('answers for keys beyond the safe integer range (searched as bigints)', () =>
+    probesAgree([1n, 2n, MAX + 1n, MAX + 2n, 2n ** 62n, -(2n ** 62n), 2n ** 63n - 1n, -(2n ** 63n)]));
+
+  it('does not take repeated keys for a range: 1, 1, 3 is not 1..3', () => {
+    const set = new SortedIntKeys(BigInt64Array.from([1n, 1n, 3n]));
+    expect(set.has(2n)).toBe(false);
+    expect(set.has(1n)).toBe(true);
+    expect(set.has(3n)).toBe(true);
+  });
+
+  it('holds nothing when empty, and refuses text that is not an integer', () => {
+    expect(new SortedIntKeys(new BigInt64Array(0)).has(1n)).toBe(false);
+    const set = new SortedIntKeys(BigInt64Array.from([1n, 2n, 3n]));
+    expect(set.has('abc')).toBe(false);
+    expect(set.has('2.5')).toBe(false);
+    expect(set.has('2')).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
-// A parent's integer keys as the key guard looks them up: whichever way the set is kept (a range, doubles,
-// bigints), it must answer exactly as a plain Set of the keys would.
+// A parent's integer keys as the key guard looks them up: whichever way it searches (a range, 32-bit
+// halves, bigints), it must answer exactly as a plain Set of the keys would.
 import { describe, expect, it } from 'vitest';
 import { SortedIntKeys } from '../../src/load/key-guard.js';
 
@@ -27,9 +27,24 @@ describe('SortedIntKeys', () => {
 
   it('answers for a contiguous run of negative keys', () => probesAgree(Array.from({ length: 50 }, (_, i) => BigInt(i - 25))));
 
-  it('answers for sparse keys (searched as doubles)', () => probesAgree([1n, 3n, 4n, 10n, 1000n, -7n, MAX, -MAX, 2n ** 40n]));
+  it('answers for sparse keys (searched by their 32-bit halves), negative and past 2^32 too', () =>
+    probesAgree([1n, 3n, 4n, 10n, 1000n, -7n, -1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 1n, -(2n ** 32n), -(2n ** 40n) - 3n, 2n ** 40n + 5n, MAX, -MAX + 2n ** 32n]));
 
-  it('answers for keys beyond the safe integer range (searched as bigints)', () =>
+  it('answers for sparse keys reaching the ends of the safe range', () => probesAgree([1n, 3n, MAX, -MAX, 2n ** 40n]));
+
+  it('answers for a large sparse set as a Set would (random keys, random probes)', () => {
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const keys = new Set<bigint>();
+    while (keys.size < 20000) keys.add(BigInt(next() % 100000) * BigInt(next() % 3 === 0 ? -1 : 1) * 65537n);
+    const set = new SortedIntKeys(sorted([...keys]));
+    for (let i = 0; i < 50000; i++) {
+      const p = BigInt(next() % 100000) * (next() % 2 ? -1n : 1n) * (next() % 2 ? 65537n : 1n);
+      expect(set.has(p)).toBe(keys.has(p));
+    }
+  });
+
+  it('answers for keys beyond the safe integer range (the bigint search)', () =>
     probesAgree([1n, 2n, MAX + 1n, MAX + 2n, 2n ** 62n, -(2n ** 62n), 2n ** 63n - 1n, -(2n ** 63n)]));
 
   it('does not take repeated keys for a range: 1, 1, 3 is not 1..3', () => {

@@ -15,43 +15,8 @@ interface KeySet {
   has(key: string | bigint): boolean;
 }
 
-/**
- * A parent's integer keys (sorted, as parent-keys.ts reads them), looked up without reading the
- * BigInt64Array per probe: each element read makes a BigInt, twenty per binary search, for millions of
- * rows. The search reads each key's two 32-bit halves through an Int32Array view of the same memory
- * (no copy, nothing allocated), comparing the probe's halves; distinct contiguous keys (an id column
- * 1..n) are a range check. Keys beyond the safe integer range keep the bigint search.
- */
 export class SortedIntKeys implements KeySet {
-  readonly #keys: BigInt64Array;
-  /** The keys' halves: [2i + LOW] unsigned low, [2i + HIGH] signed high word of key i. */
-  readonly #halves: Int32Array;
-  readonly #range: readonly [number, number] | null = null;
-  /** Every key is a safe integer (the halves search is exact). */
-  readonly #safe: boolean = true;
-
-  constructor(keys: BigInt64Array) {
-    this.#keys = keys;
-    const halves = (this.#halves = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2));
-    const n = keys.length;
-    let distinct = true;
-    let prev = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const high = halves[2 * i + HIGH];
-      if (high > MAX_SAFE_HIGH || high < -MAX_SAFE_HIGH) {
-        this.#safe = false;
-        return;
-      }
-      const v = high * TWO_32 + (halves[2 * i + LOW] >>> 0);
-      if (v <= prev) distinct = false;
-      prev = v;
-    }
-    if (n > 0 && distinct) {
-      const first = this.#number(0);
-      if (prev - first === n - 1) this.#range = [first, prev];
-    }
-  }
-
+  constructor(private readonly keys: BigInt64Array) {}
   has(key: string | bigint): boolean {
     let k: bigint;
     try {
@@ -59,50 +24,17 @@ export class SortedIntKeys implements KeySet {
     } catch {
       return false;
     }
-    if (!this.#safe) return sortedHasBigint(this.#keys, k);
-    const n = Number(k);
-    if (!Number.isSafeInteger(n)) return false; // every key kept is a safe integer
-    if (this.#range) return n >= this.#range[0] && n <= this.#range[1];
-    const high = Math.floor(n / TWO_32);
-    const low = n - high * TWO_32;
-    const halves = this.#halves;
     let lo = 0;
-    let hi = this.#keys.length - 1;
+    let hi = this.keys.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const h = halves[2 * mid + HIGH];
-      const l = halves[2 * mid + LOW] >>> 0;
-      if (h === high && l === low) return true;
-      if (h < high || (h === high && l < low)) lo = mid + 1;
+      const v = this.keys[mid];
+      if (v === k) return true;
+      if (v < k) lo = mid + 1;
       else hi = mid - 1;
     }
     return false;
   }
-
-  #number(i: number): number {
-    return this.#halves[2 * i + HIGH] * TWO_32 + (this.#halves[2 * i + LOW] >>> 0);
-  }
-}
-
-const TWO_32 = 4294967296;
-/** A safe integer's high word is within ±2^21. */
-const MAX_SAFE_HIGH = 2 ** 21 - 1;
-/** Which Int32 of a BigInt64 element holds which half: typed arrays use the platform's byte order. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const LOW = LITTLE_ENDIAN ? 0 : 1;
-const HIGH = LITTLE_ENDIAN ? 1 : 0;
-
-function sortedHasBigint(keys: BigInt64Array, k: bigint): boolean {
-  let lo = 0;
-  let hi = keys.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = keys[mid];
-    if (v === k) return true;
-    if (v < k) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 /** Text keys of a parent; a bigint key is looked up by its text. */

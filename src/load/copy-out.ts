@@ -124,10 +124,11 @@ export class CopyOutStream extends Readable implements Submittable {
   #onReadable = (): void => this.#forward();
 
   #forward(): void {
-    if (this.#forwarding || !this.#wanted || !this.#connection) return;
+    if (this.#forwarding || !this.#connection) return;
     this.#forwarding = true;
     const socket = this.#connection.stream;
     let chunk: Buffer | null;
+    // Reading waits while the stream holds back (back-pressure), except when the rest is to be dropped.
     while ((this.#wanted || this.#discarding) && this.#connection && (chunk = socket.read() as Buffer | null) !== null) this.#parse(chunk);
     this.#forwarding = false;
   }

@@ -12,6 +12,7 @@ import { sourceTally } from './source-tally.js';
 import { CopyLines, targetLineTallier } from '../verify/target-side.js';
 import { SideTally } from '../verify/side-tally.js';
 import { recentRowTest } from '../verify/grace.js';
+import { transferListOf } from './transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
@@ -127,8 +128,8 @@ function step(id: number): void {
     }
     job.credits--;
     const data = r.value.data;
-    // A whole-buffer view is handed over without a copy; a view into a shared pool is copied first.
-    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
+    // A batch that owns its memory moves as it is; a view into a shared pool is copied first, then moved.
+    const own = transferListOf(data).length > 0 ? data : new Uint8Array(data);
     r.value.data = own;
     post({ type: 'batch', id, batch: r.value }, [own.buffer as ArrayBuffer]);
   } catch (err) {

@@ -1,5 +1,5 @@
 // Runs tables in parallel (--jobs lanes) while keeping parents before children: a table starts only once
-// every table its foreign keys point at has committed. Biggest tables go first, and a lane prefers a table
+// every table its foreign keys point at has committed. Longest chains go first, and a lane prefers a table
 // of a file no other lane is reading: a file's rows are read by one worker thread, so two tables of one
 // file at once would share one core.
 import PQueue from 'p-queue';
@@ -65,7 +65,32 @@ export async function runInLanes<T, R>(items: readonly T[], jobs: number, rules:
   return items.map((i) => results.get(i)!);
 }
 
-/** Loads `tables` with runInLanes: parents first, the largest first among those ready, files spread. */
+/**
+ * Each table's size plus the largest such sum along the tables that wait for it (its children, their
+ * children…): the rows that cannot finish before it does. A parent whose children are big starts before a
+ * bigger table nobody waits for, so the chain does not become the load's tail.
+ */
+export function chainSizes(tables: readonly TablePlan[], sizeOf: (t: TablePlan) => number): Map<TablePlan, number> {
+  const byName = new Map(tables.map((t) => [t.targetName, t]));
+  const children = new Map<TablePlan, TablePlan[]>(tables.map((t) => [t, []]));
+  for (const t of tables) for (const d of new Set(t.dependsOn)) if (d !== t.targetName && byName.has(d)) children.get(byName.get(d)!)!.push(t);
+  const chain = new Map<TablePlan, number>();
+  const visiting = new Set<TablePlan>();
+  const of = (t: TablePlan): number => {
+    const known = chain.get(t);
+    if (known !== undefined) return known;
+    if (visiting.has(t)) return 0; // a cycle: runInLanes reports it
+    visiting.add(t);
+    const n = sizeOf(t) + Math.max(0, ...children.get(t)!.map(of));
+    visiting.delete(t);
+    chain.set(t, n);
+    return n;
+  };
+  for (const t of tables) of(t);
+  return chain;
+}
+
+/** Loads `tables` with runInLanes: parents first, the longest chain first among those ready, files spread. */
 export async function runInDependencyOrder<R>(
   tables: readonly TablePlan[],
   jobs: number,
@@ -74,8 +99,8 @@ export async function runInDependencyOrder<R>(
 ): Promise<R[]> {
   const inRun = new Set(tables.map((t) => t.targetName));
   const done = new Set<string>();
-  const sizes = new Map(tables.map((t) => [t, sizeOf(t)]));
-  const order = [...tables].sort((a, b) => sizes.get(b)! - sizes.get(a)!);
+  const chains = chainSizes(tables, sizeOf);
+  const order = [...tables].sort((a, b) => chains.get(b)! - chains.get(a)!);
   const rules: LaneRules<TablePlan> = {
     ready: (t) => t.dependsOn.every((d) => d === t.targetName || !inRun.has(d) || done.has(d)),
     groupOf: (t) => t.source.file,

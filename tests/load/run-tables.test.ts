@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runInLanes } from '../../src/load/run-tables.js';
+import { chainSizes, runInDependencyOrder, runInLanes } from '../../src/load/run-tables.js';
+import type { TablePlan } from '../../src/plan/table-plan.js';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 
@@ -52,5 +53,50 @@ describe('runInLanes', () => {
 
   it('refuses items that can never become ready instead of hanging', async () => {
     await expect(runInLanes(['a'], 2, { ready: () => false, groupOf: (i) => i }, async () => undefined)).rejects.toThrow(/cycle/);
+  });
+});
+
+/** Just what the lane order reads of a plan: its name, the tables it references, its file. */
+function table(targetName: string, dependsOn: string[] = [], file = `${targetName}.db`): TablePlan {
+  return { targetName, dependsOn, source: { file, table: targetName } } as unknown as TablePlan;
+}
+
+describe('chainSizes', () => {
+  it('adds the longest chain of tables waiting for a table to its own size', () => {
+    const items = table('items');
+    const links = table('links', ['items', 'items']);
+    const notes = table('notes', ['links']);
+    const big = table('big');
+    const self = table('self', ['self', 'items']);
+    const sizes: Record<string, number> = { items: 600, links: 1000, notes: 10, big: 1200, self: 5 };
+    const chains = chainSizes([items, links, notes, big, self], (t) => sizes[t.targetName]);
+    expect(chains.get(notes)).toBe(10);
+    expect(chains.get(links)).toBe(1010);
+    expect(chains.get(items)).toBe(1610); // links' chain, not links + self
+    expect(chains.get(big)).toBe(1200);
+    expect(chains.get(self)).toBe(5); // a self-reference does not count twice
+  });
+
+  it('ends on a cycle of references instead of recursing forever', () => {
+    const a = table('a', ['b']);
+    const b = table('b', ['a']);
+    const chains = chainSizes([a, b], () => 1);
+    expect(chains.get(a)! + chains.get(b)!).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('runInDependencyOrder', () => {
+  it('starts a parent whose children are big before a bigger table nobody waits for', async () => {
+    const sizes: Record<string, number> = { big: 1200, items: 600, links: 1000, small: 10 };
+    const plans = [table('big'), table('items'), table('links', ['items']), table('small')];
+    const started: string[] = [];
+    const out = await runInDependencyOrder(plans, 1, (t) => sizes[t.targetName], async (t) => {
+      started.push(t.targetName);
+      await tick();
+      return t.targetName;
+    });
+    // items (600 rows, 1,600 with links behind it) before big (1,200); then big's chain before links'.
+    expect(started).toEqual(['items', 'big', 'links', 'small']);
+    expect(out).toEqual(['big', 'items', 'links', 'small']); // results in the tables' order
   });
 });

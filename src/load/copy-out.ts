@@ -1,4 +1,5 @@
-// `COPY … TO STDOUT` as a stream of chunks of row data, for verify's target side and the parent keys.
+// `COPY … TO STDOUT` as a stream of chunks of row data, and the text lines in them, for verify's target
+// side and the parent keys.
 //
 // pg-copy-streams' `to()` makes one Buffer slice per CopyData message — one per row — then joins them:
 // at 1M rows, the allocations that grew the main thread's young generation and a third of its busy
@@ -194,4 +195,27 @@ export class CopyOutStream extends Readable implements Submittable {
 /** `client.query(copyOut(sql))`: the copy's row data as a stream of Buffers. */
 export function copyOut(sql: string): CopyOutStream {
   return new CopyOutStream(sql);
+}
+
+/**
+ * Splits COPY text output into lines across chunk boundaries. A newline inside a value is always escaped
+ * in COPY text, so every raw newline ends a row; the decoder keeps a character split between chunks whole.
+ */
+export class CopyLines {
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  #rest = '';
+
+  /** The complete lines this chunk ends. */
+  push(chunk: Uint8Array): string[] {
+    const lines = (this.#rest + this.#decoder.decode(chunk, { stream: true })).split('\n');
+    this.#rest = lines.pop()!;
+    return lines;
+  }
+
+  /** The last line, if the output did not end with a newline. */
+  end(): string[] {
+    const rest = this.#rest + this.#decoder.decode();
+    this.#rest = '';
+    return rest.length > 0 ? [rest] : [];
+  }
 }

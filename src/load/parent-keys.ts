@@ -1,7 +1,7 @@
 // Reads the keys of the tables a table's foreign keys reference, inside the table's load transaction,
 // for the KeyGuard (which may run in another thread: the keys are returned as plain data).
 import type pg from 'pg';
-import { copyOut } from './copy-out.js';
+import { copyOut, CopyLines } from './copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { INTEGER_TYPES, KEY_SEP, type ParentKeys } from './key-guard.js';
 import { qualified, quoteIdent } from './quote.js';
@@ -22,21 +22,19 @@ async function readParentKeys(client: pg.ClientBase, parent: string, columns: st
   }
   const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
   const stream = client.query(copyOut(`COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`));
-  let rest = '';
+  const lines = new CopyLines();
   let keys = new BigInt64Array(Math.max(1, Number(count.rows[0].n)));
   let n = 0;
-  for await (const chunk of stream) {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) {
-      if (n === keys.length) {
-        const grown = new BigInt64Array(keys.length * 2);
-        grown.set(keys);
-        keys = grown;
-      }
-      keys[n++] = BigInt(line);
+  const add = (line: string) => {
+    if (n === keys.length) {
+      const grown = new BigInt64Array(keys.length * 2);
+      grown.set(keys);
+      keys = grown;
     }
-  }
+    keys[n++] = BigInt(line);
+  };
+  for await (const chunk of stream) for (const line of lines.push(chunk)) add(line);
+  for (const line of lines.end()) add(line);
   return n === keys.length ? keys : keys.slice(0, n);
 }
 

@@ -1,34 +1,11 @@
 // The PostgreSQL side of verification: the rows as the server returns them (COPY … TO STDOUT, text format,
 // in the session settings of load/target.ts), in the verifier's canonical form, a chunk at a time.
 import type pg from 'pg';
-import { copyOut } from '../load/copy-out.js';
+import { copyOut, CopyLines } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent } from '../load/quote.js';
 import { canonicalFromPg, copyTextUnescape } from './canonical-pg.js';
 import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
-
-/**
- * Splits COPY text output into lines across chunk boundaries. A newline inside a value is always escaped
- * in COPY text, so every raw newline ends a row; the decoder keeps a character split between chunks whole.
- */
-export class CopyLines {
-  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  #rest = '';
-
-  /** The complete lines this chunk ends. */
-  push(chunk: Uint8Array): string[] {
-    const lines = (this.#rest + this.#decoder.decode(chunk, { stream: true })).split('\n');
-    this.#rest = lines.pop()!;
-    return lines;
-  }
-
-  /** The last line, if the output did not end with a newline. */
-  end(): string[] {
-    const rest = this.#rest + this.#decoder.decode();
-    this.#rest = '';
-    return rest.length > 0 ? [rest] : [];
-  }
-}
 
 /** Turns COPY lines of one table's columns (plus a trailing ctid when asked) into canonical rows. */
 export function targetRowReader(plan: TablePlan, withCtid = false) {

@@ -2,7 +2,8 @@
 // hashes, checksum), so that the main thread can make the source side canonical at the same time.
 import { parentPort } from 'node:worker_threads';
 import type { TablePlan } from '../plan/table-plan.js';
-import { CopyLines, targetLineTallier } from './target-side.js';
+import { targetLineTallier } from './target-side.js';
+import { CopyLines } from '../load/copy-out.js';
 import { SideTally } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';

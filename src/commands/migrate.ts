@@ -195,6 +195,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         loadedRows: new Map(results.map((r) => [r.plan.targetName, r.loadedRows])),
         // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
         structure: { sequences: !config.dryRun },
+        // Outside a dry run the verify's connection holds no transaction: the source workers may read each
+        // table's COPY on connections of their own, with the same settings.
+        ownTargetReads: config.dryRun ? null : session.target.settings,
       }),
     );
     const tables = plan.tables.map((t) => {

@@ -57,10 +57,19 @@ export function isConnectionError(err: unknown): boolean {
   return e.code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(e.code);
 }
 
+/** What another thread needs to open a connection with the pool's settings (worker/source-worker.ts). */
+export interface ConnectionSettings {
+  url: string;
+  /** The session's `-c` settings (date and number formats, time zone, statement timeout). */
+  options: string;
+}
+
 export interface Target {
   url: string;
   displayUrl: string;
   pool: pg.Pool;
+  /** The pool's connection settings, for a worker thread's own connection. */
+  settings: ConnectionSettings;
   serverVersion: string;
   close(): Promise<void>;
 }
@@ -97,6 +106,7 @@ export async function connectTarget(url: string, opts: ConnectOptions): Promise<
         url,
         displayUrl: redactUrl(url),
         pool,
+        settings: { url, options: SESSION_OPTIONS + timeout },
         serverVersion: res.rows[0].server_version,
         close: () => pool.end(),
       };

@@ -8,6 +8,7 @@ import { keyIndexes } from './source-side.js';
 import { keyKindOf, type KeyKind } from './side-tally.js';
 import { recentRowTest, type RecentTest } from './grace.js';
 import type { TargetTallier } from './target-tally.js';
+import type { ConnectionSettings } from '../load/target.js';
 import type { FreshSides } from './recheck.js';
 import type { FirstLevelSpec } from './segments.js';
 import type { SourceCounts } from './source-side.js';
@@ -37,6 +38,11 @@ export interface TableContext {
   recent: RecentTest | null;
   /** Where the target side is tallied (a tally worker, or the file's source worker); null: on the main thread. */
   workers: TargetTallier | null;
+  /**
+   * Settings for a connection of the tallying worker's own, when the streaming pass's COPY may be read
+   * there instead of on `client` (migrate's closing verify: `client` holds no transaction); null: on `client`.
+   */
+  targetConnection: ConnectionSettings | null;
   sampleRows: number;
   /** Where differing rows are read again before they are reported (null: they are reported at once). */
   fresh: FreshSides | null;
@@ -59,9 +65,10 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
 
 /** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
-  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'>,
+  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'targetConnection'>>,
 ): TableContext {
   return {
+    targetConnection: null,
     ...base,
     keyKind: keyKindOf(base.plan),
     keyIdx: keyIndexes(base.plan),

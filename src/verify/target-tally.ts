@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
+import type { ConnectionSettings } from '../load/target.js';
 import { copyOut, CopyLines } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { copyOutSql, targetLineTallier } from './target-side.js';
@@ -23,6 +24,11 @@ type Reply = { type: 'ack' } | { type: 'done'; state: TallyState } | { type: 'er
 /** Tallies a table's target side from its COPY output chunks, in another thread. */
 export interface TargetTallier {
   run(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, chunks: AsyncIterable<Buffer>): Promise<TallyState>;
+  /**
+   * Reads the table's COPY output itself, on a connection of its own with these settings, and tallies it
+   * (a source worker: the main thread then allocates nothing for the table's target side).
+   */
+  copy?(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, sql: string, connection: ConnectionSettings): Promise<TallyState>;
 }
 
 /** Worker threads that tally target rows, reused from table to table; at most `size` at once. */
@@ -109,8 +115,14 @@ export class TallyWorkers implements TargetTallier {
   }
 }
 
-/** The target side's tally for the streaming pass: every row of the table, in a worker when one is given. */
-export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null): Promise<SideTally> {
+/**
+ * The target side's tally for the streaming pass: every row of the table, in a worker when one is given.
+ * With `ownConnection`, a worker that can read the COPY itself does so on a connection of its own (a
+ * COPY outside any transaction sees what `client` would); otherwise `client` reads it and the chunks go
+ * to the worker.
+ */
+export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null, ownConnection: ConnectionSettings | null = null): Promise<SideTally> {
+  if (ownConnection && workers?.copy) return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, copyOutSql(plan), ownConnection), spec);
   const stream = client.query(copyOut(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));

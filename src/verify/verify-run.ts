@@ -10,6 +10,7 @@ import { runInLanes } from '../load/run-tables.js';
 import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
 import { tableContext } from './table-context.js';
 import { TallyWorkers, type TargetTallier } from './target-tally.js';
+import type { ConnectionSettings } from '../load/target.js';
 import { graceCutoffMicros } from './grace.js';
 import type { FreshSides } from './recheck.js';
 import type { StructureOptions } from './structure-check.js';
@@ -41,6 +42,12 @@ export interface VerifyRunInput {
   fresh?: FreshSides | null;
   /** Read each table of the target in one REPEATABLE READ snapshot (not inside migrate's transactions). */
   targetSnapshot?: boolean;
+  /**
+   * The target's connection settings, when the streaming pass may read a table's COPY on a worker's own
+   * connection: only where `withClient`'s connection holds no transaction (not with targetSnapshot, not in
+   * a dry run, whose rows only its own transaction sees).
+   */
+  ownTargetReads?: ConnectionSettings | null;
   /** Compare each table's structure with the plan (null: do not). */
   structure?: StructureOptions | null;
 }
@@ -86,7 +93,7 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
             rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
             changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
           };
-          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, sampleRows: input.sampleRows, fresh: input.fresh ?? null });
+          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, targetConnection: input.targetSnapshot ? null : input.ownTargetReads ?? null, sampleRows: input.sampleRows, fresh: input.fresh ?? null });
           const verification = await verifyTable(ctx, input.structure ?? null);
           const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
           const report = verificationReport(plan, verification, loaded, verification.durationMs);

@@ -7,6 +7,7 @@ import type { FeedBatch, FeedSetup } from '../load/table-feed.js';
 import type { FirstLevelSpec } from '../verify/segments.js';
 import type { SourceSideOptions, SourceCounts } from '../verify/source-side.js';
 import type { TallyState } from '../verify/side-tally.js';
+import type { ConnectionSettings } from '../load/target.js';
 
 /** What a worker is started with: the files it opens, and its end of the synchronous channel. */
 export interface WorkerSetup {
@@ -42,6 +43,8 @@ export type JobRequest =
   | { type: 'cancel'; id: number }
   | { type: 'tally'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions; spec: FirstLevelSpec; cutoffMicros: number | null }
   | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
+  /** The target side read by the worker itself, `sql` (a COPY TO) on a connection of its own. */
+  | { type: 'target-copy'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null; sql: string; connection: ConnectionSettings }
   | { type: 'target-chunk'; id: number; data: Uint8Array }
   | { type: 'target-end'; id: number };
 

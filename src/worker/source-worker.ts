@@ -10,8 +10,9 @@ import { tableFeed, type FeedBatch } from '../load/table-feed.js';
 import { SourceReadError } from '../errors.js';
 import { sourceTally } from './source-tally.js';
 import { targetLineTallier } from '../verify/target-side.js';
-import { CopyLines } from '../load/copy-out.js';
-import { SideTally } from '../verify/side-tally.js';
+import pg from 'pg';
+import { copyOut, CopyLines } from '../load/copy-out.js';
+import { SideTally, type TallyState } from '../verify/side-tally.js';
 import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
@@ -158,6 +159,11 @@ parentPort!.on('message', (m: JobRequest) => {
       job.waiting = false;
       setImmediate(step, m.id);
     }
+  } else if (m.type === 'target-copy') {
+    targetCopy(m).then(
+      (state) => post({ type: 'target-done', id: m.id, state }),
+      (err) => post({ type: 'error', id: m.id, error: describe(err) }),
+    );
   } else if (m.type === 'target-start' || m.type === 'target-chunk' || m.type === 'target-end') {
     targetJob(m);
   } else if (m.type === 'tally') {
@@ -190,5 +196,28 @@ function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk
   } catch (err) {
     targets.delete(m.id);
     post({ type: 'error', id: m.id, error: describe(err) });
+  }
+}
+
+/**
+ * Verify's target side read here: the table's COPY output on a connection of this thread's own, made
+ * canonical and tallied as it arrives. The socket reads are then allocated and freed by this thread, and
+ * the main thread, which would otherwise forward them, grows neither its young generation nor its malloc
+ * arena during the verify (docs/performance.md, "Verify's target side read in the source worker").
+ */
+async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Promise<TallyState> {
+  const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, connectionTimeoutMillis: 10_000 });
+  // A server that goes away between queries must not crash the thread; the query in progress reports it.
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const lines = new CopyLines();
+    const tallyLines = targetLineTallier(m.plan);
+    const tally = new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros));
+    for await (const chunk of client.query(copyOut(m.sql)) as AsyncIterable<Buffer>) tallyLines(lines.push(chunk), tally);
+    tallyLines(lines.end(), tally);
+    return tally.state();
+  } finally {
+    await client.end().catch(() => {});
   }
 }

@@ -12,7 +12,7 @@ import { planSources, openTarget, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
-import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys } from '../load/post-load.js';
+import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys, finishTable } from '../load/post-load.js';
 import { setSequences } from '../load/sequences.js';
 import { loadTableWithRetries } from '../load/table-retry.js';
 import { RunLock } from '../load/run-lock.js';
@@ -166,7 +166,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId, copyFormat: null });
       ctx.rejectBudget.total += k.load.rejectedRows;
     }
-    const loadedNow = await timed('load', () =>
+    // Tables whose keys, indexes and foreign keys are built: the lanes start their children.
+    const finished = new Set<string>();
+    await timed('load', () =>
       runInDependencyOrder(decision.load, jobs, (t) => sizes.get(t.targetName)!, async (t) => {
         await runLock.check();
         // A dry run's single transaction does not survive a lost connection: nothing to retry there.
@@ -174,12 +176,17 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         log.info({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, ms: r.durationMs }, 'table loaded');
         results.push(r);
         await pausePoint(`committed:${t.targetName}`);
+        await runLock.check();
+        const built = await finishTable(t, (name) => finished.has(name), (fn) => transaction(fn));
+        Object.assign(r.stages, built);
+        finished.add(t.targetName);
+        log.debug({ table: t.targetName, ...built }, 'keys, indexes and foreign keys built');
         return r;
       }),
     );
-    void loadedNow;
     progress.stop();
 
+    // What the lanes could not build: keys of tables a resume kept, foreign keys to them (normally nothing).
     await runLock.check();
     await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn)));
     await runLock.check();

@@ -55,9 +55,10 @@ function fkActions(fk: TablePlan['foreignKeys'][number]): string {
   return del + upd;
 }
 
-export function foreignKeySql(t: TablePlan): string[] {
+/** The table's foreign keys (or only `which` of them), each added unless it exists. */
+export function foreignKeySql(t: TablePlan, which: TablePlan['foreignKeys'] = t.foreignKeys): string[] {
   const table = qualified(t.target.schema, t.target.table);
-  return t.foreignKeys.map((fk) => {
+  return which.map((fk) => {
     const [schema, parent] = splitName(fk.references);
     return unlessConstraint(
       t,
@@ -81,7 +82,7 @@ export function preLoadSql(plan: RunPlan): string[] {
 export function postLoadSql(plan: RunPlan): string[] {
   return [
     ...plan.tables.flatMap((t) => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null)),
-    ...plan.tables.flatMap(foreignKeySql),
+    ...plan.tables.flatMap((t) => foreignKeySql(t)),
   ];
 }
 

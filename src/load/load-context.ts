@@ -45,6 +45,9 @@ export interface StageTimes {
   transformMs: number;
   copyMs: number;
   rejectsMs: number;
+  /** migrate: the table's own key and index builds, and its foreign keys' validation (post-load.ts finishTable). */
+  keysMs?: number;
+  foreignKeysMs?: number;
 }
 
 export interface TableLoadResult {

@@ -1,6 +1,9 @@
-// After the data is in: primary keys, unique constraints and indexes (tables in parallel), then foreign
-// keys (they need the parents' keys), each statement idempotent so a resumed run simply repeats them.
+// After the data is in: primary keys, unique constraints and indexes, then foreign keys (they need the
+// parents' keys). Each table gets them in its load lane as soon as its rows have committed (finishTable);
+// a pass over every table after the load builds what is still missing (tables a resume kept, foreign keys
+// to them). Every statement is idempotent, so a resumed run simply repeats them.
 import type pg from 'pg';
+import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import type { TablePlan } from '../plan/table-plan.js';
 import { foreignKeySql, indexSql, primaryKeySql, uniqueSql, dropForeignKeySql } from './ddl.js';
@@ -8,27 +11,52 @@ import { pausePoint } from '../pause-points.js';
 
 export type RunSql = (fn: (client: pg.ClientBase) => Promise<void>) => Promise<void>;
 
+/** One table's statements in one transaction. */
+async function runStatements(t: TablePlan, statements: string[], run: RunSql, step: string): Promise<void> {
+  await run(async (client) => {
+    for (const sql of statements) await client.query(sql);
+    await pausePoint(`${step}:${t.targetName}`); // a fault test stops here, before the commit
+  });
+}
+
 /** Runs each table's statements on its own connection, `jobs` at a time. */
 async function perTable(tables: readonly TablePlan[], jobs: number, run: RunSql, statements: (t: TablePlan) => string[], step: string): Promise<void> {
   const queue = new PQueue({ concurrency: jobs });
-  await Promise.all(
-    tables.map((t) =>
-      queue.add(() =>
-        run(async (client) => {
-          for (const sql of statements(t)) await client.query(sql);
-          await pausePoint(`${step}:${t.targetName}`); // a fault test stops here, before the commit
-        }),
-      ),
-    ),
-  );
+  await Promise.all(tables.map((t) => queue.add(() => runStatements(t, statements(t), run, step))));
 }
 
+const keySql = (t: TablePlan): string[] => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null);
+
 export async function buildKeysAndIndexes(tables: readonly TablePlan[], jobs: number, run: RunSql): Promise<void> {
-  await perTable(tables, jobs, run, (t) => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null), 'keys');
+  await perTable(tables, jobs, run, keySql, 'keys');
+}
+
+/** Wall time of a table's own key and index builds and of its foreign keys' validation, in ms. */
+export interface FinishTimes {
+  keysMs: number;
+  foreignKeysMs: number;
+}
+
+/**
+ * A table's primary key, unique constraints and indexes, then the foreign keys whose referenced table is
+ * `finished` (itself included), each step in a transaction of its own: run in the table's load lane right
+ * after its rows commit, while the other lanes go on loading, so the server's index sorts and key checks
+ * overlap the load instead of all waiting for its last table (docs/performance.md). The lanes start a
+ * table only once the tables it references are finished, so their keys exist and nothing else holds their
+ * locks. A foreign key to a table that is not finished (one a resume kept) waits for the pass after the load.
+ */
+export async function finishTable(t: TablePlan, finished: (table: string) => boolean, run: RunSql): Promise<FinishTimes> {
+  const t0 = performance.now();
+  const keys = keySql(t);
+  if (keys.length) await runStatements(t, keys, run, 'keys');
+  const t1 = performance.now();
+  const ready = t.foreignKeys.filter((fk) => fk.references === t.targetName || finished(fk.references));
+  if (ready.length) await runStatements(t, foreignKeySql(t, ready), run, 'foreign-keys');
+  return { keysMs: Math.round(t1 - t0), foreignKeysMs: Math.round(performance.now() - t1) };
 }
 
 export async function addForeignKeys(tables: readonly TablePlan[], jobs: number, run: RunSql): Promise<void> {
-  await perTable(tables, jobs, run, foreignKeySql, 'foreign-keys');
+  await perTable(tables, jobs, run, (t) => foreignKeySql(t), 'foreign-keys');
 }
 
 /** Foreign keys among reloaded tables are dropped first: TRUNCATE refuses a table another table references. */

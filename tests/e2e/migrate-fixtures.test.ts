@@ -146,6 +146,14 @@ describe('migrate over the fixture files', () => {
     expect(ix.rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['idx_rss_fetch_cycles_status', 'fetch_cycles_pkey', 'fetch_items_pkey']));
     const v = await db.query('SELECT mapping_name, schema_version FROM sqlite2pg.schema_version');
     expect(v.rows).toEqual([{ mapping_name: 'legacy-app', schema_version: 1 }]);
+    // Built in each table's lane right after its rows committed: validated, and timed in the table's stages.
+    const fks = await db.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' AND connamespace = 'knowledge'::regnamespace ORDER BY 1`);
+    expect(fks.rows.length).toBeGreaterThan(0);
+    expect(fks.rows.every((r) => r.convalidated)).toBe(true);
+    for (const t of first.json.tables) {
+      expect(typeof t.stagesMs.keysMs, t.target).toBe('number');
+      expect(typeof t.stagesMs.foreignKeysMs, t.target).toBe('number');
+    }
   });
 
   it('refuses a second fresh run (exit 2) and leaves the target as it was', async () => {

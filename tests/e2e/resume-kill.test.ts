@@ -31,10 +31,14 @@ async function freshDb(): Promise<TestDatabase> {
   return db;
 }
 
+/** The point the last killAt paused at (a `*` spec resolved to the table's name). */
+let pausedAt = '';
+
 /** Starts a migrate that pauses at `point`, waits for the pause, checks `during`, then kills it with SIGKILL. */
 async function killAt(db: TestDatabase, point: string, args: string[], during?: () => Promise<void>): Promise<string> {
   const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, ...args], point);
   const at = await child.paused;
+  pausedAt = at;
   await during?.();
   child.kill();
   const end = await child.done;
@@ -132,7 +136,10 @@ describe('kill -9, then --mode resume', () => {
     const killed = await killAt(db, point, ['--jobs', jobs]);
     const committed = await checkInterrupted(db, killed);
     if (point.startsWith('committed:')) expect(committed).toContain(point.slice('committed:'.length));
-    if (['keys:*', 'foreign-keys:*', 'sequences:*'].includes(point)) expect(committed).toHaveLength(11);
+    // A table's keys, indexes and foreign keys are built in its lane once its rows have committed, while
+    // the other lane may still be loading: the paused table is committed, the one beside it may not be.
+    if (point === 'keys:*' || point === 'foreign-keys:*') expect(committed).toContain(pausedAt.slice(pausedAt.indexOf(':') + 1));
+    if (point === 'sequences:*') expect(committed).toHaveLength(11);
     await resumeAndCheck(db, killed, committed);
   });
 

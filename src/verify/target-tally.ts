@@ -125,10 +125,15 @@ export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoff
   if (ownConnection && workers?.copy) return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, copyOutSql(plan), ownConnection), spec);
   const stream = client.query(copyOut(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
+  return tallyCopyOutput(stream, plan, cutoffMicros, spec);
+}
+
+/** Tallies a table's COPY output as it arrives, on this thread (the main thread, or a source worker). */
+export async function tallyCopyOutput(chunks: AsyncIterable<Buffer>, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec): Promise<SideTally> {
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
   const tallyLines = targetLineTallier(plan);
   const lines = new CopyLines();
-  for await (const chunk of stream) tallyLines(lines.push(chunk), tally);
+  for await (const chunk of chunks) tallyLines(lines.push(chunk), tally);
   tallyLines(lines.end(), tally);
   return tally;
 }

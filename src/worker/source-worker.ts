@@ -13,6 +13,7 @@ import { targetLineTallier } from '../verify/target-side.js';
 import pg from 'pg';
 import { copyOut, CopyLines } from '../load/copy-out.js';
 import { SideTally, type TallyState } from '../verify/side-tally.js';
+import { tallyCopyOutput } from '../verify/target-tally.js';
 import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
@@ -211,11 +212,7 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
   client.on('error', () => {});
   await client.connect();
   try {
-    const lines = new CopyLines();
-    const tallyLines = targetLineTallier(m.plan);
-    const tally = new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros));
-    for await (const chunk of client.query(copyOut(m.sql)) as AsyncIterable<Buffer>) tallyLines(lines.push(chunk), tally);
-    tallyLines(lines.end(), tally);
+    const tally = await tallyCopyOutput(client.query(copyOut(m.sql)) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
     return tally.state();
   } finally {
     await client.end().catch(() => {});

@@ -28,7 +28,7 @@ export interface TargetTallier {
    * Reads the table's COPY output itself, on a connection of its own with these settings, and tallies it
    * (a source worker: the main thread then allocates nothing for the table's target side).
    */
-  copy?(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, sql: string, connection: ConnectionSettings): Promise<TallyState>;
+  copy?(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, connection: ConnectionSettings): Promise<TallyState>;
 }
 
 /** Worker threads that tally target rows, reused from table to table; at most `size` at once. */
@@ -122,7 +122,7 @@ export class TallyWorkers implements TargetTallier {
  * to the worker.
  */
 export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null, ownConnection: ConnectionSettings | null = null): Promise<SideTally> {
-  if (ownConnection && workers?.copy) return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, copyOutSql(plan), ownConnection), spec);
+  if (ownConnection && workers?.copy) return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, ownConnection), spec);
   const stream = client.query(copyOut(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
   return tallyCopyOutput(stream, plan, cutoffMicros, spec);

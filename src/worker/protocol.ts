@@ -43,8 +43,8 @@ export type JobRequest =
   | { type: 'cancel'; id: number }
   | { type: 'tally'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions; spec: FirstLevelSpec; cutoffMicros: number | null }
   | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
-  /** The target side read by the worker itself, `sql` (a COPY TO) on a connection of its own. */
-  | { type: 'target-copy'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null; sql: string; connection: ConnectionSettings }
+  /** The target side read by the worker itself (the table's COPY TO) on a connection of its own. */
+  | { type: 'target-copy'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null; connection: ConnectionSettings }
   | { type: 'target-chunk'; id: number; data: Uint8Array }
   | { type: 'target-end'; id: number };
 

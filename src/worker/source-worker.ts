@@ -9,7 +9,7 @@ import { openSource, type OpenSource } from '../extract/open-source.js';
 import { tableFeed, type FeedBatch } from '../load/table-feed.js';
 import { SourceReadError } from '../errors.js';
 import { sourceTally } from './source-tally.js';
-import { targetLineTallier } from '../verify/target-side.js';
+import { copyOutSql, targetLineTallier } from '../verify/target-side.js';
 import pg from 'pg';
 import { copyOut, CopyLines } from '../load/copy-out.js';
 import { SideTally, type TallyState } from '../verify/side-tally.js';
@@ -212,7 +212,7 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
   client.on('error', () => {});
   await client.connect();
   try {
-    const tally = await tallyCopyOutput(client.query(copyOut(m.sql)) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
+    const tally = await tallyCopyOutput(client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
     return tally.state();
   } finally {
     await client.end().catch(() => {});

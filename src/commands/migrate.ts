@@ -203,8 +203,12 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
         structure: { sequences: !config.dryRun },
         // Outside a dry run the verify's connection holds no transaction: the source workers may read each
-        // table's COPY on connections of their own, with the same settings.
-        ownTargetReads: config.dryRun ? null : session.target.settings,
+        // table's COPY on connections of their own, with the same settings (else through the run's).
+        ownTargetReads: config.dryRun ? null : {
+          settings: session.target.settings,
+          refused: (table, reason) =>
+            log.warn({ table, reason: redactText(reason, session.target.url) }, "the closing verify could not open a worker's own target connection: reading the table through the run's connection"),
+        },
       }),
     );
     const tables = plan.tables.map((t) => {

@@ -7,8 +7,7 @@ import type { SourceSideOptions } from './source-side.js';
 import { keyIndexes } from './source-side.js';
 import { keyKindOf, type KeyKind } from './side-tally.js';
 import { recentRowTest, type RecentTest } from './grace.js';
-import type { TargetTallier } from './target-tally.js';
-import type { ConnectionSettings } from '../load/target.js';
+import type { OwnTargetReads, TargetTallier } from './target-tally.js';
 import type { FreshSides } from './recheck.js';
 import type { FirstLevelSpec } from './segments.js';
 import type { SourceCounts } from './source-side.js';
@@ -42,7 +41,7 @@ export interface TableContext {
    * Settings for a connection of the tallying worker's own, when the streaming pass's COPY may be read
    * there instead of on `client` (migrate's closing verify: `client` holds no transaction); null: on `client`.
    */
-  targetConnection: ConnectionSettings | null;
+  targetConnection: OwnTargetReads | null;
   sampleRows: number;
   /** Where differing rows are read again before they are reported (null: they are reported at once). */
   fresh: FreshSides | null;

@@ -115,14 +115,32 @@ export class TallyWorkers implements TargetTallier {
   }
 }
 
+/** The name a worker gives the error when it could not open its own target connection. */
+export const OWN_CONNECTION_REFUSED = 'OwnTargetConnectionRefused';
+
+/** Where a worker may read a table's COPY on a connection of its own, and who hears when it cannot. */
+export interface OwnTargetReads {
+  settings: ConnectionSettings;
+  /** The worker's connection could not be opened (the read then goes through the run's connection). */
+  refused(table: string, reason: string): void;
+}
+
 /**
  * The target side's tally for the streaming pass: every row of the table, in a worker when one is given.
- * With `ownConnection`, a worker that can read the COPY itself does so on a connection of its own (a
- * COPY outside any transaction sees what `client` would); otherwise `client` reads it and the chunks go
- * to the worker.
+ * With `own`, a worker that can read the COPY itself does so on a connection of its own (a COPY outside
+ * any transaction sees what `client` would); when that connection cannot be opened (a server or role at
+ * its connection limit, say) `client` reads the COPY after all, as it does without `own`, and the chunks
+ * go to the worker.
  */
-export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null, ownConnection: ConnectionSettings | null = null): Promise<SideTally> {
-  if (ownConnection && workers?.copy) return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, ownConnection), spec);
+export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null, own: OwnTargetReads | null = null): Promise<SideTally> {
+  if (own && workers?.copy) {
+    try {
+      return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, own.settings), spec);
+    } catch (err) {
+      if ((err as Error).name !== OWN_CONNECTION_REFUSED) throw err;
+      own.refused(plan.targetName, (err as Error).message);
+    }
+  }
   const stream = client.query(copyOut(copyOutSql(plan))) as AsyncIterable<Buffer>;
   if (workers) return SideTally.fromState(await workers.run(plan, cutoffMicros, spec, stream), spec);
   return tallyCopyOutput(stream, plan, cutoffMicros, spec);

@@ -9,8 +9,7 @@ import { latestLoads, recordedChanges, rejectedKeys } from '../load/ledger.js';
 import { runInLanes } from '../load/run-tables.js';
 import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
 import { tableContext } from './table-context.js';
-import { TallyWorkers, type TargetTallier } from './target-tally.js';
-import type { ConnectionSettings } from '../load/target.js';
+import { TallyWorkers, type OwnTargetReads, type TargetTallier } from './target-tally.js';
 import { graceCutoffMicros } from './grace.js';
 import type { FreshSides } from './recheck.js';
 import type { StructureOptions } from './structure-check.js';
@@ -47,7 +46,7 @@ export interface VerifyRunInput {
    * connection: only where `withClient`'s connection holds no transaction (not with targetSnapshot, not in
    * a dry run, whose rows only its own transaction sees).
    */
-  ownTargetReads?: ConnectionSettings | null;
+  ownTargetReads?: OwnTargetReads | null;
   /** Compare each table's structure with the plan (null: do not). */
   structure?: StructureOptions | null;
 }

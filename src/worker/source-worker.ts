@@ -13,7 +13,7 @@ import { copyOutSql, targetLineTallier } from '../verify/target-side.js';
 import pg from 'pg';
 import { copyOut, CopyLines } from '../load/copy-out.js';
 import { SideTally, type TallyState } from '../verify/side-tally.js';
-import { tallyCopyOutput } from '../verify/target-tally.js';
+import { OWN_CONNECTION_REFUSED, tallyCopyOutput } from '../verify/target-tally.js';
 import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
@@ -210,7 +210,13 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
   const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, connectionTimeoutMillis: 10_000 });
   // A server that goes away between queries must not crash the thread; the query in progress reports it.
   client.on('error', () => {});
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    // Named so the main thread can tell "no connection of our own" (it then reads the COPY itself) from a
+    // failure of the read.
+    throw Object.assign(err instanceof Error ? err : new Error(String(err)), { name: OWN_CONNECTION_REFUSED });
+  }
   try {
     const tally = await tallyCopyOutput(client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
     return tally.state();

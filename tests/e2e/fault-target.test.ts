@@ -190,6 +190,31 @@ describe('our connections are terminated (pg_terminate_backend)', () => {
   });
 });
 
+describe("no connection to spare for the closing verify's workers", () => {
+  it('a role at its connection limit: each table read through the run\'s own connection instead, every table verified, exit 0', async () => {
+    const db = await newDb();
+    await db.query('CREATE ROLE s2p_capped LOGIN');
+    await db.query(`ALTER DATABASE "${db.name}" OWNER TO s2p_capped`);
+    const child = startPaused(['migrate', '--source-dir', data, '--target', server.urlFor(db.name, 's2p_capped'), '--jobs', '2', '--json'], 'sequences:*');
+    await child.paused;
+    // Loaded and keyed, the verify not started: the run may keep the connections it holds, and no more.
+    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 's2p_capped'`)).rows[0].n as number;
+    expect(held).toBeGreaterThanOrEqual(2);
+    await db.query(`ALTER ROLE s2p_capped CONNECTION LIMIT ${held}`);
+    child.resume();
+    const r = await child.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/could not open a worker's own target connection: reading the table through the run's connection/);
+    expect(r.stderr).toMatch(/too many connections for role/);
+    const tables = r.json.tables as { target: string; status: string; targetRows: number; loadedRows: number }[];
+    expect(tables).toHaveLength(11);
+    for (const t of tables) {
+      expect(t.status, t.target).toBe('match');
+      expect(t.targetRows, t.target).toBe(t.loadedRows);
+    }
+  });
+});
+
 describe('errors that are not about the connection are never retried', () => {
   it('--statement-timeout: the COPY that outlives it is canceled, exit 3, the table rolled back', async () => {
     const db = await newDb();

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { from as copyFrom } from 'pg-copy-streams';
+import { giveBack } from './batch-memory.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { readAllParentKeys } from './parent-keys.js';
 import { RejectSink } from './reject-sink.js';
@@ -12,6 +13,28 @@ import { qualified, quoteIdent } from './quote.js';
 import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js';
 import { pausePoint } from '../pause-points.js';
 import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../transform/copy-binary.js';
+
+/** A CopyData message's type byte. */
+const COPY_DATA = 0x64;
+
+/**
+ * pg-copy-streams' COPY FROM, but each chunk handed back (batch-memory.ts) once the socket has written it:
+ * the library's own flushChunk, with a callback on the chunk's write.
+ */
+function copyFromGivingBack(sql: string): ReturnType<typeof copyFrom> {
+  const stream = copyFrom(sql);
+  const self = stream as unknown as { connection: { stream: NodeJS.WritableStream }; flushChunk(chunk: Buffer): boolean };
+  self.flushChunk = function flushChunk(chunk: Buffer): boolean {
+    const header = Buffer.allocUnsafe(5);
+    header[0] = COPY_DATA;
+    header.writeUInt32BE(chunk.length + 4, 1);
+    this.connection.stream.write(header);
+    return this.connection.stream.write(chunk, (err?: Error | null) => {
+      if (!err) giveBack(chunk);
+    });
+  };
+  return stream;
+}
 
 export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<TableLoadResult> {
   const startedAt = new Date();
@@ -59,7 +82,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
 
     try {
       const columns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
-      const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}, FREEZE true)`));
+      const copy = client.query(copyFromGivingBack(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}, FREEZE true)`));
       const tCopy = performance.now();
       await pipeline(Readable.from(copyChunks()), copy);
       stages.copyMs = performance.now() - tCopy - waitMs;

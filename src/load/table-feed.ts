@@ -8,6 +8,7 @@ import { rawKeyWidth, rawRowKey, readRawPages, STREAM_PAGE_ROWS } from '../extra
 import { makeRowConverter, type ValueChange } from '../transform/convert-row.js';
 import { copyRowEncoder, encodeCopyRow } from '../transform/copy-encode.js';
 import { BinaryRows } from '../transform/copy-binary.js';
+import { batchBytes } from './batch-memory.js';
 import type { Field } from '../transform/field.js';
 import type { LogicalType } from '../transform/logical-types.js';
 import { losslessRowJson, losslessValueJson } from '../transform/lossless-json.js';
@@ -82,7 +83,9 @@ function textBatches(logical: readonly LogicalType[]): RowBytes {
       return length;
     },
     take() {
-      const data = Buffer.from(rows.join(''), 'utf8');
+      const text = rows.join('');
+      const data = batchBytes(Buffer.byteLength(text, 'utf8'));
+      Buffer.from(data.buffer, 0, data.byteLength).write(text, 'utf8');
       rows = [];
       length = 0;
       return data;

@@ -2,6 +2,7 @@
 // of the table has one here: the server then parses no number or timestamp text (its COPY CPU about
 // halves, docs/performance.md), and integers and doubles go from SQLite to the wire without ever
 // becoming text. https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
+import { batchBytes } from '../load/batch-memory.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { LogicalType } from './logical-types.js';
 import type { Field } from './field.js';
@@ -189,9 +190,9 @@ export class BinaryRows {
     }
   }
 
-  /** The bytes written so far, as a buffer of their own (it is handed to another thread), and a fresh start. */
+  /** The bytes written so far, in a batch buffer of their own (it is handed to another thread), and a fresh start. */
   take(): Uint8Array {
-    const out = new Uint8Array(this.at);
+    const out = batchBytes(this.at);
     out.set(this.buf.subarray(0, this.at));
     this.at = 0;
     if (this.buf.length > this.chunkBytes * 2) this.buf = Buffer.allocUnsafe(this.chunkBytes * 2);

@@ -41,6 +41,8 @@ export type JobRequest =
   | { type: 'feed'; id: number; file: string; plan: TablePlan; setup: FeedSetup; window: number }
   | { type: 'credit'; id: number }
   | { type: 'cancel'; id: number }
+  /** A batch's buffer back from the main thread, its bytes written (load/batch-memory.ts). */
+  | { type: 'spare'; id: 0; buffer: ArrayBuffer }
   | { type: 'tally'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions; spec: FirstLevelSpec; cutoffMicros: number | null }
   | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
   /** The target side read by the worker itself (the table's COPY TO) on a connection of its own. */

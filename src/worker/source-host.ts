@@ -1,6 +1,7 @@
 // Starts the source workers (source-worker.ts) and speaks to them from the main thread: the synchronous
 // channel behind remoteDatabase(), a table's load feed as an async iterable of batches with a bounded
 // number in flight, and verify's source tally.
+import { returnable } from '../load/batch-memory.js';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,11 @@ class SourceThread {
     this.worker.postMessage(m, transfer);
   }
 
+  /** A batch's buffer back to the worker that encoded it, once its bytes are written (load/batch-memory.ts). */
+  giveSpare(buffer: ArrayBuffer): void {
+    if (!this.#failure) this.post({ type: 'spare', id: 0, buffer }, [buffer]);
+  }
+
   /** Registers a job's reply handler; returns its id and a function that unregisters it. */
   job(handle: (m: JobReply) => void): { id: number; done: () => void } {
     const id = this.#nextId++;
@@ -165,6 +171,7 @@ async function* feedFrom(thread: SourceThread, file: string, plan: TablePlan, se
     if (m.type === 'batch') {
       const d = m.batch.data;
       m.batch.data = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      returnable(m.batch.data, (buffer) => thread.giveSpare(buffer));
       queue.push(m.batch);
     } else if (m.type === 'end') ended = true;
     else if (m.type === 'error') failure = raise(m.error);

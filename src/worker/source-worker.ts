@@ -16,6 +16,7 @@ import { SideTally, type TallyState } from '../verify/side-tally.js';
 import { OWN_CONNECTION_REFUSED, tallyCopyOutput } from '../verify/target-tally.js';
 import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
+import { isBatchMemory, keepSpare } from '../load/batch-memory.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
@@ -132,7 +133,7 @@ function step(id: number): void {
     job.credits--;
     const data = r.value.data;
     // A batch that owns its memory moves as it is; a view into a shared pool is copied first, then moved.
-    const own = transferListOf(data).length > 0 ? data : new Uint8Array(data);
+    const own = isBatchMemory(data.buffer) || transferListOf(data).length > 0 ? data : new Uint8Array(data);
     r.value.data = own;
     post({ type: 'batch', id, batch: r.value }, [own.buffer as ArrayBuffer]);
   } catch (err) {
@@ -160,6 +161,8 @@ parentPort!.on('message', (m: JobRequest) => {
       job.waiting = false;
       setImmediate(step, m.id);
     }
+  } else if (m.type === 'spare') {
+    keepSpare(m.buffer);
   } else if (m.type === 'target-copy') {
     targetCopy(m).then(
       (state) => post({ type: 'target-done', id: m.id, state }),

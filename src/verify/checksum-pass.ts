@@ -28,7 +28,7 @@ export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Pro
     return { source, counts };
   };
   // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).
-  const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.workers, ctx.targetConnection)]);
+  const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.workers, ctx.ownTargetReads)]);
   if (s.status === 'rejected') throw s.reason;
   if (t.status === 'rejected') throw t.reason;
   return { source: s.value.source, target: t.value, counts: s.value.counts };

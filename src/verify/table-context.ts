@@ -38,10 +38,10 @@ export interface TableContext {
   /** Where the target side is tallied (a tally worker, or the file's source worker); null: on the main thread. */
   workers: TargetTallier | null;
   /**
-   * Settings for a connection of the tallying worker's own, when the streaming pass's COPY may be read
-   * there instead of on `client` (migrate's closing verify: `client` holds no transaction); null: on `client`.
+   * When the streaming pass's COPY may be read on a connection of the tallying worker's own instead of on
+   * `client` (migrate's closing verify: `client` holds no transaction); null: on `client`.
    */
-  targetConnection: OwnTargetReads | null;
+  ownTargetReads: OwnTargetReads | null;
   sampleRows: number;
   /** Where differing rows are read again before they are reported (null: they are reported at once). */
   fresh: FreshSides | null;
@@ -64,10 +64,10 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
 
 /** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
-  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'targetConnection'>>,
+  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'ownTargetReads'>>,
 ): TableContext {
   return {
-    targetConnection: null,
+    ownTargetReads: null,
     ...base,
     keyKind: keyKindOf(base.plan),
     keyIdx: keyIndexes(base.plan),

@@ -90,7 +90,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const backup = await takeBackups(config, runId, log);
   if (backup) await pausePoint('backed-up');
   // With --backup-dir, the run reads (and verifies against) the copies, the sources as they were backed up.
-  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config, true);
+  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config, { log });
   const jobs = config.dryRun ? 1 : config.jobs;
   const session = await openTarget(config, log, jobs + 2).catch(async (err) => {
     await sources.close();

@@ -11,7 +11,7 @@ import type { RunPlan } from '../plan/table-plan.js';
 import { connectTarget, type Target } from '../load/target.js';
 import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
 import { PROJECT_ROOT } from '../paths.js';
-import { SourceWorkers, type HostedFile } from '../worker/source-host.js';
+import { SourceWorkers, type HostedFile, type SlowRequest } from '../worker/source-host.js';
 
 export const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
 
@@ -26,12 +26,13 @@ export interface Sources {
 /**
  * Opens every file the mapping names (exit 2 on the first that cannot be read). With `hosted`, each file is
  * opened, checked and pinned to its snapshot inside a source worker thread (src/worker/), which then does
- * the run's bulk reading; the main thread's `db` answers through it, on the same snapshot.
+ * the run's bulk reading; the main thread's `db` answers through it, on the same snapshot, and a question
+ * that keeps it waiting long is logged on `hosted.log`.
  */
-export function openSources(mapping: LoadedMapping, config: Pick<Config, 'sourceDir' | 'quickCheck'>, hosted = false): Sources {
+export function openSources(mapping: LoadedMapping, config: Pick<Config, 'sourceDir' | 'quickCheck'>, hosted: { log: Logger } | null = null): Sources {
   const options = { quickCheck: config.quickCheck, busyTimeoutMs: 5000 };
   const files = mapping.mapping.sources.map((s) => ({ file: s.file, path: path.join(config.sourceDir, s.file) }));
-  const workers = hosted ? SourceWorkers.start(files, options) : null;
+  const workers = hosted ? SourceWorkers.start(files, options, slowRequestWarning(hosted.log)) : null;
   const byFile = new Map<string, OpenSource>();
   if (workers) {
     for (const f of files) byFile.set(f.file, { ...f, db: workers.file(f.file)!.db, close: () => {} });
@@ -56,6 +57,12 @@ export function openSources(mapping: LoadedMapping, config: Pick<Config, 'source
   };
 }
 
+/** The main thread stands still while a source worker answers: say so, and what it is waiting for. */
+function slowRequestWarning(log: Logger): SlowRequest {
+  return ({ file, request, waitedMs }) =>
+    log.warn({ file, request, waitedS: Math.round(waitedMs / 1000) }, 'still waiting for a source worker: the run stands still until it answers (the worker is working)');
+}
+
 export interface PlannedSources {
   loaded: LoadedMapping;
   sources: Sources;
@@ -63,7 +70,7 @@ export interface PlannedSources {
 }
 
 /** The mapping, the opened sources (`hosted`: in source workers) and the plan built from them. */
-export function planSources(config: Config, hosted = false): PlannedSources {
+export function planSources(config: Config, hosted: { log: Logger } | null = null): PlannedSources {
   const loaded = loadMapping(config.mappingFile);
   const sources = openSources(loaded, config, hosted);
   try {

@@ -32,7 +32,7 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
   const t0 = performance.now();
   const startedAt = new Date();
   const runId = randomUUID();
-  const { sources, plan } = planSources(config, true);
+  const { sources, plan } = planSources(config, { log });
   // Each table job holds one connection for its snapshot and may take a second to re-check rows.
   const session = await openTarget(config, log, 2 * config.jobs + 1).catch(async (err) => {
     await sources.close();

@@ -14,7 +14,7 @@ export interface WorkerSetup {
   files: { file: string; path: string }[];
   options: OpenOptions;
   syncPort: MessagePort;
-  /** Int32 flag the worker sets (and notifies) when a synchronous reply is posted. */
+  /** Two Int32s: the flag the worker sets (and notifies) when a synchronous reply is posted; its thread id. */
   signal: SharedArrayBuffer;
 }
 

@@ -17,11 +17,29 @@ import type { TargetTallier } from '../verify/target-tally.js';
 import { SourceReadError } from '../errors.js';
 import { remoteDatabase } from './remote-database.js';
 import { WORKER_HEAP } from './heap.js';
+import { ReplyWait } from './thread-watch.js';
 import { transferListOf } from './transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
-/** How long a synchronous request (a planning query, a row count, a look-up by key) may take. */
-const SYNC_TIMEOUT_MS = 10 * 60_000;
+/**
+ * A synchronous request (a planning query, a row count, a look-up by key) may take as long as it needs
+ * while its worker works; a worker that shows no progress for this long is given up on.
+ */
+const STALL_MS = 10 * 60_000;
+
+/** A request still running after this long is reported (then again as often): the main thread waits meanwhile. */
+const SLOW_EVERY_MS = 60_000;
+
+/** Told when a synchronous request has taken long (the run's progress stands still meanwhile). */
+export type SlowRequest = (what: { file: string | null; request: string; waitedMs: number }) => void;
+
+/** A request as a log line shows it. */
+function requestText(req: SyncRequest): string {
+  if (req.op === 'open') return 'opening the file (and its quick_check)';
+  if (req.op === 'close') return 'closing';
+  const sql = req.sql.length > 200 ? `${req.sql.slice(0, 200)}…` : req.sql;
+  return `${req.op === 'prepare' ? 'preparing' : 'running'} ${sql}`;
+}
 
 /** Batches a feed may have produced ahead of the COPY stream: bounds memory when PostgreSQL is slower. */
 const FEED_WINDOW = 4;
@@ -40,9 +58,15 @@ class SourceThread {
   readonly #jobs = new Map<number, (m: JobReply) => void>();
   #failure: Error | null = null;
 
-  constructor(url: URL, files: { file: string; path: string }[], options: OpenOptions) {
+  constructor(
+    url: URL,
+    files: { file: string; path: string }[],
+    options: OpenOptions,
+    readonly onSlow: SlowRequest,
+  ) {
     const { port1, port2 } = new MessageChannel();
-    const signal = new SharedArrayBuffer(4);
+    // [0] the reply flag, [1] the worker's thread id (thread-watch.ts), written as it starts.
+    const signal = new SharedArrayBuffer(8);
     this.#port = port1;
     this.#signal = new Int32Array(signal);
     const setup: WorkerSetup = { files, options, syncPort: port2, signal };
@@ -62,13 +86,16 @@ class SourceThread {
     Atomics.store(this.#signal, 0, 0);
     this.#port.postMessage(req);
     // The main thread blocks here, so a worker's 'exit' event cannot reach it: the worker flags its own
-    // exit (the flag set to 2), and a worker that neither answers nor exits is given up on after a while.
+    // exit (the flag set to 2), and its thread is watched for the ends no handler sees (thread-watch.ts).
     // Woken only by the flag, not by the wake-up: the previous reply's notify can arrive late.
-    const deadline = Date.now() + SYNC_TIMEOUT_MS;
+    const wait = new ReplyWait(STALL_MS, SLOW_EVERY_MS);
     while (Atomics.load(this.#signal, 0) === 0) {
       Atomics.wait(this.#signal, 0, 0, 1000);
-      if (Atomics.load(this.#signal, 0) === 0 && Date.now() > deadline) {
-        this.#failure = new Error(`source worker did not answer within ${SYNC_TIMEOUT_MS / 1000} s`);
+      if (Atomics.load(this.#signal, 0) !== 0) break;
+      const verdict = wait.check(Atomics.load(this.#signal, 1));
+      if (verdict.kind === 'slow') this.onSlow({ file: 'file' in req ? req.file : null, request: requestText(req), waitedMs: verdict.waitedMs });
+      if (verdict.kind === 'failed') {
+        this.#failure = new Error(`source worker stopped while ${requestText(req)}: ${verdict.reason}`);
         throw this.#failure;
       }
     }
@@ -211,7 +238,7 @@ export class SourceWorkers {
    * opened, and quick_check'ed, by all workers at once). Throws the first file's SourceReadError in the
    * order given. Null when there is no compiled worker (running from the TypeScript sources).
    */
-  static start(files: { file: string; path: string }[], options: OpenOptions): SourceWorkers | null {
+  static start(files: { file: string; path: string }[], options: OpenOptions, onSlow: SlowRequest): SourceWorkers | null {
     const url = new URL('./source-worker.js', import.meta.url);
     if (!import.meta.url.endsWith('.js') || !existsSync(fileURLToPath(url))) return null;
     const hosts = new SourceWorkers();
@@ -234,7 +261,7 @@ export class SourceWorkers {
     }
     try {
       for (const g of groups) {
-        const thread = new SourceThread(url, g, options);
+        const thread = new SourceThread(url, g, options, onSlow);
         hosts.#threads.push(thread);
         for (const f of g) hosts.#byFile.set(f.file, { thread, hosted: null });
       }

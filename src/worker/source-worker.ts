@@ -16,11 +16,14 @@ import { SideTally, type TallyState } from '../verify/side-tally.js';
 import { OWN_CONNECTION_REFUSED, tallyCopyOutput } from '../verify/target-tally.js';
 import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
+import { currentThreadId } from './thread-watch.js';
 import { isBatchMemory, keepSpare } from '../load/batch-memory.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
 const signal = new Int32Array(setup.signal);
+// Lets a main thread blocked on this worker see whether it is still alive and working (thread-watch.ts).
+Atomics.store(signal, 1, currentThreadId());
 // A main thread blocked on a synchronous request wakes up (to no reply) when this worker ends.
 process.on('exit', () => {
   Atomics.store(signal, 0, 2);

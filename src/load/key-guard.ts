@@ -37,10 +37,59 @@ export class SortedIntKeys implements KeySet {
   }
 }
 
+/**
+ * A parent's integer keys when they are dense (ids 1..n with a few gaps): one bit per value from `low`,
+ * at most as large as the sorted array would be (parent-keys.ts chooses) and usually 64 times smaller —
+ * 300 KB instead of 19 MB for 2.4M ids. Keys read outside the range the count saw (a row added meanwhile)
+ * are kept sorted in `outside`. Plain data: it crosses to a worker thread as it is.
+ */
+export interface DenseIntKeys {
+  low: bigint;
+  bits: Uint8Array;
+  outside: BigInt64Array;
+}
+
+export class DenseIntKeySet implements KeySet {
+  readonly #low: bigint;
+  readonly #bits: Uint8Array;
+  readonly #span: bigint;
+  readonly #outside: SortedIntKeys;
+  readonly #anyOutside: boolean;
+
+  constructor(keys: DenseIntKeys) {
+    this.#low = keys.low;
+    this.#bits = keys.bits;
+    this.#span = BigInt(keys.bits.length * 8);
+    this.#outside = new SortedIntKeys(keys.outside);
+    this.#anyOutside = keys.outside.length > 0;
+  }
+
+  has(key: string | bigint): boolean {
+    let k: bigint;
+    try {
+      k = typeof key === 'bigint' ? key : BigInt(key);
+    } catch {
+      return false;
+    }
+    const offset = k - this.#low;
+    if (offset >= 0n && offset < this.#span) {
+      const i = Number(offset);
+      if ((this.#bits[i >>> 3] & (1 << (i & 7))) !== 0) return true;
+    }
+    return this.#anyOutside && this.#outside.has(k);
+  }
+}
+
 /** Text keys of a parent; a bigint key is looked up by its text. */
 function textKeys(keys: string[]): KeySet {
   const set = new Set(keys);
   return { has: (k) => set.has(typeof k === 'bigint' ? String(k) : k) };
+}
+
+function keySet(keys: ParentKeyData): KeySet {
+  if (keys instanceof BigInt64Array) return new SortedIntKeys(keys);
+  if (Array.isArray(keys)) return textKeys(keys);
+  return new DenseIntKeySet(keys);
 }
 
 export const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
@@ -49,13 +98,15 @@ const SEP = KEY_SEP;
 
 /**
  * The keys of the tables a plan's foreign keys reference (self-references excluded), as read by
- * parent-keys.ts: integer keys sorted in a typed array, other keys as text (parts joined by KEY_SEP).
+ * parent-keys.ts: integer keys sorted in a typed array or, when dense, as bits; other keys as text (parts joined by KEY_SEP).
  * Plain data: it crosses to a worker thread as it is.
  */
 export interface ParentKeys {
   /** By foreign key name. */
-  byName: Record<string, BigInt64Array | string[]>;
+  byName: Record<string, ParentKeyData>;
 }
+
+export type ParentKeyData = BigInt64Array | DenseIntKeys | string[];
 
 /** SQLite's TEXT affinity (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
 const textAffinity = (declared: string) => !/INT/i.test(declared) && /CHAR|CLOB|TEXT/i.test(declared);
@@ -124,13 +175,13 @@ export class KeyGuard {
       .map((u) => ({ name: u.name, indexes: idx(u.columns), seen: new Set<string>() }));
     const foreign: ForeignCheck[] = [];
     // Foreign keys that share their parent's keys (readAllParentKeys) share one set too.
-    const sets = new Map<BigInt64Array | string[], KeySet>();
+    const sets = new Map<ParentKeyData, KeySet>();
     for (const fk of plan.foreignKeys) {
       // A self-reference is checked by the pre-pass of self-reference.ts (its rows arrive in this very COPY).
       if (fk.references === plan.targetName) continue;
       const keys = parents.byName[fk.name];
       let parent = sets.get(keys);
-      if (!parent) sets.set(keys, (parent = keys instanceof BigInt64Array ? new SortedIntKeys(keys) : textKeys(keys)));
+      if (!parent) sets.set(keys, (parent = keySet(keys)));
       foreign.push({ name: fk.name, indexes: idx(fk.columns), references: fk.references, parent });
     }
     return new KeyGuard(uniques, foreign, names);

@@ -3,15 +3,23 @@
 import type pg from 'pg';
 import { copyOut, CopyLines } from './copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
-import { INTEGER_TYPES, KEY_SEP, type ParentKeys } from './key-guard.js';
+import { INTEGER_TYPES, KEY_SEP, type DenseIntKeys, type ParentKeyData, type ParentKeys } from './key-guard.js';
 import { qualified, quoteIdent } from './quote.js';
 
+/** Streams a COPY's lines (one key each) to `add`. */
+async function eachLine(client: pg.ClientBase, sql: string, add: (line: string) => void): Promise<void> {
+  const lines = new CopyLines();
+  for await (const chunk of client.query(copyOut(sql))) for (const line of lines.push(chunk as Buffer)) add(line);
+  for (const line of lines.end()) add(line);
+}
+
 /**
- * Reads one referenced table's keys. Integer keys stream through COPY into a sorted typed array sized by
- * a count first (8 bytes a key, and no doubling and trimming copies: a million-row parent costs 8 MB);
- * other keys come as text.
+ * Reads one referenced table's keys. Integer keys come through COPY: as bits over their range when the
+ * range is at most 64 times their count (never larger than 8 bytes a key, and no sort on the server), else
+ * into a sorted typed array sized by the count (8 bytes a key, no doubling and trimming copies); other
+ * keys come as text.
  */
-async function readParentKeys(client: pg.ClientBase, parent: string, columns: string[], integer: boolean): Promise<BigInt64Array | string[]> {
+async function readParentKeys(client: pg.ClientBase, parent: string, columns: string[], integer: boolean): Promise<ParentKeyData> {
   const dot = parent.indexOf('.');
   const table = qualified(parent.slice(0, dot), parent.slice(dot + 1));
   const cols = columns.map(quoteIdent);
@@ -20,22 +28,43 @@ async function readParentKeys(client: pg.ClientBase, parent: string, columns: st
     const r = await client.query({ text: `SELECT ${cols.map((c) => `${c}::text`).join(', ')} FROM ${table} WHERE ${where}`, rowMode: 'array' });
     return r.rows.map((row: string[]) => row.join(KEY_SEP));
   }
-  const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
-  const stream = client.query(copyOut(`COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`));
-  const lines = new CopyLines();
-  let keys = new BigInt64Array(Math.max(1, Number(count.rows[0].n)));
+  const stats = (await client.query<{ n: string; lo: string | null; hi: string | null }>(`SELECT count(*) AS n, min(${cols[0]})::text AS lo, max(${cols[0]})::text AS hi FROM ${table} WHERE ${where}`)).rows[0];
+  const count = Number(stats.n);
+  if (stats.lo !== null && stats.hi !== null && BigInt(stats.hi) - BigInt(stats.lo) < 64n * BigInt(count)) {
+    return readDenseKeys(client, `COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where}) TO STDOUT`, BigInt(stats.lo), BigInt(stats.hi));
+  }
+  let keys = new BigInt64Array(Math.max(1, count));
   let n = 0;
-  const add = (line: string) => {
+  await eachLine(client, `COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`, (line) => {
     if (n === keys.length) {
       const grown = new BigInt64Array(keys.length * 2);
       grown.set(keys);
       keys = grown;
     }
     keys[n++] = BigInt(line);
-  };
-  for await (const chunk of stream) for (const line of lines.push(chunk)) add(line);
-  for (const line of lines.end()) add(line);
+  });
   return n === keys.length ? keys : keys.slice(0, n);
+}
+
+/** Dense integer keys as bits from `low`; a key outside low..high (a row added since the count) kept aside. */
+export async function readDenseKeys(client: pg.ClientBase, sql: string, low: bigint, high: bigint): Promise<DenseIntKeys> {
+  const bits = new Uint8Array(Number((high - low) / 8n) + 1);
+  const outside: bigint[] = [];
+  const set = (offset: number) => (bits[offset >>> 3] |= 1 << (offset & 7));
+  const safe = low >= BigInt(Number.MIN_SAFE_INTEGER) && high <= BigInt(Number.MAX_SAFE_INTEGER);
+  const lowN = Number(low);
+  const highN = Number(high);
+  await eachLine(client, sql, (line) => {
+    if (safe) {
+      // Within the safe range a key's text parses exactly as a double: no bigint per key.
+      const k = Number(line);
+      if (k >= lowN && k <= highN) return set(k - lowN);
+    }
+    const k = BigInt(line);
+    if (k >= low && k <= high) set(Number(k - low));
+    else outside.push(k);
+  });
+  return { low, bits, outside: BigInt64Array.from(outside.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) };
 }
 
 /**
@@ -44,7 +73,7 @@ async function readParentKeys(client: pg.ClientBase, parent: string, columns: st
  */
 export async function readAllParentKeys(client: pg.ClientBase, plan: TablePlan): Promise<ParentKeys> {
   const byName: ParentKeys['byName'] = {};
-  const read = new Map<string, BigInt64Array | string[]>();
+  const read = new Map<string, ParentKeyData>();
   for (const fk of plan.foreignKeys) {
     if (fk.references === plan.targetName) continue;
     const integer = fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
@@ -56,9 +85,12 @@ export async function readAllParentKeys(client: pg.ClientBase, plan: TablePlan):
   return { byName };
 }
 
-/** The buffers of the integer key arrays, once each: handed to a source worker, not copied. */
+/** The buffers of the integer keys, once each: handed to a source worker, not copied. */
 export function parentKeyBuffers(parents: ParentKeys): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const keys of Object.values(parents.byName)) if (keys instanceof BigInt64Array) out.add(keys.buffer as ArrayBuffer);
+  for (const keys of Object.values(parents.byName)) {
+    if (keys instanceof BigInt64Array) out.add(keys.buffer as ArrayBuffer);
+    else if (!Array.isArray(keys)) out.add(keys.bits.buffer as ArrayBuffer).add(keys.outside.buffer as ArrayBuffer);
+  }
   return [...out];
 }

@@ -1,7 +1,7 @@
 // A parent's integer keys as the key guard looks them up (a binary search over a sorted BigInt64Array):
 // it must answer exactly as a plain Set of the keys would, for any keys a bigint column can hold.
 import { describe, expect, it } from 'vitest';
-import { SortedIntKeys } from '../../src/load/key-guard.js';
+import { DenseIntKeySet, SortedIntKeys } from '../../src/load/key-guard.js';
 
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -9,10 +9,31 @@ function sorted(keys: bigint[]): BigInt64Array {
   return BigInt64Array.from([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The same keys as bits from the smallest, the largest `aside` of them in the list of keys outside the bits. */
+function dense(keys: bigint[], aside = 0): DenseIntKeySet {
+  const all = sorted(keys);
+  const inBits = all.slice(0, all.length - aside);
+  const low = inBits.length ? inBits[0] : 0n;
+  const span = inBits.length ? Number(inBits[inBits.length - 1] - low) + 1 : 1;
+  const bits = new Uint8Array(Math.ceil(span / 8));
+  for (const k of inBits) {
+    const i = Number(k - low);
+    bits[i >>> 3] |= 1 << (i & 7);
+  }
+  return new DenseIntKeySet({ low, bits, outside: all.slice(all.length - aside) });
+}
+
 /** Probes around every key and the set's ends, and beyond the safe range, against a Set. */
 function probesAgree(keys: bigint[]): void {
-  const set = new SortedIntKeys(sorted(keys));
   const reference = new Set(keys);
+  agree(new SortedIntKeys(sorted(keys)), keys, reference);
+  // Bits only where the range is small enough to hold them in a test.
+  const range = keys.length ? sorted(keys)[keys.length - 1] - sorted(keys)[0] : 0n;
+  if (range < 1_000_000n) agree(dense(keys), keys, reference);
+  if (keys.length > 2 && sorted(keys)[keys.length - 3] - sorted(keys)[0] < 1_000_000n) agree(dense(keys, 2), keys, reference);
+}
+
+function agree(set: { has(k: string | bigint): boolean }, keys: bigint[], reference: Set<bigint>): void {
   const probes = new Set<bigint>([0n, 1n, -1n, MAX, MAX + 1n, MAX + 2n, -MAX, -MAX - 1n, -MAX - 2n, 2n ** 63n - 1n, -(2n ** 63n)]);
   for (const k of keys) for (const d of [-2n, -1n, 0n, 1n, 2n]) probes.add(k + d);
   for (const p of probes) {
@@ -22,7 +43,7 @@ function probesAgree(keys: bigint[]): void {
   }
 }
 
-describe('SortedIntKeys', () => {
+describe('SortedIntKeys and DenseIntKeySet', () => {
   it('answers for an id column 1..n', () => probesAgree(Array.from({ length: 1000 }, (_, i) => BigInt(i + 1))));
 
   it('answers for a contiguous run of negative keys', () => probesAgree(Array.from({ length: 50 }, (_, i) => BigInt(i - 25))));
@@ -46,6 +67,13 @@ describe('SortedIntKeys', () => {
 
   it('answers for keys beyond the safe integer range', () =>
     probesAgree([1n, 2n, MAX + 1n, MAX + 2n, 2n ** 62n, -(2n ** 62n), 2n ** 63n - 1n, -(2n ** 63n)]));
+
+  it('bits: the slack after the last key answers no, unless a key read aside is there', () => {
+    const set = new DenseIntKeySet({ low: 1n, bits: Uint8Array.from([0b1111_1111, 0b0000_0011]), outside: BigInt64Array.from([13n, 900n]) });
+    expect([0n, 1n, 10n, 11n, 12n, 13n, 14n, 16n, 17n, 900n, 901n].map((k) => set.has(k))).toEqual([false, true, true, false, false, true, false, false, false, true, false]);
+    expect(set.has('13')).toBe(true);
+    expect(set.has('x')).toBe(false);
+  });
 
   it('answers for repeated keys: 1, 1, 3 holds no 2', () => {
     const set = new SortedIntKeys(BigInt64Array.from([1n, 1n, 3n]));

@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SourceReadError } from '../errors.js';
+import { readAhead } from './read-ahead.js';
 
 export interface OpenSource {
   file: string;
@@ -74,6 +75,7 @@ export function openSource(file: string, path: string, options: OpenOptions): Op
     // The snapshot starts at the first read of the transaction.
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
     if (options.quickCheck) {
+      readAhead(path, size);
       const problems = db.prepare('PRAGMA quick_check').pluck().all() as string[];
       if (problems.length !== 1 || problems[0] !== 'ok') {
         throw Object.assign(new Error(problems.slice(0, 3).join('; ')), { code: 'SQLITE_CORRUPT' });

@@ -60,7 +60,7 @@ export function openSources(mapping: LoadedMapping, config: Pick<Config, 'source
 /** The main thread stands still while a source worker answers: say so, and what it is waiting for. */
 function slowRequestWarning(log: Logger): SlowRequest {
   return ({ file, request, waitedMs }) =>
-    log.warn({ file, request, waitedS: Math.round(waitedMs / 1000) }, 'still waiting for a source worker: the run stands still until it answers (the worker is working)');
+    log.warn({ file, request, waitedS: Math.round(waitedMs / 1000) }, 'still waiting for a source worker: the run stands still until it answers');
 }
 
 export interface PlannedSources {

@@ -15,15 +15,21 @@ interface KeySet {
   has(key: string | bigint): boolean;
 }
 
+/** A key as an integer; null for text that is not one (no integer key equals it). */
+function asBigInt(key: string | bigint): bigint | null {
+  if (typeof key === 'bigint') return key;
+  try {
+    return BigInt(key);
+  } catch {
+    return null;
+  }
+}
+
 export class SortedIntKeys implements KeySet {
   constructor(private readonly keys: BigInt64Array) {}
   has(key: string | bigint): boolean {
-    let k: bigint;
-    try {
-      k = typeof key === 'bigint' ? key : BigInt(key);
-    } catch {
-      return false;
-    }
+    const k = asBigInt(key);
+    if (k === null) return false;
     let lo = 0;
     let hi = this.keys.length - 1;
     while (lo <= hi) {
@@ -65,12 +71,8 @@ export class DenseIntKeySet implements KeySet {
   }
 
   has(key: string | bigint): boolean {
-    let k: bigint;
-    try {
-      k = typeof key === 'bigint' ? key : BigInt(key);
-    } catch {
-      return false;
-    }
+    const k = asBigInt(key);
+    if (k === null) return false;
     const offset = k - this.#low;
     if (offset >= 0n && offset < this.#span) {
       const i = Number(offset);

@@ -17,6 +17,7 @@ import { OWN_CONNECTION_REFUSED, tallyCopyOutput } from '../verify/target-tally.
 import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
 import { currentThreadId } from './thread-watch.js';
+import { collectGarbage } from './collect-garbage.js';
 import { isBatchMemory, keepSpare } from '../load/batch-memory.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
@@ -131,6 +132,7 @@ function step(id: number): void {
     if (r.done) {
       feeds.delete(id);
       post({ type: 'end', id });
+      collectGarbage(); // the feed's heap back before the next job (collect-garbage.ts)
       return;
     }
     job.credits--;
@@ -168,14 +170,20 @@ parentPort!.on('message', (m: JobRequest) => {
     keepSpare(m.buffer);
   } else if (m.type === 'target-copy') {
     targetCopy(m).then(
-      (state) => post({ type: 'target-done', id: m.id, state }),
+      (state) => {
+        post({ type: 'target-done', id: m.id, state });
+        collectGarbage();
+      },
       (err) => post({ type: 'error', id: m.id, error: describe(err) }),
     );
   } else if (m.type === 'target-start' || m.type === 'target-chunk' || m.type === 'target-end') {
     targetJob(m);
   } else if (m.type === 'tally') {
     sourceTally(dbOf(m.file), m.plan, m.opts, m.spec, m.cutoffMicros).then(
-      (r) => post({ type: 'tallied', id: m.id, state: r.state, counts: r.counts }),
+      (r) => {
+        post({ type: 'tallied', id: m.id, state: r.state, counts: r.counts });
+        collectGarbage();
+      },
       (err) => post({ type: 'error', id: m.id, error: describe(err) }),
     );
   }
@@ -199,6 +207,7 @@ function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk
     } else {
       targets.delete(m.id);
       post({ type: 'target-done', id: m.id, state: job.tally.state() });
+      collectGarbage();
     }
   } catch (err) {
     targets.delete(m.id);

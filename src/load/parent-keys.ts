@@ -30,12 +30,13 @@ async function readParentKeys(client: pg.ClientBase, parent: string, columns: st
   }
   const stats = (await client.query<{ n: string; lo: string | null; hi: string | null }>(`SELECT count(*) AS n, min(${cols[0]})::text AS lo, max(${cols[0]})::text AS hi FROM ${table} WHERE ${where}`)).rows[0];
   const count = Number(stats.n);
+  const select = `SELECT ${cols[0]} FROM ${table} WHERE ${where}`;
   if (stats.lo !== null && stats.hi !== null && BigInt(stats.hi) - BigInt(stats.lo) < 64n * BigInt(count)) {
-    return readDenseKeys(client, `COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where}) TO STDOUT`, BigInt(stats.lo), BigInt(stats.hi));
+    return readDenseKeys(client, `COPY (${select}) TO STDOUT`, BigInt(stats.lo), BigInt(stats.hi));
   }
   let keys = new BigInt64Array(Math.max(1, count));
   let n = 0;
-  await eachLine(client, `COPY (SELECT ${cols[0]} FROM ${table} WHERE ${where} ORDER BY 1) TO STDOUT`, (line) => {
+  await eachLine(client, `COPY (${select} ORDER BY 1) TO STDOUT`, (line) => {
     if (n === keys.length) {
       const grown = new BigInt64Array(keys.length * 2);
       grown.set(keys);

@@ -61,7 +61,7 @@ export function targetKeyOf(values: readonly (string | null)[], keyIdx: readonly
 
 /** The row's digest; a row holding a value that cannot be represented hashes with a marker, so it never matches. */
 export function canonicalDigest(row: CanonicalRow): string {
-  return row.invalid ? digestRow(['\u0000invalid', ...row.values]) : digestRow(row.values);
+  return digestRow(row.values, row.invalid !== null);
 }
 
 /** Gives the event loop a turn, so a target stream read at the same time keeps flowing. */

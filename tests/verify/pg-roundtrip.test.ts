@@ -1,7 +1,9 @@
 // Real PostgreSQL: values go into a table with a column of each type, come back through COPY TO STDOUT,
 // and the two canonical forms must agree — and must disagree when the value sent was not the source value.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalFromPg } from '../../src/verify/canonical-pg.js';
+import { canonicalFromPg, jsonbOutputIsCanonical } from '../../src/verify/canonical-pg.js';
+import { canonicalJsonb, parseJson } from '../../src/verify/canonical-json.js';
 import { canonicalFromSource, type CanonicalColumn, type Logical, type SourceValue } from '../../src/verify/canonical-source.js';
 import { ChecksumAccumulator } from '../../src/verify/row-hash.js';
 import { openSession, type PgSession } from './pg-session.js';
@@ -192,5 +194,33 @@ describe('canonical forms against PostgreSQL (COPY TO STDOUT)', () => {
     } finally {
       await pg.client.query("SET TimeZone = 'UTC'");
     }
+  });
+});
+
+describe('jsonb output read without parsing', () => {
+  it('takes PostgreSQL\'s jsonb text as it is exactly when parsing and printing it again would not change it', async () => {
+    const written = [
+      '[1.50, 0.0, -0.0, 1e2, 1E-2, 100, 10.10, 0.5, -0.25, 1e-7, 123.4560]',
+      '{"b": 1, "a": {"é": "x\\u0001\\"\\\\ y", "aa": [true, false, null, "1.50", "e", "-0"]}, "": -0.0}',
+      '{"n": 12345678901234567890.000, "m": [0.1000000000000000000001]}',
+      '"\\u00e9\\ud83d\\ude00\\/ 2.50"',
+      '{}', '[]', '0', '-0.000', '3.0e0',
+    ];
+    const generated = fc.sample(fc.json({ maxDepth: 3 }), { numRuns: 400, seed: 42 });
+    const texts = [...written, ...generated];
+    const { rows: back } = await pg.client.query<{ t: string }>('SELECT x::text AS t FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(x, n) ORDER BY n', [texts]);
+    expect(back).toHaveLength(texts.length);
+    let fast = 0;
+    for (const { t } of back) {
+      const parsed = parseJson(t, 'json');
+      if (!parsed.ok) throw new Error(`PostgreSQL printed JSON the reader refuses: ${t}`);
+      const slow = canonicalJsonb(parsed.value);
+      expect(jsonbOutputIsCanonical(t)).toBe(slow === t);
+      expect(canonicalFromPg('jsonb', t)).toBe(slow);
+      if (slow === t) fast++;
+    }
+    // Both ways are exercised: most values need no second look, the written numbers with a display scale do.
+    expect(fast).toBeGreaterThan(texts.length / 2);
+    expect(fast).toBeLessThan(texts.length);
   });
 });

@@ -60,6 +60,14 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
     const verified = await verifyRun({
       plan, tables, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient, jobs: config.jobs, sampleRows: config.sampleRows,
       graceSeconds: config.graceSeconds, now: startedAt, fresh, targetSnapshot: true, structure: { sequences: true },
+      // Each table's streaming pass reads the target's COPY in the table's snapshot, exported, on the
+      // source worker's own connection (the main thread then forwards no chunks).
+      ownTargetReads: {
+        settings: session.target.settings,
+        refused: (table, reason) =>
+          log.warn({ table, reason: redactText(reason, session.target.url) }, "verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection"),
+        read: (table) => log.debug({ table }, "target side read in the table's snapshot on a worker's own connection"),
+      },
     });
     const reports = verified.map((v) => ({ ...v.report, emptySource: v.plan.emptyReason }));
     const status = reports.every(tableOk) ? 'ok' : 'differences';

@@ -28,7 +28,7 @@ export interface TargetTallier {
    * Reads the table's COPY output itself, on a connection of its own with these settings, and tallies it
    * (a source worker: the main thread then allocates nothing for the table's target side).
    */
-  copy?(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, connection: ConnectionSettings): Promise<TallyState>;
+  copy?(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, connection: ConnectionSettings, snapshot: string | null): Promise<TallyState>;
 }
 
 /** Worker threads that tally target rows, reused from table to table; at most `size` at once. */
@@ -121,21 +121,31 @@ export const OWN_CONNECTION_REFUSED = 'OwnTargetConnectionRefused';
 /** Where a worker may read a table's COPY on a connection of its own, and who hears when it cannot. */
 export interface OwnTargetReads {
   settings: ConnectionSettings;
+  /**
+   * A snapshot exported by the transaction `client` holds (verify's REPEATABLE READ per table): the
+   * worker's read imports it, and so sees exactly what `client` sees. Absent: the read is a COPY outside
+   * any transaction (migrate's closing verify, whose `client` holds none).
+   */
+  snapshot?: string;
   /** The worker's connection could not be opened (the read then goes through the run's connection). */
   refused(table: string, reason: string): void;
+  /** The worker read the table on its own connection (for a debug log line). */
+  read?(table: string): void;
 }
 
 /**
  * The target side's tally for the streaming pass: every row of the table, in a worker when one is given.
  * With `own`, a worker that can read the COPY itself does so on a connection of its own (a COPY outside
- * any transaction sees what `client` would); when that connection cannot be opened (a server or role at
- * its connection limit, say) `client` reads the COPY after all, as it does without `own`, and the chunks
- * go to the worker.
+ * any transaction, or one in `client`'s exported snapshot, sees what `client` would); when that connection
+ * cannot be opened or cannot take the snapshot (a server or role at its connection limit, say) `client`
+ * reads the COPY after all, as it does without `own`, and the chunks go to the worker.
  */
 export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, workers: TargetTallier | null, own: OwnTargetReads | null = null): Promise<SideTally> {
   if (own && workers?.copy) {
     try {
-      return SideTally.fromState(await workers.copy(plan, cutoffMicros, spec, own.settings), spec);
+      const state = await workers.copy(plan, cutoffMicros, spec, own.settings, own.snapshot ?? null);
+      own.read?.(plan.targetName);
+      return SideTally.fromState(state, spec);
     } catch (err) {
       if ((err as Error).name !== OWN_CONNECTION_REFUSED) throw err;
       own.refused(plan.targetName, (err as Error).message);

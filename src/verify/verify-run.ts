@@ -14,6 +14,7 @@ import { graceCutoffMicros } from './grace.js';
 import type { FreshSides } from './recheck.js';
 import type { StructureOptions } from './structure-check.js';
 import type { SourceTallier } from './table-context.js';
+import { pausePoint } from '../pause-points.js';
 
 /** What verifying a run's tables needs; `verify` and `migrate` fill it in differently. */
 export interface VerifyRunInput {
@@ -43,8 +44,8 @@ export interface VerifyRunInput {
   targetSnapshot?: boolean;
   /**
    * The target's connection settings, when the streaming pass may read a table's COPY on a worker's own
-   * connection: only where `withClient`'s connection holds no transaction (not with targetSnapshot, not in
-   * a dry run, whose rows only its own transaction sees).
+   * connection: where `withClient`'s connection holds no transaction, or with targetSnapshot (the worker
+   * then imports the table's exported snapshot); never in a dry run, whose rows only its own transaction sees.
    */
   ownTargetReads?: OwnTargetReads | null;
   /** Compare each table's structure with the plan (null: do not). */
@@ -60,11 +61,27 @@ export interface VerifiedTable {
   loadRunId: string | null;
 }
 
-/** Runs `fn` inside a read-only REPEATABLE READ transaction: every pass over the table sees the same target. */
-async function inSnapshot<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` inside a read-only REPEATABLE READ transaction: every pass over the table sees the same
+ * target. With `exported`, the snapshot is exported first (its id given to `fn`), so a worker's own
+ * connection can read the streaming pass's COPY in it; where the server cannot export one (a standby
+ * before PostgreSQL 10, say) `fn` gets null and the passes read through `client` alone.
+ */
+async function inSnapshot<T>(client: pg.ClientBase, exported: boolean, fn: (snapshot: string | null) => Promise<T>): Promise<T> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let snapshot: string | null = null;
+  if (exported) {
+    try {
+      // The transaction's first statement: the snapshot it exports is the one every later pass reads.
+      snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0].id;
+    } catch {
+      // An error ends the transaction: start it again, without an exported snapshot.
+      await client.query('ROLLBACK');
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    }
+  }
   try {
-    const out = await fn();
+    const out = await fn(snapshot);
     await client.query('COMMIT');
     return out;
   } catch (err) {
@@ -81,24 +98,31 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
   // Tally workers for the target side of files not hosted in a worker thread: one per spare core (the
   // main thread makes their source side canonical).
   const allHosted = tables.every((t) => input.hosted?.(t.source.file));
+  // In a table's snapshot a worker reads on its own connection only in that snapshot, exported.
+  const ownReads = (snapshot: string | null): OwnTargetReads | null => {
+    if (!input.ownTargetReads) return null;
+    if (!input.targetSnapshot) return input.ownTargetReads;
+    return snapshot === null ? null : { ...input.ownTargetReads, snapshot };
+  };
   const workers = allHosted ? null : TallyWorkers.open(Math.min(input.jobs, Math.max(1, availableParallelism() - 1)));
   try {
     // Tables of different files side by side: a hosted file's rows are read by one worker thread.
     const results = await runInLanes(tables, input.jobs, { ready: () => true, groupOf: (t) => t.source.file }, (plan) =>
       input.withClient(async (client) => {
-        const run = async () => {
+        const run = async (snapshot: string | null) => {
+          await pausePoint(`verify-table:${plan.targetName}`); // a test changes the table here, after the snapshot
           const load = loads.get(plan.targetName) ?? null;
           const source = {
             rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
             changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
           };
-          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: input.targetSnapshot ? null : input.ownTargetReads ?? null, sampleRows: input.sampleRows, fresh: input.fresh ?? null });
+          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null });
           const verification = await verifyTable(ctx, input.structure ?? null);
           const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
           const report = verificationReport(plan, verification, loaded, verification.durationMs);
           return { plan, verification, report, loadRunId: load?.runId ?? null };
         };
-        return input.targetSnapshot ? inSnapshot(client, run) : run();
+        return input.targetSnapshot ? inSnapshot(client, !!input.ownTargetReads, run) : run(null);
       }),
     );
     return results;

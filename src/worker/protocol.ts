@@ -46,7 +46,7 @@ export type JobRequest =
   | { type: 'tally'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions; spec: FirstLevelSpec; cutoffMicros: number | null }
   | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
   /** The target side read by the worker itself (the table's COPY TO) on a connection of its own. */
-  | { type: 'target-copy'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null; connection: ConnectionSettings }
+  | { type: 'target-copy'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null; connection: ConnectionSettings; snapshot: string | null }
   | { type: 'target-chunk'; id: number; data: Uint8Array }
   | { type: 'target-end'; id: number };
 

@@ -150,14 +150,14 @@ const TARGET_IN_FLIGHT = 32;
 /** The target side's tally in the file's worker, fed the table's COPY output (as target-tally.ts does). */
 function targetTallier(thread: SourceThread): TargetTallier {
   return {
-    copy(plan, cutoffMicros, spec, connection) {
+    copy(plan, cutoffMicros, spec, connection, snapshot) {
       return new Promise((resolve, reject) => {
         const job = thread.job((m) => {
           job.done();
           if (m.type === 'target-done') resolve(m.state);
           else if (m.type === 'error') reject(raise(m.error));
         });
-        thread.post({ type: 'target-copy', id: job.id, plan, spec, cutoffMicros, connection });
+        thread.post({ type: 'target-copy', id: job.id, plan, spec, cutoffMicros, connection, snapshot });
       });
     },
     async run(plan, cutoffMicros, spec, chunks) {

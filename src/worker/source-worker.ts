@@ -18,6 +18,7 @@ import { recentRowTest } from '../verify/grace.js';
 import { transferListOf } from './transfer.js';
 import { currentThreadId } from './thread-watch.js';
 import { collectGarbage } from './collect-garbage.js';
+import { quoteLiteral } from '../load/quote.js';
 import { isBatchMemory, keepSpare } from '../load/batch-memory.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
@@ -221,6 +222,19 @@ function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk
  * the main thread, which would otherwise forward them, grows neither its young generation nor its malloc
  * arena during the verify (docs/performance.md, "Verify's target side read in the source worker").
  */
+/**
+ * Opens a transaction in the snapshot another session exported, or throws OWN_CONNECTION_REFUSED (the
+ * main thread then reads the COPY in that session itself).
+ */
+async function importSnapshot(client: pg.Client, snapshot: string): Promise<void> {
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`);
+  } catch (err) {
+    throw Object.assign(err instanceof Error ? err : new Error(String(err)), { name: OWN_CONNECTION_REFUSED });
+  }
+}
+
 async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Promise<TallyState> {
   const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, connectionTimeoutMillis: 10_000 });
   // A server that goes away between queries must not crash the thread; the query in progress reports it.
@@ -233,6 +247,7 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { name: OWN_CONNECTION_REFUSED });
   }
   try {
+    if (m.snapshot !== null) await importSnapshot(client, m.snapshot);
     const tally = await tallyCopyOutput(client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
     return tally.state();
   } finally {

@@ -213,6 +213,33 @@ describe("no connection to spare for the closing verify's workers", () => {
       expect(t.targetRows, t.target).toBe(t.loadedRows);
     }
   });
+
+  it('sqlite2pg verify with a role at its connection limit: each table read in its snapshot through its own connection, exit 0', async () => {
+    const db = await newDb();
+    await db.query('CREATE ROLE s2p_capped_v LOGIN');
+    await db.query(`ALTER DATABASE "${db.name}" OWNER TO s2p_capped_v`);
+    const url = server.urlFor(db.name, 's2p_capped_v');
+    const loaded = await runCli(['migrate', '--source-dir', data, '--target', url, '--json']);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    const child = startPaused(['verify', '--source-dir', data, '--target', url, '--jobs', '1', '--json'], 'verify-table:*');
+    await child.paused;
+    // The first table's snapshot is taken: the run may keep the connections it holds, and no more, so
+    // no worker can open one of its own to import the snapshot.
+    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 's2p_capped_v'`)).rows[0].n as number;
+    expect(held).toBeGreaterThanOrEqual(1);
+    await db.query(`ALTER ROLE s2p_capped_v CONNECTION LIMIT ${held}`);
+    child.resume();
+    const r = await child.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection/);
+    expect(r.stderr).toMatch(/too many connections for role/);
+    const tables = r.json.tables as { target: string; status: string; targetRows: number; loadedRows: number }[];
+    expect(tables).toHaveLength(11);
+    for (const t of tables) {
+      expect(t.status, t.target).toBe('match');
+      expect(t.targetRows, t.target).toBe(t.loadedRows);
+    }
+  });
 });
 
 describe('errors that are not about the connection are never retried', () => {

@@ -65,16 +65,17 @@ export interface VerifiedTable {
  * Runs `fn` inside a read-only REPEATABLE READ transaction: every pass over the table sees the same
  * target. With `exported`, the snapshot is exported first (its id given to `fn`), so a worker's own
  * connection can read the streaming pass's COPY in it; where the server cannot export one (a standby
- * before PostgreSQL 10, say) `fn` gets null and the passes read through `client` alone.
+ * before PostgreSQL 10, say) `notExported` hears why, `fn` gets null and the passes read through `client` alone.
  */
-async function inSnapshot<T>(client: pg.ClientBase, exported: boolean, fn: (snapshot: string | null) => Promise<T>): Promise<T> {
+async function inSnapshot<T>(client: pg.ClientBase, exported: boolean, notExported: (reason: string) => void, fn: (snapshot: string | null) => Promise<T>): Promise<T> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   let snapshot: string | null = null;
   if (exported) {
     try {
       // The transaction's first statement: the snapshot it exports is the one every later pass reads.
       snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0].id;
-    } catch {
+    } catch (err) {
+      notExported(`the server could not export the table's snapshot: ${(err as Error).message}`);
       // An error ends the transaction: start it again, without an exported snapshot.
       await client.query('ROLLBACK');
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -122,7 +123,9 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
           const report = verificationReport(plan, verification, loaded, verification.durationMs);
           return { plan, verification, report, loadRunId: load?.runId ?? null };
         };
-        return input.targetSnapshot ? inSnapshot(client, !!input.ownTargetReads, run) : run(null);
+        if (!input.targetSnapshot) return run(null);
+        const own = input.ownTargetReads ?? null;
+        return inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run);
       }),
     );
     return results;

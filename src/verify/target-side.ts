@@ -48,8 +48,14 @@ export function targetLineTallier(plan: TablePlan): (lines: readonly string[], t
   const row: CanonicalRow = { sourceKey: null, targetKey: null, values, invalid: null };
   return (lines, tally) => {
     for (const line of lines) {
-      const fields = line.split('\t');
-      for (let i = 0; i < n; i++) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+      // Field by field with indexOf rather than split('\t'): no array per line, half the time.
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        let end = line.indexOf('\t', at);
+        if (end < 0) end = line.length;
+        values[i] = canonicalFromPg(logical[i], copyTextUnescape(line.slice(at, end)));
+        at = end + 1;
+      }
       row.targetKey = targetKeyOf(values, keyIdx);
       tally.add(row);
     }

@@ -190,21 +190,26 @@ describe('our connections are terminated (pg_terminate_backend)', () => {
   });
 });
 
-describe("no connection to spare for the closing verify's workers", () => {
-  it('a role at its connection limit: each table read through the run\'s own connection instead, every table verified, exit 0', async () => {
+describe("no connection to spare for the verify's workers", () => {
+  /** A database owned by a new role `role`, and that role's URL. */
+  async function ownedBy(role: string): Promise<{ db: TestDatabase; url: string }> {
     const db = await newDb();
-    await db.query('CREATE ROLE s2p_capped LOGIN');
-    await db.query(`ALTER DATABASE "${db.name}" OWNER TO s2p_capped`);
-    const child = startPaused(['migrate', '--source-dir', data, '--target', server.urlFor(db.name, 's2p_capped'), '--jobs', '2', '--json'], 'sequences:*');
-    await child.paused;
-    // Loaded and keyed, the verify not started: the run may keep the connections it holds, and no more.
-    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 's2p_capped'`)).rows[0].n as number;
-    expect(held).toBeGreaterThanOrEqual(2);
-    await db.query(`ALTER ROLE s2p_capped CONNECTION LIMIT ${held}`);
-    child.resume();
-    const r = await child.done;
+    await db.query(`CREATE ROLE ${role} LOGIN`);
+    await db.query(`ALTER DATABASE "${db.name}" OWNER TO ${role}`);
+    return { db, url: server.urlFor(db.name, role) };
+  }
+
+  /** Caps `role` at the connections it holds now (at least `least`): the run may keep those, and no more. */
+  async function capAtHeld(db: TestDatabase, role: string, least: number): Promise<void> {
+    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])).rows[0].n as number;
+    expect(held).toBeGreaterThanOrEqual(least);
+    await db.query(`ALTER ROLE ${role} CONNECTION LIMIT ${held}`);
+  }
+
+  /** Exit 0, the connection refused, and every table verified equal with all its rows. */
+  function expectAllVerified(r: { code: number | null; stderr: string; json: { tables: unknown } }, warning: RegExp): void {
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/could not open a worker's own target connection: reading the table through the run's connection/);
+    expect(r.stderr).toMatch(warning);
     expect(r.stderr).toMatch(/too many connections for role/);
     const tables = r.json.tables as { target: string; status: string; targetRows: number; loadedRows: number }[];
     expect(tables).toHaveLength(11);
@@ -212,33 +217,28 @@ describe("no connection to spare for the closing verify's workers", () => {
       expect(t.status, t.target).toBe('match');
       expect(t.targetRows, t.target).toBe(t.loadedRows);
     }
+  }
+
+  it('a role at its connection limit: each table read through the run\'s own connection instead, every table verified, exit 0', async () => {
+    const { db, url } = await ownedBy('s2p_capped');
+    const child = startPaused(['migrate', '--source-dir', data, '--target', url, '--jobs', '2', '--json'], 'sequences:*');
+    await child.paused;
+    // Loaded and keyed, the verify not started.
+    await capAtHeld(db, 's2p_capped', 2);
+    child.resume();
+    expectAllVerified(await child.done, /could not open a worker's own target connection: reading the table through the run's connection/);
   });
 
   it('sqlite2pg verify with a role at its connection limit: each table read in its snapshot through its own connection, exit 0', async () => {
-    const db = await newDb();
-    await db.query('CREATE ROLE s2p_capped_v LOGIN');
-    await db.query(`ALTER DATABASE "${db.name}" OWNER TO s2p_capped_v`);
-    const url = server.urlFor(db.name, 's2p_capped_v');
+    const { db, url } = await ownedBy('s2p_capped_v');
     const loaded = await runCli(['migrate', '--source-dir', data, '--target', url, '--json']);
     expect(loaded.code, loaded.stderr).toBe(0);
     const child = startPaused(['verify', '--source-dir', data, '--target', url, '--jobs', '1', '--json'], 'verify-table:*');
     await child.paused;
-    // The first table's snapshot is taken: the run may keep the connections it holds, and no more, so
-    // no worker can open one of its own to import the snapshot.
-    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 's2p_capped_v'`)).rows[0].n as number;
-    expect(held).toBeGreaterThanOrEqual(1);
-    await db.query(`ALTER ROLE s2p_capped_v CONNECTION LIMIT ${held}`);
+    // The first table's snapshot is taken: no worker can open a connection to import it.
+    await capAtHeld(db, 's2p_capped_v', 1);
     child.resume();
-    const r = await child.done;
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection/);
-    expect(r.stderr).toMatch(/too many connections for role/);
-    const tables = r.json.tables as { target: string; status: string; targetRows: number; loadedRows: number }[];
-    expect(tables).toHaveLength(11);
-    for (const t of tables) {
-      expect(t.status, t.target).toBe('match');
-      expect(t.targetRows, t.target).toBe(t.loadedRows);
-    }
+    expectAllVerified(await child.done, /verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection/);
   });
 });
 

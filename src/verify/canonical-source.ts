@@ -21,22 +21,35 @@ export type SourceValue = null | bigint | number | string | Buffer | { readonly 
 /** The canonical form of the value the target must hold (null: SQL NULL), or why no value can be held. */
 export type CanonicalResult = { ok: true; value: string | null } | { ok: false; reason: string };
 
+/** Why a source value has no canonical form (the data rules reject its row). */
+export class Refused {
+  constructor(readonly reason: string) {}
+}
+
+/** A canonical value (null: SQL NULL), or why there is none: no object made for the common case. */
+export type CanonicalValue = string | null | Refused;
+
 /** The column settings that change what a source value becomes. */
 export type CanonicalColumn = Pick<ColumnPlan, 'logical' | 'localTimeZone' | 'emptyAsNull'>;
 
-type Rule = (value: Exclude<SourceValue, null>, col: CanonicalColumn) => CanonicalResult;
+type Rule = (value: Exclude<SourceValue, null>, col: CanonicalColumn) => CanonicalValue;
 
-const ok = (value: string | null): CanonicalResult => ({ ok: true, value });
-const no = (reason: string): CanonicalResult => ({ ok: false, reason });
+const no = (reason: string): Refused => new Refused(reason);
 
 /**
- * Canonical form of what the target column must hold for `value`; not ok when the data rules say the row
- * must be rejected (a loaded row holding such a value is then a difference).
+ * Canonical form of what the target column must hold for `value`; Refused when the data rules say the
+ * row must be rejected (a loaded row holding such a value is then a difference). The verifier's hot path.
  */
-export function canonicalFromSource(col: CanonicalColumn, value: SourceValue): CanonicalResult {
-  if (value === null) return ok(null);
-  if (value === '' && col.emptyAsNull) return ok(null);
+export function canonicalSourceValue(col: CanonicalColumn, value: SourceValue): CanonicalValue {
+  if (value === null) return null;
+  if (value === '' && col.emptyAsNull) return null;
   return RULES[col.logical](value, col);
+}
+
+/** canonicalSourceValue as a result object. */
+export function canonicalFromSource(col: CanonicalColumn, value: SourceValue): CanonicalResult {
+  const c = canonicalSourceValue(col, value);
+  return c instanceof Refused ? { ok: false, reason: c.reason } : { ok: true, value: c };
 }
 
 const isBlob = (v: unknown): v is Buffer => v instanceof Uint8Array;
@@ -52,22 +65,22 @@ function checkText(s: string): string | null {
 }
 
 /** The text of a TEXT value or a UTF-8 BLOB, or why there is none. */
-function textOf(v: Exclude<SourceValue, null | bigint | number>): { text: string } | { reason: string } {
+function textOf(v: Exclude<SourceValue, null | bigint | number>): string | Refused {
   if (typeof v === 'string') {
     const bad = checkText(v);
-    return bad ? { reason: bad } : { text: v };
+    return bad ? no(bad) : v;
   }
   if (isBlob(v)) {
     let text: string;
     try {
       text = utf8.decode(v);
     } catch {
-      return { reason: 'invalid_utf8: BLOB bytes are not UTF-8' };
+      return no('invalid_utf8: BLOB bytes are not UTF-8');
     }
     const bad = checkText(text);
-    return bad ? { reason: bad } : { text };
+    return bad ? no(bad) : text;
   }
-  return { reason: 'invalid_utf8: TEXT bytes are not UTF-8' };
+  return no('invalid_utf8: TEXT bytes are not UTF-8');
 }
 
 const INTEGER_TEXT = /^[+-]?[0-9]+$/;
@@ -86,7 +99,7 @@ function integer(min: bigint, max: bigint): Rule {
     } else if (isBlob(v)) return no('type_mismatch: BLOB in an integer column');
     else return no('not_a_number: TEXT bytes are not UTF-8');
     if (n < min || n > max) return no(`out_of_range: ${n}`);
-    return ok(n.toString());
+    return (n.toString());
   };
 }
 
@@ -98,18 +111,18 @@ function float(kind: 'float4' | 'float8'): Rule {
   return (v) => {
     if (typeof v === 'number') {
       if (exact(v) !== v && !Number.isNaN(v)) return no(`precision_loss: ${v} is not a float4`);
-      return ok(show(v));
+      return (show(v));
     }
     if (typeof v === 'bigint') {
       const x = exact(Number(v));
       if (!Number.isFinite(x) || BigInt(x) !== v) return no(`precision_loss: ${v} is not exactly a ${kind}`);
-      return ok(show(x));
+      return (show(x));
     }
     if (typeof v !== 'string') return no(isBlob(v) ? 'type_mismatch: BLOB in a float column' : 'not_a_number: TEXT bytes are not UTF-8');
     const special = SPECIAL_FLOAT.exec(v);
     if (special) {
-      if (special[1].toLowerCase() === 'nan') return ok('NaN');
-      return ok(v.startsWith('-') ? '-Infinity' : 'Infinity');
+      if (special[1].toLowerCase() === 'nan') return ('NaN');
+      return (v.startsWith('-') ? '-Infinity' : 'Infinity');
     }
     if (!DECIMAL_TEXT.test(v)) return no('not_a_number: text is not a decimal number');
     const written = parseDecimal(v)!;
@@ -118,7 +131,7 @@ function float(kind: 'float4' | 'float8'): Rule {
     if (x === 0 && written.digits !== '') return no(`precision_loss: ${v} underflows to 0`);
     const shortest = kind === 'float8' ? doubleDecimal(x) : parseDecimal(canonicalFloat4(x))!;
     if (!sameDecimal(written, shortest)) return no(`precision_loss: ${v} is not exactly a ${kind}`);
-    return ok(show(x));
+    return (show(x));
   };
 }
 
@@ -129,14 +142,14 @@ function float(kind: 'float4' | 'float8'): Rule {
  * The price: a loader that dropped trailing fraction zeros from TEXT would not be caught here.
  */
 const numeric: Rule = (v) => {
-  if (typeof v === 'bigint') return ok(v.toString());
-  if (typeof v === 'number') return ok(Number.isFinite(v) ? plainDecimal(pgDoubleDecimal(v)) : String(v));
+  if (typeof v === 'bigint') return (v.toString());
+  if (typeof v === 'number') return (Number.isFinite(v) ? plainDecimal(pgDoubleDecimal(v)) : String(v));
   if (typeof v !== 'string') return no(isBlob(v) ? 'type_mismatch: BLOB in a numeric column' : 'not_a_number: TEXT bytes are not UTF-8');
-  if (surelyFitsNumeric(v)) return ok(normaliseDecimalText(v));
+  if (surelyFitsNumeric(v)) return (normaliseDecimalText(v));
   if (!DECIMAL_TEXT.test(v)) return no('not_a_number: text is not a decimal number');
   const dec = parseDecimal(v)!;
   const overflow = numericOverflow(dec);
-  return overflow ? no(`out_of_range: ${overflow}`) : ok(plainDecimal(dec));
+  return overflow ? no(`out_of_range: ${overflow}`) : (plainDecimal(dec));
 };
 
 /** Python's repr of a float: shortest digits, fixed notation for decimal exponents -4..15 (with `.0`), else `1e-05`. */
@@ -157,26 +170,25 @@ export function pythonFloatRepr(x: number): string {
 }
 
 const text: Rule = (v) => {
-  if (typeof v === 'bigint') return ok(v.toString());
-  if (typeof v === 'number') return ok(pythonFloatRepr(v));
-  const t = textOf(v);
-  return 'text' in t ? ok(t.text) : no(t.reason);
+  if (typeof v === 'bigint') return (v.toString());
+  if (typeof v === 'number') return (pythonFloatRepr(v));
+  return textOf(v);
 };
 
 const BOOLEAN_TEXT: Record<string, string> = { true: 't', t: 't', '1': 't', false: 'f', f: 'f', '0': 'f' };
 
 const boolean: Rule = (v) => {
-  if (typeof v === 'bigint') return v === 0n ? ok('f') : v === 1n ? ok('t') : no(`invalid_boolean: ${v}`);
-  if (typeof v === 'number') return v === 0 ? ok('f') : v === 1 ? ok('t') : no(`invalid_boolean: ${v}`);
+  if (typeof v === 'bigint') return v === 0n ? ('f') : v === 1n ? ('t') : no(`invalid_boolean: ${v}`);
+  if (typeof v === 'number') return v === 0 ? ('f') : v === 1 ? ('t') : no(`invalid_boolean: ${v}`);
   if (typeof v === 'string') {
     const b = Object.hasOwn(BOOLEAN_TEXT, v.toLowerCase()) ? BOOLEAN_TEXT[v.toLowerCase()] : undefined;
-    return b ? ok(b) : no('invalid_boolean: text is not true/false/t/f/1/0');
+    return b ? (b) : no('invalid_boolean: text is not true/false/t/f/1/0');
   }
   return no(isBlob(v) ? 'type_mismatch: BLOB in a boolean column' : 'invalid_boolean: TEXT bytes are not UTF-8');
 };
 
-function fromTime(r: TimeResult): CanonicalResult {
-  return r.ok ? ok(microsText(r.instant)) : no(r.reason);
+function fromTime(r: TimeResult): CanonicalValue {
+  return r.ok ? (microsText(r.instant)) : no(r.reason);
 }
 
 const timestamp: Rule = (v, col) => {
@@ -192,20 +204,20 @@ const date: Rule = (v, col) => {
   const r = parseSourceTimestamp(v, col.localTimeZone);
   if (!r.ok) return no(r.reason);
   if (r.instant.micros !== 0) return no('precision_loss: a time other than midnight in a date column');
-  return ok(v.length === 10 ? v : civilFromDays(r.instant.days)); // a valid YYYY-MM-DD is its own canonical form
+  return (v.length === 10 ? v : civilFromDays(r.instant.days)); // a valid YYYY-MM-DD is its own canonical form
 };
 
 const jsonb: Rule = (v) => {
-  if (typeof v === 'bigint') return ok(v.toString());
+  if (typeof v === 'bigint') return (v.toString());
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return no(`json_non_finite: ${v}`);
     if (Object.is(v, -0)) return no('json_negative_zero: -0.0');
-    return ok(plainDecimal(pgDoubleDecimal(v)));
+    return (plainDecimal(pgDoubleDecimal(v)));
   }
   const t = textOf(v);
-  if (!('text' in t)) return no(t.reason);
-  const parsed = parseJson(t.text, 'jsonb');
-  return parsed.ok ? ok(canonicalJsonb(parsed.value)) : no(jsonReason(parsed.reason));
+  if (t instanceof Refused) return t;
+  const parsed = parseJson(t, 'jsonb');
+  return parsed.ok ? (canonicalJsonb(parsed.value)) : no(jsonReason(parsed.reason));
 };
 
 /**
@@ -214,12 +226,12 @@ const jsonb: Rule = (v) => {
  * exactly halfway to a neighbouring double (PostgreSQL's choice, e.g. 1e23 is 9.999999999999999e+22).
  */
 const json: Rule = (v) => {
-  if (typeof v === 'bigint') return ok(v.toString());
-  if (typeof v === 'number') return Number.isFinite(v) ? ok(pgDoubleText(v)) : no(`json_non_finite: ${v}`);
+  if (typeof v === 'bigint') return (v.toString());
+  if (typeof v === 'number') return Number.isFinite(v) ? (pgDoubleText(v)) : no(`json_non_finite: ${v}`);
   const t = textOf(v);
-  if (!('text' in t)) return no(t.reason);
-  const parsed = parseJson(t.text, 'json');
-  return parsed.ok ? ok(t.text) : no(jsonReason(parsed.reason));
+  if (t instanceof Refused) return t;
+  const parsed = parseJson(t, 'json');
+  return parsed.ok ? t : no(jsonReason(parsed.reason));
 };
 
 function jsonReason(reason: string): string {
@@ -228,9 +240,9 @@ function jsonReason(reason: string): string {
 }
 
 const bytea: Rule = (v) => {
-  if (typeof v === 'string') return ok(Buffer.from(v, 'utf8').toString('hex'));
-  if (isBlob(v)) return ok(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'));
-  if (isBadText(v)) return ok(v.bytes.toString('hex'));
+  if (typeof v === 'string') return (Buffer.from(v, 'utf8').toString('hex'));
+  if (isBlob(v)) return (Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'));
+  if (isBadText(v)) return (v.bytes.toString('hex'));
   return no('type_mismatch: a number in a bytea column');
 };
 

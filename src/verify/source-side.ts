@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import { rawKeyWidth, rawRowKey, readPages, readRawPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../extract/read-rows.js';
 import type { SqliteValue } from '../transform/sqlite-value.js';
-import { canonicalFromSource } from './canonical-source.js';
+import { canonicalSourceValue, Refused } from './canonical-source.js';
 import { canonicalFromPg } from './canonical-pg.js';
 import { digestRow } from './row-hash.js';
 
@@ -88,14 +88,14 @@ function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
       values[i] = canonicalFromPg(col.logical, changed.get(col.name)!);
       return invalid;
     }
-    const r = canonicalFromSource(col, consts[i] !== undefined ? consts[i]! : src[offset + col.extractIndex]);
-    if (r.ok) {
-      values[i] = r.value;
+    const c = canonicalSourceValue(col, consts[i] !== undefined ? consts[i]! : src[offset + col.extractIndex]);
+    if (!(c instanceof Refused)) {
+      values[i] = c;
       return invalid;
     }
     values[i] = null;
     invalid ??= new Array<string | null>(n).fill(null);
-    invalid[i] = r.reason;
+    invalid[i] = c.reason;
     return invalid;
   };
 }

@@ -1,16 +1,5 @@
 // Row hashes and the order-independent table checksum the verifier compares between SQLite and PostgreSQL.
 
-/**
- * The unambiguous text of one row of canonical values: `N` for NULL, `V<length>:<value>` otherwise, so
- * ('ab','c') ≠ ('a','bc') and NULL ≠ '' ≠ 'NULL'. For people and tests; the digest hashes the same
- * information as 32-bit words (rowWords), without building this string.
- */
-export function encodeRow(values: readonly (string | null)[]): string {
-  let out = '';
-  for (const v of values) out += v === null ? 'N' : `V${v.length}:${v}`;
-  return out;
-}
-
 /** The word that stands for NULL (no length can be 2^32 − 1: V8 strings stop below 2^30). */
 const NULL_WORD = 0xffff_ffff;
 /** The word that starts the digest of a row holding a value that cannot be represented. */
@@ -19,8 +8,9 @@ const INVALID_WORD = 0xffff_fffe;
 /**
  * The row as the stream of 32-bit words the digest hashes: per value, NULL_WORD for NULL, else its length
  * in UTF-16 code units followed by the code units two to a word (low half first, an odd last one padded
- * with 0). The stream decodes back to the row, so different rows give different streams, for any string
- * (unpaired surrogates included). The reference form for tests; digestRow hashes the same words streaming.
+ * with 0), so ('ab','c') ≠ ('a','bc') and NULL ≠ '' ≠ 'NULL'. The stream decodes back to the row, so
+ * different rows give different streams, for any string (unpaired surrogates included). The reference
+ * form for tests; digestRow hashes the same words streaming, without building them.
  */
 export function rowWords(values: readonly (string | null)[], invalid = false): number[] {
   const out: number[] = invalid ? [INVALID_WORD] : [];

@@ -1,19 +1,18 @@
 // The referenced tables' keys as the key guard receives them, read from a real server: dense integer ids
 // as bits, sparse ones as a sorted array, others as text — each answering exactly as a Set of the keys.
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyGuard, type DenseIntKeys } from '../../src/load/key-guard.js';
 import { parentKeyBuffers, readAllParentKeys, readDenseKeys } from '../../src/load/parent-keys.js';
 import type { TablePlan } from '../../src/plan/table-plan.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { openSession, type PgSession } from '../verify/pg-session.js';
 
-let db: TestDatabase;
+let session: PgSession;
 let client: pg.Client;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  session = await openSession();
+  client = session.client;
   await client.query(`CREATE SCHEMA p;
     CREATE TABLE p.dense (id int PRIMARY KEY);
     INSERT INTO p.dense SELECT i FROM generate_series(1, 5000) i WHERE i % 7 <> 0;
@@ -26,8 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.end();
-  await db.drop();
+  await session?.close();
 });
 
 /** A child table's plan with one integer foreign key per parent (and two to p.dense), as far as the key reads look. */

@@ -1,7 +1,7 @@
 // The row encoding is unambiguous and the table checksum ignores row order without letting duplicates cancel.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChecksumAccumulator, digestRow, encodeRow, hashRow, rowWords } from '../../src/verify/row-hash.js';
+import { ChecksumAccumulator, digestRow, hashRow, rowWords } from '../../src/verify/row-hash.js';
 import { murmur3x86_128 } from './murmur3-reference.js';
 
 const row = fc.array(fc.option(fc.string({ unit: 'binary', maxLength: 8 }), { nil: null }), { maxLength: 5 });
@@ -22,7 +22,7 @@ describe('row encoding', () => {
     fc.assert(
       fc.property(row, row, (a, b) => {
         fc.pre(JSON.stringify(a) !== JSON.stringify(b));
-        expect(encodeRow(a)).not.toBe(encodeRow(b));
+        expect(rowWords(a).join(',')).not.toBe(rowWords(b).join(','));
         expect(hashRow(a).equals(hashRow(b))).toBe(false);
       }),
       { numRuns: 2000 },

@@ -40,7 +40,7 @@ describe('the built-in mapping', () => {
   });
 
   it('keeps every column of the plan and never uses 4-byte real', () => {
-    const plan = readFileSync(path.join(ROOT, '..', 'shared', 'spec', 'target-schema.sql'), 'utf8');
+    const plan = readFileSync(path.join(ROOT, 'docs', 'spec', 'plan-target-schema.sql'), 'utf8');
     const { mapping } = loadMapping(undefined);
     for (const m of plan.matchAll(/CREATE TABLE (\w+)\.(\w+) \(([\s\S]*?)\n\);/g)) {
       const [, schema, table, body] = m;

@@ -78,7 +78,8 @@ export class NameRegistry {
  * PostgreSQL reserves (`pg_*`) or sqlite2pg uses (`sqlite2pg`, `public` is left to the application).
  */
 export function schemaForFile(file: string): string {
-  const base = snakeCase(path.basename(file).replace(/\.(db|sqlite3?|db3|s3db|sl3)$/i, '')) || 'sqlite';
+  // Any final extension goes (`.db`, `.sqlite3`, `.mbtiles`, `.anki2`…): it names the format, not the data.
+  const base = snakeCase(path.basename(file).replace(/\.[^.]*$/, '')) || 'sqlite';
   const safe = /^\p{N}/u.test(base) ? `db_${base}` : base;
   if (/^pg_/.test(safe) || ['sqlite2pg', 'public', 'information_schema'].includes(safe)) return fitIdentifier(`${safe}_data`);
   return fitIdentifier(safe);

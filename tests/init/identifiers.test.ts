@@ -44,6 +44,9 @@ describe('identifier policies', () => {
     expect(schemaForFile('pg_stuff.db')).toBe('pg_stuff_data');
     expect(schemaForFile('public.db')).toBe('public_data');
     expect(schemaForFile('sqlite2pg.db')).toBe('sqlite2pg_data');
+    expect(schemaForFile('tiles/plain_1.mbtiles')).toBe('plain_1');
+    expect(schemaForFile('collection.anki2')).toBe('collection');
+    expect(schemaForFile('no_extension')).toBe('no_extension');
     expect(schemaForFile('.db')).toBe('sqlite');
   });
 });

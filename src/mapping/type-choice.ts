@@ -89,6 +89,16 @@ const DOCUMENTED = new Set([
   'BLOB', 'REAL', 'DOUBLE', 'DOUBLE PRECISION', 'FLOAT', 'NUMERIC', 'DECIMAL', 'BOOLEAN', 'DATE', 'DATETIME', 'ANY',
 ]);
 
+/** The substrings SQLite's affinity rules look for (§3.1), by the affinity each gives. */
+const AFFINITY_WORDS: RegExp[] = [/INT/, /CHAR|CLOB|TEXT/, /BLOB/, /REAL|FLOA|DOUB/];
+
+/**
+ * A name holding the words of exactly one affinity says plainly what it stores, as MySQL's `SMALLINT
+ * UNSIGNED`, `MEDIUMTEXT` or Oracle's `VARCHAR2(45)` do: not worth a warning. None (`YEAR`: NUMERIC by
+ * default) or several (`FLOATING POINT` is INTEGER, for the INT in POINT) is.
+ */
+const plainAffinity = (name: string) => AFFINITY_WORDS.filter((w) => w.test(name)).length === 1;
+
 const normalise = (declared: string) => declared.toUpperCase().replace(/\(.*\)/, '').replace(/\s+/g, ' ').trim();
 
 /** The candidates a declared type proposes (`strict`: the table is STRICT, where ANY keeps values as given). */
@@ -96,7 +106,7 @@ export function candidatesFor(declaredType: string, strict = false): TypeCandida
   const name = normalise(declaredType);
   const affinity = affinityOf(declaredType);
   const rule = DECLARED_RULES.find((r) => r.test.test(name));
-  const base = { declaredType, affinity, unknown: name !== '' && ((!DOCUMENTED.has(name) && !rule) || rule?.trap === true), untyped: false };
+  const base = { declaredType, affinity, unknown: name !== '' && ((!DOCUMENTED.has(name) && !rule && !plainAffinity(name)) || rule?.trap === true), untyped: false };
   if (name === '' || (strict && name === 'ANY')) return { ...base, ...UNTYPED, remark: null, untyped: true };
   if (rule) return { ...base, chain: rule.chain, whenEmpty: rule.chain[0], remark: rule.remark?.(declaredType.trim()) ?? null };
   return { ...base, ...AFFINITY_CANDIDATES[affinity], remark: null };

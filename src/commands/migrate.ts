@@ -104,6 +104,12 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   let runRecorded = false;
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
+  // A refused ported index is tried in its lane and again in the pass after the load: said once.
+  const warnOnce = (message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    log.warn(message);
+  };
   const stagesMs: Record<string, number> = {};
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
     const s = performance.now();
@@ -177,7 +183,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         results.push(r);
         await pausePoint(`committed:${t.targetName}`);
         await runLock.check();
-        const built = await finishTable(t, (name) => finished.has(name), (fn) => transaction(fn));
+        const built = await finishTable(t, (name) => finished.has(name), (fn) => transaction(fn), warnOnce);
         Object.assign(r.stages, built);
         finished.add(t.targetName);
         log.debug({ table: t.targetName, ...built }, 'keys, indexes and foreign keys built');
@@ -188,7 +194,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
 
     // What the lanes could not build: keys of tables a resume kept, foreign keys to them (normally nothing).
     await runLock.check();
-    await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn)));
+    await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn), warnOnce));
     await runLock.check();
     await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn)));
     await runLock.check();

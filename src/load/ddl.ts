@@ -38,9 +38,26 @@ export function uniqueSql(t: TablePlan): string[] {
   return t.unique.map((u) => unlessConstraint(t, `conname = ${quoteLiteral(u.name)}`, `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(u.name)} UNIQUE (${cols(u.columns)})`));
 }
 
-export function indexSql(t: TablePlan): string[] {
+/** One index's CREATE INDEX: key expressions each in parentheses, as PostgreSQL wants them. */
+export function createIndexSql(t: TablePlan, ix: TablePlan['indexes'][number]): string {
   const table = qualified(t.target.schema, t.target.table);
-  return t.indexes.map((ix) => `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdent(ix.name)} ON ${table} (${cols(ix.columns)});`);
+  // An expression key goes in parentheses of its own, its ASC/DESC after them.
+  const key = (e: string) => {
+    const m = /\s+(ASC|DESC)$/i.exec(e);
+    return m ? `(${e.slice(0, m.index)})${m[0]}` : `(${e})`;
+  };
+  const keys = ix.expressions ? ix.expressions.map(key).join(', ') : cols(ix.columns);
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdent(ix.name)} ON ${table} (${keys})${ix.where ? ` WHERE ${ix.where}` : ''};`;
+}
+
+/** The table's plain indexes (ported ones, which PostgreSQL may refuse, are built apart: portedIndexSql). */
+export function indexSql(t: TablePlan): string[] {
+  return t.indexes.filter((ix) => !ix.ported).map((ix) => createIndexSql(t, ix));
+}
+
+/** Indexes with expressions or a predicate: each tried on its own, a refusal reported, not fatal. */
+export function portedIndexSql(t: TablePlan): { name: string; sql: string }[] {
+  return t.indexes.filter((ix) => ix.ported).map((ix) => ({ name: ix.name, sql: createIndexSql(t, ix) }));
 }
 
 function splitName(name: string): [string, string] {
@@ -81,7 +98,7 @@ export function preLoadSql(plan: RunPlan): string[] {
 /** Keys, indexes and foreign keys: built after the data is in. */
 export function postLoadSql(plan: RunPlan): string[] {
   return [
-    ...plan.tables.flatMap((t) => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null)),
+    ...plan.tables.flatMap((t) => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t), ...portedIndexSql(t).map((p) => p.sql)].filter((s): s is string => s !== null)),
     ...plan.tables.flatMap((t) => foreignKeySql(t)),
   ];
 }

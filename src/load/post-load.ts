@@ -6,29 +6,50 @@ import type pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import type { TablePlan } from '../plan/table-plan.js';
-import { foreignKeySql, indexSql, primaryKeySql, uniqueSql, dropForeignKeySql } from './ddl.js';
+import { foreignKeySql, indexSql, portedIndexSql, primaryKeySql, uniqueSql, dropForeignKeySql } from './ddl.js';
 import { pausePoint } from '../pause-points.js';
 
 export type RunSql = (fn: (client: pg.ClientBase) => Promise<void>) => Promise<void>;
 
-/** One table's statements in one transaction. */
-async function runStatements(t: TablePlan, statements: string[], run: RunSql, step: string): Promise<void> {
+/** Says what did not arrive in the target, for the run's warnings (a ported index PostgreSQL refused). */
+export type Warn = (message: string) => void;
+
+/**
+ * Indexes ported from SQLite (expressions, a predicate), each in a savepoint of the table's transaction:
+ * one PostgreSQL refuses is rolled back alone and reported, and the table's keys still commit.
+ */
+async function portedIndexes(client: pg.ClientBase, t: TablePlan, warn: Warn): Promise<void> {
+  for (const ix of portedIndexSql(t)) {
+    await client.query('SAVEPOINT sqlite2pg_ported_index');
+    try {
+      await client.query(ix.sql);
+      await client.query('RELEASE SAVEPOINT sqlite2pg_ported_index');
+    } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_ported_index');
+      warn(`${t.targetName}: index ${ix.name} not created: PostgreSQL refused it (${(err as Error).message}); edit its "expressions"/"where" in the mapping, or drop it`);
+    }
+  }
+}
+
+/** One table's statements in one transaction (its ported indexes last, each allowed to fail). */
+async function runStatements(t: TablePlan, statements: string[], run: RunSql, step: string, warn: Warn | null = null): Promise<void> {
   await run(async (client) => {
     for (const sql of statements) await client.query(sql);
+    if (warn) await portedIndexes(client, t, warn);
     await pausePoint(`${step}:${t.targetName}`); // a fault test stops here, before the commit
   });
 }
 
 /** Runs each table's statements on its own connection, `jobs` at a time. */
-async function perTable(tables: readonly TablePlan[], jobs: number, run: RunSql, statements: (t: TablePlan) => string[], step: string): Promise<void> {
+async function perTable(tables: readonly TablePlan[], jobs: number, run: RunSql, statements: (t: TablePlan) => string[], step: string, warn: Warn | null = null): Promise<void> {
   const queue = new PQueue({ concurrency: jobs });
-  await Promise.all(tables.map((t) => queue.add(() => runStatements(t, statements(t), run, step))));
+  await Promise.all(tables.map((t) => queue.add(() => runStatements(t, statements(t), run, step, warn))));
 }
 
 const keySql = (t: TablePlan): string[] => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null);
 
-export async function buildKeysAndIndexes(tables: readonly TablePlan[], jobs: number, run: RunSql): Promise<void> {
-  await perTable(tables, jobs, run, keySql, 'keys');
+export async function buildKeysAndIndexes(tables: readonly TablePlan[], jobs: number, run: RunSql, warn: Warn): Promise<void> {
+  await perTable(tables, jobs, run, keySql, 'keys', warn);
 }
 
 /** Wall time of a table's own key and index builds and of its foreign keys' validation, in ms. */
@@ -45,10 +66,10 @@ export interface FinishTimes {
  * table only once the tables it references are finished, so their keys exist and nothing else holds their
  * locks. A foreign key to a table that is not finished (one a resume kept) waits for the pass after the load.
  */
-export async function finishTable(t: TablePlan, finished: (table: string) => boolean, run: RunSql): Promise<FinishTimes> {
+export async function finishTable(t: TablePlan, finished: (table: string) => boolean, run: RunSql, warn: Warn): Promise<FinishTimes> {
   const t0 = performance.now();
   const keys = keySql(t);
-  if (keys.length) await runStatements(t, keys, run, 'keys');
+  if (keys.length || portedIndexSql(t).length) await runStatements(t, keys, run, 'keys', warn);
   const t1 = performance.now();
   const ready = t.foreignKeys.filter((fk) => fk.references === t.targetName || finished(fk.references));
   if (ready.length) await runStatements(t, foreignKeySql(t, ready), run, 'foreign-keys');

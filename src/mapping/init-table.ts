@@ -3,11 +3,12 @@
 import type Database from 'better-sqlite3';
 import type { TableFacts, IndexFacts } from '../extract/table-facts.js';
 import { profileTable, type TableProfile } from '../extract/value-profile.js';
-import type { MappingTable, NotMigrated } from './mapping-types.js';
+import type { MappingIndex, MappingTable, NotMigrated } from './mapping-types.js';
 import { candidatesFor, probesFor } from './type-choice.js';
 import { draftColumns, type DraftColumns } from './init-columns.js';
 import { draftKey, keyBytes, KEY_MAX_BYTES, type KeyDraft } from './init-key.js';
 import { NameRegistry, fitIdentifier, targetName, type IdentifierPolicy } from './identifiers.js';
+import { indexParts, splitOrdering, translateExpression, UntranslatableSql } from './sqlite-expression.js';
 
 /** A table on its way into the mapping; foreign keys are added once every table of the file is drafted. */
 export interface TableDraft {
@@ -37,6 +38,28 @@ function notMigratedIndex(d: TableDraft, ix: IndexFacts, reason: string): void {
   d.notMigrated.push({ kind: ix.origin === 'c' ? 'index' : 'unique constraint', name: ix.name, table: d.facts.name, reason, ...(ix.sql ? { sql: ix.sql } : {}) });
 }
 
+/**
+ * A partial or expression index, its SQL translated for PostgreSQL (key expressions and WHERE over the
+ * target's names); or why it cannot be (then it is listed as not migrated, with its SQL).
+ */
+function portIndex(d: TableDraft, ix: IndexFacts): Pick<MappingIndex, 'columns' | 'expressions' | 'where'> | string {
+  const kind = ix.partial ? 'a partial index' : 'an index on expressions';
+  if (ix.sql === null) return `${kind} without SQL in sqlite_schema`;
+  try {
+    const parts = indexParts(ix.sql);
+    const where = parts.where === null ? {} : { where: translateExpression(parts.where, d.cols.targetOf) };
+    if (ix.columns.every((c) => c !== null)) return { columns: ix.columns.map((c) => d.cols.targetOf.get(c!.toLowerCase())!), ...where };
+    const expressions = parts.elements.map((e) => {
+      const { expression, ordering } = splitOrdering(e);
+      return translateExpression(expression, d.cols.targetOf) + ordering;
+    });
+    return { expressions, ...where };
+  } catch (err) {
+    if (!(err instanceof UntranslatableSql)) throw err;
+    return `${kind} whose SQL has ${err.message}: re-create it by hand`;
+  }
+}
+
 /** UNIQUE constraints and unique indexes become `unique` (KeyGuard then rejects duplicates); plain indexes `indexes`. */
 function draftIndexes(d: TableDraft, relations: NameRegistry, policy: IdentifierPolicy): void {
   const unique: NonNullable<MappingTable['unique']> = [];
@@ -49,7 +72,9 @@ function draftIndexes(d: TableDraft, relations: NameRegistry, policy: Identifier
   for (const ix of d.facts.indexes) {
     if (ix.origin === 'pk') continue;
     if (ix.partial || ix.columns.some((c) => c === null)) {
-      notMigratedIndex(d, ix, `${ix.partial ? 'a partial index' : 'an index on expressions'}: the mapping carries indexes on plain columns only; re-create it by hand`);
+      const ported = portIndex(d, ix);
+      if (typeof ported === 'string') notMigratedIndex(d, ix, ported);
+      else indexes.push({ name: relations.take(targetName(ix.name, policy, `${d.target}_idx`)), ...ported, ...(ix.unique ? { unique: true } : {}) });
       continue;
     }
     const source = ix.columns as string[];

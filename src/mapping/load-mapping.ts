@@ -179,10 +179,14 @@ function checkTable(c: Checker, v: Json, at: string): void {
   }
   if (o.indexes !== undefined) {
     c.array(o.indexes, `${at}.indexes`).forEach((x, i) => {
-      const xo = c.object(x, `${at}.indexes[${i}]`, ['name', 'columns', 'unique'], ['name', 'columns']);
-      c.string(xo.name, `${at}.indexes[${i}].name`);
-      c.optBool(xo.unique, `${at}.indexes[${i}].unique`);
-      known(c.names(xo.columns, `${at}.indexes[${i}].columns`), `${at}.indexes[${i}].columns`);
+      const xa = `${at}.indexes[${i}]`;
+      const xo = c.object(x, xa, ['name', 'columns', 'expressions', 'where', 'unique'], ['name']);
+      c.string(xo.name, `${xa}.name`);
+      c.optBool(xo.unique, `${xa}.unique`);
+      if ((xo.columns === undefined) === (xo.expressions === undefined)) c.fail(xa, 'needs exactly one of "columns", "expressions"');
+      if (xo.columns !== undefined) known(c.names(xo.columns, `${xa}.columns`), `${xa}.columns`);
+      if (xo.expressions !== undefined) c.names(xo.expressions, `${xa}.expressions`);
+      if (xo.where !== undefined) c.string(xo.where, `${xa}.where`);
     });
   }
 }

@@ -60,7 +60,15 @@ export interface MappingForeignKey {
 
 export interface MappingIndex {
   name: string;
-  columns: string[];
+  /** Plain key columns (target names); an index has these or `expressions`. */
+  columns?: string[];
+  /**
+   * Key expressions, PostgreSQL SQL over the target's columns (an expression index; `init` translates
+   * SQLite's). Created after the load; one PostgreSQL refuses is a warning of the run, not a failure.
+   */
+  expressions?: string[];
+  /** A partial index's predicate, PostgreSQL SQL over the target's columns; refused: a warning, as above. */
+  where?: string;
   unique?: boolean;
 }
 

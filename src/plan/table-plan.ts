@@ -67,7 +67,8 @@ export interface TablePlan {
   primaryKey: string[];
   unique: { name: string; columns: string[] }[];
   foreignKeys: (MappingForeignKey & { name: string })[];
-  indexes: MappingIndex[];
+  /** Indexes after the load; `ported` ones (expressions or a WHERE) are created best-effort: a refusal is a warning. */
+  indexes: PlanIndex[];
   timestampColumns: string[];
   /** Target tables this one references: loaded first. */
   dependsOn: string[];
@@ -75,6 +76,17 @@ export interface TablePlan {
   autoincrementSeq: bigint | null;
   warnings: string[];
   note: string | null;
+}
+
+/** One index of the plan: plain columns, or key expressions, maybe with a predicate. */
+export interface PlanIndex {
+  name: string;
+  columns: string[];
+  expressions: string[] | null;
+  where: string | null;
+  unique: boolean;
+  /** Expressions or a predicate: SQL PostgreSQL may refuse (translated by init, or written by hand). */
+  ported: boolean;
 }
 
 /** Everything a run works from: the table plans in load order, plus the mapping's identity. */

@@ -12,7 +12,7 @@ export function describeSample(s: DifferenceSample): string {
 /** `index idx_a: missing (expected (a))`, `sequence of id: behind (expected …, found …)`. */
 export function describeProblem(p: StructureProblem): string {
   const parts = [p.expected !== undefined && `expected ${p.expected}`, p.found !== undefined && `found ${p.found}`].filter(Boolean);
-  return `${p.object}: ${p.problem}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  return `${p.severity === 'warning' ? 'warning: ' : ''}${p.object}: ${p.problem}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
 /** The closing sentence of a report. */

@@ -21,6 +21,8 @@ export interface StructureProblem {
   problem: 'missing' | 'extra' | 'different' | 'invalid' | 'behind';
   expected?: string;
   found?: string;
+  /** A warning does not make the table differ (an index ported from SQLite that PostgreSQL refused). */
+  severity?: 'warning';
 }
 
 /** How verify accounts for the rows it did not report as differences. */
@@ -115,7 +117,7 @@ export interface HistoryPoint {
 
 /** True when the table matches: its verdict (or, without one, its checksums) and no structure problem. */
 export function tableOk(t: TableReport): boolean {
-  return (t.status ? t.status === 'match' : t.checksum.match) && (t.structure?.length ?? 0) === 0;
+  return (t.status ? t.status === 'match' : t.checksum.match) && !(t.structure ?? []).some((p) => p.severity !== 'warning');
 }
 
 /** The report's totals over its tables. */

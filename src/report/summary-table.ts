@@ -15,7 +15,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 function mark(t: TableReport): string {
   if (tableOk(t)) return '✓';
   const d = t.differences;
-  const parts = [d.missing && `${d.missing} missing`, d.extra && `${d.extra} extra`, d.changed && `${d.changed} changed`, t.structure?.length && 'structure', t.notCompared && 'not compared'];
+  const parts = [d.missing && `${d.missing} missing`, d.extra && `${d.extra} extra`, d.changed && `${d.changed} changed`, t.structure?.some((p) => p.severity !== 'warning') && 'structure', t.notCompared && 'not compared'];
   const what = parts.filter(Boolean).join(', ');
   return what ? `✗ ${what}` : '✗';
 }

@@ -48,7 +48,8 @@ export interface ExpectedStructure {
   primaryKey: string[];
   unique: { name: string; columns: string[] }[];
   foreignKeys: ExpectedForeignKey[];
-  indexes: { name: string; columns: string[]; unique: boolean }[];
+  /** `ported`: expressions or a predicate, compared by shape (PostgreSQL rewrites their SQL); absent: a warning. */
+  indexes: { name: string; columns: string[]; unique: boolean; ported: boolean; keys: number; expressions: boolean; partial: boolean }[];
   /** Serial columns: each has a sequence at or past the column's largest value. */
   serialColumns: string[];
 }
@@ -74,7 +75,15 @@ export function expectedStructure(plan: TablePlan): ExpectedStructure {
       onDelete: fk.onDelete ?? 'NO ACTION',
       onUpdate: fk.onUpdate ?? 'NO ACTION',
     })),
-    indexes: plan.indexes.map((ix) => ({ name: ix.name, columns: [...ix.columns], unique: ix.unique ?? false })),
+    indexes: plan.indexes.map((ix) => ({
+      name: ix.name,
+      columns: [...ix.columns],
+      unique: ix.unique,
+      ported: ix.ported,
+      keys: ix.expressions?.length ?? ix.columns.length,
+      expressions: ix.expressions !== null,
+      partial: ix.where !== null,
+    })),
     serialColumns: plan.columns.filter((c) => c.serial).map((c) => c.name),
   };
 }

@@ -93,7 +93,7 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
   }
   const differences = findings.differences();
   const problems = checked?.problems ?? null;
-  const differs = differences.missing + differences.extra + differences.changed > 0 || (problems?.length ?? 0) > 0;
+  const differs = differences.missing + differences.extra + differences.changed > 0 || (problems ?? []).some((p) => p.severity !== 'warning');
   let policyChanges = 0;
   for (const m of ctx.source.changes.values()) policyChanges += m.size;
   return {

@@ -1,0 +1,120 @@
+// Partial and expression indexes of a SQLite file arrive in PostgreSQL: `init` translates their SQL, the
+// migrate builds them after the load, verify's structure check knows them, and the partial UNIQUE index
+// keeps refusing what SQLite refused. One PostgreSQL refuses is a warning of the run, by name, with why.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { runCli } from '../support/cli.js';
+import type { Mapping } from '../../src/mapping/mapping-types.js';
+
+let dir: string;
+let file: string;
+const dbs: TestDatabase[] = [];
+
+const ROWS: [string | null, string | null, number, number | null][] = [
+  ['ann@example.com', 'Ann', 0, 2.5],
+  ['', 'Bob', 0, 1],
+  ['', null, 1, null],
+  ['cy@example.com', 'Cy', 0, 3],
+  [null, "O'Brien \\ x", 1, 0.5],
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 's2p-ported-'));
+  file = path.join(dir, 'app.db');
+  const d = new Database(file);
+  d.exec(`
+    CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT, deleted INTEGER NOT NULL DEFAULT 0, score REAL);
+    CREATE UNIQUE INDEX users_email ON users (email) WHERE email != '';
+    CREATE INDEX users_lower_name ON users (lower(name) DESC, id);
+    CREATE INDEX users_live ON users (id) WHERE deleted == 0 AND ifnull(score, 0) > 1.5;
+    CREATE INDEX users_glob ON users (name) WHERE name GLOB 'a*';`);
+  const ins = d.prepare('INSERT INTO users (email, name, deleted, score) VALUES (?, ?, ?, ?)');
+  for (const r of ROWS) ins.run(...r);
+  d.close();
+});
+
+afterAll(async () => {
+  for (const db of dbs) await db.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function fresh(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  dbs.push(db);
+  return db;
+}
+
+async function initMapping(): Promise<{ path: string; mapping: Mapping }> {
+  const out = path.join(dir, 'mapping.json');
+  const init = await runCli(['init', file, '--out', out]);
+  expect(init.code, init.stderr).toBe(0);
+  return { path: out, mapping: JSON.parse(readFileSync(out, 'utf8')) as Mapping };
+}
+
+const indexDefs = async (db: TestDatabase) =>
+  Object.fromEntries((await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'app' ORDER BY 1`)).rows.map((r) => [r.indexname, r.indexdef]));
+
+describe('partial and expression indexes', () => {
+  it('are translated by init, built by migrate, checked by verify; what cannot be translated is listed with why', async () => {
+    const { path: mappingPath, mapping } = await initMapping();
+    const source = mapping.sources[0];
+    expect(source.tables[0].indexes).toEqual([
+      { name: 'users_email', columns: ['email'], where: expect.stringMatching(/^"email" != E?''$/), unique: true },
+      { name: 'users_lower_name', expressions: ['lower("name") DESC', '"id"'] },
+      { name: 'users_live', columns: ['id'], where: '"deleted" = 0 AND coalesce("score", 0) > 1.5' },
+    ]);
+    expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'index', name: 'users_glob', reason: expect.stringMatching(/GLOB/) }));
+
+    const db = await fresh();
+    const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
+    const m = await runCli(['migrate', ...target]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.json.warnings ?? []).toEqual([]);
+    const defs = await indexDefs(db);
+    expect(defs.users_email).toMatch(/CREATE UNIQUE INDEX users_email ON app\.users USING btree \(email\) WHERE \(email <> ''::text\)/);
+    expect(defs.users_lower_name).toMatch(/\(lower\(name\) DESC, id\)/);
+    expect(defs.users_live).toMatch(/WHERE \(\(deleted = 0\) AND \(COALESCE\(score, \(0\)::double precision\) > \(1\.5\)::double precision\)\)/);
+    expect(defs.users_glob).toBeUndefined();
+
+    const rows = (await db.query('SELECT email, name, deleted::int AS deleted, score FROM app.users ORDER BY id')).rows.map((r) => [r.email, r.name, r.deleted, r.score]);
+    expect(rows).toEqual(ROWS);
+    // The partial UNIQUE index still refuses a second address, and still lets empty ones repeat.
+    await expect(db.query(`INSERT INTO app.users (email, name) VALUES ('ann@example.com', 'again')`)).rejects.toThrow(/users_email/);
+    await db.query(`INSERT INTO app.users (email, name) VALUES ('', 'third empty')`);
+    await db.query(`DELETE FROM app.users WHERE name = 'third empty'`);
+
+    const v = await runCli(['verify', ...target]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.json.tables[0].structure ?? []).toEqual([]);
+
+    // Missing, a ported index is a warning (the migrate may have had it refused); changed, a difference.
+    await db.query('DROP INDEX app.users_lower_name');
+    const gone = await runCli(['verify', ...target]);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.json.tables[0].structure).toEqual([{ object: 'index users_lower_name', problem: 'missing', expected: '2 keys with expressions', severity: 'warning' }]);
+    await db.query('CREATE INDEX users_lower_name ON app.users (lower(name))');
+    const changed = await runCli(['verify', ...target]);
+    expect(changed.code).toBe(1);
+    expect(changed.json.tables[0].structure).toEqual([{ object: 'index users_lower_name', problem: 'different', expected: '2 keys with expressions', found: '1 key with expressions' }]);
+  });
+
+  it('one that PostgreSQL refuses is a warning naming it and the server’s reason; the run still exits 0', async () => {
+    const { path: mappingPath, mapping } = await initMapping();
+    const live = mapping.sources[0].tables[0].indexes!.find((ix) => ix.name === 'users_live')!;
+    live.where = '"deleted" = true'; // bigint = boolean: PostgreSQL has no such operator
+    writeFileSync(mappingPath, JSON.stringify(mapping));
+    const db = await fresh();
+    const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
+    const m = await runCli(['migrate', ...target]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.json.warnings).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
+    expect(Object.keys(await indexDefs(db)).sort()).toEqual(['users_email', 'users_lower_name', 'users_pkey']);
+    const v = await runCli(['verify', ...target]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.json.tables[0].structure).toEqual([{ object: 'index users_live', problem: 'missing', expected: '1 key, partial', severity: 'warning' }]);
+  });
+});

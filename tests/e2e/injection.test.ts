@@ -106,7 +106,7 @@ describe.each(['off', 'on'] as const)('on a database with standard_conforming_st
     await db?.drop();
   });
 
-  it('migrate loads every hostile table exactly, with its keys, unique constraint, foreign key and DEFAULT (exit 0)', async () => {
+  it('migrate loads every hostile table exactly, with its keys, unique constraint, foreign key and DEFAULT (exit 0, and 0 again on resume)', async () => {
     const m = await run('migrate');
     expect(m.code, m.stderr).toBe(0);
     expect(await untouched()).toEqual(before);
@@ -123,6 +123,12 @@ describe.each(['off', 'on'] as const)('on a database with standard_conforming_st
     const inserted = (await db.query(`BEGIN; INSERT INTO hostile.${q(TABLE)} (w) VALUES ('new') RETURNING d; ROLLBACK;`)) as unknown as pg.QueryResult[];
     expect(inserted[1].rows).toEqual([{ d: DEFAULT_VALUE }]);
     await expect(db.query(`INSERT INTO hostile.${q(TABLE)} ("ref$s2p$") VALUES ('no such key')`)).rejects.toThrow(/foreign key/);
+
+    // Again as a resume: every DO block of the key DDL runs again over keys that exist, and is a no-op.
+    const again = await run('migrate', '--mode', 'resume');
+    expect(again.code, again.stderr).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'hostile'`)).rows[0].n).toBe(4);
+    expect(await untouched()).toEqual(before);
   });
 
   it('verify reads the hostile keys again and names them, running nothing else (exit 0, then 1 after tampering)', async () => {

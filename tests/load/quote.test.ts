@@ -5,10 +5,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dollarQuote, qualified, quoteIdent, quoteLiteral } from '../../src/load/quote.js';
-import { createTableSql, foreignKeySql, primaryKeySql, uniqueSql } from '../../src/load/ddl.js';
+import { createTableSql, foreignKeySql, fullSchemaSql, primaryKeySql, uniqueSql } from '../../src/load/ddl.js';
 import { connectTarget } from '../../src/load/target.js';
 import { silentLogger } from '../../src/log.js';
-import type { ColumnPlan, TablePlan } from '../../src/plan/table-plan.js';
+import type { ColumnPlan, RunPlan, TablePlan } from '../../src/plan/table-plan.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 const HOSTILE = [
@@ -133,6 +133,15 @@ describe('quoteLiteral and quoteIdent', () => {
   it('write a value without a backslash as a plain literal (the same text under both settings)', () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
     expect(quoteLiteral('a\\b')).toBe("E'a\\\\b'");
+  });
+});
+
+describe('plan --sql', () => {
+  it('keeps text from the mapping inside its comment lines (a line break in it would start a line of SQL)', () => {
+    const sql = fullSchemaSql({ mappingName: 'm\nDROP TABLE public.foo;', schemaVersion: 1, deviations: ['d\r\nDROP TABLE public.foo;\rx'], schemas: [], tables: [] } as unknown as RunPlan);
+    const lines = sql.split(/\r\n?|\n/).filter((l) => l !== '');
+    expect(lines.every((l) => l.startsWith('--'))).toBe(true);
+    expect(sql).toContain('-- Target schema of mapping "m\\nDROP TABLE public.foo;"');
   });
 });
 

@@ -152,77 +152,77 @@ CREATE TABLE IF NOT EXISTS "accuracy"."learning_objectives" (
 );
 
 -- Built after the load:
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"knowledge"."knowledge_items"'::regclass AND contype = 'p') THEN
     ALTER TABLE "knowledge"."knowledge_items" ADD CONSTRAINT "knowledge_items_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
+END $s2p$;
 CREATE INDEX IF NOT EXISTS "idx_knowledge_items_created_at" ON "knowledge"."knowledge_items" ("created_at");
 CREATE INDEX IF NOT EXISTS "idx_knowledge_items_retention_score" ON "knowledge"."knowledge_items" ("retention_score");
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"knowledge"."learning_sessions"'::regclass AND contype = 'p') THEN
     ALTER TABLE "knowledge"."learning_sessions" ADD CONSTRAINT "learning_sessions_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
-DO $$ BEGIN
+END $s2p$;
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"knowledge"."knowledge_relationships"'::regclass AND contype = 'p') THEN
     ALTER TABLE "knowledge"."knowledge_relationships" ADD CONSTRAINT "knowledge_relationships_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
+END $s2p$;
 CREATE INDEX IF NOT EXISTS "idx_knowledge_relationships_source_id" ON "knowledge"."knowledge_relationships" ("source_id");
 CREATE INDEX IF NOT EXISTS "idx_knowledge_relationships_target_id" ON "knowledge"."knowledge_relationships" ("target_id");
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"continuum"."tier_metrics"'::regclass AND contype = 'p') THEN
     ALTER TABLE "continuum"."tier_metrics" ADD CONSTRAINT "tier_metrics_pkey" PRIMARY KEY ("item_id");
   END IF;
-END $$;
+END $s2p$;
 CREATE INDEX IF NOT EXISTS "idx_continuum_tier_metrics_tier" ON "continuum"."tier_metrics" ("tier");
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"continuum"."tier_audit"'::regclass AND contype = 'p') THEN
     ALTER TABLE "continuum"."tier_audit" ADD CONSTRAINT "tier_audit_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
-DO $$ BEGIN
+END $s2p$;
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"continuum"."forgetting_metrics"'::regclass AND contype = 'p') THEN
     ALTER TABLE "continuum"."forgetting_metrics" ADD CONSTRAINT "forgetting_metrics_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
-DO $$ BEGIN
+END $s2p$;
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"rss"."fetch_cycles"'::regclass AND contype = 'p') THEN
     ALTER TABLE "rss"."fetch_cycles" ADD CONSTRAINT "fetch_cycles_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
+END $s2p$;
 CREATE INDEX IF NOT EXISTS "idx_rss_fetch_cycles_status" ON "rss"."fetch_cycles" ("status");
 CREATE INDEX IF NOT EXISTS "idx_rss_fetch_cycles_cycle_number" ON "rss"."fetch_cycles" ("cycle_number");
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"rss"."fetch_items"'::regclass AND contype = 'p') THEN
     ALTER TABLE "rss"."fetch_items" ADD CONSTRAINT "fetch_items_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
+END $s2p$;
 CREATE INDEX IF NOT EXISTS "idx_rss_fetch_items_cycle_id" ON "rss"."fetch_items" ("cycle_id");
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"accuracy"."accuracy_scores"'::regclass AND contype = 'p') THEN
     ALTER TABLE "accuracy"."accuracy_scores" ADD CONSTRAINT "accuracy_scores_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
+END $s2p$;
 CREATE INDEX IF NOT EXISTS "idx_accuracy_scores_created_at" ON "accuracy"."accuracy_scores" ("created_at");
-DO $$ BEGIN
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"accuracy"."performance_trends"'::regclass AND contype = 'p') THEN
     ALTER TABLE "accuracy"."performance_trends" ADD CONSTRAINT "performance_trends_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
-DO $$ BEGIN
+END $s2p$;
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"accuracy"."learning_objectives"'::regclass AND contype = 'p') THEN
     ALTER TABLE "accuracy"."learning_objectives" ADD CONSTRAINT "learning_objectives_pkey" PRIMARY KEY ("id");
   END IF;
-END $$;
-DO $$ BEGIN
+END $s2p$;
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"knowledge"."knowledge_relationships"'::regclass AND conname = 'knowledge_relationships_source_id_fkey') THEN
     ALTER TABLE "knowledge"."knowledge_relationships" ADD CONSTRAINT "knowledge_relationships_source_id_fkey" FOREIGN KEY ("source_id") REFERENCES "knowledge"."knowledge_items" ("id");
   END IF;
-END $$;
-DO $$ BEGIN
+END $s2p$;
+DO $s2p$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"knowledge"."knowledge_relationships"'::regclass AND conname = 'knowledge_relationships_target_id_fkey') THEN
     ALTER TABLE "knowledge"."knowledge_relationships" ADD CONSTRAINT "knowledge_relationships_target_id_fkey" FOREIGN KEY ("target_id") REFERENCES "knowledge"."knowledge_items" ("id");
   END IF;
-END $$;
+END $s2p$;

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { RunPlan } from '../plan/table-plan.js';
 import { fullSchemaSql, preLoadSql } from './ddl.js';
 import { recordCreatedObjects, recordSchemaVersion } from './ledger.js';
-import { quoteLiteral, qualified } from './quote.js';
+import { qualified } from './quote.js';
 
 export interface ExistingTable {
   name: string;
@@ -16,7 +16,7 @@ export interface ExistingTable {
 export async function inspectTargetTables(client: pg.ClientBase, plan: RunPlan): Promise<Map<string, ExistingTable>> {
   const out = new Map<string, ExistingTable>();
   for (const t of plan.tables) {
-    const reg = await client.query(`SELECT to_regclass(${quoteLiteral(qualified(t.target.schema, t.target.table))}) IS NOT NULL AS present`);
+    const reg = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualified(t.target.schema, t.target.table)]);
     if (!reg.rows[0].present) continue;
     const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qualified(t.target.schema, t.target.table)}) AS rows`);
     out.set(t.targetName, { name: t.targetName, rows: r.rows[0].rows as boolean });

@@ -2,7 +2,7 @@
 // high-water mark (sqlite_sequence), so keys the application handed out before are never reused.
 import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
-import { qualified, quoteIdent, quoteLiteral } from './quote.js';
+import { qualified, quoteIdent } from './quote.js';
 import { pausePoint } from '../pause-points.js';
 
 export interface SequenceSet {
@@ -22,7 +22,7 @@ export async function setSequences(client: pg.ClientBase, tables: readonly Table
   for (const t of tables) {
     for (const c of t.columns.filter((col) => col.serial)) {
       const table = qualified(t.target.schema, t.target.table);
-      const seq = await client.query(`SELECT pg_get_serial_sequence(${quoteLiteral(table)}, ${quoteLiteral(c.name)}) AS seq`);
+      const seq = await client.query('SELECT pg_get_serial_sequence($1, $2) AS seq', [table, c.name]);
       const sequence = seq.rows[0].seq as string | null;
       if (!sequence) {
         out.push({ table: t.targetName, column: c.name, sequence: null, next: null });

@@ -5,8 +5,20 @@ import { TargetError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { plaintextFallback } from './tls-fallback.js';
 
-/** Session settings every connection gets: the verifier reads values in these formats. */
-const SESSION_OPTIONS = '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c bytea_output=hex -c IntervalStyle=postgres';
+/**
+ * Session settings every connection gets: the verifier reads values in these formats, and
+ * standard_conforming_strings=on keeps '…' free of backslash escapes whatever the database or role sets
+ * (quote.ts writes literals that mean the same either way; this is the second guard).
+ */
+const SESSION_OPTIONS = '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c bytea_output=hex -c IntervalStyle=postgres -c standard_conforming_strings=on';
+
+/** Refuses a session where the pinned standard_conforming_strings did not take (a pooler dropping startup options). */
+async function checkPinnedSettings(pool: pg.Pool): Promise<void> {
+  const r = await pool.query<{ scs: string }>("SELECT current_setting('standard_conforming_strings') AS scs");
+  if (r.rows[0].scs !== 'on') {
+    throw new Error(`the session runs with standard_conforming_strings=${r.rows[0].scs} although sqlite2pg asks for on in its startup options (does a connection pooler drop them?)`);
+  }
+}
 
 /** The URL with its password replaced by `***` (query parameters such as `password=` too). */
 export function redactUrl(url: string): string {
@@ -102,6 +114,7 @@ export async function connectTarget(url: string, opts: ConnectOptions): Promise<
   for (let attempt = 0; attempt <= opts.retries; attempt++) {
     try {
       const res = await pool.query<{ server_version: string }>('SHOW server_version');
+      await checkPinnedSettings(pool);
       return {
         url,
         displayUrl: redactUrl(url),

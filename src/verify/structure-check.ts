@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { StructureProblem } from '../report/report.js';
-import { qualified, quoteIdent, quoteLiteral } from '../load/quote.js';
+import { qualified, quoteIdent } from '../load/quote.js';
 import { expectedStructure, type ExpectedStructure } from './expected-structure.js';
 
 /** The structure problems of one table, and whether its rows can be compared at all. */
@@ -145,12 +145,18 @@ async function compareSequences(client: pg.ClientBase, plan: TablePlan, want: Ex
   const table = qualified(plan.target.schema, plan.target.table);
   for (const name of want.serialColumns) {
     const object = `sequence of ${name}`;
-    const seq = (await client.query(`SELECT pg_get_serial_sequence(${quoteLiteral(table)}, ${quoteLiteral(name)}) AS seq`)).rows[0].seq as string | null;
-    if (!seq) {
+    // The sequence's schema and name, so the read below names it through quoteIdent like every other relation.
+    const owned = await client.query<{ seq: string; schema: string; name: string }>(
+      `SELECT s.seq, n.nspname AS schema, c.relname AS name FROM (SELECT pg_get_serial_sequence($1, $2) AS seq) s
+         JOIN pg_class c ON c.oid = s.seq::regclass JOIN pg_namespace n ON n.oid = c.relnamespace`,
+      [table, name],
+    );
+    if (owned.rows.length === 0) {
       out.push({ object, problem: 'missing', expected: `a sequence owned by ${name}` });
       continue;
     }
-    const state = (await client.query(`SELECT last_value::text AS last, is_called FROM ${seq}`)).rows[0] as { last: string; is_called: boolean };
+    const { seq, schema, name: seqName } = owned.rows[0];
+    const state = (await client.query(`SELECT last_value::text AS last, is_called FROM ${qualified(schema, seqName)}`)).rows[0] as { last: string; is_called: boolean };
     const max = (await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table}`)).rows[0].max as string | null;
     // The last value handed out; nextval() gives the one after it.
     const handedOut = BigInt(state.last) - (state.is_called ? 0n : 1n);
@@ -161,7 +167,7 @@ async function compareSequences(client: pg.ClientBase, plan: TablePlan, want: Ex
 
 /** Reads one table's structure from the catalogs and compares it with the plan's. */
 export async function checkStructure(client: pg.ClientBase, plan: TablePlan, opts: StructureOptions): Promise<StructureResult> {
-  const reg = await client.query(`SELECT to_regclass(${quoteLiteral(qualified(plan.target.schema, plan.target.table))})::oid::text AS oid`);
+  const reg = await client.query('SELECT to_regclass($1)::oid::text AS oid', [qualified(plan.target.schema, plan.target.table)]);
   const oid = reg.rows[0].oid as string | null;
   if (!oid) return { problems: [{ object: 'table', problem: 'missing', expected: plan.targetName }], comparable: false };
   const want = expectedStructure(plan);

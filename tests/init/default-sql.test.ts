@@ -20,7 +20,8 @@ describe('translateDefault', () => {
     ['"double quoted"', 'text', "'double quoted'"],
     ['3', 'text', "'3'"],
     ["'{}'", 'jsonb', "'{}'"],
-    ["X'00FF'", 'bytea', "'\\x00ff'"],
+    ["X'00FF'", 'bytea', "E'\\\\x00ff'"], // a backslash: E'' reads the same whatever standard_conforming_strings says
+    ["'C:\\dir'", 'text', "E'C:\\\\dir'"],
     ["'2024-01-01'", 'timestamp', "'2024-01-01 00:00:00'"],
     ['CURRENT_TIMESTAMP', 'timestamp', "date_trunc('second', now() AT TIME ZONE 'UTC')"],
     ['current_timestamp', 'timestamptz', "date_trunc('second', now())"],

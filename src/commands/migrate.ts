@@ -12,6 +12,7 @@ import { planSources, openTarget, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
+import { createViews } from '../load/views.js';
 import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys, finishTable } from '../load/post-load.js';
 import { setSequences } from '../load/sequences.js';
 import { loadTableWithRetries } from '../load/table-retry.js';
@@ -200,6 +201,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     await runLock.check();
     const sequences = await timed('sequences', () => once((c) => setSequences(c, plan.tables, !config.dryRun)));
     for (const s of sequences.filter((x) => x.sequence === null)) warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
+    const refusedViews = await timed('views', () => once((c) => createViews(c, plan, config.dryRun ? null : runId, warnOnce)));
 
     // The closing verification reads the same source snapshot the load read.
     const verified = await timed('verify', () =>
@@ -222,7 +224,8 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;
       return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, copyFormat: r.copyFormat, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
     });
-    const status = tables.every(tableOk) ? 'ok' : 'differences';
+    // A view the mapping requires that PostgreSQL refused is a difference, as a missing row would be.
+    const status = tables.every(tableOk) && refusedViews.length === 0 ? 'ok' : 'differences';
     const final = report(status, tables, null);
     final.resumedFrom = decision.resumedFrom;
     if (backup) final.backups = backup.files;

@@ -106,6 +106,11 @@ export function postLoadSql(plan: RunPlan): string[] {
   ];
 }
 
+/** A view of the mapping, replacing one of the same name (its SQL is the mapping's, PostgreSQL's dialect). */
+export function createViewSql(v: RunPlan['views'][number]): string {
+  return `CREATE OR REPLACE VIEW ${qualified(v.schema, v.name)} AS\n${v.sql};`;
+}
+
 /** The whole target schema as one script, as `sqlite2pg plan --sql` prints it. */
 export function fullSchemaSql(plan: RunPlan): string {
   const header = [
@@ -114,5 +119,6 @@ export function fullSchemaSql(plan: RunPlan): string {
     '-- Idempotent: safe to run on a database where it already exists.',
     ...plan.deviations.map((d) => `-- Deviation: ${d.replace(/\r\n?|\n/g, '\n--   ')}`),
   ];
-  return [...header, '', ...preLoadSql(plan), '', '-- Built after the load:', ...postLoadSql(plan), ''].join('\n');
+  const views = plan.views.length ? ['', '-- Views, after the tables (one PostgreSQL refuses is a warning of the run):', ...plan.views.map(createViewSql)] : [];
+  return [...header, '', ...preLoadSql(plan), '', '-- Built after the load:', ...postLoadSql(plan), ...views, ''].join('\n');
 }

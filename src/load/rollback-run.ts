@@ -130,6 +130,11 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
   // Tables and schemas the run created go when they hold nothing else; PostgreSQL refuses to drop one
   // another object still depends on, and then it stays.
   const kept: RollbackOutcome['kept'] = [];
+  // Views the run created go first: they depend on its tables.
+  for (const o of run.created_objects.filter((x) => x.kind === 'view')) {
+    const dot = o.name.indexOf('.');
+    await client.query(`DROP VIEW IF EXISTS ${qualified(o.name.slice(0, dot), o.name.slice(dot + 1))}`);
+  }
   const createdTables: Located[] = [];
   for (const o of run.created_objects.filter((x) => x.kind === 'table')) {
     const at = await locate(client, o.name);

@@ -4,9 +4,11 @@ import type Database from 'better-sqlite3';
 import { describeFile, type OtherObject } from '../extract/describe-file.js';
 import { rowidAlias } from '../extract/read-rows.js';
 import type { TableFacts } from '../extract/table-facts.js';
-import type { MappingSource, NotMigrated } from './mapping-types.js';
+import type { MappingSource, MappingView, NotMigrated } from './mapping-types.js';
 import { NameRegistry, PG_MAX_TABLE_BYTES, targetName, type IdentifierPolicy } from './identifiers.js';
-import { draftTable } from './init-table.js';
+import { draftTable, type TableDraft } from './init-table.js';
+import { translateSelect, UntranslatableSql, viewSelect } from './sqlite-expression.js';
+import { qualified } from '../load/quote.js';
 import { draftForeignKeys } from './init-foreign-keys.js';
 
 /** One file's mapping entry and what `init` tells a person about it. */
@@ -35,6 +37,27 @@ function readable(t: TableFacts): boolean {
   }
 }
 
+/**
+ * The file's views, their SELECT translated for PostgreSQL over the target's tables and columns; a view
+ * whose SQL cannot be translated is listed as not migrated, with why and its SQL.
+ */
+function draftViews(others: OtherObject[], drafts: TableDraft[], schema: string, relations: NameRegistry, policy: IdentifierPolicy): { views: MappingView[]; notMigrated: NotMigrated[] } {
+  const tables = new Map(drafts.map((d) => [d.facts.name.toLowerCase(), qualified(schema, d.target)]));
+  const columns = new Map<string, string>();
+  for (const d of drafts) for (const [source, target] of d.cols.targetOf) if (!columns.has(source)) columns.set(source, target);
+  const out = { views: [] as MappingView[], notMigrated: [] as NotMigrated[] };
+  for (const o of others.filter((x) => x.kind === 'view')) {
+    try {
+      const sql = translateSelect(viewSelect(o.sql), tables, columns);
+      out.views.push({ name: relations.take(targetName(o.name, policy, 'view')), sql });
+    } catch (err) {
+      if (!(err instanceof UntranslatableSql)) throw err;
+      out.notMigrated.push({ kind: 'view', name: o.name, reason: `a view whose SQL has ${err.message}: re-create it by hand over the target tables if the application needs it`, sql: o.sql });
+    }
+  }
+  return out;
+}
+
 const UNREADABLE = 'columns named rowid, _rowid_ and oid hide the rowid sqlite2pg reads its rows by; rename one in a copy of the file to migrate it';
 
 /** The mapping entry for a file opened read-only (`db` null for an empty, 0-byte file). */
@@ -47,12 +70,15 @@ export function initSource(file: string, db: Database.Database | null, schema: s
   const targets = tables.map((t, i) => relations.take(targetName(t.name, policy, `table_${i + 1}`, PG_MAX_TABLE_BYTES), PG_MAX_TABLE_BYTES));
   const drafts = tables.map((t, i) => draftTable(db, t, targets[i], relations, policy));
   draftForeignKeys(db, drafts, schema, relations);
+  const views = draftViews(facts.others, drafts, schema, relations, policy);
   const notMigrated: NotMigrated[] = [
     ...skipped.map((t) => ({ kind: 'table' as const, name: t.name, reason: `not migrated: ${UNREADABLE}`, sql: t.sql })),
     ...drafts.flatMap((d) => d.notMigrated),
-    ...facts.others.map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: OTHER_REASONS[o.kind], sql: o.sql })),
+    ...views.notMigrated,
+    ...facts.others.filter((o) => o.kind !== 'view').map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: OTHER_REASONS[o.kind], sql: o.sql })),
   ];
   const source: MappingSource = { file, schema, tables: drafts.map((d) => d.table) };
+  if (views.views.length) source.views = views.views;
   if (skipped.length) source.skipTables = skipped.map((t) => t.name);
   if (notMigrated.length) source.notMigrated = notMigrated;
   return {

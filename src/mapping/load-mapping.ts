@@ -227,9 +227,10 @@ export function validateMapping(raw: Json, origin: string): Mapping {
   const sources = c.array(o.sources, '$.sources');
   if (sources.length === 0) c.fail('$.sources', 'must not be empty');
   const targets: string[] = [];
+  const views: string[] = [];
   sources.forEach((s, i) => {
     const at = `$.sources[${i}]`;
-    const so = c.object(s, at, ['file', 'schema', 'tables', 'skipTables', 'include', 'exclude', 'notMigrated'], ['file', 'schema', 'tables']);
+    const so = c.object(s, at, ['file', 'schema', 'tables', 'skipTables', 'include', 'exclude', 'views', 'notMigrated'], ['file', 'schema', 'tables']);
     const file = c.string(so.file, `${at}.file`);
     if (path.basename(file) !== file) c.fail(`${at}.file`, 'must be a file name (found in --source-dir), not a path');
     const schema = c.string(so.schema, `${at}.schema`);
@@ -239,6 +240,15 @@ export function validateMapping(raw: Json, origin: string): Mapping {
     checkPatterns(c, so.include, `${at}.include`);
     checkPatterns(c, so.exclude, `${at}.exclude`);
     checkNotMigrated(c, so.notMigrated, `${at}.notMigrated`);
+    if (so.views !== undefined) {
+      c.array(so.views, `${at}.views`).forEach((v, k) => {
+        const vo = c.object(v, `${at}.views[${k}]`, ['name', 'sql', 'required'], ['name', 'sql']);
+        c.identifier(c.string(vo.name, `${at}.views[${k}].name`), `${at}.views[${k}].name`);
+        c.string(vo.sql, `${at}.views[${k}].sql`);
+        c.optBool(vo.required, `${at}.views[${k}].required`);
+        views.push(`${schema}.${vo.name as string}`);
+      });
+    }
     const tables = c.array(so.tables, `${at}.tables`);
     tables.forEach((t, j) => {
       checkTable(c, t, `${at}.tables[${j}]`);
@@ -248,6 +258,7 @@ export function validateMapping(raw: Json, origin: string): Mapping {
   });
   c.unique(sources.map((s) => (s as { file: string }).file), '$.sources', 'file');
   c.unique(targets, '$.sources', 'target table');
+  c.unique([...targets, ...views], '$.sources', 'table or view name');
   const mapping = { schemaVersion: 1, ...o } as unknown as Mapping;
   // Foreign keys must point at tables this mapping loads, so that parents load first.
   mapping.sources.forEach((s, i) =>

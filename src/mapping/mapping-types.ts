@@ -104,8 +104,21 @@ export interface MappingSource {
   include?: string[];
   /** Glob patterns over source table names never migrated, even when mapped or included. */
   exclude?: string[];
+  /**
+   * Views created after the tables (in this source's schema): PostgreSQL SQL, `init` translates SQLite's.
+   * One PostgreSQL refuses is a warning of the run; when `required`, the run exits 1.
+   */
+  views?: MappingView[];
   /** What the file holds that is not migrated (views, triggers, …), with why: written by `init`, shown by `plan`. */
   notMigrated?: NotMigrated[];
+}
+
+export interface MappingView {
+  /** Target view name (the source entry's schema applies). */
+  name: string;
+  /** The view's SELECT, PostgreSQL SQL over the target's tables. */
+  sql: string;
+  required?: boolean;
 }
 
 /** Kinds of schema objects a mapping can list as not migrated. */

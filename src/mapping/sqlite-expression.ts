@@ -89,48 +89,92 @@ function tokenize(sql: string): Token[] {
   return out;
 }
 
+/** How a bare or quoted name of the SQLite text is written for PostgreSQL; null: refuse it. */
+type NameResolver = (name: string, quoted: boolean, afterAs: boolean) => string | null;
+
+/** The translation shared by index expressions and views: tokens rewritten one by one. */
+function translate(sql: string, resolveName: NameResolver, keywords: ReadonlySet<string>, functions: ReadonlySet<string>, refused: Readonly<Record<string, string>>): string {
+  const tokens = tokenize(sql);
+  const out: string[] = [];
+  tokens.forEach((t, i) => {
+    const next = tokens[i + 1];
+    const prev = tokens[i - 1];
+    if (t.kind === 'string') out.push(quoteLiteral(t.value));
+    else if (t.kind === 'blob') out.push(`${quoteLiteral(`\\x${t.hex}`)}::bytea`);
+    else if (t.kind === 'number') out.push(/^0x/i.test(t.text) ? BigInt(t.text).toString() : t.text);
+    else if (t.kind === 'op') out.push(t.text === '==' ? '=' : t.text);
+    else {
+      const lower = t.text.toLowerCase();
+      const isCall = !t.quoted && next?.kind === 'op' && next.text === '(' && !keywords.has(lower) && !refused[lower];
+      if (isCall) {
+        const fn = RENAMED_FUNCTIONS[lower] ?? (functions.has(lower) ? lower : null);
+        if (fn === null) throw new UntranslatableSql(`the function ${t.text}() (no PostgreSQL function known to mean the same)`);
+        out.push(fn);
+        return;
+      }
+      if (!t.quoted && refused[lower]) throw new UntranslatableSql(refused[lower]);
+      const afterAs = prev?.kind === 'name' && !prev.quoted && prev.text.toLowerCase() === 'as';
+      const resolved = resolveName(t.text, t.quoted, afterAs);
+      if (resolved !== null) out.push(resolved);
+      else if (!t.quoted && keywords.has(lower)) out.push(lower.toUpperCase());
+      else throw new UntranslatableSql(`${JSON.stringify(t.text)}, which is not a column of the table`);
+    }
+  });
+  // Spaces between tokens, none inside parentheses, around a dot, before a comma or after a function's
+  // name; never a rewrite of the joined text, which would reach into literals.
+  let sqlText = '';
+  out.forEach((part, i) => {
+    const prev = out[i - 1];
+    const tight = i === 0 || prev === '(' || prev === '.' || part === '.' || part === ')' || part === ',' || (part === '(' && /^[a-z_]+$/.test(prev));
+    sqlText += tight ? part : ` ${part}`;
+  });
+  return sqlText;
+}
+
 /**
  * One SQLite expression over a table's columns, written for PostgreSQL. `columns` maps each source column
  * name, lower-cased (SQLite names are case-insensitive), to its target name.
  */
 export function translateExpression(sql: string, columns: ReadonlyMap<string, string>): string {
-  const tokens = tokenize(sql);
-  const out: string[] = [];
-  tokens.forEach((t, i) => {
-    const next = tokens[i + 1];
-    if (t.kind === 'string') out.push(quoteLiteral(t.value));
-    else if (t.kind === 'blob') out.push(`${quoteLiteral(`\\x${t.hex}`)}::bytea`);
-    else if (t.kind === 'number') {
-      if (/^0x/i.test(t.text)) out.push(BigInt(t.text).toString());
-      else out.push(t.text);
-    } else if (t.kind === 'op') out.push(t.text === '==' ? '=' : t.text);
-    else {
-      const lower = t.text.toLowerCase();
-      const isCall = !t.quoted && next?.kind === 'op' && next.text === '(' && !KEYWORDS.has(lower) && !REFUSED[lower];
-      if (isCall) {
-        const fn = RENAMED_FUNCTIONS[lower] ?? (SAME_FUNCTIONS.has(lower) ? lower : null);
-        if (fn === null) throw new UntranslatableSql(`the function ${t.text}() (no PostgreSQL function known to mean the same)`);
-        out.push(fn);
-      } else if (columns.has(lower)) {
-        out.push(quoteIdent(columns.get(lower)!));
-      } else if (!t.quoted && REFUSED[lower]) {
-        throw new UntranslatableSql(REFUSED[lower]);
-      } else if (!t.quoted && KEYWORDS.has(lower)) {
-        out.push(lower.toUpperCase());
-      } else {
-        throw new UntranslatableSql(`${JSON.stringify(t.text)}, which is not a column of the table`);
-      }
-    }
-  });
-  // Spaces between tokens, none inside parentheses, before a comma or after a function's name; never a
-  // rewrite of the joined text, which would reach into literals.
-  let sqlText = '';
-  out.forEach((part, i) => {
-    const prev = out[i - 1];
-    const tight = i === 0 || prev === '(' || part === ')' || part === ',' || (part === '(' && /^[a-z_]+$/.test(prev));
-    sqlText += tight ? part : ` ${part}`;
-  });
-  return sqlText;
+  const column = (name: string) => {
+    const target = columns.get(name.toLowerCase());
+    return target === undefined ? null : quoteIdent(target);
+  };
+  return translate(sql, column, KEYWORDS, SAME_FUNCTIONS, REFUSED);
+}
+
+/** Words of a SELECT that keep their meaning in PostgreSQL. */
+const SELECT_KEYWORDS = new Set([
+  ...KEYWORDS, 'select', 'distinct', 'all', 'from', 'where', 'join', 'inner', 'left', 'right', 'full', 'outer', 'cross', 'on', 'using',
+  'as', 'group', 'by', 'having', 'order', 'limit', 'offset', 'union', 'intersect', 'except', 'with', 'exists',
+]);
+const SELECT_FUNCTIONS = new Set([...SAME_FUNCTIONS, 'count', 'sum', 'avg', 'min', 'max']);
+/** A view may hold subqueries (their names are translated like the rest). */
+const SELECT_REFUSED: Record<string, string> = Object.fromEntries(Object.entries(REFUSED).filter(([word]) => word !== 'select' && word !== 'exists'));
+
+/**
+ * A view's SELECT, written for PostgreSQL: the file's tables become the target's qualified tables, their
+ * columns the target's names; other names (aliases) are kept, quoted as SQLite reads them (an unquoted
+ * name folded to lower case, a name after AS as written). PostgreSQL may still refuse the result.
+ */
+export function translateSelect(sql: string, tables: ReadonlyMap<string, string>, columns: ReadonlyMap<string, string>): string {
+  const name = (text: string, quoted: boolean, afterAs: boolean) => {
+    const lower = text.toLowerCase();
+    if (afterAs) return quoteIdent(text);
+    if (tables.has(lower)) return tables.get(lower)!;
+    if (columns.has(lower)) return quoteIdent(columns.get(lower)!);
+    if (!quoted && SELECT_KEYWORDS.has(lower)) return null;
+    return quoteIdent(quoted ? text : lower);
+  };
+  return translate(sql, name, SELECT_KEYWORDS, SELECT_FUNCTIONS, SELECT_REFUSED);
+}
+
+/** A CREATE VIEW statement's name and SELECT (SQLite text), or why it cannot be read. */
+export function viewSelect(createViewSql: string): string {
+  const m = /^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)\s*(\([^)]*\))?\s*AS\s+([\s\S]+?);?\s*$/i.exec(createViewSql);
+  if (!m) throw new UntranslatableSql('a CREATE VIEW statement sqlite2pg cannot read');
+  if (m[1]) throw new UntranslatableSql('a column list after the view name');
+  return m[2];
 }
 
 /** A CREATE INDEX statement cut into its key elements and its WHERE clause (SQLite text, untranslated). */

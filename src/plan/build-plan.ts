@@ -2,12 +2,12 @@
 // Every source column must land somewhere or be dropped on purpose; columns are matched by name.
 import path from 'node:path';
 import type { LoadedMapping } from '../mapping/load-mapping.js';
-import type { MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
+import type { Mapping, MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
 import { MappingError } from '../errors.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
 import { autoincrementSeq, isInternalTable, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
 import type { OpenSource } from '../extract/open-source.js';
-import type { ColumnPlan, ColumnSource, RunPlan, TablePlan } from './table-plan.js';
+import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
 import { tableFilter } from '../mapping/table-filter.js';
 import { tableWarnings } from './plan-warnings.js';
@@ -178,7 +178,12 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
     deviations: mapping.deviations ?? [],
     excluded,
     notMigrated: mapping.sources.flatMap((s) => (s.notMigrated ?? []).map((n) => ({ ...n, file: s.file }))),
+    views: viewsOf(mapping),
   });
+}
+
+function viewsOf(mapping: Mapping): PlanView[] {
+  return mapping.sources.flatMap((s) => (s.views ?? []).map((v) => ({ file: s.file, schema: s.schema, name: v.name, sql: v.sql, required: v.required ?? false })));
 }
 
 /** The plan as the mapping alone describes it (no source file consulted): enough for the DDL. */

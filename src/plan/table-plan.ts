@@ -103,4 +103,15 @@ export interface RunPlan {
   excluded?: string[];
   /** Schema objects of the sources listed as not migrated (the mapping's `notMigrated`). */
   notMigrated?: (NotMigrated & { file: string })[];
+  /** Views created after the tables, in mapping order. */
+  views: PlanView[];
+}
+
+/** One view of the mapping, in the schema of its source. */
+export interface PlanView {
+  file: string;
+  schema: string;
+  name: string;
+  sql: string;
+  required: boolean;
 }

@@ -1,5 +1,5 @@
 // Sentences every report format shares: a differing row, a structure problem, the run's verdict.
-import type { DifferenceSample, RunReport, StructureProblem } from './report.js';
+import { tableOk, type DifferenceSample, type RunReport, type StructureProblem } from './report.js';
 
 /** `key 12: changed (content, metadata)`, `key 7: missing (source rowid 9)`, `ctid (0,3): extra`. */
 export function describeSample(s: DifferenceSample): string {
@@ -18,6 +18,8 @@ export function describeProblem(p: StructureProblem): string {
 /** The closing sentence of a report. */
 export function verdictOf(report: RunReport): string {
   if (report.status === 'ok') return 'OK: every source row is in the target or accounted for as a reject';
-  if (report.status === 'differences') return 'DIFFERENCES: see the tables marked ✗';
+  if (report.status === 'differences') {
+    return report.tables.every(tableOk) ? 'DIFFERENCES: see the warnings (an object the mapping requires did not arrive)' : 'DIFFERENCES: see the tables marked ✗';
+  }
   return `FAILED: ${report.error ?? ''}`;
 }

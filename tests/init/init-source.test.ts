@@ -155,11 +155,12 @@ describe('names, columns and what is not migrated', () => {
     expect(t.timestampColumns).toEqual(['d']);
   });
 
-  it('lists views, triggers, virtual tables, CHECK constraints and collations as not migrated, with their SQL', () => {
+  it('lists triggers, virtual tables, CHECK constraints, collations and untranslatable views as not migrated, with their SQL', () => {
     const d = draft(`CREATE TABLE t (a TEXT COLLATE NOCASE CHECK (length(a) < 10));
-      CREATE VIEW v AS SELECT a FROM t; CREATE TRIGGER tr AFTER DELETE ON t BEGIN SELECT 1; END;
+      CREATE VIEW v AS SELECT a FROM t; CREATE VIEW w AS SELECT a GLOB 'x*' FROM t; CREATE TRIGGER tr AFTER DELETE ON t BEGIN SELECT 1; END;
       CREATE VIRTUAL TABLE docs USING fts5(body);`);
-    expect(d.source.notMigrated!.map((n) => `${n.kind}:${n.name}`)).toEqual(['check constraint:t', 'collation:t', 'view:v', 'trigger:tr', 'virtual table:docs']);
+    expect(d.source.notMigrated!.map((n) => `${n.kind}:${n.name}`)).toEqual(['check constraint:t', 'collation:t', 'view:w', 'trigger:tr', 'virtual table:docs']);
+    expect(d.source.views).toEqual([{ name: 'v', sql: 'SELECT "a" FROM "app"."t"' }]);
     expect(d.source.tables.map((t) => t.source)).toEqual(['t']);
     expect(d.source.notMigrated!.every((n) => n.sql && n.reason)).toBe(true);
   });

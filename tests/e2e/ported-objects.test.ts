@@ -1,6 +1,7 @@
-// Partial and expression indexes of a SQLite file arrive in PostgreSQL: `init` translates their SQL, the
-// migrate builds them after the load, verify's structure check knows them, and the partial UNIQUE index
-// keeps refusing what SQLite refused. One PostgreSQL refuses is a warning of the run, by name, with why.
+// Partial and expression indexes and views of a SQLite file arrive in PostgreSQL: `init` translates their
+// SQL, the migrate builds them after the load, verify's structure check knows the indexes, and the partial
+// UNIQUE index keeps refusing what SQLite refused. One PostgreSQL refuses is a warning of the run, by name,
+// with why (a required view: exit 1); rollback removes the views it created.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,10 @@ beforeAll(() => {
     CREATE UNIQUE INDEX users_email ON users (email) WHERE email != '';
     CREATE INDEX users_lower_name ON users (lower(name) DESC, id);
     CREATE INDEX users_live ON users (id) WHERE deleted == 0 AND ifnull(score, 0) > 1.5;
-    CREATE INDEX users_glob ON users (name) WHERE name GLOB 'a*';`);
+    CREATE INDEX users_glob ON users (name) WHERE name GLOB 'a*';
+    CREATE VIEW live_users AS SELECT u.id, u.email AS "Address" FROM users AS u WHERE deleted = 0 AND EXISTS (SELECT 1 FROM users x WHERE x.id = u.id);
+    CREATE VIEW high_scores AS SELECT name FROM users WHERE score LIKE '2%';
+    CREATE VIEW stamped AS SELECT id, datetime('now') AS at FROM users;`);
   const ins = d.prepare('INSERT INTO users (email, name, deleted, score) VALUES (?, ?, ?, ?)');
   for (const r of ROWS) ins.run(...r);
   d.close();
@@ -73,7 +77,7 @@ describe('partial and expression indexes', () => {
     const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
-    expect(m.json.warnings ?? []).toEqual([]);
+    expect((m.json.warnings as string[]).filter((w) => /index/.test(w))).toEqual([]);
     const defs = await indexDefs(db);
     expect(defs.users_email).toMatch(/CREATE UNIQUE INDEX users_email ON app\.users USING btree \(email\) WHERE \(email <> ''::text\)/);
     expect(defs.users_lower_name).toMatch(/\(lower\(name\) DESC, id\)/);
@@ -111,10 +115,45 @@ describe('partial and expression indexes', () => {
     const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
-    expect(m.json.warnings).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
+    expect((m.json.warnings as string[]).filter((w) => /index/.test(w))).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
     expect(Object.keys(await indexDefs(db)).sort()).toEqual(['users_email', 'users_lower_name', 'users_pkey']);
     const v = await runCli(['verify', ...target]);
     expect(v.code, v.stderr).toBe(0);
     expect(v.json.tables[0].structure).toEqual([{ object: 'index users_live', problem: 'missing', expected: '1 key, partial', severity: 'warning' }]);
+  });
+});
+
+describe('views', () => {
+  it('are translated by init, created after the tables, refused ones warned about, and removed by rollback', async () => {
+    const { path: mappingPath, mapping } = await initMapping();
+    const source = mapping.sources[0];
+    expect(source.views).toEqual([
+      { name: 'live_users', sql: 'SELECT "u"."id", "u"."email" AS "Address" FROM "app"."users" AS "u" WHERE "deleted" = 0 AND EXISTS (SELECT 1 FROM "app"."users" "x" WHERE "x"."id" = "u"."id")' },
+      { name: 'high_scores', sql: expect.stringMatching(/^SELECT "name" FROM "app"\."users" WHERE "score" LIKE E?'2%'$/) },
+    ]);
+    expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'view', name: 'stamped', reason: expect.stringMatching(/datetime\(\)/) }));
+
+    const db = await fresh();
+    const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
+    const m = await runCli(['migrate', ...target]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.json.warnings).toContainEqual(expect.stringMatching(/^view app\.high_scores not created: PostgreSQL refused it \(operator does not exist: double precision ~~/));
+    const live = await db.query('SELECT id::int AS id, "Address" FROM app.live_users ORDER BY id');
+    expect(live.rows).toEqual([{ id: 1, Address: 'ann@example.com' }, { id: 2, Address: '' }, { id: 4, Address: 'cy@example.com' }]);
+
+    const r = await runCli(['rollback', '--target', db.url, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'app'::regnamespace`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n).toBe(0);
+  });
+
+  it('a required view PostgreSQL refuses makes the migrate exit 1, naming it', async () => {
+    const { path: mappingPath, mapping } = await initMapping();
+    mapping.sources[0].views!.find((v) => v.name === 'high_scores')!.required = true;
+    writeFileSync(mappingPath, JSON.stringify(mapping));
+    const db = await fresh();
+    const m = await runCli(['migrate', '--mapping', mappingPath, '--source-dir', dir, '--target', db.url]);
+    expect(m.code, m.stderr).toBe(1);
+    expect(m.stdout).toMatch(/warning: view app\.high_scores not created: .* — the mapping marks it required/);
+    expect(m.stdout).toMatch(/DIFFERENCES: see the warnings/);
   });
 });

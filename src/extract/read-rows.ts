@@ -5,9 +5,10 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import { InvalidUtf8Text, type SqliteValue } from '../transform/sqlite-value.js';
 import { quoteSqlite } from './introspect.js';
+import { identityValues, rawRowKey } from './row-identity.js';
 
 export interface SourceRow {
-  /** The row's identity in the source: its rowid, or the JSON array of its primary key values. */
+  /** The row's identity in the source (row-identity.ts): its rowid, or its primary key values as SQLite literals. */
   key: string;
   /** sourceColumns' values, then sourceExprs' values. */
   values: SqliteValue[];
@@ -94,14 +95,6 @@ export function rawKeyWidth(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>): nu
   return plan.hasRowid ? 1 : plan.sourceKey.length;
 }
 
-const bigintAsString = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-
-/** SourceRow.key of a raw row: built only when needed (a reject, a recorded change), not for every row. */
-export function rawRowKey(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>, raw: readonly unknown[]): string {
-  if (plan.hasRowid) return String(raw[0]);
-  return JSON.stringify(raw.slice(0, plan.sourceKey.length), bigintAsString);
-}
-
 /** The SourceRow of one raw result row (key columns first). */
 function toSourceRow(plan: TablePlan, width: number, raw: unknown[]): SourceRow {
   return { key: rawRowKey(plan, raw), values: raw.slice(width) as SqliteValue[] };
@@ -150,13 +143,9 @@ export function readRowsByKey(db: Database.Database | null, plan: TablePlan, key
   const p = pager(db, plan, 1);
   const out: SourceRow[] = [];
   for (const key of keys) {
-    let args: unknown[];
-    try {
-      args = plan.hasRowid ? [BigInt(key)] : (JSON.parse(key) as unknown[]);
-    } catch {
-      continue; // not a key this table can have
-    }
-    if (args.length !== p.keyWidth || args.some((a) => a !== null && typeof a === 'object')) continue;
+    const args = identityValues(plan, key);
+    // Not a key this table can have; or TEXT that is not UTF-8, which no bound value equals.
+    if (args === null || args.some((a) => a instanceof InvalidUtf8Text)) continue;
     const raw = p.byKey.get(...args) as unknown[] | undefined;
     if (!raw) continue;
     checkUtf8(p, plan, raw);

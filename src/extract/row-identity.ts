@@ -1,5 +1,5 @@
 // A source row's identity as text: its rowid, or its WITHOUT ROWID primary key written as SQLite literals,
-// one per storage class, so that integer 1, real 1.0, text '1' and BLOB x'31' stay four identities. The
+// one per storage class, so that integer 1, real 1.0, text '1' and BLOB X'31' stay four identities. The
 // load writes it to sqlite2pg.rejects/changes.source_rowid; verify matches rows against those records and
 // reads rows back by it, so the encoding must be injective and reversible (docs/data-rules.md).
 import type { TablePlan } from '../plan/table-plan.js';
@@ -23,7 +23,8 @@ function realLiteral(v: number): string {
 }
 
 /**
- * One value as a SQLite literal of its storage class. TEXT holding a NUL (PostgreSQL's text, where the
+ * One value as a SQLite literal of its storage class: what SQLite's quote() writes for INTEGER, TEXT, BLOB
+ * and NULL, so `WHERE quote(key) = …` finds the row in SQLite. TEXT holding a NUL (PostgreSQL's text, where the
  * identity is stored, cannot hold one) or bytes that are not UTF-8 is written as the cast of its bytes.
  */
 export function valueLiteral(v: SqliteValue): string {
@@ -32,10 +33,12 @@ export function valueLiteral(v: SqliteValue): string {
   if (typeof v === 'number') return realLiteral(v);
   if (typeof v === 'string') return v.includes('\u0000') ? textBytesLiteral(Buffer.from(v, 'utf8')) : `'${v.replaceAll("'", "''")}'`;
   if (v instanceof InvalidUtf8Text) return textBytesLiteral(v.bytes);
-  return `x'${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}'`;
+  return hexLiteral(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 }
 
-const textBytesLiteral = (bytes: Buffer) => `CAST(x'${bytes.toString('hex')}' AS TEXT)`;
+/** As SQLite's quote() writes a BLOB: `X'31AB'`. */
+const hexLiteral = (bytes: Buffer) => `X'${bytes.toString('hex').toUpperCase()}'`;
+const textBytesLiteral = (bytes: Buffer) => `CAST(${hexLiteral(bytes)} AS TEXT)`;
 
 /** The identity of a key tuple: the one literal, or `(a, b)` for a composite key. */
 export function keyIdentity(values: readonly SqliteValue[]): string {
@@ -58,7 +61,7 @@ export function rawRowKey(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>, raw: 
 
 const INTEGER = /^-?[0-9]+$/;
 const REAL = /^-?(?:[0-9]+\.[0-9]+(?:e[+-]?[0-9]+)?|[0-9]+e[+-]?[0-9]+|9\.0e\+999)$/;
-const HEX = /^(?:[0-9a-f]{2})*$/;
+const HEX = /^(?:[0-9A-F]{2})*$/;
 
 /** Reads one literal at `s[at]`; returns the value and where the next one may start, or null. */
 function readLiteral(s: string, at: number): [SqliteValue, number] | null {
@@ -75,7 +78,7 @@ function readLiteral(s: string, at: number): [SqliteValue, number] | null {
       i = q + 2;
     }
   }
-  const hexAt = s.startsWith("x'", at) ? at + 2 : s.startsWith("CAST(x'", at) ? at + 7 : -1;
+  const hexAt = s.startsWith("X'", at) ? at + 2 : s.startsWith("CAST(X'", at) ? at + 7 : -1;
   if (hexAt >= 0) {
     const end = s.indexOf("'", hexAt);
     if (end < 0 || !HEX.test(s.slice(hexAt, end))) return null;

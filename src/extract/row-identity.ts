@@ -60,7 +60,7 @@ export function rawRowKey(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>, raw: 
 }
 
 const INTEGER = /^-?[0-9]+$/;
-const REAL = /^-?(?:[0-9]+\.[0-9]+(?:e[+-]?[0-9]+)?|[0-9]+e[+-]?[0-9]+|9\.0e\+999)$/;
+const REAL = /^-?(?:[0-9]+\.[0-9]+(?:e[+-]?[0-9]+)?|[0-9]+e[+-]?[0-9]+)$/; // 9.0e+999 included
 const HEX = /^(?:[0-9A-F]{2})*$/;
 
 /** Reads one literal at `s[at]`; returns the value and where the next one may start, or null. */

@@ -5,9 +5,10 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import { InvalidUtf8Text, type SqliteValue } from '../transform/sqlite-value.js';
 import { quoteSqlite } from './introspect.js';
+import { identityValues, rawRowKey } from './row-identity.js';
 
 export interface SourceRow {
-  /** The row's identity in the source: its rowid, or the JSON array of its primary key values. */
+  /** The row's identity in the source (row-identity.ts): its rowid, or its primary key values as SQLite literals. */
   key: string;
   /** sourceColumns' values, then sourceExprs' values. */
   values: SqliteValue[];
@@ -37,19 +38,43 @@ interface Pager {
   nextArgs: unknown[];
   byKey: Database.Statement;
   keyWidth: number;
-  refetch: (column: string, keyValues: unknown[]) => Buffer | null;
+  /** The bound parameters that stand for these key values (see `keyParam`). */
+  bindKey: (keyValues: readonly unknown[]) => unknown[];
+  /** The exact bytes of the key columns of the first row after `after` (an exact key), or of the first row. */
+  keyBytesAfter: (after: readonly unknown[] | null) => (Buffer | null)[] | null;
+  refetch: (column: string, keyValues: readonly unknown[]) => Buffer | null;
+}
+
+/**
+ * A WITHOUT ROWID key value as a bound parameter: `iif(flag, CAST(bytes AS TEXT), value)`, so a TEXT key
+ * that is not UTF-8 (held as InvalidUtf8Text; better-sqlite3 binds only UTF-8 strings) is matched by its
+ * exact bytes. SQLite still seeks the key's index with it.
+ */
+const KEY_PARAM = 'iif(?, CAST(? AS TEXT), ?)';
+
+function bindExactKey(keyValues: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const v of keyValues) {
+    if (v instanceof InvalidUtf8Text) out.push(1, v.bytes, null);
+    else out.push(0, null, v);
+  }
+  return out;
 }
 
 function pager(db: Database.Database, plan: TablePlan, pageSize: number, range: RowidRange | null = null): Pager {
   const table = quoteSqlite(plan.source.table);
   const cols = [...plan.sourceColumns.map((c) => quoteSqlite(c.name)), ...plan.sourceExprs.map((e) => `(${e})`)];
   const keyCols = plan.hasRowid ? [rowidAlias(plan)] : plan.sourceKey.map(quoteSqlite);
+  // A rowid is always an integer: bound as it is.
+  const param = plan.hasRowid ? '?' : KEY_PARAM;
   const select = `SELECT ${[...keyCols, ...cols].join(', ')} FROM ${table}`;
   const order = ` ORDER BY ${keyCols.join(', ')} LIMIT ${pageSize}`;
-  const after = keyCols.length === 1 ? `${keyCols[0]} > ?` : `(${keyCols.join(', ')}) > (${keyCols.map(() => '?').join(', ')})`;
+  const after = keyCols.length === 1 ? `${keyCols[0]} > ${param}` : `(${keyCols.join(', ')}) > (${keyCols.map(() => param).join(', ')})`;
   const prep = (sql: string) => db.prepare(sql).raw(true).safeIntegers(true);
-  const where = keyCols.map((k) => `${k} = ?`).join(' AND ');
+  const where = keyCols.map((k) => `${k} = ${param}`).join(' AND ');
   const refetchStmts = new Map<string, Database.Statement>();
+  const bindKey = plan.hasRowid ? (keyValues: readonly unknown[]) => [...keyValues] : bindExactKey;
+  let keyBytes: { first: Database.Statement; after: Database.Statement } | null = null;
   if (range && !plan.hasRowid) throw new Error(`${plan.sourceName} has no rowid: it cannot be read by rowid range`);
   return {
     first: prep(range ? `${select} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : select + order),
@@ -58,27 +83,63 @@ function pager(db: Database.Database, plan: TablePlan, pageSize: number, range: 
     nextArgs: range ? [range.to] : [],
     byKey: prep(`${select} WHERE ${where}`),
     keyWidth: keyCols.length,
+    bindKey,
+    keyBytesAfter(last) {
+      if (!keyBytes) {
+        const bytes = `SELECT ${keyCols.map((k) => `CAST(${k} AS BLOB)`).join(', ')} FROM ${table}`;
+        const one = ` ORDER BY ${keyCols.join(', ')} LIMIT 1`;
+        keyBytes = { first: prep(bytes + one), after: prep(`${bytes} WHERE ${after}${one}`) };
+      }
+      const row = (last === null ? keyBytes.first.get() : keyBytes.after.get(...bindKey(last))) as (Buffer | null)[] | undefined;
+      return row ?? null;
+    },
     refetch(column, keyValues) {
       let st = refetchStmts.get(column);
       if (!st) {
         st = db.prepare(`SELECT CAST(${quoteSqlite(column)} AS BLOB) FROM ${table} WHERE ${where}`).pluck().safeIntegers(true);
         refetchStmts.set(column, st);
       }
-      return (st.get(...keyValues) as Buffer | null) ?? null;
+      return (st.get(...bindKey(keyValues)) as Buffer | null) ?? null;
     },
   };
+}
+
+/** True when a value better-sqlite3 read may be TEXT that was not UTF-8 (decoded with U+FFFD). */
+const maybeLossy = (v: unknown): v is string => typeof v === 'string' && v.includes('\uFFFD');
+
+/**
+ * A WITHOUT ROWID key's TEXT that is not UTF-8 would read as U+FFFD, merging rows into one identity and
+ * finding none of them again. Only then (the character is rare) are the key's bytes read again, as the
+ * row after the one read before it (`previous`, its key exact; null for the table's first row), and the TEXT
+ * that is not UTF-8 kept as its bytes. Works on the raw result row in place.
+ */
+function exactKey(p: Pager, raw: unknown[], previous: readonly unknown[] | null): void {
+  let lossy = false;
+  for (let i = 0; i < p.keyWidth; i++) lossy ||= maybeLossy(raw[i]);
+  if (!lossy) return;
+  const bytes = p.keyBytesAfter(previous === null ? null : previous.slice(0, p.keyWidth));
+  if (!bytes) return;
+  for (let i = 0; i < p.keyWidth; i++) {
+    const b = bytes[i];
+    if (!maybeLossy(raw[i]) || b === null) continue;
+    try {
+      utf8.decode(b);
+    } catch {
+      raw[i] = new InvalidUtf8Text(b);
+    }
+  }
 }
 
 /**
  * better-sqlite3 decodes TEXT with U+FFFD where the bytes are not UTF-8; only then (the character is
  * rare) are the raw bytes fetched again to tell a real U+FFFD from a lossy decode. Works on the raw
- * result row in place (key columns first, then the values).
+ * result row in place (key columns first, then the values), its key already exact (exactKey).
  */
 function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): void {
   const n = plan.sourceColumns.length;
   for (let i = 0; i < n; i++) {
     const v = raw[p.keyWidth + i];
-    if (typeof v !== 'string' || !v.includes('\uFFFD')) continue;
+    if (!maybeLossy(v)) continue;
     const bytes = p.refetch(plan.sourceColumns[i].name, raw.slice(0, p.keyWidth));
     if (!bytes) continue;
     try {
@@ -92,14 +153,6 @@ function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): void {
 /** Key columns at the start of each raw row: 1 for the rowid, else the WITHOUT ROWID table's primary key. */
 export function rawKeyWidth(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>): number {
   return plan.hasRowid ? 1 : plan.sourceKey.length;
-}
-
-const bigintAsString = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-
-/** SourceRow.key of a raw row: built only when needed (a reject, a recorded change), not for every row. */
-export function rawRowKey(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>, raw: readonly unknown[]): string {
-  if (plan.hasRowid) return String(raw[0]);
-  return JSON.stringify(raw.slice(0, plan.sourceKey.length), bigintAsString);
 }
 
 /** The SourceRow of one raw result row (key columns first). */
@@ -123,12 +176,16 @@ export function* readRawPages(db: Database.Database | null, plan: TablePlan, pag
   if (!db || !plan.sourceExists) return;
   const p = pager(db, plan, pageSize, range);
   let page = p.first.all(...p.firstArgs) as unknown[][];
+  let previous: unknown[] | null = null; // the row read before (its key exact)
   while (page.length > 0) {
-    for (let i = 0; i < page.length; i++) checkUtf8(p, plan, page[i]);
+    for (let i = 0; i < page.length; i++) {
+      if (!plan.hasRowid) exactKey(p, page[i], previous);
+      checkUtf8(p, plan, page[i]);
+      previous = page[i];
+    }
     yield page as SqliteValue[][];
     if (page.length < pageSize) return;
-    const last = page[page.length - 1].slice(0, p.keyWidth);
-    page = p.next.all(...last, ...p.nextArgs) as unknown[][];
+    page = p.next.all(...p.bindKey(previous!.slice(0, p.keyWidth)), ...p.nextArgs) as unknown[][];
   }
 }
 
@@ -150,15 +207,12 @@ export function readRowsByKey(db: Database.Database | null, plan: TablePlan, key
   const p = pager(db, plan, 1);
   const out: SourceRow[] = [];
   for (const key of keys) {
-    let args: unknown[];
-    try {
-      args = plan.hasRowid ? [BigInt(key)] : (JSON.parse(key) as unknown[]);
-    } catch {
-      continue; // not a key this table can have
-    }
-    if (args.length !== p.keyWidth || args.some((a) => a !== null && typeof a === 'object')) continue;
-    const raw = p.byKey.get(...args) as unknown[] | undefined;
+    const args = identityValues(plan, key);
+    if (args === null) continue; // not a key this table can have
+    const raw = p.byKey.get(...p.bindKey(args)) as unknown[] | undefined;
     if (!raw) continue;
+    // Found by its exact key: a key TEXT that is not UTF-8 is the bytes asked for.
+    for (let i = 0; i < p.keyWidth; i++) if (args[i] instanceof InvalidUtf8Text && maybeLossy(raw[i])) raw[i] = args[i];
     checkUtf8(p, plan, raw);
     out.push(toSourceRow(plan, p.keyWidth, raw));
   }

@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { RowConverter } from '../transform/convert-row.js';
 import { fieldText, type Field } from '../transform/field.js';
-import { rawRowKey, readRawPages } from '../extract/read-rows.js';
+import { readRawPages } from '../extract/read-rows.js';
+import { rawRowKey } from '../extract/row-identity.js';
 import { KeyGuard, type KeyViolation, type ParentKeys } from './key-guard.js';
 
 const SEP = '\u0001';

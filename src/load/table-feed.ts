@@ -4,7 +4,8 @@
 import type Database from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import type { TablePlan } from '../plan/table-plan.js';
-import { rawKeyWidth, rawRowKey, readRawPages, STREAM_PAGE_ROWS } from '../extract/read-rows.js';
+import { rawKeyWidth, readRawPages, STREAM_PAGE_ROWS } from '../extract/read-rows.js';
+import { rawRowKey } from '../extract/row-identity.js';
 import { makeRowConverter, type ValueChange } from '../transform/convert-row.js';
 import { copyRowEncoder, encodeCopyRow } from '../transform/copy-encode.js';
 import { BinaryRows } from '../transform/copy-binary.js';

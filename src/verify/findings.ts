@@ -7,7 +7,7 @@ export interface Candidate {
   kind: 'missing' | 'extra' | 'changed';
   /** The target key (canonical; JSON for a composite key), null when the row has none. */
   key: string | null;
-  /** The source row's identity (rowid, or its primary key as JSON), when the row is in the source. */
+  /** The source row's identity (extract/row-identity.ts), when the row is in the source. */
   sourceKey: string | null;
   /** Tables without a key: where the extra row is in the target. */
   ctid?: string;

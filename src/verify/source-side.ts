@@ -2,7 +2,8 @@
 // canonical form, straight from the source values (never from what the loader sent), a page at a time.
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
-import { rawKeyWidth, rawRowKey, readPages, readRawPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../extract/read-rows.js';
+import { rawKeyWidth, readPages, readRawPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../extract/read-rows.js';
+import { rawRowKey } from '../extract/row-identity.js';
 import type { SqliteValue } from '../transform/sqlite-value.js';
 import { canonicalSourceValue, Refused } from './canonical-source.js';
 import { canonicalFromPg } from './canonical-pg.js';
@@ -10,7 +11,7 @@ import { digestRow } from './row-hash.js';
 
 /** One row in canonical form, from either side. */
 export interface CanonicalRow {
-  /** Source identity (rowid, or the primary key as JSON); null on the target side. */
+  /** Source identity (extract/row-identity.ts: the rowid, or the primary key as SQLite literals); null on the target side. */
   sourceKey: string | null;
   /** The row's target primary key in canonical form (JSON for a composite key); null without a key or when NULL. */
   targetKey: string | null;

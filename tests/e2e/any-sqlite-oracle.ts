@@ -66,12 +66,17 @@ async function expected(client: pg.Client, type: string, v: unknown): Promise<st
   }
 }
 
-/** The source key sqlite2pg records for a row (rejects.source_rowid): the rowid, or the JSON of the primary key. */
-function sourceKeySql(db: Database.Database, table: string): { select: string; json: boolean } {
+/**
+ * The source identity sqlite2pg records for a row (rejects.source_rowid): the rowid, or the primary key
+ * as SQLite's quote() writes each value (`(a, b)` when composite). quote() writes a REAL its own way, so a
+ * REAL key comes out NULL here, and the comparison refuses it rather than guess.
+ */
+function sourceKeySql(db: Database.Database, table: string): string {
   const wr = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().get(table) as number;
-  if (!wr) return { select: '_rowid_', json: false };
+  if (!wr) return '_rowid_';
   const pk = db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').pluck().all(table) as string[];
-  return { select: `json_array(${pk.map((c) => `CAST(${q(c)} AS TEXT)`).join(', ')})`, json: true };
+  const lits = pk.map((c) => `CASE typeof(${q(c)}) WHEN 'real' THEN NULL ELSE quote(${q(c)}) END`);
+  return lits.length === 1 ? lits[0] : `'(' || ${lits.join(" || ', ' || ")} || ')'`;
 }
 
 /**
@@ -82,7 +87,7 @@ export async function compareWithSource(client: pg.Client, db: Database.Database
   const cols = t.columns.filter((c) => c.from !== undefined || c.expr !== undefined);
   const key = sourceKeySql(db, t.source);
   const select = cols.map((c, i) => `${c.from !== undefined ? q(c.from) : `(${c.expr})`} AS c${i}`);
-  const rows = db.prepare(`SELECT ${key.select} AS k, ${select.join(', ')} FROM ${q(t.source)}`).raw(true).safeIntegers(true).all() as unknown[][];
+  const rows = db.prepare(`SELECT ${key} AS k, ${select.join(', ')} FROM ${q(t.source)}`).raw(true).safeIntegers(true).all() as unknown[][];
   const pk = (t.primaryKey ?? []).map((p) => cols.findIndex((c) => c.name === p));
   const target = await client.query({ text: `SELECT ${cols.map((c) => q(c.name)).join(', ')} FROM ${q(schema)}.${q(t.target)}`, types: raw, rowMode: 'array' });
   const byKey = new Map<string, (string | null)[]>(target.rows.map((r: (string | null)[]) => [JSON.stringify(pk.map((i) => r[i])), r]));
@@ -91,6 +96,7 @@ export async function compareWithSource(client: pg.Client, db: Database.Database
   const unexpected: string[] = [];
   let compared = 0;
   for (const row of rows) {
+    if (row[0] === null) throw new Error(`${t.source}: the oracle has no rule for a REAL key`);
     const sourceKey = String(row[0]);
     // One query at a time: a pg client queues overlapping queries, which pg@9 will refuse.
     const want: (string | null)[] = [];

@@ -27,7 +27,8 @@ import { evaluateDefaults } from '../load/defaults.js';
 import { redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
 import { noProgress, terminalProgress } from '../report/progress.js';
-import { tableOk, totalsOf, type RunReport, type TableReport } from '../report/report.js';
+import { statusOf, totalsOf, type RunReport, type TableReport } from '../report/report.js';
+import { completeInventory, inventoryWarnings } from '../report/inventory-report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
 
 export interface CommandResult {
@@ -216,8 +217,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;
       return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, copyFormat: r.copyFormat, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
     });
-    const status = tables.every(tableOk) ? 'ok' : 'differences';
+    const inventory = completeInventory(plan.inventory, tables, 'not loaded by this run');
+    warnings.push(...inventoryWarnings(inventory));
+    const status = statusOf(tables, inventory);
     const final = report(status, tables, null);
+    final.inventory = inventory;
     final.resumedFrom = decision.resumedFrom;
     if (backup) final.backups = backup.files;
     final.sequences = sequences.map((s) => ({ table: s.table, column: s.column, next: s.next }));

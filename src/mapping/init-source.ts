@@ -18,7 +18,7 @@ export interface SourceDraft {
   rows: Map<string, number>;
 }
 
-const OTHER_REASONS: Record<OtherObject['kind'], string> = {
+export const OTHER_REASONS: Record<OtherObject['kind'], string> = {
   view: 'views are not migrated (sqlite2pg moves data); re-create it by hand over the target tables if the application needs it',
   trigger: "triggers are not migrated: SQLite trigger bodies are not PostgreSQL's; re-write it as a PL/pgSQL trigger if the application needs it",
   'virtual table': 'virtual tables (full-text search and other modules) are not migrated: their data lives in the module; use PostgreSQL full-text search instead',

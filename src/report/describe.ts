@@ -1,5 +1,6 @@
 // Sentences every report format shares: a differing row, a structure problem, the run's verdict.
-import type { DifferenceSample, RunReport, StructureProblem } from './report.js';
+import { tableOk, type DifferenceSample, type RunReport, type StructureProblem } from './report.js';
+import { unaccounted } from '../plan/inventory-entry.js';
 
 /** `key 12: changed (content, metadata)`, `key 7: missing (source rowid 9)`, `ctid (0,3): extra`. */
 export function describeSample(s: DifferenceSample): string {
@@ -18,6 +19,11 @@ export function describeProblem(p: StructureProblem): string {
 /** The closing sentence of a report. */
 export function verdictOf(report: RunReport): string {
   if (report.status === 'ok') return 'OK: every source row is in the target or accounted for as a reject';
-  if (report.status === 'differences') return 'DIFFERENCES: see the tables marked ✗';
+  if (report.status === 'differences') {
+    const lost = unaccounted(report.inventory).map((e) => `${e.file}:${e.name} (${e.rows === null || e.rows === undefined ? 'rows not counted' : `${e.rows.toLocaleString('en-US')} rows`})`);
+    const tables = report.tables.some((t) => !tableOk(t));
+    const parts = [tables && 'see the tables marked ✗', lost.length && `source table${lost.length > 1 ? 's' : ''} neither mapped nor excluded: ${lost.join(', ')}`].filter(Boolean);
+    return `DIFFERENCES: ${parts.join('; ') || 'see the tables marked ✗'}`;
+  }
   return `FAILED: ${report.error ?? ''}`;
 }

@@ -8,6 +8,7 @@ import type { MappingSource, NotMigrated } from './mapping-types.js';
 import { NameRegistry, PG_MAX_TABLE_BYTES, targetName, type IdentifierPolicy } from './identifiers.js';
 import { draftTable } from './init-table.js';
 import { draftForeignKeys } from './init-foreign-keys.js';
+import { excludeUnmapped } from './init-exclusions.js';
 
 /** One file's mapping entry and what `init` tells a person about it. */
 export interface SourceDraft {
@@ -53,8 +54,9 @@ export function initSource(file: string, db: Database.Database | null, schema: s
     ...facts.others.map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: OTHER_REASONS[o.kind], sql: o.sql })),
   ];
   const source: MappingSource = { file, schema, tables: drafts.map((d) => d.table) };
-  if (skipped.length) source.skipTables = skipped.map((t) => t.name);
+  if (skipped.length) source.skipTables = skipped.map((t) => ({ table: t.name, reason: `not migrated: ${UNREADABLE}` }));
   if (notMigrated.length) source.notMigrated = notMigrated;
+  excludeUnmapped(source, db);
   return {
     source,
     warnings: [

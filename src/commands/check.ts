@@ -8,6 +8,7 @@ import { loadMapping } from '../mapping/load-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { countRows, listTables } from '../extract/introspect.js';
 import { buildRunPlan, planFromMapping } from '../plan/build-plan.js';
+import { unaccounted } from '../plan/inventory-entry.js';
 import { openTarget } from './session.js';
 import { inspectTargetTables } from '../load/apply-schema.js';
 import { readHistory } from './history.js';
@@ -39,7 +40,11 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
   }
   let mappingProblem: string | null = null;
   try {
-    buildRunPlan(loaded, config.sourceDir, opened);
+    const lost = unaccounted(buildRunPlan(loaded, config.sourceDir, opened).inventory);
+    if (lost.length) {
+      mappingProblem = `source tables holding rows the mapping neither maps nor excludes (migrate and verify exit 1): ${lost.map((e) => `${e.file}:${e.name} (${e.rows ?? 'uncounted'} rows)`).join(', ')}`;
+      worst = EXIT.differences;
+    }
   } catch (err) {
     mappingProblem = (err as Error).message;
     worst = exitCodeOf(err);

@@ -14,6 +14,8 @@ export interface SourceObject {
   name: string;
   /** The table it belongs to (index, trigger, foreign key), or the virtual table a shadow table serves. */
   table?: string;
+  /** Shadow tables: true when only the name says so (the module is not at hand for SQLite to confirm it). */
+  guessed?: boolean;
   /** Virtual tables: the module (`fts5`, `rtree`, …), from the CREATE VIRTUAL TABLE text. */
   module?: string;
   /** Indexes: SQLite's `origin` — `c` CREATE INDEX, `u` a UNIQUE constraint, `pk` the PRIMARY KEY. */
@@ -109,9 +111,10 @@ export function readInventory(db: Database.Database): SourceObject[] {
       out.push({ kind: 'internal table', name: o.name, ...(sql ? { sql } : {}) });
       continue;
     }
-    const owner = shadowOwner(o.name, virtuals, typeOf.get(o.name) === 'shadow');
+    const confirmed = typeOf.get(o.name) === 'shadow';
+    const owner = shadowOwner(o.name, virtuals, confirmed);
     if (owner) {
-      out.push({ kind: 'shadow table', name: o.name, table: owner, ...(sql ? { sql } : {}) });
+      out.push({ kind: 'shadow table', name: o.name, table: owner, ...(confirmed ? {} : { guessed: true }), ...(sql ? { sql } : {}) });
       continue;
     }
     out.push({ kind: 'table', name: o.name, ...(sql ? { sql } : {}) });

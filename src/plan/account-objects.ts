@@ -45,10 +45,12 @@ function accountTable(o: SourceObject, a: FileAccounts): InventoryEntry {
   if (skipped) return { ...base, fate: 'excluded', rows: a.count(o.name), detail: skipped.reason ?? 'listed under "skipTables"' };
   if (!a.taken(o.name)) return { ...base, fate: 'excluded', rows: a.count(o.name), detail: 'left out by the include/exclude patterns' };
   const rows = a.count(o.name);
-  if (o.kind === 'shadow table') return { ...base, fate: 'ignored', rows, detail: `shadow table of virtual table ${o.table}: its rows are ${o.table}'s, accounted for there` };
+  // Only SQLite's own word makes a table a shadow table whose rows are its virtual table's: a name alone does not.
+  if (o.kind === 'shadow table' && !o.guessed) return { ...base, fate: 'ignored', rows, detail: `shadow table of virtual table ${o.table}: its rows are ${o.table}'s, accounted for there` };
   if (rows === 0) return { ...base, fate: 'ignored', rows, detail: 'empty (0 rows) and not in the mapping' };
   const unreadable = rows === null ? ` (${o.kind === 'virtual table' ? `module ${o.module || 'unknown'} not available` : 'unreadable'})` : '';
-  return { ...base, fate: 'not accounted for', rows, detail: `${rowsText(rows)}${unreadable}, neither mapped nor excluded: map it, or list it under "skipTables" to leave it behind on purpose` };
+  const guess = o.kind === 'shadow table' ? ` (by its name a shadow table of virtual table ${o.table}, whose module is not available to confirm it)` : '';
+  return { ...base, fate: 'not accounted for', rows, detail: `${rowsText(rows)}${unreadable}${guess}, neither mapped nor excluded: map it, or list it under "skipTables" to leave it behind on purpose` };
 }
 
 /** The mapping's own note on an object it leaves behind (`init` writes them), if any. */

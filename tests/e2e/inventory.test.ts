@@ -115,6 +115,9 @@ describe('a mapping that forgets a table holding rows', () => {
   it('loads the rest, and migrate and verify exit 1 naming the table and its rows; skipped by name, exit 0', async () => {
     const db = await freshDb();
     const forgot = writeMapping('forgot.json', (m) => (m.sources[0].tables = m.sources[0].tables.filter((t) => t.source !== 'notes')));
+    const planned = await runCli(['plan', '--source-dir', dir, '--mapping', forgot]);
+    expect(planned.code, planned.stderr).toBe(1);
+    expect(planned.stdout).toMatch(/NOT ACCOUNTED FOR: library\.db:notes holds rows the mapping neither maps nor excludes; migrate and verify would exit 1/);
     const report = path.join(dir, 'forgot-report.json');
     const migrate = await runCli(['migrate', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--report', report]);
     expect(migrate.code, migrate.stderr).toBe(1);

@@ -40,7 +40,10 @@ export function describeObject(e: InventoryEntry): string {
   return `${e.file}: ${e.kind} ${e.name}${on}`;
 }
 
-/** Migrate's warnings: each object that does not arrive, by name, with why (SQLite's own and shadow tables aside). */
+/**
+ * Migrate's warnings: each object that does not arrive and that the mapping did not leave out by name or
+ * pattern, with why. Tables it excludes, SQLite's own and shadow tables are in the inventory only.
+ */
 export function inventoryWarnings(inventory: readonly InventoryEntry[]): string[] {
-  return inventory.filter((e) => e.fate === 'not migrated').map((e) => `${describeObject(e)}: not migrated: ${e.detail}`);
+  return inventory.filter((e) => e.fate === 'not migrated' || e.fate === 'not accounted for').map((e) => `${describeObject(e)}: ${e.fate}: ${e.detail}`);
 }

@@ -88,7 +88,8 @@ describe('an untouched init mapping accounts for every object', () => {
     expect(inv.get('foreign key (b_id) → b_side')).toMatchObject({ table: 'a_side', fate: 'created' });
     expect(inv.get('foreign key (a_id) → a_side')).toMatchObject({ table: 'b_side', fate: 'not migrated', detail: expect.stringMatching(/close a cycle/) });
     expect(m.inventory.filter((e: InventoryEntry) => e.fate === 'not accounted for')).toEqual([]);
-    // What does not arrive is a warning of the migrate report, by name.
+    // What does not arrive is a warning of the migrate report, by name (and nothing else is).
+    expect(m.warnings).toHaveLength(5);
     for (const name of ['index books_live_isbn', 'index authors_lower_name', 'view live_books', 'trigger books_touch', 'foreign key (a_id) → a_side']) {
       expect(m.warnings.some((w: string) => w.startsWith(`library.db: ${name}`)), name).toBe(true);
     }
@@ -126,6 +127,7 @@ describe('a mapping that forgets a table holding rows', () => {
     const m = JSON.parse(readFileSync(report, 'utf8'));
     expect(m.status).toBe('differences');
     expect(byName(m.inventory).get('table notes')).toMatchObject({ fate: 'not accounted for', rows: 3 });
+    expect(m.warnings).toContain('library.db: table notes: not accounted for: 3 rows, neither mapped nor excluded: map it, or list it under "skipTables" to leave it behind on purpose');
     expect(m.tables.every((t: { status: string }) => t.status === 'match')).toBe(true);
     expect((await db.query('SELECT id, title FROM library.books ORDER BY id')).rows.map((r) => r.title)).toEqual(['First', 'First, again', 'Second']);
     expect((await db.query("SELECT to_regclass('library.notes') AS t")).rows[0].t).toBeNull();
@@ -144,6 +146,10 @@ describe('a mapping that forgets a table holding rows', () => {
     const again = await runCli(['verify', '--source-dir', dir, '--mapping', skipped, '--target', db.url, '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(byName(again.json.inventory).get('table notes')).toMatchObject({ fate: 'excluded', rows: 3, detail: 'scratch notes, not wanted' });
+    const text = await runCli(['verify', '--source-dir', dir, '--mapping', skipped, '--target', db.url]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('library.db: table notes: excluded by the mapping, 3 rows — scratch notes, not wanted');
+    expect(text.stdout).toMatch(/OK: every source row is in the target, accounted for as a reject, or in a table the mapping excludes \(1 table, 3 rows\)/);
   });
 });
 

@@ -10,7 +10,7 @@ export function excludeUnmapped(source: MappingSource, db: Database.Database): v
   const added: MappingSource['skipTables'] = [];
   for (const o of readInventory(db)) {
     if (known.has(o.name.toLowerCase())) continue;
-    if (o.kind === 'shadow table') added.push({ table: o.name, reason: `shadow table of virtual table ${o.table}: its rows are ${o.table}'s` });
+    if (o.kind === 'shadow table') added.push({ table: o.name, reason: `shadow table of virtual table ${o.table}: its rows belong to ${o.table}` });
     else if (o.kind === 'virtual table') {
       const listed = source.notMigrated?.find((n) => n.kind === 'virtual table' && n.name === o.name)?.reason;
       added.push({ table: o.name, reason: listed ?? `a virtual table (module ${o.module || 'unknown'}) init does not map` });

@@ -46,7 +46,7 @@ function accountTable(o: SourceObject, a: FileAccounts): InventoryEntry {
   if (!a.taken(o.name)) return { ...base, fate: 'excluded', rows: a.count(o.name), detail: 'left out by the include/exclude patterns' };
   const rows = a.count(o.name);
   // Only SQLite's own word makes a table a shadow table whose rows are its virtual table's: a name alone does not.
-  if (o.kind === 'shadow table' && !o.guessed) return { ...base, fate: 'ignored', rows, detail: `shadow table of virtual table ${o.table}: its rows are ${o.table}'s, accounted for there` };
+  if (o.kind === 'shadow table' && !o.guessed) return { ...base, fate: 'ignored', rows, detail: `shadow table of virtual table ${o.table}: its rows belong to ${o.table}, accounted for there` };
   if (rows === 0) return { ...base, fate: 'ignored', rows, detail: 'empty (0 rows) and not in the mapping' };
   const unreadable = rows === null ? ` (${o.kind === 'virtual table' ? `module ${o.module || 'unknown'} not available` : 'unreadable'})` : '';
   const guess = o.kind === 'shadow table' ? ` (by its name a shadow table of virtual table ${o.table}, whose module is not available to confirm it)` : '';

@@ -19,7 +19,8 @@ export function describeProblem(p: StructureProblem): string {
 /** The closing sentence of a report. */
 export function verdictOf(report: RunReport): string {
   if (report.status === 'ok') {
-    const excluded = (report.inventory ?? []).filter((e) => e.fate === 'excluded' && (e.rows ?? 0) > 0);
+    // A shadow table's rows are its virtual table's: not counted twice.
+    const excluded = (report.inventory ?? []).filter((e) => e.fate === 'excluded' && e.kind !== 'shadow table' && (e.rows ?? 0) > 0);
     if (excluded.length === 0) return 'OK: every source row is in the target or accounted for as a reject';
     const rows = excluded.reduce((a, e) => a + (e.rows ?? 0), 0).toLocaleString('en-US');
     return `OK: every source row is in the target, accounted for as a reject, or in a table the mapping excludes (${excluded.length} table${excluded.length > 1 ? 's' : ''}, ${rows} rows)`;

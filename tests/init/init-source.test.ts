@@ -163,7 +163,7 @@ describe('names, columns and what is not migrated', () => {
     const skipped = new Map((d.source.skipTables as { table: string; reason: string }[]).map((x) => [x.table, x.reason]));
     expect([...skipped.keys()].sort()).toEqual(['docs', 'docs_config', 'docs_content', 'docs_data', 'docs_docsize', 'docs_idx']);
     expect(skipped.get('docs')).toMatch(/^virtual tables/);
-    expect(skipped.get('docs_data')).toBe("shadow table of virtual table docs: its rows are docs's");
+    expect(skipped.get('docs_data')).toBe("shadow table of virtual table docs: its rows belong to docs");
   });
 
   it('leaves out, listed and skipped, a table whose columns hide its rowid (its rows cannot be read by rowid)', () => {

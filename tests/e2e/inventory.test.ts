@@ -135,6 +135,13 @@ describe('a mapping that forgets a table holding rows', () => {
     const verify = await runCli(['verify', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--json']);
     expect(verify.code, verify.stderr).toBe(1);
     expect(byName(verify.json.inventory).get('table notes')).toMatchObject({ fate: 'not accounted for', rows: 3 });
+    // A table left out of the comparison by --tables is not forgotten; the forgotten one still counts.
+    const some = await runCli(['verify', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--tables', 'books', '--json']);
+    expect(some.code, some.stderr).toBe(1);
+    const s = byName(some.json.inventory);
+    expect(s.get('table authors')).toMatchObject({ fate: 'loaded', target: 'library.authors', detail: 'not verified by this run (--tables)' });
+    expect(s.get('table books')).toMatchObject({ fate: 'loaded', rows: 3, targetRows: 3 });
+    expect(s.get('table notes')).toMatchObject({ fate: 'not accounted for', rows: 3 });
     const md = await runCli(['verify', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--format', 'markdown']);
     expect(md.code).toBe(1);
     expect(md.stdout).toMatch(/\| library\.db \| table notes \| {2}\| ✗ NOT ACCOUNTED FOR — 3 rows/);

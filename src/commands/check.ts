@@ -8,6 +8,7 @@ import { loadMapping } from '../mapping/load-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { countRows, listTables } from '../extract/introspect.js';
 import { buildRunPlan, planFromMapping } from '../plan/build-plan.js';
+import { unaccounted } from '../plan/inventory-entry.js';
 import { openTarget } from './session.js';
 import { inspectTargetTables } from '../load/apply-schema.js';
 import { readHistory } from './history.js';
@@ -38,8 +39,14 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
     }
   }
   let mappingProblem: string | null = null;
+  // Rows the mapping neither maps nor excludes: exit 1, unless something worse (2, 3) is found.
+  let lostRows = false;
   try {
-    buildRunPlan(loaded, config.sourceDir, opened);
+    const lost = unaccounted(buildRunPlan(loaded, config.sourceDir, opened).inventory);
+    if (lost.length) {
+      mappingProblem = `source tables holding rows the mapping neither maps nor excludes (migrate and verify exit 1): ${lost.map((e) => `${e.file}:${e.name} (${e.rows ?? 'uncounted'} rows)`).join(', ')}`;
+      lostRows = true;
+    }
   } catch (err) {
     mappingProblem = (err as Error).message;
     worst = exitCodeOf(err);
@@ -73,6 +80,7 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
     target.error = (err as Error).message;
     if (worst === EXIT.ok) worst = exitCodeOf(err);
   }
+  if (lostRows && worst === EXIT.ok) worst = EXIT.differences;
   const result = { command: 'check', status: worst === EXIT.ok ? 'ok' : 'failed', sources, mapping: mappingProblem ?? 'ok', target };
   if (config.json) return { report: null, exitCode: worst, text: JSON.stringify(result, null, 2) };
   const lines: string[] = [];

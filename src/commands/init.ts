@@ -7,7 +7,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { openSource } from '../extract/open-source.js';
 import { initSource, type SourceDraft } from '../mapping/init-source.js';
 import { NameRegistry, schemaForFile } from '../mapping/identifiers.js';
-import type { Mapping } from '../mapping/mapping-types.js';
+import { skippedTables, type Mapping } from '../mapping/mapping-types.js';
 import { validateMapping } from '../mapping/load-mapping.js';
 import { formatMapping } from '../mapping/format-mapping.js';
 import type { CommandResult } from './migrate.js';
@@ -26,6 +26,8 @@ function summary(drafts: SourceDraft[], out: string, dirs: string[]): string {
     for (const t of d.source.tables) {
       lines.push(`    ${t.source} → ${t.target}: ${d.rows.get(t.source) ?? 0} rows, ${t.columns.length} columns, key (${(t.primaryKey ?? []).join(', ') || 'none'})`);
     }
+    const skipped = skippedTables(d.source);
+    if (skipped.length) lines.push(`    skipped (under skipTables, with why): ${skipped.map((x) => x.table).join(', ')}`);
     const nm = d.source.notMigrated ?? [];
     if (nm.length) lines.push(`    not migrated: ${nm.map((n) => `${n.kind} ${n.name}`).join(', ')}`);
   }

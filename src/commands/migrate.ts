@@ -28,7 +28,8 @@ import { evaluateDefaults } from '../load/defaults.js';
 import { redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
 import { noProgress, terminalProgress } from '../report/progress.js';
-import { tableOk, totalsOf, type RunReport, type TableReport } from '../report/report.js';
+import { statusOf, totalsOf, type RunReport, type TableReport } from '../report/report.js';
+import { completeInventory, inventoryWarnings, markRefused } from '../report/inventory-report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
 
 export interface CommandResult {
@@ -106,7 +107,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
   // A refused ported index is tried in its lane and again in the pass after the load: said once.
-  const warnOnce = (message: string) => {
+  const refusedObjects = new Map<string, string>();
+  const warnOnce = (message: string, refused?: { target: string; reason: string }) => {
+    if (refused) refusedObjects.set(refused.target, refused.reason);
     if (warnings.includes(message)) return;
     warnings.push(message);
     log.warn(message);
@@ -224,9 +227,13 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;
       return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, copyFormat: r.copyFormat, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
     });
+    const inventory = markRefused(completeInventory(plan.inventory, tables, 'not loaded by this run'), refusedObjects);
+    // What PostgreSQL refused is warned about already, in its own words.
+    warnings.push(...inventoryWarnings(inventory.filter((e) => !(e.target && refusedObjects.has(e.target)))));
     // A view the mapping requires that PostgreSQL refused is a difference, as a missing row would be.
-    const status = tables.every(tableOk) && refusedViews.length === 0 ? 'ok' : 'differences';
+    const status = refusedViews.length === 0 ? statusOf(tables, inventory) : 'differences';
     const final = report(status, tables, null);
+    final.inventory = inventory;
     final.resumedFrom = decision.resumedFrom;
     if (backup) final.backups = backup.files;
     final.sequences = sequences.map((s) => ({ table: s.table, column: s.column, next: s.next }));

@@ -10,6 +10,8 @@ import type { RunPlan, TablePlan, ColumnPlan } from '../plan/table-plan.js';
 import { forecastTable, type RejectForecast } from '../plan/forecast.js';
 import { EXIT } from '../errors.js';
 import type { CommandResult } from './migrate.js';
+import { unaccounted } from '../plan/inventory-entry.js';
+import { describeFate, describeObject } from '../report/inventory-report.js';
 
 function sourceOf(c: ColumnPlan): string {
   if (c.source.kind === 'column') return `${c.source.name}${c.source.declaredType ? ` ${c.source.declaredType}` : ''}`;
@@ -55,7 +57,10 @@ export function describePlan(plan: RunPlan, rows: (t: TablePlan) => number, fore
   if (plan.notMigrated?.length) {
     lines.push('not migrated:', ...plan.notMigrated.map((n) => `  - ${n.file}: ${n.kind} ${n.name}${n.table && n.table !== n.name ? ` (on ${n.table})` : ''}: ${n.reason}`), '');
   }
-  if (plan.deviations.length) lines.push('deviations from the original plan:', ...plan.deviations.map((d) => `  - ${d}`));
+  if (plan.deviations.length) lines.push('deviations from the original plan:', ...plan.deviations.map((d) => `  - ${d}`), '');
+  if (plan.inventory?.length) lines.push('inventory (every object of the source files and what the mapping makes of it):', ...plan.inventory.map((e) => `  ${describeObject(e)}: ${describeFate(e)}`));
+  const lost = unaccounted(plan.inventory);
+  if (lost.length) lines.push('', `NOT ACCOUNTED FOR: ${lost.map((e) => `${e.file}:${e.name}`).join(', ')} hold${lost.length === 1 ? 's' : ''} rows the mapping neither maps nor excludes; migrate and verify would exit 1`);
   return lines.join('\n');
 }
 
@@ -65,13 +70,15 @@ export async function runPlan(config: Config): Promise<CommandResult> {
   const { sources, plan } = planSources(config);
   try {
     const rows = (t: TablePlan) => (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0);
+    // Rows the mapping neither maps nor excludes: what migrate and verify would exit 1 on.
+    const exitCode = unaccounted(plan.inventory).length ? EXIT.differences : EXIT.ok;
     const forecasts = new Map<string, RejectForecast>();
     for (const t of plan.tables) forecasts.set(t.targetName, await forecastTable(sources.db(t.source.file), t, plan));
     if (config.json) {
       const json = { ...plan, tables: plan.tables.map((t) => ({ ...t, sourceRows: rows(t), autoincrementSeq: t.autoincrementSeq?.toString() ?? null, forecast: forecasts.get(t.targetName) })) };
-      return { report: null, exitCode: EXIT.ok, text: JSON.stringify(json, null, 2) };
+      return { report: null, exitCode, text: JSON.stringify(json, null, 2) };
     }
-    return { report: null, exitCode: EXIT.ok, text: describePlan(plan, rows, forecasts) };
+    return { report: null, exitCode, text: describePlan(plan, rows, forecasts) };
   } finally {
     sources.close();
   }

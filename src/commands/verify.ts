@@ -11,7 +11,8 @@ import type { RunPlan, TablePlan } from '../plan/table-plan.js';
 import { planSources, openTarget, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun } from '../load/ledger.js';
 import { redactText } from '../load/target.js';
-import { tableOk, totalsOf, type RunReport } from '../report/report.js';
+import { statusOf, totalsOf, type RunReport } from '../report/report.js';
+import { completeInventory } from '../report/inventory-report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
 import { openFreshSides } from '../verify/recheck.js';
 import { verificationHistory } from '../verify/history.js';
@@ -70,11 +71,12 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
       },
     });
     const reports = verified.map((v) => ({ ...v.report, emptySource: v.plan.emptyReason }));
-    const status = reports.every(tableOk) ? 'ok' : 'differences';
+    const inventory = completeInventory(plan.inventory, reports, 'not verified by this run (--tables)');
+    const status = statusOf(reports, inventory);
     const grace = config.graceSeconds === null ? null : { seconds: config.graceSeconds, cutoff: new Date(startedAt.getTime() - config.graceSeconds * 1000).toISOString() };
     const report: RunReport = {
       command: 'verify', runId, status, dryRun: false, startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - t0),
-      tables: reports, totals: totalsOf(reports), target: session.target.displayUrl, warnings: [], grace,
+      tables: reports, totals: totalsOf(reports), target: session.target.displayUrl, warnings: [], grace, inventory,
     };
     await withClient(async (c) => {
       await recordVerifications(c, runId, verified);

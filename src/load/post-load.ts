@@ -12,7 +12,7 @@ import { pausePoint } from '../pause-points.js';
 export type RunSql = (fn: (client: pg.ClientBase) => Promise<void>) => Promise<void>;
 
 /** Says what did not arrive in the target, for the run's warnings (a ported index PostgreSQL refused). */
-export type Warn = (message: string) => void;
+export type Warn = (message: string, refused?: { target: string; reason: string }) => void;
 
 /**
  * Indexes ported from SQLite (expressions, a predicate), each in a savepoint of the table's transaction:
@@ -26,7 +26,8 @@ async function portedIndexes(client: pg.ClientBase, t: TablePlan, warn: Warn): P
       await client.query('RELEASE SAVEPOINT sqlite2pg_ported_index');
     } catch (err) {
       await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_ported_index');
-      warn(`${t.targetName}: index ${ix.name} not created: PostgreSQL refused it (${(err as Error).message}); edit its "expressions"/"where" in the mapping, or drop it`);
+      const reason = `PostgreSQL refused it (${(err as Error).message})`;
+      warn(`${t.targetName}: index ${ix.name} not created: ${reason}; edit its "expressions"/"where" in the mapping, or drop it`, { target: `${t.targetName}: index ${ix.name}`, reason });
     }
   }
 }

@@ -5,9 +5,10 @@ import type { RunPlan } from '../plan/table-plan.js';
 import { createViewSql } from './ddl.js';
 import { recordCreatedObjects } from './ledger.js';
 import { qualified } from './quote.js';
+import type { Warn } from './post-load.js';
 
 /** Creates the plan's views; returns the `schema.view` names of required views PostgreSQL refused. */
-export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: string | null, warn: (message: string) => void): Promise<string[]> {
+export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: string | null, warn: Warn): Promise<string[]> {
   const refusedRequired: string[] = [];
   const created: { kind: string; name: string }[] = [];
   for (const v of plan.views) {
@@ -20,7 +21,8 @@ export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: s
       if (!existed) created.push({ kind: 'view', name });
     } catch (err) {
       await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_view');
-      warn(`view ${name} not created: PostgreSQL refused it (${(err as Error).message})${v.required ? ' — the mapping marks it required' : ''}; edit its "sql" in the mapping`);
+      const reason = `PostgreSQL refused it (${(err as Error).message})`;
+      warn(`view ${name} not created: ${reason}${v.required ? ' — the mapping marks it required' : ''}; edit its "sql" in the mapping`, { target: name, reason });
       if (v.required) refusedRequired.push(name);
     }
   }

@@ -10,6 +10,7 @@ import { draftTable, type TableDraft } from './init-table.js';
 import { translateSelect, UntranslatableSql, viewSelect } from './sqlite-expression.js';
 import { qualified } from '../load/quote.js';
 import { draftForeignKeys } from './init-foreign-keys.js';
+import { excludeUnmapped } from './init-exclusions.js';
 
 /** One file's mapping entry and what `init` tells a person about it. */
 export interface SourceDraft {
@@ -20,7 +21,7 @@ export interface SourceDraft {
   rows: Map<string, number>;
 }
 
-const OTHER_REASONS: Record<OtherObject['kind'], string> = {
+export const OTHER_REASONS: Record<OtherObject['kind'], string> = {
   view: 'views are not migrated (sqlite2pg moves data); re-create it by hand over the target tables if the application needs it',
   trigger: "triggers are not migrated: SQLite trigger bodies are not PostgreSQL's; re-write it as a PL/pgSQL trigger if the application needs it",
   'virtual table': 'virtual tables (full-text search and other modules) are not migrated: their data lives in the module; use PostgreSQL full-text search instead',
@@ -79,8 +80,9 @@ export function initSource(file: string, db: Database.Database | null, schema: s
   ];
   const source: MappingSource = { file, schema, tables: drafts.map((d) => d.table) };
   if (views.views.length) source.views = views.views;
-  if (skipped.length) source.skipTables = skipped.map((t) => t.name);
+  if (skipped.length) source.skipTables = skipped.map((t) => ({ table: t.name, reason: `not migrated: ${UNREADABLE}` }));
   if (notMigrated.length) source.notMigrated = notMigrated;
+  excludeUnmapped(source, db);
   return {
     source,
     warnings: [

@@ -98,6 +98,23 @@ function checkNotMigrated(c: Checker, v: Json, at: string): void {
   });
 }
 
+/** Each entry a table name, or `{ "table": name, "reason": why }`; a table is not both mapped and skipped. */
+function checkSkipTables(c: Checker, v: Json, tables: Json, at: string): void {
+  if (v === undefined) return;
+  const mapped = Array.isArray(tables) ? tables.map((t) => String((t as { source?: unknown })?.source ?? '').toLowerCase()) : [];
+  const names = c.array(v, at).map((x, i) => {
+    const xa = `${at}[${i}]`;
+    if (typeof x === 'string') return c.string(x, xa);
+    const o = c.object(x, xa, ['table', 'reason'], ['table']);
+    c.optString(o.reason, `${xa}.reason`);
+    return c.string(o.table, `${xa}.table`);
+  });
+  c.unique(names, at, 'table', true);
+  names.forEach((n, i) => {
+    if (mapped.includes(n.toLowerCase())) c.fail(`${at}[${i}]`, `"${n}" is both mapped (under "tables") and skipped`);
+  });
+}
+
 function validZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -236,7 +253,7 @@ export function validateMapping(raw: Json, origin: string): Mapping {
     const schema = c.string(so.schema, `${at}.schema`);
     // "schema.table" names are split at the first dot (a table name may hold dots, a schema may not).
     if (schema.includes('.')) c.fail(`${at}.schema`, 'must not contain "."');
-    if (so.skipTables !== undefined) c.names(so.skipTables, `${at}.skipTables`, false);
+    checkSkipTables(c, so.skipTables, so.tables, `${at}.skipTables`);
     checkPatterns(c, so.include, `${at}.include`);
     checkPatterns(c, so.exclude, `${at}.exclude`);
     checkNotMigrated(c, so.notMigrated, `${at}.notMigrated`);

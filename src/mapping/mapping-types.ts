@@ -95,8 +95,11 @@ export interface MappingSource {
   /** Target PostgreSQL schema for this file's tables. */
   schema: string;
   tables: MappingTable[];
-  /** Source tables deliberately not migrated (sqlite_sequence and sqlite_stat* are always skipped). */
-  skipTables?: string[];
+  /**
+   * Source tables deliberately not migrated, by name — alone, or with the reason (`init` writes the reason).
+   * Their rows are reported as excluded, with their count. SQLite's own tables (sqlite_*) need no entry.
+   */
+  skipTables?: (string | SkippedTable)[];
   /**
    * Glob patterns (`*`, `?`, `[…]`, case-insensitive) over source table names: only matching tables are
    * migrated. Absent: every table. Tables left out this way need no `skipTables` entry.
@@ -119,6 +122,17 @@ export interface MappingView {
   /** The view's SELECT, PostgreSQL SQL over the target's tables. */
   sql: string;
   required?: boolean;
+}
+
+/** A table left out on purpose, with why. */
+export interface SkippedTable {
+  table: string;
+  reason?: string;
+}
+
+/** A source's skipTables entries, each as `{ table, reason }` (reason null when the mapping gives none). */
+export function skippedTables(s: Pick<MappingSource, 'skipTables'>): { table: string; reason: string | null }[] {
+  return (s.skipTables ?? []).map((x) => (typeof x === 'string' ? { table: x, reason: null } : { table: x.table, reason: x.reason ?? null }));
 }
 
 /** Kinds of schema objects a mapping can list as not migrated. */

@@ -5,7 +5,10 @@ import type { LoadedMapping } from '../mapping/load-mapping.js';
 import type { Mapping, MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
 import { MappingError } from '../errors.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
-import { autoincrementSeq, isInternalTable, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
+import { autoincrementSeq, countRows, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
+import { readInventory, type SourceObject } from '../extract/inventory.js';
+import { accountObjects } from './account-objects.js';
+import type { InventoryEntry } from './inventory-entry.js';
 import type { OpenSource } from '../extract/open-source.js';
 import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
@@ -78,9 +81,26 @@ function checkExprs(src: OpenSource, table: SourceTable, exprs: string[], where:
   }
 }
 
-function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null, planned: ReadonlySet<string>): TablePlan {
+/**
+ * A mapped table the file does not have is a bad mapping (a typo, or an object sqlite2pg does not read as
+ * a table), never an empty source: only a 0-byte file is one.
+ */
+function missingTable(s: MappingSource, t: MappingTable, tables: SourceTable[], objects: readonly SourceObject[]): MappingError {
+  const other = objects.find((o) => same(o.name, t.source));
+  const what = !other
+    ? `which the file does not have (its tables: ${tables.map((x) => x.name).join(', ') || 'none'})`
+    : other.kind === 'virtual table'
+      ? `which is a virtual table (module ${other.module || 'unknown'}) that sqlite2pg does not read as a table`
+      : other.kind === 'shadow table'
+        ? `which is a shadow table of virtual table ${other.table}, not a table of its own`
+        : `which is ${other.kind === 'index' ? 'an' : 'a'} ${other.kind}, not a table`;
+  return new MappingError(`${s.file}: the mapping names table "${t.source}", ${what}; correct the name, or remove the table from the mapping`, { file: s.file });
+}
+
+function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null, planned: ReadonlySet<string>, objects: readonly SourceObject[]): TablePlan {
   const where = `${s.file}:${t.source}`;
   const table = tables?.find((x) => same(x.name, t.source));
+  if (tables && !table) throw missingTable(s, t, tables, objects);
   const exprs: string[] = [];
   const columns = planColumns(t, table, where, exprs);
   if (table) {
@@ -98,7 +118,7 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     source: { file: s.file, path: src.path, table: table?.name ?? t.source },
     target: { schema: s.schema, table: t.target },
     sourceExists: table !== undefined,
-    emptyReason: src.db === null ? 'the file is empty (0 bytes)' : table ? null : `the file has no table ${t.source}`,
+    emptyReason: src.db === null ? 'the file is empty (0 bytes)' : null,
     hasRowid: table ? !table.withoutRowid : true,
     sourceKey: table ? table.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name) : [],
     sourceColumns: table?.columns.map((c) => ({ name: c.name, declaredType: c.declaredType })) ?? [],
@@ -125,16 +145,15 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
 }
 
-/** Source tables neither mapped nor skipped are an error: a whole table must not be lost by omission. */
-function checkUnmappedTables(s: MappingSource, tables: SourceTable[], taken: (table: string) => boolean): void {
-  const known = new Set([...s.tables.map((t) => t.source.toLowerCase()), ...(s.skipTables ?? []).map((t) => t.toLowerCase())]);
-  const unmapped = tables.filter((t) => !isInternalTable(t.name) && !known.has(t.name.toLowerCase()) && taken(t.name));
-  if (unmapped.length > 0) {
-    throw new MappingError(
-      `${s.file}: table${unmapped.length > 1 ? 's' : ''} ${unmapped.map((t) => t.name).join(', ')} not in the mapping; map ${unmapped.length > 1 ? 'them' : 'it'}, or list under "skipTables" to leave behind on purpose`,
-      { file: s.file },
-    );
-  }
+/** A table's rows, or null when SQLite cannot read it (a virtual table whose module is not compiled in). */
+function counter(src: OpenSource): (table: string) => number | null {
+  return (table) => {
+    try {
+      return countRows(src.db!, table);
+    } catch {
+      return null;
+    }
+  };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -151,6 +170,7 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
   const tables: TablePlan[] = [];
   const files: RunPlan['files'] = [];
   const excluded: string[] = [];
+  const inventory: InventoryEntry[] = [];
   const filters = new Map(mapping.sources.map((s) => [s.file, tableFilter(s.include, s.exclude)]));
   const planned = new Set(mapping.sources.flatMap((s) => s.tables.filter((t) => filters.get(s.file)!(t.source)).map((t) => `${s.schema}.${t.target}`)));
   for (const s of mapping.sources) {
@@ -158,12 +178,15 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
     if (!src) throw new Error(`source ${s.file} was not opened`);
     const taken = filters.get(s.file)!;
     const found = src.db ? listTables(src.db) : null;
-    if (found) checkUnmappedTables(s, found, taken);
+    const objects = src.db ? readInventory(src.db) : [];
     files.push({ file: s.file, path: src.path, state: src.db ? 'ok' : 'empty' });
+    const mine: TablePlan[] = [];
     for (const t of s.tables) {
-      if (taken(t.source)) tables.push(planTable(s, t, src, found, planned));
+      if (taken(t.source)) mine.push(planTable(s, t, src, found, planned, objects));
       else excluded.push(`${s.file}:${t.source}`);
     }
+    tables.push(...mine);
+    if (src.db) inventory.push(...accountObjects(objects, { source: s, plans: mine, taken, count: counter(src) }));
     const mapped = new Set(s.tables.map((t) => t.source.toLowerCase()));
     for (const t of found ?? []) if (!mapped.has(t.name.toLowerCase()) && !taken(t.name)) excluded.push(`${s.file}:${t.name}`);
   }
@@ -179,6 +202,7 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
     excluded,
     notMigrated: mapping.sources.flatMap((s) => (s.notMigrated ?? []).map((n) => ({ ...n, file: s.file }))),
     views: viewsOf(mapping),
+    inventory,
   });
 }
 

@@ -1,6 +1,7 @@
 // The TablePlan: built once from the mapping and the SQLite file's real shape, frozen,
 // and handed through extract → transform → load → verify. `sqlite2pg plan --json` prints it.
 import type { LogicalType } from '../transform/logical-types.js';
+import type { InventoryEntry } from './inventory-entry.js';
 import type { MappingForeignKey, MappingIndex, NotMigrated, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
 
 /** Where a target column's value comes from. */
@@ -49,7 +50,7 @@ export interface TablePlan {
   targetName: string;
   source: SourceRef;
   target: TargetRef;
-  /** False when the file is empty (0 bytes) or the table does not exist in it: an empty source. */
+  /** False when the file is empty (0 bytes): an empty source (a mapped table the file lacks is refused). */
   sourceExists: boolean;
   /** Why the source is empty, when it is. */
   emptyReason: string | null;
@@ -105,6 +106,8 @@ export interface RunPlan {
   notMigrated?: (NotMigrated & { file: string })[];
   /** Views created after the tables, in mapping order. */
   views: PlanView[];
+  /** Every object of every source file and what the mapping makes of it (row counts of tables it does not load). */
+  inventory?: InventoryEntry[];
 }
 
 /** One view of the mapping, in the schema of its source. */

@@ -3,6 +3,8 @@
 import { tableOk, type RunReport, type TableReport } from './report.js';
 import { describeProblem, verdictOf } from './describe.js';
 import { trendChart } from './trend-chart.js';
+import { describeFate } from './inventory-report.js';
+import type { InventoryEntry } from './report.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const n = (x: number) => x.toLocaleString('en-US');
@@ -49,6 +51,15 @@ function tableSection(t: TableReport): string {
   return out.join('\n');
 }
 
+function inventorySection(inventory: readonly InventoryEntry[] | undefined): string {
+  if (!inventory?.length) return '';
+  const rows = inventory.map((e) => {
+    const mark = e.fate === 'not accounted for' ? 'bad' : e.fate === 'loaded' || e.fate === 'created' ? 'ok' : '';
+    return `<tr class="${mark}"><td class="l">${esc(e.file)}</td><td class="l">${esc(e.kind)} ${esc(e.name)}</td><td class="l">${esc(e.table ?? '')}</td><td class="l">${esc(e.fate)}</td><td class="l">${esc(describeFate(e))}</td></tr>`;
+  });
+  return `<h2>Inventory</h2>\n<p>Every object of the source files and what became of it.</p>\n<table>\n<tr><th>file</th><th>object</th><th>on</th><th>fate</th><th>detail</th></tr>\n${rows.join('\n')}\n</table>`;
+}
+
 /** The HTML report of a run (its `history`, when present, drawn as the trend). */
 export function renderHtml(r: RunReport): string {
   const ok = r.status === 'ok';
@@ -67,6 +78,7 @@ export function renderHtml(r: RunReport): string {
 ${r.tables.map(tableRow).join('\n')}
 <tr><th>total</th><th class="l">${ok ? '✓' : '✗'}</th><th>${n(tot.sourceRows)}</th><th>${n(tot.loadedRows)}</th><th>${n(tot.rejectedRows)}</th><th>${n(tot.targetRows)}</th><th colspan="7"></th></tr>
 </table>
+${inventorySection(r.inventory)}
 <h2>Trend</h2>
 ${chart ?? '<p class="muted">No past verifications recorded in sqlite2pg.verifications yet.</p>'}
 ${chart ? `<p class="muted">The last ${r.history!.length} verifications of this target (verify runs and migrate's closing verification): bars are differing rows (log scale; green: match, red: differences), the line is the duration.</p>` : ''}

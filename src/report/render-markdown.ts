@@ -2,6 +2,7 @@
 // differing rows and structure problems per table, and the recent trend as a small table.
 import { tableOk, type RunReport } from './report.js';
 import { describeProblem, describeSample, verdictOf } from './describe.js';
+import { describeFate } from './inventory-report.js';
 
 /** Backslash-escapes what would break a table cell or start Markdown syntax (GFM leaves intraword `_` alone). */
 const md = (s: string) => s.replace(/[\\|`*[\]<>]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
@@ -33,6 +34,11 @@ export function renderMarkdown(r: RunReport): string {
       if (total > t.differences.samples.length) lines.push(`- … and ${total - t.differences.samples.length} more differing rows`);
     }
   }
+  if (r.inventory?.length) {
+    lines.push('', '## Inventory', '', 'Every object of the source files and what became of it.', '', '| file | object | on | fate |', '| --- | --- | --- | --- |');
+    for (const e of r.inventory) lines.push(`| ${md(e.file)} | ${md(`${e.kind} ${e.name}`)} | ${md(e.table ?? '')} | ${e.fate === 'not accounted for' ? '✗ ' : ''}${md(describeFate(e))} |`);
+  }
+  if (r.warnings?.length) lines.push('', '## Warnings', '', ...r.warnings.map((w) => `- ${md(w)}`));
   if (r.history?.length) {
     lines.push('', '## Trend', '', '| verified at | command | status | differing rows | tables with differences | duration |', '| --- | --- | :---: | ---: | ---: | ---: |');
     for (const p of r.history.slice(-15)) {

@@ -1,4 +1,7 @@
 // The run report of the contract (--json, --report FILE), built from the per-table results.
+import { unaccounted, type InventoryEntry } from '../plan/inventory-entry.js';
+
+export type { InventoryEntry } from '../plan/inventory-entry.js';
 
 /** ok: the target matches; differences: exit 1; failed: exit 3. */
 export type RunStatus = 'ok' | 'differences' | 'failed';
@@ -99,6 +102,8 @@ export interface RunReport {
   history?: HistoryPoint[];
   /** migrate --backup-dir: the copies the run loaded from, with their sha256 checksums. */
   backups?: { file: string; source: string; backup: string; bytes: number; sha256: string; takenAt: string }[];
+  /** Every object of every source file (tables, virtual and shadow tables, views, triggers, indexes, foreign keys) and its fate. */
+  inventory?: InventoryEntry[];
 }
 
 /** One past verification of the target, from the ledger (the HTML report's trend). */
@@ -118,6 +123,11 @@ export interface HistoryPoint {
 /** True when the table matches: its verdict (or, without one, its checksums) and no structure problem. */
 export function tableOk(t: TableReport): boolean {
   return (t.status ? t.status === 'match' : t.checksum.match) && !(t.structure ?? []).some((p) => p.severity !== 'warning');
+}
+
+/** ok when every table matches and every source table's rows are accounted for; else differences. */
+export function statusOf(tables: readonly TableReport[], inventory: readonly InventoryEntry[] | undefined): RunStatus {
+  return tables.every(tableOk) && unaccounted(inventory).length === 0 ? 'ok' : 'differences';
 }
 
 /** The report's totals over its tables. */

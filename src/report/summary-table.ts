@@ -2,6 +2,7 @@
 // table's differences and structure problems are, and the verdict.
 import { tableOk, type RunReport, type TableReport } from './report.js';
 import { describeProblem, describeSample, verdictOf } from './describe.js';
+import { describeFate, describeObject } from './inventory-report.js';
 
 function pad(cells: string[][], rightAlign: boolean[]): string {
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
@@ -52,6 +53,10 @@ export function summaryTable(report: RunReport): string {
   rows.push(['total', n(tot.sourceRows), n(tot.loadedRows), n(tot.rejectedRows), n(tot.targetRows), report.tables.every(tableOk) ? '✓' : '✗', secs(report.durationMs)]);
   const lines = [pad([header, ...rows], [false, true, true, true, true, false, true])];
   for (const t of report.tables) lines.push(...details(t));
+  if (report.inventory?.length) {
+    lines.push('  inventory (every object of the source files and what became of it):');
+    for (const e of report.inventory) lines.push(`    ${describeObject(e)}: ${describeFate(e)}`);
+  }
   if (report.grace) lines.push(`  --grace ${report.grace.seconds}: rows with a timestamp column at or after ${report.grace.cutoff} were left out`);
   for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
   if (report.deviations?.length) lines.push(`  schema: ${report.deviations.length} deliberate deviation(s) from the planned schema, e.g. relaxed constraints (listed in the JSON report and by \`sqlite2pg plan\`)`);

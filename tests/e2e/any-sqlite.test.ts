@@ -157,7 +157,8 @@ describe('init on files nobody planned for', () => {
       { name: 'placed_recent', columns: ['placed'], where: expect.stringMatching(/^"placed" > E?'2024-01-01'$/) },
     ]);
     expect(tableOf(mapping, 'categories').foreignKeys).toEqual([{ name: 'categories_parent_id_fkey', columns: ['parent_id'], references: 'legacy_shop.categories', referencedColumns: ['id'] }]);
-    expect(mapping.sources[0].notMigrated!.map((n) => `${n.kind} ${n.name}`)).toEqual(['view big_orders', 'trigger touch']);
+    expect(mapping.sources[0].notMigrated!.map((n) => `${n.kind} ${n.name}`)).toEqual(['trigger touch']);
+    expect(mapping.sources[0].views).toEqual([{ name: 'big_orders', sql: 'SELECT * FROM "legacy_shop"."Order Items" WHERE "qty" > 2' }]);
   });
 
   it('prints the mapping on stdout without --out, and refuses what is not a SQLite file (exit 2)', async () => {
@@ -183,7 +184,7 @@ describe('plan with the mapping init wrote', () => {
     expect(plan.stdout).not.toMatch(/warning: Full Name: declared type/);
     expect(plan.stdout).toMatch(/warning: email: declared type "STRING" is not a SQLite type name/);
     expect(plan.stdout).toMatch(/forecast: 1 row point at no parent row and would be rejected \(categories_parent_id_fkey\)/);
-    expect(plan.stdout).toMatch(/view big_orders: views are not migrated/);
+    expect(plan.stdout).toMatch(/view big_orders: created as legacy_shop\.big_orders/);
   });
 });
 

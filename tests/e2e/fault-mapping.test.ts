@@ -1,4 +1,4 @@
-// Bad input in the mapping: malformed JSON, an unknown type, key, table or column, a source column left
+// Bad input in the mapping: malformed JSON, an unknown type, key, table (a typo) or column, a source column left
 // out, a foreign key to a table the mapping does not load. Each is exit 2, names the place at fault, and
 // leaves the target untouched.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,9 +69,9 @@ describe('an invalid mapping: exit 2 naming the place at fault, the target untou
     expect(err).toMatch(/knowledge_retention\.db:knowledge_items: column "content" takes source column "contents", which the table does not have \(it has: id, content, /);
   });
 
-  it('an unknown source table (a typo): the real table is then left unmapped, which is refused', async () => {
+  it('an unknown source table (a typo): refused naming the file and the table, never an empty source', async () => {
     const err = await migrateWith('table.json', (m) => (items(m).source = 'knowledge_itemz'));
-    expect(err).toMatch(/knowledge_retention\.db: table knowledge_items not in the mapping; map it, or list under "skipTables"/);
+    expect(err).toMatch(/knowledge_retention\.db: the mapping names table "knowledge_itemz", which the file does not have \(its tables: knowledge_relationships, knowledge_items, learning_sessions\)/);
   });
 
   it('a source column dropped by omission', async () => {

@@ -77,7 +77,7 @@ describe('partial and expression indexes', () => {
     const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
-    expect((m.json.warnings as string[]).filter((w) => /index/.test(w))).toEqual([]);
+    expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([]);
     const defs = await indexDefs(db);
     expect(defs.users_email).toMatch(/CREATE UNIQUE INDEX users_email ON app\.users USING btree \(email\) WHERE \(email <> ''::text\)/);
     expect(defs.users_lower_name).toMatch(/\(lower\(name\) DESC, id\)/);
@@ -115,7 +115,7 @@ describe('partial and expression indexes', () => {
     const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
-    expect((m.json.warnings as string[]).filter((w) => /index/.test(w))).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
+    expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
     expect(Object.keys(await indexDefs(db)).sort()).toEqual(['users_email', 'users_lower_name', 'users_pkey']);
     const v = await runCli(['verify', ...target]);
     expect(v.code, v.stderr).toBe(0);

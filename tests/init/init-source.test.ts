@@ -163,12 +163,17 @@ describe('names, columns and what is not migrated', () => {
     expect(d.source.views).toEqual([{ name: 'v', sql: 'SELECT "a" FROM "app"."t"' }]);
     expect(d.source.tables.map((t) => t.source)).toEqual(['t']);
     expect(d.source.notMigrated!.every((n) => n.sql && n.reason)).toBe(true);
+    // Every table of the file is in the mapping: the virtual table and its shadow tables are skipped, with why.
+    const skipped = new Map((d.source.skipTables as { table: string; reason: string }[]).map((x) => [x.table, x.reason]));
+    expect([...skipped.keys()].sort()).toEqual(['docs', 'docs_config', 'docs_content', 'docs_data', 'docs_docsize', 'docs_idx']);
+    expect(skipped.get('docs')).toMatch(/^virtual tables/);
+    expect(skipped.get('docs_data')).toBe("shadow table of virtual table docs: its rows belong to docs");
   });
 
   it('leaves out, listed and skipped, a table whose columns hide its rowid (its rows cannot be read by rowid)', () => {
     const d = draft('CREATE TABLE t (rowid TEXT, _rowid_ TEXT, oid TEXT); CREATE TABLE ok (a)');
     expect(d.source.tables.map((t) => t.source)).toEqual(['ok']);
-    expect(d.source.skipTables).toEqual(['t']);
+    expect(d.source.skipTables).toEqual([{ table: 't', reason: expect.stringMatching(/^not migrated: columns named rowid, _rowid_ and oid hide the rowid/) }]);
     expect(d.source.notMigrated![0]).toMatchObject({ kind: 'table', name: 't' });
     expect(d.warnings[0]).toMatch(/^t: table not migrated: columns named rowid, _rowid_ and oid hide the rowid/);
   });

@@ -118,8 +118,11 @@ describe('include and exclude patterns in the plan', () => {
     expect(p.tables[0].warnings).toContain('foreign key lines_order_id_fkey not created: s.orders is excluded from this run');
   });
 
-  it('still refuses an unmapped table the patterns take', () => {
-    expect(() => plan(sql, { exclude: ['*_old'] }, tables)).toThrow(/table tmp_x not in the mapping/);
+  it('reports an unmapped table the patterns take as not accounted for when it holds rows, and the left-out ones as excluded', () => {
+    const p = plan(`${sql}; INSERT INTO tmp_x VALUES (1), (2); INSERT INTO orders_old VALUES (7)`, { exclude: ['*_old'] }, tables);
+    const by = new Map(p.inventory!.map((e) => [e.name, e]));
+    expect(by.get('tmp_x')).toMatchObject({ fate: 'not accounted for', rows: 2 });
+    expect(by.get('orders_old')).toMatchObject({ fate: 'excluded', rows: 1, detail: 'left out by the include/exclude patterns' });
   });
 
   it('carries reasons and notes to the plan, with warnings for tables without a key and self-references', () => {

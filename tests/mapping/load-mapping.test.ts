@@ -107,6 +107,18 @@ describe('a bad mapping names the place at fault', () => {
     expect(refusal(m)).toMatch(/target table "knowledge\.knowledge_items" appears twice/);
   });
 
+  it('skipTables: names or {table, reason}; a bad entry, a table twice, or a table both mapped and skipped', () => {
+    const m = builtin();
+    m.sources[0].skipTables = ['old_a', { table: 'old_b', reason: 'kept in SQLite' }];
+    expect(validateMapping(m, 'm.json').sources[0].skipTables).toEqual(['old_a', { table: 'old_b', reason: 'kept in SQLite' }]);
+    m.sources[0].skipTables = [{ table: 'old_b', why: 'x' }];
+    expect(refusal(m)).toMatch(/\$\.sources\[0\]\.skipTables\[0\]\.why: unknown key \(allowed: table, reason\)/);
+    m.sources[0].skipTables = ['old_a', { table: 'OLD_A' }];
+    expect(refusal(m)).toMatch(/\$\.sources\[0\]\.skipTables: table "OLD_A" appears twice/);
+    m.sources[0].skipTables = ['knowledge_items'];
+    expect(refusal(m)).toMatch(/\$\.sources\[0\]\.skipTables\[0\]: "knowledge_items" is both mapped \(under "tables"\) and skipped/);
+  });
+
   it('malformed JSON, with the file named', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 's2p-map-'));
     const f = path.join(dir, 'broken.json');

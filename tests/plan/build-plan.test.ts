@@ -53,17 +53,33 @@ describe('buildRunPlan', () => {
     expect(() => plan('CREATE TABLE t (a TEXT)', [{ source: 't', target: 't', columns: [col('a'), col('b')] }])).toThrow(/takes source column "b", which the table does not have \(it has: a\)/);
   });
 
-  it('refuses an unmapped table unless skipped, and ignores sqlite_ tables', () => {
-    const sql = 'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT); CREATE TABLE other (x); INSERT INTO t (a) VALUES (1)';
-    expect(() => plan(sql, [{ source: 't', target: 't', columns: [col('id', 'bigint'), col('a')] }])).toThrow(MappingError);
-    const p = plan(sql, [{ source: 't', target: 't', columns: [col('id', 'bigint'), col('a')] }], { skipTables: ['other'] });
+  it('accounts for an unmapped table holding rows as not accounted for, unless skipped; sqlite_ tables are ignored', () => {
+    const sql = 'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT); CREATE TABLE other (x); INSERT INTO t (a) VALUES (1); INSERT INTO other VALUES (1), (2)';
+    const mapped = [{ source: 't', target: 't', columns: [col('id', 'bigint'), col('a')] }];
+    const byName = (p: ReturnType<typeof plan>) => new Map(p.inventory!.map((e) => [e.name, e]));
+    const forgot = byName(plan(sql, mapped));
+    expect(forgot.get('other')).toMatchObject({ kind: 'table', fate: 'not accounted for', rows: 2 });
+    expect(forgot.get('t')).toMatchObject({ kind: 'table', fate: 'loaded', target: 's.t' });
+    expect(forgot.get('sqlite_sequence')).toMatchObject({ kind: 'internal table', fate: 'ignored', rows: 1 });
+    const p = plan(sql, mapped, { skipTables: [{ table: 'other', reason: 'old copy' }] });
+    expect(byName(p).get('other')).toMatchObject({ fate: 'excluded', rows: 2, detail: 'old copy' });
     expect(p.tables[0].autoincrementSeq).toBe(1n);
+    // An empty table left out of the mapping loses nothing.
+    expect(byName(plan('CREATE TABLE t (a TEXT); CREATE TABLE other (x)', [{ source: 't', target: 't', columns: [col('a')] }])).get('other')).toMatchObject({ fate: 'ignored', rows: 0 });
   });
 
-  it('treats a mapped table missing from the file as an empty source', () => {
-    const p = plan('CREATE TABLE other (x)', [{ source: 't', target: 't', columns: [col('a')] }], { skipTables: ['other'] });
-    expect(p.tables[0].sourceExists).toBe(false);
-    expect(p.tables[0].emptyReason).toBe('the file has no table t');
+  it('refuses a mapped table the file does not have, naming the file and the table (an empty source is a 0-byte file only)', () => {
+    expect(() => plan('CREATE TABLE other (x)', [{ source: 't', target: 't', columns: [col('a')] }], { skipTables: ['other'] })).toThrow(
+      /^app\.db: the mapping names table "t", which the file does not have \(its tables: other\)/,
+    );
+    expect(() => plan('CREATE TABLE other (x); CREATE VIEW t AS SELECT x AS a FROM other', [{ source: 't', target: 't', columns: [col('a')] }], { skipTables: ['other'] })).toThrow(
+      /the mapping names table "t", which is a view, not a table/,
+    );
+    expect(() => plan('CREATE VIRTUAL TABLE t USING fts5(a)', [{ source: 't', target: 't', columns: [col('a')] }])).toThrow(MappingError);
+  });
+
+  it('refuses a table both mapped and skipped', () => {
+    expect(() => plan('CREATE TABLE t (a)', [{ source: 't', target: 't', columns: [col('a')] }], { skipTables: ['T'] })).toThrow(/skipTables\[0\]: "T" is both mapped/);
   });
 
   it('checks expressions against SQLite', () => {

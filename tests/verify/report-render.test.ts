@@ -62,6 +62,40 @@ describe('report formats', () => {
   });
 });
 
+describe('the inventory in every format', () => {
+  const inv: RunReport = {
+    ...report,
+    tables: [table({ target: 's.t' })],
+    inventory: [
+      { file: 'a.db', kind: 'table', name: 't', fate: 'loaded', target: 's.t', rows: 10, loadedRows: 9, rejectedRows: 1, targetRows: 9 },
+      { file: 'a.db', kind: 'index', name: 'ix<1>', table: 't', fate: 'not migrated', detail: 'a partial index (WHERE …): re-create it by hand' },
+      { file: 'a.db', kind: 'table', name: 'old', fate: 'excluded', rows: 4, detail: 'kept in SQLite' },
+      { file: 'a.db', kind: 'table', name: 'lost|t', fate: 'not accounted for', rows: 3, detail: '3 rows, neither mapped nor excluded' },
+    ],
+  };
+
+  it('text: one line per object; the verdict names the table not accounted for', () => {
+    const text = renderReport(inv, 'text');
+    expect(text).toContain('a.db: table t: loaded into s.t, 9 of 10 rows (1 rejected)');
+    expect(text).toContain('a.db: index ix<1> (on t): not migrated — a partial index (WHERE …): re-create it by hand');
+    expect(text).toContain('a.db: table old: excluded by the mapping, 4 rows — kept in SQLite');
+    expect(text).toContain('a.db: table lost|t: NOT ACCOUNTED FOR — 3 rows, neither mapped nor excluded');
+    expect(text).toMatch(/DIFFERENCES: source table neither mapped nor excluded: a\.db:lost\|t \(3 rows\)/);
+  });
+
+  it('markdown and html: the inventory table, escaped', () => {
+    const md = renderReport(inv, 'markdown');
+    expect(md).toMatch(/## Inventory\n/);
+    expect(md).toContain('| a.db | table lost\\|t |  | ✗ NOT ACCOUNTED FOR — 3 rows, neither mapped nor excluded |');
+    expect(md).toContain('| a.db | index ix\\<1\\> | t | not migrated — a partial index');
+    const html = renderReport(inv, 'html');
+    expect(html).toContain('<h2>Inventory</h2>');
+    expect(html).toContain('<td class="l">index ix&#60;1&#62;</td>');
+    expect(html).toMatch(/<tr class="bad"><td class="l">a\.db<\/td><td class="l">table lost\|t<\/td>/);
+    expect(JSON.parse(renderReport(inv, 'json')).inventory).toEqual(inv.inventory);
+  });
+});
+
 describe('trendChart', () => {
   it('draws a bar per verification, red for differences, and the duration line', () => {
     const svg = trendChart([point(0, 0), point(1, 120), point(2, 0)])!;

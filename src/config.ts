@@ -57,11 +57,12 @@ export interface Flags {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
+/** A whole number ≥ 0 from a flag yargs leaves as written (a string), so a bad value is quoted as given. */
 function nonNegativeInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number ≥ 0 (got ${JSON.stringify(v)})`);
-  return n;
+  const text = String(v).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number ≥ 0 (got ${text === '' ? 'no value' : JSON.stringify(String(v))})`);
+  return Number(text);
 }
 
 function copyFormat(v: string | undefined): Config['copyFormat'] {
@@ -85,8 +86,8 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
   if (jobs < 1) throw new UsageError('--jobs must be at least 1');
   const json = flags.json === true;
   const format = (str(flags.format) ?? (json ? 'json' : 'text')) as Format;
-  const grace = flags.grace === undefined ? null : Number(flags.grace);
-  if (grace !== null && !(grace >= 0)) throw new UsageError('--grace must be a number of seconds ≥ 0');
+  const grace = flags.grace === undefined ? null : Number(String(flags.grace).trim() || NaN);
+  if (grace !== null && !(grace >= 0)) throw new UsageError(`--grace must be a number of seconds ≥ 0 (got ${JSON.stringify(String(flags.grace))})`);
   const tables = str(flags.tables)?.split(',').map((t) => t.trim()).filter(Boolean) ?? null;
   return Object.freeze({
     command,

@@ -16,6 +16,7 @@ import { armPausePoint } from './pause-points.js';
 import { summaryTable } from './report/summary-table.js';
 import { renderReport } from './report/render.js';
 import type { RunReport } from './report/report.js';
+import { TOOL_VERSION } from './paths.js';
 
 const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandResult>> = {
   migrate: runMigrate,
@@ -86,24 +87,24 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('migrate', 'load the SQLite files into PostgreSQL, then verify', (y) =>
       withFlags(y, ['source-dir', 'mapping', 'target', 'json'], {
         mode: { choices: ['fresh', 'truncate', 'resume'], default: 'fresh', describe: 'fresh refuses tables holding rows; truncate empties them; resume keeps tables a previous run finished' },
-        jobs: { type: 'number', describe: 'tables loaded in parallel (default 2)' },
+        jobs: { requiresArg: true, describe: 'tables loaded in parallel (default 2)' },
         'dry-run': { type: 'boolean', describe: 'do everything inside a transaction that is rolled back' },
-        'max-rejects': { type: 'number', describe: 'stop with exit 1 when more rows than this are rejected (default: no limit)' },
+        'max-rejects': { requiresArg: true, describe: 'stop with exit 1 when more rows than this are rejected (default: no limit)' },
         'backup-dir': { type: 'string', describe: 'take an online backup of each source here first' },
         report: { type: 'string', describe: 'also write the JSON report to this file' },
-        'sample-rows': { type: 'number', describe: 'differing rows listed per table (default 20)' },
+        'sample-rows': { requiresArg: true, describe: 'differing rows listed per table (default 20)' },
         'quick-check': { type: 'boolean', default: true, describe: 'run PRAGMA quick_check on each source first (--no-quick-check to skip)' },
-        retries: { type: 'number', describe: 'connection retries with backoff (default 3)' },
-        'statement-timeout': { type: 'number', describe: 'statement timeout in ms (default none)' },
+        retries: { requiresArg: true, describe: 'connection retries with backoff (default 3)' },
+        'statement-timeout': { requiresArg: true, describe: 'statement timeout in ms (default none)' },
       }), pick('migrate'))
     .command('verify', 'compare the target with the SQLite files, down to the rows', (y) =>
       withFlags(y, ['source-dir', 'mapping', 'target', 'json'], {
         format: { choices: ['text', 'json', 'markdown', 'html'], describe: 'report format (default text)' },
         out: { type: 'string', describe: 'write the report to this file' },
-        grace: { type: 'number', describe: 'leave out rows newer than this many seconds (dual-write)' },
+        grace: { requiresArg: true, describe: 'leave out rows newer than this many seconds (dual-write)' },
         tables: { type: 'string', describe: 'comma-separated tables to verify' },
-        'sample-rows': { type: 'number', describe: 'differing rows listed per table (default 20)' },
-        jobs: { type: 'number', describe: 'tables verified in parallel (default 2)' },
+        'sample-rows': { requiresArg: true, describe: 'differing rows listed per table (default 20)' },
+        jobs: { requiresArg: true, describe: 'tables verified in parallel (default 2)' },
         'quick-check': { type: 'boolean', default: true },
       }), pick('verify'))
     .command('rollback', 'remove what a run loaded', (y) => withFlags(y, ['target', 'json'], { run: { type: 'string', describe: 'run id (default: the last migrate)' } }), pick('rollback'))
@@ -114,8 +115,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('history', 'list the runs recorded in the target', (y) => withFlags(y, ['target', 'json']), pick('history'))
     .demandCommand(1, 'name a command')
     .strict()
+    // Numbers stay as written until config.ts checks them: "--jobs abc" is then quoted back as given.
+    .parserConfiguration({ 'parse-numbers': false })
     .help()
-    .version(false)
+    .version('version', 'print the version', TOOL_VERSION)
     .exitProcess(false)
     .fail((msg, err) => {
       usageError = msg || err?.message || 'bad invocation';

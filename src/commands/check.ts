@@ -12,10 +12,11 @@ import { openTarget } from './session.js';
 import { inspectTargetTables } from '../load/apply-schema.js';
 import { readHistory } from './history.js';
 import { qualified } from '../load/quote.js';
+import { isAuthFailure } from '../load/target.js';
 import type { CommandResult } from './migrate.js';
 
 interface SourceCheck { file: string; path: string; state: 'ok' | 'empty' | 'error'; error?: string; tables: { name: string; rows: number; mapped: boolean }[] }
-interface TargetCheck { reachable: boolean; url?: string; serverVersion?: string; error?: string; tables: { name: string; exists: boolean; rows: number | null }[]; lastRun?: unknown }
+interface TargetCheck { reachable: boolean; authFailed?: boolean; url?: string; serverVersion?: string; error?: string; tables: { name: string; exists: boolean; rows: number | null }[]; lastRun?: unknown }
 
 export async function runCheck(config: Config, log: Logger): Promise<CommandResult> {
   const loaded = loadMapping(config.mappingFile);
@@ -71,12 +72,13 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
     }
   } catch (err) {
     target.error = (err as Error).message;
+    if (isAuthFailure((err as Error).cause)) target.authFailed = true;
     if (worst === EXIT.ok) worst = exitCodeOf(err);
   }
   const result = { command: 'check', status: worst === EXIT.ok ? 'ok' : 'failed', sources, mapping: mappingProblem ?? 'ok', target };
   if (config.json) return { report: null, exitCode: worst, text: JSON.stringify(result, null, 2) };
   const lines: string[] = [];
-  lines.push(target.reachable ? `target: ${target.url} — PostgreSQL ${target.serverVersion}` : `target: NOT reachable — ${target.error}`);
+  lines.push(target.reachable ? `target: ${target.url} — PostgreSQL ${target.serverVersion}` : target.authFailed ? `target: the server refused the login — ${target.error}` : `target: NOT reachable — ${target.error}`);
   for (const t of target.tables) lines.push(`  ${t.name}: ${t.exists ? `${t.rows} rows` : 'not created yet'}`);
   for (const s of sources) {
     lines.push(`source ${s.file}: ${s.state === 'ok' ? 'ok (quick_check passed)' : s.state === 'empty' ? 'empty file (0 bytes): an empty source' : `PROBLEM — ${s.error}`}`);

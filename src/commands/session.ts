@@ -1,7 +1,6 @@
 // What every command shares: the mapping, the opened sources and the target connection, opened in that
 // order (so a bad source fails before anything touches the target) and closed together.
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { loadMapping, type LoadedMapping } from '../mapping/load-mapping.js';
@@ -10,10 +9,9 @@ import { buildRunPlan } from '../plan/build-plan.js';
 import type { RunPlan } from '../plan/table-plan.js';
 import { connectTarget, type Target } from '../load/target.js';
 import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
-import { PROJECT_ROOT } from '../paths.js';
 import { SourceWorkers, type HostedFile, type SlowRequest } from '../worker/source-host.js';
 
-export const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
+export { TOOL_VERSION } from '../paths.js';
 
 export interface Sources {
   byFile: Map<string, OpenSource>;

@@ -28,7 +28,10 @@ export interface Config {
   sampleRows: number;
   runId: string | undefined;
   sql: boolean;
+  /** SQLite files named as arguments (init; migrate, verify, plan: their folder is the source folder). */
   files: string[];
+  /** --save-mapping: where to write the mapping drafted from `files`. */
+  saveMapping: string | undefined;
   logLevel: string;
   /** SQLITE2PG_DEBUG set: stack traces of unexpected errors on stderr. */
   debug: boolean;
@@ -80,6 +83,18 @@ export function resolveTarget(flag: string | undefined, env: NodeJS.ProcessEnv, 
   return { kind: 'url', url };
 }
 
+/**
+ * The folder the mapping's files are found in: --source-dir, or the folder of the files named as arguments
+ * (a mapping names files by their name in one folder), or ./data.
+ */
+function sourceDirOf(command: Command, files: string[], flag: string | undefined, cwd: string): string {
+  if (command === 'init' || files.length === 0) return path.resolve(cwd, flag ?? 'data');
+  if (flag !== undefined) throw new UsageError('name SQLite files as arguments or give --source-dir, not both');
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  if (dirs.length > 1) throw new UsageError(`the SQLite files must be in one folder (a mapping names each file by its name in that folder); they are in ${dirs.join(', ')}`);
+  return dirs[0];
+}
+
 export function resolveConfig(command: Command, flags: Flags, env: NodeJS.ProcessEnv, cwd: string, stderrIsTty: boolean): Readonly<Config> {
   const mode = (str(flags.mode) ?? 'fresh') as Mode;
   const jobs = nonNegativeInt(flags.jobs, '--jobs') ?? 2;
@@ -88,10 +103,12 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
   const format = (str(flags.format) ?? (json ? 'json' : 'text')) as Format;
   const grace = flags.grace === undefined ? null : Number(String(flags.grace).trim() || NaN);
   if (grace !== null && !(grace >= 0)) throw new UsageError(`--grace must be a number of seconds ≥ 0 (got ${JSON.stringify(String(flags.grace))})`);
+  const files = ((flags.files as string[] | undefined) ?? []).map((f) => path.resolve(cwd, String(f)));
+  if (flags['save-mapping'] !== undefined && (files.length === 0 || str(flags.mapping))) throw new UsageError('--save-mapping writes the mapping made from SQLite files named as arguments: name the files, without --mapping');
   const tables = str(flags.tables)?.split(',').map((t) => t.trim()).filter(Boolean) ?? null;
   return Object.freeze({
     command,
-    sourceDir: path.resolve(cwd, str(flags['source-dir']) ?? 'data'),
+    sourceDir: sourceDirOf(command, files, str(flags['source-dir']), cwd),
     mappingFile: str(flags.mapping) ? path.resolve(cwd, str(flags.mapping)!) : undefined,
     target: resolveTarget(str(flags.target), env, cwd),
     mode,
@@ -108,7 +125,8 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     sampleRows: nonNegativeInt(flags['sample-rows'], '--sample-rows') ?? 20,
     runId: str(flags.run),
     sql: flags.sql === true,
-    files: ((flags.files as string[] | undefined) ?? []).map((f) => path.resolve(cwd, String(f))),
+    files,
+    saveMapping: str(flags['save-mapping']) ? path.resolve(cwd, str(flags['save-mapping'])!) : undefined,
     logLevel: str(env.SQLITE2PG_LOG_LEVEL) ?? (flags.quiet === true ? 'warn' : 'info'),
     debug: env.SQLITE2PG_DEBUG !== undefined && env.SQLITE2PG_DEBUG !== '',
     progress: stderrIsTty && !json,

@@ -64,10 +64,16 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
 
 const common = {
   'source-dir': { type: 'string', describe: 'folder holding the SQLite files (default ./data)' },
-  mapping: { type: 'string', describe: 'mapping file (JSON); default: the built-in mapping of the four legacy databases' },
+  mapping: { type: 'string', describe: 'mapping file (JSON); default: made from the SQLite files named as arguments, else the built-in mapping of the four legacy databases' },
   target: { type: 'string', describe: 'PostgreSQL URL (default $DATABASE_URL; "embedded" or neither: an embedded server under ./.sqlite2pg/)' },
   json: { type: 'boolean', describe: 'print the JSON report on stdout and nothing else' },
+  'save-mapping': { type: 'string', requiresArg: true, describe: 'with SQLite files as arguments: also write the mapping made from them to this file' },
 } as const;
+
+/** SQLite files as arguments: with no --mapping, their mapping is made as `init` makes it. */
+function withFiles(y: Argv): Argv {
+  return y.positional('files', { type: 'string', array: true, describe: 'SQLite files (instead of --source-dir; with no --mapping, their mapping is made on the fly)' });
+}
 
 function withFlags(y: Argv, names: (keyof typeof common)[], extra: Record<string, object> = {}): Argv {
   const opts: Record<string, object> = {};
@@ -84,8 +90,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
   await yargs(argv)
     .scriptName('sqlite2pg')
     .usage('$0 <command> [options]\n\nMove SQLite databases into PostgreSQL and prove nothing was lost.')
-    .command('migrate', 'load the SQLite files into PostgreSQL, then verify', (y) =>
-      withFlags(y, ['source-dir', 'mapping', 'target', 'json'], {
+    .command('migrate [files..]', 'load the SQLite files into PostgreSQL, then verify', (y) =>
+      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping'], {
         mode: { choices: ['fresh', 'truncate', 'resume'], default: 'fresh', describe: 'fresh refuses tables holding rows; truncate empties them; resume keeps tables a previous run finished' },
         jobs: { requiresArg: true, describe: 'tables loaded in parallel (default 2)' },
         'dry-run': { type: 'boolean', describe: 'do everything inside a transaction that is rolled back' },
@@ -97,8 +103,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
         retries: { requiresArg: true, describe: 'connection retries with backoff (default 3)' },
         'statement-timeout': { requiresArg: true, describe: 'statement timeout in ms (default none)' },
       }), pick('migrate'))
-    .command('verify', 'compare the target with the SQLite files, down to the rows', (y) =>
-      withFlags(y, ['source-dir', 'mapping', 'target', 'json'], {
+    .command('verify [files..]', 'compare the target with the SQLite files, down to the rows', (y) =>
+      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping'], {
         format: { choices: ['text', 'json', 'markdown', 'html'], describe: 'report format (default text)' },
         out: { type: 'string', describe: 'write the report to this file' },
         grace: { requiresArg: true, describe: 'leave out rows newer than this many seconds (dual-write)' },
@@ -108,7 +114,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         'quick-check': { type: 'boolean', default: true },
       }), pick('verify'))
     .command('rollback', 'remove what a run loaded', (y) => withFlags(y, ['target', 'json'], { run: { type: 'string', describe: 'run id (default: the last migrate)' } }), pick('rollback'))
-    .command('plan', 'show how each table would be migrated', (y) => withFlags(y, ['source-dir', 'mapping', 'json'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
+    .command('plan [files..]', 'show how each table would be migrated', (y) => withFlags(withFiles(y), ['source-dir', 'mapping', 'json', 'save-mapping'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
     .command('check', 'check the target connection, the sources and the target state', (y) => withFlags(y, ['source-dir', 'mapping', 'target', 'json']), pick('check'))
     .command('init <files..>', 'write a mapping for any SQLite files', (y) =>
       y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' } }), pick('init'))

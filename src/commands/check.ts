@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { EXIT, exitCodeOf, type ExitCode } from '../errors.js';
-import { loadMapping } from '../mapping/load-mapping.js';
+import { commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { countRows, listTables } from '../extract/introspect.js';
 import { buildRunPlan, planFromMapping } from '../plan/build-plan.js';
@@ -19,7 +19,7 @@ interface SourceCheck { file: string; path: string; state: 'ok' | 'empty' | 'err
 interface TargetCheck { reachable: boolean; authFailed?: boolean; url?: string; serverVersion?: string; error?: string; tables: { name: string; exists: boolean; rows: number | null }[]; lastRun?: unknown }
 
 export async function runCheck(config: Config, log: Logger): Promise<CommandResult> {
-  const loaded = loadMapping(config.mappingFile);
+  const loaded = commandMapping(config, log);
   const sources: SourceCheck[] = [];
   let worst: ExitCode = EXIT.ok;
   const stub = (file: string): OpenSource => ({ file, path: '', db: null, close() {} });

@@ -2,6 +2,7 @@
 // foreign keys, sequences → verify from the same source snapshot → report. Every step leaves the ledger
 // able to tell a later --mode resume where to start.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Config } from '../config.js';
@@ -90,7 +91,8 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const backup = await takeBackups(config, runId, log);
   if (backup) await pausePoint('backed-up');
   // With --backup-dir, the run reads (and verifies against) the copies, the sources as they were backed up.
-  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config, { log });
+  const fromBackup = backup ? { ...config, sourceDir: backup.dir, files: config.files.map((f) => path.join(backup.dir, path.basename(f))) } : config;
+  const { loaded, sources, plan } = planSources(fromBackup, { log });
   const jobs = config.dryRun ? 1 : config.jobs;
   const session = await openTarget(config, log, jobs + 2).catch(async (err) => {
     await sources.close();

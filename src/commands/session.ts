@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { loadMapping, type LoadedMapping } from '../mapping/load-mapping.js';
+import type { LoadedMapping } from '../mapping/load-mapping.js';
+import { commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { buildRunPlan } from '../plan/build-plan.js';
 import type { RunPlan } from '../plan/table-plan.js';
@@ -69,7 +70,7 @@ export interface PlannedSources {
 
 /** The mapping, the opened sources (`hosted`: in source workers) and the plan built from them. */
 export function planSources(config: Config, hosted: { log: Logger } | null = null): PlannedSources {
-  const loaded = loadMapping(config.mappingFile);
+  const loaded = commandMapping(config, hosted?.log ?? null);
   const sources = openSources(loaded, config, hosted);
   try {
     return { loaded, sources, plan: buildRunPlan(loaded, config.sourceDir, sources.byFile) };

@@ -35,8 +35,12 @@ export interface Config {
   logLevel: string;
   /** SQLITE2PG_DEBUG set: stack traces of unexpected errors on stderr. */
   debug: boolean;
-  /** Live progress line: only when stderr is a terminal and no --json. */
-  progress: boolean;
+  /** Logs as JSON lines (machines) or short sentences (a person): --log-format, SQLITE2PG_LOG_FORMAT, else text on a terminal. */
+  logFormat: 'json' | 'text';
+  /** Progress: a live line redrawn in place (stderr a terminal, no --json), else a log line every `progressIntervalMs`. */
+  progress: 'line' | 'log';
+  /** How often progress is logged when it cannot be drawn (SQLITE2PG_PROGRESS_INTERVAL_MS, default 10 s). */
+  progressIntervalMs: number;
   quickCheck: boolean;
   retries: number;
   statementTimeoutMs: number;
@@ -72,6 +76,12 @@ function copyFormat(v: string | undefined): Config['copyFormat'] {
   if (v === undefined || v === '' || v === 'auto') return 'auto';
   if (v === 'text') return 'text';
   throw new UsageError(`SQLITE2PG_COPY_FORMAT must be auto or text (got ${JSON.stringify(v)})`);
+}
+
+function logFormat(v: string | undefined, stderrIsTty: boolean): Config['logFormat'] {
+  if (v === undefined) return stderrIsTty ? 'text' : 'json';
+  if (v === 'json' || v === 'text') return v;
+  throw new UsageError(`--log-format must be json or text (got ${JSON.stringify(v)})`);
 }
 
 export function resolveTarget(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): TargetChoice {
@@ -129,7 +139,9 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     saveMapping: str(flags['save-mapping']) ? path.resolve(cwd, str(flags['save-mapping'])!) : undefined,
     logLevel: str(env.SQLITE2PG_LOG_LEVEL) ?? (flags.quiet === true ? 'warn' : 'info'),
     debug: env.SQLITE2PG_DEBUG !== undefined && env.SQLITE2PG_DEBUG !== '',
-    progress: stderrIsTty && !json,
+    logFormat: logFormat(str(flags['log-format']) ?? str(env.SQLITE2PG_LOG_FORMAT), stderrIsTty),
+    progress: stderrIsTty && !json ? 'line' : 'log',
+    progressIntervalMs: nonNegativeInt(str(env.SQLITE2PG_PROGRESS_INTERVAL_MS), 'SQLITE2PG_PROGRESS_INTERVAL_MS') ?? 10_000,
     quickCheck: flags['quick-check'] !== false,
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,

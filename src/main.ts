@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { resolveConfig, type Command, type Config, type Flags } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { stderrLine } from './status-line.js';
 import { EXIT, exitCodeOf, Sqlite2pgError, type ExitCode } from './errors.js';
 import { runMigrate, type CommandResult } from './commands/migrate.js';
 import { runVerify } from './commands/verify.js';
@@ -44,7 +45,7 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
   let log: Logger | null = null;
   try {
     config = resolveConfig(command, flags, process.env, process.cwd(), process.stderr.isTTY === true);
-    log = createLogger(config.logLevel);
+    log = createLogger(config.logLevel, config.logFormat);
     armPausePoint(config.pauseAt, config.pauseMs);
     const result = await RUNNERS[command](config, log);
     if (result.report) writeReport(config, result.report);
@@ -53,10 +54,11 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
   } catch (err) {
     const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
-    log?.error({ code, error: message, ...(err instanceof Sqlite2pgError ? { kind: err.code, ...err.place } : {}) }, 'command failed');
     const report = (err as { report?: RunReport }).report;
     if (config && report) writeReport(config, report);
-    process.stderr.write(`sqlite2pg ${command}: ${message}\n`);
+    // Said once: as a JSON log line where logs are JSON, else as the sentence a person reads.
+    if (log && config?.logFormat === 'json') log.error({ command, exitCode: code, ...(err instanceof Sqlite2pgError ? { kind: err.code, ...err.place } : {}) }, `sqlite2pg ${command}: ${message}`);
+    else stderrLine.print(`sqlite2pg ${command}: ${message}`);
     if (code === EXIT.failed && !(err instanceof Sqlite2pgError) && err instanceof Error && err.stack && config?.debug) process.stderr.write(err.stack + '\n');
     return code;
   }
@@ -119,6 +121,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('init <files..>', 'write a mapping for any SQLite files', (y) =>
       y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' } }), pick('init'))
     .command('history', 'list the runs recorded in the target', (y) => withFlags(y, ['target', 'json']), pick('history'))
+    .option('log-format', { choices: ['json', 'text'], global: true, describe: 'logs on stderr as JSON lines or short sentences (default: text on a terminal, json otherwise)' })
     .demandCommand(1, 'name a command')
     .strict()
     // Numbers stay as written until config.ts checks them: "--jobs abc" is then quoted back as given.

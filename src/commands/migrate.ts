@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { EXIT, Sqlite2pgError, TargetError, TooManyRejectsError, type ExitCode } from '../errors.js';
 import type { TablePlan } from '../plan/table-plan.js';
-import { planSources, openTarget, TOOL_VERSION } from './session.js';
+import { planSources, openTarget, runProgress, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
@@ -27,7 +27,6 @@ import { localFeed } from '../load/local-feed.js';
 import { evaluateDefaults } from '../load/defaults.js';
 import { redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
-import { noProgress, terminalProgress } from '../report/progress.js';
 import { tableOk, totalsOf, type RunReport, type TableReport } from '../report/report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
 
@@ -99,7 +98,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     throw err;
   });
   const { pool } = session.target;
-  const progress = config.progress ? terminalProgress(process.stderr) : noProgress;
+  const progress = runProgress(config, log);
   let lock: RunLock | null = null;
   let dryClient: pg.PoolClient | null = null;
   let drySequences: SequenceState[] = [];
@@ -164,6 +163,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       copyFormat: config.copyFormat,
       defaults: (t) => defaults.get(t.targetName) ?? new Map(),
     };
+    progress.phase('loading', decision.load.length, [...sizes.values()].reduce((a, b) => a + b, 0));
     for (const k of decision.kept) {
       results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId, copyFormat: null });
       ctx.rejectBudget.total += k.load.rejectedRows;
@@ -198,8 +198,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     for (const s of sequences.filter((x) => x.sequence === null)) warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
 
     // The closing verification reads the same source snapshot the load read.
+    const verifySizes = new Map(plan.tables.map((t) => [t.targetName, sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0)]));
+    progress.phase('verifying', plan.tables.length, [...verifySizes.values()].reduce((a, b) => a + b, 0));
     const verified = await timed('verify', () =>
       verifyRun({
+        progress, expectedRows: (t) => verifySizes.get(t.targetName) ?? 0,
         plan, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient: once, jobs, sampleRows: config.sampleRows, currentRunId: runId,
         loadedRows: new Map(results.map((r) => [r.plan.targetName, r.loadedRows])),
         // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
@@ -213,6 +216,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         },
       }),
     );
+    progress.stop();
     const tables = plan.tables.map((t) => {
       const r = results.find((x) => x.plan.targetName === t.targetName)!;
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;

@@ -10,6 +10,8 @@ import { buildRunPlan } from '../plan/build-plan.js';
 import type { RunPlan } from '../plan/table-plan.js';
 import { connectTarget, type Target } from '../load/target.js';
 import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
+import { loggedProgress, terminalProgress, type ProgressReporter } from '../report/progress.js';
+import { stderrLine } from '../status-line.js';
 import { SourceWorkers, type HostedFile, type SlowRequest } from '../worker/source-host.js';
 
 export { TOOL_VERSION } from '../paths.js';
@@ -93,7 +95,7 @@ export async function openTarget(config: Config, log: Logger, poolSize: number):
   if (config.target.kind === 'embedded') {
     embedded = await startEmbedded(config.target.dir);
     url = embedded.url;
-    process.stderr.write(`sqlite2pg: embedded PostgreSQL at ${url} (data in ${config.target.dir})\n`);
+    stderrLine.print(`sqlite2pg: embedded PostgreSQL at ${url} (data in ${config.target.dir})`);
   } else {
     url = config.target.url;
   }
@@ -111,4 +113,9 @@ export async function openTarget(config: Config, log: Logger, poolSize: number):
     await embedded?.stop();
     throw err;
   }
+}
+
+/** The run's progress: a live line on a terminal, else a log line every ~10 s. */
+export function runProgress(config: Config, log: Logger): ProgressReporter {
+  return config.progress === 'line' ? terminalProgress(stderrLine) : loggedProgress(log, config.progressIntervalMs);
 }

@@ -122,7 +122,7 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
             rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
             changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
           };
-          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null });
+          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null, onSourceRows: (rows) => input.progress?.update(plan.targetName, rows) });
           const verification = await verifyTable(ctx, input.structure ?? null);
           const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
           const report = verificationReport(plan, verification, loaded, verification.durationMs);

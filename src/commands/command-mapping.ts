@@ -13,7 +13,8 @@ import { draftMapping } from './init.js';
 export function commandMapping(config: Config, log: Logger | null): LoadedMapping {
   if (config.mappingFile || config.files.length === 0) {
     const loaded = loadMapping(config.mappingFile);
-    if (config.files.length === 0) checkSourceDirHolds(loaded, config);
+    // check reports each missing file itself, beside the target's state: it does not stop here.
+    if (config.files.length === 0 && config.command !== 'check') checkSourceDirHolds(loaded, config);
     return loaded;
   }
   const drafted = draftMapping(config.files, config);

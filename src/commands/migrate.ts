@@ -175,7 +175,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         await runLock.check();
         // A dry run's single transaction does not survive a lost connection: nothing to retry there.
         const r = await loadTableWithRetries(ctx, t, config.dryRun ? 0 : config.retries);
-        log.info({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, ms: r.durationMs }, 'table loaded');
+        // One line a table; a warning, with the reasons, when rows were rejected.
+        if (r.rejectedRows > 0) log.warn({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, byCode: r.rejectsByCode, ms: r.durationMs }, 'table loaded, rows rejected (listed in sqlite2pg.rejects)');
+        else log.info({ table: t.targetName, rows: r.loadedRows, rejected: 0, ms: r.durationMs }, 'table loaded');
         results.push(r);
         await pausePoint(`committed:${t.targetName}`);
         await runLock.check();

@@ -57,7 +57,7 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
     const report = (err as { report?: RunReport }).report;
     if (config && report) writeReport(config, report);
     // Said once: as a JSON log line where logs are JSON, else as the sentence a person reads.
-    if (log && config?.logFormat === 'json') log.error({ command, exitCode: code, ...(err instanceof Sqlite2pgError ? { kind: err.code, ...err.place } : {}) }, `sqlite2pg ${command}: ${message}`);
+    if (log && config?.logFormat === 'json' && log.isLevelEnabled('error')) log.error({ command, exitCode: code, ...(err instanceof Sqlite2pgError ? { kind: err.code, ...err.place } : {}) }, `sqlite2pg ${command}: ${message}`);
     else stderrLine.print(`sqlite2pg ${command}: ${message}`);
     if (code === EXIT.failed && !(err instanceof Sqlite2pgError) && err instanceof Error && err.stack && config?.debug) process.stderr.write(err.stack + '\n');
     return code;

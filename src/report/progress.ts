@@ -120,7 +120,7 @@ export function loggedProgress(log: Logger, intervalMs: number): ProgressReporte
     tally,
     () => {
       if (timer === null && tally.name) {
-        timer = setInterval(tick, intervalMs);
+        timer = setInterval(tick, Math.max(50, intervalMs));
         timer.unref();
       }
     },

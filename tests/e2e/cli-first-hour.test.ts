@@ -226,6 +226,15 @@ describe('what a cron log shows (stderr not a terminal)', () => {
     expect(p.msg).toMatch(/^loading: 0 of 2 tables, 300 of 1,200 rows \(25 %\), [\d,]+ rows\/s, ETA /);
   });
 
+  it('an error is one JSON line, holding the whole message', async () => {
+    const r = await runCli(['migrate', path.join(dir, 'nowhere.db'), '--target', 'postgresql://127.0.0.1:1/x'], { env: { SQLITE2PG_LOG_FORMAT: '' } });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 50, command: 'migrate', exitCode: 2, kind: 'source', file: 'nowhere.db' });
+    expect(JSON.parse(lines[0]).msg).toMatch(/^sqlite2pg migrate: source nowhere\.db \(.*nowhere\.db\) does not exist$/);
+  });
+
   it('verify too', async () => {
     const db = await newDb();
     expect((await runCli(['migrate', app, '--target', db.url])).code).toBe(0);

@@ -28,12 +28,19 @@ export interface Config {
   sampleRows: number;
   runId: string | undefined;
   sql: boolean;
+  /** SQLite files named as arguments (init; migrate, verify, plan: their folder is the source folder). */
   files: string[];
+  /** --save-mapping: where to write the mapping drafted from `files`. */
+  saveMapping: string | undefined;
   logLevel: string;
   /** SQLITE2PG_DEBUG set: stack traces of unexpected errors on stderr. */
   debug: boolean;
-  /** Live progress line: only when stderr is a terminal and no --json. */
-  progress: boolean;
+  /** Logs as JSON lines (machines) or short sentences (a person): --log-format, SQLITE2PG_LOG_FORMAT, else text on a terminal. */
+  logFormat: 'json' | 'text';
+  /** Progress: a live line redrawn in place (stderr a terminal, no --json), else a log line every `progressIntervalMs`. */
+  progress: 'line' | 'log';
+  /** How often progress is logged when it cannot be drawn (SQLITE2PG_PROGRESS_INTERVAL_MS, default 10 s). */
+  progressIntervalMs: number;
   quickCheck: boolean;
   retries: number;
   statementTimeoutMs: number;
@@ -59,17 +66,24 @@ export interface Flags {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
+/** A whole number ≥ 0 from a flag yargs leaves as written (a string), so a bad value is quoted as given. */
 function nonNegativeInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number ≥ 0 (got ${JSON.stringify(v)})`);
-  return n;
+  const text = String(v).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number ≥ 0 (got ${text === '' ? 'no value' : JSON.stringify(String(v))})`);
+  return Number(text);
 }
 
 function copyFormat(v: string | undefined): Config['copyFormat'] {
   if (v === undefined || v === '' || v === 'auto') return 'auto';
   if (v === 'text') return 'text';
   throw new UsageError(`SQLITE2PG_COPY_FORMAT must be auto or text (got ${JSON.stringify(v)})`);
+}
+
+function logFormat(v: string | undefined, stderrIsTty: boolean): Config['logFormat'] {
+  if (v === undefined) return stderrIsTty ? 'text' : 'json';
+  if (v === 'json' || v === 'text') return v;
+  throw new UsageError(`--log-format must be json or text (got ${JSON.stringify(v)})`);
 }
 
 export function resolveTarget(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): TargetChoice {
@@ -81,18 +95,32 @@ export function resolveTarget(flag: string | undefined, env: NodeJS.ProcessEnv, 
   return { kind: 'url', url };
 }
 
+/**
+ * The folder the mapping's files are found in: --source-dir, or the folder of the files named as arguments
+ * (a mapping names files by their name in one folder), or ./data.
+ */
+function sourceDirOf(command: Command, files: string[], flag: string | undefined, cwd: string): string {
+  if (command === 'init' || files.length === 0) return path.resolve(cwd, flag ?? 'data');
+  if (flag !== undefined) throw new UsageError('name SQLite files as arguments or give --source-dir, not both');
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  if (dirs.length > 1) throw new UsageError(`the SQLite files must be in one folder (a mapping names each file by its name in that folder); they are in ${dirs.join(', ')}`);
+  return dirs[0];
+}
+
 export function resolveConfig(command: Command, flags: Flags, env: NodeJS.ProcessEnv, cwd: string, stderrIsTty: boolean): Readonly<Config> {
   const mode = (str(flags.mode) ?? 'fresh') as Mode;
   const jobs = nonNegativeInt(flags.jobs, '--jobs') ?? 2;
   if (jobs < 1) throw new UsageError('--jobs must be at least 1');
   const json = flags.json === true;
   const format = (str(flags.format) ?? (json ? 'json' : 'text')) as Format;
-  const grace = flags.grace === undefined ? null : Number(flags.grace);
-  if (grace !== null && !(grace >= 0)) throw new UsageError('--grace must be a number of seconds ≥ 0');
+  const grace = flags.grace === undefined ? null : Number(String(flags.grace).trim() || NaN);
+  if (grace !== null && !(grace >= 0)) throw new UsageError(`--grace must be a number of seconds ≥ 0 (got ${JSON.stringify(String(flags.grace))})`);
+  const files = ((flags.files as string[] | undefined) ?? []).map((f) => path.resolve(cwd, String(f)));
+  if (flags['save-mapping'] !== undefined && (files.length === 0 || str(flags.mapping))) throw new UsageError('--save-mapping writes the mapping made from SQLite files named as arguments: name the files, without --mapping');
   const tables = str(flags.tables)?.split(',').map((t) => t.trim()).filter(Boolean) ?? null;
   return Object.freeze({
     command,
-    sourceDir: path.resolve(cwd, str(flags['source-dir']) ?? 'data'),
+    sourceDir: sourceDirOf(command, files, str(flags['source-dir']), cwd),
     mappingFile: str(flags.mapping) ? path.resolve(cwd, str(flags.mapping)!) : undefined,
     target: resolveTarget(str(flags.target), env, cwd),
     mode,
@@ -109,10 +137,13 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     sampleRows: nonNegativeInt(flags['sample-rows'], '--sample-rows') ?? 20,
     runId: str(flags.run),
     sql: flags.sql === true,
-    files: ((flags.files as string[] | undefined) ?? []).map((f) => path.resolve(cwd, String(f))),
+    files,
+    saveMapping: str(flags['save-mapping']) ? path.resolve(cwd, str(flags['save-mapping'])!) : undefined,
     logLevel: str(env.SQLITE2PG_LOG_LEVEL) ?? (flags.quiet === true ? 'warn' : 'info'),
     debug: env.SQLITE2PG_DEBUG !== undefined && env.SQLITE2PG_DEBUG !== '',
-    progress: stderrIsTty && !json,
+    logFormat: logFormat(str(flags['log-format']) ?? str(env.SQLITE2PG_LOG_FORMAT), stderrIsTty),
+    progress: stderrIsTty && !json ? 'line' : 'log',
+    progressIntervalMs: nonNegativeInt(str(env.SQLITE2PG_PROGRESS_INTERVAL_MS), 'SQLITE2PG_PROGRESS_INTERVAL_MS') ?? 10_000,
     quickCheck: flags['quick-check'] !== false,
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,

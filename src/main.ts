@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { resolveConfig, type Command, type Config, type Flags } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { stderrLine } from './status-line.js';
 import { EXIT, exitCodeOf, Sqlite2pgError, type ExitCode } from './errors.js';
 import { runMigrate, type CommandResult } from './commands/migrate.js';
 import { runVerify } from './commands/verify.js';
@@ -17,6 +18,7 @@ import { armPausePoint } from './pause-points.js';
 import { summaryTable } from './report/summary-table.js';
 import { renderReport } from './report/render.js';
 import type { RunReport } from './report/report.js';
+import { TOOL_VERSION } from './paths.js';
 
 const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandResult>> = {
   migrate: runMigrate,
@@ -45,7 +47,7 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
   let log: Logger | null = null;
   try {
     config = resolveConfig(command, flags, process.env, process.cwd(), process.stderr.isTTY === true);
-    log = createLogger(config.logLevel);
+    log = createLogger(config.logLevel, config.logFormat);
     armPausePoint(config.pauseAt, config.pauseMs);
     const result = await RUNNERS[command](config, log);
     if (result.report) writeReport(config, result.report);
@@ -54,10 +56,11 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
   } catch (err) {
     const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
-    log?.error({ code, error: message, ...(err instanceof Sqlite2pgError ? { kind: err.code, ...err.place } : {}) }, 'command failed');
     const report = (err as { report?: RunReport }).report;
     if (config && report) writeReport(config, report);
-    process.stderr.write(`sqlite2pg ${command}: ${message}\n`);
+    // Said once: as a JSON log line where logs are JSON, else as the sentence a person reads.
+    if (log && config?.logFormat === 'json' && log.isLevelEnabled('error')) log.error({ command, exitCode: code, ...(err instanceof Sqlite2pgError ? { kind: err.code, ...err.place } : {}) }, `sqlite2pg ${command}: ${message}`);
+    else stderrLine.print(`sqlite2pg ${command}: ${message}`);
     if (code === EXIT.failed && !(err instanceof Sqlite2pgError) && err instanceof Error && err.stack && config?.debug) process.stderr.write(err.stack + '\n');
     return code;
   }
@@ -65,10 +68,16 @@ async function execute(command: Command, flags: Flags): Promise<ExitCode> {
 
 const common = {
   'source-dir': { type: 'string', describe: 'folder holding the SQLite files (default ./data)' },
-  mapping: { type: 'string', describe: 'mapping file (JSON); default: the built-in mapping of the four legacy databases' },
+  mapping: { type: 'string', describe: 'mapping file (JSON); default: made from the SQLite files named as arguments, else the built-in mapping of the four legacy databases' },
   target: { type: 'string', describe: 'PostgreSQL URL (default $DATABASE_URL; "embedded" or neither: an embedded server under ./.sqlite2pg/)' },
   json: { type: 'boolean', describe: 'print the JSON report on stdout and nothing else' },
+  'save-mapping': { type: 'string', requiresArg: true, describe: 'with SQLite files as arguments: also write the mapping made from them to this file' },
 } as const;
+
+/** SQLite files as arguments: with no --mapping, their mapping is made as `init` makes it. */
+function withFiles(y: Argv): Argv {
+  return y.positional('files', { type: 'string', array: true, describe: 'SQLite files (instead of --source-dir; with no --mapping, their mapping is made on the fly)' });
+}
 
 function withFlags(y: Argv, names: (keyof typeof common)[], extra: Record<string, object> = {}): Argv {
   const opts: Record<string, object> = {};
@@ -85,41 +94,44 @@ export async function main(argv: string[]): Promise<ExitCode> {
   await yargs(argv)
     .scriptName('sqlite2pg')
     .usage('$0 <command> [options]\n\nMove SQLite databases into PostgreSQL and prove nothing was lost.')
-    .command('migrate', 'load the SQLite files into PostgreSQL, then verify', (y) =>
-      withFlags(y, ['source-dir', 'mapping', 'target', 'json'], {
+    .command('migrate [files..]', 'load the SQLite files into PostgreSQL, then verify', (y) =>
+      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping'], {
         mode: { choices: ['fresh', 'truncate', 'resume'], default: 'fresh', describe: 'fresh refuses tables holding rows; truncate empties them; resume keeps tables a previous run finished' },
-        jobs: { type: 'number', describe: 'tables loaded in parallel (default 2)' },
+        jobs: { requiresArg: true, describe: 'tables loaded in parallel (default 2)' },
         'dry-run': { type: 'boolean', describe: 'do everything inside a transaction that is rolled back' },
-        'max-rejects': { type: 'number', describe: 'stop with exit 1 when more rows than this are rejected (default: no limit)' },
+        'max-rejects': { requiresArg: true, describe: 'stop with exit 1 when more rows than this are rejected (default: no limit)' },
         'backup-dir': { type: 'string', describe: 'take an online backup of each source here first' },
         report: { type: 'string', describe: 'also write the JSON report to this file' },
-        'sample-rows': { type: 'number', describe: 'differing rows listed per table (default 20)' },
+        'sample-rows': { requiresArg: true, describe: 'differing rows listed per table (default 20)' },
         'quick-check': { type: 'boolean', default: true, describe: 'run PRAGMA quick_check on each source first (--no-quick-check to skip)' },
-        retries: { type: 'number', describe: 'connection retries with backoff (default 3)' },
-        'statement-timeout': { type: 'number', describe: 'statement timeout in ms (default none)' },
+        retries: { requiresArg: true, describe: 'connection retries with backoff (default 3)' },
+        'statement-timeout': { requiresArg: true, describe: 'statement timeout in ms (default none)' },
       }), pick('migrate'))
-    .command('verify', 'compare the target with the SQLite files, down to the rows', (y) =>
-      withFlags(y, ['source-dir', 'mapping', 'target', 'json'], {
+    .command('verify [files..]', 'compare the target with the SQLite files, down to the rows', (y) =>
+      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping'], {
         format: { choices: ['text', 'json', 'markdown', 'html'], describe: 'report format (default text)' },
         out: { type: 'string', describe: 'write the report to this file' },
-        grace: { type: 'number', describe: 'leave out rows newer than this many seconds (dual-write)' },
+        grace: { requiresArg: true, describe: 'leave out rows newer than this many seconds (dual-write)' },
         tables: { type: 'string', describe: 'comma-separated tables to verify' },
-        'sample-rows': { type: 'number', describe: 'differing rows listed per table (default 20)' },
-        jobs: { type: 'number', describe: 'tables verified in parallel (default 2)' },
+        'sample-rows': { requiresArg: true, describe: 'differing rows listed per table (default 20)' },
+        jobs: { requiresArg: true, describe: 'tables verified in parallel (default 2)' },
         'quick-check': { type: 'boolean', default: true },
       }), pick('verify'))
     .command('rollback', 'remove what a run loaded', (y) => withFlags(y, ['target', 'json'], { run: { type: 'string', describe: 'run id (default: the last migrate)' } }), pick('rollback'))
-    .command('plan', 'show how each table would be migrated', (y) => withFlags(y, ['source-dir', 'mapping', 'json'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
+    .command('plan [files..]', 'show how each table would be migrated', (y) => withFlags(withFiles(y), ['source-dir', 'mapping', 'json', 'save-mapping'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
     .command('check', 'check the target connection, the sources and the target state', (y) => withFlags(y, ['source-dir', 'mapping', 'target', 'json']), pick('check'))
     .command('init <files..>', 'write a mapping for any SQLite files', (y) =>
       y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' } }), pick('init'))
     .command('history', 'list the runs recorded in the target', (y) => withFlags(y, ['target', 'json']), pick('history'))
     .command('embedded <action>', 'start (and leave running), stop, or show the embedded PostgreSQL', (y) =>
       withFlags(y.positional('action', { choices: EMBEDDED_ACTIONS, describe: 'start | stop | status | url' }), ['target']), pick('embedded'))
+    .option('log-format', { choices: ['json', 'text'], global: true, describe: 'logs on stderr as JSON lines or short sentences (default: text on a terminal, json otherwise)' })
     .demandCommand(1, 'name a command')
     .strict()
+    // Numbers stay as written until config.ts checks them: "--jobs abc" is then quoted back as given.
+    .parserConfiguration({ 'parse-numbers': false })
     .help()
-    .version(false)
+    .version('version', 'print the version', TOOL_VERSION)
     .exitProcess(false)
     .fail((msg, err) => {
       usageError = msg || err?.message || 'bad invocation';

@@ -1,5 +1,5 @@
 // Where sqlite2pg's own files are, whether it runs compiled (dist/src/…) or from source under vitest (src/…).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,3 +16,6 @@ function findRoot(): string {
 /** The folder holding package.json, schema/ and fixtures/. */
 export const PROJECT_ROOT = findRoot();
 export const SCHEMA_DIR = path.join(PROJECT_ROOT, 'schema');
+
+/** sqlite2pg's version, from its package.json (`--version`, and recorded with each run in the ledger). */
+export const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;

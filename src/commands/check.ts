@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { EXIT, exitCodeOf, type ExitCode } from '../errors.js';
-import { loadMapping } from '../mapping/load-mapping.js';
+import { commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { countRows, listTables } from '../extract/introspect.js';
 import { buildRunPlan, planFromMapping } from '../plan/build-plan.js';
@@ -13,13 +13,14 @@ import { openTarget } from './session.js';
 import { inspectTargetTables } from '../load/apply-schema.js';
 import { readHistory } from './history.js';
 import { qualified } from '../load/quote.js';
+import { isAuthFailure } from '../load/target.js';
 import type { CommandResult } from './migrate.js';
 
 interface SourceCheck { file: string; path: string; state: 'ok' | 'empty' | 'error'; error?: string; tables: { name: string; rows: number; mapped: boolean }[] }
-interface TargetCheck { reachable: boolean; url?: string; serverVersion?: string; error?: string; tables: { name: string; exists: boolean; rows: number | null }[]; lastRun?: unknown }
+interface TargetCheck { reachable: boolean; authFailed?: boolean; url?: string; serverVersion?: string; error?: string; tables: { name: string; exists: boolean; rows: number | null }[]; lastRun?: unknown }
 
 export async function runCheck(config: Config, log: Logger): Promise<CommandResult> {
-  const loaded = loadMapping(config.mappingFile);
+  const loaded = commandMapping(config, log);
   const sources: SourceCheck[] = [];
   let worst: ExitCode = EXIT.ok;
   const stub = (file: string): OpenSource => ({ file, path: '', db: null, close() {} });
@@ -78,13 +79,14 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
     }
   } catch (err) {
     target.error = (err as Error).message;
+    if (isAuthFailure((err as Error).cause)) target.authFailed = true;
     if (worst === EXIT.ok) worst = exitCodeOf(err);
   }
   if (lostRows && worst === EXIT.ok) worst = EXIT.differences;
   const result = { command: 'check', status: worst === EXIT.ok ? 'ok' : 'failed', sources, mapping: mappingProblem ?? 'ok', target };
   if (config.json) return { report: null, exitCode: worst, text: JSON.stringify(result, null, 2) };
   const lines: string[] = [];
-  lines.push(target.reachable ? `target: ${target.url} — PostgreSQL ${target.serverVersion}` : `target: NOT reachable — ${target.error}`);
+  lines.push(target.reachable ? `target: ${target.url} — PostgreSQL ${target.serverVersion}` : target.authFailed ? `target: the server refused the login — ${target.error}` : `target: NOT reachable — ${target.error}`);
   for (const t of target.tables) lines.push(`  ${t.name}: ${t.exists ? `${t.rows} rows` : 'not created yet'}`);
   for (const s of sources) {
     lines.push(`source ${s.file}: ${s.state === 'ok' ? 'ok (quick_check passed)' : s.state === 'empty' ? 'empty file (0 bytes): an empty source' : `PROBLEM — ${s.error}`}`);

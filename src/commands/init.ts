@@ -36,28 +36,48 @@ function summary(drafts: SourceDraft[], out: string, dirs: string[]): string {
   return lines.join('\n');
 }
 
-/** Writes the mapping for `config.files` to `--out` (then a summary on stdout), or on stdout. Exit 2 for an unreadable file. */
-export async function runInit(config: Config): Promise<CommandResult> {
-  if (config.files.length === 0) throw new UsageError('init needs at least one SQLite file');
-  const names = config.files.map((f) => path.basename(f));
+/** A mapping drafted from SQLite files, as `init` writes it. */
+export interface DraftedMapping {
+  mapping: Mapping;
+  drafts: SourceDraft[];
+  /** The mapping as `init` writes it (and as its hash is taken). */
+  text: string;
+  /** "file:table: column: why", one per doubtful choice. */
+  warnings: string[];
+}
+
+/**
+ * Introspects `files` and drafts their mapping — what `init` writes, and what migrate, verify and plan use
+ * when given files and no --mapping. The same files give the same mapping (the same text, the same hash).
+ */
+export function draftMapping(files: string[], options: Pick<Config, 'quickCheck' | 'identifiers'>): DraftedMapping {
+  if (files.length === 0) throw new UsageError('name at least one SQLite file');
+  const names = files.map((f) => path.basename(f));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   // The mapping names files by their name alone (found in --source-dir): two files of one name cannot both be named.
   if (twice) throw new UsageError(`two files are named ${twice}: a mapping names each file by its name in --source-dir; rename one`);
   const schemas = new NameRegistry(['sqlite2pg', 'public']);
   const drafts: SourceDraft[] = [];
-  for (const file of config.files) {
-    const src = openSource(path.basename(file), file, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
+  for (const file of files) {
+    const src = openSource(path.basename(file), file, { quickCheck: options.quickCheck, busyTimeoutMs: 5000 });
     try {
-      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), config.identifiers));
+      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), options.identifiers));
     } finally {
       src.close();
     }
   }
-  const mapping: Mapping = { version: 1, name: mappingName(config.files), schemaVersion: 1, sources: drafts.map((d) => d.source) };
+  const mapping: Mapping = { version: 1, name: mappingName(files), schemaVersion: 1, sources: drafts.map((d) => d.source) };
   // What init writes, --mapping must read: checked here rather than discovered at migrate time.
   validateMapping(JSON.parse(JSON.stringify(mapping)), 'the mapping init made');
-  const text = formatMapping(mapping);
-  for (const d of drafts) for (const w of d.warnings) process.stderr.write(`sqlite2pg init: warning: ${d.source.file}:${w}\n`);
+  const warnings = drafts.flatMap((d) => d.warnings.map((w) => `${d.source.file}:${w}`));
+  return { mapping, drafts, text: formatMapping(mapping), warnings };
+}
+
+/** Writes the mapping for `config.files` to `--out` (then a summary on stdout), or on stdout. Exit 2 for an unreadable file. */
+export async function runInit(config: Config): Promise<CommandResult> {
+  if (config.files.length === 0) throw new UsageError('init needs at least one SQLite file');
+  const { drafts, text, warnings } = draftMapping(config.files, config);
+  for (const w of warnings) process.stderr.write(`sqlite2pg init: warning: ${w}\n`);
   if (!config.out) return { report: null, exitCode: EXIT.ok, text };
   writeFileSync(config.out, text);
   const dirs = [...new Set(config.files.map((f) => path.dirname(f)))];

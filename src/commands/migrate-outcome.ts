@@ -1,5 +1,6 @@
 // What migrate does around its load: the --backup-dir copies before it, and, when a run fails, the note
 // saying where a --mode resume starts and the ledger record of how it ended.
+import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -40,7 +41,8 @@ export function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string 
 /** --backup-dir: the consistent copies the run then reads, taken before anything touches the target. */
 export async function takeBackups(config: Config, runId: string, log: Logger): Promise<BackupSet | null> {
   if (!config.backupDir) return null;
-  const files = loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
+  // Files named as arguments with no --mapping: the mapping will be drafted from their copies.
+  const files = !config.mappingFile && config.files.length ? config.files.map((f) => path.basename(f)) : loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
   const set = await backupSources(files, config.sourceDir, config.backupDir, runId, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
   log.info({ dir: set.dir, files: set.files.map((f) => ({ file: f.file, bytes: f.bytes, sha256: f.sha256 })) }, 'sources backed up; loading from the copies');
   return set;

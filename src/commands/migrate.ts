@@ -2,13 +2,14 @@
 // foreign keys, sequences → verify from the same source snapshot → report. Every step leaves the ledger
 // able to tell a later --mode resume where to start.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { EXIT, Sqlite2pgError, TargetError, TooManyRejectsError, type ExitCode } from '../errors.js';
 import type { TablePlan } from '../plan/table-plan.js';
-import { planSources, openTarget, TOOL_VERSION } from './session.js';
+import { planSources, openTarget, runProgress, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
@@ -27,7 +28,6 @@ import { localFeed } from '../load/local-feed.js';
 import { evaluateDefaults } from '../load/defaults.js';
 import { redactText } from '../load/target.js';
 import { countRows } from '../extract/introspect.js';
-import { noProgress, terminalProgress } from '../report/progress.js';
 import { statusOf, totalsOf, type RunReport, type TableReport } from '../report/report.js';
 import { completeInventory, inventoryWarnings, markRefused } from '../report/inventory-report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
@@ -92,14 +92,15 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const backup = await takeBackups(config, runId, log);
   if (backup) await pausePoint('backed-up');
   // With --backup-dir, the run reads (and verifies against) the copies, the sources as they were backed up.
-  const { loaded, sources, plan } = planSources(backup ? { ...config, sourceDir: backup.dir } : config, { log });
+  const fromBackup = backup ? { ...config, sourceDir: backup.dir, files: config.files.map((f) => path.join(backup.dir, path.basename(f))) } : config;
+  const { loaded, sources, plan } = planSources(fromBackup, { log });
   const jobs = config.dryRun ? 1 : config.jobs;
   const session = await openTarget(config, log, jobs + 2).catch(async (err) => {
     await sources.close();
     throw err;
   });
   const { pool } = session.target;
-  const progress = config.progress ? terminalProgress(process.stderr) : noProgress;
+  const progress = runProgress(config, log);
   let lock: RunLock | null = null;
   let dryClient: pg.PoolClient | null = null;
   let drySequences: SequenceState[] = [];
@@ -172,6 +173,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       copyFormat: config.copyFormat,
       defaults: (t) => defaults.get(t.targetName) ?? new Map(),
     };
+    progress.phase('loading', decision.load.length, [...sizes.values()].reduce((a, b) => a + b, 0));
     for (const k of decision.kept) {
       results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId, copyFormat: null });
       ctx.rejectBudget.total += k.load.rejectedRows;
@@ -183,7 +185,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         await runLock.check();
         // A dry run's single transaction does not survive a lost connection: nothing to retry there.
         const r = await loadTableWithRetries(ctx, t, config.dryRun ? 0 : config.retries);
-        log.info({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, ms: r.durationMs }, 'table loaded');
+        // One line a table; a warning, with the reasons, when rows were rejected.
+        if (r.rejectedRows > 0) log.warn({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, byCode: r.rejectsByCode, ms: r.durationMs }, 'table loaded, rows rejected (listed in sqlite2pg.rejects)');
+        else log.info({ table: t.targetName, rows: r.loadedRows, rejected: 0, ms: r.durationMs }, 'table loaded');
         results.push(r);
         await pausePoint(`committed:${t.targetName}`);
         await runLock.check();
@@ -207,8 +211,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     const refusedViews = await timed('views', () => once((c) => createViews(c, plan, config.dryRun ? null : runId, warnOnce)));
 
     // The closing verification reads the same source snapshot the load read.
+    const verifySizes = new Map(plan.tables.map((t) => [t.targetName, sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0)]));
+    progress.phase('verifying', plan.tables.length, [...verifySizes.values()].reduce((a, b) => a + b, 0));
     const verified = await timed('verify', () =>
       verifyRun({
+        progress, expectedRows: (t) => verifySizes.get(t.targetName) ?? 0,
         plan, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient: once, jobs, sampleRows: config.sampleRows, currentRunId: runId,
         loadedRows: new Map(results.map((r) => [r.plan.targetName, r.loadedRows])),
         // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
@@ -222,6 +229,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         },
       }),
     );
+    progress.stop();
     const tables = plan.tables.map((t) => {
       const r = results.find((x) => x.plan.targetName === t.targetName)!;
       const v = verified.find((x) => x.plan.targetName === t.targetName)!;

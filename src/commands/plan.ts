@@ -2,7 +2,7 @@
 // reasons, warnings), or with --sql the target DDL, without touching any database.
 import type { Config } from '../config.js';
 import { planSources } from './session.js';
-import { loadMapping } from '../mapping/load-mapping.js';
+import { commandMapping } from './command-mapping.js';
 import { planFromMapping } from '../plan/build-plan.js';
 import { fullSchemaSql } from '../load/ddl.js';
 import { countRows } from '../extract/introspect.js';
@@ -66,7 +66,7 @@ export function describePlan(plan: RunPlan, rows: (t: TablePlan) => number, fore
 
 export async function runPlan(config: Config): Promise<CommandResult> {
   // The DDL depends on the mapping alone: print it even where the source files are not at hand.
-  if (config.sql) return { report: null, exitCode: EXIT.ok, text: fullSchemaSql(planFromMapping(loadMapping(config.mappingFile), config.sourceDir)) };
+  if (config.sql) return { report: null, exitCode: EXIT.ok, text: fullSchemaSql(planFromMapping(commandMapping(config, null), config.sourceDir)) };
   const { sources, plan } = planSources(config);
   try {
     const rows = (t: TablePlan) => (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0);

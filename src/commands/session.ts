@@ -1,19 +1,20 @@
 // What every command shares: the mapping, the opened sources and the target connection, opened in that
 // order (so a bad source fails before anything touches the target) and closed together.
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { loadMapping, type LoadedMapping } from '../mapping/load-mapping.js';
+import type { LoadedMapping } from '../mapping/load-mapping.js';
+import { commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { buildRunPlan } from '../plan/build-plan.js';
 import type { RunPlan } from '../plan/table-plan.js';
 import { connectTarget, type Target } from '../load/target.js';
 import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
-import { PROJECT_ROOT } from '../paths.js';
+import { loggedProgress, terminalProgress, type ProgressReporter } from '../report/progress.js';
+import { stderrLine } from '../status-line.js';
 import { SourceWorkers, type HostedFile, type SlowRequest } from '../worker/source-host.js';
 
-export const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
+export { TOOL_VERSION } from '../paths.js';
 
 export interface Sources {
   byFile: Map<string, OpenSource>;
@@ -71,7 +72,7 @@ export interface PlannedSources {
 
 /** The mapping, the opened sources (`hosted`: in source workers) and the plan built from them. */
 export function planSources(config: Config, hosted: { log: Logger } | null = null): PlannedSources {
-  const loaded = loadMapping(config.mappingFile);
+  const loaded = commandMapping(config, hosted?.log ?? null);
   const sources = openSources(loaded, config, hosted);
   try {
     return { loaded, sources, plan: buildRunPlan(loaded, config.sourceDir, sources.byFile) };
@@ -94,7 +95,7 @@ export async function openTarget(config: Config, log: Logger, poolSize: number):
   if (config.target.kind === 'embedded') {
     embedded = await startEmbedded(config.target.dir);
     url = embedded.url;
-    process.stderr.write(`sqlite2pg: embedded PostgreSQL at ${url} (data in ${config.target.dir})\n`);
+    stderrLine.print(`sqlite2pg: embedded PostgreSQL at ${url} (data in ${config.target.dir})`);
   } else {
     url = config.target.url;
   }
@@ -112,4 +113,9 @@ export async function openTarget(config: Config, log: Logger, poolSize: number):
     await embedded?.stop();
     throw err;
   }
+}
+
+/** The run's progress: a live line on a terminal, else a log line every ~10 s. */
+export function runProgress(config: Config, log: Logger): ProgressReporter {
+  return config.progress === 'line' ? terminalProgress(stderrLine) : loggedProgress(log, config.progressIntervalMs);
 }

@@ -8,7 +8,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { EXIT, Sqlite2pgError, TargetError, UsageError } from '../errors.js';
 import type { RunPlan, TablePlan } from '../plan/table-plan.js';
-import { planSources, openTarget, TOOL_VERSION } from './session.js';
+import { planSources, openTarget, runProgress, TOOL_VERSION } from './session.js';
+import { countRows } from '../extract/introspect.js';
 import { ensureLedger, finishRun, insertRun } from '../load/ledger.js';
 import { redactText } from '../load/target.js';
 import { statusOf, totalsOf, type RunReport } from '../report/report.js';
@@ -49,6 +50,7 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
     }
   };
   const fresh = openFreshSides(withClient);
+  const progress = runProgress(config, log);
   let runRecorded = false;
   try {
     const tables = selectTables(plan, config.tables);
@@ -58,7 +60,11 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
     });
     runRecorded = true;
     log.info({ runId, target: session.target.displayUrl, tables: tables.length, graceSeconds: config.graceSeconds }, 'verify started');
+    // Each table's row count, once up front, gives the progress its totals.
+    const sizes = new Map(tables.map((t) => [t.targetName, t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0]));
+    progress.phase('verifying', tables.length, [...sizes.values()].reduce((a, b) => a + b, 0));
     const verified = await verifyRun({
+      progress, expectedRows: (t) => sizes.get(t.targetName) ?? 0,
       plan, tables, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient, jobs: config.jobs, sampleRows: config.sampleRows,
       graceSeconds: config.graceSeconds, now: startedAt, fresh, targetSnapshot: true, structure: { sequences: true },
       // Each table's streaming pass reads the target's COPY in the table's snapshot, exported, on the
@@ -70,6 +76,7 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
         read: (table) => log.debug({ table }, "target side read in the table's snapshot on a worker's own connection"),
       },
     });
+    progress.stop();
     const reports = verified.map((v) => ({ ...v.report, emptySource: v.plan.emptyReason }));
     const inventory = completeInventory(plan.inventory, reports, 'not verified by this run (--tables)');
     const status = statusOf(reports, inventory);
@@ -92,6 +99,7 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
     if (err instanceof Sqlite2pgError) throw err;
     throw new TargetError(`verify failed: ${message}`, {}, { cause: err });
   } finally {
+    progress.stop();
     fresh.close();
     await sources.close();
     await session.close();

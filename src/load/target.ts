@@ -94,10 +94,28 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
 }
 
+/** The server answered but refused the login (wrong password, no pg_hba.conf entry, no such role): retrying will not help. */
+export function isAuthFailure(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '28P01' || code === '28000';
+}
+
+/** The user a refused login was for: as the server names it, else as the URL does. */
+function loginUser(err: unknown, url: string): string | null {
+  const named = /user "([^"]*)"/.exec((err as { message?: string }).message ?? '');
+  if (named) return named[1];
+  try {
+    return decodeURIComponent(new URL(url).username) || null;
+  } catch {
+    return null;
+  }
+}
+
 function describe(err: unknown, url: string): string {
   const e = err as { code?: string; message?: string };
+  const user = isAuthFailure(err) ? loginUser(err, url) : null;
   const why =
-    e.code === '28P01' || e.code === '28000' ? 'authentication failed (check the user and password)' :
+    isAuthFailure(err) ? `authentication failed${user ? ` for user "${user}"` : ''} (check the user and password): ${e.message}` :
     e.code === '3D000' ? 'the database does not exist' :
     e.code === 'ECONNREFUSED' ? 'connection refused (is the server running and listening there?)' :
     e.message ?? String(err);

@@ -19,12 +19,12 @@ export interface ChecksumPass {
 export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Promise<ChecksumPass> {
   const readSource = async (): Promise<{ source: SideTally; counts: SourceCounts }> => {
     if (ctx.sourceTally) {
-      const r = await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros);
+      const r = await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros, ctx.onSourceRows);
       return { source: SideTally.fromState(r.state, spec), counts: r.counts };
     }
     const counts: SourceCounts = { rows: 0, rejected: 0 };
     const source = new SideTally(spec, ctx.recent);
-    await tallySourceRows(ctx.db, ctx.plan, ctx.source, counts, source);
+    await tallySourceRows(ctx.db, ctx.plan, ctx.source, counts, source, ctx.onSourceRows);
     return { source, counts };
   };
   // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).

@@ -142,6 +142,8 @@ export async function tallySourceRows(
   opts: SourceSideOptions,
   counts: SourceCounts,
   tally: { add(row: CanonicalRow): void },
+  /** Told the rows read so far after each page (progress). */
+  onRows?: (rows: number) => void,
 ): Promise<void> {
   const keyIdx = keyIndexes(plan);
   const n = plan.columns.length;
@@ -169,6 +171,7 @@ export async function tallySourceRows(
       row.invalid = invalid;
       tally.add(row);
     }
+    onRows?.(counts.rows);
     await yieldToEventLoop();
   }
 }

@@ -17,7 +17,7 @@ import type { TallyState } from './side-tally.js';
  * Makes the source side's tally of a table where the file's snapshot is held (a source worker thread of
  * the run), from the same plan and ledger facts the main thread would use.
  */
-export type SourceTallier = (plan: TablePlan, opts: SourceSideOptions, spec: FirstLevelSpec, cutoffMicros: number | null) => Promise<{ state: TallyState; counts: SourceCounts }>;
+export type SourceTallier = (plan: TablePlan, opts: SourceSideOptions, spec: FirstLevelSpec, cutoffMicros: number | null, onRows?: (rows: number) => void) => Promise<{ state: TallyState; counts: SourceCounts }>;
 
 /** The verification of one table works from this, built once by tableContext(). */
 export interface TableContext {
@@ -26,6 +26,8 @@ export interface TableContext {
   db: Database.Database | null;
   /** The streaming pass's source side in the file's worker thread, when the file is hosted in one. */
   sourceTally: SourceTallier | null;
+  /** Told the source rows the streaming pass has read so far (progress). */
+  onSourceRows?: (rows: number) => void;
   /** The target connection (in verify: one REPEATABLE READ snapshot for the whole table). */
   client: pg.ClientBase;
   source: SourceSideOptions;
@@ -64,7 +66,7 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
 
 /** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
-  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'ownTargetReads'>>,
+  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows'>>,
 ): TableContext {
   return {
     ownTargetReads: null,

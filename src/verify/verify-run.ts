@@ -15,6 +15,7 @@ import type { FreshSides } from './recheck.js';
 import type { StructureOptions } from './structure-check.js';
 import type { SourceTallier } from './table-context.js';
 import { pausePoint } from '../pause-points.js';
+import type { ProgressReporter } from '../report/progress.js';
 
 /** What verifying a run's tables needs; `verify` and `migrate` fill it in differently. */
 export interface VerifyRunInput {
@@ -50,6 +51,9 @@ export interface VerifyRunInput {
   ownTargetReads?: OwnTargetReads | null;
   /** Compare each table's structure with the plan (null: do not). */
   structure?: StructureOptions | null;
+  /** Told when each table starts and ends (the rows it holds, from `expectedRows`). */
+  progress?: ProgressReporter;
+  expectedRows?(plan: TablePlan): number;
 }
 
 /** One table's verification, and its entry for the report. */
@@ -110,6 +114,7 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
     // Tables of different files side by side: a hosted file's rows are read by one worker thread.
     const results = await runInLanes(tables, input.jobs, { ready: () => true, groupOf: (t) => t.source.file }, (plan) =>
       input.withClient(async (client) => {
+        input.progress?.start(plan.targetName, input.expectedRows?.(plan) ?? 0);
         const run = async (snapshot: string | null) => {
           await pausePoint(`verify-table:${plan.targetName}`); // a test changes the table here, after the snapshot
           const load = loads.get(plan.targetName) ?? null;
@@ -117,15 +122,16 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
             rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
             changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
           };
-          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null });
+          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null, onSourceRows: (rows) => input.progress?.update(plan.targetName, rows) });
           const verification = await verifyTable(ctx, input.structure ?? null);
           const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
           const report = verificationReport(plan, verification, loaded, verification.durationMs);
           return { plan, verification, report, loadRunId: load?.runId ?? null };
         };
-        if (!input.targetSnapshot) return run(null);
         const own = input.ownTargetReads ?? null;
-        return inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run);
+        const out = input.targetSnapshot ? await inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run) : await run(null);
+        input.progress?.finish(plan.targetName);
+        return out;
       }),
     );
     return results;

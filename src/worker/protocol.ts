@@ -54,6 +54,8 @@ export type JobReply =
   | { type: 'batch'; id: number; batch: FeedBatch }
   | { type: 'end'; id: number }
   | { type: 'tallied'; id: number; state: TallyState; counts: SourceCounts }
+  /** Rows of the table the tally has read so far (verify's progress), at most a few times a second. */
+  | { type: 'tally-rows'; id: number; rows: number }
   | { type: 'target-ack'; id: number }
   | { type: 'target-done'; id: number; state: TallyState }
   | { type: 'error'; id: number; error: WorkerError };

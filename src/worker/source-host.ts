@@ -292,9 +292,10 @@ function hostedFile(thread: SourceThread, file: string, empty: boolean): HostedF
     db: empty ? null : remoteDatabase((req) => thread.call(req), file),
     feed: (plan, setup) => feedFrom(thread, file, plan, setup),
     verify: {
-      source: (plan, opts, spec, cutoffMicros) =>
+      source: (plan, opts, spec, cutoffMicros, onRows) =>
         new Promise((resolve, reject) => {
           const job = thread.job((m) => {
+            if (m.type === 'tally-rows') return onRows?.(m.rows);
             job.done();
             if (m.type === 'tallied') resolve({ state: m.state, counts: m.counts });
             else if (m.type === 'error') reject(raise(m.error));

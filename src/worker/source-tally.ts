@@ -14,9 +14,10 @@ export async function sourceTally(
   opts: SourceSideOptions,
   spec: FirstLevelSpec,
   cutoffMicros: number | null,
+  onRows?: (rows: number) => void,
 ): Promise<{ state: TallyState; counts: SourceCounts }> {
   const counts: SourceCounts = { rows: 0, rejected: 0 };
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
-  await tallySourceRows(db, plan, opts, counts, tally);
+  await tallySourceRows(db, plan, opts, counts, tally, onRows);
   return { state: tally.state(), counts };
 }

@@ -4,6 +4,7 @@
 // as many ahead as the main thread grants) and verify's source-side tally — so that the main thread only
 // feeds sockets. SQLite snapshots belong to a connection, and a connection to its thread: this is why.
 import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { tableFeed, type FeedBatch } from '../load/table-feed.js';
@@ -114,6 +115,8 @@ interface FeedJob {
 
 const feeds = new Map<number, FeedJob>();
 const post = (m: JobReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
+/** A tally tells the main thread its rows read at most this often (progress, not flow control). */
+const PROGRESS_EVERY_MS = 250;
 
 /** One batch per turn of the event loop, so other jobs and synchronous requests take turns with it. */
 function step(id: number): void {
@@ -180,7 +183,14 @@ parentPort!.on('message', (m: JobRequest) => {
   } else if (m.type === 'target-start' || m.type === 'target-chunk' || m.type === 'target-end') {
     targetJob(m);
   } else if (m.type === 'tally') {
-    sourceTally(dbOf(m.file), m.plan, m.opts, m.spec, m.cutoffMicros).then(
+    let told = 0;
+    const onRows = (rows: number) => {
+      const now = performance.now();
+      if (now - told < PROGRESS_EVERY_MS) return;
+      told = now;
+      post({ type: 'tally-rows', id: m.id, rows });
+    };
+    sourceTally(dbOf(m.file), m.plan, m.opts, m.spec, m.cutoffMicros, onRows).then(
       (r) => {
         post({ type: 'tallied', id: m.id, state: r.state, counts: r.counts });
         collectGarbage();

@@ -102,7 +102,7 @@ describe('a target that cannot be reached or refuses the login', () => {
     const r = await runCli(['migrate', '--source-dir', data, '--target', server.urlFor(db.name, 's2p_login', 'wrong-pw-7')]);
     expect(r.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(5_000);
-    expect(r.stderr).toMatch(/authentication failed \(check the user and password\)/);
+    expect(r.stderr).toMatch(/authentication failed for user "s2p_login" \(check the user and password\)/);
     expect(r.stderr).not.toMatch(/retrying/);
     expect(r.stderr + r.stdout).not.toContain('wrong-pw-7');
   });

@@ -16,7 +16,8 @@ export interface CliResult {
 
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn', ...opts.env };
+    // Logs as sentences, as a person reads them (stderr is a pipe here, where JSON would be the default).
+    const env = { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn', SQLITE2PG_LOG_FORMAT: 'text', ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env });
     let stdout = '';

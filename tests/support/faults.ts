@@ -24,7 +24,7 @@ export interface PausedCli {
 
 /** Starts `sqlite2pg args…` pausing at `point` (a name, or a prefix ending in `*`). */
 export function startPaused(args: string[], point: string | null, env: Record<string, string | undefined> = {}, spawnOpts: { uid?: number; gid?: number; cwd?: string } = {}): PausedCli {
-  const full = { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn', ...(point ? { SQLITE2PG_TEST_PAUSE_AT: point } : {}), ...env };
+  const full = { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn', SQLITE2PG_LOG_FORMAT: 'text', ...(point ? { SQLITE2PG_TEST_PAUSE_AT: point } : {}), ...env };
   for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
   const child = spawn(process.execPath, [CLI, ...args], { cwd: spawnOpts.cwd ?? ROOT, env: full, uid: spawnOpts.uid, gid: spawnOpts.gid });
   let stdout = '';

@@ -5,6 +5,7 @@ import type { LoadedMapping } from '../mapping/load-mapping.js';
 import type { MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
 import { MappingError } from '../errors.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
+import { checkExprs } from './check-exprs.js';
 import { autoincrementSeq, isInternalTable, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
 import type { OpenSource } from '../extract/open-source.js';
 import type { ColumnPlan, ColumnSource, RunPlan, TablePlan } from './table-plan.js';
@@ -68,16 +69,6 @@ function checkNothingOmitted(t: MappingTable, table: SourceTable, where: string)
   }
 }
 
-function checkExprs(src: OpenSource, table: SourceTable, exprs: string[], where: string): void {
-  for (const e of exprs) {
-    try {
-      src.db!.prepare(`SELECT (${e}) FROM ${quoteSqlite(table.name)} LIMIT 0`);
-    } catch (err) {
-      throw new MappingError(`${where}: expression ${JSON.stringify(e)} does not run in SQLite: ${(err as Error).message}`);
-    }
-  }
-}
-
 function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null, planned: ReadonlySet<string>): TablePlan {
   const where = `${s.file}:${t.source}`;
   const table = tables?.find((x) => same(x.name, t.source));
@@ -85,7 +76,6 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
   const columns = planColumns(t, table, where, exprs);
   if (table) {
     checkNothingOmitted(t, table, where);
-    checkExprs(src, table, exprs, where);
   }
   const targetName = `${s.schema}.${t.target}`;
   const allForeignKeys = (t.foreignKeys ?? []).map((fk) => ({ ...fk, name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey` }));
@@ -115,6 +105,7 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     warnings: [],
     note: t.note ?? null,
   };
+  if (table && src.db) checkExprs(src.db, plan, where);
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
 }
 

@@ -1,6 +1,5 @@
 // The command line: parses flags (yargs), resolves the config, runs one command, prints its report, and
 // turns every outcome into the contract's exit code (0 match, 1 differences, 2 bad input, 3 failed).
-import { writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { resolveConfig, type Command, type Config, type Flags } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -17,6 +16,7 @@ import { EMBEDDED_ACTIONS, runEmbedded } from './commands/embedded.js';
 import { armPausePoint } from './pause-points.js';
 import { summaryTable } from './report/summary-table.js';
 import { renderReport } from './report/render.js';
+import { writePrivateFile } from './private-files.js';
 import type { RunReport } from './report/report.js';
 import { TOOL_VERSION } from './paths.js';
 
@@ -31,11 +31,12 @@ const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandR
   embedded: (config) => runEmbedded(config),
 };
 
+/** Report files carry sample rows: they are written 0600 (private-files.ts). */
 function writeReport(config: Config, report: RunReport): void {
-  if (config.reportFile) writeFileSync(config.reportFile, JSON.stringify(report, null, 2) + '\n');
+  if (config.reportFile) writePrivateFile(config.reportFile, JSON.stringify(report, null, 2) + '\n');
   if (config.command === 'verify') {
     const rendered = renderReport(report, config.format);
-    if (config.out) writeFileSync(config.out, rendered);
+    if (config.out) writePrivateFile(config.out, rendered);
     if (config.json || !config.out) process.stdout.write(config.json ? JSON.stringify(report, null, 2) + '\n' : rendered);
     return;
   }

@@ -22,6 +22,7 @@ import { explainTargetError } from '../load/explain-error.js';
 import { recordEnd, resumeNote, takeBackups } from './migrate-outcome.js';
 import { pausePoint } from '../pause-points.js';
 import { captureSequences, restoreSequences, type SequenceState } from '../load/dry-run-sequences.js';
+import { emptyForDryRun, existingRelations, lockedOut } from '../load/dry-run-locks.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from '../load/load-context.js';
 import { runInDependencyOrder } from '../load/run-tables.js';
 import { localFeed } from '../load/local-feed.js';
@@ -104,6 +105,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   let lock: RunLock | null = null;
   let dryClient: pg.PoolClient | null = null;
   let drySequences: SequenceState[] = [];
+  let dryExisting: string[] = [];
   let runRecorded = false;
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
@@ -138,6 +140,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       dryClient.on('error', ignoreClientError);
       drySequences = await captureSequences(dryClient);
       await dryClient.query('BEGIN');
+      dryExisting = await existingRelations(dryClient);
     }
     const transaction = transactions(pool, dryClient);
     const once = <T>(fn: (c: pg.ClientBase) => Promise<T>) => (dryClient ? fn(dryClient) : transaction(fn));
@@ -157,9 +160,14 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
 
     await timed('schema', () => once(async (c) => {
       await applySchema(c, plan, runId);
-      // Foreign keys touching reloaded tables come off first (TRUNCATE refuses referenced tables); they return after the load.
-      const reloaded = new Set(decision.load.map((t) => t.targetName));
-      await dropForeignKeys(plan.tables.filter((t) => reloaded.has(t.targetName) || t.foreignKeys.some((fk) => reloaded.has(fk.references))), c);
+      if (config.dryRun) {
+        // DELETE, foreign keys kept: no lock that stops the application's readers (dry-run-locks.ts).
+        await emptyForDryRun(c, decision.load);
+      } else {
+        // Foreign keys touching reloaded tables come off first (TRUNCATE refuses referenced tables); they return after the load.
+        const reloaded = new Set(decision.load.map((t) => t.targetName));
+        await dropForeignKeys(plan.tables.filter((t) => reloaded.has(t.targetName) || t.foreignKeys.some((fk) => reloaded.has(fk.references))), c);
+      }
       await pausePoint('schema');
     }));
     const defaults = await once((c) => evaluateDefaults(c, plan));
@@ -171,6 +179,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
       rejectBudget: new RejectBudget(config.maxRejects),
       copyFormat: config.copyFormat,
+      dryRun: config.dryRun,
       defaults: (t) => defaults.get(t.targetName) ?? new Map(),
     };
     progress.phase('loading', decision.load.length, [...sizes.values()].reduce((a, b) => a + b, 0));
@@ -250,6 +259,10 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       await finishRun(c, runId, status, final, null);
     });
     if (dryClient) {
+      for (const rel of await lockedOut(dryClient, dryExisting)) {
+        warnings.push(`dry run: held an ACCESS EXCLUSIVE lock on ${rel} until its end (it added a key, index or foreign key the existing table lacked): readers of it waited`);
+      }
+      for (const w of warnings.filter((x) => x.startsWith('dry run: '))) log.warn({ warning: w }, 'dry run locked readers out');
       await dryClient.query('ROLLBACK');
       await restoreSequences(dryClient, drySequences);
     }

@@ -2,12 +2,15 @@
 // SQLite's backup API, taken inside the same read transaction that pins the file's snapshot (so rows
 // still in a -wal are included, and a writer working meanwhile changes nothing in the copy). The run
 // then loads and verifies from these copies, and the ledger records their paths and sha256 checksums.
+// The copies are no wider than their source: files 0600 (or the source's mode, when narrower), in a run
+// folder made 0700, whatever the umask.
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SourceReadError, UsageError } from '../errors.js';
 import { openSource } from './open-source.js';
+import { createPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 /** One source file's backup, as the ledger (sqlite2pg.runs.backups) records it. */
 export interface SourceBackup {
@@ -43,10 +46,14 @@ async function sha256Of(file: string): Promise<string> {
 /** Copies one source; the original is opened read-only and never written. */
 async function backupOne(file: string, source: string, dest: string, options: BackupOptions): Promise<SourceBackup> {
   const opened = openSource(file, source, options);
+  // Owner-only, and no wider than the original (a 0400 source gives a 0400 copy, once written).
+  const mode = PRIVATE_FILE_MODE & statSync(source).mode;
   try {
-    if (opened.db === null) {
-      writeFileSync(dest, ''); // a 0-byte file is an empty database: its copy is one too
-    } else {
+    // Made before SQLite opens it: SQLite would create it 0644 less the umask, and its journal likewise,
+    // since it gives a journal the mode of its database file. A 0-byte file is an empty database: its
+    // copy is one too.
+    createPrivateFile(dest);
+    if (opened.db !== null) {
       // All pages in one step: the copy is exactly the snapshot the read transaction pinned.
       await opened.db.backup(dest, { progress: () => 0x7fffffff });
     }
@@ -66,6 +73,7 @@ async function backupOne(file: string, source: string, dest: string, options: Ba
       copy.close();
     }
   }
+  if (mode !== PRIVATE_FILE_MODE) chmodSync(dest, mode);
   return { file, source, backup: dest, bytes: statSync(dest).size, sha256: await sha256Of(dest), takenAt: new Date().toISOString() };
 }
 
@@ -76,7 +84,7 @@ async function backupOne(file: string, source: string, dest: string, options: Ba
 export async function backupSources(files: string[], sourceDir: string, backupRoot: string, runId: string, options: BackupOptions): Promise<BackupSet> {
   const dir = path.join(backupRoot, runId);
   try {
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
   } catch (err) {
     throw new UsageError(`--backup-dir ${backupRoot}: cannot create ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

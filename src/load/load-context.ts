@@ -38,6 +38,9 @@ export interface LoadContext {
   defaults(plan: TablePlan): ReadonlyMap<string, string | null>;
   /** `auto`: binary COPY for tables whose types all have a binary form; `text`: text COPY for every table. */
   copyFormat: 'auto' | 'text';
+  /** A dry run: its tables were emptied by DELETE up front (dry-run-locks.ts), so no TRUNCATE, and COPY
+   *  without FREEZE (which needs the table truncated or created in the same transaction). */
+  dryRun: boolean;
 }
 
 export interface StageTimes {

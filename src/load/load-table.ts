@@ -1,5 +1,6 @@
 // Loads one table: BEGIN; TRUNCATE; COPY … FREEZE fed by extract → transform → key checks; rejects and the
 // ledger record in the same transaction; COMMIT. A retried table is reloaded from zero, never half twice.
+// In a dry run the table was emptied by DELETE before (dry-run-locks.ts) and the COPY is a plain one.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
@@ -47,7 +48,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
   const result = await ctx.transaction(async (client) => {
     const target = qualified(plan.target.schema, plan.target.table);
     // TRUNCATE in this transaction lets COPY FREEZE write rows already frozen (no later VACUUM rewrite).
-    await client.query(`TRUNCATE ONLY ${target}`);
+    if (!ctx.dryRun) await client.query(`TRUNCATE ONLY ${target}`);
     const parents = await readAllParentKeys(client, plan);
     const sink = new RejectSink(ctx.runId, plan);
     let loaded = 0;
@@ -82,7 +83,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
 
     try {
       const columns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
-      const copy = client.query(copyFromGivingBack(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}, FREEZE true)`));
+      const copy = client.query(copyFromGivingBack(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}${ctx.dryRun ? '' : ', FREEZE true'})`));
       const tCopy = performance.now();
       await pipeline(Readable.from(copyChunks()), copy);
       stages.copyMs = performance.now() - tCopy - waitMs;

@@ -9,6 +9,7 @@ import { autoincrementSeq, countRows, listTables, quoteSqlite, type SourceTable 
 import { readInventory, type SourceObject } from '../extract/inventory.js';
 import { accountObjects } from './account-objects.js';
 import type { InventoryEntry } from './inventory-entry.js';
+import { checkExprs } from './check-exprs.js';
 import type { OpenSource } from '../extract/open-source.js';
 import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
@@ -71,16 +72,6 @@ function checkNothingOmitted(t: MappingTable, table: SourceTable, where: string)
   }
 }
 
-function checkExprs(src: OpenSource, table: SourceTable, exprs: string[], where: string): void {
-  for (const e of exprs) {
-    try {
-      src.db!.prepare(`SELECT (${e}) FROM ${quoteSqlite(table.name)} LIMIT 0`);
-    } catch (err) {
-      throw new MappingError(`${where}: expression ${JSON.stringify(e)} does not run in SQLite: ${(err as Error).message}`);
-    }
-  }
-}
-
 /**
  * A mapped table the file does not have is a bad mapping (a typo, or an object sqlite2pg does not read as
  * a table), never an empty source: only a 0-byte file is one.
@@ -105,7 +96,6 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
   const columns = planColumns(t, table, where, exprs);
   if (table) {
     checkNothingOmitted(t, table, where);
-    checkExprs(src, table, exprs, where);
   }
   const targetName = `${s.schema}.${t.target}`;
   const allForeignKeys = (t.foreignKeys ?? []).map((fk) => ({ ...fk, name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey` }));
@@ -142,6 +132,7 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     warnings: [],
     note: t.note ?? null,
   };
+  if (table && src.db) checkExprs(src.db, plan, where);
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
 }
 

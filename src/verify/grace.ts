@@ -25,6 +25,32 @@ function instantMicros(logical: string, v: string): number {
   return Number(v); // beyond 2^53 (after the year 2255) inexact, but far past any cutoff either way
 }
 
+/** The columns --grace judges a row by: the mapping's timestamp columns of a time type, by position. */
+function graceColumns(plan: TablePlan): { index: number; name: string; logical: string }[] {
+  return plan.timestampColumns
+    .map((name) => plan.columns.findIndex((c) => c.name === name))
+    .filter((i) => i >= 0 && ['timestamp', 'timestamptz', 'date'].includes(plan.columns[i].logical))
+    .map((i) => ({ index: i, name: plan.columns[i].name, logical: plan.columns[i].logical as string }));
+}
+
+/**
+ * recentRowTest as a PostgreSQL condition on the target table's columns, for checks that read the target
+ * with SQL rather than row by row (the sequence check): true for a row --grace leaves out. `cutoff` is
+ * the SQL of a bigint parameter holding the cutoff in microseconds; `quote` quotes a column name.
+ * Null when nothing is left out. Same reading: naive timestamps and dates (at midnight) as UTC, a NULL
+ * is not recent, infinity is.
+ */
+export function recentRowSql(plan: TablePlan, cutoffMicros: number | null, cutoff: string, quote: (name: string) => string): string | null {
+  if (cutoffMicros === null) return null;
+  const columns = graceColumns(plan);
+  if (columns.length === 0) return null;
+  const instant = `(timestamptz 'epoch' + ${cutoff} * interval '1 microsecond')`;
+  const tests = columns.map((c) =>
+    c.logical === 'timestamptz' ? `${quote(c.name)} >= ${instant}` : `${quote(c.name)}::timestamp >= (${instant} AT TIME ZONE 'UTC')`,
+  );
+  return `coalesce(${tests.join(' OR ')}, false)`;
+}
+
 /**
  * The --grace test for one table, or null when nothing is left out (no --grace, or no timestamp columns).
  * Naive timestamps are read as UTC, which is what they hold when the application writes UTC
@@ -32,10 +58,7 @@ function instantMicros(logical: string, v: string): number {
  */
 export function recentRowTest(plan: TablePlan, cutoffMicros: number | null): RecentTest | null {
   if (cutoffMicros === null) return null;
-  const columns = plan.timestampColumns
-    .map((name) => plan.columns.findIndex((c) => c.name === name))
-    .filter((i) => i >= 0 && ['timestamp', 'timestamptz', 'date'].includes(plan.columns[i].logical))
-    .map((i) => ({ index: i, logical: plan.columns[i].logical as string }));
+  const columns = graceColumns(plan);
   if (columns.length === 0) return null;
   return (values) => {
     for (const c of columns) {

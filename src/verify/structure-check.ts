@@ -1,11 +1,13 @@
 // Compares one target table's structure, read from PostgreSQL's catalogs, with what the plan expects:
-// the table, its columns (type, NOT NULL, default), keys, unique constraints, foreign keys, indexes, and
-// each serial column's sequence at or past the column's largest value.
+// the table, its columns (type, NOT NULL, default), keys, unique constraints, foreign keys, indexes; and
+// (checkSequences, once the rows are compared) each serial column's sequence at or past the column's
+// largest value, leaving out the rows --grace left out.
 import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
 import type { StructureProblem } from '../report/report.js';
 import { qualified, quoteIdent } from '../load/quote.js';
 import { expectedStructure, type ExpectedStructure } from './expected-structure.js';
+import { recentRowSql } from './grace.js';
 
 /** The structure problems of one table, and whether its rows can be compared at all. */
 export interface StructureResult {
@@ -16,7 +18,7 @@ export interface StructureResult {
 
 /** Which structure checks apply. */
 export interface StructureOptions {
-  /** Check sequences (not in a dry run: setval is not transactional, so a dry run leaves them as they were). */
+  /** Check sequences, with checkSequences (not in a dry run: setval is not transactional, so a dry run leaves them as they were). */
   sequences: boolean;
 }
 
@@ -140,10 +142,26 @@ function comparePortedIndex(ix: ExpectedStructure['indexes'][number], got: Catal
   else if (shape(got) !== shape(ix)) out.push({ object, problem: 'different', expected: shape(ix), found: shape(got) });
 }
 
-/** Each serial column's sequence must have handed out (or be set past) the column's largest value and SQLite's AUTOINCREMENT mark. */
-async function compareSequences(client: pg.ClientBase, plan: TablePlan, want: ExpectedStructure, out: StructureProblem[]): Promise<void> {
+/** What --grace left out of a table's comparison: the sequence check leaves the same rows out. */
+export interface SequenceGrace {
+  /** The cutoff in microseconds: target rows with a timestamp column at or after it are not counted. */
+  cutoffMicros: number;
+  /** Source rows were left out: SQLite's AUTOINCREMENT mark counts their keys too, so it is not used
+   *  (the compared rows' largest key, the same on both sides when they match, still is). */
+  sourceLeftOut: boolean;
+}
+
+/**
+ * Each serial column's sequence must have handed out (or be set past) the column's largest value and
+ * SQLite's AUTOINCREMENT mark — among the rows verify compared: rows --grace left out (an application
+ * still writing) are no more counted here than in the comparison.
+ */
+export async function checkSequences(client: pg.ClientBase, plan: TablePlan, grace: SequenceGrace | null): Promise<StructureProblem[]> {
+  const out: StructureProblem[] = [];
   const table = qualified(plan.target.schema, plan.target.table);
-  for (const name of want.serialColumns) {
+  const recent = grace ? recentRowSql(plan, grace.cutoffMicros, '$1::bigint', quoteIdent) : null;
+  const mark = grace?.sourceLeftOut ? 0n : (plan.autoincrementSeq ?? 0n);
+  for (const name of expectedStructure(plan).serialColumns) {
     const object = `sequence of ${name}`;
     // The sequence's schema and name, so the read below names it through quoteIdent like every other relation.
     const owned = await client.query<{ seq: string; schema: string; name: string }>(
@@ -157,16 +175,20 @@ async function compareSequences(client: pg.ClientBase, plan: TablePlan, want: Ex
     }
     const { seq, schema, name: seqName } = owned.rows[0];
     const state = (await client.query(`SELECT last_value::text AS last, is_called FROM ${qualified(schema, seqName)}`)).rows[0] as { last: string; is_called: boolean };
-    const max = (await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table}`)).rows[0].max as string | null;
+    const max = (recent
+      ? await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table} WHERE NOT ${recent}`, [String(grace!.cutoffMicros)])
+      : await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table}`)
+    ).rows[0].max as string | null;
     // The last value handed out; nextval() gives the one after it.
     const handedOut = BigInt(state.last) - (state.is_called ? 0n : 1n);
-    const floor = [max === null ? 0n : BigInt(max), plan.autoincrementSeq ?? 0n].reduce((a, b) => (b > a ? b : a));
+    const floor = [max === null ? 0n : BigInt(max), mark].reduce((a, b) => (b > a ? b : a));
     if (handedOut < floor) out.push({ object, problem: 'behind', expected: `next value > ${floor}`, found: `next value ${handedOut + 1n} (${seq})` });
   }
+  return out;
 }
 
-/** Reads one table's structure from the catalogs and compares it with the plan's. */
-export async function checkStructure(client: pg.ClientBase, plan: TablePlan, opts: StructureOptions): Promise<StructureResult> {
+/** Reads one table's structure from the catalogs and compares it with the plan's (sequences: checkSequences). */
+export async function checkStructure(client: pg.ClientBase, plan: TablePlan): Promise<StructureResult> {
   const reg = await client.query('SELECT to_regclass($1)::oid::text AS oid', [qualified(plan.target.schema, plan.target.table)]);
   const oid = reg.rows[0].oid as string | null;
   if (!oid) return { problems: [{ object: 'table', problem: 'missing', expected: plan.targetName }], comparable: false };
@@ -175,6 +197,5 @@ export async function checkStructure(client: pg.ClientBase, plan: TablePlan, opt
   const problems: StructureProblem[] = [];
   const comparable = compareColumns(want, cat, problems);
   compareConstraints(want, cat, problems);
-  if (opts.sequences && comparable) await compareSequences(client, plan, want, problems);
   return { problems, comparable };
 }

@@ -10,7 +10,7 @@ import { checksumPass } from './checksum-pass.js';
 import { localise, type Pending } from './localise.js';
 import { firstLevelSegments, type FirstLevelSpec } from './segments.js';
 import { Findings } from './findings.js';
-import { checkStructure, type StructureOptions } from './structure-check.js';
+import { checkSequences, checkStructure, type StructureOptions } from './structure-check.js';
 import { sourceRowPages, type SourceCounts } from './source-side.js';
 import type { TableContext } from './table-context.js';
 
@@ -73,7 +73,7 @@ async function firstLevel(ctx: TableContext): Promise<FirstLevelSpec> {
 /** Verifies one table: structure (when asked), the streaming pass, and on a difference the rows. */
 export async function verifyTable(ctx: TableContext, structure: StructureOptions | null): Promise<TableVerification> {
   const t0 = performance.now();
-  const checked = structure ? await checkStructure(ctx.client, ctx.plan, structure) : null;
+  const checked = structure ? await checkStructure(ctx.client, ctx.plan) : null;
   if (checked && !checked.comparable) {
     const missing = checked.problems.find((p) => p.object === 'table') ? 'the target table is missing' : 'columns are missing from the target table';
     return sourceOnly(ctx, missing, checked.problems, t0);
@@ -82,6 +82,11 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
   const spec = await firstLevel(ctx);
   const { source, target, counts } = await checksumPass(ctx, spec);
   const match = source.acc.equals(target.acc);
+  if (checked && structure?.sequences) {
+    // After the pass: with --grace it says whether source rows were left out, which the check must know.
+    const grace = ctx.cutoffMicros === null ? null : { cutoffMicros: ctx.cutoffMicros, sourceLeftOut: source.excluded > 0 };
+    checked.problems.push(...(await checkSequences(ctx.client, ctx.plan, grace)));
+  }
   const findings = new Findings(ctx.sampleRows);
   if (!match) {
     // The streaming pass kept the first level's checksums: narrowing down starts from the segments that differ.

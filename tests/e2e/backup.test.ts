@@ -2,7 +2,7 @@
 // sha256 in the ledger and the report, and the run loading and verifying from those copies — so rows an
 // application writes after the backup are not half in the load.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -87,6 +87,42 @@ describe('migrate --backup-dir', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/source continuum_memory\.db \(.*\) does not exist/);
       expect(await targetSnapshot(target)).toEqual(before);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('backups, reports and HTML are no wider than their source, whatever the umask', async () => {
+    const data = copyFixtures(gen, path.join(dir, 'data-modes'));
+    chmodSync(data, 0o700);
+    for (const f of readdirSync(data)) chmodSync(path.join(data, f), 0o600);
+    chmodSync(path.join(data, 'accuracy_scores.db'), 0o400); // narrower than 0600: its copy keeps it
+    const made = path.join(dir, 'made-by-run');
+    const backups = path.join(made, 'backups'); // neither folder exists: the run makes both
+    const reports = path.join(dir, 'reports'); // the user's folder: left as it is
+    mkdirSync(reports);
+    chmodSync(reports, 0o755);
+    const reportFile = path.join(reports, 'migrate.json');
+    writeFileSync(reportFile, 'an older report');
+    chmodSync(reportFile, 0o644); // replaced by this run's report, so narrowed too
+    const target = await createTestDatabase();
+    const mode = (f: string) => statSync(f).mode & 0o777;
+    try {
+      const r = await runCli(['migrate', '--source-dir', data, '--target', target.url, '--backup-dir', backups, '--report', reportFile, '--json'], { umask: '022' });
+      expect(r.code, r.stderr).toBe(0);
+      const runDir = path.join(backups, r.json.runId);
+      expect([made, backups, runDir].map(mode)).toEqual([0o700, 0o700, 0o700]);
+      const modes = Object.fromEntries(readdirSync(runDir).map((f) => [f, mode(path.join(runDir, f))]));
+      expect(modes).toEqual({ 'accuracy_scores.db': 0o400, 'continuum_memory.db': 0o600, 'knowledge_retention.db': 0o600, 'rss_fetch_history.db': 0o600 });
+      expect(mode(reportFile)).toBe(0o600);
+      expect(JSON.parse(readFileSync(reportFile, 'utf8')).runId).toBe(r.json.runId);
+
+      const html = path.join(reports, 'verify.html');
+      const v = await runCli(['verify', '--source-dir', data, '--target', target.url, '--format', 'html', '--out', html], { umask: '022' });
+      expect(v.code, v.stderr).toBe(0);
+      expect(mode(html)).toBe(0o600);
+      expect(readFileSync(html, 'utf8')).toContain('knowledge.knowledge_items');
+      expect(mode(reports)).toBe(0o755);
     } finally {
       await target.drop();
     }

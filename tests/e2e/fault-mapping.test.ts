@@ -84,6 +84,22 @@ describe('an invalid mapping: exit 2 naming the place at fault, the target untou
     expect(err).toMatch(/\$\.sources\[0\]\.tables\[2\]\.foreignKeys\[0\]\.references: "knowledge\.items" is not a target table of this mapping/);
   });
 
+  it('an expression SQLite does not compile', async () => {
+    const err = await migrateWith('expr-compile.json', (m) => {
+      const t = m.sources[3].tables[0] as unknown as { source: string; columns: Record<string, unknown>[] };
+      t.columns.push({ name: 'derived', type: 'text', expr: 'no_such_fn(id)' });
+    });
+    expect(err).toMatch(/accuracy_scores\.db:accuracy_scores: column "derived": expression "no_such_fn\(id\)" does not run in SQLite: no such function: no_such_fn/);
+  });
+
+  it('an expression SQLite refuses on one row: exit 2 naming the row, before any table is loaded', async () => {
+    const err = await migrateWith('expr-row.json', (m) => {
+      const t = m.sources[3].tables[0] as unknown as { source: string; columns: Record<string, unknown>[] };
+      t.columns.push({ name: 'derived', type: 'text', expr: "CASE WHEN id = 7 THEN json('not json') ELSE 'ok' END" });
+    });
+    expect(err).toMatch(/accuracy_scores\.db:accuracy_scores: column "derived": expression .* fails in SQLite on the row with rowid 7: malformed JSON/);
+  });
+
   it('a mapping file that does not exist', async () => {
     const r = await runCli(['migrate', '--source-dir', data, '--mapping', path.join(dir, 'nope.json'), '--target', db.url]);
     expect(r.code).toBe(2);

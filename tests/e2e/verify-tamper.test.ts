@@ -260,4 +260,45 @@ describe('--grace (dual-write)', () => {
     expect(t.excludedByGrace).toBe(t.accounting.graceSource);
     expect(graced.json.grace).toMatchObject({ seconds: 3600 });
   });
+
+  it('the sequence check leaves out the rows grace left out: a live writer ahead of the migration is not "behind"', async () => {
+    const src = path.join(dir, 'live-writer');
+    mkdirSync(src);
+    for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) {
+      if (existsSync(path.join(data, f))) copyFileSync(path.join(data, f), path.join(src, f));
+    }
+    const d = await migratedDatabase(src);
+    const run = (...args: string[]) => runCli(['verify', '--source-dir', src, '--target', d.url, '--json', '--tables', 'knowledge.knowledge_items', ...args]);
+    const base = table((await run('--grace', '3600')).json, 'knowledge.knowledge_items');
+    expect(base.structure).toEqual([]);
+
+    // The application goes on writing into SQLite (AUTOINCREMENT hands out keys past the target's
+    // sequence); the newest row has already reached PostgreSQL too, with its SQLite key.
+    const sqlite = new Database(path.join(src, 'knowledge_retention.db'));
+    const insert = sqlite.prepare(`INSERT INTO knowledge_items (content, source, knowledge_type, created_at, last_accessed) VALUES (?, 'app', 'fact', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`);
+    const ids = ['one', 'two', 'three'].map((c) => Number(insert.run(`written now: ${c}`).lastInsertRowid));
+    const last = sqlite.prepare('SELECT * FROM knowledge_items WHERE id = ?').get(ids[2]) as Record<string, unknown>;
+    sqlite.close();
+    await d.query(`INSERT INTO knowledge.knowledge_items (id, content, source, knowledge_type, confidence_score, retention_score, access_count, created_at, last_accessed)
+      VALUES ($1, $2, 'app', 'fact', $3, $4, $5, $6::timestamp, $6::timestamp)`, [ids[2], last.content, last.confidence_score, last.retention_score, last.access_count, last.created_at]);
+
+    const strict = await run();
+    expect(strict.code).toBe(1);
+    const s = table(strict.json, 'knowledge.knowledge_items');
+    expect(s.differences).toMatchObject({ missing: 2, extra: 0, changed: 0 });
+    expect(s.structure!.map((p) => `${p.object}: ${p.problem}`)).toEqual(['sequence of id: behind']);
+
+    const graced = await run('--grace', '3600');
+    const t = table(graced.json, 'knowledge.knowledge_items');
+    expect(graced.code, JSON.stringify(t)).toBe(0);
+    expect(t.structure).toEqual([]);
+    expect(t.excludedByGrace).toBe((base.excludedByGrace ?? 0) + 3);
+    expect(t.accounting.graceTarget - base.accounting.graceTarget).toBe(1);
+
+    // Grace does not hide a sequence that is behind the rows it compared.
+    await d.query(`SELECT setval(pg_get_serial_sequence('knowledge.knowledge_items', 'id'), 5)`);
+    const behind = await run('--grace', '3600');
+    expect(behind.code).toBe(1);
+    expect(table(behind.json, 'knowledge.knowledge_items').structure!.map((p) => `${p.object}: ${p.problem}`)).toEqual(['sequence of id: behind']);
+  });
 });

@@ -86,6 +86,26 @@ describe('buildRunPlan', () => {
     expect(() => plan('CREATE TABLE t (a TEXT)', [{ source: 't', target: 't', columns: [col('a'), { name: 'd', type: 'text', expr: 'nosuchfn(a)' }] }])).toThrow(/expression "nosuchfn\(a\)" does not run in SQLite/);
   });
 
+  it('runs expressions on every row: the first row SQLite refuses is named, with its table and column', () => {
+    const rows = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO t SELECT i, CASE WHEN i = 613 THEN 'not json' ELSE '[1]' END FROM n";
+    const columns = [col('id', 'bigint'), col('a'), { name: 'first', type: 'text', expr: 'json_extract(a, \'$[0]\')' }];
+    const err = (() => {
+      try {
+        plan(`CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); ${rows}`, [{ source: 't', target: 't', columns }]);
+      } catch (e) {
+        return e as MappingError;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(MappingError);
+    expect(err!.message).toBe('app.db:t: column "first": expression "json_extract(a, \'$[0]\')" fails in SQLite on the row with rowid 613: malformed JSON');
+    expect(err!.place).toEqual({ file: 'app.db', table: 't', column: 'first', row: '613' });
+    // WITHOUT ROWID: no rowid to name, the rest alike.
+    expect(() => plan(`CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT) WITHOUT ROWID; ${rows}`, [{ source: 't', target: 't', columns }])).toThrow(/column "first": expression .* fails in SQLite on a row: malformed JSON/);
+    // The same expression on rows it can read plans.
+    expect(plan(`CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t VALUES (1, '[1]')`, [{ source: 't', target: 't', columns }]).tables[0].sourceExprs).toEqual(["json_extract(a, '$[0]')"]);
+  });
+
   it('orders parents before children and refuses cycles', () => {
     const t = (name: string, deps: string[]) => ({ targetName: name, dependsOn: deps });
     expect(orderByDependencies([t('c', ['b']), t('b', ['a']), t('a', [])]).map((x) => x.targetName)).toEqual(['a', 'b', 'c']);

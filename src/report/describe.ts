@@ -2,10 +2,17 @@
 import { tableOk, type DifferenceSample, type RunReport, type StructureProblem } from './report.js';
 import { unaccounted } from '../plan/inventory-entry.js';
 
-/** `key 12: changed (content, metadata)`, `key 7: missing (source rowid 9)`, `ctid (0,3): extra`. */
+/** A canonical value as a report shows it: quoted, NULL bare. */
+export function shown(v: string | null): string {
+  return v === null ? 'NULL' : JSON.stringify(v);
+}
+
+/** `key 12: changed: content "a" → "b"; score "1.5" → "2"`, `key 7: missing (source rowid 9)`, `ctid (0,3): extra`. */
 export function describeSample(s: DifferenceSample): string {
   const where = /^(rowid|ctid|source) /.test(s.key) ? s.key : `key ${s.key}`;
-  const cols = s.kind === 'changed' && s.columns?.length ? ` (${s.columns.join(', ')})` : '';
+  const cols = s.kind === 'changed' && s.values?.length
+    ? `: ${s.values.map((v) => `${v.column} ${shown(v.source)}${v.sourceInvalid ? ` (${v.sourceInvalid})` : ''} → ${shown(v.target)}`).join('; ')}`
+    : s.kind === 'changed' && s.columns?.length ? ` (${s.columns.join(', ')})` : '';
   const src = s.sourceKey ? ` [source ${s.sourceKey}]` : '';
   return `${where}: ${s.kind}${cols}${src}`;
 }

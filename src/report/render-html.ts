@@ -28,6 +28,16 @@ function tableRow(t: TableReport): string {
   return `<tr class="${ok ? 'ok' : 'bad'}">${cells.join('')}</tr>`;
 }
 
+/** One row per changed column (source and target value side by side); one row for a missing or extra row. */
+function sampleRows(s: TableReport['differences']['samples'][number]): string[] {
+  const head = (span: number) => `<td rowspan="${span}"><code>${esc(s.key)}</code></td><td class="l" rowspan="${span}">${s.kind}</td>`;
+  const tail = (span: number) => `<td class="l" rowspan="${span}">${esc(s.sourceKey ?? '')}</td>`;
+  const value = (v: string | null, note?: string) => `<td class="l">${v === null ? '<span class="muted">NULL</span>' : `<code>${esc(v)}</code>`}${note ? ` <span class="muted">(${esc(note)})</span>` : ''}</td>`;
+  const values = s.values ?? [];
+  if (values.length === 0) return [`<tr>${head(1)}<td class="l">${esc(s.columns?.join(', ') ?? '')}</td><td></td><td></td>${tail(1)}</tr>`];
+  return values.map((v, i) => `<tr>${i === 0 ? head(values.length) : ''}<td class="l">${esc(v.column)}</td>${value(v.source, v.sourceInvalid)}${value(v.target)}${i === 0 ? tail(values.length) : ''}</tr>`);
+}
+
 function tableSection(t: TableReport): string {
   const out = [`<section class="table" id="t-${esc(t.target)}"><h3>${esc(t.target)} <span class="muted">from ${esc(t.source)}</span></h3>`];
   out.push(`<p>Checksums: source <code>${esc(t.checksum.source ?? '—')}</code>, target <code>${esc(t.checksum.target ?? '—')}</code> ${t.checksum.match ? '(equal)' : '(different)'}.</p>`);
@@ -43,8 +53,8 @@ function tableSection(t: TableReport): string {
   if (d.samples.length) {
     const total = d.missing + d.extra + d.changed;
     out.push(`<h4>Differing rows${total > d.samples.length ? ` (${n(d.samples.length)} of ${n(total)} shown)` : ''}</h4>`);
-    out.push('<table><tr><th>key</th><th>difference</th><th>columns</th><th>source row</th></tr>');
-    for (const s of d.samples) out.push(`<tr><td><code>${esc(s.key)}</code></td><td class="l">${s.kind}</td><td class="l">${esc(s.columns?.join(', ') ?? '')}</td><td class="l">${esc(s.sourceKey ?? '')}</td></tr>`);
+    out.push('<table><tr><th>key</th><th>difference</th><th>column</th><th>source value</th><th>target value</th><th>source row</th></tr>');
+    for (const s of d.samples) out.push(...sampleRows(s));
     out.push('</table>');
   }
   out.push('</section>');

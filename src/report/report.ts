@@ -13,6 +13,11 @@ export interface DifferenceSample {
   kind: 'missing' | 'extra' | 'changed';
   /** changed: the columns whose values differ. */
   columns?: string[];
+  /**
+   * changed: per differing column, the verifier's canonical value on each side (bytes as hex, long values
+   * cut with their length given), and why the source value cannot be represented when that is the cause.
+   */
+  values?: { column: string; source: string | null; target: string | null; sourceInvalid?: string }[];
   /** The source row's identity (rowid or primary key), when it is not the key itself. */
   sourceKey?: string;
 }

@@ -17,6 +17,24 @@ export interface Candidate {
   targetValues?: (string | null)[];
   /** Changed rows: the columns that differ, once known. */
   columns?: string[];
+  /** Changed rows: each differing column's canonical value on both sides, once known. */
+  values?: ValueDifference[];
+}
+
+/** One column of a changed row: the verifier's canonical value of each side (null: SQL NULL). */
+export interface ValueDifference {
+  column: string;
+  source: string | null;
+  target: string | null;
+  /** Why the source value cannot be represented in the target, when that is the difference. */
+  sourceInvalid?: string;
+}
+
+/** Values longer than this are cut in the report, their length given: a report is for reading. */
+export const SAMPLE_VALUE_CHARS = 120;
+
+function cut(v: string | null): string | null {
+  return v === null || v.length <= SAMPLE_VALUE_CHARS ? v : `${v.slice(0, SAMPLE_VALUE_CHARS)}… (${v.length.toLocaleString('en-US')} characters)`;
 }
 
 /** One table's differences: exact counts, the first --sample-rows rows, and what settled. */
@@ -44,6 +62,7 @@ export class Findings {
     const key = c.ctid ?? c.key ?? (c.sourceKey !== null ? `source ${c.sourceKey}` : 'NULL');
     const sample: DifferenceSample = { key, kind: c.kind };
     if (c.kind === 'changed') sample.columns = c.columns ?? [];
+    if (c.kind === 'changed' && c.values) sample.values = c.values.map((v) => ({ ...v, source: cut(v.source), target: cut(v.target) }));
     if (c.sourceKey !== null && c.sourceKey !== key && c.key !== null) sample.sourceKey = c.sourceKey;
     this.samples.push(sample);
   }
@@ -58,4 +77,13 @@ export class Findings {
 /** Columns whose canonical values differ between a source row and a target row (plus any invalid ones). */
 export function differingColumns(names: readonly string[], source: readonly (string | null)[], target: readonly (string | null)[], invalid: readonly (string | null)[] | null): string[] {
   return names.filter((_, i) => (invalid !== null && invalid[i] !== null) || source[i] !== target[i]);
+}
+
+/** The differing columns of a changed row with both sides' canonical values, for the report. */
+export function differingValues(names: readonly string[], source: readonly (string | null)[], target: readonly (string | null)[], invalid: readonly (string | null)[] | null): ValueDifference[] {
+  return names.flatMap((column, i) => {
+    const why = invalid?.[i] ?? null;
+    if (why === null && source[i] === target[i]) return [];
+    return [{ column, source: source[i], target: target[i], ...(why !== null ? { sourceInvalid: why } : {}) }];
+  });
 }

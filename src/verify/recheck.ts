@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
 import { canonicalDigest, sourceRowsByKey, type CanonicalRow } from './source-side.js';
 import { keyPredicate, keysCanBeLookedUp, targetRowsByKey } from './row-lookup.js';
-import { differingColumns, type Candidate } from './findings.js';
+import { differingColumns, differingValues, type Candidate } from './findings.js';
 import type { TableContext } from './table-context.js';
 
 /** Both sides as they are now, outside the snapshots verify reads. */
@@ -73,6 +73,6 @@ export async function recheck(ctx: TableContext, fresh: FreshSides, candidates: 
     if (s === null) return { kind: 'extra', key: c.key, sourceKey: null, ctid: c.ctid };
     if (s === AS_FOUND || t === AS_FOUND) return c; // one side could not be read again: as first found
     if (canonicalDigest(s) === canonicalDigest(t)) return null;
-    return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: differingColumns(names, s.values, t.values, s.invalid) };
+    return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: differingColumns(names, s.values, t.values, s.invalid), values: differingValues(names, s.values, t.values, s.invalid) };
   });
 }

@@ -2,7 +2,7 @@
 // limit per table), the changed columns named for the rows that make it into the samples.
 import { sourceRowsByKey } from './source-side.js';
 import { targetRowsByKey } from './row-lookup.js';
-import { differingColumns, type Candidate, type Findings } from './findings.js';
+import { differingColumns, differingValues, type Candidate, type Findings } from './findings.js';
 import { recheck } from './recheck.js';
 import type { TableContext } from './table-context.js';
 
@@ -24,6 +24,7 @@ async function nameChangedColumns(ctx: TableContext, candidates: Candidate[], ro
     const s = sources.get(c.sourceKey!);
     const t = c.targetValues ?? targets.get(c.key!)?.values;
     c.columns = s && t ? differingColumns(names, s.values, t, s.invalid) : (c.invalidColumns ?? []);
+    if (s && t) c.values = differingValues(names, s.values, t, s.invalid);
   }
 }
 

@@ -93,7 +93,11 @@ describe('exit 1 and 0: differences and a match', () => {
       const t = v.json.tables.find((x: { target: string }) => x.target === 'knowledge.knowledge_items');
       expect(t.checksum.match).toBe(false);
       expect(t.differences).toMatchObject({ missing: 0, extra: 0, changed: 1 });
-      expect(t.differences.samples).toEqual([{ key: id, kind: 'changed', columns: ['content'] }]);
+      expect(t.differences.samples).toEqual([{ key: id, kind: 'changed', columns: ['content'], values: [{ column: 'content', source: expect.any(String), target: expect.any(String) }] }]);
+      const [{ source, target }] = t.differences.samples[0].values;
+      // Long values are cut at 120 characters with their length given; the change is at the end.
+      if (source.length <= 120) expect(target).toBe(`${source}!`);
+      else expect(target.replace(/… \(([\d,]+) characters\)$/, '')).toBe(source.replace(/… \(([\d,]+) characters\)$/, ''));
       expect(v.json.tables.filter((x: { checksum: { match: boolean } }) => !x.checksum.match)).toHaveLength(1);
     } finally {
       await clean.drop();

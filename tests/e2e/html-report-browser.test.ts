@@ -55,6 +55,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML verify report in a browser', () => {
     expect(body).toMatch(/accuracy\.learning_objectives[\s\S]*changed/);
     expect(body).toContain(String(gone));
     expect(body).toContain(String(changed));
+    // The changed column with both values side by side: the source's text and the tampered one.
+    const cells = await page.locator('tr', { hasText: 'objective_text' }).locator('td').allInnerTexts();
+    expect(cells).toContain('tampered text');
+    expect(cells.some((c) => c.length > 0 && c !== 'tampered text' && !/^(objective_text|changed|\d+)$/.test(c))).toBe(true);
     // The trend: one point per verification recorded (two clean ones, the migrate's own and this one).
     const bars = await page.locator('svg rect.ok, svg rect.bad').count();
     expect(bars).toBeGreaterThanOrEqual(3);

@@ -16,7 +16,7 @@ let data: string;
 let db: TestDatabase;
 const dbs: TestDatabase[] = [];
 
-type TableJson = { target: string; status: string; sourceRows: number; rejectedRows: number; targetRows: number; notCompared?: string; checksum: { match: boolean }; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[] }[] }; structure?: { object: string; problem: string }[]; accounting: Record<string, number>; excludedByGrace?: number };
+type TableJson = { target: string; status: string; sourceRows: number; rejectedRows: number; targetRows: number; notCompared?: string; checksum: { match: boolean }; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[]; values?: { column: string; source: string | null; target: string | null }[] }[] }; structure?: { object: string; problem: string }[]; accounting: Record<string, number>; excludedByGrace?: number };
 
 const table = (json: { tables: TableJson[] }, name: string) => json.tables.find((t) => t.target === name)!;
 const others = (json: { tables: TableJson[] }, ...names: string[]) => json.tables.filter((t) => !names.includes(t.target));
@@ -85,7 +85,7 @@ describe('verify reports exactly the real differences, by key', () => {
     const t = table(v.json, 'accuracy.accuracy_scores');
     expect(t.checksum.match).toBe(false);
     expect(t.differences).toMatchObject({ missing: 1, extra: 1, changed: 2 });
-    expect(new Set(t.differences.samples.map((s) => JSON.stringify(s)))).toEqual(
+    expect(new Set(t.differences.samples.map(({ values: _values, ...s }) => JSON.stringify(s)))).toEqual(
       new Set([
         { key: oneChar, kind: 'changed', columns: ['question'] },
         { key: oneUlp, kind: 'changed', columns: ['accuracy_score'] },
@@ -94,6 +94,12 @@ describe('verify reports exactly the real differences, by key', () => {
       ].map((s) => JSON.stringify(s))),
     );
     expect(t.differences.samples.map((s) => s.key)).not.toContain(j.id);
+    // Each changed column with both sides' values: the reader sees what differs without querying.
+    const values = (key: string) => t.differences.samples.find((s) => s.key === key)!.values!;
+    expect(values(oneChar)).toEqual([{ column: 'question', source: expect.not.stringMatching(/^~/), target: expect.stringMatching(/^~/) }]);
+    expect(values(oneChar)[0].source!.slice(1)).toBe(values(oneChar)[0].target!.slice(1));
+    const [ulp] = values(oneUlp);
+    expect([ulp.column, Number(ulp.source), Number(ulp.target)]).toEqual(['accuracy_score', before, nextUp(before)]);
     expect(others(v.json, 'accuracy.accuracy_scores').every((x) => x.status === 'match')).toBe(true);
   });
 

@@ -21,7 +21,11 @@ const report: RunReport = {
     table({}),
     table({
       target: 's.<bad>|t', status: 'differences', checksum: { source: '9:01', target: '9:02', match: false },
-      differences: { missing: 1, extra: 0, changed: 3, samples: [{ key: '<script>alert(1)</script>', kind: 'changed', columns: ['a|b'] }, { key: '7', kind: 'missing', sourceKey: '12' }] },
+      differences: { missing: 1, extra: 0, changed: 3, samples: [
+        { key: '<script>alert(1)</script>', kind: 'changed', columns: ['a|b'] },
+        { key: '7', kind: 'missing', sourceKey: '12' },
+        { key: '9', kind: 'changed', columns: ['title', 'score'], values: [{ column: 'title', source: 'Ann <b>', target: 'Anne' }, { column: 'score', source: '1.5', target: null }] },
+      ] },
       structure: [{ object: 'index ix', problem: 'missing', expected: '(a)' }],
       accounting: { rejected: 1, policyChanges: 0, graceSource: 2, graceTarget: 3, inFlight: 1, rechecked: 4, recheckSkipped: 0, invalidLoaded: 0 },
     }),
@@ -36,7 +40,8 @@ describe('report formats', () => {
     expect(text).toMatch(/s\.<bad>\|t .*✗ 1 missing, 3 changed, structure/);
     expect(text).toContain('structure: index ix: missing (expected (a))');
     expect(text).toContain('key 7: missing [source 12]');
-    expect(text).toContain('… and 2 more differing row(s)');
+    expect(text).toContain('… and 1 more differing row(s)');
+    expect(text).toContain('key 9: changed: title "Ann <b>" → "Anne"; score "1.5" → NULL');
     expect(text).toContain('--grace left out 2 source and 3 target row(s)');
     expect(text).toMatch(/DIFFERENCES/);
   });
@@ -49,6 +54,7 @@ describe('report formats', () => {
     const md = renderReport(report, 'markdown');
     expect(md).toContain('| s.\\<bad\\>\\|t | ✗ |');
     expect(md).toContain('changed (a\\|b)');
+    expect(md).toContain('key 9: changed: title "Ann \\<b\\>" → "Anne"; score "1.5" → NULL');
     expect(md).toMatch(/## Trend\n/);
   });
 
@@ -58,6 +64,9 @@ describe('report formats', () => {
     expect(html.replace('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(html).toContain('index ix: missing');
+    // A changed row: one line per column, the source and target values side by side.
+    expect(html).toContain('<td class="l">title</td><td class="l"><code>Ann &#60;b&#62;</code></td><td class="l"><code>Anne</code></td>');
+    expect(html).toContain('<td class="l">score</td><td class="l"><code>1.5</code></td><td class="l"><span class="muted">NULL</span></td>');
     expect((html.match(/<rect class="(ok|bad)"/g) ?? []).length).toBe(4);
   });
 });

@@ -79,11 +79,35 @@ export function differingColumns(names: readonly string[], source: readonly (str
   return names.filter((_, i) => (invalid !== null && invalid[i] !== null) || source[i] !== target[i]);
 }
 
-/** The differing columns of a changed row with both sides' canonical values, for the report. */
-export function differingValues(names: readonly string[], source: readonly (string | null)[], target: readonly (string | null)[], invalid: readonly (string | null)[] | null): ValueDifference[] {
-  return names.flatMap((column, i) => {
+/**
+ * A canonical timestamp (microseconds since 1970 UTC, as digits) as a person reads it:
+ * `2024-03-01 10:00:00.500000`; the digits themselves when the date is beyond what Date can print.
+ */
+export function readableMicros(digits: string): string {
+  if (!/^-?\d+$/.test(digits)) return digits;
+  const micros = BigInt(digits);
+  let seconds = micros / 1_000_000n;
+  let fraction = micros % 1_000_000n;
+  if (fraction < 0n) {
+    fraction += 1_000_000n;
+    seconds -= 1n;
+  }
+  const date = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(date.getTime())) return digits;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')}.${fraction.toString().padStart(6, '0')}`;
+}
+
+/** The differing columns of a changed row with both sides' canonical values (timestamps made readable), for the report. */
+export function differingValues(
+  columns: readonly { name: string; targetType: string }[],
+  source: readonly (string | null)[],
+  target: readonly (string | null)[],
+  invalid: readonly (string | null)[] | null,
+): ValueDifference[] {
+  return columns.flatMap((c, i) => {
     const why = invalid?.[i] ?? null;
     if (why === null && source[i] === target[i]) return [];
-    return [{ column, source: source[i], target: target[i], ...(why !== null ? { sourceInvalid: why } : {}) }];
+    const show = (v: string | null) => (v !== null && (c.targetType === 'timestamp' || c.targetType === 'timestamptz') ? readableMicros(v) : v);
+    return [{ column: c.name, source: show(source[i]), target: show(target[i]), ...(why !== null ? { sourceInvalid: why } : {}) }];
   });
 }

@@ -73,6 +73,6 @@ export async function recheck(ctx: TableContext, fresh: FreshSides, candidates: 
     if (s === null) return { kind: 'extra', key: c.key, sourceKey: null, ctid: c.ctid };
     if (s === AS_FOUND || t === AS_FOUND) return c; // one side could not be read again: as first found
     if (canonicalDigest(s) === canonicalDigest(t)) return null;
-    return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: differingColumns(names, s.values, t.values, s.invalid), values: differingValues(names, s.values, t.values, s.invalid) };
+    return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: differingColumns(names, s.values, t.values, s.invalid), values: differingValues(plan.columns, s.values, t.values, s.invalid) };
   });
 }

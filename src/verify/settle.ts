@@ -24,7 +24,7 @@ async function nameChangedColumns(ctx: TableContext, candidates: Candidate[], ro
     const s = sources.get(c.sourceKey!);
     const t = c.targetValues ?? targets.get(c.key!)?.values;
     c.columns = s && t ? differingColumns(names, s.values, t, s.invalid) : (c.invalidColumns ?? []);
-    if (s && t) c.values = differingValues(names, s.values, t, s.invalid);
+    if (s && t) c.values = differingValues(ctx.plan.columns, s.values, t, s.invalid);
   }
 }
 

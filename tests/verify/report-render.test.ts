@@ -118,3 +118,14 @@ describe('trendChart', () => {
     expect(trendChart([])).toBeNull();
   });
 });
+
+describe('readableMicros', () => {
+  it('prints canonical timestamps as UTC date and time with microseconds, and odd input as it is', async () => {
+    const { readableMicros } = await import('../../src/verify/findings.js');
+    expect(readableMicros('1709287200500000')).toBe('2024-03-01 10:00:00.500000');
+    expect(readableMicros('-1')).toBe('1969-12-31 23:59:59.999999');
+    expect(readableMicros('0')).toBe('1970-01-01 00:00:00.000000');
+    expect(readableMicros('999999999999999999999')).toBe('999999999999999999999');
+    expect(readableMicros('infinity')).toBe('infinity');
+  });
+});

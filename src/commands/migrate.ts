@@ -213,7 +213,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     await runLock.check();
     await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn), warnOnce));
     await runLock.check();
-    await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn)));
+    await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn), warnOnce));
     await runLock.check();
     const sequences = await timed('sequences', () => once((c) => setSequences(c, plan.tables, !config.dryRun)));
     for (const s of sequences.filter((x) => x.sequence === null)) warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);

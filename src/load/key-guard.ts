@@ -179,6 +179,8 @@ export class KeyGuard {
     for (const fk of plan.foreignKeys) {
       // A self-reference is checked by the pre-pass of self-reference.ts (its rows arrive in this very COPY).
       if (fk.references === plan.targetName) continue;
+      // A key closing a cycle is validated by PostgreSQL after the load (its parent may load later).
+      if (fk.deferred) continue;
       const keys = parents.byName[fk.name];
       let parent = sets.get(keys);
       if (!parent) sets.set(keys, (parent = keySet(keys)));

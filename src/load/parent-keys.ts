@@ -76,7 +76,7 @@ export async function readAllParentKeys(client: pg.ClientBase, plan: TablePlan):
   const byName: ParentKeys['byName'] = {};
   const read = new Map<string, ParentKeyData>();
   for (const fk of plan.foreignKeys) {
-    if (fk.references === plan.targetName) continue;
+    if (fk.references === plan.targetName || fk.deferred) continue;
     const integer = fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
     const id = JSON.stringify([fk.references, fk.referencedColumns, integer]);
     let keys = read.get(id);

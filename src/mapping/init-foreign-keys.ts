@@ -56,15 +56,14 @@ export function draftForeignKeys(db: Database.Database, drafts: TableDraft[], sc
     const kept: MappingForeignKey[] = [];
     for (const fk of d.facts.foreignKeys) {
       const label = `(${fk.columns.join(', ')}) → ${fk.parent}`;
-      let r = resolve(d, fk, drafts, schema);
-      if ('fk' in r && r.parent !== d && reaches(edges, r.parent.target, d.target)) {
-        r = { why: `it would close a cycle of foreign keys between tables, and tables are loaded parents first` };
-      }
+      const r = resolve(d, fk, drafts, schema);
       if ('why' in r) {
         d.notMigrated.push({ kind: 'foreign key', name: label, table: d.facts.name, reason: `not re-created: ${r.why}` });
         d.warnings.push(`foreign key ${label} not re-created: ${r.why}`);
         continue;
       }
+      // A key closing a cycle between tables is added after the load, unchecked row by row (plan/break-cycles.ts).
+      const closesCycle = r.parent !== d && reaches(edges, r.parent.target, d.target);
       if (r.parent !== d) {
         if (!edges.has(d.target)) edges.set(d.target, new Set());
         edges.get(d.target)!.add(r.parent.target);
@@ -72,7 +71,9 @@ export function draftForeignKeys(db: Database.Database, drafts: TableDraft[], sc
       r.fk.name = relations.take(`${d.target}_${r.fk.columns.join('_')}_fkey`);
       kept.push({ name: r.fk.name, ...r.fk });
       const orphans = countOrphans(db, d.facts.name, fk.columns, r.parent.facts.name, r.parentColumns);
-      if (orphans > 0) {
+      if (orphans > 0 && closesCycle) {
+        d.warnings.push(`foreign key ${label}: ${orphans} rows point at no row of ${fk.parent}; the key closes a cycle, so it is added after the load and PostgreSQL will refuse it (a warning of the run; the rows load): remove it from the mapping, or repair the rows`);
+      } else if (orphans > 0) {
         d.warnings.push(`foreign key ${label}: ${orphans} rows point at no row of ${fk.parent} (SQLite enforces foreign keys only with PRAGMA foreign_keys=ON) and will be rejected; remove the foreign key from the mapping to load them`);
       }
     }

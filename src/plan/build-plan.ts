@@ -13,6 +13,7 @@ import { checkExprs } from './check-exprs.js';
 import type { OpenSource } from '../extract/open-source.js';
 import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
+import { deferCycleForeignKeys } from './break-cycles.js';
 import { tableFilter } from '../mapping/table-filter.js';
 import { tableWarnings } from './plan-warnings.js';
 
@@ -187,7 +188,7 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
     schemaVersion: mapping.schemaVersion,
     sourceDir: path.resolve(sourceDir),
     files,
-    tables: orderByDependencies(tables),
+    tables: orderByDependencies(deferCycleForeignKeys(tables)),
     schemas: [...new Set(mapping.sources.map((s) => s.schema))],
     deviations: mapping.deviations ?? [],
     excluded,

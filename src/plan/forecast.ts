@@ -41,6 +41,7 @@ export async function forecastTable(db: Database.Database | null, plan: TablePla
   }
   forecast.conversions = [...byKey.values()];
   for (const fk of plan.foreignKeys) {
+    if (fk.deferred) continue; // closing a cycle: validated by PostgreSQL after the load, no row rejected
     const parent = run.tables.find((t) => t.targetName === fk.references);
     const child = sourceColumns(plan, fk.columns);
     const referenced = parent ? sourceColumns(parent, fk.referencedColumns) : null;

@@ -67,7 +67,8 @@ export interface TablePlan {
   dropped: string[];
   primaryKey: string[];
   unique: { name: string; columns: string[] }[];
-  foreignKeys: (MappingForeignKey & { name: string })[];
+  /** `deferred`: it closes a cycle of foreign keys (plan/break-cycles.ts): added after every table loads, never row-checked. */
+  foreignKeys: (MappingForeignKey & { name: string; deferred?: boolean })[];
   /** Indexes after the load; `ported` ones (expressions or a WHERE) are created best-effort: a refusal is a warning. */
   indexes: PlanIndex[];
   timestampColumns: string[];

@@ -40,6 +40,8 @@ export interface ExpectedForeignKey {
   referencedColumns: string[];
   onDelete: string;
   onUpdate: string;
+  /** It closes a cycle: added after the load, where PostgreSQL may refuse it (a warning then, here too). */
+  deferred: boolean;
 }
 
 /** One table's expected structure. */
@@ -74,6 +76,7 @@ export function expectedStructure(plan: TablePlan): ExpectedStructure {
       referencedColumns: [...fk.referencedColumns],
       onDelete: fk.onDelete ?? 'NO ACTION',
       onUpdate: fk.onUpdate ?? 'NO ACTION',
+      deferred: fk.deferred === true,
     })),
     indexes: plan.indexes.map((ix) => ({
       name: ix.name,

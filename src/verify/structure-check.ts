@@ -96,7 +96,7 @@ function compareConstraints(want: ExpectedStructure, cat: Catalog, out: Structur
     const got = cat.constraints.find((c) => c.type === 'f' && c.name === fk.name);
     const expected = `${list(fk.columns)} → ${fk.references} ${list(fk.referencedColumns)} ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`;
     if (!got) {
-      out.push({ object: `foreign key ${fk.name}`, problem: 'missing', expected });
+      out.push({ object: `foreign key ${fk.name}`, problem: 'missing', expected, ...(fk.deferred ? { severity: 'warning' as const } : {}) });
       continue;
     }
     const found = `${list(got.columns)} → ${got.ref_table} ${list(got.ref_columns)} ON DELETE ${ACTIONS[got.on_delete]} ON UPDATE ${ACTIONS[got.on_update]}`;

@@ -86,11 +86,12 @@ describe('an untouched init mapping accounts for every object', () => {
     expect(inv.get('trigger books_touch')).toMatchObject({ table: 'books', fate: 'not migrated', detail: expect.stringMatching(/^triggers are not migrated/) });
     expect(inv.get('foreign key (author_id) → authors')).toMatchObject({ table: 'books', fate: 'created', target: 'library.books: foreign key books_author_id_fkey' });
     expect(inv.get('foreign key (b_id) → b_side')).toMatchObject({ table: 'a_side', fate: 'created' });
-    expect(inv.get('foreign key (a_id) → a_side')).toMatchObject({ table: 'b_side', fate: 'not migrated', detail: expect.stringMatching(/close a cycle/) });
+    // A foreign key closing a cycle is added after the load (its parent may load later).
+    expect(inv.get('foreign key (a_id) → a_side')).toMatchObject({ table: 'b_side', fate: 'created', target: 'library.b_side: foreign key b_side_a_id_fkey' });
     expect(m.inventory.filter((e: InventoryEntry) => e.fate === 'not accounted for')).toEqual([]);
     // What does not arrive is a warning of the migrate report, by name (and nothing else is).
-    expect(m.warnings).toHaveLength(2);
-    for (const name of ['trigger books_touch', 'foreign key (a_id) → a_side']) {
+    expect(m.warnings).toHaveLength(1);
+    for (const name of ['trigger books_touch']) {
       expect(m.warnings.some((w: string) => w.startsWith(`library.db: ${name}`)), name).toBe(true);
     }
     expect(migrate.stdout).toMatch(/library\.db: trigger books_touch \(on books\): not migrated — triggers are not migrated/);

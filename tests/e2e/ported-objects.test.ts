@@ -1,4 +1,4 @@
-// Partial and expression indexes and views of a SQLite file arrive in PostgreSQL: `init` translates their
+// Partial and expression indexes, views and foreign keys in a cycle of a SQLite file arrive in PostgreSQL: `init` translates their
 // SQL, the migrate builds them after the load, verify's structure check knows the indexes, and the partial
 // UNIQUE index keeps refusing what SQLite refused. One PostgreSQL refuses is a warning of the run, by name,
 // with why (a required view: exit 1); rollback removes the views it created.
@@ -155,5 +155,57 @@ describe('views', () => {
     expect(m.code, m.stderr).toBe(1);
     expect(m.stdout).toMatch(/warning: view app\.high_scores not created: .* — the mapping marks it required/);
     expect(m.stdout).toMatch(/DIFFERENCES: see the warnings/);
+  });
+});
+
+describe('foreign keys in a cycle', () => {
+  function cycleFile(name: string, orphan: boolean): string {
+    const f = path.join(dir, name);
+    const d = new Database(f);
+    d.pragma('foreign_keys = OFF');
+    d.exec(`
+      CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT, captain_id INTEGER REFERENCES players(id));
+      CREATE TABLE players (id INTEGER PRIMARY KEY, name TEXT, team_id INTEGER REFERENCES teams(id));
+      INSERT INTO teams VALUES (1, 'Reds', 10), (2, 'Blues', 11);
+      INSERT INTO players VALUES (10, 'Ann', 1), (11, 'Bob', 2), (12, 'Cy', ${orphan ? 99 : 'NULL'});`);
+    d.close();
+    return f;
+  }
+
+  async function run(file: string) {
+    const out = path.join(dir, `${path.basename(file)}.json`);
+    const init = await runCli(['init', file, '--out', out]);
+    expect(init.code, init.stderr).toBe(0);
+    const db = await fresh();
+    const target = ['--mapping', out, '--source-dir', dir, '--target', db.url, '--json'];
+    return { init, db, target, migrate: await runCli(['migrate', ...target]) };
+  }
+
+  const fks = async (db: TestDatabase) =>
+    (await db.query(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = ANY (SELECT oid FROM pg_namespace WHERE nspname LIKE 'cycle%') ORDER BY 1`)).rows.map((r) => r.conname);
+
+  it('both keys arrive: one while loading, the one closing the cycle after every table is in', async () => {
+    const { db, target, migrate } = await run(cycleFile('cycle.db', false));
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.json.warnings ?? []).toEqual([]);
+    expect(await fks(db)).toEqual(['players_team_id_fkey', 'teams_captain_id_fkey']);
+    expect((await db.query('SELECT id::int, name, captain_id::int FROM cycle.teams ORDER BY id')).rows).toEqual([{ id: 1, name: 'Reds', captain_id: 10 }, { id: 2, name: 'Blues', captain_id: 11 }]);
+    expect((await db.query('SELECT id::int, team_id::int FROM cycle.players ORDER BY id')).rows).toEqual([{ id: 10, team_id: 1 }, { id: 11, team_id: 2 }, { id: 12, team_id: null }]);
+    const v = await runCli(['verify', ...target]);
+    expect(v.code, v.stderr).toBe(0);
+  });
+
+  it('a row pointing at nothing: the closing key is refused with PostgreSQL’s words, every row loads, verify warns', async () => {
+    const { init, db, target, migrate } = await run(cycleFile('cycle_orphan.db', true));
+    // players' key to teams closes the cycle (teams → players came first): it is the one added after the load.
+    expect(init.stderr).toMatch(/players: foreign key \(team_id\) → teams: 1 rows point at no row of teams; the key closes a cycle/);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(await fks(db)).toEqual(['teams_captain_id_fkey']);
+    expect((await db.query('SELECT team_id::int FROM cycle_orphan.players WHERE id = 12')).rows).toEqual([{ team_id: 99 }]);
+    expect(migrate.json.warnings).toEqual([expect.stringMatching(/^cycle_orphan\.players: foreign key players_team_id_fkey \(closing a cycle, added after the load\) not created: PostgreSQL refused it \(.*violates foreign key constraint/)]);
+    expect(migrate.json.totals).toMatchObject({ sourceRows: 5, loadedRows: 5, rejectedRows: 0 });
+    const v = await runCli(['verify', ...target]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.json.tables.flatMap((t: { structure?: { severity?: string }[] }) => t.structure ?? [])).toEqual([expect.objectContaining({ problem: 'missing', severity: 'warning' })]);
   });
 });

@@ -200,22 +200,34 @@ export function copyOut(sql: string): CopyOutStream {
 /**
  * Splits COPY text output into lines across chunk boundaries. A newline inside a value is always escaped
  * in COPY text, so every raw newline ends a row; the decoder keeps a character split between chunks whole.
+ * A line longer than a chunk (a 100 MB bytea is a 200 MB line) is gathered as decoded pieces and joined
+ * once at its end, never by appending chunk after chunk to it (quadratic in its length).
  */
 export class CopyLines {
   readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  #rest = '';
+  /** The unfinished line, decoded, in pieces. */
+  #parts: string[] = [];
 
   /** The complete lines this chunk ends. */
   push(chunk: Uint8Array): string[] {
-    const lines = (this.#rest + this.#decoder.decode(chunk, { stream: true })).split('\n');
-    this.#rest = lines.pop()!;
-    return lines;
+    const nl = chunk.lastIndexOf(10);
+    if (nl < 0) {
+      this.#parts.push(this.#decoder.decode(chunk, { stream: true }));
+      return [];
+    }
+    // A newline byte is never inside a UTF-8 sequence: the bytes before it decode whole.
+    this.#parts.push(this.#decoder.decode(chunk.subarray(0, nl), { stream: true }));
+    const text = this.#parts.length === 1 ? this.#parts[0] : this.#parts.join('');
+    // The rest is decoded on its own, not sliced from `text`: a slice would keep a long line alive.
+    this.#parts = [this.#decoder.decode(chunk.subarray(nl + 1), { stream: true })];
+    return text.split('\n');
   }
 
   /** The last line, if the output did not end with a newline. */
   end(): string[] {
-    const rest = this.#rest + this.#decoder.decode();
-    this.#rest = '';
+    this.#parts.push(this.#decoder.decode());
+    const rest = this.#parts.join('');
+    this.#parts = [];
     return rest.length > 0 ? [rest] : [];
   }
 }

@@ -26,6 +26,8 @@ export function canonicalFromPg(logical: Logical, text: string | null): string |
  * backslash escaped) is read without unescaping it into a copy: its hex is a slice of the field.
  */
 export function canonicalFromCopyField(logical: Logical, field: string): string | null {
+  // A long value's stand-in, made as the line was read (long-line.ts): no COPY field starts with NUL.
+  if (field.charCodeAt(0) === 0) return field;
   if (logical === 'bytea' && field.startsWith('\\\\x') && field.indexOf('\\', 2) < 0) return canonicalFromPg(logical, field.slice(1));
   return canonicalFromPg(logical, copyTextUnescape(field));
 }

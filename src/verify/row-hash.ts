@@ -149,7 +149,7 @@ export function digestRow(values: readonly (string | null)[], invalid = false): 
 /**
  * MurmurHash3_x86_128 (seed 0) of 32-bit words pushed in pieces: the digest of a long value
  * (long-value.ts), fed where it is, a piece at a time. The words of rowWords([v]) pushed give
- * digestRow([v]).
+ * digestRow([v]); a value's code units pushed give the digest of rowWords([v]) without its length word.
  */
 export class WordDigest {
   #h1 = 0;
@@ -161,6 +161,8 @@ export class WordDigest {
   #k3 = 0;
   #lane = 0;
   #words = 0;
+  /** A code unit units() holds until its pair comes; -1 when none. */
+  #odd = -1;
 
   push(w: number): void {
     this.#words++;
@@ -189,11 +191,16 @@ export class WordDigest {
   }
 
   /**
-   * Pushes the code units s[start, end) two to a word, as rowWords does (an odd last one padded with 0:
-   * only at a value's end). Whole blocks of eight code units go through one loop with the state in locals.
+   * Pushes the code units s[start, end) two to a word, as rowWords does: a value may come in pieces of any
+   * length (an odd unit at a piece's end waits for the next one; at the value's end hex() pads it with 0).
+   * Whole blocks of eight code units go through one loop with the state in locals.
    */
   units(s: string, start: number, end: number): void {
     let j = start;
+    if (this.#odd >= 0 && j < end) {
+      this.push(this.#odd | (s.charCodeAt(j++) << 16));
+      this.#odd = -1;
+    }
     while (this.#lane !== 0 && j + 1 < end) {
       this.push(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16));
       j += 2;
@@ -220,11 +227,15 @@ export class WordDigest {
       this.#words += blocks * 4;
     }
     for (; j + 1 < end; j += 2) this.push(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16));
-    if (j < end) this.push(s.charCodeAt(j));
+    if (j < end) this.#odd = s.charCodeAt(j);
   }
 
   /** The digest of the words pushed, as 32 hex digits (h1–h4, each little-endian: the digest's bytes in order). */
   hex(): string {
+    if (this.#odd >= 0) {
+      this.push(this.#odd);
+      this.#odd = -1;
+    }
     finish(this.#h1, this.#h2, this.#h3, this.#h4, this.#k1, this.#k2, this.#k3, this.#lane, this.#words);
     let hex = '';
     for (let i = 0; i < 4; i++) for (let b = 0; b < 32; b += 8) hex += ((out[i] >>> b) & 0xff).toString(16).padStart(2, '0');

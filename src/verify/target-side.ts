@@ -5,7 +5,13 @@ import { copyOut, CopyLines } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent } from '../load/quote.js';
 import { canonicalFromCopyField } from './canonical-pg.js';
+import { longLineReader } from './long-line.js';
 import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
+
+/** The table's COPY output as lines, a line too long to hold read as it arrives (long-line.ts). */
+export function targetCopyLines(plan: TablePlan): CopyLines {
+  return new CopyLines(longLineReader(plan.columns.map((c) => c.logical)));
+}
 
 /** Turns COPY lines of one table's columns (plus a trailing ctid when asked) into canonical rows. */
 export function targetRowReader(plan: TablePlan, withCtid = false) {
@@ -83,7 +89,7 @@ export interface TargetScan {
 export async function* targetRowPages(client: pg.ClientBase, plan: TablePlan, scan: TargetScan = {}): AsyncGenerator<CanonicalRow[]> {
   const read = targetRowReader(plan, scan.ctid ?? false);
   const keep = scan.keep ?? null;
-  const lines = new CopyLines();
+  const lines = targetCopyLines(plan);
   const toRows = (ls: string[]) => {
     const out: CanonicalRow[] = [];
     for (const l of ls) {

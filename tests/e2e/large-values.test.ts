@@ -25,6 +25,8 @@ const blob = randomBytes(BLOB_BYTES);
 // 40 MB of text with every character COPY escapes, and characters of 2, 3 and 4 UTF-8 bytes.
 const text = (randomBytes(10 * MB).toString('base64') + 'a\tb\nc\\d\re é € 𝄞 ').repeat(3).slice(0, 40 * MB);
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
+// A table with a numeric column goes to COPY in text format: its BLOB as hex written into the batch.
+const textCopyBlob = randomBytes(8 * MB);
 
 /**
  * Runs the CLI and reads its peak resident memory (VmHWM, threads included) from /proc while it runs:
@@ -62,6 +64,9 @@ beforeAll(async () => {
   mkdirSync(data);
   const s = new Database(path.join(data, 'media.db'));
   s.exec('CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT, data BLOB); CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);');
+  s.exec('CREATE TABLE priced (id INTEGER PRIMARY KEY, price DECIMAL(10,2), data BLOB);');
+  s.prepare('INSERT INTO priced VALUES (?, ?, ?)').run(1, 12.5, textCopyBlob);
+  s.prepare('INSERT INTO priced VALUES (?, ?, ?)').run(2, 3, Buffer.from('\\\t\n'));
   s.prepare('INSERT INTO files VALUES (?, ?, ?)').run(1, 'small', Buffer.from([0, 1, 2]));
   s.prepare('INSERT INTO files VALUES (?, ?, ?)').run(2, 'large', blob);
   s.prepare('INSERT INTO docs VALUES (?, ?)').run(1, 'short');
@@ -91,10 +96,15 @@ describe('large values', () => {
     ]);
     const docs = await db.query(`SELECT md5(body) AS md5, length(body) AS n FROM media.docs WHERE id = 2`);
     expect(docs.rows[0]).toEqual({ md5: md5(text), n: [...text].length });
+    const priced = await db.query(`SELECT id, price::text AS price, md5(data) AS md5 FROM media.priced ORDER BY id`);
+    expect(priced.rows).toEqual([
+      { id: '1', price: '12.5', md5: md5(textCopyBlob) },
+      { id: '2', price: '3', md5: md5(Buffer.from('\\\t\n')) },
+    ]);
 
     const v = await runMeasured(['verify', '--source-dir', data, '--mapping', mapping, '--target', db.url, '--json']);
     expect(v.code, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout).tables.map((t: { status: string }) => t.status)).toEqual(['match', 'match']);
+    expect(JSON.parse(v.stdout).tables.map((t: { status: string }) => t.status)).toEqual(['match', 'match', 'match']);
     expect(v.peakBytes).toBeLessThan(PEAK_LIMIT);
   }, 600_000);
 

@@ -13,6 +13,8 @@ import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
 import { loggedProgress, terminalProgress, type ProgressReporter } from '../report/progress.js';
 import { stderrLine } from '../status-line.js';
 import { SourceWorkers, type HostedFile, type SlowRequest } from '../worker/source-host.js';
+import { oversizedRow, ROW_BYTES_LIMIT } from '../extract/row-size.js';
+import { SourceReadError } from '../errors.js';
 
 export { TOOL_VERSION } from '../paths.js';
 
@@ -70,12 +72,30 @@ export interface PlannedSources {
   plan: RunPlan;
 }
 
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Exit 2 before anything runs when a row is larger than sqlite2pg can verify (extract/row-size.ts). */
+function refuseOversizedRows(plan: RunPlan, sources: Sources): void {
+  for (const t of plan.tables) {
+    const filePath = sources.byFile.get(t.source.file)?.path;
+    const big = filePath ? oversizedRow(sources.db(t.source.file), t, filePath) : null;
+    if (!big) continue;
+    throw new SourceReadError(
+      `source ${t.source.file}, table ${t.source.table}, row ${big.key}: its TEXT and BLOB values hold ${big.bytes} bytes (${mib(big.bytes)}; column ${big.column}: ${mib(big.columnBytes)}), ` +
+        `more than the ${ROW_BYTES_LIMIT} bytes (${mib(ROW_BYTES_LIMIT)}) a row may hold: verification reads each row as one line of COPY text, where a BLOB is twice its size in hex`,
+      { file: t.source.file, table: t.source.table, row: big.key, column: big.column },
+    );
+  }
+}
+
 /** The mapping, the opened sources (`hosted`: in source workers) and the plan built from them. */
 export function planSources(config: Config, hosted: { log: Logger } | null = null): PlannedSources {
   const loaded = commandMapping(config, hosted?.log ?? null);
   const sources = openSources(loaded, config, hosted);
   try {
-    return { loaded, sources, plan: buildRunPlan(loaded, config.sourceDir, sources.byFile) };
+    const plan = buildRunPlan(loaded, config.sourceDir, sources.byFile);
+    refuseOversizedRows(plan, sources);
+    return { loaded, sources, plan };
   } catch (err) {
     void sources.close();
     throw err;

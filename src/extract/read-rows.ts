@@ -31,8 +31,12 @@ export interface RowidRange {
 }
 
 interface Pager {
+  /** Take the page's row count as their last parameter. */
   first: Database.Statement;
   next: Database.Statement;
+  /** The sizes of the next rows' values (as `first` and `next` read them), headers only: no value is read. */
+  firstSizes: Database.Statement;
+  nextSizes: Database.Statement;
   /** Parameters of `first`, and those `next` takes after the last key (the range's end). */
   firstArgs: unknown[];
   nextArgs: unknown[];
@@ -61,14 +65,16 @@ function bindExactKey(keyValues: readonly unknown[]): unknown[] {
   return out;
 }
 
-function pager(db: Database.Database, plan: TablePlan, pageSize: number, range: RowidRange | null = null): Pager {
+function pager(db: Database.Database, plan: TablePlan, range: RowidRange | null = null): Pager {
   const table = quoteSqlite(plan.source.table);
   const cols = [...plan.sourceColumns.map((c) => quoteSqlite(c.name)), ...plan.sourceExprs.map((e) => `(${e})`)];
   const keyCols = plan.hasRowid ? [rowidAlias(plan)] : plan.sourceKey.map(quoteSqlite);
   // A rowid is always an integer: bound as it is.
   const param = plan.hasRowid ? '?' : KEY_PARAM;
   const select = `SELECT ${[...keyCols, ...cols].join(', ')} FROM ${table}`;
-  const order = ` ORDER BY ${keyCols.join(', ')} LIMIT ${pageSize}`;
+  // octet_length() of a column reads the record header, not the value (SQLite 3.43+).
+  const sizes = `SELECT ${plan.sourceColumns.map((c) => `coalesce(octet_length(${quoteSqlite(c.name)}), 0)`).join(' + ') || '0'} FROM ${table}`;
+  const order = ` ORDER BY ${keyCols.join(', ')} LIMIT ?`;
   const after = keyCols.length === 1 ? `${keyCols[0]} > ${param}` : `(${keyCols.join(', ')}) > (${keyCols.map(() => param).join(', ')})`;
   const prep = (sql: string) => db.prepare(sql).raw(true).safeIntegers(true);
   const where = keyCols.map((k) => `${k} = ${param}`).join(' AND ');
@@ -79,6 +85,8 @@ function pager(db: Database.Database, plan: TablePlan, pageSize: number, range: 
   return {
     first: prep(range ? `${select} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : select + order),
     next: prep(`${select} WHERE ${after}${range ? ` AND ${keyCols[0]} <= ?` : ''}${order}`),
+    firstSizes: db.prepare(range ? `${sizes} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : sizes + order).pluck().safeIntegers(false),
+    nextSizes: db.prepare(`${sizes} WHERE ${after}${range ? ` AND ${keyCols[0]} <= ?` : ''}${order}`).pluck().safeIntegers(false),
     firstArgs: range ? [range.from, range.to] : [],
     nextArgs: range ? [range.to] : [],
     byKey: prep(`${select} WHERE ${where}`),
@@ -168,14 +176,45 @@ function toSourceRow(plan: TablePlan, width: number, raw: unknown[]): SourceRow 
 export const STREAM_PAGE_ROWS = 256;
 
 /**
+ * Bytes of TEXT and BLOB a page holds at most (beyond its first row): pages of 100 MB BLOBs hold one
+ * row each, so memory follows the largest row, not the page size times it.
+ */
+export const PAGE_BYTES = 16 * 1024 * 1024;
+
+/** How many of the next rows (their sizes, in key order) fit in PAGE_BYTES: at least one. */
+function rowsThatFit(sizes: number[]): number {
+  let total = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    total += sizes[i];
+    if (total > PAGE_BYTES) return Math.max(1, i);
+  }
+  return sizes.length;
+}
+
+/** The TEXT and BLOB bytes of a page's values (UTF-16 code units for TEXT, near enough). */
+function pageBytes(page: unknown[][]): number {
+  let total = 0;
+  for (const row of page) {
+    for (const v of row) {
+      if (typeof v === 'string') total += v.length;
+      else if (v instanceof Uint8Array) total += v.byteLength;
+    }
+  }
+  return total;
+}
+
+/**
  * Yields the table's raw rows in pages of at most `pageSize`, in key order: each row holds the
  * {@link rawKeyWidth} key columns, then sourceColumns' and sourceExprs' values (non-UTF-8 TEXT already
  * marked). Synchronous and without a per-row object: the load's and verify's hot loops read this way.
+ * A page holds at most PAGE_BYTES of values (or one row): the sizes of the rows ahead are read first
+ * from their headers, for the first page and after a page that came near the limit.
  */
 export function* readRawPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000, range: RowidRange | null = null): Generator<SqliteValue[][]> {
   if (!db || !plan.sourceExists) return;
-  const p = pager(db, plan, pageSize, range);
-  let page = p.first.all(...p.firstArgs) as unknown[][];
+  const p = pager(db, plan, range);
+  let rows = rowsThatFit(p.firstSizes.all(...p.firstArgs, pageSize) as number[]);
+  let page = p.first.all(...p.firstArgs, rows) as unknown[][];
   let previous: unknown[] | null = null; // the row read before (its key exact)
   while (page.length > 0) {
     for (let i = 0; i < page.length; i++) {
@@ -184,8 +223,11 @@ export function* readRawPages(db: Database.Database | null, plan: TablePlan, pag
       previous = page[i];
     }
     yield page as SqliteValue[][];
-    if (page.length < pageSize) return;
-    page = p.next.all(...p.bindKey(previous!.slice(0, p.keyWidth)), ...p.nextArgs) as unknown[][];
+    if (page.length < rows) return;
+    const last = p.bindKey(previous!.slice(0, p.keyWidth));
+    // Pages well under the limit grow back to pageSize; one near it has the next rows' sizes read.
+    rows = pageBytes(page) <= PAGE_BYTES / 2 ? Math.min(pageSize, rows * 2) : rowsThatFit(p.nextSizes.all(...last, ...p.nextArgs, pageSize) as number[]);
+    page = p.next.all(...last, ...p.nextArgs, rows) as unknown[][];
   }
 }
 
@@ -204,7 +246,7 @@ export async function* readPages(db: Database.Database | null, plan: TablePlan, 
  */
 export function readRowsByKey(db: Database.Database | null, plan: TablePlan, keys: readonly string[]): SourceRow[] {
   if (!db || !plan.sourceExists || keys.length === 0) return [];
-  const p = pager(db, plan, 1);
+  const p = pager(db, plan);
   const out: SourceRow[] = [];
   for (const key of keys) {
     const args = identityValues(plan, key);

@@ -8,6 +8,8 @@
 const MIN_BYTES = 160 * 1024;
 /** Spare buffers a thread keeps: the feeds' windows in flight, with room to spare. */
 const MAX_SPARE = 32;
+/** A larger buffer (grown for one long row) is not kept: a 100 MB BLOB's batch would stay in memory for good. */
+const MAX_SPARE_BYTES = 4 * MIN_BYTES;
 
 // --- the encoding thread's half ---
 
@@ -32,7 +34,7 @@ export function isBatchMemory(buffer: ArrayBufferLike): boolean {
 
 /** A batch buffer back from the thread that wrote it out. */
 export function keepSpare(buffer: ArrayBuffer): void {
-  if (spare.length >= MAX_SPARE || buffer.byteLength === 0) return; // dropped: the collector frees it
+  if (spare.length >= MAX_SPARE || buffer.byteLength === 0 || buffer.byteLength > MAX_SPARE_BYTES) return; // dropped: the collector frees it
   ours.add(buffer);
   spare.push(buffer);
 }

@@ -198,24 +198,82 @@ export function copyOut(sql: string): CopyOutStream {
 }
 
 /**
+ * Reads one line too long to hold whole, in decoded pieces (tabs and all), and gives the line to hand on
+ * instead (verify's long-line.ts: long fields replaced by their digests).
+ */
+export interface LongLineHook {
+  feed(piece: string): void;
+  end(): string;
+}
+
+/** A line this long (UTF-16 code units) goes to the long-line hook, when there is one, from then on. */
+export const LONG_LINE_UNITS = 8 * 1024 * 1024;
+
+/**
  * Splits COPY text output into lines across chunk boundaries. A newline inside a value is always escaped
  * in COPY text, so every raw newline ends a row; the decoder keeps a character split between chunks whole.
+ * A line longer than a chunk is gathered as decoded pieces joined once at its end, never by appending
+ * chunk after chunk to it (quadratic in its length); past LONG_LINE_UNITS it goes piece by piece to the
+ * long-line hook, when one is given, and is never held whole (a 100 MB bytea is a 200 MB line).
  */
 export class CopyLines {
   readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  #rest = '';
+  /** The unfinished line, decoded, in pieces. */
+  #parts: string[] = [];
+  #partsLength = 0;
+  /** The unfinished line's reader, once it went past LONG_LINE_UNITS. */
+  #long: LongLineHook | null = null;
+
+  constructor(readonly longLine: (() => LongLineHook) | null = null) {}
 
   /** The complete lines this chunk ends. */
   push(chunk: Uint8Array): string[] {
-    const lines = (this.#rest + this.#decoder.decode(chunk, { stream: true })).split('\n');
-    this.#rest = lines.pop()!;
-    return lines;
+    if (this.#long) {
+      const end = chunk.indexOf(10);
+      // A newline byte is never inside a UTF-8 sequence: the bytes before it decode whole.
+      this.#long.feed(this.#decoder.decode(end < 0 ? chunk : chunk.subarray(0, end), { stream: true }));
+      if (end < 0) return [];
+      const line = this.#long.end();
+      this.#long = null;
+      const rest = this.push(chunk.subarray(end + 1));
+      rest.unshift(line);
+      return rest;
+    }
+    const nl = chunk.lastIndexOf(10);
+    if (nl < 0) {
+      const piece = this.#decoder.decode(chunk, { stream: true });
+      this.#parts.push(piece);
+      this.#partsLength += piece.length;
+      if (this.longLine && this.#partsLength >= LONG_LINE_UNITS) {
+        this.#long = this.longLine();
+        for (const p of this.#parts) this.#long.feed(p);
+        this.#parts = [];
+        this.#partsLength = 0;
+      }
+      return [];
+    }
+    this.#parts.push(this.#decoder.decode(chunk.subarray(0, nl), { stream: true }));
+    const text = this.#parts.length === 1 ? this.#parts[0] : this.#parts.join('');
+    // The rest is decoded on its own, not sliced from `text`: a slice would keep a long line alive.
+    const rest = this.#decoder.decode(chunk.subarray(nl + 1), { stream: true });
+    this.#parts = [rest];
+    this.#partsLength = rest.length;
+    return text.split('\n');
   }
 
   /** The last line, if the output did not end with a newline. */
   end(): string[] {
-    const rest = this.#rest + this.#decoder.decode();
-    this.#rest = '';
+    const tail = this.#decoder.decode();
+    if (this.#long) {
+      this.#long.feed(tail);
+      const line = this.#long.end();
+      this.#long = null;
+      return [line];
+    }
+    this.#parts.push(tail);
+    const rest = this.#parts.join('');
+    this.#parts = [];
+    this.#partsLength = 0;
     return rest.length > 0 ? [rest] : [];
   }
 }

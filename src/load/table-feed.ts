@@ -68,26 +68,63 @@ interface RowBytes {
   take(): Uint8Array;
 }
 
+/** A BLOB from this size on goes to text COPY as bytes turned into hex in the batch itself, not as a row string. */
+const LARGE_BLOB_BYTES = 1024 * 1024;
+/** Bytes turned into hex at a time: 64 KB strings, which stay in the young generation. */
+const HEX_PIECE_BYTES = 32 * 1024;
+
 /** COPY text rows. Row strings joined once per batch: appending each to one growing string builds a rope
  * that the conversion to bytes must flatten again (docs/performance.md). */
 function textBatches(logical: readonly LogicalType[]): RowBytes {
   const encode = copyRowEncoder(logical);
-  let rows: string[] = [];
+  const encodeOne = logical.map((l) => copyRowEncoder([l]));
+  /** Row strings; a large BLOB stays bytes here, written as hex straight into the batch. */
+  let rows: (string | Uint8Array)[] = [];
+  let large = false;
   let length = 0;
+  const field = (fields: readonly Field[], i: number) => encodeOne[i]([fields[i]]).slice(0, -1);
   return {
     add(fields) {
-      const line = encode(fields);
-      rows.push(line);
-      length += line.length;
+      const at = fields.findIndex((f) => f instanceof Uint8Array && f.byteLength >= LARGE_BLOB_BYTES);
+      if (at < 0) {
+        const line = encode(fields);
+        rows.push(line);
+        length += line.length;
+        return;
+      }
+      // The fields around the BLOB, encoded one by one; the BLOB's `\\x` and hex are written in take().
+      const before = fields.slice(0, at).map((_, i) => `${field(fields, i)}\t`).join('');
+      const after = fields.slice(at + 1).map((_, i) => `\t${field(fields, at + 1 + i)}`).join('');
+      const bytes = fields[at] as Uint8Array;
+      rows.push(before, bytes, `${after}\n`);
+      length += before.length + 3 + bytes.byteLength * 2 + after.length + 1;
+      large = true;
     },
     get length() {
       return length;
     },
     take() {
-      const text = rows.join('');
-      const data = batchBytes(Buffer.byteLength(text, 'utf8'));
-      Buffer.from(data.buffer, 0, data.byteLength).write(text, 'utf8');
+      let data: Uint8Array;
+      if (!large) {
+        const text = (rows as string[]).join('');
+        data = batchBytes(Buffer.byteLength(text, 'utf8'));
+        Buffer.from(data.buffer, 0, data.byteLength).write(text, 'utf8');
+      } else {
+        data = batchBytes(rows.reduce<number>((n, r) => n + (typeof r === 'string' ? Buffer.byteLength(r, 'utf8') : 3 + r.byteLength * 2), 0));
+        const out = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        let at = 0;
+        for (const r of rows) {
+          if (typeof r === 'string') {
+            at += out.write(r, at, 'utf8');
+            continue;
+          }
+          at += out.write('\\\\x', at, 'latin1');
+          const bytes = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+          for (let i = 0; i < bytes.length; i += HEX_PIECE_BYTES) at += out.write(bytes.toString('hex', i, Math.min(i + HEX_PIECE_BYTES, bytes.length)), at, 'latin1');
+        }
+      }
       rows = [];
+      large = false;
       length = 0;
       return data;
     },

@@ -133,6 +133,8 @@ const own = (type: TargetType) => `${type} (own classes)`;
  */
 export function probesFor(c: TypeCandidates): Probe[] {
   const byRule = (type: TargetType) => {
+    // bytea takes every BLOB as its bytes: asked without writing a BLOB's hex (a 300 MB BLOB's is past V8's string limit).
+    if (type === 'bytea') return (v: SqliteValue) => Buffer.isBuffer(v) || TYPE_RULES.bytea.convert(v, { localTimeZone: null }).ok;
     const misread = MISREAD[type];
     return (v: SqliteValue) => !misread?.(v) && TYPE_RULES[type].convert(v, { localTimeZone: null }).ok;
   };

@@ -41,7 +41,7 @@ interface StepFailure {
 /** The value as a Field, or why it cannot be written. No object on success. */
 type ColumnStep = (values: SqliteValue[], changes: ValueChange[]) => Field | StepFailure;
 
-const isFailure = (r: Field | StepFailure): r is StepFailure => r !== null && typeof r === 'object';
+const isFailure = (r: Field | StepFailure): r is StepFailure => r !== null && typeof r === 'object' && !(r instanceof Uint8Array);
 
 const INT_RANGE: Partial<Record<ColumnPlan['targetType'], readonly [bigint, bigint]>> = {
   smallint: [-32768n, 32767n],
@@ -80,8 +80,8 @@ function slowStep(col: ColumnPlan, defaultText: string | null, offset: number): 
 
 /**
  * A column's step: for a value that already has the target's storage class and needs no conversion
- * (TEXT into text, INTEGER into an integer type within range, REAL into double precision, NULL into a
- * nullable column) the value is passed on as it is (its text is the one the converter would give);
+ * (TEXT into text, INTEGER into an integer type within range, REAL into double precision, a BLOB into
+ * bytea, NULL into a nullable column) the value is passed on as it is (its text is the one the converter would give);
  * everything else (and every constant or emptyAsNull column) goes through {@link slowStep}.
  */
 function columnStep(col: ColumnPlan, defaultText: string | null, offset: number): ColumnStep {
@@ -103,6 +103,14 @@ function columnStep(col: ColumnPlan, defaultText: string | null, offset: number)
     return (values, changes) => {
       const v = values[index];
       if (typeof v === 'bigint' && v >= min && v <= max) return v;
+      if (v === null && nullable) return null;
+      return slow(values, changes);
+    };
+  }
+  if (col.targetType === 'bytea') {
+    return (values, changes) => {
+      const v = values[index];
+      if (Buffer.isBuffer(v)) return v;
       if (v === null && nullable) return null;
       return slow(values, changes);
     };

@@ -76,7 +76,7 @@ const BINARY_TYPES: Partial<Record<LogicalType, BinaryType>> = {
   json: { accepts: () => true, write: (w, f) => w.text(f as string, 0) },
   // jsonb's binary form: a version byte (1), then the JSON text.
   jsonb: { accepts: () => true, write: (w, f) => w.text(f as string, 1) },
-  bytea: { accepts: (t) => BYTEA_FORM.test(t), write: (w, f) => w.bytes(Buffer.from((f as string).slice(2), 'hex')) },
+  bytea: { accepts: (t) => BYTEA_FORM.test(t), write: (w, f) => w.bytes(f instanceof Uint8Array ? f : Buffer.from((f as string).slice(2), 'hex')) },
 };
 
 /**
@@ -115,10 +115,14 @@ export class BinaryRows {
     return this.at;
   }
 
-  /** Makes room for `n` more bytes. */
+  /**
+   * Makes room for `n` more bytes. A grown buffer is batch memory: take() hands it on as it is, so a row
+   * larger than a chunk (a 100 MB BLOB) is copied once into it, not again into a batch.
+   */
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    const bytes = batchBytes(Math.max(this.buf.length * 2, this.at + n));
+    const grown = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
   }
@@ -166,10 +170,10 @@ export class BinaryRows {
   }
 
   /** A bytea field. */
-  bytes(b: Buffer): void {
+  bytes(b: Uint8Array): void {
     this.room(4 + b.length);
     this.buf.writeInt32BE(b.length, this.at);
-    b.copy(this.buf, this.at + 4);
+    this.buf.set(b, this.at + 4);
     this.at += 4 + b.length;
   }
 
@@ -192,10 +196,16 @@ export class BinaryRows {
 
   /** The bytes written so far, in a batch buffer of their own (it is handed to another thread), and a fresh start. */
   take(): Uint8Array {
+    if (this.buf.length > this.chunkBytes * 2) {
+      // A grown buffer (batch memory, see room()) goes as it is; the next rows start in a fresh one.
+      const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.at);
+      this.buf = Buffer.allocUnsafe(this.chunkBytes * 2);
+      this.at = 0;
+      return out;
+    }
     const out = batchBytes(this.at);
     out.set(this.buf.subarray(0, this.at));
     this.at = 0;
-    if (this.buf.length > this.chunkBytes * 2) this.buf = Buffer.allocUnsafe(this.chunkBytes * 2);
     return out;
   }
 }

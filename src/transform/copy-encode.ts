@@ -27,13 +27,18 @@ export function encodeCopyField(text: string | null): string {
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, escape) : text;
 }
 
+/** A BLOB the fast path kept, as a COPY text field: bytea's `\x` hex input, its backslash escaped. */
+function bytesField(f: Uint8Array): string {
+  return `\\\\x${Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('hex')}`;
+}
+
 /** One row in COPY text format: fields separated by tabs, ended by a newline. */
 export function encodeCopyRow(fields: readonly Field[]): string {
   let row = '';
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) row += '\t';
     const f = fields[i];
-    row += typeof f === 'string' || f === null ? encodeCopyField(f) : fieldText(f);
+    row += typeof f === 'string' || f === null ? encodeCopyField(f) : f instanceof Uint8Array ? bytesField(f) : fieldText(f);
   }
   return row + '\n';
 }
@@ -55,7 +60,7 @@ export function copyRowEncoder(logical: readonly string[]): (fields: readonly Fi
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       // A number the fast path kept is written as its converter would have (digits, never an escape).
-      const field = f === null ? '\\N' : typeof f !== 'string' ? (fieldText(f) as string) : plain[i] ? f : encodeCopyField(f);
+      const field = f === null ? '\\N' : f instanceof Uint8Array ? bytesField(f) : typeof f !== 'string' ? (fieldText(f) as string) : plain[i] ? f : encodeCopyField(f);
       row = i === 0 ? field : `${row}\t${field}`;
     }
     return `${row}\n`;

@@ -3,12 +3,16 @@ import { formatDouble } from './numbers.js';
 
 /**
  * A converted value: PostgreSQL's text input for it, or null for NULL — or, from the fast paths, the
- * SQLite INTEGER (bigint) or REAL (number) itself, whose text is {@link fieldText}'s: binary COPY writes
- * those without making text at all.
+ * SQLite INTEGER (bigint), REAL (number) or BLOB (bytes, for bytea) itself, whose text is
+ * {@link fieldText}'s: binary COPY writes those without making text at all (a 100 MB BLOB never becomes
+ * a 200 MB hex string on its way to a binary COPY).
  */
-export type Field = string | bigint | number | null;
+export type Field = string | bigint | number | Uint8Array | null;
 
-/** A field's PostgreSQL text: what the converter would have written for a number the fast path kept. */
+/** A field's PostgreSQL text: what the converter would have written for a value the fast path kept. */
 export function fieldText(f: Field): string | null {
-  return typeof f === 'bigint' ? String(f) : typeof f === 'number' ? formatDouble(f) : f;
+  if (typeof f === 'bigint') return String(f);
+  if (typeof f === 'number') return formatDouble(f);
+  if (f instanceof Uint8Array) return `\\x${Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('hex')}`;
+  return f;
 }

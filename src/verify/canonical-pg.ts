@@ -4,6 +4,7 @@ import type { Logical } from './canonical-source.js';
 import { canonicalDouble, canonicalFloat4, decimalToFloat4, normaliseDecimalText } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
 import { pgTimestampMicros } from './canonical-time.js';
+import { keptValue, LONG_VALUE_UNITS } from './long-value.js';
 
 /**
  * Marks PostgreSQL text the verifier could not read as its type: kept visible in the canonical form so
@@ -15,7 +16,20 @@ type PgRule = (text: string) => string;
 
 /** Canonical form of one value as PostgreSQL's text output gives it (null: SQL NULL). */
 export function canonicalFromPg(logical: Logical, text: string | null): string | null {
-  return text === null ? null : PG_RULES[logical](text);
+  if (text === null) return null;
+  const c = PG_RULES[logical](text);
+  return c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
+}
+
+/**
+ * Canonical form of one field of COPY text output, still escaped. A bytea in hex output (`\\x…` in COPY, its
+ * backslash escaped) is read without unescaping it into a copy: its hex is a slice of the field.
+ */
+export function canonicalFromCopyField(logical: Logical, field: string): string | null {
+  // A long value's stand-in, made as the line was read (long-line.ts): no COPY field starts with NUL.
+  if (field.charCodeAt(0) === 0) return field;
+  if (logical === 'bytea' && field.startsWith('\\\\x') && field.indexOf('\\', 2) < 0) return canonicalFromPg(logical, field.slice(1));
+  return canonicalFromPg(logical, copyTextUnescape(field));
 }
 
 const PG_INTEGER = /^-?(0|[1-9][0-9]*)$/;
@@ -135,7 +149,24 @@ const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r
  */
 export function copyTextUnescape(field: string): string | null {
   if (field === '\\N') return null;
-  if (!field.includes('\\')) return field;
+  let at = field.indexOf('\\');
+  if (at < 0) return field;
+  // The text between escapes is kept as slices and joined once: linear in the field, however long.
+  const parts: string[] = [];
+  let from = 0;
+  while (at >= 0 && at + 1 < field.length) {
+    const next = field.charCodeAt(at + 1);
+    if ((next >= 48 && next <= 55) || next === 120) return unescapeWithBytes(field); // octal or \x: bytes
+    parts.push(field.slice(from, at), COPY_ESCAPES[field[at + 1]] ?? field[at + 1]);
+    from = at + 2;
+    at = field.indexOf('\\', from);
+  }
+  parts.push(field.slice(from));
+  return parts.join('');
+}
+
+/** copyTextUnescape for a field holding octal or hex escapes, whose bytes are read as UTF-8 with the rest. */
+function unescapeWithBytes(field: string): string {
   let out = '';
   let bytes: number[] | null = null; // set once an octal or hex escape appears
   const emit = (s: string) => {

@@ -7,6 +7,7 @@ import {
 } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
 import { civilFromDays, epochInstant, microsText, parseSourceTimestamp, type TimeResult } from './canonical-time.js';
+import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
 
 /** A logical column type (the plan's `logical`). */
 export type Logical = ColumnPlan['logical'];
@@ -43,7 +44,8 @@ const no = (reason: string): Refused => new Refused(reason);
 export function canonicalSourceValue(col: CanonicalColumn, value: SourceValue): CanonicalValue {
   if (value === null) return null;
   if (value === '' && col.emptyAsNull) return null;
-  return RULES[col.logical](value, col);
+  const c = RULES[col.logical](value, col);
+  return typeof c === 'string' && c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
 }
 
 /** canonicalSourceValue as a result object. */
@@ -239,10 +241,11 @@ function jsonReason(reason: string): string {
   return code ? `${code[1]}: ${reason}` : `invalid_json: ${reason}`;
 }
 
+// Hex made (or, for a long value, hashed) straight from the bytes: a 100 MB BLOB never becomes a hex string.
 const bytea: Rule = (v) => {
-  if (typeof v === 'string') return (Buffer.from(v, 'utf8').toString('hex'));
-  if (isBlob(v)) return (Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'));
-  if (isBadText(v)) return (v.bytes.toString('hex'));
+  if (typeof v === 'string') return hexOfBytes(Buffer.from(v, 'utf8'));
+  if (isBlob(v)) return hexOfBytes(v);
+  if (isBadText(v)) return hexOfBytes(v.bytes);
   return no('type_mismatch: a number in a bytea column');
 };
 

@@ -1,6 +1,7 @@
 // The differences of one table as they are found: exact counts of missing, extra and changed rows, the
 // rows settled as in flight, and the first --sample-rows of them by key for the report.
 import type { DifferenceSample } from '../report/report.js';
+import { isStandIn } from './long-value.js';
 
 /** A row that differs, as a leaf comparison finds it (before any re-check). */
 export interface Candidate {
@@ -33,8 +34,11 @@ export interface ValueDifference {
 /** Values longer than this are cut in the report, their length given: a report is for reading. */
 export const SAMPLE_VALUE_CHARS = 120;
 
+/** Cut to SAMPLE_VALUE_CHARS, a NUL written as `\u0000` (the report is stored as jsonb, which refuses NUL). */
 function cut(v: string | null): string | null {
-  return v === null || v.length <= SAMPLE_VALUE_CHARS ? v : `${v.slice(0, SAMPLE_VALUE_CHARS)}… (${v.length.toLocaleString('en-US')} characters)`;
+  if (v === null) return v;
+  const shown = v.length <= SAMPLE_VALUE_CHARS ? v : `${v.slice(0, SAMPLE_VALUE_CHARS)}… (${v.length.toLocaleString('en-US')} characters)`;
+  return shown.replace(/\u0000/g, '\\u0000');
 }
 
 /** One table's differences: exact counts, the first --sample-rows rows, and what settled. */
@@ -107,7 +111,12 @@ export function differingValues(
   return columns.flatMap((c, i) => {
     const why = invalid?.[i] ?? null;
     if (why === null && source[i] === target[i]) return [];
-    const show = (v: string | null) => (v !== null && (c.targetType === 'timestamp' || c.targetType === 'timestamptz') ? readableMicros(v) : v);
+    const show = (v: string | null) => {
+      if (v === null) return v;
+      // A long value is compared by a stand-in (NUL, its length, its hash): shown as what it is.
+      if (isStandIn(v)) return `(a long value: ${v.slice(1).replace(/^long (\d+):(\w+)$/, (_, n: string, h: string) => `${Number(n).toLocaleString('en-US')} characters, hash ${h.slice(0, 16)}…`)})`;
+      return c.targetType === 'timestamp' || c.targetType === 'timestamptz' ? readableMicros(v) : v;
+    };
     return [{ column: c.name, source: show(source[i]), target: show(target[i]), ...(why !== null ? { sourceInvalid: why } : {}) }];
   });
 }

@@ -146,6 +146,103 @@ export function digestRow(values: readonly (string | null)[], invalid = false): 
   );
 }
 
+/**
+ * MurmurHash3_x86_128 (seed 0) of 32-bit words pushed in pieces: the digest of a long value
+ * (long-value.ts), fed where it is, a piece at a time. The words of rowWords([v]) pushed give
+ * digestRow([v]); a value's code units pushed give the digest of rowWords([v]) without its length word.
+ */
+export class WordDigest {
+  #h1 = 0;
+  #h2 = 0;
+  #h3 = 0;
+  #h4 = 0;
+  #k1 = 0;
+  #k2 = 0;
+  #k3 = 0;
+  #lane = 0;
+  #words = 0;
+  /** A code unit units() holds until its pair comes; -1 when none. */
+  #odd = -1;
+
+  push(w: number): void {
+    this.#words++;
+    const lane = this.#lane;
+    if (lane === 0) this.#k1 = w;
+    else if (lane === 1) this.#k2 = w;
+    else if (lane === 2) this.#k3 = w;
+    else {
+      let h1 = this.#h1, h2 = this.#h2, h3 = this.#h3, h4 = this.#h4;
+      h1 ^= Math.imul(rotl(Math.imul(this.#k1, C1), 15), C2);
+      h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
+      h2 ^= Math.imul(rotl(Math.imul(this.#k2, C2), 16), C3);
+      h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
+      h3 ^= Math.imul(rotl(Math.imul(this.#k3, C3), 17), C4);
+      h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
+      h4 ^= Math.imul(rotl(Math.imul(w, C4), 18), C1);
+      h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
+      this.#h1 = h1;
+      this.#h2 = h2;
+      this.#h3 = h3;
+      this.#h4 = h4;
+      this.#lane = 0;
+      return;
+    }
+    this.#lane = lane + 1;
+  }
+
+  /**
+   * Pushes the code units s[start, end) two to a word, as rowWords does: a value may come in pieces of any
+   * length (an odd unit at a piece's end waits for the next one; at the value's end hex() pads it with 0).
+   * Whole blocks of eight code units go through one loop with the state in locals.
+   */
+  units(s: string, start: number, end: number): void {
+    let j = start;
+    if (this.#odd >= 0 && j < end) {
+      this.push(this.#odd | (s.charCodeAt(j++) << 16));
+      this.#odd = -1;
+    }
+    while (this.#lane !== 0 && j + 1 < end) {
+      this.push(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16));
+      j += 2;
+    }
+    if (j + 8 <= end) {
+      let h1 = this.#h1, h2 = this.#h2, h3 = this.#h3, h4 = this.#h4;
+      let blocks = 0;
+      do {
+        h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
+        h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
+        h2 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16), C2), 16), C3);
+        h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
+        h3 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16), C3), 17), C4);
+        h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
+        h4 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16), C4), 18), C1);
+        h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
+        j += 8;
+        blocks++;
+      } while (j + 8 <= end);
+      this.#h1 = h1;
+      this.#h2 = h2;
+      this.#h3 = h3;
+      this.#h4 = h4;
+      this.#words += blocks * 4;
+    }
+    for (; j + 1 < end; j += 2) this.push(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16));
+    if (j < end) this.#odd = s.charCodeAt(j);
+  }
+
+  /** The digest of the words pushed, as 32 hex digits (h1–h4, each little-endian: the digest's bytes in order). */
+  hex(): string {
+    if (this.#odd >= 0) {
+      this.push(this.#odd);
+      this.#odd = -1;
+    }
+    finish(this.#h1, this.#h2, this.#h3, this.#h4, this.#k1, this.#k2, this.#k3, this.#lane, this.#words);
+    let hex = '';
+    for (let i = 0; i < 4; i++) for (let b = 0; b < 32; b += 8) hex += ((out[i] >>> b) & 0xff).toString(16).padStart(2, '0');
+    return hex;
+  }
+}
+
 /** The hash of one row of canonical values (16 bytes). */
 export function hashRow(values: readonly (string | null)[]): Buffer {
   return Buffer.from(digestRow(values), 'latin1');

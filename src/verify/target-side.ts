@@ -4,8 +4,14 @@ import type pg from 'pg';
 import { copyOut, CopyLines } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent } from '../load/quote.js';
-import { canonicalFromPg, copyTextUnescape } from './canonical-pg.js';
+import { canonicalFromCopyField } from './canonical-pg.js';
+import { longLineReader } from './long-line.js';
 import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
+
+/** The table's COPY output as lines, a line too long to hold read as it arrives (long-line.ts). */
+export function targetCopyLines(plan: TablePlan): CopyLines {
+  return new CopyLines(longLineReader(plan.columns.map((c) => c.logical)));
+}
 
 /** Turns COPY lines of one table's columns (plus a trailing ctid when asked) into canonical rows. */
 export function targetRowReader(plan: TablePlan, withCtid = false) {
@@ -19,11 +25,11 @@ export function targetRowReader(plan: TablePlan, withCtid = false) {
     const fields = line.split('\t');
     const values: (string | null)[] = new Array(n);
     if (keep) {
-      for (const i of keyIdx) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+      for (const i of keyIdx) values[i] = canonicalFromCopyField(logical[i], fields[i]);
       if (!keep(targetKeyOf(values, keyIdx))) return null;
-      for (let i = 0; i < n; i++) if (!isKey[i]) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+      for (let i = 0; i < n; i++) if (!isKey[i]) values[i] = canonicalFromCopyField(logical[i], fields[i]);
     } else {
-      for (let i = 0; i < n; i++) values[i] = canonicalFromPg(logical[i], copyTextUnescape(fields[i]));
+      for (let i = 0; i < n; i++) values[i] = canonicalFromCopyField(logical[i], fields[i]);
     }
     const row: CanonicalRow = { sourceKey: null, targetKey: targetKeyOf(values, keyIdx), values, invalid: null };
     if (withCtid) row.ctid = `ctid ${fields[n]}`;
@@ -53,7 +59,7 @@ export function targetLineTallier(plan: TablePlan): (lines: readonly string[], t
       for (let i = 0; i < n; i++) {
         let end = line.indexOf('\t', at);
         if (end < 0) end = line.length;
-        values[i] = canonicalFromPg(logical[i], copyTextUnescape(line.slice(at, end)));
+        values[i] = canonicalFromCopyField(logical[i], line.slice(at, end));
         at = end + 1;
       }
       row.targetKey = targetKeyOf(values, keyIdx);
@@ -83,7 +89,7 @@ export interface TargetScan {
 export async function* targetRowPages(client: pg.ClientBase, plan: TablePlan, scan: TargetScan = {}): AsyncGenerator<CanonicalRow[]> {
   const read = targetRowReader(plan, scan.ctid ?? false);
   const keep = scan.keep ?? null;
-  const lines = new CopyLines();
+  const lines = targetCopyLines(plan);
   const toRows = (ls: string[]) => {
     const out: CanonicalRow[] = [];
     for (const l of ls) {

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../load/target.js';
-import { copyOut, CopyLines } from '../load/copy-out.js';
+import { copyOut } from '../load/copy-out.js';
 import type { TablePlan } from '../plan/table-plan.js';
-import { copyOutSql, targetLineTallier } from './target-side.js';
+import { copyOutSql, targetCopyLines, targetLineTallier } from './target-side.js';
 import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
@@ -160,7 +160,7 @@ export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoff
 export async function tallyCopyOutput(chunks: AsyncIterable<Buffer>, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec): Promise<SideTally> {
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
   const tallyLines = targetLineTallier(plan);
-  const lines = new CopyLines();
+  const lines = targetCopyLines(plan);
   for await (const chunk of chunks) tallyLines(lines.push(chunk), tally);
   tallyLines(lines.end(), tally);
   return tally;

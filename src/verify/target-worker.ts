@@ -2,7 +2,7 @@
 // hashes, checksum), so that the main thread can make the source side canonical at the same time.
 import { parentPort } from 'node:worker_threads';
 import type { TablePlan } from '../plan/table-plan.js';
-import { targetLineTallier } from './target-side.js';
+import { targetCopyLines, targetLineTallier } from './target-side.js';
 import { CopyLines } from '../load/copy-out.js';
 import { SideTally } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
@@ -24,7 +24,7 @@ let job: Job | null = null;
 
 function handle(m: TallyRequest): void {
   if (m.type === 'start') {
-    job = { lines: new CopyLines(), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) };
+    job = { lines: targetCopyLines(m.plan), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) };
     return;
   }
   if (!job) return; // the job failed already: its remaining chunks are dropped

@@ -10,7 +10,7 @@ import { openSource, type OpenSource } from '../extract/open-source.js';
 import { tableFeed, type FeedBatch } from '../load/table-feed.js';
 import { SourceReadError } from '../errors.js';
 import { sourceTally } from './source-tally.js';
-import { copyOutSql, targetLineTallier } from '../verify/target-side.js';
+import { copyOutSql, targetCopyLines, targetLineTallier } from '../verify/target-side.js';
 import pg from 'pg';
 import { copyOut, CopyLines } from '../load/copy-out.js';
 import { SideTally, type TallyState } from '../verify/side-tally.js';
@@ -206,7 +206,7 @@ const targets = new Map<number, { lines: CopyLines; tallyLines: ReturnType<typeo
 function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk' | 'target-end' }>): void {
   try {
     if (m.type === 'target-start') {
-      targets.set(m.id, { lines: new CopyLines(), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) });
+      targets.set(m.id, { lines: targetCopyLines(m.plan), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) });
       return;
     }
     const job = targets.get(m.id);

@@ -242,8 +242,10 @@ function jsonReason(reason: string): string {
 const bytea: Rule = (v) => {
   if (typeof v === 'string') return (Buffer.from(v, 'utf8').toString('hex'));
   if (isBlob(v)) return (Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'));
-  if (isBadText(v)) return (v.bytes.toString('hex'));
-  return no('type_mismatch: a number in a bytea column');
+  // A number: the bytes of its text form, as the text rule spells it.
+  if (typeof v === 'bigint') return Buffer.from(v.toString(), 'utf8').toString('hex');
+  if (typeof v === 'number') return Buffer.from(pythonFloatRepr(v), 'utf8').toString('hex');
+  return v.bytes.toString('hex');
 };
 
 const RULES = {

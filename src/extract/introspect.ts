@@ -47,7 +47,13 @@ export function autoincrementSeq(db: Database.Database, table: string): bigint |
 }
 
 export function countRows(db: Database.Database, table: string): number {
-  return Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)}`).pluck().get() as bigint);
+  try {
+    return Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)}`).pluck().get() as bigint);
+  } catch (err) {
+    // SQLite counts by the smallest index; one using a collation this reader lacks refuses: count the table itself.
+    if ((err as { code?: string }).code !== 'SQLITE_ERROR_MISSING_COLLSEQ') throw err;
+    return Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)} NOT INDEXED`).pluck().get() as bigint);
+  }
 }
 
 /** A SQLite identifier, quoted. */

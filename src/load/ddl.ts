@@ -9,6 +9,7 @@ const SERIAL_TYPES: Record<string, string> = { smallint: 'smallserial', integer:
 function columnDdl(c: ColumnPlan): string {
   const type = c.serial ? SERIAL_TYPES[c.targetType] : c.targetType;
   const parts = [quoteIdent(c.name), type];
+  if (c.collation) parts.push(`COLLATE ${quoteIdent(c.collation)}`);
   if (!c.nullable) parts.push('NOT NULL');
   if (c.default !== null && !c.serial) parts.push(`DEFAULT ${c.default}`);
   return parts.join(' ');

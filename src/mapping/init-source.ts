@@ -2,7 +2,7 @@
 // views, triggers and virtual tables listed as not migrated — the file's entry in a new mapping.
 import type Database from 'better-sqlite3';
 import { describeFile, type OtherObject } from '../extract/describe-file.js';
-import { rowidAlias } from '../extract/read-rows.js';
+import { rowidAlias, unreadableReason } from '../extract/read-rows.js';
 import type { TableFacts } from '../extract/table-facts.js';
 import type { MappingSource, NotMigrated } from './mapping-types.js';
 import { NameRegistry, PG_MAX_TABLE_BYTES, targetName, type IdentifierPolicy } from './identifiers.js';
@@ -24,31 +24,42 @@ const OTHER_REASONS: Record<OtherObject['kind'], string> = {
   'virtual table': 'virtual tables (full-text search and other modules) are not migrated: their data lives in the module; use PostgreSQL full-text search instead',
 };
 
-/** False for a rowid table whose columns named rowid, _rowid_ and oid all hide the rowid its rows are read by. */
-function readable(t: TableFacts): boolean {
-  if (t.withoutRowid) return true;
-  try {
-    rowidAlias({ sourceColumns: t.columns.filter((c) => c.generated === 'no') });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const UNREADABLE = 'columns named rowid, _rowid_ and oid hide the rowid sqlite2pg reads its rows by; rename one in a copy of the file to migrate it';
+
+/**
+ * Why sqlite2pg cannot read the table's rows (null: it can): a rowid table whose columns named rowid,
+ * _rowid_ and oid all hide its rowid, or statements SQLite refuses (a WITHOUT ROWID table whose key uses
+ * a collation this reader lacks: SQLite then reads it no way at all).
+ */
+function whyUnreadable(db: Database.Database, t: TableFacts): string | null {
+  const sourceColumns = t.columns.filter((c) => c.generated === 'no');
+  if (!t.withoutRowid) {
+    try {
+      rowidAlias({ sourceColumns });
+    } catch {
+      return UNREADABLE;
+    }
+  }
+  const sourceKey = t.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const why = unreadableReason(db, { source: { file: '', path: '', table: t.name }, sourceName: t.name, sourceColumns, sourceExprs: [], hasRowid: !t.withoutRowid, sourceKey });
+  if (!why) return null;
+  const collation = /no such collation sequence/i.test(why) ? ': SQLite needs that collation to read a WITHOUT ROWID table by its key; copy its rows into an ordinary table where the application registers the collation to migrate it' : '';
+  return `SQLite refuses to read its rows here (${why})${collation}`;
+}
 
 /** The mapping entry for a file opened read-only (`db` null for an empty, 0-byte file). */
 export function initSource(file: string, db: Database.Database | null, schema: string, policy: IdentifierPolicy): SourceDraft {
   if (!db) return { source: { file, schema, tables: [] }, warnings: [`${file} is empty (0 bytes): no table to migrate`], rows: new Map() };
   const facts = describeFile(db);
-  const tables = facts.tables.filter(readable);
-  const skipped = facts.tables.filter((t) => !readable(t));
+  const why = new Map(facts.tables.map((t) => [t.name, whyUnreadable(db, t)]));
+  const tables = facts.tables.filter((t) => why.get(t.name) === null);
+  const skipped = facts.tables.filter((t) => why.get(t.name) !== null);
   const relations = new NameRegistry();
   const targets = tables.map((t, i) => relations.take(targetName(t.name, policy, `table_${i + 1}`, PG_MAX_TABLE_BYTES), PG_MAX_TABLE_BYTES));
   const drafts = tables.map((t, i) => draftTable(db, t, targets[i], relations, policy));
   draftForeignKeys(db, drafts, schema, relations);
   const notMigrated: NotMigrated[] = [
-    ...skipped.map((t) => ({ kind: 'table' as const, name: t.name, reason: `not migrated: ${UNREADABLE}`, sql: t.sql })),
+    ...skipped.map((t) => ({ kind: 'table' as const, name: t.name, reason: `not migrated: ${why.get(t.name)}`, sql: t.sql })),
     ...drafts.flatMap((d) => d.notMigrated),
     ...facts.others.map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: OTHER_REASONS[o.kind], sql: o.sql })),
   ];
@@ -58,7 +69,7 @@ export function initSource(file: string, db: Database.Database | null, schema: s
   return {
     source,
     warnings: [
-      ...skipped.map((t) => `${t.name}: table not migrated: ${UNREADABLE}`),
+      ...skipped.map((t) => `${t.name}: table not migrated: ${why.get(t.name)}`),
       ...drafts.flatMap((d) => d.warnings.map((w) => `${d.facts.name}: ${w}`)),
     ],
     rows: new Map(drafts.map((d) => [d.facts.name, d.profile.rows])),

@@ -8,6 +8,7 @@ import { candidatesFor, probesFor } from './type-choice.js';
 import { draftColumns, type DraftColumns } from './init-columns.js';
 import { draftKey, keyBytes, KEY_MAX_BYTES, type KeyDraft } from './init-key.js';
 import { NameRegistry, fitIdentifier, targetName, type IdentifierPolicy } from './identifiers.js';
+import { draftCollations } from './init-collations.js';
 
 /** A table on its way into the mapping; foreign keys are added once every table of the file is drafted. */
 export interface TableDraft {
@@ -26,11 +27,6 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 /** Table-level features of the CREATE TABLE text that the mapping cannot carry (SQL matched loosely: a note, not a parse). */
 const SQL_FEATURES: { test: RegExp; kind: NotMigrated['kind']; reason: string }[] = [
   { test: /\bCHECK\s*\(/i, kind: 'check constraint', reason: 'CHECK constraints are not re-created: the target accepts what the column types accept' },
-  {
-    test: /\bCOLLATE\s+(NOCASE|RTRIM)\b/i,
-    kind: 'collation',
-    reason: 'NOCASE/RTRIM collations are not re-created: PostgreSQL compares text exactly, so ordering and uniqueness may differ from SQLite',
-  },
 ];
 
 function notMigratedIndex(d: TableDraft, ix: IndexFacts, reason: string): void {
@@ -89,6 +85,8 @@ export function draftTable(db: Database.Database, facts: TableFacts, target: str
   const d: TableDraft = { facts, profile, target, cols, key, table, warnings: [...cols.warnings], notMigrated: [] };
   draftIndexes(d, relations, policy);
   for (const f of SQL_FEATURES) if (f.test.test(facts.sql)) d.notMigrated.push({ kind: f.kind, name: facts.name, table: facts.name, reason: f.reason, sql: facts.sql });
+  const collations = draftCollations(db, facts, cols.columns, cols.targetOf);
+  if (collations) d.notMigrated.push(collations);
   // Timestamp columns filled by a clock default say when a row was written: verify --grace uses them.
   const stamps = cols.columns.filter((c) => (c.type === 'timestamp' || c.type === 'timestamptz') && /now\(\)|localtimestamp/.test(c.default ?? '')).map((c) => c.name);
   if (stamps.length) table.timestampColumns = stamps;

@@ -108,7 +108,7 @@ function validZone(zone: string): boolean {
 }
 
 function checkColumn(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note', 'reason'], ['name', 'type']);
+  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note', 'reason', 'collation'], ['name', 'type']);
   c.identifier(c.string(o.name, `${at}.name`), `${at}.name`);
   if (!TARGET_TYPES.includes(o.type as never)) c.fail(`${at}.type`, `unknown type ${JSON.stringify(o.type)} (known: ${TARGET_TYPES.join(', ')})`);
   const sources = ['from', 'expr', 'value'].filter((k) => k in o);
@@ -130,6 +130,10 @@ function checkColumn(c: Checker, v: Json, at: string): void {
     if (!['timestamp', 'timestamptz', 'date'].includes(o.type as string)) c.fail(`${at}.localTimeZone`, 'only for timestamp, timestamptz and date columns');
   }
   if (o.serial === true && !['bigint', 'integer', 'smallint'].includes(o.type as string)) c.fail(`${at}.serial`, 'only for integer columns');
+  if (o.collation !== undefined) {
+    c.identifier(c.string(o.collation, `${at}.collation`), `${at}.collation`);
+    if (o.type !== 'text') c.fail(`${at}.collation`, 'only for text columns');
+  }
 }
 
 function checkTable(c: Checker, v: Json, at: string): void {

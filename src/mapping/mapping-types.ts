@@ -41,6 +41,11 @@ export interface MappingColumn {
   note?: string;
   /** Why this type was chosen (written by `init`: declared type, stored values); shown by `plan`. */
   reason?: string;
+  /**
+   * The PostgreSQL collation of a text column (`COLLATE "…"` in the DDL); `init` writes "C" (byte order, as
+   * SQLite's BINARY) where SQLite names another collation. Absent: the database's default.
+   */
+  collation?: string;
 }
 
 /** What PostgreSQL does to referencing rows when the referenced row is deleted or its key updated. */

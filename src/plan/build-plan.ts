@@ -3,10 +3,11 @@
 import path from 'node:path';
 import type { LoadedMapping } from '../mapping/load-mapping.js';
 import type { MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
-import { MappingError } from '../errors.js';
+import { MappingError, SourceReadError } from '../errors.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
 import { autoincrementSeq, isInternalTable, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
 import type { OpenSource } from '../extract/open-source.js';
+import { unreadableReason } from '../extract/read-rows.js';
 import type { ColumnPlan, ColumnSource, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
 import { tableFilter } from '../mapping/table-filter.js';
@@ -50,6 +51,7 @@ function planColumns(t: MappingTable, table: SourceTable | undefined, where: str
       extractIndex,
       reason: col.reason ?? null,
       note: col.note ?? null,
+      ...(col.collation ? { collation: col.collation } : {}),
     };
   });
 }
@@ -115,7 +117,14 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     warnings: [],
     note: t.note ?? null,
   };
+  if (table && src.db) checkReadable(src.db, plan);
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
+}
+
+/** A table SQLite will not read as the load and verify read it: exit 2 before anything is written. */
+function checkReadable(db: NonNullable<OpenSource['db']>, plan: TablePlan): void {
+  const why = unreadableReason(db, plan);
+  if (why) throw new SourceReadError(`source ${plan.source.file}, table ${plan.source.table}: its rows cannot be read (${why})`, { file: plan.source.file, table: plan.source.table });
 }
 
 /** Source tables neither mapped nor skipped are an error: a whole table must not be lost by omission. */

@@ -27,6 +27,8 @@ export interface ColumnPlan {
   reason?: string | null;
   /** The mapping's `note` for the column, if any. */
   note?: string | null;
+  /** The target column's collation (text columns), when the mapping names one. */
+  collation?: string;
 }
 
 export interface SourceRef {

@@ -1,5 +1,6 @@
 // What a SQLite file really holds: its tables, their columns with declared types, keys and rowid-ness.
 import type Database from 'better-sqlite3';
+import { migratedVirtualTables } from './virtual-tables.js';
 
 export interface SourceColumn {
   name: string;
@@ -21,11 +22,12 @@ export function isInternalTable(name: string): boolean {
   return /^sqlite_/i.test(name);
 }
 
-/** Every ordinary table of the file (views, virtual and shadow tables excluded). */
+/** Every table of the file whose rows are migrated: ordinary tables, and FTS/R*Tree virtual tables (virtual-tables.ts); views and shadow tables excluded. */
 export function listTables(db: Database.Database): SourceTable[] {
-  const rows = db.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'").all() as { name: string; wr: bigint | number }[];
+  const rows = db.prepare("SELECT name, wr, type FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')").all() as { name: string; wr: bigint | number; type: string }[];
+  const virtual = rows.some((r) => r.type === 'virtual') ? migratedVirtualTables(db) : new Set<string>();
   return rows
-    .filter((r) => !isInternalTable(r.name))
+    .filter((r) => !isInternalTable(r.name) && (r.type === 'table' || virtual.has(r.name.toLowerCase())))
     .map((r) => ({ name: r.name, withoutRowid: Number(r.wr) === 1, columns: listColumns(db, r.name) }));
 }
 

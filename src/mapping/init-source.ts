@@ -21,7 +21,8 @@ export interface SourceDraft {
 const OTHER_REASONS: Record<OtherObject['kind'], string> = {
   view: 'views are not migrated (sqlite2pg moves data); re-create it by hand over the target tables if the application needs it',
   trigger: "triggers are not migrated: SQLite trigger bodies are not PostgreSQL's; re-write it as a PL/pgSQL trigger if the application needs it",
-  'virtual table': 'virtual tables (full-text search and other modules) are not migrated: their data lives in the module; use PostgreSQL full-text search instead',
+  'virtual table': 'a virtual table whose rows live in its module: not migrated',
+  table: 'not migrated',
 };
 
 const UNREADABLE = 'columns named rowid, _rowid_ and oid hide the rowid sqlite2pg reads its rows by; rename one in a copy of the file to migrate it';
@@ -61,7 +62,7 @@ export function initSource(file: string, db: Database.Database | null, schema: s
   const notMigrated: NotMigrated[] = [
     ...skipped.map((t) => ({ kind: 'table' as const, name: t.name, reason: `not migrated: ${why.get(t.name)}`, sql: t.sql })),
     ...drafts.flatMap((d) => d.notMigrated),
-    ...facts.others.map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: OTHER_REASONS[o.kind], sql: o.sql })),
+    ...facts.others.map((o) => ({ kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}), reason: o.reason ?? OTHER_REASONS[o.kind], sql: o.sql })),
   ];
   const source: MappingSource = { file, schema, tables: drafts.map((d) => d.table) };
   if (skipped.length) source.skipTables = skipped.map((t) => t.name);

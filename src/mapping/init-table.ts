@@ -67,6 +67,14 @@ function draftIndexes(d: TableDraft, relations: NameRegistry, policy: Identifier
   if (indexes.length) d.table.indexes = indexes;
 }
 
+/** What a virtual table migrated as an ordinary table becomes. */
+function virtualNote(facts: TableFacts): string | null {
+  const m = facts.virtualModule;
+  if (!m) return null;
+  if (m.startsWith('rtree')) return `an R*Tree virtual table (${m}) in SQLite: migrated as a table of its columns, keyed by its id; the spatial index is not re-created`;
+  return `a full-text (${m}) virtual table in SQLite: migrated as a table of its columns, keyed by its rowid; its shadow tables are not migrated and the full-text index is not re-created`;
+}
+
 /** Drafts one table (everything but its foreign keys). */
 export function draftTable(db: Database.Database, facts: TableFacts, target: string, relations: NameRegistry, policy: IdentifierPolicy): TableDraft {
   const candidates = new Map(facts.columns.map((c) => [c.name, candidatesFor(c.declaredType, facts.strict)]));
@@ -74,7 +82,7 @@ export function draftTable(db: Database.Database, facts: TableFacts, target: str
   const cols = draftColumns(facts, profile, candidates, policy);
   const key = draftKey(facts, profile, cols);
   relations.take(fitIdentifier(`${target}_pkey`));
-  const notes = [facts.withoutRowid ? 'WITHOUT ROWID in SQLite: rows are identified by the primary key' : null, ...key.notes].filter((n): n is string => n !== null);
+  const notes = [facts.withoutRowid ? 'WITHOUT ROWID in SQLite: rows are identified by the primary key' : null, virtualNote(facts), ...key.notes].filter((n): n is string => n !== null);
   const table: MappingTable = {
     source: facts.name,
     target,

@@ -152,13 +152,19 @@ describe('names, columns and what is not migrated', () => {
     expect(t.timestampColumns).toEqual(['d']);
   });
 
-  it('lists views, triggers, virtual tables, CHECK constraints and collations as not migrated, with their SQL', () => {
+  it('lists views, triggers, shadow tables, CHECK constraints and collations as not migrated, with their SQL', () => {
     const d = draft(`CREATE TABLE t (a TEXT COLLATE NOCASE CHECK (length(a) < 10));
       CREATE VIEW v AS SELECT a FROM t; CREATE TRIGGER tr AFTER DELETE ON t BEGIN SELECT 1; END;
       CREATE VIRTUAL TABLE docs USING fts5(body);`);
-    expect(d.source.notMigrated!.map((n) => `${n.kind}:${n.name}`)).toEqual(['check constraint:t', 'collation:t', 'view:v', 'trigger:tr', 'virtual table:docs']);
-    expect(d.source.tables.map((t) => t.source)).toEqual(['t']);
+    expect(d.source.notMigrated!.map((n) => `${n.kind}:${n.name}`)).toEqual([
+      'check constraint:t', 'collation:t', 'view:v', 'trigger:tr',
+      'table:docs_data', 'table:docs_idx', 'table:docs_content', 'table:docs_docsize', 'table:docs_config',
+    ]);
+    expect(d.source.tables.map((t) => t.source)).toEqual(['t', 'docs']);
     expect(d.source.notMigrated!.every((n) => n.sql && n.reason)).toBe(true);
+    expect(d.source.notMigrated![1].reason).toMatch(/a: NOCASE \(ASCII letters compared without case\) → COLLATE "C"/);
+    expect(d.table('t').columns.find((c) => c.name === 'a')!.collation).toBe('C');
+    expect(d.source.notMigrated![4].reason).toMatch(/shadow table of the fts5 table docs.*migrated as docs/);
   });
 
   it('leaves out, listed and skipped, a table whose columns hide its rowid (its rows cannot be read by rowid)', () => {

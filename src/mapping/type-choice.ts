@@ -176,7 +176,7 @@ export function chooseType(c: TypeCandidates, profile: ColumnProfile): TypeChoic
   if (clean) {
     // Numbers in a column whose declared type ends in text or bytea: the storage classes decide instead.
     const mix = CATCH_ALL.has(clean.type) && profile.classes.integer + profile.classes.real > 0 ? typeForMix(profile, refused) : null;
-    if (mix && mix.type !== clean.type) return { type: mix.type, reason: `${basis} → ${mix.type}: ${mix.why} (${stored})${remark}`, warnings };
+    if (mix) return { type: mix.type, reason: `${basis} → ${mix.type}: ${mix.why} (${stored})${remark}`, warnings };
     return { type: clean.type, reason: `${basis} → ${clean.type}: every stored value converts (${stored})${why}${remark}`, warnings };
   }
   const mix = typeForMix(profile, refused);

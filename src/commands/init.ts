@@ -47,7 +47,7 @@ export async function runInit(config: Config): Promise<CommandResult> {
     const src = openSource(path.basename(file), file, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
     for (const w of src.warnings ?? []) process.stderr.write(`sqlite2pg init: warning: ${src.file}: ${w}\n`);
     try {
-      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), config.identifiers));
+      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), config.identifiers, { fts: config.fts ?? null }));
     } finally {
       src.close();
     }

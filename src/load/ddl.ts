@@ -15,8 +15,14 @@ function columnDdl(c: ColumnPlan): string {
   return parts.join(' ');
 }
 
+/** The generated tsvector column of `fullText`: NULL columns count as empty text. */
+function fullTextDdl(f: NonNullable<TablePlan['fullText']>): string {
+  const doc = f.columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(" || ' ' || ");
+  return `${quoteIdent(f.column)} tsvector GENERATED ALWAYS AS (to_tsvector(${quoteLiteral(f.language)}::regconfig, ${doc})) STORED`;
+}
+
 export function createTableSql(t: TablePlan): string {
-  const cols = t.columns.map((c) => `  ${columnDdl(c)}`).join(',\n');
+  const cols = [...t.columns.map((c) => columnDdl(c)), ...(t.fullText ? [fullTextDdl(t.fullText)] : [])].map((c) => `  ${c}`).join(',\n');
   return `CREATE TABLE IF NOT EXISTS ${qualified(t.target.schema, t.target.table)} (\n${cols}\n);`;
 }
 
@@ -41,7 +47,8 @@ export function uniqueSql(t: TablePlan): string[] {
 
 export function indexSql(t: TablePlan): string[] {
   const table = qualified(t.target.schema, t.target.table);
-  return t.indexes.map((ix) => `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdent(ix.name)} ON ${table} (${cols(ix.columns)});`);
+  const gin = t.fullText ? [`CREATE INDEX IF NOT EXISTS ${quoteIdent(t.fullText.index)} ON ${table} USING GIN (${quoteIdent(t.fullText.column)});`] : [];
+  return [...t.indexes.map((ix) => `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdent(ix.name)} ON ${table} (${cols(ix.columns)});`), ...gin];
 }
 
 function splitName(name: string): [string, string] {

@@ -8,6 +8,7 @@ import type { MappingSource, NotMigrated } from './mapping-types.js';
 import { NameRegistry, PG_MAX_TABLE_BYTES, targetName, type IdentifierPolicy } from './identifiers.js';
 import { draftTable } from './init-table.js';
 import { draftForeignKeys } from './init-foreign-keys.js';
+import { draftFullText } from './init-full-text.js';
 
 /** One file's mapping entry and what `init` tells a person about it. */
 export interface SourceDraft {
@@ -49,7 +50,7 @@ function whyUnreadable(db: Database.Database, t: TableFacts): string | null {
 }
 
 /** The mapping entry for a file opened read-only (`db` null for an empty, 0-byte file). */
-export function initSource(file: string, db: Database.Database | null, schema: string, policy: IdentifierPolicy): SourceDraft {
+export function initSource(file: string, db: Database.Database | null, schema: string, policy: IdentifierPolicy, options: { fts: string | null } = { fts: null }): SourceDraft {
   if (!db) return { source: { file, schema, tables: [] }, warnings: [`${file} is empty (0 bytes): no table to migrate`], rows: new Map() };
   const facts = describeFile(db);
   const why = new Map(facts.tables.map((t) => [t.name, whyUnreadable(db, t)]));
@@ -58,6 +59,7 @@ export function initSource(file: string, db: Database.Database | null, schema: s
   const relations = new NameRegistry();
   const targets = tables.map((t, i) => relations.take(targetName(t.name, policy, `table_${i + 1}`, PG_MAX_TABLE_BYTES), PG_MAX_TABLE_BYTES));
   const drafts = tables.map((t, i) => draftTable(db, t, targets[i], relations, policy));
+  if (options.fts) for (const d of drafts) draftFullText(d.table, d.facts.virtualModule, options.fts, d.cols.registry, relations);
   draftForeignKeys(db, drafts, schema, relations);
   const notMigrated: NotMigrated[] = [
     ...skipped.map((t) => ({ kind: 'table' as const, name: t.name, reason: `not migrated: ${why.get(t.name)}`, sql: t.sql })),

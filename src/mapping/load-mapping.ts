@@ -137,7 +137,7 @@ function checkColumn(c: Checker, v: Json, at: string): void {
 }
 
 function checkTable(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['source', 'target', 'columns', 'drop', 'primaryKey', 'unique', 'foreignKeys', 'indexes', 'timestampColumns', 'note'], ['source', 'target', 'columns']);
+  const o = c.object(v, at, ['source', 'target', 'columns', 'drop', 'primaryKey', 'unique', 'foreignKeys', 'indexes', 'timestampColumns', 'note', 'fullText'], ['source', 'target', 'columns']);
   c.string(o.source, `${at}.source`);
   // The DDL names the primary key "<table>_pkey": PostgreSQL would cut a longer name, onto the table's own.
   c.identifier(c.string(o.target, `${at}.target`), `${at}.target`, o.primaryKey !== undefined ? 58 : 63);
@@ -189,6 +189,22 @@ function checkTable(c: Checker, v: Json, at: string): void {
       known(c.names(xo.columns, `${at}.indexes[${i}].columns`), `${at}.indexes[${i}].columns`);
     });
   }
+  if (o.fullText !== undefined) checkFullText(c, o.fullText, `${at}.fullText`, cols as { name: string; type: string }[]);
+}
+
+/** `fullText`: a new column name, the table's text columns, a text search configuration name, an index name. */
+function checkFullText(c: Checker, v: Json, at: string, cols: { name: string; type: string }[]): void {
+  const o = c.object(v, at, ['column', 'columns', 'language', 'index'], ['column', 'columns', 'language', 'index']);
+  const column = c.string(o.column, `${at}.column`);
+  c.identifier(column, `${at}.column`);
+  if (cols.some((col) => col.name === column)) c.fail(`${at}.column`, `"${column}" is already a column of the table`);
+  for (const [i, n] of c.names(o.columns, `${at}.columns`).entries()) {
+    const col = cols.find((x) => x.name === n);
+    if (!col || col.type !== 'text') c.fail(`${at}.columns[${i}]`, `"${n}" is not a text column of this table`);
+  }
+  // A configuration name (pg_ts_config), written into the DDL as a quoted literal.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.string(o.language, `${at}.language`))) c.fail(`${at}.language`, 'must be a text search configuration name such as "simple" or "english"');
+  c.identifier(c.string(o.index, `${at}.index`), `${at}.index`);
 }
 
 const INTEGERS = ['smallint', 'integer', 'bigint'];

@@ -84,6 +84,20 @@ export interface MappingTable {
   /** Target timestamp columns that say when a row was written (used by `verify --grace`). */
   timestampColumns?: string[];
   note?: string;
+  /** PostgreSQL full-text search over text columns (`init --fts`): a generated tsvector column with a GIN index. */
+  fullText?: MappingFullText;
+}
+
+/** A generated `tsvector` column over text columns of the table, and the GIN index on it. */
+export interface MappingFullText {
+  /** The generated column's name (not a source column: the DDL computes it). */
+  column: string;
+  /** Target text columns it covers, concatenated in this order. */
+  columns: string[];
+  /** The text search configuration (`simple`, `english`, …). */
+  language: string;
+  /** The GIN index's name. */
+  index: string;
 }
 
 export interface MappingSource {

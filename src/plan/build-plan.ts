@@ -116,6 +116,7 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     autoincrementSeq: table && src.db ? autoincrementSeq(src.db, table.name) : null,
     warnings: [],
     note: t.note ?? null,
+    ...(t.fullText ? { fullText: t.fullText } : {}),
   };
   if (table && src.db) checkReadable(src.db, plan);
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };

@@ -1,7 +1,7 @@
 // The TablePlan: built once from the mapping and the SQLite file's real shape, frozen,
 // and handed through extract → transform → load → verify. `sqlite2pg plan --json` prints it.
 import type { LogicalType } from '../transform/logical-types.js';
-import type { MappingForeignKey, MappingIndex, NotMigrated, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
+import type { MappingForeignKey, MappingFullText, MappingIndex, NotMigrated, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
 
 /** Where a target column's value comes from. */
 export type ColumnSource =
@@ -77,6 +77,8 @@ export interface TablePlan {
   autoincrementSeq: bigint | null;
   warnings: string[];
   note: string | null;
+  /** A generated tsvector column with a GIN index (the mapping's `fullText`), if any. */
+  fullText?: MappingFullText;
 }
 
 /** Everything a run works from: the table plans in load order, plus the mapping's identity. */

@@ -108,3 +108,24 @@ db.commit()`, file);
     expect((await db.query('SELECT id::text, body FROM mixed.articles ORDER BY id')).rows).toEqual([{ id: '1', body: 'hello world' }, { id: '2', body: 'second' }]);
   });
 });
+
+describe('init --fts: PostgreSQL full-text search for a migrated FTS table', () => {
+  let r: InitRun;
+  beforeAll(async () => {
+    const d = new Database(path.join(dir, 'searchable.db'));
+    d.exec(`CREATE VIRTUAL TABLE pages USING fts5(title, body);
+      INSERT INTO pages (rowid, title, body) VALUES (1, 'Running shoes', 'light and fast'), (2, 'Cooking', NULL), (3, NULL, 'runners run daily');`);
+    d.close();
+    r = await initMigrateVerify(dir, 'searchable.db', db.url, ['--fts', 'english']);
+  });
+
+  it('adds a generated tsvector column and a GIN index; migrate and verify exit 0 and the column answers searches', async () => {
+    expect(r.mapping.sources[0].tables[0].fullText).toEqual({ column: 'search', columns: ['title', 'body'], language: 'english', index: 'pages_search_idx' });
+    expect(r.migrate.code, r.migrate.stderr).toBe(0);
+    expect(r.verify.code, r.verify.stderr).toBe(0);
+    const hits = await db.query("SELECT sqlite_rowid::int AS id FROM searchable.pages WHERE search @@ to_tsquery('english', 'run') ORDER BY 1");
+    expect(hits.rows).toEqual([{ id: 1 }, { id: 3 }]);
+    const ix = await db.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'searchable' AND indexname = 'pages_search_idx'");
+    expect(ix.rows[0].indexdef).toMatch(/USING gin \(search\)/);
+  });
+});

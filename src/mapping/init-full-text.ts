@@ -17,6 +17,6 @@ export function draftFullText(table: MappingTable, module: string | undefined, l
   if (text.length === 0) return;
   const column = columns.take(COLUMN);
   table.fullText = { column, language, columns: text, index: relations.take(fitIdentifier(`${table.target}_${column}_idx`)) };
-  const note = `full-text search: ${column} is a generated tsvector (to_tsvector('${language}', ${text.join(' || ')})) with a GIN index`;
+  const note = `full-text search: ${column} is a generated tsvector (configuration ${language}) over ${text.join(', ')}, with a GIN index`;
   table.note = [table.note, note].filter(Boolean).join('; ');
 }

@@ -72,7 +72,7 @@ function virtualNote(facts: TableFacts): string | null {
   const m = facts.virtualModule;
   if (!m) return null;
   if (m.startsWith('rtree')) return `an R*Tree virtual table (${m}) in SQLite: migrated as a table of its columns, keyed by its id; the spatial index is not re-created`;
-  return `a full-text (${m}) virtual table in SQLite: migrated as a table of its columns, keyed by its rowid; its shadow tables are not migrated and the full-text index is not re-created`;
+  return `a full-text (${m}) virtual table in SQLite: migrated as a table of its columns, keyed by its rowid; its shadow tables are not migrated, nor is the full-text index unless init --fts adds one`;
 }
 
 /** Drafts one table (everything but its foreign keys). */

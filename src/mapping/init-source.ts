@@ -73,6 +73,8 @@ export function initSource(file: string, db: Database.Database | null, schema: s
     source,
     warnings: [
       ...skipped.map((t) => `${t.name}: table not migrated: ${why.get(t.name)}`),
+      // A virtual table holds rows like a table does: leaving one out is said aloud, not only listed.
+      ...facts.others.filter((o) => o.kind === 'virtual table').map((o) => `${o.name}: virtual table not migrated: ${o.reason ?? OTHER_REASONS[o.kind]}`),
       ...drafts.flatMap((d) => d.warnings.map((w) => `${d.facts.name}: ${w}`)),
     ],
     rows: new Map(drafts.map((d) => [d.facts.name, d.profile.rows])),

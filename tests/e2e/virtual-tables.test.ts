@@ -92,6 +92,7 @@ db.commit()`, file);
     if (python3()) {
       expect(nm['virtual table vec']).toMatch(/module vec0, which this reader lacks .*no such module: vec0/);
       expect(r.init.stdout).toMatch(/not migrated: .*virtual table vec/);
+      expect(r.init.stderr).toMatch(/warning: mixed\.db:vec: virtual table not migrated: a virtual table of module vec0, which this reader lacks/);
     }
   });
 

@@ -1,5 +1,6 @@
-// Introspects a whole SQLite file for `init`: its ordinary tables (with table-facts.ts), and the objects
-// sqlite2pg does not migrate — views, triggers, virtual tables — listed so that nothing is left out unseen.
+// Introspects a whole SQLite file for `init`: its ordinary tables and the FTS/R*Tree virtual tables migrated
+// like them (with table-facts.ts), and the objects sqlite2pg does not migrate — views, triggers, other virtual
+// tables, shadow tables — listed with why, so that nothing is left out unseen.
 import type Database from 'better-sqlite3';
 import { isInternalTable } from './introspect.js';
 import { tableFacts, type TableFacts } from './table-facts.js';

@@ -1,5 +1,6 @@
-// `init`, one SQLite file: every table drafted (init-table.ts), foreign keys resolved across them, and the
-// views, triggers and virtual tables listed as not migrated — the file's entry in a new mapping.
+// `init`, one SQLite file: every table drafted (init-table.ts; FTS and R*Tree virtual tables too), foreign keys
+// resolved across them, and views, triggers, other virtual tables, shadow tables and unreadable tables listed
+// as not migrated with why — the file's entry in a new mapping.
 import type Database from 'better-sqlite3';
 import { describeFile, type OtherObject } from '../extract/describe-file.js';
 import { rowidAlias, unreadableReason } from '../extract/read-rows.js';

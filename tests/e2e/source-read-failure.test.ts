@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('a source damaged where only reading its rows finds it', () => {
-  it('migrate --no-quick-check exits 2 naming file, table and cause, without advice to resume', async () => {
+  it('migrate --no-quick-check exits 2 naming file, table and cause, without advice to resume, leaving no empty table', async () => {
     const file = path.join(dir, 'damaged.db');
     const d = new Database(file);
     d.pragma('page_size = 1024');
@@ -41,5 +41,11 @@ describe('a source damaged where only reading its rows finds it', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/source damaged\.db, table big: reading its rows failed \(database disk image is malformed\)/);
     expect(r.stderr).not.toMatch(/--mode resume/);
+    expect(r.stderr).toMatch(/the empty tables this run created were dropped again \(damaged\.big, schema damaged\)/);
+    expect((await db.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'damaged'")).rows[0].n).toBe(0);
+    expect((await db.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'damaged'")).rows[0].n).toBe(0);
+    // The ledger records the run as failed, with the same words.
+    const run = await db.query("SELECT status, error FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at DESC LIMIT 1");
+    expect(run.rows[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/table big: reading its rows failed/) });
   });
 });

@@ -47,6 +47,8 @@ export interface Config {
   identifiers: 'keep' | 'lower' | 'snake';
   /** `embedded start|stop|status|url`: what to do with the embedded server. */
   embeddedAction: 'start' | 'stop' | 'status' | 'url';
+  /** init --fts: the text search configuration of the full-text column added to migrated FTS tables (null: none). */
+  fts?: string | null;
   /** Test hook (SQLITE2PG_TEST_PAUSE_AT): the pause point a fault test stops the run at; see pause-points.ts. */
   pauseAt: string | null;
   /** How long a pause lasts before the run carries on by itself (SQLITE2PG_TEST_PAUSE_MS, default 120 s). */
@@ -149,6 +151,7 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
     identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
     embeddedAction: (str(flags.action) ?? 'status') as Config['embeddedAction'],
+    fts: flags.fts === undefined || flags.fts === false ? null : String(flags.fts === true ? '' : flags.fts) || 'simple',
     pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,
     pauseMs: nonNegativeInt(str(env.SQLITE2PG_TEST_PAUSE_MS), 'SQLITE2PG_TEST_PAUSE_MS') ?? 120_000,
     copyFormat: copyFormat(env.SQLITE2PG_COPY_FORMAT),

@@ -122,7 +122,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('plan [files..]', 'show how each table would be migrated', (y) => withFlags(withFiles(y), ['source-dir', 'mapping', 'json', 'save-mapping'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
     .command('check', 'check the target connection, the sources and the target state', (y) => withFlags(y, ['source-dir', 'mapping', 'target', 'json']), pick('check'))
     .command('init <files..>', 'write a mapping for any SQLite files', (y) =>
-      y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' } }), pick('init'))
+      y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' },
+        fts: { type: 'string', describe: 'give each migrated FTS table a generated tsvector column with a GIN index, in this text search configuration (default simple)' } }), pick('init'))
     .command('history', 'list the runs recorded in the target', (y) => withFlags(y, ['target', 'json']), pick('history'))
     .command('embedded <action>', 'start (and leave running), stop, or show the embedded PostgreSQL', (y) =>
       withFlags(y.positional('action', { choices: EMBEDDED_ACTIONS, describe: 'start | stop | status | url' }), ['target']), pick('embedded'))

@@ -50,7 +50,7 @@ export interface DraftedMapping {
  * Introspects `files` and drafts their mapping — what `init` writes, and what migrate, verify and plan use
  * when given files and no --mapping. The same files give the same mapping (the same text, the same hash).
  */
-export function draftMapping(files: string[], options: Pick<Config, 'quickCheck' | 'identifiers'>): DraftedMapping {
+export function draftMapping(files: string[], options: Pick<Config, 'quickCheck' | 'identifiers' | 'fts'>): DraftedMapping {
   if (files.length === 0) throw new UsageError('name at least one SQLite file');
   const names = files.map((f) => path.basename(f));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -60,8 +60,9 @@ export function draftMapping(files: string[], options: Pick<Config, 'quickCheck'
   const drafts: SourceDraft[] = [];
   for (const file of files) {
     const src = openSource(path.basename(file), file, { quickCheck: options.quickCheck, busyTimeoutMs: 5000 });
+    for (const w of src.warnings ?? []) process.stderr.write(`sqlite2pg init: warning: ${src.file}: ${w}\n`);
     try {
-      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), options.identifiers));
+      drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), options.identifiers, { fts: options.fts ?? null }));
     } finally {
       src.close();
     }

@@ -7,13 +7,14 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { EXIT, Sqlite2pgError, TargetError, TooManyRejectsError, type ExitCode } from '../errors.js';
+import { EXIT, Sqlite2pgError, SourceReadError, TargetError, TooManyRejectsError, type ExitCode } from '../errors.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { planSources, openTarget, runProgress, TOOL_VERSION } from './session.js';
 import { ensureLedger, finishRun, insertRun, recordBackups } from '../load/ledger.js';
 import { decideLoads } from '../load/preflight.js';
 import { applySchema } from '../load/apply-schema.js';
 import { createViews } from '../load/views.js';
+import { dropUnloadedTables } from '../load/drop-unloaded.js';
 import { addForeignKeys, buildKeysAndIndexes, dropForeignKeys, finishTable } from '../load/post-load.js';
 import { setSequences } from '../load/sequences.js';
 import { loadTableWithRetries } from '../load/table-retry.js';
@@ -107,6 +108,8 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   let drySequences: SequenceState[] = [];
   let dryExisting: string[] = [];
   let runRecorded = false;
+  /** The schemas and tables this run created (dropped again if still empty when the source fails). */
+  let created: { kind: string; name: string }[] = [];
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
   // A refused ported index is tried in its lane and again in the pass after the load: said once.
@@ -159,7 +162,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     log.info({ runId, target: session.target.displayUrl, server: session.target.serverVersion, mode: config.mode, dryRun: config.dryRun, tables: decision.load.length, kept: decision.kept.length }, 'migrate started');
 
     await timed('schema', () => once(async (c) => {
-      await applySchema(c, plan, runId);
+      created = await applySchema(c, plan, runId);
       if (config.dryRun) {
         // DELETE, foreign keys kept: no lock that stops the application's readers (dry-run-locks.ts).
         await emptyForDryRun(c, decision.load);
@@ -277,6 +280,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       const r = report('differences', partial, message);
       if (runRecorded && !config.dryRun) await recordEnd(pool, runId, 'differences', r, message);
       return { report: r, exitCode: EXIT.differences };
+    }
+    if (err instanceof SourceReadError && !config.dryRun && created.length > 0) {
+      // A run that cannot read its source leaves no empty table behind: a rerun after the fix starts clean.
+      const dropped = await dropUnloadedTables(pool, plan, created).catch(() => []);
+      if (dropped.length > 0) err.message += `; the empty tables this run created were dropped again (${dropped.join(', ')})`;
     }
     const wrapped = err instanceof Sqlite2pgError ? err : new TargetError(`migrate failed: ${message}; ${config.dryRun ? 'dry run: nothing was kept' : resumeNote(plan, results)}`, {}, { cause: err });
     const failed = report('failed', partial, redactText(wrapped.message, session.target.url));

@@ -32,7 +32,7 @@ function describeTable(t: TablePlan, rows: number, forecast?: RejectForecast): s
   const head = `${t.sourceName} → ${t.targetName}  (${t.sourceExists ? `${rows.toLocaleString('en-US')} rows` : `empty source: ${t.emptyReason}`})`;
   const width = Math.max(...t.columns.map((c) => c.name.length));
   const cols = t.columns.map((c) => {
-    const flags = [c.serial && 'serial', !c.nullable && 'not null', c.policy !== 'reject' && `policy ${c.policy}`, c.localTimeZone && `local zone ${c.localTimeZone}`].filter(Boolean).join(', ');
+    const flags = [c.serial && 'serial', !c.nullable && 'not null', c.policy !== 'reject' && `policy ${c.policy}`, c.localTimeZone && `local zone ${c.localTimeZone}`, c.collation && `collate "${c.collation}"`].filter(Boolean).join(', ');
     const why = [c.reason ? `why: ${c.reason}` : '', c.note ? `note: ${c.note}` : ''].filter(Boolean).map((w) => `      ${' '.repeat(width)}${w}`);
     return [`    ${c.name.padEnd(width)}  ${c.targetType.padEnd(16)} ← ${sourceOf(c)}${flags ? `  [${flags}]` : ''}`, ...why].join('\n');
   });
@@ -41,6 +41,7 @@ function describeTable(t: TablePlan, rows: number, forecast?: RejectForecast): s
     ...t.foreignKeys.map((fk) => `    foreign key (${fk.columns.join(', ')}) → ${fk.references} (${fk.referencedColumns.join(', ')})`),
     ...t.unique.map((u) => `    unique ${u.name} (${u.columns.join(', ')})`),
     ...t.indexes.map((ix) => `    index ${ix.name} (${ix.columns.join(', ')})`),
+    t.fullText ? `    full-text ${t.fullText.column} tsvector (${t.fullText.language}: ${t.fullText.columns.join(', ')}), GIN index ${t.fullText.index}` : '',
     t.dropped.length ? `    dropped on purpose: ${t.dropped.join(', ')}` : '',
     t.note ? `    note: ${t.note}` : '',
     ...t.warnings.map((w) => `    warning: ${w}`),

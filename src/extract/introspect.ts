@@ -1,5 +1,6 @@
 // What a SQLite file really holds: its tables, their columns with declared types, keys and rowid-ness.
 import type Database from 'better-sqlite3';
+import { migratedVirtualTables } from './virtual-tables.js';
 
 export interface SourceColumn {
   name: string;
@@ -21,11 +22,12 @@ export function isInternalTable(name: string): boolean {
   return /^sqlite_/i.test(name);
 }
 
-/** Every ordinary table of the file (views, virtual and shadow tables excluded). */
+/** Every table of the file whose rows are migrated: ordinary tables, and FTS/R*Tree virtual tables (virtual-tables.ts); views and shadow tables excluded. */
 export function listTables(db: Database.Database): SourceTable[] {
-  const rows = db.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'").all() as { name: string; wr: bigint | number }[];
+  const rows = db.prepare("SELECT name, wr, type FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')").all() as { name: string; wr: bigint | number; type: string }[];
+  const virtual = rows.some((r) => r.type === 'virtual') ? migratedVirtualTables(db) : new Set<string>();
   return rows
-    .filter((r) => !isInternalTable(r.name))
+    .filter((r) => !isInternalTable(r.name) && (r.type === 'table' || virtual.has(r.name.toLowerCase())))
     .map((r) => ({ name: r.name, withoutRowid: Number(r.wr) === 1, columns: listColumns(db, r.name) }));
 }
 
@@ -47,7 +49,13 @@ export function autoincrementSeq(db: Database.Database, table: string): bigint |
 }
 
 export function countRows(db: Database.Database, table: string): number {
-  return Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)}`).pluck().get() as bigint);
+  try {
+    return Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)}`).pluck().get() as bigint);
+  } catch (err) {
+    // SQLite counts by the smallest index; one using a collation this reader lacks refuses: count the table itself.
+    if ((err as { code?: string }).code !== 'SQLITE_ERROR_MISSING_COLLSEQ') throw err;
+    return Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)} NOT INDEXED`).pluck().get() as bigint);
+  }
 }
 
 /** A SQLite identifier, quoted. */

@@ -4,6 +4,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SourceReadError } from '../errors.js';
 import { readAhead } from './read-ahead.js';
+import { quickCheck } from './quick-check.js';
 
 export interface OpenSource {
   file: string;
@@ -12,6 +13,8 @@ export interface OpenSource {
   db: Database.Database | null;
   /** Ends the read transaction and closes the file. */
   close(): void;
+  /** What opening could not check (quick_check of indexes using a collation this reader lacks). */
+  warnings?: string[];
 }
 
 export interface OpenOptions {
@@ -61,6 +64,7 @@ export function openSource(file: string, path: string, options: OpenOptions): Op
   if (size === 0) return { file, path, db: null, close: () => {} };
 
   let db: Database.Database;
+  let warnings: string[] = [];
   try {
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs });
   } catch (err) {
@@ -76,9 +80,10 @@ export function openSource(file: string, path: string, options: OpenOptions): Op
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
     if (options.quickCheck) {
       readAhead(path, size);
-      const problems = db.prepare('PRAGMA quick_check').pluck().all() as string[];
-      if (problems.length !== 1 || problems[0] !== 'ok') {
-        throw Object.assign(new Error(problems.slice(0, 3).join('; ')), { code: 'SQLITE_CORRUPT' });
+      const checked = quickCheck(db);
+      warnings = checked.warnings;
+      if (checked.problems.length > 0) {
+        throw Object.assign(new Error(checked.problems.slice(0, 3).join('; ')), { code: 'SQLITE_CORRUPT' });
       }
     }
   } catch (err) {
@@ -89,6 +94,7 @@ export function openSource(file: string, path: string, options: OpenOptions): Op
     file,
     path,
     db,
+    warnings,
     close() {
       if (!db.open) return;
       if (db.inTransaction) db.exec('ROLLBACK');

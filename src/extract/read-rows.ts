@@ -138,6 +138,23 @@ function exactKey(p: Pager, raw: unknown[], previous: readonly unknown[] | null)
   }
 }
 
+/** What readability asks of a table: enough of a TablePlan to build its paging statements. */
+export type ReadShape = Pick<TablePlan, 'source' | 'sourceName' | 'sourceColumns' | 'sourceExprs' | 'hasRowid' | 'sourceKey'>;
+
+/**
+ * Why SQLite refuses the statements the load and verify read the table's rows with (null: it does not),
+ * found by preparing them before anything is written: e.g. a WITHOUT ROWID table whose key uses a
+ * collation this reader lacks, or a virtual table whose module it lacks.
+ */
+export function unreadableReason(db: Database.Database, shape: ReadShape): string | null {
+  try {
+    pager(db, shape as TablePlan);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /**
  * better-sqlite3 decodes TEXT with U+FFFD where the bytes are not UTF-8; only then (the character is
  * rare) are the raw bytes fetched again to tell a real U+FFFD from a lossy decode. Works on the raw

@@ -57,6 +57,8 @@ export interface TableFacts {
   autoincrement: boolean;
   indexes: IndexFacts[];
   foreignKeys: ForeignKeyFacts[];
+  /** A virtual table migrated as an ordinary table (virtual-tables.ts): its module, e.g. `fts5`. */
+  virtualModule?: string;
 }
 
 const GENERATED: Record<number, Generated> = { 0: 'no', 2: 'virtual', 3: 'stored' };

@@ -3,7 +3,7 @@
 // candidate check refuses (with the first one refused), so a type is chosen from data, not from hope.
 import type Database from 'better-sqlite3';
 import { storageClass, type SqliteValue } from '../transform/sqlite-value.js';
-import { quoteSqlite } from './introspect.js';
+import { countRows, quoteSqlite } from './introspect.js';
 
 /** SQLite's five storage classes, as typeof() names them. */
 export type StorageClass = ReturnType<typeof storageClass>;
@@ -71,7 +71,7 @@ export function profileTable(db: Database.Database, table: string, columns: { na
       }
     }
   } else {
-    rows = Number(db.prepare(`SELECT count(*) FROM ${quoteSqlite(table)}`).pluck().safeIntegers(true).get() as bigint);
+    rows = countRows(db, table);
   }
   return { rows, columns: new Map(columns.map((c, i) => [c.name, profiles[i]])) };
 }

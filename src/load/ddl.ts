@@ -9,13 +9,20 @@ const SERIAL_TYPES: Record<string, string> = { smallint: 'smallserial', integer:
 function columnDdl(c: ColumnPlan): string {
   const type = c.serial ? SERIAL_TYPES[c.targetType] : c.targetType;
   const parts = [quoteIdent(c.name), type];
+  if (c.collation) parts.push(`COLLATE ${quoteIdent(c.collation)}`);
   if (!c.nullable) parts.push('NOT NULL');
   if (c.default !== null && !c.serial) parts.push(`DEFAULT ${c.default}`);
   return parts.join(' ');
 }
 
+/** The generated tsvector column of `fullText`: NULL columns count as empty text. */
+function fullTextDdl(f: NonNullable<TablePlan['fullText']>): string {
+  const doc = f.columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(" || ' ' || ");
+  return `${quoteIdent(f.column)} tsvector GENERATED ALWAYS AS (to_tsvector(${quoteLiteral(f.language)}::regconfig, ${doc})) STORED`;
+}
+
 export function createTableSql(t: TablePlan): string {
-  const cols = t.columns.map((c) => `  ${columnDdl(c)}`).join(',\n');
+  const cols = [...t.columns.map((c) => columnDdl(c)), ...(t.fullText ? [fullTextDdl(t.fullText)] : [])].map((c) => `  ${c}`).join(',\n');
   return `CREATE TABLE IF NOT EXISTS ${qualified(t.target.schema, t.target.table)} (\n${cols}\n);`;
 }
 
@@ -55,7 +62,9 @@ export function createIndexSql(t: TablePlan, ix: TablePlan['indexes'][number]): 
 
 /** The table's plain indexes (ported ones, which PostgreSQL may refuse, are built apart: portedIndexSql). */
 export function indexSql(t: TablePlan): string[] {
-  return t.indexes.filter((ix) => !ix.ported).map((ix) => createIndexSql(t, ix));
+  const table = qualified(t.target.schema, t.target.table);
+  const gin = t.fullText ? [`CREATE INDEX IF NOT EXISTS ${quoteIdent(t.fullText.index)} ON ${table} USING GIN (${quoteIdent(t.fullText.column)});`] : [];
+  return [...t.indexes.filter((ix) => !ix.ported).map((ix) => createIndexSql(t, ix)), ...gin];
 }
 
 /** Indexes with expressions or a predicate: each tried on its own, a refusal reported, not fatal. */

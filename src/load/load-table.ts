@@ -13,6 +13,7 @@ import { insertTableLoad } from './ledger.js';
 import { qualified, quoteIdent } from './quote.js';
 import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js';
 import { pausePoint } from '../pause-points.js';
+import { SourceReadError } from '../errors.js';
 import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../transform/copy-binary.js';
 
 /** A CopyData message's type byte. */
@@ -35,6 +36,20 @@ function copyFromGivingBack(sql: string): ReturnType<typeof copyFrom> {
     });
   };
   return stream;
+}
+
+/**
+ * SQLite refusing to go on reading the table (a damaged page, a file replaced meanwhile) is the source's
+ * fault, not the target's: exit 2 naming file, table and cause — a resume would fail the same way.
+ */
+function sourceFailure(plan: TablePlan, err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  return new SourceReadError(
+    `source ${plan.source.file}, table ${plan.source.table}: reading its rows failed (${(err as Error).message}); repair or replace the file (PRAGMA quick_check, on unless --no-quick-check, finds damage before anything is written), then run again`,
+    { file: plan.source.file, table: plan.source.table },
+    { cause: err },
+  );
 }
 
 export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<TableLoadResult> {
@@ -62,7 +77,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
       const feed = ctx.feed(plan, { runId: ctx.runId, defaults, parents, format })[Symbol.asyncIterator]();
       for (;;) {
         const t = performance.now();
-        const next = await feed.next();
+        const next = await feed.next().catch((err: unknown) => Promise.reject(sourceFailure(plan, err)));
         waitMs += performance.now() - t;
         if (next.done) break;
         const b = next.value;

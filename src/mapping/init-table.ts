@@ -9,6 +9,7 @@ import { draftColumns, type DraftColumns } from './init-columns.js';
 import { draftKey, keyBytes, KEY_MAX_BYTES, type KeyDraft } from './init-key.js';
 import { NameRegistry, fitIdentifier, targetName, type IdentifierPolicy } from './identifiers.js';
 import { indexParts, splitOrdering, translateExpression, UntranslatableSql } from './sqlite-expression.js';
+import { draftCollations } from './init-collations.js';
 
 /** A table on its way into the mapping; foreign keys are added once every table of the file is drafted. */
 export interface TableDraft {
@@ -27,11 +28,6 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 /** Table-level features of the CREATE TABLE text that the mapping cannot carry (SQL matched loosely: a note, not a parse). */
 const SQL_FEATURES: { test: RegExp; kind: NotMigrated['kind']; reason: string }[] = [
   { test: /\bCHECK\s*\(/i, kind: 'check constraint', reason: 'CHECK constraints are not re-created: the target accepts what the column types accept' },
-  {
-    test: /\bCOLLATE\s+(NOCASE|RTRIM)\b/i,
-    kind: 'collation',
-    reason: 'NOCASE/RTRIM collations are not re-created: PostgreSQL compares text exactly, so ordering and uniqueness may differ from SQLite',
-  },
 ];
 
 function notMigratedIndex(d: TableDraft, ix: IndexFacts, reason: string): void {
@@ -96,6 +92,14 @@ function draftIndexes(d: TableDraft, relations: NameRegistry, policy: Identifier
   if (indexes.length) d.table.indexes = indexes;
 }
 
+/** What a virtual table migrated as an ordinary table becomes. */
+function virtualNote(facts: TableFacts): string | null {
+  const m = facts.virtualModule;
+  if (!m) return null;
+  if (m.startsWith('rtree')) return `an R*Tree virtual table (${m}) in SQLite: migrated as a table of its columns, keyed by its id; the spatial index is not re-created`;
+  return `a full-text (${m}) virtual table in SQLite: migrated as a table of its columns, keyed by its rowid; its shadow tables are not migrated, nor is the full-text index unless init --fts adds one`;
+}
+
 /** Drafts one table (everything but its foreign keys). */
 export function draftTable(db: Database.Database, facts: TableFacts, target: string, relations: NameRegistry, policy: IdentifierPolicy): TableDraft {
   const candidates = new Map(facts.columns.map((c) => [c.name, candidatesFor(c.declaredType, facts.strict)]));
@@ -103,7 +107,7 @@ export function draftTable(db: Database.Database, facts: TableFacts, target: str
   const cols = draftColumns(facts, profile, candidates, policy);
   const key = draftKey(facts, profile, cols);
   relations.take(fitIdentifier(`${target}_pkey`));
-  const notes = [facts.withoutRowid ? 'WITHOUT ROWID in SQLite: rows are identified by the primary key' : null, ...key.notes].filter((n): n is string => n !== null);
+  const notes = [facts.withoutRowid ? 'WITHOUT ROWID in SQLite: rows are identified by the primary key' : null, virtualNote(facts), ...key.notes].filter((n): n is string => n !== null);
   const table: MappingTable = {
     source: facts.name,
     target,
@@ -114,6 +118,8 @@ export function draftTable(db: Database.Database, facts: TableFacts, target: str
   const d: TableDraft = { facts, profile, target, cols, key, table, warnings: [...cols.warnings], notMigrated: [] };
   draftIndexes(d, relations, policy);
   for (const f of SQL_FEATURES) if (f.test.test(facts.sql)) d.notMigrated.push({ kind: f.kind, name: facts.name, table: facts.name, reason: f.reason, sql: facts.sql });
+  const collations = draftCollations(db, facts, cols.columns, cols.targetOf);
+  if (collations) d.notMigrated.push(collations);
   // Timestamp columns filled by a clock default say when a row was written: verify --grace uses them.
   const stamps = cols.columns.filter((c) => (c.type === 'timestamp' || c.type === 'timestamptz') && /now\(\)|localtimestamp/.test(c.default ?? '')).map((c) => c.name);
   if (stamps.length) table.timestampColumns = stamps;

@@ -125,7 +125,7 @@ function validZone(zone: string): boolean {
 }
 
 function checkColumn(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note', 'reason'], ['name', 'type']);
+  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note', 'reason', 'collation'], ['name', 'type']);
   c.identifier(c.string(o.name, `${at}.name`), `${at}.name`);
   if (!TARGET_TYPES.includes(o.type as never)) c.fail(`${at}.type`, `unknown type ${JSON.stringify(o.type)} (known: ${TARGET_TYPES.join(', ')})`);
   const sources = ['from', 'expr', 'value'].filter((k) => k in o);
@@ -147,10 +147,14 @@ function checkColumn(c: Checker, v: Json, at: string): void {
     if (!['timestamp', 'timestamptz', 'date'].includes(o.type as string)) c.fail(`${at}.localTimeZone`, 'only for timestamp, timestamptz and date columns');
   }
   if (o.serial === true && !['bigint', 'integer', 'smallint'].includes(o.type as string)) c.fail(`${at}.serial`, 'only for integer columns');
+  if (o.collation !== undefined) {
+    c.identifier(c.string(o.collation, `${at}.collation`), `${at}.collation`);
+    if (o.type !== 'text') c.fail(`${at}.collation`, 'only for text columns');
+  }
 }
 
 function checkTable(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['source', 'target', 'columns', 'drop', 'primaryKey', 'unique', 'foreignKeys', 'indexes', 'timestampColumns', 'note'], ['source', 'target', 'columns']);
+  const o = c.object(v, at, ['source', 'target', 'columns', 'drop', 'primaryKey', 'unique', 'foreignKeys', 'indexes', 'timestampColumns', 'note', 'fullText'], ['source', 'target', 'columns']);
   c.string(o.source, `${at}.source`);
   // The DDL names the primary key "<table>_pkey": PostgreSQL would cut a longer name, onto the table's own.
   c.identifier(c.string(o.target, `${at}.target`), `${at}.target`, o.primaryKey !== undefined ? 58 : 63);
@@ -206,6 +210,22 @@ function checkTable(c: Checker, v: Json, at: string): void {
       if (xo.where !== undefined) c.string(xo.where, `${xa}.where`);
     });
   }
+  if (o.fullText !== undefined) checkFullText(c, o.fullText, `${at}.fullText`, cols as { name: string; type: string }[]);
+}
+
+/** `fullText`: a new column name, the table's text columns, a text search configuration name, an index name. */
+function checkFullText(c: Checker, v: Json, at: string, cols: { name: string; type: string }[]): void {
+  const o = c.object(v, at, ['column', 'columns', 'language', 'index'], ['column', 'columns', 'language', 'index']);
+  const column = c.string(o.column, `${at}.column`);
+  c.identifier(column, `${at}.column`);
+  if (cols.some((col) => col.name === column)) c.fail(`${at}.column`, `"${column}" is already a column of the table`);
+  for (const [i, n] of c.names(o.columns, `${at}.columns`).entries()) {
+    const col = cols.find((x) => x.name === n);
+    if (!col || col.type !== 'text') c.fail(`${at}.columns[${i}]`, `"${n}" is not a text column of this table`);
+  }
+  // A configuration name (pg_ts_config), written into the DDL as a quoted literal.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.string(o.language, `${at}.language`))) c.fail(`${at}.language`, 'must be a text search configuration name such as "simple" or "english"');
+  c.identifier(c.string(o.index, `${at}.index`), `${at}.index`);
 }
 
 const INTEGERS = ['smallint', 'integer', 'bigint'];

@@ -41,6 +41,11 @@ export interface MappingColumn {
   note?: string;
   /** Why this type was chosen (written by `init`: declared type, stored values); shown by `plan`. */
   reason?: string;
+  /**
+   * The PostgreSQL collation of a text column (`COLLATE "…"` in the DDL); `init` writes "C" (byte order, as
+   * SQLite's BINARY) where SQLite names another collation. Absent: the database's default.
+   */
+  collation?: string;
 }
 
 /** What PostgreSQL does to referencing rows when the referenced row is deleted or its key updated. */
@@ -87,6 +92,20 @@ export interface MappingTable {
   /** Target timestamp columns that say when a row was written (used by `verify --grace`). */
   timestampColumns?: string[];
   note?: string;
+  /** PostgreSQL full-text search over text columns (`init --fts`): a generated tsvector column with a GIN index. */
+  fullText?: MappingFullText;
+}
+
+/** A generated `tsvector` column over text columns of the table, and the GIN index on it. */
+export interface MappingFullText {
+  /** The generated column's name (not a source column: the DDL computes it). */
+  column: string;
+  /** Target text columns it covers, concatenated in this order. */
+  columns: string[];
+  /** The text search configuration (`simple`, `english`, …). */
+  language: string;
+  /** The GIN index's name. */
+  index: string;
 }
 
 export interface MappingSource {

@@ -9,6 +9,7 @@ import { TYPE_RULES } from '../transform/logical-types.js';
 import { describeValue } from '../transform/conversion.js';
 import { storageClass, type SqliteValue } from '../transform/sqlite-value.js';
 import type { StorageClass } from '../extract/value-profile.js';
+import { CATCH_ALL, MIX_TYPES, typeForMix } from './storage-mix.js';
 
 /** What a declared type proposes, before any value is looked at. */
 export interface TypeCandidates {
@@ -79,7 +80,7 @@ const UNTYPED_CLASSES: Partial<Record<TargetType, StorageClass[]>> = {
   'double precision': ['integer', 'real', 'text'],
   numeric: ['integer', 'real', 'text'],
   text: ['integer', 'real', 'text'],
-  bytea: ['blob', 'text'],
+  bytea: ['blob', 'text', 'integer', 'real'],
 };
 
 /** The type names of SQLite's documentation (§3.1.1), sizes removed: a name outside it is "unknown". */
@@ -138,12 +139,15 @@ export function probesFor(c: TypeCandidates): Probe[] {
     const misread = MISREAD[type];
     return (v: SqliteValue) => !misread?.(v) && TYPE_RULES[type].convert(v, { localTimeZone: null }).ok;
   };
-  return c.chain.flatMap((type) => {
+  const probes = c.chain.flatMap((type) => {
     const rule: Probe = { name: type, accepts: byRule(type) };
     const classes = UNTYPED_CLASSES[type];
     if (!c.untyped || !classes) return [rule];
-    return [rule, { name: own(type), accepts: (v) => classes.includes(storageClass(v)) && rule.accepts(v) }];
+    return [rule, { name: own(type), accepts: (v: SqliteValue) => classes.includes(storageClass(v)) && rule.accepts(v) }];
   });
+  // The storage-class rule (storage-mix.ts) may pick any of these, whatever the declared type proposes.
+  for (const type of MIX_TYPES) if (!c.chain.includes(type)) probes.push({ name: type, accepts: byRule(type) });
+  return probes;
 }
 
 /** The chosen type, with the reason written into the mapping. */
@@ -180,7 +184,21 @@ export function chooseType(c: TypeCandidates, profile: ColumnProfile): TypeChoic
     .slice(0, clean ? results.findIndex((r) => r.type === clean.type) : results.length)
     .map((r) => `${r.type} would refuse ${r.probe.refused} (e.g. ${describeValue(r.probe.example!)}${MISREAD[r.type]?.(r.probe.example!) ? ', a Julian day number' : ''})`);
   const why = skipped.length ? `; ${skipped.join('; ')}` : '';
-  if (clean) return { type: clean.type, reason: `${basis} → ${clean.type}: every stored value converts (${stored})${why}${remark}`, warnings };
+  const refused = (type: TargetType) => probe(type)?.refused ?? Infinity;
+  if (clean) {
+    // Numbers in a column whose declared type ends in text or bytea: the storage classes decide instead.
+    const mix = CATCH_ALL.has(clean.type) && profile.classes.integer + profile.classes.real > 0 ? typeForMix(profile, refused) : null;
+    if (mix) return { type: mix.type, reason: `${basis} → ${mix.type}: ${mix.why} (${stored})${remark}`, warnings };
+    return { type: clean.type, reason: `${basis} → ${clean.type}: every stored value converts (${stored})${why}${remark}`, warnings };
+  }
+  const mix = typeForMix(profile, refused);
+  if (mix) {
+    return {
+      type: mix.type,
+      reason: `${basis} → ${mix.type}: no candidate of the declared type takes every value${why}; ${mix.why} (${stored})${remark}`,
+      warnings: [...warnings, `no candidate of the declared type takes every value${why}; chose ${mix.type}, which keeps them all: set another "type" with a "policy" to have it otherwise`],
+    };
+  }
   const best = byRule.reduce((a, b) => (b.probe.refused < a.probe.refused ? b : a));
   const loss = `${best.probe.refused} of ${n} values (e.g. ${describeValue(best.probe.example!)}) fit no candidate type and their rows will be rejected`;
   return {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { LoadedMapping } from '../mapping/load-mapping.js';
 import type { Mapping, MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
-import { MappingError } from '../errors.js';
+import { MappingError, SourceReadError } from '../errors.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
 import { autoincrementSeq, countRows, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
 import { readInventory, type SourceObject } from '../extract/inventory.js';
@@ -11,6 +11,7 @@ import { accountObjects } from './account-objects.js';
 import type { InventoryEntry } from './inventory-entry.js';
 import { checkExprs } from './check-exprs.js';
 import type { OpenSource } from '../extract/open-source.js';
+import { unreadableReason } from '../extract/read-rows.js';
 import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from './table-plan.js';
 import { orderByDependencies } from './load-order.js';
 import { deferCycleForeignKeys } from './break-cycles.js';
@@ -55,6 +56,7 @@ function planColumns(t: MappingTable, table: SourceTable | undefined, where: str
       extractIndex,
       reason: col.reason ?? null,
       note: col.note ?? null,
+      ...(col.collation ? { collation: col.collation } : {}),
     };
   });
 }
@@ -132,9 +134,17 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     autoincrementSeq: table && src.db ? autoincrementSeq(src.db, table.name) : null,
     warnings: [],
     note: t.note ?? null,
+    ...(t.fullText ? { fullText: t.fullText } : {}),
   };
+  if (table && src.db) checkReadable(src.db, plan);
   if (table && src.db) checkExprs(src.db, plan, where);
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
+}
+
+/** A table SQLite will not read as the load and verify read it: exit 2 before anything is written. */
+function checkReadable(db: NonNullable<OpenSource['db']>, plan: TablePlan): void {
+  const why = unreadableReason(db, plan);
+  if (why) throw new SourceReadError(`source ${plan.source.file}, table ${plan.source.table}: its rows cannot be read (${why})`, { file: plan.source.file, table: plan.source.table });
 }
 
 /** A table's rows, or null when SQLite cannot read it (a virtual table whose module is not compiled in). */

@@ -2,7 +2,7 @@
 // and handed through extract → transform → load → verify. `sqlite2pg plan --json` prints it.
 import type { LogicalType } from '../transform/logical-types.js';
 import type { InventoryEntry } from './inventory-entry.js';
-import type { MappingForeignKey, MappingIndex, NotMigrated, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
+import type { MappingForeignKey, MappingFullText, MappingIndex, NotMigrated, TargetType, ValuePolicy } from '../mapping/mapping-types.js';
 
 /** Where a target column's value comes from. */
 export type ColumnSource =
@@ -28,6 +28,8 @@ export interface ColumnPlan {
   reason?: string | null;
   /** The mapping's `note` for the column, if any. */
   note?: string | null;
+  /** The target column's collation (text columns), when the mapping names one. */
+  collation?: string;
 }
 
 export interface SourceRef {
@@ -78,6 +80,8 @@ export interface TablePlan {
   autoincrementSeq: bigint | null;
   warnings: string[];
   note: string | null;
+  /** A generated tsvector column with a GIN index (the mapping's `fullText`), if any. */
+  fullText?: MappingFullText;
 }
 
 /** One index of the plan: plain columns, or key expressions, maybe with a predicate. */

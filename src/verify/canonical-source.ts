@@ -245,8 +245,11 @@ function jsonReason(reason: string): string {
 const bytea: Rule = (v) => {
   if (typeof v === 'string') return hexOfBytes(Buffer.from(v, 'utf8'));
   if (isBlob(v)) return hexOfBytes(v);
+  // A number: the bytes of its text form, as the text rule spells it.
+  if (typeof v === 'bigint') return hexOfBytes(Buffer.from(v.toString(), 'utf8'));
+  if (typeof v === 'number') return hexOfBytes(Buffer.from(pythonFloatRepr(v), 'utf8'));
   if (isBadText(v)) return hexOfBytes(v.bytes);
-  return no('type_mismatch: a number in a bytea column');
+  return no('type_mismatch: not a value a bytea column holds');
 };
 
 const RULES = {

@@ -60,13 +60,17 @@ export interface ExpectedStructure {
 export function expectedStructure(plan: TablePlan): ExpectedStructure {
   const inKey = new Set(plan.primaryKey);
   return {
-    columns: plan.columns.map((c) => ({
-      name: c.name,
-      type: CATALOG_TYPE[c.targetType],
-      // serial implies NOT NULL, and so does being part of the primary key.
-      notNull: !c.nullable || c.serial || inKey.has(c.name),
-      default: c.serial ? 'serial' : c.default !== null ? 'some' : 'none',
-    })),
+    columns: [
+      ...plan.columns.map((c): ExpectedColumn => ({
+        name: c.name,
+        type: CATALOG_TYPE[c.targetType],
+        // serial implies NOT NULL, and so does being part of the primary key.
+        notNull: !c.nullable || c.serial || inKey.has(c.name),
+        default: c.serial ? 'serial' : c.default !== null ? 'some' : 'none',
+      })),
+      // The generated tsvector column: its expression is kept where a default is (pg_attrdef).
+      ...(plan.fullText ? [{ name: plan.fullText.column, type: 'tsvector', notNull: false, default: 'some' as const }] : []),
+    ],
     primaryKey: [...plan.primaryKey],
     unique: plan.unique.map((u) => ({ name: u.name, columns: [...u.columns] })),
     foreignKeys: plan.foreignKeys.map((fk) => ({
@@ -78,15 +82,18 @@ export function expectedStructure(plan: TablePlan): ExpectedStructure {
       onUpdate: fk.onUpdate ?? 'NO ACTION',
       deferred: fk.deferred === true,
     })),
-    indexes: plan.indexes.map((ix) => ({
-      name: ix.name,
-      columns: [...ix.columns],
-      unique: ix.unique,
-      ported: ix.ported,
-      keys: ix.expressions?.length ?? ix.columns.length,
-      expressions: ix.expressions !== null,
-      partial: ix.where !== null,
-    })),
+    indexes: [
+      ...plan.indexes.map((ix) => ({
+        name: ix.name,
+        columns: [...ix.columns],
+        unique: ix.unique,
+        ported: ix.ported,
+        keys: ix.expressions?.length ?? ix.columns.length,
+        expressions: ix.expressions !== null,
+        partial: ix.where !== null,
+      })),
+      ...(plan.fullText ? [{ name: plan.fullText.index, columns: [plan.fullText.column], unique: false, ported: false, keys: 1, expressions: false, partial: false }] : []),
+    ],
     serialColumns: plan.columns.filter((c) => c.serial).map((c) => c.name),
   };
 }

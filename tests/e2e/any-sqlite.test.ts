@@ -131,7 +131,7 @@ describe('init on files nobody planned for', () => {
     });
     expect(types('customers')).toEqual({ code: 'text', 'Full Name': 'text', email: 'text', joined: 'timestamp', vip: 'boolean' });
     expect(types('event log')).toEqual({ sqlite_rowid: 'bigint', at: 'text', what: 'text', payload: 'bytea' });
-    expect(types('strict_t')).toEqual({ id: 'bigint', a: 'bigint', b: 'text', c: 'text' });
+    expect(types('strict_t')).toEqual({ id: 'bigint', a: 'bigint', b: 'bytea', c: 'text' });
     expect(types('Empty One')).toMatchObject({ x: 'timestamp', y: 'text' });
     expect(columnOf(mapping, 'Order Items', 'price').reason).toMatch(/^declared NUMERIC\(10,2\) → numeric: every stored value converts/);
     // TEXT VARCHAR holds only TEXT affinity's words: plain, no warning; STRING is a trap, warned.

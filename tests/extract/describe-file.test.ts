@@ -77,15 +77,24 @@ describe('describeFile', () => {
     ]);
   });
 
-  it('sees generated columns, and lists views, triggers and virtual tables (not their shadow tables) as other objects', () => {
+  it('sees generated columns; takes FTS tables as tables of their columns; lists views, triggers, other virtual tables and shadow tables as other objects', () => {
     const f = facts(`
       CREATE TABLE t (a INT, g INT GENERATED ALWAYS AS (a * 2) VIRTUAL, s TEXT AS (a || 'x') STORED);
       CREATE VIEW v AS SELECT a FROM t;
       CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;
-      CREATE VIRTUAL TABLE ft USING fts5(body);`);
-    expect(f.tables.map((t) => t.name)).toEqual(['t']);
+      CREATE VIRTUAL TABLE ft USING fts5(body);
+      CREATE VIRTUAL TABLE fx USING fts5(a, content='t');
+      CREATE VIRTUAL TABLE st USING dbstat;`);
+    expect(f.tables.map((t) => t.name)).toEqual(['t', 'ft']);
     expect(f.tables[0].columns.map((c) => [c.name, c.generated])).toEqual([['a', 'no'], ['g', 'virtual'], ['s', 'stored']]);
-    expect(f.others.map((o) => [o.kind, o.name, o.table ?? null])).toEqual([['view', 'v', null], ['trigger', 'tr', 't'], ['virtual table', 'ft', null]]);
+    expect(f.tables[1]).toMatchObject({ virtualModule: 'fts5', rowidAlias: null, columns: [{ name: 'body' }] });
+    expect(f.others.map((o) => [o.kind, o.name, o.table ?? null])).toEqual([
+      ['view', 'v', null], ['trigger', 'tr', 't'], ['virtual table', 'fx', null], ['virtual table', 'st', null],
+      ['table', 'ft_data', null], ['table', 'ft_idx', null], ['table', 'ft_content', null], ['table', 'ft_docsize', null], ['table', 'ft_config', null],
+      ['table', 'fx_data', null], ['table', 'fx_idx', null], ['table', 'fx_docsize', null], ['table', 'fx_config', null],
+    ]);
+    expect(f.others[2].reason).toMatch(/external-content fts5 table: its rows are the content table's \(t\)/);
+    expect(f.others[3].reason).toMatch(/module dbstat: its rows are computed or kept by the module/);
     expect(f.others[0].sql).toBe('CREATE VIEW v AS SELECT a FROM t');
   });
 

@@ -163,7 +163,9 @@ function judge(type: TargetType, src: Src, stored: string | null): Verdict {
     case 'bytea': {
       const got = Buffer.from(stored.slice(2), 'hex');
       if (src.cls === 'blob' || src.cls === 'text') return got.equals(src.raw) || 'bytes differ';
-      return `${src.cls} accepted into bytea`;
+      // data-rules.md: a number becomes the bytes of its text form.
+      if (src.cls === 'integer') return got.toString('utf8') === src.v.toString() || 'integer text bytes differ';
+      return Object.is(Number(got.toString('utf8')), src.v) || `REAL ${src.v} read back as ${got.toString('utf8')}`;
     }
     case 'smallint': case 'integer': case 'bigint':
       if (src.cls === 'integer') return BigInt(stored) === src.v || 'integer differs';

@@ -172,7 +172,7 @@ const COLUMNS: Column[] = [
   { name: 'c_json', type: 'json', compare: 'exact', options: naive, values: [] },
   {
     name: 'c_bytea', type: 'bytea', compare: 'exact', options: naive,
-    values: [Buffer.alloc(0), Buffer.from([0, 0x5c, 0x0a, 0xff]), '\\x00', 'é\u0000', new InvalidUtf8Text(Buffer.from([0xff, 0x00])), 1n, 1.5,
+    values: [Buffer.alloc(0), Buffer.from([0, 0x5c, 0x0a, 0xff]), '\\x00', 'é\u0000', new InvalidUtf8Text(Buffer.from([0xff, 0x00])), 1n, 1.5, '\ud800',
       ...sample(fc.oneof(blob, anyText, fc.uint8Array({ maxLength: 30 }).map((b) => new InvalidUtf8Text(Buffer.from(b)))))],
   },
 ];

@@ -136,8 +136,9 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     note: t.note ?? null,
     ...(t.fullText ? { fullText: t.fullText } : {}),
   };
-  if (table && src.db) checkReadable(src.db, plan);
+  // Expressions first: a bad one is named as such, not as a table SQLite cannot read.
   if (table && src.db) checkExprs(src.db, plan, where);
+  if (table && src.db) checkReadable(src.db, plan);
   return { ...plan, warnings: [...leftOut, ...tableWarnings(plan, table)] };
 }
 

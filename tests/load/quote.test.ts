@@ -138,7 +138,7 @@ describe('quoteLiteral and quoteIdent', () => {
 
 describe('plan --sql', () => {
   it('keeps text from the mapping inside its comment lines (a line break in it would start a line of SQL)', () => {
-    const sql = fullSchemaSql({ mappingName: 'm\nDROP TABLE public.foo;', schemaVersion: 1, deviations: ['d\r\nDROP TABLE public.foo;\rx'], schemas: [], tables: [] } as unknown as RunPlan);
+    const sql = fullSchemaSql({ mappingName: 'm\nDROP TABLE public.foo;', schemaVersion: 1, deviations: ['d\r\nDROP TABLE public.foo;\rx'], schemas: [], tables: [], views: [] } as unknown as RunPlan);
     const lines = sql.split(/\r\n?|\n/).filter((l) => l !== '');
     expect(lines.every((l) => l.startsWith('--'))).toBe(true);
     expect(sql).toContain('-- Target schema of mapping "m\\nDROP TABLE public.foo;"');

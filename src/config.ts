@@ -37,6 +37,8 @@ export interface Config {
   quickCheck: boolean;
   retries: number;
   statementTimeoutMs: number;
+  /** SQLITE2PG_STALL_SECONDS: seconds without a byte moving on a query or COPY before the stall watch acts (0: off; null: the default, connection-guards.ts). */
+  stallSeconds: number | null;
   identifiers: 'keep' | 'lower' | 'snake';
   /** Test hook (SQLITE2PG_TEST_PAUSE_AT): the pause point a fault test stops the run at; see pause-points.ts. */
   pauseAt: string | null;
@@ -114,6 +116,7 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     quickCheck: flags['quick-check'] !== false,
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
+    stallSeconds: nonNegativeInt(str(env.SQLITE2PG_STALL_SECONDS), 'SQLITE2PG_STALL_SECONDS') ?? null,
     identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
     pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,
     pauseMs: nonNegativeInt(str(env.SQLITE2PG_TEST_PAUSE_MS), 'SQLITE2PG_TEST_PAUSE_MS') ?? 120_000,

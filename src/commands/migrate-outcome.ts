@@ -7,8 +7,7 @@ import type { RunPlan } from '../plan/table-plan.js';
 import type { RunReport } from '../report/report.js';
 import type { TableLoadResult } from '../load/load-context.js';
 import { finishRun } from '../load/ledger.js';
-import { isConnectionError } from '../load/target.js';
-import { backoffMs } from '../load/table-retry.js';
+import { backoffMs, isConnectionError } from '../load/retry-budget.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import { backupSources, type BackupSet } from '../extract/backup.js';
 

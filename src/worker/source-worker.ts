@@ -19,6 +19,7 @@ import { transferListOf } from './transfer.js';
 import { currentThreadId } from './thread-watch.js';
 import { collectGarbage } from './collect-garbage.js';
 import { quoteLiteral } from '../load/quote.js';
+import { connectionGuards } from '../load/connection-guards.js';
 import { isBatchMemory, keepSpare } from '../load/batch-memory.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
@@ -236,7 +237,7 @@ async function importSnapshot(client: pg.Client, snapshot: string): Promise<void
 }
 
 async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Promise<TallyState> {
-  const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, ...connectionGuards(m.connection.url) });
   // A server that goes away between queries must not crash the thread; the query in progress reports it.
   client.on('error', () => {});
   try {

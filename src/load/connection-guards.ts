@@ -1,0 +1,158 @@
+// Bounded waiting on the target: every connection gets TCP keepalives and a connect timeout (the URL's
+// connect_timeout), and a stall watch ends a connection on which a query or COPY moved no bytes for too
+// long while the server was not working on it (a silent network partition, a proxy that stopped
+// forwarding), ending its server session too, so nothing is left holding locks on the server.
+import { Writable } from 'node:stream';
+import type { Socket } from 'node:net';
+import pg from 'pg';
+import type { Logger } from '../log.js';
+
+/** Seconds a connection attempt may take when the URL sets no connect_timeout. */
+export const DEFAULT_CONNECT_TIMEOUT_S = 10;
+/** Seconds without a byte moving on a query or COPY before the stall watch asks the server (SQLITE2PG_STALL_SECONDS). */
+export const DEFAULT_STALL_S = 20;
+/** Idle time before the kernel sends TCP keepalive probes on a connection. */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * The URL's `connect_timeout` in ms (seconds, as libpq reads it, at least 2), else the default. 0 means
+ * "wait forever" to libpq; sqlite2pg never does, and uses the default instead.
+ */
+export function connectTimeoutMs(url: string): number {
+  try {
+    const raw = new URL(url).searchParams.get('connect_timeout');
+    const n = Number(raw);
+    if (raw !== null && Number.isFinite(n) && n > 0) return Math.max(2, Math.floor(n)) * 1000;
+  } catch {
+    /* not a URL: the default */
+  }
+  return DEFAULT_CONNECT_TIMEOUT_S * 1000;
+}
+
+/** The node-postgres options every connection to `url` gets: keepalives and the connect timeout. */
+export function connectionGuards(url: string): Pick<pg.ClientConfig, 'keepAlive' | 'keepAliveInitialDelayMillis' | 'connectionTimeoutMillis'> {
+  return { keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS, connectionTimeoutMillis: connectTimeoutMs(url) };
+}
+
+interface Watched {
+  client: pg.Client;
+  bytes: number;
+  quietSince: number;
+  probing: boolean;
+}
+
+/** node-postgres' socket and the query in flight (private fields of pg 8; absent, the client is not watched). */
+function internals(client: pg.Client): { socket: Socket | null; active: unknown } {
+  const c = client as unknown as { connection?: { stream?: Socket }; _activeQuery?: unknown };
+  return { socket: c.connection?.stream ?? null, active: c._activeQuery ?? null };
+}
+
+/**
+ * Whether the client waits on the network: a query or COPY is in flight, and it is not this process that
+ * holds it back (a COPY FROM it is still feeding with nothing queued for the socket, a COPY TO whose
+ * reader paused the socket).
+ */
+function waitingOnNetwork(client: pg.Client): boolean {
+  const { socket, active } = internals(client);
+  if (!socket || !active) return false;
+  if (socket.isPaused()) return false;
+  if (active instanceof Writable && !active.writableEnded && socket.writableLength === 0) return false;
+  return true;
+}
+
+/**
+ * Watches connections: when one waits on the network and no byte moved for `stallMs`, a fresh connection
+ * asks the server what that session is doing. Working on a statement (a long index build, a lock wait):
+ * keep waiting. Otherwise (waiting for this process, idle, gone) or the server cannot be reached: the
+ * session is terminated when it can be, and the connection is ended with an error the caller treats as a
+ * lost connection (retried, then exit 3).
+ */
+export class StallWatch {
+  private readonly watched = new Set<Watched>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly stallMs: number,
+    private readonly log: Logger,
+    private readonly redact: (text: string) => string,
+  ) {}
+
+  add(client: pg.Client): void {
+    if (this.stallMs <= 0) return;
+    const w: Watched = { client, bytes: -1, quietSince: Date.now(), probing: false };
+    this.watched.add(w);
+    client.once('end', () => this.watched.delete(w));
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), Math.max(100, Math.min(1000, this.stallMs / 4)));
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.watched.clear();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const w of this.watched) {
+      const { socket } = internals(w.client);
+      if (!socket || socket.destroyed) {
+        this.watched.delete(w);
+        continue;
+      }
+      const bytes = socket.bytesRead + socket.bytesWritten;
+      if (bytes !== w.bytes || !waitingOnNetwork(w.client)) {
+        w.bytes = bytes;
+        w.quietSince = now;
+        continue;
+      }
+      if (w.probing || now - w.quietSince < this.stallMs) continue;
+      w.probing = true;
+      void this.probe(w, socket).finally(() => {
+        w.probing = false;
+        w.quietSince = Date.now();
+      });
+    }
+  }
+
+  /** Asks the server about the quiet session; ends it (and its connection) unless the server is working on it. */
+  private async probe(w: Watched, socket: Socket): Promise<void> {
+    const pid = (w.client as unknown as { processID: number }).processID;
+    const quietS = Math.round((Date.now() - w.quietSince) / 1000);
+    const probe = new pg.Client({ connectionString: this.url, ...connectionGuards(this.url) });
+    probe.on('error', () => {});
+    let ended: 'terminated' | 'unreachable' = 'unreachable';
+    let reason = '';
+    const work = (async () => {
+      await probe.connect();
+      const r = await probe.query('SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1', [pid]);
+      const row = r.rows[0] as { state: string | null; wait_event_type: string | null; wait_event: string | null } | undefined;
+      if (row && row.state === 'active' && row.wait_event_type !== 'Client') return 'busy' as const;
+      await probe.query('SELECT pg_terminate_backend($1)', [pid]);
+      return row ? `${row.state ?? 'unknown'}${row.wait_event ? `, ${row.wait_event}` : ''}` : 'gone';
+    })();
+    const limit = connectTimeoutMs(this.url) * 2;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit)))]);
+      if (outcome === 'busy') {
+        this.log.warn({ pid, quietS }, 'no bytes moved on a target connection, but the server is working on its statement: waiting');
+        return;
+      }
+      ended = 'terminated';
+      reason = `its server session (pid ${pid}, ${outcome}) was terminated`;
+    } catch (err) {
+      reason = `the server could not be asked to end its session (pid ${pid}): ${this.redact((err as Error).message)}`;
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {});
+      (probe as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy();
+    }
+    const message = `no bytes moved on the connection for ${quietS} s (SQLITE2PG_STALL_SECONDS=${this.stallMs / 1000}): the connection was ended and ${reason}`;
+    this.log.warn({ pid, quietS, ended }, message);
+    socket.destroy(new Error(message));
+  }
+}

@@ -56,7 +56,9 @@ function waitingOnNetwork(client: pg.Client): boolean {
   const { socket, active } = internals(client);
   if (!socket || !active) return false;
   if (socket.isPaused()) return false;
-  if (active instanceof Writable && !active.writableEnded && socket.writableLength === 0) return false;
+  // A COPY FROM started (the server asked for data: pg-copy-streams' flag) that this process is still feeding.
+  const copyStarted = (active as { _gotCopyInResponse?: boolean })._gotCopyInResponse !== false;
+  if (active instanceof Writable && copyStarted && !active.writableEnded && socket.writableLength === 0) return false;
   return true;
 }
 
@@ -139,7 +141,7 @@ export class StallWatch {
     try {
       const outcome = await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit)))]);
       if (outcome === 'busy') {
-        this.log.warn({ pid, quietS }, 'no bytes moved on a target connection, but the server is working on its statement: waiting');
+        this.log.debug({ pid, quietS }, 'no bytes moved on a target connection, but the server is working on its statement: waiting');
         return;
       }
       ended = 'terminated';

@@ -34,7 +34,7 @@ export class RunLock {
   readonly token = randomUUID();
   private state: State = 'held';
   private retaking: Promise<void> | null = null;
-  private lostWith: RunLockLostError | null = null;
+  private lostWith: Error | null = null;
   private claimed = false;
   private released = false;
   private pid: number;
@@ -91,8 +91,12 @@ export class RunLock {
     return this.aborter.signal;
   }
 
-  /** Set once the lock is lost for good. */
-  get lost(): RunLockLostError | null {
+  /**
+   * Set once the lock is lost for good: a {@link RunLockLostError} when another run came, else (the server
+   * could not be reached to take it back) the connection error itself, which the command reports as it
+   * reports any lost connection, with where a --mode resume starts.
+   */
+  get lost(): Error | null {
     return this.lostWith;
   }
 
@@ -160,6 +164,12 @@ export class RunLock {
           const r = await client.query('SELECT token FROM sqlite2pg.run_lock WHERE id = 1');
           if (r.rows[0]?.token !== this.token) return this.giveUp(client, cause, 'another sqlite2pg run took it meanwhile');
         }
+        if (this.lostWith) {
+          // A commit found the fence taken while this retake was under way: lost for good all the same.
+          await client.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+          client.release(true);
+          return;
+        }
         client.removeListener('error', ignore);
         this.client = client;
         this.pid = pid;
@@ -170,27 +180,38 @@ export class RunLock {
       } catch (err) {
         client?.release(true);
         const delay = budget.next(err);
-        if (delay === null) return this.giveUp(null, cause, `the server could not be reached to take it back (${explainTargetError(err)})`);
+        if (delay === null) return this.giveUp(null, cause, null, err);
+        this.log.warn({ attempt: budget.spent, delayMs: delay, error: explainTargetError(err) }, 'could not take the run lock back yet: retrying');
         await sleep(delay);
       }
     }
   }
 
-  /** Lost for good: every transaction of this run is ended at once (on the server too), and the run stops. */
-  private async giveUp(client: pg.PoolClient | null, cause: Error, why: string): Promise<void> {
+  /**
+   * Lost for good: every transaction of this run is ended at once (on the server too), and the run stops.
+   * `why` says which other run came; null when the server could not be reached (`unreachable` says how).
+   */
+  private async giveUp(client: pg.PoolClient | null, cause: Error, why: string | null, unreachable: unknown = null): Promise<void> {
     this.state = 'lost';
-    this.lostWith = new RunLockLostError(
-      `lost the run lock (its connection ended: ${cause.message}) and ${why}: this ${this.what.replace(/^this /, '')} stopped at once and committed nothing after the loss, so the two runs never interleave; see sqlite2pg history for what the other run did before running again`,
-    );
-    this.log.error({ error: this.lostWith.message }, 'run lock lost');
-    const pids = [...this.inUse].map((c) => (c as unknown as { processID: number }).processID).filter((p) => typeof p === 'number');
-    if (client) {
-      if (pids.length > 0) await client.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]).catch(() => {});
-      // Taken only to look at the fence: given back at once.
-      await client.query('SELECT pg_advisory_unlock_all()').catch(() => {});
-      client.release(true);
+    if (why === null) {
+      this.lostWith = unreachable instanceof Error ? unreachable : new Error(String(unreachable));
+      this.log.error({ error: explainTargetError(unreachable) }, 'run lock lost: the server could not be reached to take it back');
+    } else {
+      this.lostWith = new RunLockLostError(
+        `lost the run lock (its connection ended: ${cause.message}) and ${why}: this ${this.what.replace(/^this /, '')} stopped at once and committed nothing after the loss, so the two runs never interleave; see sqlite2pg history for what the other run did before running again`,
+      );
+      this.log.error({ error: this.lostWith.message }, 'run lock lost');
     }
+    const pids = [...this.inUse].map((c) => (c as unknown as { processID: number }).processID).filter((p) => typeof p === 'number');
     this.aborter.abort(this.lostWith);
+    const admin = client ?? (pids.length > 0 ? await this.pool.connect().catch(() => null) : null);
+    if (admin) {
+      admin.on('error', ignore);
+      if (pids.length > 0) await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]).catch(() => {});
+      // Taken (if at all) only to look at the fence: given back at once.
+      if (client) await admin.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+      admin.release(true);
+    }
   }
 
   /** Throws when the lock is lost for good; waits while it is being taken back. */
@@ -240,7 +261,7 @@ export class RunLock {
   }
 
   /** Lost for good, noticed inside a transaction: the same stop as {@link giveUp}. */
-  private stopNow(why: string): RunLockLostError {
+  private stopNow(why: string): Error {
     if (!this.lostWith) {
       if (this.state === 'held') {
         this.state = 'lost';
@@ -249,7 +270,7 @@ export class RunLock {
         this.client.release(true);
       }
       this.state = 'lost';
-      void this.giveUp(null, new Error('the fence says so'), why);
+      void this.giveUp(null, new Error('its session no longer holds the lock'), why);
     }
     return this.lostWith!;
   }

@@ -93,17 +93,24 @@ function describe(err: unknown, url: string): string {
  * from a fresh connection (nothing of the run is left holding locks there) and their sockets destroyed.
  */
 async function closeBounded(pool: pg.Pool, open: Set<pg.Client>, url: string): Promise<void> {
-  const ended = pool.end().then(() => true, () => true);
-  if (await Promise.race([ended, sleep(connectTimeoutMs(url)).then(() => false)])) return;
+  // An unref'd timer: once the pool has ended, nothing of this wait may keep the process alive.
+  const within = <T>(work: Promise<T>): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), connectTimeoutMs(url));
+      timer.unref();
+    });
+    return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+  };
+  if (await within(pool.end())) return;
   const left = [...open];
   const pids = left.map((c) => (c as unknown as { processID: number | null }).processID).filter((p): p is number => typeof p === 'number');
   const admin = new pg.Client({ connectionString: url, ...connectionGuards(url) });
   admin.on('error', () => {});
-  const terminate = (async () => {
+  await within((async () => {
     await admin.connect();
     await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]);
-  })().catch(() => {});
-  await Promise.race([terminate, sleep(connectTimeoutMs(url))]);
+  })());
   (admin as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   for (const c of left) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

@@ -72,6 +72,7 @@ function waitingOnNetwork(client: pg.Client): boolean {
 export class StallWatch {
   private readonly watched = new Set<Watched>();
   private timer: NodeJS.Timeout | null = null;
+  private lastTick = Date.now();
 
   constructor(
     private readonly url: string,
@@ -99,6 +100,9 @@ export class StallWatch {
 
   private tick(): void {
     const now = Date.now();
+    // This thread stood still (a synchronous wait): no socket was read meanwhile, whatever the network did.
+    const blocked = now - this.lastTick > 2000 + 2 * Math.min(1000, this.stallMs / 4);
+    this.lastTick = now;
     for (const w of this.watched) {
       const { socket } = internals(w.client);
       if (!socket || socket.destroyed) {
@@ -106,7 +110,7 @@ export class StallWatch {
         continue;
       }
       const bytes = socket.bytesRead + socket.bytesWritten;
-      if (bytes !== w.bytes || !waitingOnNetwork(w.client)) {
+      if (blocked || bytes !== w.bytes || !waitingOnNetwork(w.client)) {
         w.bytes = bytes;
         w.quietSince = now;
         continue;
@@ -133,6 +137,8 @@ export class StallWatch {
       const r = await probe.query('SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1', [pid]);
       const row = r.rows[0] as { state: string | null; wait_event_type: string | null; wait_event: string | null } | undefined;
       if (row && row.state === 'active' && row.wait_event_type !== 'Client') return 'busy' as const;
+      // Bytes moved while the server was asked: the connection is alive after all.
+      if (socket.bytesRead + socket.bytesWritten !== w.bytes) return 'busy' as const;
       await probe.query('SELECT pg_terminate_backend($1)', [pid]);
       return row ? `${row.state ?? 'unknown'}${row.wait_event ? `, ${row.wait_event}` : ''}` : 'gone';
     })();

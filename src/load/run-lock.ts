@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { TargetError, TargetRefusedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MIGRATE_LOCK_KEY } from './ledger.js';
-import { RetryBudget, sleep } from './retry-budget.js';
+import { isRecovering, RetryBudget, sleep } from './retry-budget.js';
 import { explainTargetError } from './explain-error.js';
 import { pausePoint } from '../pause-points.js';
 
@@ -145,6 +145,7 @@ export class RunLock {
    */
   private async retake(cause: Error): Promise<void> {
     const budget = new RetryBudget(this.retries);
+    let recoveringLogged = false;
     const oldPid = this.pid;
     await pausePoint('lock:retake');
     for (;;) {
@@ -181,7 +182,9 @@ export class RunLock {
         client?.release(true);
         const delay = budget.next(err);
         if (delay === null) return this.giveUp(null, cause, null, err);
-        this.log.warn({ attempt: budget.spent, delayMs: delay, error: explainTargetError(err) }, 'could not take the run lock back yet: retrying');
+        if (!isRecovering(err)) this.log.warn({ attempt: budget.spent, delayMs: delay, error: explainTargetError(err) }, 'could not take the run lock back yet: retrying');
+        else if (!recoveringLogged) this.log.warn({ error: explainTargetError(err) }, 'the target is in crash recovery or starting up: waiting for it to take the run lock back');
+        recoveringLogged ||= isRecovering(err);
         await sleep(delay);
       }
     }

@@ -37,6 +37,9 @@ export function connectionGuards(url: string): Pick<pg.ClientConfig, 'keepAlive'
 interface Watched {
   client: pg.Client;
   bytes: number;
+  /** When its byte count last changed. */
+  moved: number;
+  /** Since when it has waited on the network with nothing moving (reset while it does not wait). */
   quietSince: number;
   probing: boolean;
 }
@@ -83,7 +86,7 @@ export class StallWatch {
 
   add(client: pg.Client): void {
     if (this.stallMs <= 0) return;
-    const w: Watched = { client, bytes: -1, quietSince: Date.now(), probing: false };
+    const w: Watched = { client, bytes: -1, moved: Date.now(), quietSince: Date.now(), probing: false };
     this.watched.add(w);
     client.once('end', () => this.watched.delete(w));
     if (!this.timer) {
@@ -110,6 +113,7 @@ export class StallWatch {
         continue;
       }
       const bytes = socket.bytesRead + socket.bytesWritten;
+      if (bytes !== w.bytes) w.moved = now;
       if (blocked || bytes !== w.bytes || !waitingOnNetwork(w.client)) {
         w.bytes = bytes;
         w.quietSince = now;
@@ -124,14 +128,18 @@ export class StallWatch {
     }
   }
 
-  /** Asks the server about the quiet session; ends it (and its connection) unless the server is working on it. */
+  /**
+   * Asks the server about the quiet session; ends it (and its connection) unless the server is working on
+   * it. The run's other connections that have been quiet since before it went quiet and have nothing in
+   * flight went through the same silent path, most likely: they are ended too (with their sessions), so a
+   * retry gets a fresh connection instead of finding the next dead one a stall later.
+   */
   private async probe(w: Watched, socket: Socket): Promise<void> {
-    const pid = (w.client as unknown as { processID: number }).processID;
+    const pid = processId(w.client);
     const quietS = Math.round((Date.now() - w.quietSince) / 1000);
+    const suspects = [...this.watched].filter((o) => o !== w && !internals(o.client).active && o.moved <= w.moved);
     const probe = new pg.Client({ connectionString: this.url, ...connectionGuards(this.url) });
     probe.on('error', () => {});
-    let ended: 'terminated' | 'unreachable' = 'unreachable';
-    let reason = '';
     const work = (async () => {
       await probe.connect();
       const r = await probe.query('SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1', [pid]);
@@ -139,28 +147,34 @@ export class StallWatch {
       if (row && row.state === 'active' && row.wait_event_type !== 'Client') return 'busy' as const;
       // Bytes moved while the server was asked: the connection is alive after all.
       if (socket.bytesRead + socket.bytesWritten !== w.bytes) return 'busy' as const;
-      await probe.query('SELECT pg_terminate_backend($1)', [pid]);
+      await probe.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [[pid, ...suspects.map((o) => processId(o.client))]]);
       return row ? `${row.state ?? 'unknown'}${row.wait_event ? `, ${row.wait_event}` : ''}` : 'gone';
     })();
     const limit = connectTimeoutMs(this.url) * 2;
     let timer: NodeJS.Timeout | undefined;
+    let message: string;
     try {
       const outcome = await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit)))]);
       if (outcome === 'busy') {
         this.log.debug({ pid, quietS }, 'no bytes moved on a target connection, but the server is working on its statement: waiting');
         return;
       }
-      ended = 'terminated';
-      reason = `its server session (pid ${pid}, ${outcome}) was terminated`;
+      // Worded as a lost connection (retry-budget.ts): the table in flight is loaded again.
+      message = `no bytes moved on the connection for ${quietS} s (SQLITE2PG_STALL_SECONDS=${this.stallMs / 1000}): the connection was ended and its server session (pid ${pid}, ${outcome}) was terminated`;
     } catch (err) {
-      reason = `the server could not be asked to end its session (pid ${pid}): ${this.redact((err as Error).message)}`;
+      // Not a lost connection to retry: the server cannot be reached at all, and each retry would wait again.
+      message = `the target went silent: nothing moved for ${quietS} s on a statement in flight (SQLITE2PG_STALL_SECONDS=${this.stallMs / 1000}), and the server could not be reached to end its session (pid ${pid}): ${this.redact((err as Error).message)}`;
     } finally {
       clearTimeout(timer);
       work.catch(() => {});
       (probe as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy();
     }
-    const message = `no bytes moved on the connection for ${quietS} s (SQLITE2PG_STALL_SECONDS=${this.stallMs / 1000}): the connection was ended and ${reason}`;
-    this.log.warn({ pid, quietS, ended }, message);
+    this.log.warn({ pid, quietS, alsoEnded: suspects.length }, message);
     socket.destroy(new Error(message));
+    for (const o of suspects) internals(o.client).socket?.destroy(new Error(`ended with a connection of the run that went silent: ${message}`));
   }
+}
+
+function processId(client: pg.Client): number {
+  return (client as unknown as { processID: number }).processID;
 }

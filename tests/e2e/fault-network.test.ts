@@ -37,15 +37,25 @@ const newDb = () => createDbOn(server, `net_${++dbCount}`);
 
 interface Proxy {
   port: number;
-  /** Connections open now stop forwarding in both directions, and nothing is closed; new connections are forwarded. */
-  blackHole(): void;
+  /**
+   * Connections open now stop forwarding in both directions, and nothing is closed; new connections are
+   * forwarded, unless `all`: then they are accepted and never forwarded either.
+   */
+  blackHole(all?: boolean): void;
   close(): Promise<void>;
 }
 
 /** A TCP proxy to the test server that can go silent, the way a proxy or NAT that lost its state does. */
 function startProxy(to: number): Promise<Proxy> {
   const pairs = new Set<{ a: Socket; b: Socket; silent: boolean }>();
+  const swallowed: Socket[] = [];
+  let silentForAll = false;
   const srv: Server = createServer((a) => {
+    if (silentForAll) {
+      a.on('error', () => {});
+      swallowed.push(a);
+      return;
+    }
     const b = connect(to, '127.0.0.1');
     const pair = { a, b, silent: false };
     pairs.add(pair);
@@ -66,8 +76,12 @@ function startProxy(to: number): Promise<Proxy> {
     srv.listen(0, '127.0.0.1', () =>
       resolve({
         port: (srv.address() as { port: number }).port,
-        blackHole: () => pairs.forEach((p) => (p.silent = true)),
+        blackHole: (all = false) => {
+          silentForAll = all;
+          pairs.forEach((p) => (p.silent = true));
+        },
         close: () => {
+          swallowed.forEach((x) => x.destroy());
           for (const p of pairs) {
             p.a.destroy();
             p.b.destroy();
@@ -127,6 +141,55 @@ describe('the network path goes silent mid-COPY', () => {
       await waitFor('the run\'s sessions to be gone', async () => (await sessions()) === 0, 15_000);
       const tier = await db.query('SELECT count(*)::int AS n FROM continuum.tier_audit');
       expect(tier.rows[0].n).toBe(0); // the table in flight rolled back
+    } finally {
+      await proxy.close();
+    }
+    await db.drop();
+  });
+
+  it('with retries left: the table is loaded again on fresh connections (the run\'s other quiet ones ended too), exit 0, every table verified', async () => {
+    const db = await newDb();
+    const proxy = await startProxy(server.port);
+    try {
+      const url = new URL(db.url);
+      url.port = String(proxy.port);
+      url.searchParams.set('connect_timeout', '2');
+      const child = startPaused(['migrate', '--source-dir', data, '--target', url.toString(), '--jobs', '1', '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
+      await child.paused;
+      proxy.blackHole();
+      child.resume();
+      const r = await child.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/no bytes moved on the connection for \d+ s \(SQLITE2PG_STALL_SECONDS=2\): the connection was ended and its server session \(pid \d+, active, ClientRead\) was terminated/);
+      expect(r.stderr).toMatch(/connection lost while loading a table: loading it again from zero/);
+      for (const t of (r.json as { tables: { target: string; checksum: { match: boolean } }[] }).tables) expect(t.checksum.match, t.target).toBe(true);
+      await waitFor("the run's sessions to be gone", async () => (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows[0].n === 0, 15_000);
+    } finally {
+      await proxy.close();
+    }
+    await db.drop();
+  });
+
+  it('the whole path goes silent, new connections included: exit 3 within a bound, not retried, with where a resume starts', async () => {
+    const db = await newDb();
+    const proxy = await startProxy(server.port);
+    try {
+      const url = new URL(db.url);
+      url.port = String(proxy.port);
+      url.searchParams.set('connect_timeout', '2');
+      const child = startPaused(['migrate', '--source-dir', data, '--target', url.toString(), '--jobs', '1', '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
+      await child.paused;
+      proxy.blackHole(true);
+      const t0 = Date.now();
+      child.resume();
+      const r = await child.done;
+      const took = Date.now() - t0;
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/the target went silent: nothing moved for \d+ s on a statement in flight \(SQLITE2PG_STALL_SECONDS=2\), and the server could not be reached to end its session/);
+      expect(r.stderr).toMatch(/run again with --mode resume/);
+      expect(r.stderr).not.toMatch(/loading it again from zero/); // an unreachable server is not retried
+      // The stall (2 s), the probe's connect_timeout (2 s), then each step of the exit at most one connect_timeout.
+      expect(took).toBeLessThan(30_000);
     } finally {
       await proxy.close();
     }

@@ -51,6 +51,8 @@ export interface ConnectionSettings {
   url: string;
   /** The session's `-c` settings (date and number formats, time zone, statement timeout). */
   options: string;
+  /** The stall watch's limit in ms (connection-guards.ts); 0: off. */
+  stallMs?: number;
 }
 
 export interface Target {
@@ -119,7 +121,8 @@ async function closeBounded(pool: pg.Pool, open: Set<pg.Client>, url: string): P
 export async function connectTarget(url: string, opts: ConnectOptions): Promise<Target> {
   const timeout = opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : '';
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, options: SESSION_OPTIONS + timeout, ...connectionGuards(url) });
-  const stallWatch = new StallWatch(url, (opts.stallSeconds ?? DEFAULT_STALL_S) * 1000, opts.log, (t) => redactText(t, url));
+  const stallMs = (opts.stallSeconds ?? DEFAULT_STALL_S) * 1000;
+  const stallWatch = new StallWatch(url, stallMs, opts.log, (t) => redactText(t, url));
   const open = new Set<pg.Client>();
   pool.on('connect', (client) => {
     stallWatch.add(client as pg.Client);
@@ -137,7 +140,7 @@ export async function connectTarget(url: string, opts: ConnectOptions): Promise<
         url,
         displayUrl: redactUrl(url),
         pool,
-        settings: { url, options: SESSION_OPTIONS + timeout },
+        settings: { url, options: SESSION_OPTIONS + timeout, stallMs },
         serverVersion: res.rows[0].server_version,
         stallWatch,
         close: async () => {

@@ -162,6 +162,12 @@ export class StallWatch {
       // Worded as a lost connection (retry-budget.ts): the table in flight is loaded again.
       message = `no bytes moved on the connection for ${quietS} s (SQLITE2PG_STALL_SECONDS=${this.stallMs / 1000}): the connection was ended and its server session (pid ${pid}, ${outcome}) was terminated`;
     } catch (err) {
+      // The server answered, refusing the question (a role at its connection limit, max_connections): it is
+      // reachable, and a statement that takes long is no reason to fail the run. Keep waiting.
+      if (typeof (err as { code?: unknown }).code === 'string' && /^[0-9][0-9A-Z]{4}$/.test((err as { code: string }).code)) {
+        this.log.warn({ pid, quietS, error: this.redact((err as Error).message) }, 'no bytes moved on a target connection, and the server refused the connection that would ask it why: waiting');
+        return;
+      }
       // Not a lost connection to retry: the server cannot be reached at all, and each retry would wait again.
       message = `the target went silent: nothing moved for ${quietS} s on a statement in flight (SQLITE2PG_STALL_SECONDS=${this.stallMs / 1000}), and the server could not be reached to end its session (pid ${pid}): ${this.redact((err as Error).message)}`;
     } finally {

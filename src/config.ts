@@ -44,6 +44,8 @@ export interface Config {
   quickCheck: boolean;
   retries: number;
   statementTimeoutMs: number;
+  /** SQLITE2PG_STALL_SECONDS: seconds without a byte moving on a query or COPY before the stall watch acts (0: off; null: the default, connection-guards.ts). */
+  stallSeconds: number | null;
   identifiers: 'keep' | 'lower' | 'snake';
   /** `embedded start|stop|status|url`: what to do with the embedded server. */
   embeddedAction: 'start' | 'stop' | 'status' | 'url';
@@ -149,6 +151,7 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     quickCheck: flags['quick-check'] !== false,
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
+    stallSeconds: nonNegativeInt(str(env.SQLITE2PG_STALL_SECONDS), 'SQLITE2PG_STALL_SECONDS') ?? null,
     identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
     embeddedAction: (str(flags.action) ?? 'status') as Config['embeddedAction'],
     fts: flags.fts === undefined || flags.fts === false ? null : String(flags.fts === true ? '' : flags.fts) || 'simple',

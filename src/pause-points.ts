@@ -13,14 +13,15 @@ interface Armed {
   hit: boolean;
 }
 
-let armed: Armed | null = null;
+let armed: Armed[] = [];
 
 /**
  * Arms the pause point `spec`: a point name (`copy:knowledge.knowledge_items`) or a prefix ending in `*`
- * (`copy:*`, the first COPY). Only the first match pauses. `null` disarms.
+ * (`copy:*`, the first COPY); several, comma-separated, each pause once. Only the first match of each
+ * pauses. `null` disarms.
  */
 export function armPausePoint(spec: string | null, waitMs: number): void {
-  armed = spec ? { spec, waitMs, hit: false } : null;
+  armed = spec ? spec.split(',').filter(Boolean).map((one) => ({ spec: one, waitMs, hit: false })) : [];
 }
 
 function matches(spec: string, name: string): boolean {
@@ -32,9 +33,10 @@ function matches(spec: string, name: string): boolean {
  * flowing to the server, connections stay open) and ends on SIGUSR2 or after the armed wait.
  */
 export async function pausePoint(name: string): Promise<void> {
-  if (!armed || armed.hit || !matches(armed.spec, name)) return;
-  armed.hit = true;
-  const waitMs = armed.waitMs;
+  const point = armed.find((a) => !a.hit && matches(a.spec, name));
+  if (!point) return;
+  point.hit = true;
+  const waitMs = point.waitMs;
   await new Promise<void>((resolve) => {
     // A ref'd timer: at a point where no connection is open yet, it is what keeps the process waiting.
     const timer = setTimeout(done, waitMs);

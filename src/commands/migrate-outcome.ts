@@ -8,8 +8,7 @@ import type { RunPlan } from '../plan/table-plan.js';
 import type { RunReport } from '../report/report.js';
 import type { TableLoadResult } from '../load/load-context.js';
 import { finishRun } from '../load/ledger.js';
-import { isConnectionError } from '../load/target.js';
-import { backoffMs } from '../load/table-retry.js';
+import { backoffMs, isConnectionError, isConnectTimeout } from '../load/retry-budget.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import { backupSources, type BackupSet } from '../extract/backup.js';
 
@@ -24,7 +23,8 @@ export async function recordEnd(pool: pg.Pool, runId: string, status: string, re
       await finishRun(pool as unknown as pg.ClientBase, runId, status, report, error);
       return;
     } catch (err) {
-      if (!isConnectionError(err)) return;
+      // A server that does not answer within connect_timeout is not asked again: the exit would wait each time.
+      if (!isConnectionError(err) || isConnectTimeout(err)) return;
       await new Promise((r) => setTimeout(r, backoffMs(attempt)));
     }
   }

@@ -43,17 +43,23 @@ export interface CommandResult {
 
 function ignoreClientError(): void {}
 
-/** Transactions: each on its own pool connection; in a dry run, all on one connection that is rolled back. */
-function transactions(pool: pg.Pool, dryRunClient: pg.PoolClient | null) {
+/**
+ * Transactions: each on its own pool connection, its COMMIT behind the run lock's fence (run-lock.ts); in a
+ * dry run, all on one connection that is rolled back.
+ */
+function transactions(pool: pg.Pool, dryRunClient: pg.PoolClient | null, lock: RunLock) {
   return async function transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
     if (dryRunClient) return fn(dryRunClient);
+    await lock.check();
     const client = await pool.connect();
     // A checked-out client whose socket closes between two queries emits 'error'; unheard, that would
     // crash the process. Heard, the next query fails instead, and that failure is handled below.
     client.on('error', ignoreClientError);
+    const untrack = lock.track(client);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
+      await lock.fence(client);
       await client.query('COMMIT');
       client.removeListener('error', ignoreClientError);
       client.release();
@@ -62,7 +68,10 @@ function transactions(pool: pg.Pool, dryRunClient: pg.PoolClient | null) {
       await client.query('ROLLBACK').catch(() => {});
       client.removeListener('error', ignoreClientError);
       client.release(true);
-      throw err;
+      // Once the lock is lost for good, whatever failed in its wake (a COPY stopped, a session ended) is that loss.
+      throw lock.lost ?? err;
+    } finally {
+      untrack();
     }
   };
 }
@@ -136,7 +145,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   });
 
   try {
-    lock = await RunLock.acquire(pool, log, 'this migrate');
+    lock = await RunLock.acquire(pool, log, 'this migrate', config.retries);
     const runLock = lock;
     if (config.dryRun) {
       dryClient = await pool.connect();
@@ -145,15 +154,19 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       await dryClient.query('BEGIN');
       dryExisting = await existingRelations(dryClient);
     }
-    const transaction = transactions(pool, dryClient);
+    const transaction = transactions(pool, dryClient, runLock);
     const once = <T>(fn: (c: pg.ClientBase) => Promise<T>) => (dryClient ? fn(dryClient) : transaction(fn));
 
-    // Refusals come before anything is written: the target stays untouched.
-    const decision = await once((c) => decideLoads(c, plan, config.mode));
-    await once(async (c) => {
+    // One transaction: the fence claimed first (a run that lost the lock commits nothing after it), then the
+    // decision on what the target holds now, then the run's record. A refusal rolls it all back: the target
+    // stays untouched, ledger included.
+    const decision = await once(async (c) => {
       await ensureLedger(c, true);
-      await insertRun(c, { runId, command: 'migrate', mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: config.mode, dryRun: config.dryRun, resumedFrom: decision.resumedFrom, sourceDir: plan.sourceDir, toolVersion: TOOL_VERSION });
+      await runLock.claim(c, config.dryRun ? null : runId, 'migrate');
+      const d = await decideLoads(c, plan, config.mode);
+      await insertRun(c, { runId, command: 'migrate', mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: config.mode, dryRun: config.dryRun, resumedFrom: d.resumedFrom, sourceDir: plan.sourceDir, toolVersion: TOOL_VERSION });
       if (backup) await recordBackups(c, runId, backup.files);
+      return d;
     });
     runRecorded = true;
     if (config.mode === 'resume') {
@@ -177,7 +190,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     // Row counts, once, before any table loads: the load order (longest chain of tables first) and progress use them.
     const sizes = new Map(decision.load.map((t) => [t.targetName, t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0]));
     const ctx: LoadContext = {
-      runId, mappingHash: plan.mappingHash, log, transaction, progress,
+      runId, mappingHash: plan.mappingHash, log, transaction, progress, signal: runLock.signal,
       expectedRows: (t) => sizes.get(t.targetName) ?? 0,
       feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
       rejectBudget: new RejectBudget(config.maxRejects),
@@ -267,13 +280,17 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       }
       for (const w of warnings.filter((x) => x.startsWith('dry run: '))) log.warn({ warning: w }, 'dry run locked readers out');
       await dryClient.query('ROLLBACK');
+      // setval is not transactional: put back only while no other run may be using the sequences.
+      await runLock.check();
       await restoreSequences(dryClient, drySequences);
     }
     log.info({ runId, status, ms: final.durationMs }, 'migrate finished');
     return { report: final, exitCode: status === 'ok' ? EXIT.ok : EXIT.differences };
-  } catch (err) {
+  } catch (thrown) {
     progress.stop();
-    if (dryClient) await dryClient.query('ROLLBACK').then(() => restoreSequences(dryClient!, drySequences)).catch(() => {});
+    // A run that lost its lock for good says so, whatever else failed in its wake.
+    const err = lock?.lost ?? thrown;
+    if (dryClient) await dryClient.query('ROLLBACK').then(() => (lock?.lost ? undefined : restoreSequences(dryClient!, drySequences))).catch(() => {});
     const message = redactText(err instanceof Sqlite2pgError ? err.message : explainTargetError(err), session.target.url);
     const partial = results.map(tableReport);
     if (err instanceof TooManyRejectsError) {

@@ -59,16 +59,22 @@ export async function runRollback(config: Config, log: Logger): Promise<CommandR
   let lock: RunLock | null = null;
   let client: pg.PoolClient | null = null;
   const ignore = () => {};
+  let untrack = () => {};
+  let failed = false;
   try {
-    lock = await RunLock.acquire(pool, log, 'this rollback');
+    lock = await RunLock.acquire(pool, log, 'this rollback', config.retries);
     client = await pool.connect();
     client.on('error', ignore);
+    untrack = lock.track(client);
     if (!(await ledgerExists(client))) throw new TargetRefusedError('no sqlite2pg ledger in this target: nothing to roll back');
     await ensureLedger(client, false);
     await client.query('BEGIN');
+    // The fence first: a migrate that lost the lock commits nothing more, and what this rollback reads next
+    // includes everything that migrate committed before.
+    const runId = randomUUID();
+    await lock.claim(client, runId, 'rollback');
     const run = await chooseRun(client, config.runId);
     const outcome = await rollbackRun(client, run);
-    const runId = randomUUID();
     await insertRun(client, { runId, command: 'rollback', mappingName: run.mapping_name, mappingHash: null, mode: null, dryRun: false, resumedFrom: null, sourceDir: null, toolVersion: TOOL_VERSION });
     // A tombstone per emptied table: the load beneath (a run before this one) no longer describes its
     // rows, so --mode resume must not keep it and verify must not credit it.
@@ -82,16 +88,21 @@ export async function runRollback(config: Config, log: Logger): Promise<CommandR
     const report = { command: 'rollback', runId, status: 'ok', rolledBack: run.run_id, ...outcome };
     await finishRun(client, runId, 'ok', report, null);
     await pausePoint('rollback:commit');
+    await lock.fence(client);
     await client.query('COMMIT');
     log.info({ runId, rolledBack: run.run_id, tables: outcome.tables.length }, 'rollback finished');
     return { report: null, exitCode: EXIT.ok, text: config.json ? JSON.stringify(report, null, 2) : rollbackText(runId, run, outcome) };
-  } catch (err) {
+  } catch (thrown) {
+    failed = true;
     await client?.query('ROLLBACK').catch(() => {});
+    const err = lock?.lost ?? thrown;
     if (err instanceof Sqlite2pgError) throw err;
     throw new TargetError(`rollback failed, nothing was changed: ${redactText(explainTargetError(err), session.target.url)}`, {}, { cause: err });
   } finally {
+    untrack();
     client?.removeListener('error', ignore);
-    client?.release();
+    // A connection that failed (or was ended when the lock was lost) is not given back to the pool.
+    client?.release(failed);
     await lock?.release();
     await session.close();
   }

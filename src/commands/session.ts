@@ -120,7 +120,7 @@ export async function openTarget(config: Config, log: Logger, poolSize: number):
     url = config.target.url;
   }
   try {
-    const target = await connectTarget(url, { poolSize, retries: config.retries, log, statementTimeoutMs: config.statementTimeoutMs });
+    const target = await connectTarget(url, { poolSize, retries: config.retries, log, statementTimeoutMs: config.statementTimeoutMs, stallSeconds: config.stallSeconds ?? undefined });
     return {
       target,
       embedded,

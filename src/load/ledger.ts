@@ -2,8 +2,8 @@
 // data they describe, which is what makes --mode resume exact), rejects, policy changes, verifications.
 import type pg from 'pg';
 
-/** Bumped when the ledger's own tables change shape (2: runs.backups, table_loads.load_txid). */
-export const LEDGER_VERSION = 2;
+/** Bumped when the ledger's own tables change shape (2: runs.backups, table_loads.load_txid; 3: run_lock). */
+export const LEDGER_VERSION = 3;
 
 const LEDGER_DDL = `
 CREATE SCHEMA IF NOT EXISTS sqlite2pg;
@@ -90,6 +90,16 @@ DO $$ BEGIN
     ALTER TABLE sqlite2pg.table_loads ADD COLUMN load_txid bigint;
   END IF;
 END $$;
+-- The run lock's fence (run-lock.ts): one row, the run that last claimed the lock. Every commit of a run
+-- checks, in its own transaction, that the row is still its own.
+CREATE TABLE IF NOT EXISTS sqlite2pg.run_lock (
+  id integer PRIMARY KEY CHECK (id = 1),
+  token uuid NOT NULL,
+  run_id uuid,
+  command text NOT NULL,
+  pid integer NOT NULL,
+  claimed_at timestamptz NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sqlite2pg.verifications (
   run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),
   target_table text NOT NULL,
@@ -152,8 +162,9 @@ export async function insertRun(client: pg.ClientBase, r: RunStart): Promise<voi
   );
 }
 
+/** Records how a run ended; only a run still 'running' (a rollback that marked it 'rolled back' stands). */
 export async function finishRun(client: pg.ClientBase, runId: string, status: string, report: unknown, error: string | null): Promise<void> {
-  await client.query('UPDATE sqlite2pg.runs SET status = $2, finished_at = now(), report = $3, error = $4 WHERE run_id = $1', [runId, status, report === null ? null : JSON.stringify(report), error]);
+  await client.query(`UPDATE sqlite2pg.runs SET status = $2, finished_at = now(), report = $3, error = $4 WHERE run_id = $1 AND status = 'running'`, [runId, status, report === null ? null : JSON.stringify(report), error]);
 }
 
 /** Records the --backup-dir copies a run loads from (paths and sha256 checksums). */

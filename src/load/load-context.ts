@@ -36,6 +36,8 @@ export interface LoadContext {
   progress: ProgressReporter;
   /** Column defaults evaluated once per run, for the `default` policy. */
   defaults(plan: TablePlan): ReadonlyMap<string, string | null>;
+  /** Aborted when the run lock is lost for good (run-lock.ts): the COPY in flight stops at once. */
+  signal?: AbortSignal;
   /** `auto`: binary COPY for tables whose types all have a binary form; `text`: text COPY for every table. */
   copyFormat: 'auto' | 'text';
   /** A dry run: its tables were emptied by DELETE up front (dry-run-locks.ts), so no TRUNCATE, and COPY

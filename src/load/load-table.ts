@@ -100,7 +100,7 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
       const columns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
       const copy = client.query(copyFromGivingBack(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}${ctx.dryRun ? '' : ', FREEZE true'})`));
       const tCopy = performance.now();
-      await pipeline(Readable.from(copyChunks()), copy);
+      await pipeline(Readable.from(copyChunks()), copy, ...(ctx.signal ? [{ signal: ctx.signal }] : []));
       stages.copyMs = performance.now() - tCopy - waitMs;
       const tRejects = performance.now();
       await sink.write(client);

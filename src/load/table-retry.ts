@@ -1,5 +1,5 @@
 // Loads a table again, from zero, when the connection to the target was lost under it (server restarted,
-// backend terminated, network cut): a bounded number of times, with backoff. Any other error (data,
+// backend terminated, network cut, crash recovery): within the retry budget (retry-budget.ts). Any other error (data,
 // constraint, disk full, statement timeout) is never retried. pgcopydb does the same; the table's load is
 // one transaction, so a retry can never leave half a table twice.
 import { performance } from 'node:perf_hooks';
@@ -7,13 +7,8 @@ import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
 import { loadTable } from './load-table.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from './load-context.js';
-import { isConnectionError } from './target.js';
+import { isRecovering, RetryBudget, sleep } from './retry-budget.js';
 import { explainTargetError } from './explain-error.js';
-
-/** Backoff before retry `n` (0-based): 250 ms, 500 ms, 1 s, 2 s, then 4 s. */
-export function backoffMs(n: number): number {
-  return Math.min(4000, 250 * 2 ** n);
-}
 
 /** Counts what one attempt adds to the run's reject budget, so a rolled-back attempt can take it back. */
 class AttemptBudget extends RejectBudget {
@@ -45,9 +40,11 @@ async function committedLoad(ctx: LoadContext, plan: TablePlan): Promise<TableLo
   });
 }
 
-/** {@link loadTable}, retried up to `retries` times when the connection is lost. */
+/** {@link loadTable}, retried within a {@link RetryBudget} of `retries` attempts when the connection is lost. */
 export async function loadTableWithRetries(ctx: LoadContext, plan: TablePlan, retries: number): Promise<TableLoadResult> {
   const t0 = performance.now();
+  const retry = new RetryBudget(retries);
+  let recoveringLogged = false;
   for (let attempt = 0; ; attempt++) {
     const budget = new AttemptBudget(ctx.rejectBudget);
     try {
@@ -63,10 +60,18 @@ export async function loadTableWithRetries(ctx: LoadContext, plan: TablePlan, re
     } catch (err) {
       // The attempt rolled back: its rejects are not in the ledger, so they do not count.
       ctx.rejectBudget.total -= budget.counted;
-      if (!isConnectionError(err) || attempt >= retries) throw err;
-      const delayMs = backoffMs(attempt);
-      ctx.log.warn({ table: plan.targetName, attempt: attempt + 1, of: retries, delayMs, error: explainTargetError(err) }, 'connection lost while loading a table: loading it again from zero');
-      await new Promise((r) => setTimeout(r, delayMs));
+      // The run lock is lost for good: nothing more is tried.
+      if (ctx.signal?.aborted) throw ctx.signal.reason;
+      const delayMs = retry.next(err);
+      if (delayMs === null) throw err;
+      if (isRecovering(err)) {
+        if (!recoveringLogged) ctx.log.warn({ table: plan.targetName, error: explainTargetError(err) }, 'the target is in crash recovery or starting up: waiting for it');
+        recoveringLogged = true;
+      } else {
+        recoveringLogged = false;
+        ctx.log.warn({ table: plan.targetName, attempt: retry.spent, of: retries, delayMs, error: explainTargetError(err) }, 'connection lost while loading a table: loading it again from zero');
+      }
+      await sleep(delayMs);
     }
   }
 }

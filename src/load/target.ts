@@ -4,6 +4,10 @@ import pg from 'pg';
 import { TargetError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { plaintextFallback } from './tls-fallback.js';
+import { connectionGuards, connectTimeoutMs, DEFAULT_STALL_S, StallWatch } from './connection-guards.js';
+import { isConnectTimeout, isRecovering, RetryBudget, sleep } from './retry-budget.js';
+
+export { isConnectionError } from './retry-budget.js';
 
 /**
  * Session settings every connection gets: the verifier reads values in these formats, and
@@ -54,26 +58,13 @@ export function redactText(text: string, url: string): string {
   return out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
-/**
- * What node-postgres says, without a code, when the socket closes under a client (server killed or
- * restarted, backend terminated) or a client already broken is used again.
- */
-const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Connection terminated due to connection timeout/i;
-
-/** SQLSTATE classes and socket errors worth retrying: the server may come back. */
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (!e) return false;
-  if (typeof e.code !== 'string') return typeof e.message === 'string' && CONNECTION_LOST.test(e.message);
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(e.code)) return true;
-  return e.code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(e.code);
-}
-
 /** What another thread needs to open a connection with the pool's settings (worker/source-worker.ts). */
 export interface ConnectionSettings {
   url: string;
   /** The session's `-c` settings (date and number formats, time zone, statement timeout). */
   options: string;
+  /** The stall watch's limit in ms (connection-guards.ts); 0: off. */
+  stallMs?: number;
 }
 
 export interface Target {
@@ -83,6 +74,8 @@ export interface Target {
   /** The pool's connection settings, for a worker thread's own connection. */
   settings: ConnectionSettings;
   serverVersion: string;
+  /** Ends connections on which nothing moved for too long (connection-guards.ts); every pool connection is watched. */
+  stallWatch: StallWatch;
   close(): Promise<void>;
 }
 
@@ -92,6 +85,8 @@ export interface ConnectOptions {
   log: Logger;
   /** Milliseconds; 0 for none. */
   statementTimeoutMs?: number;
+  /** Seconds without a byte moving before the stall watch acts (SQLITE2PG_STALL_SECONDS); 0 turns it off. */
+  stallSeconds?: number;
 }
 
 /** The server answered but refused the login (wrong password, no pg_hba.conf entry, no such role): retrying will not help. */
@@ -118,18 +113,57 @@ function describe(err: unknown, url: string): string {
     isAuthFailure(err) ? `authentication failed${user ? ` for user "${user}"` : ''} (check the user and password): ${e.message}` :
     e.code === '3D000' ? 'the database does not exist' :
     e.code === 'ECONNREFUSED' ? 'connection refused (is the server running and listening there?)' :
+    isConnectTimeout(err) ? `the server accepted the connection but did not answer within ${connectTimeoutMs(url) / 1000} s (connect_timeout; a server that is overloaded or hung, or a proxy or firewall that holds connections open)` :
+    isRecovering(err) ? `the server is not accepting connections yet (crash recovery or starting up), waited for it: ${e.message}` :
     e.message ?? String(err);
   return redactText(`cannot connect to ${redactUrl(url)}: ${why}`, url);
 }
 
-/** Opens a pool on `url` and checks it with one query, retrying connection-class errors with backoff. */
+/**
+ * Ends the pool, waiting at most the connect timeout: a connection whose path to the server went silent
+ * never hears the server close it. Those that are still open then have their server sessions terminated
+ * from a fresh connection (nothing of the run is left holding locks there) and their sockets destroyed.
+ */
+async function closeBounded(pool: pg.Pool, open: Set<pg.Client>, url: string): Promise<void> {
+  // An unref'd timer: once the pool has ended, nothing of this wait may keep the process alive.
+  const within = <T>(work: Promise<T>): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), connectTimeoutMs(url));
+      timer.unref();
+    });
+    return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+  };
+  if (await within(pool.end())) return;
+  const left = [...open];
+  const pids = left.map((c) => (c as unknown as { processID: number | null }).processID).filter((p): p is number => typeof p === 'number');
+  const admin = new pg.Client({ connectionString: url, ...connectionGuards(url) });
+  admin.on('error', () => {});
+  await within((async () => {
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]);
+  })());
+  (admin as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  for (const c of left) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** Opens a pool on `url` and checks it with one query, retrying connection-class errors (retry-budget.ts). */
 export async function connectTarget(url: string, opts: ConnectOptions): Promise<Target> {
   const timeout = opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : '';
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, options: SESSION_OPTIONS + timeout, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, options: SESSION_OPTIONS + timeout, ...connectionGuards(url) });
+  const stallMs = (opts.stallSeconds ?? DEFAULT_STALL_S) * 1000;
+  const stallWatch = new StallWatch(url, stallMs, opts.log, (t) => redactText(t, url));
+  const open = new Set<pg.Client>();
+  pool.on('connect', (client) => {
+    stallWatch.add(client as pg.Client);
+    open.add(client as pg.Client);
+    client.once('end', () => open.delete(client as pg.Client));
+  });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', (err) => opts.log.warn({ err: redactText(err.message, url) }, 'idle target connection failed'));
+  const budget = new RetryBudget(opts.retries);
   let lastErr: unknown;
-  for (let attempt = 0; attempt <= opts.retries; attempt++) {
+  for (;;) {
     try {
       const res = await pool.query<{ server_version: string }>('SHOW server_version');
       await checkPinnedSettings(pool);
@@ -137,24 +171,30 @@ export async function connectTarget(url: string, opts: ConnectOptions): Promise<
         url,
         displayUrl: redactUrl(url),
         pool,
-        settings: { url, options: SESSION_OPTIONS + timeout },
+        settings: { url, options: SESSION_OPTIONS + timeout, stallMs },
         serverVersion: res.rows[0].server_version,
-        close: () => pool.end(),
+        stallWatch,
+        close: async () => {
+          stallWatch.stop();
+          await closeBounded(pool, open, url);
+        },
       };
     } catch (err) {
       lastErr = err;
       const plain = plaintextFallback(url, err);
       if (plain) {
+        stallWatch.stop();
         await pool.end().catch(() => {});
         opts.log.info({ target: redactUrl(url) }, 'the server offers no TLS: connecting in plain text, as sslmode=prefer/allow allows');
         return connectTarget(plain, opts);
       }
-      if (!isConnectionError(err) || attempt === opts.retries) break;
-      const delay = Math.min(4000, 250 * 2 ** attempt);
-      opts.log.warn({ attempt: attempt + 1, delayMs: delay, error: describe(err, url) }, 'target not reachable, retrying');
-      await new Promise((r) => setTimeout(r, delay));
+      const delay = budget.next(err);
+      if (delay === null) break;
+      opts.log.warn({ attempt: budget.spent, delayMs: delay, error: describe(err, url) }, isRecovering(err) ? 'target in crash recovery or starting up, waiting for it' : 'target not reachable, retrying');
+      await sleep(delay);
     }
   }
+  stallWatch.stop();
   await pool.end().catch(() => {});
   throw new TargetError(describe(lastErr, url), {}, { cause: lastErr });
 }

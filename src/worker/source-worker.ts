@@ -20,6 +20,8 @@ import { transferListOf } from './transfer.js';
 import { currentThreadId } from './thread-watch.js';
 import { collectGarbage } from './collect-garbage.js';
 import { quoteLiteral } from '../load/quote.js';
+import { connectionGuards, DEFAULT_STALL_S, StallWatch } from '../load/connection-guards.js';
+import { silentLogger } from '../log.js';
 import { isBatchMemory, keepSpare } from '../load/batch-memory.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
@@ -246,7 +248,7 @@ async function importSnapshot(client: pg.Client, snapshot: string): Promise<void
 }
 
 async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Promise<TallyState> {
-  const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, ...connectionGuards(m.connection.url) });
   // A server that goes away between queries must not crash the thread; the query in progress reports it.
   client.on('error', () => {});
   try {
@@ -256,11 +258,15 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
     // failure of the read.
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { name: OWN_CONNECTION_REFUSED });
   }
+  // A read whose network path goes silent ends as a lost connection instead of waiting forever.
+  const stallWatch = new StallWatch(m.connection.url, m.connection.stallMs ?? DEFAULT_STALL_S * 1000, silentLogger, (t) => t);
+  stallWatch.add(client);
   try {
     if (m.snapshot !== null) await importSnapshot(client, m.snapshot);
     const tally = await tallyCopyOutput(client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
     return tally.state();
   } finally {
+    stallWatch.stop();
     await client.end().catch(() => {});
   }
 }

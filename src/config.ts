@@ -152,7 +152,8 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
     stallSeconds: nonNegativeInt(str(env.SQLITE2PG_STALL_SECONDS), 'SQLITE2PG_STALL_SECONDS') ?? null,
-    identifiers: (str(flags.identifiers) ?? 'keep') as Config['identifiers'],
+    // snake_case by default, as PostgreSQL users expect (unquoted names fold to lower case) and pgloader does.
+    identifiers: (str(flags.identifiers) ?? 'snake') as Config['identifiers'],
     embeddedAction: (str(flags.action) ?? 'status') as Config['embeddedAction'],
     fts: flags.fts === undefined || flags.fts === false ? null : String(flags.fts === true ? '' : flags.fts) || 'simple',
     pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,

@@ -73,6 +73,7 @@ const common = {
   target: { type: 'string', describe: 'PostgreSQL URL (default $DATABASE_URL; "embedded" or neither: an embedded server under ./.sqlite2pg/)' },
   json: { type: 'boolean', describe: 'print the JSON report on stdout and nothing else' },
   'save-mapping': { type: 'string', requiresArg: true, describe: 'with SQLite files as arguments: also write the mapping made from them to this file' },
+  identifiers: { choices: ['snake', 'keep', 'lower'], describe: 'target names from SQLite names: snake_case (default), kept as written, or lower-cased' },
 } as const;
 
 /** SQLite files as arguments: with no --mapping, their mapping is made as `init` makes it. */
@@ -96,7 +97,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .scriptName('sqlite2pg')
     .usage('$0 <command> [options]\n\nMove SQLite databases into PostgreSQL and prove nothing was lost.')
     .command('migrate [files..]', 'load the SQLite files into PostgreSQL, then verify', (y) =>
-      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping'], {
+      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping', 'identifiers'], {
         mode: { choices: ['fresh', 'truncate', 'resume'], default: 'fresh', describe: 'fresh refuses tables holding rows; truncate empties them; resume keeps tables a previous run finished' },
         jobs: { requiresArg: true, describe: 'tables loaded in parallel (default 2)' },
         'dry-run': { type: 'boolean', describe: 'do everything inside a transaction that is rolled back' },
@@ -109,7 +110,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         'statement-timeout': { requiresArg: true, describe: 'statement timeout in ms (default none)' },
       }), pick('migrate'))
     .command('verify [files..]', 'compare the target with the SQLite files, down to the rows', (y) =>
-      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping'], {
+      withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping', 'identifiers'], {
         format: { choices: ['text', 'json', 'markdown', 'html'], describe: 'report format (default text)' },
         out: { type: 'string', describe: 'write the report to this file' },
         grace: { requiresArg: true, describe: 'leave out rows newer than this many seconds (dual-write)' },
@@ -119,10 +120,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
         'quick-check': { type: 'boolean', default: true },
       }), pick('verify'))
     .command('rollback', 'remove what a run loaded', (y) => withFlags(y, ['target', 'json'], { run: { type: 'string', describe: 'run id (default: the last migrate)' } }), pick('rollback'))
-    .command('plan [files..]', 'show how each table would be migrated', (y) => withFlags(withFiles(y), ['source-dir', 'mapping', 'json', 'save-mapping'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
+    .command('plan [files..]', 'show how each table would be migrated', (y) => withFlags(withFiles(y), ['source-dir', 'mapping', 'json', 'save-mapping', 'identifiers'], { sql: { type: 'boolean', describe: 'print the target DDL instead' }, 'quick-check': { type: 'boolean', default: false } }), pick('plan'))
     .command('check', 'check the target connection, the sources and the target state', (y) => withFlags(y, ['source-dir', 'mapping', 'target', 'json']), pick('check'))
     .command('init <files..>', 'write a mapping for any SQLite files', (y) =>
-      y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: { choices: ['keep', 'lower', 'snake'], default: 'keep' },
+      y.positional('files', { type: 'string', array: true }).options({ out: { type: 'string', describe: 'mapping file to write' }, identifiers: common.identifiers,
         fts: { type: 'string', describe: 'give each migrated FTS table a generated tsvector column with a GIN index, in this text search configuration (default simple)' } }), pick('init'))
     .command('history', 'list the runs recorded in the target', (y) => withFlags(y, ['target', 'json']), pick('history'))
     .command('embedded <action>', 'start (and leave running), stop, or show the embedded PostgreSQL', (y) =>

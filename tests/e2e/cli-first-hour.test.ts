@@ -249,3 +249,26 @@ describe('what a cron log shows (stderr not a terminal)', () => {
     expect(progressLines(r.stderr, 'verifying').some((p) => p.tablesDone === 1 && p.tables === 2 && p.rows === 1200)).toBe(true);
   });
 });
+
+describe('identifiers', () => {
+  it('init writes snake_case names by default; --identifiers keep keeps them as written', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 's2p-ident-'));
+    try {
+      const file = path.join(dir, 'Shop Data.db');
+      const d = new Database(file);
+      d.exec('CREATE TABLE "itemTypes" ("ItemTypeID" INTEGER PRIMARY KEY, "Display Name" TEXT); INSERT INTO "itemTypes" VALUES (1, \'x\')');
+      d.close();
+      const snake = await runCli(['init', file]);
+      expect(snake.code, snake.stderr).toBe(0);
+      const m = JSON.parse(snake.stdout);
+      expect(m.sources[0].schema).toBe('shop_data');
+      expect(m.sources[0].tables[0].target).toBe('item_types');
+      expect(m.sources[0].tables[0].columns.map((c: { name: string }) => c.name)).toEqual(['item_type_id', 'display_name']);
+      const kept = JSON.parse((await runCli(['init', file, '--identifiers', 'keep'])).stdout);
+      expect(kept.sources[0].tables[0].target).toBe('itemTypes');
+      expect(kept.sources[0].tables[0].columns.map((c: { name: string }) => c.name)).toEqual(['ItemTypeID', 'Display Name']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

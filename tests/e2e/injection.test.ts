@@ -60,7 +60,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 's2p-inject-'));
   makeHostileFile(path.join(dir, 'hostile.db'));
   mappingPath = path.join(dir, 'mapping.json');
-  init = await runCli(['init', path.join(dir, 'hostile.db'), '--out', mappingPath]);
+  // Names kept exactly (the default snake_case would wash the hostile ones out).
+  init = await runCli(['init', path.join(dir, 'hostile.db'), '--identifiers', 'keep', '--out', mappingPath]);
 });
 
 afterAll(() => {

@@ -172,7 +172,8 @@ describe('reports', () => {
     const text = await runCli(['verify', '--source-dir', data, '--target', db.url]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/accuracy\.accuracy_scores\s.*✗ 1 missing, 1 extra, 2 changed/);
-    expect(text.stdout).toMatch(/accuracy\.accuracy_scores: key \d+: changed \(question\)/);
+    // The changed column with both values: the source's text, then the tampered one (its first character '~').
+    expect(text.stdout).toMatch(/accuracy\.accuracy_scores: key \d+: changed: question "[^~"][^"]*" → "~/);
     expect(text.stdout).toMatch(/DIFFERENCES/);
 
     const out = (f: string) => path.join(dir, f);

@@ -130,8 +130,8 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
   // Tables and schemas the run created go when they hold nothing else; PostgreSQL refuses to drop one
   // another object still depends on, and then it stays.
   const kept: RollbackOutcome['kept'] = [];
-  // Views the run created go first: they depend on its tables.
-  for (const o of run.created_objects.filter((x) => x.kind === 'view')) {
+  // Views the run created go first (they depend on its tables), the last made first (one may read another).
+  for (const o of run.created_objects.filter((x) => x.kind === 'view').reverse()) {
     const dot = o.name.indexOf('.');
     await client.query(`DROP VIEW IF EXISTS ${qualified(o.name.slice(0, dot), o.name.slice(dot + 1))}`);
   }

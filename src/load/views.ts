@@ -11,20 +11,33 @@ import type { Warn } from './post-load.js';
 export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: string | null, warn: Warn): Promise<string[]> {
   const refusedRequired: string[] = [];
   const created: { kind: string; name: string }[] = [];
-  for (const v of plan.views) {
-    const name = `${v.schema}.${v.name}`;
-    const existed = (await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualified(v.schema, v.name)])).rows[0].present as boolean;
-    await client.query('SAVEPOINT sqlite2pg_view');
-    try {
-      await client.query(createViewSql(v));
-      await client.query('RELEASE SAVEPOINT sqlite2pg_view');
-      if (!existed) created.push({ kind: 'view', name });
-    } catch (err) {
-      await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_view');
-      const reason = `PostgreSQL refused it (${(err as Error).message})`;
-      warn(`view ${name} not created: ${reason}${v.required ? ' — the mapping marks it required' : ''}; edit its "sql" in the mapping`, { target: name, reason });
-      if (v.required) refusedRequired.push(name);
+  // A view reading a view made later in the list is tried again once that one exists: passes until none
+  // is created; what is left is refused for good.
+  let pending = plan.views.map((v) => ({ v, error: null as Error | null }));
+  for (let progress = true; pending.length > 0 && progress; ) {
+    progress = false;
+    const next: typeof pending = [];
+    for (const p of pending) {
+      const { v } = p;
+      const existed = (await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualified(v.schema, v.name)])).rows[0].present as boolean;
+      await client.query('SAVEPOINT sqlite2pg_view');
+      try {
+        await client.query(createViewSql(v));
+        await client.query('RELEASE SAVEPOINT sqlite2pg_view');
+        if (!existed) created.push({ kind: 'view', name: `${v.schema}.${v.name}` });
+        progress = true;
+      } catch (err) {
+        await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_view');
+        next.push({ v, error: err as Error });
+      }
     }
+    pending = next;
+  }
+  for (const { v, error } of pending) {
+    const name = `${v.schema}.${v.name}`;
+    const reason = `PostgreSQL refused it (${error!.message})`;
+    warn(`view ${name} not created: ${reason}${v.required ? ' — the mapping marks it required' : ''}; edit its "sql" in the mapping`, { target: name, reason });
+    if (v.required) refusedRequired.push(name);
   }
   // Rollback removes only what a run created: a view that was there before is left to whoever made it.
   if (runId && created.length) await recordCreatedObjects(client, runId, created);

@@ -24,6 +24,23 @@ function reaches(edges: Map<string, Set<string>>, to: string, from: string): boo
   return false;
 }
 
+const NUMBERS = new Set(['bigint', 'double precision', 'numeric']);
+
+/**
+ * A referencing column whose stored values chose a number type, under a referenced key of type text (an
+ * application writing `9001` in one table and `'9001'` or `'EPSG'` in the other): the column becomes text
+ * too, which holds every number exactly as its decimal text, so the foreign key can be kept.
+ */
+function widenToText(d: TableDraft, column: string, parent: TableDraft, referenced: string): void {
+  if (parent.cols.types.get(referenced) !== 'text' || !NUMBERS.has(d.cols.types.get(column) ?? '')) return;
+  const col = d.table.columns.find((c) => c.name === column);
+  if (!col || col.serial) return;
+  const was = col.type;
+  col.type = 'text';
+  col.reason = `${col.reason ?? ''}; text, not ${was}: it references ${parent.target}.${referenced}, which is text, and a foreign key needs the same type on both sides (numbers kept as their decimal text)`;
+  d.cols.types.set(column, 'text');
+}
+
 type Resolved = { fk: MappingForeignKey; parent: TableDraft; parentColumns: string[] } | { why: string };
 
 function resolve(d: TableDraft, fk: ForeignKeyFacts, drafts: TableDraft[], schema: string): Resolved {
@@ -39,6 +56,7 @@ function resolve(d: TableDraft, fk: ForeignKeyFacts, drafts: TableDraft[], schem
   if (!keys.some((k) => sameSet(k, referenced as string[]))) {
     return { why: `${parentColumns.join(', ')} is not the primary key or a unique constraint of ${parent.target} in the target` };
   }
+  columns.forEach((c, i) => widenToText(d, c!, parent, referenced[i]!));
   const mismatch = columns.findIndex((c, i) => d.cols.types.get(c!) !== parent.cols.types.get(referenced[i]!));
   if (mismatch >= 0) {
     return { why: `${columns[mismatch]} is ${d.cols.types.get(columns[mismatch]!)} but ${referenced[mismatch]} is ${parent.cols.types.get(referenced[mismatch]!)}: PostgreSQL needs the same type on both sides` };

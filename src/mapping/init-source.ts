@@ -39,10 +39,14 @@ function draftViews(others: OtherObject[], drafts: TableDraft[], schema: string,
   const columns = new Map<string, string>();
   for (const d of drafts) for (const [source, target] of d.cols.targetOf) if (!columns.has(source)) columns.set(source, target);
   const out = { views: [] as MappingView[], notMigrated: [] as NotMigrated[] };
-  for (const o of others.filter((x) => x.kind === 'view')) {
+  const views = others.filter((x) => x.kind === 'view');
+  // A view may read another view: every view's target name is known before any SELECT is translated.
+  const names = new Map(views.map((o) => [o.name, relations.take(targetName(o.name, policy, 'view'))]));
+  for (const o of views) tables.set(o.name.toLowerCase(), qualified(schema, names.get(o.name)!));
+  for (const o of views) {
     try {
       const sql = translateSelect(viewSelect(o.sql), tables, columns);
-      out.views.push({ name: relations.take(targetName(o.name, policy, 'view')), sql });
+      out.views.push({ name: names.get(o.name)!, sql });
     } catch (err) {
       if (!(err instanceof UntranslatableSql)) throw err;
       out.notMigrated.push({ kind: 'view', name: o.name, reason: `a view whose SQL has ${err.message}: re-create it by hand over the target tables if the application needs it`, sql: o.sql });

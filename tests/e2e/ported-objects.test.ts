@@ -35,7 +35,8 @@ beforeAll(() => {
     CREATE INDEX users_glob ON users (name) WHERE name GLOB 'a*';
     CREATE VIEW live_users AS SELECT u.id, u.email AS "Address" FROM users AS u WHERE deleted = 0 AND EXISTS (SELECT 1 FROM users x WHERE x.id = u.id);
     CREATE VIEW high_scores AS SELECT name FROM users WHERE score LIKE '2%';
-    CREATE VIEW stamped AS SELECT id, datetime('now') AS at FROM users;`);
+    CREATE VIEW stamped AS SELECT id, datetime('now') AS at FROM users;
+    CREATE VIEW a_live_count AS SELECT count(*) AS n FROM live_users;`);
   const ins = d.prepare('INSERT INTO users (email, name, deleted, score) VALUES (?, ?, ?, ?)');
   for (const r of ROWS) ins.run(...r);
   d.close();
@@ -130,6 +131,8 @@ describe('views', () => {
     expect(source.views).toEqual([
       { name: 'live_users', sql: 'SELECT "u"."id", "u"."email" AS "Address" FROM "app"."users" AS "u" WHERE "deleted" = 0 AND EXISTS (SELECT 1 FROM "app"."users" "x" WHERE "x"."id" = "u"."id")' },
       { name: 'high_scores', sql: expect.stringMatching(/^SELECT "name" FROM "app"\."users" WHERE "score" LIKE E?'2%'$/) },
+      // A view of a view: the view it reads is named as the target's view.
+      { name: 'a_live_count', sql: 'SELECT count(*) AS "n" FROM "app"."live_users"' },
     ]);
     expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'view', name: 'stamped', reason: expect.stringMatching(/datetime\(\)/) }));
 
@@ -140,6 +143,8 @@ describe('views', () => {
     expect(m.json.warnings).toContainEqual(expect.stringMatching(/^view app\.high_scores not created: PostgreSQL refused it \(operator does not exist: double precision ~~/));
     const live = await db.query('SELECT id::int AS id, "Address" FROM app.live_users ORDER BY id');
     expect(live.rows).toEqual([{ id: 1, Address: 'ann@example.com' }, { id: 2, Address: '' }, { id: 4, Address: 'cy@example.com' }]);
+    // Created although it comes first and reads a view made after it (views are tried again until none is made).
+    expect((await db.query('SELECT n::int AS n FROM app.a_live_count')).rows).toEqual([{ n: 3 }]);
 
     const r = await runCli(['rollback', '--target', db.url, '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -94,6 +94,8 @@ describe('constraints and foreign keys', () => {
   it('re-creates foreign keys PostgreSQL can hold, implicit parent columns resolved, actions kept', () => {
     expect(d.table('orders').foreignKeys).toEqual([
       { name: 'orders_customer_fkey', columns: ['customer'], references: 'app.customers', referencedColumns: ['code'], onDelete: 'CASCADE' },
+      // ref INT under a text key: the column is made text, so the key is kept (widenToText).
+      { name: 'orders_ref_fkey', columns: ['ref'], references: 'app.customers', referencedColumns: ['code'] },
       { name: 'orders_parent_fkey', columns: ['parent'], references: 'app.orders', referencedColumns: ['id'] },
       { name: 'orders_email_fkey', columns: ['email'], references: 'app.customers', referencedColumns: ['email'] },
     ]);
@@ -107,9 +109,22 @@ describe('constraints and foreign keys', () => {
   it('lists the others as not migrated, each with its reason', () => {
     const fks = d.source.notMigrated!.filter((n) => n.kind === 'foreign key').map((n) => `${n.name}: ${n.reason}`);
     expect(fks).toEqual([
-      '(ref) → customers: not re-created: ref is bigint but code is text: PostgreSQL needs the same type on both sides',
       '(ghost) → nowhere: not re-created: it references nowhere, which is not a table of this file',
     ]);
+  });
+
+  it('keeps a foreign key whose referencing column stores numbers under a text key: the column becomes text', () => {
+    const d = draft(
+      `CREATE TABLE unit (auth TEXT NOT NULL, code INTEGER_OR_TEXT NOT NULL, PRIMARY KEY (auth, code));
+       CREATE TABLE usage (id INTEGER PRIMARY KEY, auth TEXT, code INTEGER_OR_TEXT, FOREIGN KEY (auth, code) REFERENCES unit (auth, code))`,
+      'keep',
+      (db) => db.exec(`INSERT INTO unit VALUES ('EPSG', 9001), ('EPSG', 'x'); INSERT INTO usage VALUES (1, 'EPSG', 9001), (2, 'EPSG', 9001)`),
+    );
+    expect(d.table('unit').columns.find((c) => c.name === 'code')!.type).toBe('text');
+    const code = d.table('usage').columns.find((c) => c.name === 'code')!;
+    expect(code.type).toBe('text');
+    expect(code.reason).toMatch(/text, not bigint: it references unit\.code, which is text/);
+    expect(d.table('usage').foreignKeys).toEqual([expect.objectContaining({ columns: ['auth', 'code'], references: 'app.unit' })]);
   });
 
   it('warns about rows that point at no parent row', () => {

@@ -76,15 +76,16 @@ function selectItem(col: PlanJson['tables'][number]['columns'][number], fixReals
   return fixReals && real ? `CASE WHEN typeof(${c}) = 'real' THEN printf('%!.17g', ${c}) ELSE ${c} END` : c;
 }
 
-/** Splits the post-load script into statements: one-line CREATE INDEX …; or a DO $$ … END $$; block. */
+/** Splits the post-load script into statements: one-line CREATE INDEX …; or a DO $tag$ … END $tag$; block. */
 export function splitPostLoad(sql: string): PostLoadStatement[] {
   const out: PostLoadStatement[] = [];
   let current: string[] = [];
   for (const line of sql.split('\n')) {
     if (current.length === 0 && line.trim() === '') continue;
     current.push(line);
-    const inBlock = current[0].startsWith('DO $$');
-    if ((inBlock && line.trim() === 'END $$;') || (!inBlock && line.trimEnd().endsWith(';'))) {
+    // A DO block is closed by END with its own dollar tag ($$, or $s2p$… as quote.ts dollarQuote picks it).
+    const tag = /^DO (\$[A-Za-z0-9_]*\$)/.exec(current[0])?.[1];
+    if ((tag && line.trim() === `END ${tag};`) || (!tag && line.trimEnd().endsWith(';'))) {
       const text = current.join('\n');
       const table = /ALTER TABLE ("(?:[^"]|"")+"\."(?:[^"]|"")+")/.exec(text)?.[1] ?? / ON ("(?:[^"]|"")+"\."(?:[^"]|"")+") \(/.exec(text)?.[1];
       if (!table) throw new Error(`cannot tell which table this post-load statement alters:\n${text}`);

@@ -36,12 +36,28 @@ function storedBytes(path: string): number {
 }
 
 /**
+ * The largest record payload in the table's b-tree, from SQLite's dbstat (aggregate, this b-tree only: its
+ * pages are walked, no record is decoded; 3-5x cheaper than the header scan below on the 1M bench files).
+ * A record's payload holds all its values, so none above the limit means no row to refuse. Infinity when
+ * dbstat is not compiled in: then the scan decides.
+ */
+function largestPayload(db: Database.Database, table: string): number {
+  try {
+    const v = db.prepare("SELECT mx_payload FROM dbstat('main', 1) WHERE name = ?").pluck().get(table) as number | bigint | undefined;
+    return v === undefined ? Infinity : Number(v);
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
  * The first row of the table (in no particular order) whose values hold more than `limit` bytes, or
  * null. Skipped when the file is smaller than the limit; else one scan that reads record headers only
  * (octet_length() of a column reads no value).
  */
 export function oversizedRow(db: Database.Database | null, plan: TablePlan, path: string, limit = ROW_BYTES_LIMIT): OversizedRow | null {
   if (!db || !plan.sourceExists || plan.sourceColumns.length === 0 || storedBytes(path) <= limit) return null;
+  if (largestPayload(db, plan.source.table) <= limit) return null;
   const keyCols = plan.hasRowid ? [rowidAlias(plan)] : plan.sourceKey.map(quoteSqlite);
   const sizes = plan.sourceColumns.map((c) => `coalesce(octet_length(${quoteSqlite(c.name)}), 0)`);
   const sql = `SELECT ${[...keyCols, ...sizes].join(', ')} FROM ${quoteSqlite(plan.source.table)} WHERE ${sizes.join(' + ')} > ? LIMIT 1`;

@@ -2,7 +2,7 @@
 // writes it to the socket, and once the socket is done with it the buffer goes back to the worker for a
 // later batch. Without this every batch was malloc'ed by the worker and freed by the main thread's
 // garbage collector whenever that ran: the worker's malloc arena kept as much as the main thread had not
-// yet collected, the peak's run-to-run spread (docs/performance.md, "Batch buffers reused").
+// yet collected: most of the peak's run-to-run spread.
 
 /** A batch buffer's smallest size: a batch is handed on at 64 KB (table-feed.ts), plus the last row. */
 const MIN_BYTES = 160 * 1024;

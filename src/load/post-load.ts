@@ -63,7 +63,7 @@ export interface FinishTimes {
  * A table's primary key, unique constraints and indexes, then the foreign keys whose referenced table is
  * `finished` (itself included), each step in a transaction of its own: run in the table's load lane right
  * after its rows commit, while the other lanes go on loading, so the server's index sorts and key checks
- * overlap the load instead of all waiting for its last table (docs/performance.md). The lanes start a
+ * overlap the load instead of all waiting for its last table. The lanes start a
  * table only once the tables it references are finished, so their keys exist and nothing else holds their
  * locks. A foreign key to a table that is not finished (one a resume kept) waits for the pass after the load.
  */

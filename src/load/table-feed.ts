@@ -74,7 +74,7 @@ const LARGE_BLOB_BYTES = 1024 * 1024;
 const HEX_PIECE_BYTES = 32 * 1024;
 
 /** COPY text rows. Row strings joined once per batch: appending each to one growing string builds a rope
- * that the conversion to bytes must flatten again (docs/performance.md). */
+ * that the conversion to bytes must flatten again. */
 function textBatches(logical: readonly LogicalType[]): RowBytes {
   const encode = copyRowEncoder(logical);
   const encodeOne = logical.map((l) => copyRowEncoder([l]));

@@ -1,6 +1,6 @@
 // Encodes converted rows in COPY's binary format, the form load streams into PostgreSQL when every column
 // of the table has one here: the server then parses no number or timestamp text (its COPY CPU about
-// halves, docs/performance.md), and integers and doubles go from SQLite to the wire without ever
+// halves), and integers and doubles go from SQLite to the wire without ever
 // becoming text. https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
 import { batchBytes } from '../load/batch-memory.js';
 import type { TablePlan } from '../plan/table-plan.js';

@@ -232,7 +232,7 @@ function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk
  * Verify's target side read here: the table's COPY output on a connection of this thread's own, made
  * canonical and tallied as it arrives. The socket reads are then allocated and freed by this thread, and
  * the main thread, which would otherwise forward them, grows neither its young generation nor its malloc
- * arena during the verify (docs/performance.md, "Verify's target side read in the source worker").
+ * arena during the verify.
  */
 /**
  * Opens a transaction in the snapshot another session exported, or throws OWN_CONNECTION_REFUSED (the

@@ -1,7 +1,5 @@
 // Verify's first level of segments reads a rowid table's key range from SQLite; it must come from the
 // ends of the b-tree, not a scan (a scan of a big table blocked the main thread for seconds).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,8 +7,9 @@ import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { rowidBounds, rowidBoundsSql } from '../../src/extract/read-rows.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 's2p-rowid-'));
+const dir = tempDir('s2p-rowid-');
 const file = 'app.db';
 const setup = new Database(path.join(dir, file));
 setup.exec(`

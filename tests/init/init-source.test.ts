@@ -1,7 +1,6 @@
 // init on one file: keys (rowid alias, declared, rowid kept as a column), constraints, foreign keys kept
 // or left out with the reason, names under each policy, not-migrated objects, and a mapping that plans.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +11,10 @@ import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { openSource } from '../../src/extract/open-source.js';
 import type { IdentifierPolicy } from '../../src/mapping/identifiers.js';
 import type { Mapping } from '../../src/mapping/mapping-types.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function draft(sql: string, policy: IdentifierPolicy = 'keep', fill?: (db: Database.Database) => void) {
-  const dir = mkdtempSync(path.join(tmpdir(), 's2p-init-'));
+  const dir = tempDir('s2p-init-');
   const file = path.join(dir, 'app.db');
   const db = new Database(file);
   db.pragma('foreign_keys = OFF');
@@ -210,7 +210,7 @@ describe('names, columns and what is not migrated', () => {
   });
 
   it('gives an empty (0-byte) file a source without tables', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 's2p-init-'));
+    const dir = tempDir('s2p-init-');
     writeFileSync(path.join(dir, 'empty.db'), '');
     const src = openSource('empty.db', path.join(dir, 'empty.db'), { quickCheck: true, busyTimeoutMs: 100 });
     const d = initSource('empty.db', src.db, 'empty', 'keep');

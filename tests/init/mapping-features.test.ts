@@ -1,7 +1,5 @@
 // The mapping fields any-SQLite work added: their validation (with the exact place at fault), include and
 // exclude patterns in the plan, reasons and notes carried to the plan, foreign-key actions in the DDL.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { foreignKeySql } from '../../src/load/ddl.js';
 import { MappingError } from '../../src/errors.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const col = (name: string, type = 'text', from = name) => ({ name, type, from });
 
@@ -28,7 +27,7 @@ function refusal(raw: unknown): string {
 }
 
 function plan(sql: string, source: Record<string, unknown>, tables: unknown[]) {
-  const dir = mkdtempSync(path.join(tmpdir(), 's2p-features-'));
+  const dir = tempDir('s2p-features-');
   const db = new Database(path.join(dir, 'app.db'));
   db.exec(sql);
   db.close();

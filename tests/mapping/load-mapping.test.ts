@@ -1,7 +1,6 @@
 // The mapping file: the built-in one is valid and in step with its generated DDL and docs; a bad one is
 // refused with the exact place at fault.
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MAPPING_PATH, loadMapping, validateMapping } from '../../src/mapping/load-mapping.js';
@@ -9,6 +8,7 @@ import { MappingError } from '../../src/errors.js';
 import { planFromMapping } from '../../src/plan/build-plan.js';
 import { fullSchemaSql } from '../../src/load/ddl.js';
 import { ROOT } from '../support/cli.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const builtin = () => JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
 
@@ -120,7 +120,7 @@ describe('a bad mapping names the place at fault', () => {
   });
 
   it('malformed JSON, with the file named', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 's2p-map-'));
+    const dir = tempDir('s2p-map-');
     const f = path.join(dir, 'broken.json');
     writeFileSync(f, '{"version": 1, "sources": [');
     expect(() => loadMapping(f)).toThrow(/broken\.json: not valid JSON/);

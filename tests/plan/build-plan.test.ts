@@ -1,6 +1,4 @@
 // The plan: the mapping applied to what a SQLite file really holds — by column name, nothing omitted.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -9,9 +7,10 @@ import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { orderByDependencies } from '../../src/plan/load-order.js';
 import { MappingError } from '../../src/errors.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function sqliteFile(sql: string): { dir: string; file: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 's2p-plan-'));
+  const dir = tempDir('s2p-plan-');
   const db = new Database(path.join(dir, 'app.db'));
   db.exec(sql);
   db.close();

@@ -1,22 +1,19 @@
 // The mapping a command runs with: --mapping's file, else one drafted (as `init` does) from the SQLite files
-// named as arguments, else the built-in one; and, when --source-dir holds none of its files, what to do.
+// named as arguments, else the built-in one; and, when --source-dir holds none of its files, what to do
+// (checked by the commands that open the sources, not by `plan --sql`, which needs none).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { SourceReadError } from '../errors.js';
 import { loadMapping, type LoadedMapping } from '../mapping/load-mapping.js';
 import { draftMapping } from './init.js';
+import { writePrivateFile } from '../private-files.js';
 
 /** The mapping for `config`; with files and no --mapping, drafted from them (and written to --save-mapping). */
 export function commandMapping(config: Config, log: Logger | null): LoadedMapping {
-  if (config.mappingFile || config.files.length === 0) {
-    const loaded = loadMapping(config.mappingFile);
-    // check reports each missing file itself, beside the target's state: it does not stop here.
-    if (config.files.length === 0 && config.command !== 'check') checkSourceDirHolds(loaded, config);
-    return loaded;
-  }
+  if (config.mappingFile || config.files.length === 0) return loadMapping(config.mappingFile);
   const drafted = draftMapping(config.files, config);
   for (const w of drafted.warnings) {
     if (log) log.warn(`mapping: ${w}`);
@@ -24,7 +21,7 @@ export function commandMapping(config: Config, log: Logger | null): LoadedMappin
   }
   if (config.saveMapping) {
     // The mapping names the files and their columns; 0600 like the other files sqlite2pg writes about a database.
-    writeFileSync(config.saveMapping, drafted.text, { mode: 0o600 });
+    writePrivateFile(config.saveMapping, drafted.text);
     if (log) log.info({ file: config.saveMapping }, 'mapping written: edit it, then run with --mapping');
     else process.stderr.write(`sqlite2pg ${config.command}: mapping written to ${config.saveMapping}\n`);
   }
@@ -66,14 +63,15 @@ export function sqliteFilesIn(dir: string, limit = 500): string[] {
  * A --source-dir holding not one of the files the mapping names is a different folder, not a damaged one:
  * say which SQLite files it does hold and the three ways on (files as arguments, init, --mapping).
  */
-function checkSourceDirHolds(loaded: LoadedMapping, config: Config): void {
+export function checkSourceDirHolds(loaded: LoadedMapping, config: Config): void {
+  if (config.files.length > 0) return; // files named as arguments: the folder is theirs
   const wanted = loaded.mapping.sources.map((s) => s.file);
   if (wanted.some((f) => existsSync(path.join(config.sourceDir, f)))) return;
   const which = config.mappingFile ? `the mapping ${path.basename(config.mappingFile)}` : 'the built-in mapping (the four legacy databases)';
   const found = sqliteFilesIn(config.sourceDir);
   const rel = (f: string) => path.relative(process.cwd(), path.join(config.sourceDir, f)) || f;
   const shown = found.slice(0, 5).map(rel).join(' ') + (found.length > 5 ? ' …' : '');
-  const cmd = ['migrate', 'verify', 'plan'].includes(config.command) ? config.command : 'migrate';
+  const cmd = config.command; // migrate, verify or plan: the commands that open the sources
   const lines = [
     `${config.sourceDir} holds none of the files ${which} names (${wanted.join(', ')})`,
     found.length

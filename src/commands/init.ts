@@ -58,9 +58,10 @@ export function draftMapping(files: string[], options: Pick<Config, 'quickCheck'
   if (twice) throw new UsageError(`two files are named ${twice}: a mapping names each file by its name in --source-dir; rename one`);
   const schemas = new NameRegistry(['sqlite2pg', 'public']);
   const drafts: SourceDraft[] = [];
+  const sourceWarnings: string[] = [];
   for (const file of files) {
     const src = openSource(path.basename(file), file, { quickCheck: options.quickCheck, busyTimeoutMs: 5000 });
-    for (const w of src.warnings ?? []) process.stderr.write(`sqlite2pg init: warning: ${src.file}: ${w}\n`);
+    sourceWarnings.push(...(src.warnings ?? []).map((w) => `${src.file}: ${w}`));
     try {
       drafts.push(initSource(src.file, src.db, schemas.take(schemaForFile(file)), options.identifiers, { fts: options.fts ?? null }));
     } finally {
@@ -70,13 +71,12 @@ export function draftMapping(files: string[], options: Pick<Config, 'quickCheck'
   const mapping: Mapping = { version: 1, name: mappingName(files), schemaVersion: 1, sources: drafts.map((d) => d.source) };
   // What init writes, --mapping must read: checked here rather than discovered at migrate time.
   validateMapping(JSON.parse(JSON.stringify(mapping)), 'the mapping init made');
-  const warnings = drafts.flatMap((d) => d.warnings.map((w) => `${d.source.file}:${w}`));
+  const warnings = [...sourceWarnings, ...drafts.flatMap((d) => d.warnings.map((w) => `${d.source.file}:${w}`))];
   return { mapping, drafts, text: formatMapping(mapping), warnings };
 }
 
 /** Writes the mapping for `config.files` to `--out` (then a summary on stdout), or on stdout. Exit 2 for an unreadable file. */
 export async function runInit(config: Config): Promise<CommandResult> {
-  if (config.files.length === 0) throw new UsageError('init needs at least one SQLite file');
   const { drafts, text, warnings } = draftMapping(config.files, config);
   for (const w of warnings) process.stderr.write(`sqlite2pg init: warning: ${w}\n`);
   if (!config.out) return { report: null, exitCode: EXIT.ok, text };

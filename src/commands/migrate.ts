@@ -121,11 +121,10 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   let created: { kind: string; name: string }[] = [];
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
-  // A refused ported index is tried in its lane and again in the pass after the load: said once.
+  // What PostgreSQL refused to create (a ported index, a view, a deferred foreign key), for the inventory.
   const refusedObjects = new Map<string, string>();
-  const warnOnce = (message: string, refused?: { target: string; reason: string }) => {
+  const warn = (message: string, refused?: { target: string; reason: string }) => {
     if (refused) refusedObjects.set(refused.target, refused.reason);
-    if (warnings.includes(message)) return;
     warnings.push(message);
     log.warn(message);
   };
@@ -216,7 +215,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
         results.push(r);
         await pausePoint(`committed:${t.targetName}`);
         await runLock.check();
-        const built = await finishTable(t, (name) => finished.has(name), (fn) => transaction(fn), warnOnce);
+        const built = await finishTable(t, (name) => finished.has(name), (fn) => transaction(fn), warn);
         Object.assign(r.stages, built);
         finished.add(t.targetName);
         log.debug({ table: t.targetName, ...built }, 'keys, indexes and foreign keys built');
@@ -227,13 +226,13 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
 
     // What the lanes could not build: keys of tables a resume kept, foreign keys to them (normally nothing).
     await runLock.check();
-    await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables, jobs, (fn) => transaction(fn), warnOnce));
+    await timed('keysAndIndexes', () => buildKeysAndIndexes(plan.tables.filter((t) => !finished.has(t.targetName)), jobs, (fn) => transaction(fn), warn));
     await runLock.check();
-    await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn), warnOnce));
+    await timed('foreignKeys', () => addForeignKeys(plan.tables, jobs, (fn) => transaction(fn), warn));
     await runLock.check();
     const sequences = await timed('sequences', () => once((c) => setSequences(c, plan.tables, !config.dryRun)));
     for (const s of sequences.filter((x) => x.sequence === null)) warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
-    const refusedViews = await timed('views', () => once((c) => createViews(c, plan, config.dryRun ? null : runId, warnOnce)));
+    const refusedViews = await timed('views', () => once((c) => createViews(c, plan, config.dryRun ? null : runId, warn)));
 
     // The closing verification reads the same source snapshot the load read.
     const verifySizes = new Map(plan.tables.map((t) => [t.targetName, sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0)]));
@@ -276,9 +275,10 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     });
     if (dryClient) {
       for (const rel of await lockedOut(dryClient, dryExisting)) {
-        warnings.push(`dry run: held an ACCESS EXCLUSIVE lock on ${rel} until its end (it added a key, index or foreign key the existing table lacked): readers of it waited`);
+        const w = `dry run: held an ACCESS EXCLUSIVE lock on ${rel} until its end (it added a key, index or foreign key the existing table lacked): readers of it waited`;
+        warnings.push(w);
+        log.warn({ warning: w }, 'dry run locked readers out');
       }
-      for (const w of warnings.filter((x) => x.startsWith('dry run: '))) log.warn({ warning: w }, 'dry run locked readers out');
       await dryClient.query('ROLLBACK');
       // setval is not transactional: put back only while no other run may be using the sequences.
       await runLock.check();

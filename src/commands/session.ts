@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { LoadedMapping } from '../mapping/load-mapping.js';
-import { commandMapping } from './command-mapping.js';
+import { checkSourceDirHolds, commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { buildRunPlan } from '../plan/build-plan.js';
 import type { RunPlan } from '../plan/table-plan.js';
@@ -91,6 +91,7 @@ function refuseOversizedRows(plan: RunPlan, sources: Sources): void {
 /** The mapping, the opened sources (`hosted`: in source workers) and the plan built from them. */
 export function planSources(config: Config, hosted: { log: Logger } | null = null): PlannedSources {
   const loaded = commandMapping(config, hosted?.log ?? null);
+  checkSourceDirHolds(loaded, config);
   const sources = openSources(loaded, config, hosted);
   try {
     const plan = buildRunPlan(loaded, config.sourceDir, sources.byFile);

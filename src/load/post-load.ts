@@ -8,6 +8,7 @@ import PQueue from 'p-queue';
 import type { TablePlan } from '../plan/table-plan.js';
 import { foreignKeySql, indexSql, portedIndexSql, primaryKeySql, uniqueSql, dropForeignKeySql } from './ddl.js';
 import { pausePoint } from '../pause-points.js';
+import { attempt } from './savepoint.js';
 
 export type RunSql = (fn: (client: pg.ClientBase) => Promise<void>) => Promise<void>;
 
@@ -20,15 +21,10 @@ export type Warn = (message: string, refused?: { target: string; reason: string 
  */
 async function portedIndexes(client: pg.ClientBase, t: TablePlan, warn: Warn): Promise<void> {
   for (const ix of portedIndexSql(t)) {
-    await client.query('SAVEPOINT sqlite2pg_ported_index');
-    try {
-      await client.query(ix.sql);
-      await client.query('RELEASE SAVEPOINT sqlite2pg_ported_index');
-    } catch (err) {
-      await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_ported_index');
-      const reason = `PostgreSQL refused it (${(err as Error).message})`;
-      warn(`${t.targetName}: index ${ix.name} not created: ${reason}; edit its "expressions"/"where" in the mapping, or drop it`, { target: `${t.targetName}: index ${ix.name}`, reason });
-    }
+    const err = await attempt(client, ix.sql);
+    if (!err) continue;
+    const reason = `PostgreSQL refused it (${err.message})`;
+    warn(`${t.targetName}: index ${ix.name} not created: ${reason}; edit its "expressions"/"where" in the mapping, or drop it`, { target: `${t.targetName}: index ${ix.name}`, reason });
   }
 }
 
@@ -84,17 +80,11 @@ export async function finishTable(t: TablePlan, finished: (table: string) => boo
 async function deferredForeignKeys(client: pg.ClientBase, t: TablePlan, warn: Warn): Promise<void> {
   const deferred = t.foreignKeys.filter((fk) => fk.deferred);
   for (const [i, sql] of foreignKeySql(t, deferred).entries()) {
+    const err = await attempt(client, sql);
+    if (!err) continue;
     const fk = deferred[i];
-    await client.query('SAVEPOINT sqlite2pg_deferred_fk');
-    try {
-      await client.query(sql);
-      await client.query('RELEASE SAVEPOINT sqlite2pg_deferred_fk');
-    } catch (err) {
-      await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_deferred_fk');
-      const e = err as { message: string; detail?: string };
-      const reason = `PostgreSQL refused it (${e.message}${e.detail ? `: ${e.detail}` : ''})`;
-      warn(`${t.targetName}: foreign key ${fk.name} (closing a cycle, added after the load) not created: ${reason}`, { target: `${t.targetName}: foreign key ${fk.name}`, reason });
-    }
+    const reason = `PostgreSQL refused it (${err.message}${err.detail ? `: ${err.detail}` : ''})`;
+    warn(`${t.targetName}: foreign key ${fk.name} (closing a cycle, added after the load) not created: ${reason}`, { target: `${t.targetName}: foreign key ${fk.name}`, reason });
   }
 }
 

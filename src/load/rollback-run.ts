@@ -3,6 +3,7 @@
 // nothing else. Rows written by anyone else, tables and schemas it did not create, sequences, the
 // ledger itself and the SQLite sources are never touched.
 import type pg from 'pg';
+import { attempt } from './savepoint.js';
 import { TargetRefusedError } from '../errors.js';
 import { latestLoads } from './ledger.js';
 import { quoteIdent, qualified } from './quote.js';
@@ -39,11 +40,11 @@ interface Located {
 }
 
 /** Finds `schema.table` as the ledger names it (split at no particular dot: names may hold dots). */
-async function locate(client: pg.ClientBase, name: string): Promise<Located | null> {
+async function locate(client: pg.ClientBase, name: string, relkinds: string[] = ['r', 'p']): Promise<Located | null> {
   const r = await client.query(
     `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname || '.' || c.relname = $1 AND c.relkind IN ('r', 'p')`,
-    [name],
+      WHERE n.nspname || '.' || c.relname = $1 AND c.relkind = ANY($2)`,
+    [name, relkinds],
   );
   return r.rows.length === 1 ? { name, schema: r.rows[0].nspname, table: r.rows[0].relname } : null;
 }
@@ -74,18 +75,6 @@ async function childrenFirst<T extends Located>(client: pg.ClientBase, tables: T
   return out;
 }
 
-/** Runs `sql` in a savepoint; PostgreSQL's reason (and nothing changed) when it refuses it, else null. */
-async function attempt(client: pg.ClientBase, sql: string): Promise<string | null> {
-  await client.query('SAVEPOINT sqlite2pg_rollback_step');
-  try {
-    await client.query(sql);
-    await client.query('RELEASE SAVEPOINT sqlite2pg_rollback_step');
-    return null;
-  } catch (err) {
-    await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_rollback_step');
-    return (err as Error).message;
-  }
-}
 
 /**
  * Rolls back `run` inside the caller's transaction. Refuses (exit 2, the caller rolls back: nothing
@@ -132,8 +121,9 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
   const kept: RollbackOutcome['kept'] = [];
   // Views the run created go first (they depend on its tables), the last made first (one may read another).
   for (const o of run.created_objects.filter((x) => x.kind === 'view').reverse()) {
-    const dot = o.name.indexOf('.');
-    await client.query(`DROP VIEW IF EXISTS ${qualified(o.name.slice(0, dot), o.name.slice(dot + 1))}`);
+    // Found by its whole name: a schema may hold a dot.
+    const at = await locate(client, o.name, ['v']);
+    if (at) await client.query(`DROP VIEW ${qualified(at.schema, at.table)}`);
   }
   const createdTables: Located[] = [];
   for (const o of run.created_objects.filter((x) => x.kind === 'table')) {
@@ -146,7 +136,7 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
       kept.push({ kind: 'table', name: t.name, reason: 'it holds rows this run did not load' });
       continue;
     }
-    const refused = await attempt(client, `DROP TABLE ${qualified(t.schema, t.table)}`);
+    const refused = (await attempt(client, `DROP TABLE ${qualified(t.schema, t.table)}`))?.message ?? null;
     if (refused) {
       kept.push({ kind: 'table', name: t.name, reason: refused });
       continue;
@@ -159,7 +149,7 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
   for (const o of run.created_objects.filter((x) => x.kind === 'schema' && x.name !== 'sqlite2pg')) {
     const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [o.name]);
     if (exists.rows.length === 0) continue;
-    const refused = await attempt(client, `DROP SCHEMA ${quoteIdent(o.name)}`);
+    const refused = (await attempt(client, `DROP SCHEMA ${quoteIdent(o.name)}`))?.message ?? null;
     if (refused) kept.push({ kind: 'schema', name: o.name, reason: 'it holds objects this run did not create' });
     else droppedSchemas.push(o.name);
   }

@@ -6,6 +6,7 @@ import { createViewSql } from './ddl.js';
 import { recordCreatedObjects } from './ledger.js';
 import { qualified } from './quote.js';
 import type { Warn } from './post-load.js';
+import { attempt } from './savepoint.js';
 
 /** Creates the plan's views; returns the `schema.view` names of required views PostgreSQL refused. */
 export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: string | null, warn: Warn): Promise<string[]> {
@@ -20,16 +21,13 @@ export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: s
     for (const p of pending) {
       const { v } = p;
       const existed = (await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualified(v.schema, v.name)])).rows[0].present as boolean;
-      await client.query('SAVEPOINT sqlite2pg_view');
-      try {
-        await client.query(createViewSql(v));
-        await client.query('RELEASE SAVEPOINT sqlite2pg_view');
-        if (!existed) created.push({ kind: 'view', name: `${v.schema}.${v.name}` });
-        progress = true;
-      } catch (err) {
-        await client.query('ROLLBACK TO SAVEPOINT sqlite2pg_view');
-        next.push({ v, error: err as Error });
+      const error = await attempt(client, createViewSql(v));
+      if (error) {
+        next.push({ v, error });
+        continue;
       }
+      if (!existed) created.push({ kind: 'view', name: `${v.schema}.${v.name}` });
+      progress = true;
     }
     pending = next;
   }

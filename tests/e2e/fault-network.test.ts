@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
 import { runCli } from '../support/cli.js';
 import { createDbOn, startOwnServer, startPaused, waitFor, type OwnServer } from '../support/faults.js';
+import type { TestDatabase } from '../support/pg.js';
 
 let dir: string;
 let data: string;
@@ -34,6 +35,32 @@ afterAll(async () => {
 });
 
 const newDb = () => createDbOn(server, `net_${++dbCount}`);
+
+/**
+ * Runs `fn` against a new test database reached through a new proxy (`url`, connect_timeout 2 s); the
+ * proxy is closed and the database dropped afterwards.
+ */
+async function throughProxy(fn: (db: TestDatabase, proxy: Proxy, url: string) => Promise<void>): Promise<void> {
+  const db = await newDb();
+  const proxy = await startProxy(server.port);
+  try {
+    const url = new URL(db.url);
+    url.port = String(proxy.port);
+    url.searchParams.set('connect_timeout', '2');
+    await fn(db, proxy, url.toString());
+  } finally {
+    await proxy.close();
+  }
+  await db.drop();
+}
+
+/** Sessions on the test database other than the asking one: the run's, while it has any. */
+const runSessions = async (db: TestDatabase): Promise<number> =>
+  (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows[0].n as number;
+
+/** A migrate through `url`, one lane, stall watch at 2 s, paused at continuum.tier_audit's COPY. */
+const pausedMigrate = (url: string, extra: string[] = []) =>
+  startPaused(['migrate', '--source-dir', data, '--target', url, '--jobs', '1', ...extra, '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
 
 interface Proxy {
   port: number;
@@ -115,16 +142,10 @@ function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> 
 
 describe('the network path goes silent mid-COPY', () => {
   it('the stall watch ends the quiet connection and its server session: exit 3 within a bound, no session of the run left on the server', async () => {
-    const db = await newDb();
-    const proxy = await startProxy(server.port);
-    try {
-      const url = new URL(db.url);
-      url.port = String(proxy.port);
-      url.searchParams.set('connect_timeout', '2');
-      const stallS = 2;
-      const child = startPaused(['migrate', '--source-dir', data, '--target', url.toString(), '--jobs', '1', '--retries', '0', '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: String(stallS) });
+    await throughProxy(async (db, proxy, url) => {
+      const child = pausedMigrate(url, ['--retries', '0']);
       await child.paused;
-      const sessions = async () => (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows[0].n as number;
+      const sessions = () => runSessions(db);
       expect(await sessions()).toBeGreaterThanOrEqual(2); // the lock's and the COPY's, at least
       proxy.blackHole();
       const t0 = Date.now();
@@ -141,20 +162,12 @@ describe('the network path goes silent mid-COPY', () => {
       await waitFor('the run\'s sessions to be gone', async () => (await sessions()) === 0, 15_000);
       const tier = await db.query('SELECT count(*)::int AS n FROM continuum.tier_audit');
       expect(tier.rows[0].n).toBe(0); // the table in flight rolled back
-    } finally {
-      await proxy.close();
-    }
-    await db.drop();
+    });
   });
 
   it('with retries left: the table is loaded again on fresh connections (the run\'s other quiet ones ended too), exit 0, every table verified', async () => {
-    const db = await newDb();
-    const proxy = await startProxy(server.port);
-    try {
-      const url = new URL(db.url);
-      url.port = String(proxy.port);
-      url.searchParams.set('connect_timeout', '2');
-      const child = startPaused(['migrate', '--source-dir', data, '--target', url.toString(), '--jobs', '1', '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
+    await throughProxy(async (db, proxy, url) => {
+      const child = pausedMigrate(url);
       await child.paused;
       proxy.blackHole();
       child.resume();
@@ -163,21 +176,13 @@ describe('the network path goes silent mid-COPY', () => {
       expect(r.stderr).toMatch(/no bytes moved on the connection for \d+ s \(SQLITE2PG_STALL_SECONDS=2\): the connection was ended and its server session \(pid \d+, active, ClientRead\) was terminated/);
       expect(r.stderr).toMatch(/connection lost while loading a table: loading it again from zero/);
       for (const t of (r.json as { tables: { target: string; checksum: { match: boolean } }[] }).tables) expect(t.checksum.match, t.target).toBe(true);
-      await waitFor("the run's sessions to be gone", async () => (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows[0].n === 0, 15_000);
-    } finally {
-      await proxy.close();
-    }
-    await db.drop();
+      await waitFor("the run's sessions to be gone", async () => (await runSessions(db)) === 0, 15_000);
+    });
   });
 
   it('the whole path goes silent, new connections included: exit 3 within a bound, not retried, with where a resume starts', async () => {
-    const db = await newDb();
-    const proxy = await startProxy(server.port);
-    try {
-      const url = new URL(db.url);
-      url.port = String(proxy.port);
-      url.searchParams.set('connect_timeout', '2');
-      const child = startPaused(['migrate', '--source-dir', data, '--target', url.toString(), '--jobs', '1', '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
+    await throughProxy(async (_db, proxy, url) => {
+      const child = pausedMigrate(url);
       await child.paused;
       proxy.blackHole(true);
       const t0 = Date.now();
@@ -190,10 +195,7 @@ describe('the network path goes silent mid-COPY', () => {
       expect(r.stderr).not.toMatch(/loading it again from zero/); // an unreachable server is not retried
       // The stall (2 s), the probe's connect_timeout (2 s), then each step of the exit at most one connect_timeout.
       expect(took).toBeLessThan(30_000);
-    } finally {
-      await proxy.close();
-    }
-    await db.drop();
+    });
   });
 });
 

@@ -2,35 +2,25 @@
 // while another run takes the lock: it stops its lanes at once, commits nothing after the loss, never
 // takes the lock back, and says so; the other run's result stands. And when no other run came, it takes
 // the lock back (the fence shows nobody ran in between) and finishes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import type { TestDatabase } from '../support/pg.js';
+import { fixturesAndDatabases, type FixtureTargets } from '../support/fixture-target.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startPaused, waitFor, type PausedCli } from '../support/faults.js';
 
-let dir: string;
+let fx: FixtureTargets;
 let data: string;
-const dbs: TestDatabase[] = [];
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-lock-lost-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
+  fx = fixturesAndDatabases('s2p-lock-lost-');
+  data = fx.data;
 });
 
 afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
-async function freshDb(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return db;
-}
+const freshDb = (): Promise<TestDatabase> => fx.freshDb();
 
 /** The pid of the session holding the run lock in `db`, or null. */
 async function lockHolder(db: TestDatabase): Promise<number | null> {

@@ -33,3 +33,37 @@ export async function fixturesAndDatabase(prefix: string): Promise<FixtureTarget
     throw err;
   }
 }
+
+export interface FixtureTargets {
+  dir: string;
+  data: string;
+  /** A new test database of its own, dropped by close(). */
+  freshDb(): Promise<TestDatabase>;
+  close(): Promise<void>;
+}
+
+/** The fixture files in a temporary folder, and as many test databases as the file asks for; close() removes all. */
+export function fixturesAndDatabases(prefix: string): FixtureTargets {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const data = path.join(dir, 'data');
+  const dbs: TestDatabase[] = [];
+  try {
+    generateFixtures({ outDir: data });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    dir,
+    data,
+    freshDb: async () => {
+      const db = await createTestDatabase();
+      dbs.push(db);
+      return db;
+    },
+    close: async () => {
+      for (const db of dbs.splice(0)) await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

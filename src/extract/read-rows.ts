@@ -160,11 +160,16 @@ export function unreadableReason(db: Database.Database, shape: ReadShape): strin
  * rare) are the raw bytes fetched again to tell a real U+FFFD from a lossy decode. Works on the raw
  * result row in place (key columns first, then the values), its key already exact (exactKey).
  */
-function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): void {
+function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): number {
   const n = plan.sourceColumns.length;
+  // The row's TEXT and BLOB size (UTF-16 code units for TEXT, near enough), summed on the way: the pager sizes pages by it.
+  let size = 0;
   for (let i = 0; i < n; i++) {
     const v = raw[p.keyWidth + i];
-    if (!maybeLossy(v)) continue;
+    if (v instanceof Uint8Array) size += v.byteLength;
+    if (typeof v !== 'string') continue;
+    size += v.length;
+    if (!v.includes('\uFFFD')) continue;
     const bytes = p.refetch(plan.sourceColumns[i].name, raw.slice(0, p.keyWidth));
     if (!bytes) continue;
     try {
@@ -173,6 +178,7 @@ function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): void {
       raw[p.keyWidth + i] = new InvalidUtf8Text(bytes);
     }
   }
+  return size;
 }
 
 /** Key columns at the start of each raw row: 1 for the rowid, else the WITHOUT ROWID table's primary key. */
@@ -208,18 +214,6 @@ function rowsThatFit(sizes: number[]): number {
   return sizes.length;
 }
 
-/** The TEXT and BLOB bytes of a page's values (UTF-16 code units for TEXT, near enough). */
-function pageBytes(page: unknown[][]): number {
-  let total = 0;
-  for (const row of page) {
-    for (const v of row) {
-      if (typeof v === 'string') total += v.length;
-      else if (v instanceof Uint8Array) total += v.byteLength;
-    }
-  }
-  return total;
-}
-
 /**
  * Yields the table's raw rows in pages of at most `pageSize`, in key order: each row holds the
  * {@link rawKeyWidth} key columns, then sourceColumns' and sourceExprs' values (non-UTF-8 TEXT already
@@ -234,16 +228,17 @@ export function* readRawPages(db: Database.Database | null, plan: TablePlan, pag
   let page = p.first.all(...p.firstArgs, rows) as unknown[][];
   let previous: unknown[] | null = null; // the row read before (its key exact)
   while (page.length > 0) {
+    let bytes = 0;
     for (let i = 0; i < page.length; i++) {
       if (!plan.hasRowid) exactKey(p, page[i], previous);
-      checkUtf8(p, plan, page[i]);
+      bytes += checkUtf8(p, plan, page[i]);
       previous = page[i];
     }
     yield page as SqliteValue[][];
     if (page.length < rows) return;
     const last = p.bindKey(previous!.slice(0, p.keyWidth));
     // Pages well under the limit grow back to pageSize; one near it has the next rows' sizes read.
-    rows = pageBytes(page) <= PAGE_BYTES / 2 ? Math.min(pageSize, rows * 2) : rowsThatFit(p.nextSizes.all(...last, ...p.nextArgs, pageSize) as number[]);
+    rows = bytes <= PAGE_BYTES / 2 ? Math.min(pageSize, rows * 2) : rowsThatFit(p.nextSizes.all(...last, ...p.nextArgs, pageSize) as number[]);
     page = p.next.all(...last, ...p.nextArgs, rows) as unknown[][];
   }
 }

@@ -83,9 +83,18 @@ function textBatches(logical: readonly LogicalType[]): RowBytes {
   let large = false;
   let length = 0;
   const field = (fields: readonly Field[], i: number) => encodeOne[i]([fields[i]]).slice(0, -1);
+  // Only a bytea column's field can be bytes: the others are looked at once, here, not for every row.
+  const byteaAt = logical.flatMap((l, i) => (l === 'bytea' ? [i] : []));
+  const largeBlobAt = (fields: readonly Field[]): number => {
+    for (const i of byteaAt) {
+      const f = fields[i];
+      if (f instanceof Uint8Array && f.byteLength >= LARGE_BLOB_BYTES) return i;
+    }
+    return -1;
+  };
   return {
     add(fields) {
-      const at = fields.findIndex((f) => f instanceof Uint8Array && f.byteLength >= LARGE_BLOB_BYTES);
+      const at = byteaAt.length === 0 ? -1 : largeBlobAt(fields);
       if (at < 0) {
         const line = encode(fields);
         rows.push(line);

@@ -60,7 +60,9 @@ export function copyRowEncoder(logical: readonly string[]): (fields: readonly Fi
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       // A number the fast path kept is written as its converter would have (digits, never an escape).
-      const field = f === null ? '\\N' : f instanceof Uint8Array ? bytesField(f) : typeof f !== 'string' ? (fieldText(f) as string) : plain[i] ? f : encodeCopyField(f);
+      // Strings first: most fields are, and they need no instanceof test.
+      const field =
+        typeof f === 'string' ? (plain[i] ? f : encodeCopyField(f)) : f === null ? '\\N' : f instanceof Uint8Array ? bytesField(f) : (fieldText(f) as string);
       row = i === 0 ? field : `${row}\t${field}`;
     }
     return `${row}\n`;

@@ -5,11 +5,6 @@ export class StatusLine {
   #current = '';
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
-  /** Whether stderr is a terminal (where a live line can be redrawn in place). */
-  get isTTY(): boolean {
-    return this.stream.isTTY === true;
-  }
-
   get columns(): number {
     return this.stream.columns || 120;
   }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 
 /** Seconds a connection attempt may take when the URL sets no connect_timeout. */
-export const DEFAULT_CONNECT_TIMEOUT_S = 10;
+const DEFAULT_CONNECT_TIMEOUT_S = 10;
 /** Seconds without a byte moving on a query or COPY before the stall watch asks the server (SQLITE2PG_STALL_SECONDS). */
 export const DEFAULT_STALL_S = 20;
 /** Idle time before the kernel sends TCP keepalive probes on a connection. */

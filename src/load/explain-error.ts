@@ -1,6 +1,6 @@
 // Turns what PostgreSQL or the driver threw mid-run into one sentence a person can act on: which fault
 // it was (connection lost, statement timeout, disk full, …), with the server's own message kept.
-import { isConnectionError } from './target.js';
+import { isConnectionError } from './retry-budget.js';
 
 /** The server's fields node-postgres copies onto its errors. */
 interface PgErrorFields {

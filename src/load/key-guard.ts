@@ -6,6 +6,7 @@ import { fieldText, type Field } from '../transform/field.js';
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../plan/table-plan.js';
 import { quoteSqlite } from '../extract/introspect.js';
+import { rowCheckedForeignKeys } from '../plan/break-cycles.js';
 
 /**
  * A set of keys; integer keys are kept in a sorted typed array (8 bytes each) instead of a Set of strings.
@@ -176,11 +177,7 @@ export class KeyGuard {
     const foreign: ForeignCheck[] = [];
     // Foreign keys that share their parent's keys (readAllParentKeys) share one set too.
     const sets = new Map<ParentKeyData, KeySet>();
-    for (const fk of plan.foreignKeys) {
-      // A self-reference is checked by the pre-pass of self-reference.ts (its rows arrive in this very COPY).
-      if (fk.references === plan.targetName) continue;
-      // A key closing a cycle is validated by PostgreSQL after the load (its parent may load later).
-      if (fk.deferred) continue;
+    for (const fk of rowCheckedForeignKeys(plan)) {
       const keys = parents.byName[fk.name];
       let parent = sets.get(keys);
       if (!parent) sets.set(keys, (parent = keySet(keys)));

@@ -2,6 +2,7 @@
 // for the KeyGuard (which may run in another thread: the keys are returned as plain data).
 import type pg from 'pg';
 import { copyOut, CopyLines } from './copy-out.js';
+import { rowCheckedForeignKeys } from '../plan/break-cycles.js';
 import type { TablePlan } from '../plan/table-plan.js';
 import { INTEGER_TYPES, KEY_SEP, type DenseIntKeys, type ParentKeyData, type ParentKeys } from './key-guard.js';
 import { qualified, quoteIdent } from './quote.js';
@@ -75,8 +76,7 @@ export async function readDenseKeys(client: pg.ClientBase, sql: string, low: big
 export async function readAllParentKeys(client: pg.ClientBase, plan: TablePlan): Promise<ParentKeys> {
   const byName: ParentKeys['byName'] = {};
   const read = new Map<string, ParentKeyData>();
-  for (const fk of plan.foreignKeys) {
-    if (fk.references === plan.targetName || fk.deferred) continue;
+  for (const fk of rowCheckedForeignKeys(plan)) {
     const integer = fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
     const id = JSON.stringify([fk.references, fk.referencedColumns, integer]);
     let keys = read.get(id);

@@ -13,7 +13,7 @@ import { explainTargetError } from './explain-error.js';
 import { pausePoint } from '../pause-points.js';
 
 /** The lock lost for good: exit 3, in the words docs/faults.md documents. */
-export class RunLockLostError extends TargetError {}
+class RunLockLostError extends TargetError {}
 
 /** Our advisory lock in pg_locks: a bigint key below 2^32 is classid 0, objid key, objsubid 1. */
 const HOLDS_LOCK = `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = ${MIGRATE_LOCK_KEY} AND objsubid = 1

@@ -7,7 +7,6 @@ import { plaintextFallback } from './tls-fallback.js';
 import { connectionGuards, connectTimeoutMs, DEFAULT_STALL_S, StallWatch } from './connection-guards.js';
 import { isConnectTimeout, isRecovering, RetryBudget, sleep } from './retry-budget.js';
 
-export { isConnectionError } from './retry-budget.js';
 
 /**
  * Session settings every connection gets: the verifier reads values in these formats, and

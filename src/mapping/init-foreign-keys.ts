@@ -31,10 +31,15 @@ const NUMBERS = new Set(['bigint', 'double precision', 'numeric']);
  * application writing `9001` in one table and `'9001'` or `'EPSG'` in the other): the column becomes text
  * too, which holds every number exactly as its decimal text, so the foreign key can be kept.
  */
-function widenToText(d: TableDraft, column: string, parent: TableDraft, referenced: string): void {
-  if (parent.cols.types.get(referenced) !== 'text' || !NUMBERS.has(d.cols.types.get(column) ?? '')) return;
+function widensToText(d: TableDraft, column: string, parent: TableDraft, referenced: string): boolean {
+  if (parent.cols.types.get(referenced) !== 'text' || !NUMBERS.has(d.cols.types.get(column) ?? '')) return false;
   const col = d.table.columns.find((c) => c.name === column);
-  if (!col || col.serial) return;
+  return col !== undefined && !col.serial;
+}
+
+function widenToText(d: TableDraft, column: string, parent: TableDraft, referenced: string): void {
+  if (!widensToText(d, column, parent, referenced)) return;
+  const col = d.table.columns.find((c) => c.name === column)!;
   const was = col.type;
   col.type = 'text';
   col.reason = `${col.reason ?? ''}; text, not ${was}: it references ${parent.target}.${referenced}, which is text, and a foreign key needs the same type on both sides (numbers kept as their decimal text)`;
@@ -56,11 +61,12 @@ function resolve(d: TableDraft, fk: ForeignKeyFacts, drafts: TableDraft[], schem
   if (!keys.some((k) => sameSet(k, referenced as string[]))) {
     return { why: `${parentColumns.join(', ')} is not the primary key or a unique constraint of ${parent.target} in the target` };
   }
-  columns.forEach((c, i) => widenToText(d, c!, parent, referenced[i]!));
-  const mismatch = columns.findIndex((c, i) => d.cols.types.get(c!) !== parent.cols.types.get(referenced[i]!));
+  // A column widenToText can make text counts as matching; it is widened only once the whole key matches.
+  const mismatch = columns.findIndex((c, i) => d.cols.types.get(c!) !== parent.cols.types.get(referenced[i]!) && !widensToText(d, c!, parent, referenced[i]!));
   if (mismatch >= 0) {
     return { why: `${columns[mismatch]} is ${d.cols.types.get(columns[mismatch]!)} but ${referenced[mismatch]} is ${parent.cols.types.get(referenced[mismatch]!)}: PostgreSQL needs the same type on both sides` };
   }
+  columns.forEach((c, i) => widenToText(d, c!, parent, referenced[i]!));
   const out: MappingForeignKey = { columns: columns as string[], references: `${schema}.${parent.target}`, referencedColumns: referenced as string[] };
   if (fk.onDelete !== 'NO ACTION') out.onDelete = fk.onDelete as ForeignKeyAction;
   if (fk.onUpdate !== 'NO ACTION') out.onUpdate = fk.onUpdate as ForeignKeyAction;

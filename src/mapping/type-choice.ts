@@ -6,6 +6,7 @@ import { affinityOf, type Affinity } from '../extract/affinity.js';
 import type { ColumnProfile, Probe } from '../extract/value-profile.js';
 import { describeClasses, valueCount } from '../extract/value-profile.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
+import { isWellFormed } from '../transform/text.js';
 import { describeValue } from '../transform/conversion.js';
 import { storageClass, type SqliteValue } from '../transform/sqlite-value.js';
 import type { StorageClass } from '../extract/value-profile.js';
@@ -134,8 +135,9 @@ const own = (type: TargetType) => `${type} (own classes)`;
  */
 export function probesFor(c: TypeCandidates): Probe[] {
   const byRule = (type: TargetType) => {
-    // bytea takes every BLOB as its bytes: asked without writing a BLOB's hex (a 300 MB BLOB's is past V8's string limit).
-    if (type === 'bytea') return (v: SqliteValue) => Buffer.isBuffer(v) || TYPE_RULES.bytea.convert(v, { localTimeZone: null }).ok;
+    // bytea refuses only text with an unpaired surrogate (toBytea): asked without writing any value's hex,
+    // which init would otherwise do for every value of every column (and past V8's string limit for a 300 MB BLOB).
+    if (type === 'bytea') return (v: SqliteValue) => typeof v !== 'string' || isWellFormed(v);
     const misread = MISREAD[type];
     return (v: SqliteValue) => !misread?.(v) && TYPE_RULES[type].convert(v, { localTimeZone: null }).ok;
   };

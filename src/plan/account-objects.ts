@@ -1,7 +1,7 @@
 // What the mapping makes of every object of one source file: each table loaded, excluded by name or
 // pattern, or not accounted for; each index and foreign key created in the target or not, each view and
 // trigger not migrated — with why. The run adds row counts (report/inventory-report.ts).
-import type { SourceObject } from '../extract/inventory.js';
+import { holdsRows, type SourceObject } from '../extract/inventory.js';
 import { skippedTables, type MappingSource, type NotMigrated } from '../mapping/mapping-types.js';
 import { OTHER_REASONS } from '../mapping/init-source.js';
 import { snakeCase } from '../mapping/identifiers.js';
@@ -109,7 +109,7 @@ export function accountObjects(objects: readonly SourceObject[], a: FileAccounts
   const out: InventoryEntry[] = [];
   for (const o of objects) {
     const base = { file: a.source.file, kind: o.kind, name: o.name, ...(o.table ? { table: o.table } : {}) };
-    if (o.kind === 'table' || o.kind === 'virtual table' || o.kind === 'shadow table' || o.kind === 'internal table') {
+    if (holdsRows(o)) {
       const e = accountTable(o, a);
       tables.set(o.name.toLowerCase(), e);
       out.push(e);

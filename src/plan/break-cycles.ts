@@ -30,3 +30,12 @@ export function deferCycleForeignKeys(tables: readonly TablePlan[]): TablePlan[]
     return { ...t, foreignKeys, dependsOn };
   });
 }
+
+/**
+ * The foreign keys the load checks row by row against their parent's keys: not a self-reference (checked
+ * by self-reference.ts's pre-pass, its rows arrive in the same COPY), nor a key closing a cycle (validated
+ * by PostgreSQL after the load, its parent may load later). KeyGuard and readAllParentKeys must agree.
+ */
+export function rowCheckedForeignKeys(plan: TablePlan): TablePlan['foreignKeys'] {
+  return plan.foreignKeys.filter((fk) => fk.references !== plan.targetName && !fk.deferred);
+}

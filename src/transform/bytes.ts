@@ -20,8 +20,7 @@ export const toBytea: Converter = (value) => {
   if (typeof value === 'string') {
     // Buffer.from would write U+FFFD for an unpaired surrogate: that is not the text's bytes.
     if (!isWellFormed(value)) return fail('invalid_utf8', `${describeValue(value)} holds an unpaired surrogate, which has no UTF-8 form`);
-    return ok(`\\x${Buffer.from(value, 'utf8').toString('hex')}`);
+    return ok(byteaHex(Buffer.from(value, 'utf8')));
   }
-  if (typeof value === 'bigint') return ok(`\\x${Buffer.from(String(value), 'utf8').toString('hex')}`);
-  return ok(`\\x${Buffer.from(pythonRepr(value), 'utf8').toString('hex')}`);
+  return ok(byteaHex(Buffer.from(typeof value === 'bigint' ? String(value) : pythonRepr(value), 'utf8')));
 };

@@ -1,6 +1,7 @@
 // Encodes converted values as COPY text-format fields and rows, the form load streams into PostgreSQL
 // for tables binary COPY cannot take (copy-binary.ts), and the form of the rejects and changes tables.
 import { fieldText, type Field } from './field.js';
+import { byteaHex } from './bytes.js';
 
 /**
  * Characters COPY text format gives a meaning to: backslash (escape), tab (field separator), newline and
@@ -29,7 +30,7 @@ export function encodeCopyField(text: string | null): string {
 
 /** A BLOB the fast path kept, as a COPY text field: bytea's `\x` hex input, its backslash escaped. */
 function bytesField(f: Uint8Array): string {
-  return `\\\\x${Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('hex')}`;
+  return `\\${byteaHex(f)}`;
 }
 
 /** One row in COPY text format: fields separated by tabs, ended by a newline. */

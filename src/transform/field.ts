@@ -1,5 +1,6 @@
 // One converted value on its way to COPY, and its PostgreSQL text.
 import { formatDouble } from './numbers.js';
+import { byteaHex } from './bytes.js';
 
 /**
  * A converted value: PostgreSQL's text input for it, or null for NULL — or, from the fast paths, the
@@ -13,6 +14,6 @@ export type Field = string | bigint | number | Uint8Array | null;
 export function fieldText(f: Field): string | null {
   if (typeof f === 'bigint') return String(f);
   if (typeof f === 'number') return formatDouble(f);
-  if (f instanceof Uint8Array) return `\\x${Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('hex')}`;
+  if (f instanceof Uint8Array) return byteaHex(f);
   return f;
 }

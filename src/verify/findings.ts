@@ -78,11 +78,6 @@ export class Findings {
   }
 }
 
-/** Columns whose canonical values differ between a source row and a target row (plus any invalid ones). */
-export function differingColumns(names: readonly string[], source: readonly (string | null)[], target: readonly (string | null)[], invalid: readonly (string | null)[] | null): string[] {
-  return names.filter((_, i) => (invalid !== null && invalid[i] !== null) || source[i] !== target[i]);
-}
-
 /**
  * A canonical timestamp (microseconds since 1970 UTC, as digits) as a person reads it:
  * `2024-03-01 10:00:00.500000`; the digits themselves when the date is beyond what Date can print.

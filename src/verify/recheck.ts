@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { TablePlan } from '../plan/table-plan.js';
 import { canonicalDigest, sourceRowsByKey, type CanonicalRow } from './source-side.js';
 import { keyPredicate, keysCanBeLookedUp, targetRowsByKey } from './row-lookup.js';
-import { differingColumns, differingValues, type Candidate } from './findings.js';
+import { differingValues, type Candidate } from './findings.js';
 import type { TableContext } from './table-context.js';
 
 /** Both sides as they are now, outside the snapshots verify reads. */
@@ -60,7 +60,6 @@ export async function recheck(ctx: TableContext, fresh: FreshSides, candidates: 
   const targetKeys = keysCanBeLookedUp(plan) ? candidates.map((c) => c.key).filter((k): k is string => k !== null && keyPredicate(plan, [k]) !== null) : [];
   const lookedUp = new Set(targetKeys);
   const targets = targetKeys.length > 0 ? await fresh.withClient((client) => targetRowsByKey(client, plan, targetKeys)) : new Map<string, CanonicalRow>();
-  const names = plan.columns.map((c) => c.name);
 
   return candidates.map((c, i) => {
     const sk = sourceKeys[i];
@@ -73,6 +72,7 @@ export async function recheck(ctx: TableContext, fresh: FreshSides, candidates: 
     if (s === null) return { kind: 'extra', key: c.key, sourceKey: null, ctid: c.ctid };
     if (s === AS_FOUND || t === AS_FOUND) return c; // one side could not be read again: as first found
     if (canonicalDigest(s) === canonicalDigest(t)) return null;
-    return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: differingColumns(names, s.values, t.values, s.invalid), values: differingValues(plan.columns, s.values, t.values, s.invalid) };
+    const values = differingValues(plan.columns, s.values, t.values, s.invalid);
+    return { kind: 'changed', key: c.key, sourceKey: s.sourceKey, columns: values.map((v) => v.column), values };
   });
 }

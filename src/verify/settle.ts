@@ -2,7 +2,7 @@
 // limit per table), the changed columns named for the rows that make it into the samples.
 import { sourceRowsByKey } from './source-side.js';
 import { targetRowsByKey } from './row-lookup.js';
-import { differingColumns, differingValues, type Candidate, type Findings } from './findings.js';
+import { differingValues, type Candidate, type Findings } from './findings.js';
 import { recheck } from './recheck.js';
 import type { TableContext } from './table-context.js';
 
@@ -19,12 +19,15 @@ async function nameChangedColumns(ctx: TableContext, candidates: Candidate[], ro
   const sources = sourceRowsByKey(ctx.db, ctx.plan, ctx.source, shown.map((c) => c.sourceKey!));
   const unread = shown.filter((c) => !c.targetValues && c.key !== null).map((c) => c.key!);
   const targets = unread.length > 0 ? await targetRowsByKey(ctx.client, ctx.plan, unread) : new Map();
-  const names = ctx.plan.columns.map((c) => c.name);
   for (const c of shown) {
     const s = sources.get(c.sourceKey!);
     const t = c.targetValues ?? targets.get(c.key!)?.values;
-    c.columns = s && t ? differingColumns(names, s.values, t, s.invalid) : (c.invalidColumns ?? []);
-    if (s && t) c.values = differingValues(ctx.plan.columns, s.values, t, s.invalid);
+    if (s && t) {
+      c.values = differingValues(ctx.plan.columns, s.values, t, s.invalid);
+      c.columns = c.values.map((v) => v.column);
+    } else {
+      c.columns = c.invalidColumns ?? [];
+    }
   }
 }
 

@@ -111,6 +111,12 @@ describe('any SQLite file in one command', () => {
     expect(r.stderr).toMatch(/--mapping mapping\.json --source-dir/);
   });
 
+  it('plan --sql needs no source file: the DDL of the mapping alone, even from a folder without them', async () => {
+    const r = await runCli(['plan', '--sql', '--source-dir', path.dirname(app)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/CREATE TABLE IF NOT EXISTS "knowledge"\."knowledge_items"/);
+  });
+
   it('files and --source-dir together are refused', async () => {
     const r = await runCli(['plan', app, '--source-dir', dir]);
     expect(r.code).toBe(2);

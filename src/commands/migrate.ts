@@ -119,6 +119,8 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   let runRecorded = false;
   /** The schemas and tables this run created (dropped again if still empty when the source fails). */
   let created: { kind: string; name: string }[] = [];
+  /** The run's fenced transactions, once it holds the lock: even a cleanup after a failure writes only through them. */
+  let fenced: (<T>(fn: (c: pg.ClientBase) => Promise<T>) => Promise<T>) | null = null;
   const results: TableLoadResult[] = [];
   const warnings: string[] = [];
   // What PostgreSQL refused to create (a ported index, a view, a deferred foreign key), for the inventory.
@@ -154,6 +156,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       dryExisting = await existingRelations(dryClient);
     }
     const transaction = transactions(pool, dryClient, runLock);
+    fenced = transaction;
     const once = <T>(fn: (c: pg.ClientBase) => Promise<T>) => (dryClient ? fn(dryClient) : transaction(fn));
 
     // One transaction: the fence claimed first (a run that lost the lock commits nothing after it), then the
@@ -298,9 +301,10 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       if (runRecorded && !config.dryRun) await recordEnd(pool, runId, 'differences', r, message);
       return { report: r, exitCode: EXIT.differences };
     }
-    if (err instanceof SourceReadError && !config.dryRun && created.length > 0) {
+    if (err instanceof SourceReadError && !config.dryRun && created.length > 0 && fenced) {
       // A run that cannot read its source leaves no empty table behind: a rerun after the fix starts clean.
-      const dropped = await dropUnloadedTables(pool, plan, created).catch(() => []);
+      const run = fenced;
+      const dropped = await run((c) => dropUnloadedTables(c, plan, created)).catch(() => []);
       if (dropped.length > 0) err.message += `; the empty tables this run created were dropped again (${dropped.join(', ')})`;
     }
     const wrapped = err instanceof Sqlite2pgError ? err : new TargetError(`migrate failed: ${message}; ${config.dryRun ? 'dry run: nothing was kept' : resumeNote(plan, results)}`, {}, { cause: err });

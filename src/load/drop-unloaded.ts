@@ -4,31 +4,30 @@
 import type pg from 'pg';
 import type { RunPlan } from '../plan/table-plan.js';
 import { qualified, quoteIdent } from './quote.js';
+import { attempt } from './savepoint.js';
 
-/** Drops the empty tables among `created` (then the created schemas left empty); returns what was dropped. */
-export async function dropUnloadedTables(pool: pg.Pool, plan: RunPlan, created: { kind: string; name: string }[]): Promise<string[]> {
+/**
+ * Drops the empty tables among `created` (then the created schemas left empty), each in a savepoint of the
+ * caller's transaction — the run's fenced one; returns what was dropped.
+ */
+export async function dropUnloadedTables(client: pg.ClientBase, plan: RunPlan, created: { kind: string; name: string }[]): Promise<string[]> {
   const dropped: string[] = [];
   const tables = new Map(plan.tables.map((t) => [t.targetName, t]));
   for (const o of created.filter((x) => x.kind === 'table')) {
     const t = tables.get(o.name);
     if (!t) continue;
     const table = qualified(t.target.schema, t.target.table);
-    try {
-      const any = await pool.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`);
-      if (any.rows[0].any) continue;
-      await pool.query(`DROP TABLE ${table}`);
-      dropped.push(o.name);
-    } catch {
-      // Gone already, or another object depends on it: it stays.
-    }
+    // Gone already, or holding rows a load committed: it stays.
+    if (!(await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [table])).rows[0].present) continue;
+    if ((await client.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`)).rows[0].any) continue;
+    // Another object depends on it: PostgreSQL refuses, and it stays too.
+    if (await attempt(client, `DROP TABLE ${table}`)) continue;
+    dropped.push(o.name);
   }
   for (const o of created.filter((x) => x.kind === 'schema' && x.name !== 'sqlite2pg')) {
-    try {
-      await pool.query(`DROP SCHEMA ${quoteIdent(o.name)}`);
-      dropped.push(`schema ${o.name}`);
-    } catch {
-      // Not empty (a table a load committed): it stays.
-    }
+    // Not empty (a table a load committed): it stays.
+    if (await attempt(client, `DROP SCHEMA ${quoteIdent(o.name)}`)) continue;
+    dropped.push(`schema ${o.name}`);
   }
   return dropped;
 }

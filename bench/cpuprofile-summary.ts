@@ -43,7 +43,7 @@ export interface ProfileSummary {
   byPackage: Share[];
 }
 
-/** A script URL as a short path: src/verify/row-hash.js, node_modules/pg/lib/client.js, node:internal/…, (native). */
+/** A script URL as a short path: src/verify/canonical/row-hash.js, node_modules/pg/lib/client.js, node:internal/…, (native). */
 export function shortFile(url: string): string {
   if (!url) return '(native)';
   const nm = url.lastIndexOf('/node_modules/');

@@ -2,7 +2,7 @@
 // The sqlite2pg executable: runs the command line and exits with the contract's code.
 import { hideBin } from 'yargs/helpers';
 import { main } from './main.js';
-import { EXIT } from './errors.js';
+import { EXIT } from './model/errors.js';
 
 main(hideBin(process.argv)).then(
   (code) => {

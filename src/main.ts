@@ -1,10 +1,10 @@
 // The command line: parses flags (yargs), resolves the config, runs one command, prints its report, and
 // turns every outcome into the contract's exit code (0 match, 1 differences, 2 bad input, 3 failed).
 import yargs, { type Argv } from 'yargs';
-import { resolveConfig, type Command, type Config, type Flags } from './config.js';
-import { createLogger, type Logger } from './log.js';
-import { stderrLine } from './status-line.js';
-import { EXIT, exitCodeOf, Sqlite2pgError, type ExitCode } from './errors.js';
+import { resolveConfig, type Command, type Config, type Flags } from './runtime/config.js';
+import { createLogger, type Logger } from './runtime/log.js';
+import { stderrLine } from './runtime/status-line.js';
+import { EXIT, exitCodeOf, Sqlite2pgError, type ExitCode } from './model/errors.js';
 import { runMigrate, type CommandResult } from './commands/migrate.js';
 import { runVerify } from './commands/verify.js';
 import { runPlan } from './commands/plan.js';
@@ -13,12 +13,12 @@ import { runHistory } from './commands/history.js';
 import { runInit } from './commands/init.js';
 import { runRollback } from './commands/rollback.js';
 import { EMBEDDED_ACTIONS, runEmbedded } from './commands/embedded.js';
-import { armPausePoint } from './pause-points.js';
+import { armPausePoint } from './runtime/pause-points.js';
 import { summaryTable } from './report/summary-table.js';
 import { renderReport } from './report/render.js';
-import { writePrivateFile } from './private-files.js';
-import type { RunReport } from './report/report.js';
-import { TOOL_VERSION } from './paths.js';
+import { writePrivateFile } from './runtime/private-files.js';
+import type { RunReport } from './model/run-report.js';
+import { TOOL_VERSION } from './runtime/paths.js';
 
 const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandResult>> = {
   migrate: runMigrate,

@@ -1,19 +1,19 @@
 // sqlite2pg check: can this run work? The target connection and server version, each source file
 // (present, intact, tables and row counts), and the target's state (schemas, tables, last run).
 import path from 'node:path';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import { EXIT, exitCodeOf, type ExitCode } from '../errors.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
+import { EXIT, exitCodeOf, type ExitCode } from '../model/errors.js';
 import { commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { countRows, listTables } from '../extract/introspect.js';
 import { buildRunPlan, planFromMapping } from '../plan/build-plan.js';
-import { unaccounted } from '../plan/inventory-entry.js';
+import { unaccounted } from '../model/inventory-entry.js';
 import { openTarget } from './session.js';
 import { inspectTargetTables } from '../load/apply-schema.js';
 import { readHistory } from './history.js';
-import { qualified } from '../load/quote.js';
-import { isAuthFailure } from '../load/target.js';
+import { qualified } from '../pg/quote.js';
+import { isAuthFailure } from '../pg/target.js';
 import type { CommandResult } from './migrate.js';
 
 interface SourceCheck { file: string; path: string; state: 'ok' | 'empty' | 'error'; error?: string; tables: { name: string; rows: number; mapped: boolean }[] }

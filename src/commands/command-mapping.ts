@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import { SourceReadError } from '../errors.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
+import { SourceReadError } from '../model/errors.js';
 import { loadMapping, type LoadedMapping } from '../mapping/load-mapping.js';
 import { draftMapping } from './init.js';
-import { writePrivateFile } from '../private-files.js';
+import { writePrivateFile } from '../runtime/private-files.js';
 
 /** The mapping for `config`; with files and no --mapping, drafted from them (and written to --save-mapping). */
 export function commandMapping(config: Config, log: Logger | null): LoadedMapping {

@@ -1,8 +1,8 @@
 // sqlite2pg embedded start|stop|status|url: the embedded server as something a person can look into — left
 // running on its remembered port, with the psql command to reach it, until `stop`.
-import type { Config } from '../config.js';
-import { EXIT, TargetError, UsageError } from '../errors.js';
-import { embeddedStatus, startEmbedded, stopEmbedded } from '../load/embedded.js';
+import type { Config } from '../runtime/config.js';
+import { EXIT, TargetError, UsageError } from '../model/errors.js';
+import { embeddedStatus, startEmbedded, stopEmbedded } from '../pg/embedded.js';
 import type { CommandResult } from './migrate.js';
 
 export const EMBEDDED_ACTIONS = ['start', 'stop', 'status', 'url'] as const;

@@ -1,10 +1,10 @@
 // sqlite2pg history: the ledger of runs in the target (migrations, verifications, rollbacks), newest first.
 import type pg from 'pg';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import { EXIT } from '../errors.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
+import { EXIT } from '../model/errors.js';
 import { openTarget } from './session.js';
-import { ledgerExists, MIGRATE_LOCK_KEY } from '../load/ledger.js';
+import { ledgerExists, MIGRATE_LOCK_KEY } from '../ledger/ledger.js';
 import type { CommandResult } from './migrate.js';
 
 export interface HistoryEntry {

@@ -2,12 +2,12 @@
 // reads — with every type choice explained, so a person reviews it, edits it, then runs plan and migrate.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.js';
-import { EXIT, UsageError } from '../errors.js';
+import type { Config } from '../runtime/config.js';
+import { EXIT, UsageError } from '../model/errors.js';
 import { openSource } from '../extract/open-source.js';
-import { initSource, type SourceDraft } from '../mapping/init-source.js';
-import { NameRegistry, schemaForFile } from '../mapping/identifiers.js';
-import { skippedTables, type Mapping } from '../mapping/mapping-types.js';
+import { initSource, type SourceDraft } from '../init/init-source.js';
+import { NameRegistry, schemaForFile } from '../init/identifiers.js';
+import { skippedTables, type Mapping } from '../model/mapping-types.js';
 import { validateMapping } from '../mapping/load-mapping.js';
 import { formatMapping } from '../mapping/format-mapping.js';
 import type { CommandResult } from './migrate.js';

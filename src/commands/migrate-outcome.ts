@@ -2,13 +2,13 @@
 // saying where a --mode resume starts and the ledger record of how it ended.
 import path from 'node:path';
 import type pg from 'pg';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { RunPlan } from '../plan/table-plan.js';
-import type { RunReport } from '../report/report.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
+import type { RunPlan } from '../model/table-plan.js';
+import type { RunReport } from '../model/run-report.js';
 import type { TableLoadResult } from '../load/load-context.js';
-import { finishRun } from '../load/ledger.js';
-import { backoffMs, isConnectionError, isConnectTimeout } from '../load/retry-budget.js';
+import { finishRun } from '../ledger/ledger.js';
+import { backoffMs, isConnectionError, isConnectTimeout } from '../pg/retry-budget.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import { backupSources, type BackupSet } from '../extract/backup.js';
 

@@ -1,16 +1,16 @@
 // sqlite2pg plan: the TablePlans a run would use (source → target, row counts, column types and their
 // reasons, warnings), or with --sql the target DDL, without touching any database.
-import type { Config } from '../config.js';
+import type { Config } from '../runtime/config.js';
 import { planSources } from './session.js';
 import { commandMapping } from './command-mapping.js';
 import { planFromMapping } from '../plan/build-plan.js';
 import { fullSchemaSql } from '../load/ddl.js';
 import { countRows } from '../extract/introspect.js';
-import type { RunPlan, TablePlan, ColumnPlan } from '../plan/table-plan.js';
+import type { RunPlan, TablePlan, ColumnPlan } from '../model/table-plan.js';
 import { forecastTable, type RejectForecast } from '../plan/forecast.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../model/errors.js';
 import type { CommandResult } from './migrate.js';
-import { unaccounted } from '../plan/inventory-entry.js';
+import { unaccounted } from '../model/inventory-entry.js';
 import { describeFate, describeObject } from '../report/inventory-report.js';
 
 function sourceOf(c: ColumnPlan): string {

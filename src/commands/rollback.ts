@@ -3,16 +3,16 @@
 // SQLite file: the sources are never opened, let alone written.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import { EXIT, Sqlite2pgError, TargetError, TargetRefusedError, UsageError } from '../errors.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
+import { EXIT, Sqlite2pgError, TargetError, TargetRefusedError, UsageError } from '../model/errors.js';
 import { openTarget, TOOL_VERSION } from './session.js';
-import { ensureLedger, finishRun, insertRun, ledgerExists } from '../load/ledger.js';
-import { RunLock } from '../load/run-lock.js';
-import { redactText } from '../load/target.js';
-import { explainTargetError } from '../load/explain-error.js';
-import { rollbackRun, type RollbackOutcome } from '../load/rollback-run.js';
-import { pausePoint } from '../pause-points.js';
+import { ensureLedger, finishRun, insertRun, ledgerExists } from '../ledger/ledger.js';
+import { RunLock } from '../ledger/run-lock.js';
+import { redactText } from '../pg/target.js';
+import { explainTargetError } from '../pg/explain-error.js';
+import { rollbackRun, type RollbackOutcome } from '../ledger/rollback-run.js';
+import { pausePoint } from '../runtime/pause-points.js';
 import type { CommandResult } from './migrate.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

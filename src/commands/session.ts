@@ -1,22 +1,22 @@
 // What every command shares: the mapping, the opened sources and the target connection, opened in that
 // order (so a bad source fails before anything touches the target) and closed together.
 import path from 'node:path';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
 import type { LoadedMapping } from '../mapping/load-mapping.js';
 import { checkSourceDirHolds, commandMapping } from './command-mapping.js';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { buildRunPlan } from '../plan/build-plan.js';
-import type { RunPlan } from '../plan/table-plan.js';
-import { connectTarget, type Target } from '../load/target.js';
-import { startEmbedded, type EmbeddedServer } from '../load/embedded.js';
-import { loggedProgress, terminalProgress, type ProgressReporter } from '../report/progress.js';
-import { stderrLine } from '../status-line.js';
+import type { RunPlan } from '../model/table-plan.js';
+import { connectTarget, type Target } from '../pg/target.js';
+import { startEmbedded, type EmbeddedServer } from '../pg/embedded.js';
+import { loggedProgress, terminalProgress, type ProgressReporter } from '../run/progress.js';
+import { stderrLine } from '../runtime/status-line.js';
 import { SourceWorkers, type HostedFile, type SlowRequest } from '../worker/source-host.js';
 import { oversizedRow, ROW_BYTES_LIMIT } from '../extract/row-size.js';
-import { SourceReadError } from '../errors.js';
+import { SourceReadError } from '../model/errors.js';
 
-export { TOOL_VERSION } from '../paths.js';
+export { TOOL_VERSION } from '../runtime/paths.js';
 
 export interface Sources {
   byFile: Map<string, OpenSource>;

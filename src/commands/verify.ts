@@ -4,19 +4,19 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import { EXIT, Sqlite2pgError, TargetError, UsageError } from '../errors.js';
-import type { RunPlan, TablePlan } from '../plan/table-plan.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
+import { EXIT, Sqlite2pgError, TargetError, UsageError } from '../model/errors.js';
+import type { RunPlan, TablePlan } from '../model/table-plan.js';
 import { planSources, openTarget, runProgress, TOOL_VERSION } from './session.js';
 import { countRows } from '../extract/introspect.js';
-import { ensureLedger, finishRun, insertRun } from '../load/ledger.js';
-import { redactText } from '../load/target.js';
-import { statusOf, totalsOf, type RunReport } from '../report/report.js';
+import { ensureLedger, finishRun, insertRun } from '../ledger/ledger.js';
+import { redactText } from '../pg/target.js';
+import { statusOf, totalsOf, type RunReport } from '../model/run-report.js';
 import { completeInventory } from '../report/inventory-report.js';
 import { recordVerifications, verifyRun } from '../verify/verify-run.js';
-import { openFreshSides } from '../verify/recheck.js';
-import { verificationHistory } from '../verify/history.js';
+import { openFreshSides } from '../verify/narrow/recheck.js';
+import { verificationHistory } from '../ledger/verification-history.js';
 import type { CommandResult } from './migrate.js';
 
 /** The tables --tables names (by target name, target table or source table), or all of them. */

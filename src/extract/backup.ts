@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SourceReadError, UsageError } from '../errors.js';
+import { SourceReadError, UsageError } from '../model/errors.js';
 import { openSource } from './open-source.js';
-import { createPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
+import { createPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../runtime/private-files.js';
 
 /** One source file's backup, as the ledger (sqlite2pg.runs.backups) records it. */
 export interface SourceBackup {

@@ -4,8 +4,9 @@
 import type Database from 'better-sqlite3';
 import { isInternalTable } from './introspect.js';
 
-/** What a source object is. `shadow table`: a table a virtual table keeps its data in; `internal table`: SQLite's own (sqlite_*). */
-export type SourceObjectKind = 'table' | 'virtual table' | 'shadow table' | 'internal table' | 'view' | 'trigger' | 'index' | 'foreign key';
+import type { SourceObjectKind } from '../model/inventory-entry.js';
+
+export type { SourceObjectKind } from '../model/inventory-entry.js';
 
 /** One object of a source file, as its schema declares it. */
 export interface SourceObject {

@@ -2,7 +2,7 @@
 // refusing clearly — naming the file — when it is missing, unreadable, locked or not a database.
 import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { SourceReadError } from '../errors.js';
+import { SourceReadError } from '../model/errors.js';
 import { readAhead } from './read-ahead.js';
 import { quickCheck } from './quick-check.js';
 

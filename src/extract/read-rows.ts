@@ -2,8 +2,8 @@
 // primary key of a WITHOUT ROWID table), so tables of one file can be read in turns on one connection
 // inside one read transaction. better-sqlite3 allows no second statement while an iterator is open.
 import type Database from 'better-sqlite3';
-import type { TablePlan } from '../plan/table-plan.js';
-import { InvalidUtf8Text, type SqliteValue } from '../transform/sqlite-value.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
 import { quoteSqlite } from './introspect.js';
 import { identityValues, rawRowKey } from './row-identity.js';
 

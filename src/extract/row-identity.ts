@@ -2,8 +2,8 @@
 // one per storage class, so that integer 1, real 1.0, text '1' and BLOB X'31' stay four identities. The
 // load writes it to sqlite2pg.rejects/changes.source_rowid; verify matches rows against those records and
 // reads rows back by it, so the encoding must be injective and reversible (docs/data-rules.md).
-import type { TablePlan } from '../plan/table-plan.js';
-import { InvalidUtf8Text, type SqliteValue } from '../transform/sqlite-value.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

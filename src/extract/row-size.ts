@@ -3,7 +3,7 @@
 // anything runs (exit 2, naming it), rather than loaded and then never verified.
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { TablePlan } from '../plan/table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 import { quoteSqlite } from './introspect.js';
 import { rowidAlias } from './read-rows.js';
 import { rawRowKey } from './row-identity.js';

@@ -2,7 +2,7 @@
 // each storage class (what typeof() would say), the longest TEXT/BLOB in bytes, and how many values each
 // candidate check refuses (with the first one refused), so a type is chosen from data, not from hope.
 import type Database from 'better-sqlite3';
-import { storageClass, type SqliteValue } from '../transform/sqlite-value.js';
+import { storageClass, type SqliteValue } from '../model/sqlite-value.js';
 import { countRows, quoteSqlite } from './introspect.js';
 
 /** SQLite's five storage classes, as typeof() names them. */

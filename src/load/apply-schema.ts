@@ -2,10 +2,10 @@
 // created, so rollback can later remove only objects the run made.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { RunPlan } from '../plan/table-plan.js';
+import type { RunPlan } from '../model/table-plan.js';
 import { fullSchemaSql, preLoadSql } from './ddl.js';
-import { recordCreatedObjects, recordSchemaVersion } from './ledger.js';
-import { qualified } from './quote.js';
+import { recordCreatedObjects, recordSchemaVersion } from '../ledger/ledger.js';
+import { qualified } from '../pg/quote.js';
 
 export interface ExistingTable {
   name: string;

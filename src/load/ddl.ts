@@ -1,8 +1,8 @@
 // The target DDL, generated from the plan: tables first (no keys, no indexes: loading is faster without),
 // then primary keys, unique constraints, indexes and foreign keys after the load. Every statement is
 // idempotent, so the same SQL is safe on a database where the schema already exists.
-import type { ColumnPlan, RunPlan, TablePlan } from '../plan/table-plan.js';
-import { dollarQuote, qualified, quoteIdent, quoteLiteral } from './quote.js';
+import type { ColumnPlan, RunPlan, TablePlan } from '../model/table-plan.js';
+import { dollarQuote, qualified, quoteIdent, quoteLiteral } from '../pg/quote.js';
 
 const SERIAL_TYPES: Record<string, string> = { smallint: 'smallserial', integer: 'serial', bigint: 'bigserial' };
 

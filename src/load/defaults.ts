@@ -1,8 +1,8 @@
 // Evaluates, once per run, the defaults of columns whose policy is `default`, so the transform can write
 // them in place of values that cannot be represented (and record each change).
 import type pg from 'pg';
-import type { RunPlan } from '../plan/table-plan.js';
-import { MappingError } from '../errors.js';
+import type { RunPlan } from '../model/table-plan.js';
+import { MappingError } from '../model/errors.js';
 
 export async function evaluateDefaults(client: pg.ClientBase, plan: RunPlan): Promise<Map<string, Map<string, string | null>>> {
   const out = new Map<string, Map<string, string | null>>();

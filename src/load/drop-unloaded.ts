@@ -2,9 +2,9 @@
 // still empty are dropped, so a run that could not read its source leaves no empty tables behind. Tables a
 // load committed stay, as the ledger records them; anything PostgreSQL refuses to drop stays too.
 import type pg from 'pg';
-import type { RunPlan } from '../plan/table-plan.js';
-import { qualified, quoteIdent } from './quote.js';
-import { attempt } from './savepoint.js';
+import type { RunPlan } from '../model/table-plan.js';
+import { qualified, quoteIdent } from '../pg/quote.js';
+import { attempt } from '../pg/savepoint.js';
 
 /**
  * Drops the empty tables among `created` (then the created schemas left empty), each in a savepoint of the

@@ -4,8 +4,8 @@
 // with DELETE (ROW EXCLUSIVE: readers go on seeing the committed rows, the dry run sees its own) and keeps
 // their foreign keys; what it still could not avoid, it names afterwards (lockedOut).
 import type pg from 'pg';
-import type { TablePlan } from '../plan/table-plan.js';
-import { qualified } from './quote.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { qualified } from '../pg/quote.js';
 
 /**
  * Empties `tables` in one statement, one data-modifying WITH clause each: foreign-key checks run at the

@@ -5,7 +5,7 @@
 // using the sequences of the data tables (which a dry run never moves: setSequences only reports).
 // https://www.postgresql.org/docs/current/functions-sequence.html ("never rolled back")
 import type pg from 'pg';
-import { qualified } from './quote.js';
+import { qualified } from '../pg/quote.js';
 
 /** One sequence's state, as setval() can put it back. */
 export interface SequenceState {

@@ -1,10 +1,10 @@
 // What loading a table needs from the run around it, handed to load-table.ts.
 import type pg from 'pg';
-import type { Logger } from '../log.js';
-import type { TablePlan } from '../plan/table-plan.js';
-import { TooManyRejectsError } from '../errors.js';
-import type { ProgressReporter } from '../report/progress.js';
-import type { FeedBatch, FeedSetup } from './table-feed.js';
+import type { Logger } from '../runtime/log.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { TooManyRejectsError } from '../model/errors.js';
+import type { ProgressReporter } from '../run/progress.js';
+import type { FeedBatch, FeedSetup } from '../feed/table-feed.js';
 
 /** Counts rejects across all tables of a run against --max-rejects. */
 export class RejectBudget {

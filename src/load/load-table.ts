@@ -5,16 +5,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { from as copyFrom } from 'pg-copy-streams';
-import { giveBack } from './batch-memory.js';
-import type { TablePlan } from '../plan/table-plan.js';
+import { giveBack } from '../feed/batch-memory.js';
+import type { TablePlan } from '../model/table-plan.js';
 import { readAllParentKeys } from './parent-keys.js';
 import { RejectSink } from './reject-sink.js';
-import { insertTableLoad } from './ledger.js';
-import { qualified, quoteIdent } from './quote.js';
+import { insertTableLoad } from '../ledger/ledger.js';
+import { qualified, quoteIdent } from '../pg/quote.js';
 import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js';
-import { pausePoint } from '../pause-points.js';
-import { SourceReadError } from '../errors.js';
-import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../transform/copy-binary.js';
+import { pausePoint } from '../runtime/pause-points.js';
+import { SourceReadError } from '../model/errors.js';
+import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../feed/copy-binary.js';
 
 /** A CopyData message's type byte. */
 const COPY_DATA = 0x64;

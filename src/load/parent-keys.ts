@@ -1,11 +1,11 @@
 // Reads the keys of the tables a table's foreign keys reference, inside the table's load transaction,
 // for the KeyGuard (which may run in another thread: the keys are returned as plain data).
 import type pg from 'pg';
-import { copyOut, CopyLines } from './copy-out.js';
+import { copyOut, CopyLines } from '../pg/copy-out.js';
 import { rowCheckedForeignKeys } from '../plan/break-cycles.js';
-import type { TablePlan } from '../plan/table-plan.js';
-import { INTEGER_TYPES, KEY_SEP, type DenseIntKeys, type ParentKeyData, type ParentKeys } from './key-guard.js';
-import { qualified, quoteIdent } from './quote.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { INTEGER_TYPES, KEY_SEP, type DenseIntKeys, type ParentKeyData, type ParentKeys } from '../feed/key-guard.js';
+import { qualified, quoteIdent } from '../pg/quote.js';
 
 /** Streams a COPY's lines (one key each) to `add`. */
 async function eachLine(client: pg.ClientBase, sql: string, add: (line: string) => void): Promise<void> {

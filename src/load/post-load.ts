@@ -5,10 +5,10 @@
 import type pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
-import type { TablePlan } from '../plan/table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 import { foreignKeySql, indexSql, portedIndexSql, primaryKeySql, uniqueSql, dropForeignKeySql } from './ddl.js';
-import { pausePoint } from '../pause-points.js';
-import { attempt } from './savepoint.js';
+import { pausePoint } from '../runtime/pause-points.js';
+import { attempt } from '../pg/savepoint.js';
 
 export type RunSql = (fn: (client: pg.ClientBase) => Promise<void>) => Promise<void>;
 

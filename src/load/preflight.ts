@@ -2,12 +2,12 @@
 // `fresh` never writes into tables holding rows; `resume` keeps tables a previous run of the same
 // mapping finished and never truncates rows sqlite2pg did not load.
 import type pg from 'pg';
-import type { RunPlan, TablePlan } from '../plan/table-plan.js';
-import type { Mode } from '../config.js';
-import { TargetRefusedError } from '../errors.js';
+import type { RunPlan, TablePlan } from '../model/table-plan.js';
+import type { Mode } from '../runtime/config.js';
+import { TargetRefusedError } from '../model/errors.js';
 import { inspectTargetTables } from './apply-schema.js';
-import { latestLoads, type LatestLoad } from './ledger.js';
-import { canTellRowsOf, rowOrigins } from './row-origin.js';
+import { latestLoads, type LatestLoad } from '../ledger/ledger.js';
+import { canTellRowsOf, rowOrigins } from '../ledger/row-origin.js';
 
 export interface LoadDecision {
   /** Tables to (re)load, in load order. */

@@ -3,10 +3,10 @@
 import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { TablePlan } from '../plan/table-plan.js';
-import { encodeCopyRow } from '../transform/copy-encode.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { encodeCopyRow } from '../feed/copy-encode.js';
 import { Spool } from './spool.js';
-import type { FeedReject } from './table-feed.js';
+import type { FeedReject } from '../feed/table-feed.js';
 
 export interface RejectRecord {
   key: string;

@@ -1,9 +1,9 @@
 // Sets each serial column's sequence past the largest key loaded — and past SQLite's AUTOINCREMENT
 // high-water mark (sqlite_sequence), so keys the application handed out before are never reused.
 import type pg from 'pg';
-import type { TablePlan } from '../plan/table-plan.js';
-import { qualified, quoteIdent } from './quote.js';
-import { pausePoint } from '../pause-points.js';
+import type { TablePlan } from '../model/table-plan.js';
+import { qualified, quoteIdent } from '../pg/quote.js';
+import { pausePoint } from '../runtime/pause-points.js';
 
 export interface SequenceSet {
   table: string;

@@ -4,11 +4,11 @@
 // one transaction, so a retry can never leave half a table twice.
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import type { TablePlan } from '../plan/table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 import { loadTable } from './load-table.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from './load-context.js';
-import { isRecovering, RetryBudget, sleep } from './retry-budget.js';
-import { explainTargetError } from './explain-error.js';
+import { isRecovering, RetryBudget, sleep } from '../pg/retry-budget.js';
+import { explainTargetError } from '../pg/explain-error.js';
 
 /** Counts what one attempt adds to the run's reject budget, so a rolled-back attempt can take it back. */
 class AttemptBudget extends RejectBudget {

@@ -1,12 +1,12 @@
 // After the tables: the mapping's views, each in a savepoint of its own — one PostgreSQL refuses (a
 // function it lacks, a column renamed by hand) is rolled back alone and reported, and the run goes on.
 import type pg from 'pg';
-import type { RunPlan } from '../plan/table-plan.js';
+import type { RunPlan } from '../model/table-plan.js';
 import { createViewSql } from './ddl.js';
-import { recordCreatedObjects } from './ledger.js';
-import { qualified } from './quote.js';
+import { recordCreatedObjects } from '../ledger/ledger.js';
+import { qualified } from '../pg/quote.js';
 import type { Warn } from './post-load.js';
-import { attempt } from './savepoint.js';
+import { attempt } from '../pg/savepoint.js';
 
 /** Creates the plan's views; returns the `schema.view` names of required views PostgreSQL refused. */
 export async function createViews(client: pg.ClientBase, plan: RunPlan, runId: string | null, warn: Warn): Promise<string[]> {

@@ -1,6 +1,6 @@
 // Writes a mapping as JSON a person can read and edit: one line per column, index, key or note, nested
 // structure indented, keys in a fixed order (what a table is, then its columns, then its constraints).
-import type { Mapping } from './mapping-types.js';
+import type { Mapping } from '../model/mapping-types.js';
 
 /** Keys of a block (mapping, source, table) in the order they are written; others follow in their own order. */
 const BLOCK_ORDER = [

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { MappingError } from '../errors.js';
-import { NOT_MIGRATED_KINDS, type Mapping, type MappingForeignKey, type MappingTable } from './mapping-types.js';
+import { MappingError } from '../model/errors.js';
+import { NOT_MIGRATED_KINDS, type Mapping, type MappingForeignKey, type MappingTable } from '../model/mapping-types.js';
 import { TARGET_TYPES } from '../transform/logical-types.js';
-import { SCHEMA_DIR } from '../paths.js';
+import { SCHEMA_DIR } from '../runtime/paths.js';
 import { jsonErrorPlace } from './json-error-place.js';
 
 /** The built-in mapping of the four legacy databases, shipped in schema/. */

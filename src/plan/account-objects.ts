@@ -2,11 +2,11 @@
 // pattern, or not accounted for; each index and foreign key created in the target or not, each view and
 // trigger not migrated — with why. The run adds row counts (report/inventory-report.ts).
 import { holdsRows, type SourceObject } from '../extract/inventory.js';
-import { skippedTables, type MappingSource, type NotMigrated } from '../mapping/mapping-types.js';
-import { OTHER_REASONS } from '../mapping/init-source.js';
-import { snakeCase } from '../mapping/identifiers.js';
-import type { InventoryEntry } from './inventory-entry.js';
-import type { TablePlan } from './table-plan.js';
+import { skippedTables, type MappingSource, type NotMigrated } from '../model/mapping-types.js';
+import { OTHER_REASONS } from '../init/init-source.js';
+import { snakeCase } from '../init/identifiers.js';
+import type { InventoryEntry } from '../model/inventory-entry.js';
+import type { TablePlan } from '../model/table-plan.js';
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 /** A target name written from a source name under any identifier policy (keep, lower, snake). */

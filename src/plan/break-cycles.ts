@@ -2,7 +2,7 @@
 // tables load parents first. One key of each cycle — the one that closes it, in mapping order — is
 // deferred: no row check during the load, and the constraint is added after every table is in, where
 // PostgreSQL validates it against the loaded rows (refused: a warning of the run, by name).
-import type { TablePlan } from './table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 
 const edge = (t: TablePlan, fk: TablePlan['foreignKeys'][number]) => `${t.targetName}\u0000${fk.name}`;
 

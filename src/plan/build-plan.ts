@@ -2,17 +2,17 @@
 // Every source column must land somewhere or be dropped on purpose; columns are matched by name.
 import path from 'node:path';
 import type { LoadedMapping } from '../mapping/load-mapping.js';
-import type { Mapping, MappingColumn, MappingSource, MappingTable } from '../mapping/mapping-types.js';
-import { MappingError, SourceReadError } from '../errors.js';
+import type { Mapping, MappingColumn, MappingSource, MappingTable } from '../model/mapping-types.js';
+import { MappingError, SourceReadError } from '../model/errors.js';
 import { TYPE_RULES } from '../transform/logical-types.js';
 import { autoincrementSeq, countRows, listTables, quoteSqlite, type SourceTable } from '../extract/introspect.js';
 import { readInventory, type SourceObject } from '../extract/inventory.js';
 import { accountObjects } from './account-objects.js';
-import type { InventoryEntry } from './inventory-entry.js';
+import type { InventoryEntry } from '../model/inventory-entry.js';
 import { checkExprs } from './check-exprs.js';
 import type { OpenSource } from '../extract/open-source.js';
 import { unreadableReason } from '../extract/read-rows.js';
-import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from './table-plan.js';
+import type { ColumnPlan, ColumnSource, PlanView, RunPlan, TablePlan } from '../model/table-plan.js';
 import { orderByDependencies } from './load-order.js';
 import { deferCycleForeignKeys } from './break-cycles.js';
 import { tableFilter } from '../mapping/table-filter.js';

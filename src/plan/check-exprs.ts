@@ -3,10 +3,10 @@
 // naming the table, the column and the row) found before anything is written to the target — not a
 // run that fails half-way (exit 3) with some tables already committed.
 import type Database from 'better-sqlite3';
-import { MappingError } from '../errors.js';
+import { MappingError } from '../model/errors.js';
 import { quoteSqlite } from '../extract/introspect.js';
 import { rowidAlias } from '../extract/read-rows.js';
-import type { TablePlan } from './table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 
 /** A bare column name (or rowid) cannot fail on a row: no need to run it over the table. */
 const BARE_NAME = /^\s*("([^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s*$/;

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { readPages } from '../extract/read-rows.js';
 import { countOrphans } from '../extract/fk-orphans.js';
 import { makeRowConverter } from '../transform/convert-row.js';
-import type { RunPlan, TablePlan } from './table-plan.js';
+import type { RunPlan, TablePlan } from '../model/table-plan.js';
 
 /** The rejects a load of one table can be expected to make. */
 export interface RejectForecast {

@@ -1,6 +1,6 @@
 // Orders tables so that every table comes after the tables its foreign keys point at.
-import { MappingError } from '../errors.js';
-import type { TablePlan } from './table-plan.js';
+import { MappingError } from '../model/errors.js';
+import type { TablePlan } from '../model/table-plan.js';
 
 /** A stable topological order (mapping order where dependencies allow); a cycle is a mapping error. */
 export function orderByDependencies<T extends Pick<TablePlan, 'targetName' | 'dependsOn'>>(tables: T[]): T[] {

@@ -1,8 +1,8 @@
 // Warnings about a table plan that need no data read: what the run cannot do or will do on its own
 // (no key to locate differences, unknown declared types, self-references resolved by rejecting rows).
 import type { SourceTable } from '../extract/introspect.js';
-import { candidatesFor } from '../mapping/type-choice.js';
-import type { TablePlan } from './table-plan.js';
+import { candidatesFor } from '../init/type-choice.js';
+import type { TablePlan } from '../model/table-plan.js';
 
 type Check = (plan: TablePlan, table: SourceTable | undefined) => string[];
 

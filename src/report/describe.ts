@@ -1,6 +1,6 @@
 // Sentences every report format shares: a differing row, a structure problem, the run's verdict.
-import { tableOk, type DifferenceSample, type RunReport, type StructureProblem } from './report.js';
-import { unaccounted } from '../plan/inventory-entry.js';
+import { tableOk, type DifferenceSample, type RunReport, type StructureProblem } from '../model/run-report.js';
+import { unaccounted } from '../model/inventory-entry.js';
 
 /** A canonical value as a report shows it: quoted, NULL bare. */
 export function shown(v: string | null): string {

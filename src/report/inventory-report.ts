@@ -1,7 +1,7 @@
 // The report's inventory: the plan's accounting of every source object, with the run's row counts for the
 // tables it loaded or compared, and the sentences every format prints for it.
-import type { InventoryEntry } from '../plan/inventory-entry.js';
-import type { TableReport } from './report.js';
+import type { InventoryEntry } from '../model/inventory-entry.js';
+import type { TableReport } from '../model/run-report.js';
 
 /** The plan's inventory with each loaded table's counts from its report (tables not in `tables`: `skipped` says why). */
 export function completeInventory(inventory: readonly InventoryEntry[] | undefined, tables: readonly TableReport[], skipped: string): InventoryEntry[] {

@@ -1,10 +1,10 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no script, nothing fetched) a person opens
 // in a browser — status per table, counts, the differing rows and structure problems, and the trend.
-import { tableOk, type RunReport, type TableReport } from './report.js';
+import { tableOk, type RunReport, type TableReport } from '../model/run-report.js';
 import { describeProblem, verdictOf } from './describe.js';
 import { trendChart } from './trend-chart.js';
 import { describeFate } from './inventory-report.js';
-import type { InventoryEntry } from './report.js';
+import type { InventoryEntry } from '../model/run-report.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const n = (x: number) => x.toLocaleString('en-US');

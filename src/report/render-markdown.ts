@@ -1,6 +1,6 @@
 // The Markdown report (for a pull request, a wiki page, a chat message): the table summary, the
 // differing rows and structure problems per table, and the recent trend as a small table.
-import { tableOk, type RunReport } from './report.js';
+import { tableOk, type RunReport } from '../model/run-report.js';
 import { describeProblem, describeSample, verdictOf } from './describe.js';
 import { describeFate } from './inventory-report.js';
 

@@ -1,6 +1,6 @@
 // Renders a run report in the format asked for: text (the summary table), json, markdown or html.
-import type { Format } from '../config.js';
-import type { RunReport } from './report.js';
+import type { Format } from '../runtime/config.js';
+import type { RunReport } from '../model/run-report.js';
 import { summaryTable } from './summary-table.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderHtml } from './render-html.js';

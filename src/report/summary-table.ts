@@ -1,6 +1,6 @@
 // The closing table a person reads (the text report): one line per table, then the totals, what each
 // table's differences and structure problems are, and the verdict.
-import { tableOk, type RunReport, type TableReport } from './report.js';
+import { tableOk, type RunReport, type TableReport } from '../model/run-report.js';
 import { describeProblem, describeSample, verdictOf } from './describe.js';
 import { describeFate, describeObject } from './inventory-report.js';
 

@@ -1,7 +1,7 @@
 // The HTML report's trend over past verifications as one inline SVG (no script, no network): a bar per
 // verification — its differing rows on a log scale, green when it matched, red when not — and a line for
 // how long it took.
-import type { HistoryPoint } from './report.js';
+import type { HistoryPoint } from '../model/run-report.js';
 
 const W = 760;
 const H = 240;

@@ -1,6 +1,6 @@
 // Converter to PostgreSQL `bytea`: the bytes themselves, written in bytea's hex input format.
 import { type Converter, describeValue, fail, ok } from './conversion.js';
-import { InvalidUtf8Text } from './sqlite-value.js';
+import { InvalidUtf8Text } from '../model/sqlite-value.js';
 import { isWellFormed, pythonRepr } from './text.js';
 
 /** `\x` + lowercase hex: https://www.postgresql.org/docs/current/datatype-binary.html#DATATYPE-BINARY-BYTEA-HEX-FORMAT */

@@ -34,7 +34,7 @@ export interface ConvertOptions {
   localTimeZone: string | null;
 }
 
-export type Converter = (value: import('./sqlite-value.js').SqliteValue, options: ConvertOptions) => Conversion;
+export type Converter = (value: import('../model/sqlite-value.js').SqliteValue, options: ConvertOptions) => Conversion;
 
 export const ok = (text: string | null): Conversion => ({ ok: true, text });
 export const fail = (code: RejectCode, reason: string, stripped?: string | null): Conversion =>
@@ -57,7 +57,7 @@ export function quote(text: string): string {
 }
 
 /** A value as a reason names it: `INTEGER 5`, `REAL 3.5`, `text '…'`, `BLOB of 12 bytes`. */
-export function describeValue(value: import('./sqlite-value.js').SqliteValue): string {
+export function describeValue(value: import('../model/sqlite-value.js').SqliteValue): string {
   if (value === null) return 'NULL';
   if (typeof value === 'bigint') return `INTEGER ${value}`;
   if (typeof value === 'number') return `REAL ${Object.is(value, -0) ? '-0' : String(value)}`;

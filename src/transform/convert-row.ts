@@ -1,10 +1,10 @@
 // Converts one source row into the target row's fields, applying each column's rule and policy,
 // the NOT NULL check, and recording every change a policy makes. Pure: no database here.
-import type { ColumnPlan, TablePlan } from '../plan/table-plan.js';
+import type { ColumnPlan, TablePlan } from '../model/table-plan.js';
 import type { RejectCode } from './conversion.js';
 import { TYPE_RULES } from './logical-types.js';
 import type { Field } from './field.js';
-import type { SqliteValue } from './sqlite-value.js';
+import type { SqliteValue } from '../model/sqlite-value.js';
 
 export type { Field } from './field.js';
 

@@ -1,7 +1,7 @@
 // Converters to PostgreSQL `jsonb` and `json`: a strict one-pass RFC 8259 scanner; the text goes through unchanged.
 import { type Conversion, type Converter, describeValue, fail, ok } from './conversion.js';
 import { formatDouble } from './numbers.js';
-import { InvalidUtf8Text, type SqliteValue } from './sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
 import { decodeUtf8 } from './text.js';
 
 /**

@@ -1,6 +1,7 @@
 // One record per target type: its logical kind and its converter. `satisfies` keeps the table total.
-import type { TargetType } from '../mapping/mapping-types.js';
+import type { TargetType } from '../model/mapping-types.js';
 import type { Converter } from './conversion.js';
+import type { LogicalType } from '../model/logical-type.js';
 import { toSmallint, toInteger, toBigint, toReal, toDouble, toNumeric } from './numbers.js';
 import { toText } from './text.js';
 import { toBoolean } from './boolean.js';
@@ -8,9 +9,7 @@ import { toTimestamp, toTimestamptz, toDate } from './timestamp.js';
 import { toJsonb, toJson } from './json.js';
 import { toBytea } from './bytes.js';
 
-export type LogicalType =
-  | 'int2' | 'int4' | 'int8' | 'float4' | 'float8' | 'numeric'
-  | 'text' | 'boolean' | 'timestamp' | 'timestamptz' | 'date' | 'jsonb' | 'json' | 'bytea';
+export type { LogicalType } from '../model/logical-type.js';
 
 export interface TypeRule {
   logical: LogicalType;

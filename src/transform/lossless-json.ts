@@ -1,6 +1,6 @@
 // The original SQLite row as JSON that jsonb stores without losing anything, for sqlite2pg.rejects and changes.
 import { formatDouble } from './numbers.js';
-import { InvalidUtf8Text, type SqliteValue } from './sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
 import { isWellFormed } from './text.js';
 
 /**

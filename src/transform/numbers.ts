@@ -1,6 +1,6 @@
 // Converters to PostgreSQL's number types (smallint, integer, bigint, real, double precision, numeric): exact or rejected.
 import { type Conversion, type Converter, describeValue, fail, ok } from './conversion.js';
-import type { SqliteValue } from './sqlite-value.js';
+import type { SqliteValue } from '../model/sqlite-value.js';
 
 /**
  * A decimal number as written, reduced to a canonical form so that two spellings of one value compare

@@ -1,6 +1,6 @@
 // Converter to PostgreSQL `text`: verbatim, except what text cannot hold (NUL, bytes that are not UTF-8).
 import { type Conversion, type Converter, describeValue, fail, ok } from './conversion.js';
-import { InvalidUtf8Text, type SqliteValue } from './sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
 
 // ignoreBOM keeps a leading U+FEFF as a character: the default decoder would silently drop those bytes.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

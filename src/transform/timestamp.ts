@@ -1,7 +1,7 @@
 // Converters to PostgreSQL `timestamp`, `timestamptz` and `date`: known text forms and Unix epochs, checked and put in UTC.
 import { type Conversion, type ConvertOptions, type Converter, describeValue, fail, ok } from './conversion.js';
 import { formatDouble, parseDecimal } from './numbers.js';
-import { InvalidUtf8Text, type SqliteValue } from './sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
 import { daysFromCivil } from './calendar.js';
 import { localToUtc } from './time-zone.js';
 

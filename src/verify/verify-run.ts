@@ -3,19 +3,19 @@
 import type pg from 'pg';
 import type Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
-import type { RunPlan, TablePlan } from '../plan/table-plan.js';
-import type { TableReport } from '../report/report.js';
-import { latestLoads, recordedChanges, rejectedKeys } from '../load/ledger.js';
-import { runInLanes } from '../load/run-tables.js';
+import type { RunPlan, TablePlan } from '../model/table-plan.js';
+import type { TableReport } from '../model/run-report.js';
+import { latestLoads, recordedChanges, rejectedKeys } from '../ledger/ledger.js';
+import { runInLanes } from '../run/run-tables.js';
 import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
-import { tableContext } from './table-context.js';
-import { TallyWorkers, type OwnTargetReads, type TargetTallier } from './target-tally.js';
-import { graceCutoffMicros } from './grace.js';
-import type { FreshSides } from './recheck.js';
-import type { StructureOptions } from './structure-check.js';
-import type { SourceTallier } from './table-context.js';
-import { pausePoint } from '../pause-points.js';
-import type { ProgressReporter } from '../report/progress.js';
+import { tableContext } from './pass/table-context.js';
+import { TallyWorkers, type OwnTargetReads, type TargetTallier } from './pass/target-tally.js';
+import { graceCutoffMicros } from './pass/grace.js';
+import type { FreshSides } from './narrow/recheck.js';
+import type { StructureOptions } from './structure/structure-check.js';
+import type { SourceTallier } from './pass/table-context.js';
+import { pausePoint } from '../runtime/pause-points.js';
+import type { ProgressReporter } from '../run/progress.js';
 
 /** What verifying a run's tables needs; `verify` and `migrate` fill it in differently. */
 export interface VerifyRunInput {

@@ -2,17 +2,17 @@
 // order-independent checksums in one streaming pass; when they differ, the difference is narrowed down to
 // the rows (localise.ts), each differing row read again before it is reported when verify re-checks.
 import { performance } from 'node:perf_hooks';
-import type { TablePlan } from '../plan/table-plan.js';
-import type { RowAccounting, StructureProblem, TableReport } from '../report/report.js';
-import { qualified, quoteIdent } from '../load/quote.js';
+import type { TablePlan } from '../model/table-plan.js';
+import type { RowAccounting, StructureProblem, TableReport } from '../model/run-report.js';
+import { qualified, quoteIdent } from '../pg/quote.js';
 import { rowidBounds } from '../extract/read-rows.js';
-import { checksumPass } from './checksum-pass.js';
-import { localise, type Pending } from './localise.js';
-import { firstLevelSegments, type FirstLevelSpec } from './segments.js';
-import { Findings } from './findings.js';
-import { checkSequences, checkStructure, type StructureOptions } from './structure-check.js';
-import { sourceRowPages, type SourceCounts } from './source-side.js';
-import type { TableContext } from './table-context.js';
+import { checksumPass } from './pass/checksum-pass.js';
+import { localise, type Pending } from './narrow/localise.js';
+import { firstLevelSegments, type FirstLevelSpec } from './pass/segments.js';
+import { Findings } from './narrow/findings.js';
+import { checkSequences, checkStructure, type StructureOptions } from './structure/structure-check.js';
+import { sourceRowPages, type SourceCounts } from './pass/source-side.js';
+import type { TableContext } from './pass/table-context.js';
 
 /** What the verification of one table found. */
 export interface TableVerification {

@@ -1,13 +1,13 @@
 // The messages between the main thread and a source worker (source-worker.ts): synchronous SQL on a
 // file's snapshot (remote-database.ts), and the two bulk jobs, a table's load feed and verify's source tally.
 import type { MessagePort } from 'node:worker_threads';
-import type { TablePlan } from '../plan/table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 import type { OpenOptions } from '../extract/open-source.js';
-import type { FeedBatch, FeedSetup } from '../load/table-feed.js';
-import type { FirstLevelSpec } from '../verify/segments.js';
-import type { SourceSideOptions, SourceCounts } from '../verify/source-side.js';
-import type { TallyState } from '../verify/side-tally.js';
-import type { ConnectionSettings } from '../load/target.js';
+import type { FeedBatch, FeedSetup } from '../feed/table-feed.js';
+import type { FirstLevelSpec } from '../verify/pass/segments.js';
+import type { SourceSideOptions, SourceCounts } from '../verify/pass/source-side.js';
+import type { TallyState } from '../verify/pass/side-tally.js';
+import type { ConnectionSettings } from '../pg/target.js';
 
 /** What a worker is started with: the files it opens, and its end of the synchronous channel. */
 export interface WorkerSetup {

@@ -1,24 +1,24 @@
 // Starts the source workers (source-worker.ts) and speaks to them from the main thread: the synchronous
 // channel behind remoteDatabase(), a table's load feed as an async iterable of batches with a bounded
 // number in flight, and verify's source tally.
-import { returnable } from '../load/batch-memory.js';
+import { returnable } from '../feed/batch-memory.js';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { TablePlan } from '../plan/table-plan.js';
+import type { TablePlan } from '../model/table-plan.js';
 import type { OpenOptions } from '../extract/open-source.js';
-import type { FeedBatch, FeedSetup } from '../load/table-feed.js';
+import type { FeedBatch, FeedSetup } from '../feed/table-feed.js';
 import { parentKeyBuffers } from '../load/parent-keys.js';
-import type { TallyState } from '../verify/side-tally.js';
-import type { SourceTallier } from '../verify/table-context.js';
-import type { TargetTallier } from '../verify/target-tally.js';
-import { SourceReadError } from '../errors.js';
+import type { TallyState } from '../verify/pass/side-tally.js';
+import type { SourceTallier } from '../verify/pass/table-context.js';
+import type { TargetTallier } from '../verify/pass/target-tally.js';
+import { SourceReadError } from '../model/errors.js';
 import { remoteDatabase } from './remote-database.js';
-import { WORKER_HEAP } from './heap.js';
+import { WORKER_HEAP } from '../runtime/heap.js';
 import { ReplyWait } from './thread-watch.js';
-import { transferListOf } from './transfer.js';
+import { transferListOf } from '../runtime/transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
 
 /**

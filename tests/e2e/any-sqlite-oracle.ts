@@ -3,7 +3,7 @@
 // itself parses timestamps, JSON and decimals), and rejected rows must be absent.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { MappingTable } from '../../src/mapping/mapping-types.js';
+import type { MappingTable } from '../../src/model/mapping-types.js';
 
 export interface Mismatch {
   key: string;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { compareWithSource } from './any-sqlite-oracle.js';
-import type { Mapping, MappingTable } from '../../src/mapping/mapping-types.js';
+import type { Mapping, MappingTable } from '../../src/model/mapping-types.js';
 
 let dir: string;
 let shop: string;

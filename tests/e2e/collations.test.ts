@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
 import { initMigrateVerify, python3, runPython, type InitRun } from '../support/init-run.js';
-import type { Mapping } from '../../src/mapping/mapping-types.js';
+import type { Mapping } from '../../src/model/mapping-types.js';
 
 const HAS_PYTHON = python3() !== null;
 

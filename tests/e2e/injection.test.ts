@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import type { Mapping } from '../../src/mapping/mapping-types.js';
+import type { Mapping } from '../../src/model/mapping-types.js';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
 import { targetSnapshot } from '../support/faults.js';
-import type { Mapping } from '../../src/mapping/mapping-types.js';
-import type { InventoryEntry } from '../../src/plan/inventory-entry.js';
+import type { Mapping } from '../../src/model/mapping-types.js';
+import type { InventoryEntry } from '../../src/model/inventory-entry.js';
 
 let dir: string;
 let mapping: Mapping;

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import type { Mapping } from '../../src/mapping/mapping-types.js';
+import type { Mapping } from '../../src/model/mapping-types.js';
 
 let dir: string;
 let db: TestDatabase;

@@ -10,9 +10,9 @@ import { generateFixtures } from '../../fixtures/generate.js';
 import { TYPE_RULES } from '../../src/transform/logical-types.js';
 import type { Converter } from '../../src/transform/conversion.js';
 import { runMigrate } from '../../src/commands/migrate.js';
-import { resolveConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import type { RunReport } from '../../src/report/report.js';
+import { resolveConfig } from '../../src/runtime/config.js';
+import { silentLogger } from '../../src/runtime/log.js';
+import type { RunReport } from '../../src/model/run-report.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { identityValues, keyIdentity, parseIdentity, rawRowKey, valueLiteral } from '../../src/extract/row-identity.js';
-import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 
 const db = new Database(':memory:');
 db.defaultSafeIntegers(true);

@@ -1,7 +1,7 @@
 // DEFAULT translation: literals through the column type's own data rule, SQLite clock functions through a
 // table, everything else dropped with a note — and the SQL it writes runs in PostgreSQL.
 import { describe, expect, it } from 'vitest';
-import { sqliteLiteral, translateDefault } from '../../src/mapping/default-sql.js';
+import { sqliteLiteral, translateDefault } from '../../src/init/default-sql.js';
 
 describe('translateDefault', () => {
   it.each([

@@ -1,6 +1,6 @@
 // Target names under the identifier policies, PostgreSQL's 63-byte limit, de-duplication, schema names.
 import { describe, expect, it } from 'vitest';
-import { NameRegistry, PG_MAX_TABLE_BYTES, fitIdentifier, schemaForFile, snakeCase, targetName } from '../../src/mapping/identifiers.js';
+import { NameRegistry, PG_MAX_TABLE_BYTES, fitIdentifier, schemaForFile, snakeCase, targetName } from '../../src/init/identifiers.js';
 import { globToRegExp, tableFilter } from '../../src/mapping/table-filter.js';
 
 describe('identifier policies', () => {

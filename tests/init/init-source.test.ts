@@ -4,13 +4,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { initSource } from '../../src/mapping/init-source.js';
+import { initSource } from '../../src/init/init-source.js';
 import { formatMapping } from '../../src/mapping/format-mapping.js';
 import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { openSource } from '../../src/extract/open-source.js';
-import type { IdentifierPolicy } from '../../src/mapping/identifiers.js';
-import type { Mapping } from '../../src/mapping/mapping-types.js';
+import type { IdentifierPolicy } from '../../src/init/identifiers.js';
+import type { Mapping } from '../../src/model/mapping-types.js';
 import { tempDir } from '../support/temp-dir.js';
 
 function draft(sql: string, policy: IdentifierPolicy = 'keep', fill?: (db: Database.Database) => void) {

@@ -7,7 +7,7 @@ import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { foreignKeySql } from '../../src/load/ddl.js';
-import { MappingError } from '../../src/errors.js';
+import { MappingError } from '../../src/model/errors.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const col = (name: string, type = 'text', from = name) => ({ name, type, from });

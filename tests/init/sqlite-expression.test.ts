@@ -1,8 +1,8 @@
 // init's translation of SQLite index SQL for PostgreSQL: names become the target's quoted names, literals
 // are quoted again, renamed functions renamed, and what has no PostgreSQL counterpart refused with why.
 import { describe, expect, it } from 'vitest';
-import { indexParts, splitOrdering, translateExpression, UntranslatableSql } from '../../src/mapping/sqlite-expression.js';
-import { quoteLiteral } from '../../src/load/quote.js';
+import { indexParts, splitOrdering, translateExpression, UntranslatableSql } from '../../src/init/sqlite-expression.js';
+import { quoteLiteral } from '../../src/pg/quote.js';
 
 const columns = new Map([
   ['email', 'email'],

@@ -1,7 +1,7 @@
 // Type choice: the declared type proposes, the stored values decide; an odd declared type never aborts.
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { candidatesFor, chooseType, probesFor } from '../../src/mapping/type-choice.js';
+import { candidatesFor, chooseType, probesFor } from '../../src/init/type-choice.js';
 import { profileTable } from '../../src/extract/value-profile.js';
 
 /** Stores `values` in a column declared `declared` (through SQLite's own affinity) and chooses its type. */

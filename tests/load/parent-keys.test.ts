@@ -2,9 +2,9 @@
 // as bits, sparse ones as a sorted array, others as text — each answering exactly as a Set of the keys.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyGuard, type DenseIntKeys } from '../../src/load/key-guard.js';
+import { KeyGuard, type DenseIntKeys } from '../../src/feed/key-guard.js';
 import { parentKeyBuffers, readAllParentKeys, readDenseKeys } from '../../src/load/parent-keys.js';
-import type { TablePlan } from '../../src/plan/table-plan.js';
+import type { TablePlan } from '../../src/model/table-plan.js';
 import { openSession, type PgSession } from '../verify/pg-session.js';
 
 let session: PgSession;

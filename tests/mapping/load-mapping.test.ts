@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MAPPING_PATH, loadMapping, validateMapping } from '../../src/mapping/load-mapping.js';
-import { MappingError } from '../../src/errors.js';
+import { MappingError } from '../../src/model/errors.js';
 import { planFromMapping } from '../../src/plan/build-plan.js';
 import { fullSchemaSql } from '../../src/load/ddl.js';
 import { ROOT } from '../support/cli.js';

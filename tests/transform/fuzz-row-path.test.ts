@@ -10,12 +10,12 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TargetType } from '../../src/mapping/mapping-types.js';
+import type { TargetType } from '../../src/model/mapping-types.js';
 import { buildRunPlan } from '../../src/plan/build-plan.js';
-import type { TablePlan } from '../../src/plan/table-plan.js';
+import type { TablePlan } from '../../src/model/table-plan.js';
 import { readPages } from '../../src/extract/read-rows.js';
 import { makeRowConverter } from '../../src/transform/convert-row.js';
-import { encodeCopyRow } from '../../src/transform/copy-encode.js';
+import { encodeCopyRow } from '../../src/feed/copy-encode.js';
 import { createTableSql } from '../../src/load/ddl.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 

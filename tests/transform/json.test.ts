@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, scanJson, toJson, toJsonb } from '../../src/transform/json.js';
-import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 
 const opts = { localTimeZone: null };
 const jsonb = (v: SqliteValue) => toJsonb(v, opts);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanJson } from '../../src/transform/json.js';
 import { losslessRowJson, losslessValueJson } from '../../src/transform/lossless-json.js';
-import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 
 /** Reads one lossless JSON value back into the SQLite value it describes (the reference decoder). */
 export function decodeLossless(json: string): SqliteValue {

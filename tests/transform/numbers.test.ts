@@ -6,7 +6,7 @@ import {
   formatDouble, formatFloat4, numericRangeProblem, parseDecimal, parseFloat4, readFloat4,
   toBigint, toDouble, toInteger, toNumeric, toReal, toSmallint,
 } from '../../src/transform/numbers.js';
-import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 
 const opts = { localTimeZone: null };
 const run = (c: Converter, v: SqliteValue): Conversion => c(v, opts);

@@ -1,7 +1,7 @@
 // The text converter: TEXT byte for byte, NUL and non-UTF-8 refused (with what `strip` would write), REAL as Python's repr.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 import { decodeUtf8, pythonRepr, stripInvalidUtf8, toText } from '../../src/transform/text.js';
 
 const run = (v: SqliteValue) => toText(v, { localTimeZone: null });

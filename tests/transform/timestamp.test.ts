@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConvertOptions } from '../../src/transform/conversion.js';
-import { InvalidUtf8Text, type SqliteValue } from '../../src/transform/sqlite-value.js';
+import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 import { toDate, toTimestamp, toTimestamptz } from '../../src/transform/timestamp.js';
 import { isKnownTimeZone, localToUtc } from '../../src/transform/time-zone.js';
 

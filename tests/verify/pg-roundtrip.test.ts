@@ -2,10 +2,10 @@
 // and the two canonical forms must agree — and must disagree when the value sent was not the source value.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalFromPg, jsonbOutputIsCanonical } from '../../src/verify/canonical-pg.js';
-import { canonicalJsonb, parseJson } from '../../src/verify/canonical-json.js';
-import { canonicalFromSource, type CanonicalColumn, type Logical, type SourceValue } from '../../src/verify/canonical-source.js';
-import { ChecksumAccumulator } from '../../src/verify/row-hash.js';
+import { canonicalFromPg, jsonbOutputIsCanonical } from '../../src/verify/canonical/canonical-pg.js';
+import { canonicalJsonb, parseJson } from '../../src/verify/canonical/canonical-json.js';
+import { canonicalFromSource, type CanonicalColumn, type Logical, type SourceValue } from '../../src/verify/canonical/canonical-source.js';
+import { ChecksumAccumulator } from '../../src/verify/canonical/row-hash.js';
 import { openSession, type PgSession } from './pg-session.js';
 
 const TYPES: Record<Logical, string> = {

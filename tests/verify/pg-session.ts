@@ -1,7 +1,7 @@
 // Test helper: a connection to a fresh test database with the verifier's session settings, and COPY reads.
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { splitCopyLine } from '../../src/verify/canonical-pg.js';
+import { splitCopyLine } from '../../src/verify/canonical/canonical-pg.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 /** The session settings canonicalFromPg assumes (COPY text output is then exact and in ISO form). */

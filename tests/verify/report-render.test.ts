@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/render.js';
 import { trendChart } from '../../src/report/trend-chart.js';
-import type { HistoryPoint, RunReport, TableReport } from '../../src/report/report.js';
+import type { HistoryPoint, RunReport, TableReport } from '../../src/model/run-report.js';
 
 const table = (over: Partial<TableReport>): TableReport => ({
   source: 'a.db:t', target: 's.t', sourceRows: 10, loadedRows: 9, rejectedRows: 1, targetRows: 9,
@@ -121,7 +121,7 @@ describe('trendChart', () => {
 
 describe('readableMicros', () => {
   it('prints canonical timestamps as UTC date and time with microseconds, and odd input as it is', async () => {
-    const { readableMicros } = await import('../../src/verify/findings.js');
+    const { readableMicros } = await import('../../src/verify/narrow/findings.js');
     expect(readableMicros('1709287200500000')).toBe('2024-03-01 10:00:00.500000');
     expect(readableMicros('-1')).toBe('1969-12-31 23:59:59.999999');
     expect(readableMicros('0')).toBe('1970-01-01 00:00:00.000000');

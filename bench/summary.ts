@@ -1,4 +1,4 @@
-// Turns the runs into the closing table's lines, the ratios issue 5 sets targets for, and stage medians.
+// Turns the runs into the closing table's lines, the ratios the performance goals are set in, and stage medians.
 import type { BenchFixtures } from './fixture-cache.js';
 import type { Ratios } from './render.js';
 import type { Runs } from './rounds.js';

@@ -1,6 +1,6 @@
 // The read floor: the least any verification must do — every mapped column of every source row streamed out
 // by `sqlite3 -csv` and every target row by `psql \copy … TO STDOUT`, each to /dev/null, two streams at a time.
-// `sqlite2pg verify` is measured against it (issue 22: verify ≤ 2.0× the read floor).
+// `sqlite2pg verify` is measured against it (the goal: verify within 2.0× of it, docs/performance.md).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

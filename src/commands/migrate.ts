@@ -26,7 +26,6 @@ import { captureSequences, restoreSequences, type SequenceState } from '../load/
 import { emptyForDryRun, existingRelations, lockedOut } from '../load/dry-run-locks.js';
 import { RejectBudget, type LoadContext, type TableLoadResult } from '../load/load-context.js';
 import { runInDependencyOrder } from '../run/run-tables.js';
-import { localFeed } from '../feed/local-feed.js';
 import { evaluateDefaults } from '../load/defaults.js';
 import { redactText } from '../pg/target.js';
 import { countRows } from '../extract/introspect.js';
@@ -194,7 +193,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     const ctx: LoadContext = {
       runId, mappingHash: plan.mappingHash, log, transaction, progress, signal: runLock.signal,
       expectedRows: (t) => sizes.get(t.targetName) ?? 0,
-      feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
+      feed: (t, setup) => sources.hosted(t.source.file)!.feed(t, setup),
       rejectBudget: new RejectBudget(config.maxRejects),
       copyFormat: config.copyFormat,
       dryRun: config.dryRun,

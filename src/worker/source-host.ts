@@ -27,6 +27,12 @@ import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerS
  */
 const STALL_MS = 10 * 60_000;
 
+/**
+ * A worker whose code has not started running this long after it was created failed to load it (a broken
+ * build): its 'error' event cannot reach a main thread blocked on it, so the wait is bounded instead.
+ */
+const START_MS = 30_000;
+
 /** A request still running after this long is reported (then again as often): the main thread waits meanwhile. */
 const SLOW_EVERY_MS = 60_000;
 
@@ -58,15 +64,18 @@ class SourceThread {
   readonly #jobs = new Map<number, (m: JobReply) => void>();
   #failure: Error | null = null;
 
+  readonly #created = Date.now();
+
   constructor(
     entry: string,
     files: { file: string; path: string }[],
     options: OpenOptions,
     readonly onSlow: SlowRequest,
+    readonly startMs = START_MS,
   ) {
     const { port1, port2 } = new MessageChannel();
-    // [0] the reply flag, [1] the worker's thread id (thread-watch.ts), written as it starts.
-    const signal = new SharedArrayBuffer(8);
+    // [0] the reply flag, [1] the worker's thread id (thread-watch.ts), [2] 1 once its code runs.
+    const signal = new SharedArrayBuffer(12);
     this.#port = port1;
     this.#signal = new Int32Array(signal);
     const setup: WorkerSetup = { files, options, syncPort: port2, signal };
@@ -92,6 +101,10 @@ class SourceThread {
     while (Atomics.load(this.#signal, 0) === 0) {
       Atomics.wait(this.#signal, 0, 0, 1000);
       if (Atomics.load(this.#signal, 0) !== 0) break;
+      if (Atomics.load(this.#signal, 2) === 0 && Date.now() - this.#created > this.startMs) {
+        this.#failure = new Error(`source worker did not start within ${Math.round(this.startMs / 1000)} s: its code failed to load (build sqlite2pg again: npm run build)`);
+        throw this.#failure;
+      }
       const verdict = wait.check(Atomics.load(this.#signal, 1));
       if (verdict.kind === 'slow') this.onSlow({ file: 'file' in req ? req.file : null, request: requestText(req), waitedMs: verdict.waitedMs });
       if (verdict.kind === 'failed') {
@@ -239,7 +252,7 @@ export class SourceWorkers {
    * order given. `entry` is the compiled worker (paths.ts); a missing one is an error, not a reason to
    * read on the main thread instead.
    */
-  static start(files: { file: string; path: string }[], options: OpenOptions, onSlow: SlowRequest, entry: string = SOURCE_WORKER_ENTRY): SourceWorkers {
+  static start(files: { file: string; path: string }[], options: OpenOptions, onSlow: SlowRequest, entry: string = SOURCE_WORKER_ENTRY, startMs = START_MS): SourceWorkers {
     if (!existsSync(entry)) throw new Error(`sqlite2pg: its source worker ${entry} is missing: build sqlite2pg (npm run build) and run it again`);
     const hosts = new SourceWorkers();
     // One worker per file up to twice the cores (a worker's idle heap is ~10 MB; only --jobs tables read at
@@ -261,7 +274,7 @@ export class SourceWorkers {
     }
     try {
       for (const g of groups) {
-        const thread = new SourceThread(entry, g, options, onSlow);
+        const thread = new SourceThread(entry, g, options, onSlow, startMs);
         hosts.#threads.push(thread);
         for (const f of g) hosts.#byFile.set(f.file, { thread, hosted: null });
       }

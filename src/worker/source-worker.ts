@@ -29,6 +29,8 @@ const setup = workerData as WorkerSetup;
 const signal = new Int32Array(setup.signal);
 // Lets a main thread blocked on this worker see whether it is still alive and working (thread-watch.ts).
 Atomics.store(signal, 1, currentThreadId());
+// Its code loaded and runs: a main thread waiting on a worker that never gets here gives up (source-host.ts).
+Atomics.store(signal, 2, 1);
 // A main thread blocked on a synchronous request wakes up (to no reply) when this worker ends.
 process.on('exit', () => {
   Atomics.store(signal, 0, 2);

@@ -30,13 +30,13 @@ function loadContext(run: MigrateRun, { sizes, defaults }: LoadInputs): LoadCont
   const writes = writesOf(run);
   const transaction = writes.transaction;
   return {
-      runId, mappingHash: plan.mappingHash, log, transaction, progress, signal: writes.lock.signal,
-      expectedRows: (t) => sizes.get(t.targetName) ?? 0,
-      feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
-      rejectBudget: new RejectBudget(config.maxRejects),
-      copyFormat: config.copyFormat,
-      dryRun: config.dryRun,
-      defaults: (t) => defaults.get(t.targetName) ?? new Map(),
+    runId, mappingHash: plan.mappingHash, log, transaction, progress, signal: writes.lock.signal,
+    expectedRows: (t) => sizes.get(t.targetName) ?? 0,
+    feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
+    rejectBudget: new RejectBudget(config.maxRejects),
+    copyFormat: config.copyFormat,
+    dryRun: writes.dryRun,
+    defaults: (t) => defaults.get(t.targetName) ?? new Map(),
   };
 }
 

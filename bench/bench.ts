@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     if (opts.only.includes('pgloader') && !wantPgloader) log('pgloader is not installed: skipped (Debian: apt-get install pgloader)');
     if (wantPgloader) await rounds.probePgloaderSameTables();
     const steps = (['migrate', 'pipe', 'pgloader'] as const).filter((c) =>
-      c === 'migrate' ? opts.only.includes('migrate') || opts.only.includes('verify') : c === 'pgloader' ? wantPgloader : opts.only.includes(c));
+      c === 'migrate' ? opts.only.includes('migrate') || opts.only.includes('verify') || opts.only.includes('floor') : c === 'pgloader' ? wantPgloader : opts.only.includes(c));
     for (let r = 0; r < opts.repeat; r++) {
       // Alternating, and the order rotates each round so that no contender always goes first.
       const order: Step[] = steps.map((_, i) => steps[(i + r) % steps.length]);

@@ -1,6 +1,6 @@
-// Prototype COPY binary encoder for the estimates of stage-costs.ts (measured before sqlite2pg had one):
-// rows of converted text values as binary tuples, re-parsing the text. Kept so that the baseline's
-// figures can be reproduced; sqlite2pg's own encoder is src/feed/copy-binary.ts.
+// Prototype COPY binary encoder for the estimates of stage-costs.ts: rows of converted text values as
+// binary tuples, re-parsing the text, so that the cost of binary encoding on top of the text path can be
+// set beside the text encoder's; sqlite2pg's own encoder is src/feed/copy-binary.ts.
 export { BINARY_HEADER, BINARY_TRAILER } from '../src/feed/copy-binary.js';
 
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);

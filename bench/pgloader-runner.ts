@@ -45,9 +45,9 @@ export interface PgloaderRun {
 export const pgloaderInstalled = (): boolean => existsSync(PGLOADER);
 
 /**
- * pgloader's default (100,000 rows read ahead per table) grows its SBCL heap to ~1 GB per file, and with
- * two at once one of them died of "Heap exhausted during garbage collection" (exit 1) in each round at
- * rows=1M (dimitri/pgloader#962); 25,000 keeps each near 500 MB and both loads whole.
+ * pgloader's default (100,000 rows read ahead per table) grows its SBCL heap with the rows held per file,
+ * and with two at once on large files one of them can die of "Heap exhausted during garbage collection"
+ * (exit 1, dimitri/pgloader#962); a quarter of that read-ahead keeps both loads whole.
  */
 const PREFETCH = 'prefetch rows = 25000';
 

@@ -1,4 +1,4 @@
-// The bench's closing table: medians, rates, peak RSS, CPU and the ratios issue 5 sets targets for.
+// The bench's closing table: medians, rates, peak RSS, CPU and the ratios the performance goals are set in.
 import type { SummaryLine } from './stats.js';
 
 export interface Ratios {

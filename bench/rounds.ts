@@ -10,6 +10,7 @@ import { busyCores, sampleCpu, waitForIdle } from './machine-cpu.js';
 import type { BenchOptions } from './options.js';
 import { runPgloader, type PgloaderRun, type PgloaderSource } from './pgloader-runner.js';
 import { runPipe, type PipeRun } from './pipe-runner.js';
+import { runReadFloor, type ReadFloorRun } from './read-floor.js';
 import { runSqlite2pg, type Sqlite2pgRun } from './sqlite2pg-runner.js';
 import type { TargetPlan } from './target-plan.js';
 
@@ -33,6 +34,7 @@ export interface Timed<T> {
 export interface Runs {
   migrate: Timed<Sqlite2pgRun>[];
   verify: Timed<Sqlite2pgRun>[];
+  floor: Timed<ReadFloorRun>[];
   pipe: Timed<PipeRun>[];
   pgloader: Timed<PgloaderRun>[];
   /** Timed runs that failed (left out of the medians), with why. */
@@ -51,7 +53,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 
 export class BenchRounds {
-  readonly runs: Runs = { migrate: [], verify: [], pipe: [], pgloader: [], failed: [] };
+  readonly runs: Runs = { migrate: [], verify: [], floor: [], pipe: [], pgloader: [], failed: [] };
 
   /** Runs one round's step; a failure is recorded and the bench goes on with the next step. */
   async step(contender: 'migrate' | 'pipe' | 'pgloader', repeat: number): Promise<void> {
@@ -124,6 +126,25 @@ export class BenchRounds {
       if (this.opts.only.includes('migrate')) this.runs.migrate.push(m);
       const phases = m.run.peakRssBeforeVerifyKb ? ` (${mib(m.run.peakRssBeforeVerifyKb)} before its verify, ${mib(m.run.peakRssDuringVerifyKb ?? 0)} during)` : '';
       log(`migrate: ${s(m.run.wallMs)}, ${m.run.loadedRows} rows, peak RSS ${mib(m.run.peakRssKb)}${phases}, CPU ${s(m.run.cpuMs)}, busy cores ${m.busyCores}, stages ${JSON.stringify(m.run.stagesMs)}`);
+      // verify and the read floor read the same database; which goes first alternates with the round.
+      const floorFirst = repeat % 2 === 1;
+      if (floorFirst) await this.readFloor(repeat, url);
+      await this.verifyLoaded(repeat, url);
+      if (!floorFirst) await this.readFloor(repeat, url);
+    });
+  }
+
+  /** The read floor on the database migrate loaded (when asked). */
+  private async readFloor(repeat: number, url: string): Promise<void> {
+    if (!this.opts.only.includes('floor')) return;
+    await this.dbs.checkpoint();
+    const f = await this.timed(repeat, () => runReadFloor(this.plan, url, this.opts.jobs));
+    this.runs.floor.push(f);
+    log(`read floor: ${s(f.run.wallMs)} (source streams ${s(f.run.sourceMs)}, target streams ${s(f.run.targetMs)}), CPU ${s(f.run.cpuMs)}, busy cores ${f.busyCores}`);
+  }
+
+  /** sqlite2pg verify on the database migrate loaded (when asked). */
+  private async verifyLoaded(repeat: number, url: string): Promise<void> {
       if (!this.opts.only.includes('verify')) return;
       await this.dbs.checkpoint();
       let v: Timed<Sqlite2pgRun>;
@@ -145,7 +166,6 @@ export class BenchRounds {
       }
       this.runs.verify.push(v);
       log(`verify: ${s(v.run.wallMs)}, peak RSS ${mib(v.run.peakRssKb)}, CPU ${s(v.run.cpuMs)}, busy cores ${v.busyCores}`);
-    });
   }
 
   async pipe(repeat: number): Promise<void> {

@@ -1,6 +1,6 @@
 // CPU cost per row of each in-process stage of a load, without PostgreSQL: read (readPages), convert
 // (makeRowConverter), encode (COPY text), measured on the real code of a sqlite2pg build; and, beside
-// them, prototypes of the optimisations issue 5 lists (a fast path for values needing no conversion,
+// them, prototypes of candidate optimisations (a fast path for values needing no conversion,
 // binary COPY encoding, a bare iterate() read), to estimate what each would save. CPU time, not wall
 // time, so the figures hold on a busy machine.
 // node dist/bench/stage-costs.js --source-dir DIR [--cli dist/src/cli.js] [--tables a,b] [--repeat 3] [--json]

@@ -13,7 +13,6 @@ import { explainTargetError } from '../pg/explain-error.js';
 import { resumeNote, takeBackups } from './migrate-outcome.js';
 import { pausePoint } from '../runtime/pause-points.js';
 import { RejectBudget, type LoadContext } from '../load/load-context.js';
-import { localFeed } from '../feed/local-feed.js';
 import { addRemainingForeignKeys, buildRemainingKeys, createRunViews, createSchema, loadTables, measureLoad, prepare, setRunSequences, writesOf, type LoadInputs, type MigrateRun } from './migrate-steps.js';
 import { closingVerify, migrateFields, recordRun, tableReport } from './migrate-close.js';
 
@@ -32,7 +31,7 @@ function loadContext(run: MigrateRun, { sizes, defaults }: LoadInputs): LoadCont
   return {
     runId, mappingHash: plan.mappingHash, log, transaction, progress, signal: writes.lock.signal,
     expectedRows: (t) => sizes.get(t.targetName) ?? 0,
-    feed: (t, setup) => sources.hosted(t.source.file)?.feed(t, setup) ?? localFeed(sources.db(t.source.file), t, setup),
+    feed: (t, setup) => sources.hosted(t.source.file)!.feed(t, setup),
     rejectBudget: new RejectBudget(config.maxRejects),
     copyFormat: config.copyFormat,
     dryRun: writes.dryRun,

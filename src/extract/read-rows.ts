@@ -192,9 +192,9 @@ function toSourceRow(plan: TablePlan, width: number, raw: unknown[]): SourceRow 
 }
 
 /**
- * Rows per page for the bulk passes (the load's feed, verify's source side): each page's values then die
- * young; with 2000-row pages rows outlived a young-generation collection and the collector took a quarter
- * of the source side's time.
+ * Rows per page for the bulk passes (the load's feed, verify's source side): small enough that each
+ * page's values die young; rows of larger pages outlive a young-generation collection, and copying them
+ * into the old generation becomes a large share of the source side's time.
  */
 export const STREAM_PAGE_ROWS = 256;
 

@@ -37,7 +37,7 @@ function storedBytes(path: string): number {
 
 /**
  * The largest record payload in the table's b-tree, from SQLite's dbstat (aggregate, this b-tree only: its
- * pages are walked, no record is decoded; 3-5x cheaper than the header scan below on the 1M bench files).
+ * pages are walked, no record is decoded, so it is much cheaper than the header scan below).
  * A record's payload holds all its values, so none above the limit means no row to refuse. Infinity when
  * dbstat is not compiled in: then the scan decides.
  */

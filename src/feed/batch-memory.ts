@@ -1,8 +1,8 @@
 // The memory of COPY batches, reused: a source worker encodes each batch into a buffer, the main thread
 // writes it to the socket, and once the socket is done with it the buffer goes back to the worker for a
-// later batch. Without this every batch was malloc'ed by the worker and freed by the main thread's
-// garbage collector whenever that ran: the worker's malloc arena kept as much as the main thread had not
-// yet collected: most of the peak's run-to-run spread.
+// later batch. Otherwise every batch would be malloc'ed by the worker and freed only when the main
+// thread's garbage collector ran: the worker's malloc arena would keep as much as the main thread had not
+// yet collected, and the peak memory would vary from run to run with the collector's timing.
 
 /** A batch buffer's smallest size: a batch is handed on at 64 KB (table-feed.ts), plus the last row. */
 const MIN_BYTES = 160 * 1024;

@@ -1,7 +1,6 @@
 // Encodes converted rows in COPY's binary format, the form load streams into PostgreSQL when every column
-// of the table has one here: the server then parses no number or timestamp text (its COPY CPU about
-// halves), and integers and doubles go from SQLite to the wire without ever
-// becoming text. https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
+// of the table has one here: the server then parses no number or timestamp text (the larger part of its
+// COPY CPU), and integers and doubles go from SQLite to the wire without ever becoming text. https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
 import { batchBytes } from './batch-memory.js';
 import type { TablePlan } from '../model/table-plan.js';
 import type { LogicalType } from '../model/logical-type.js';

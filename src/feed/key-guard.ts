@@ -46,8 +46,8 @@ export class SortedIntKeys implements KeySet {
 
 /**
  * A parent's integer keys when they are dense (ids 1..n with a few gaps): one bit per value from `low`,
- * at most as large as the sorted array would be (parent-keys.ts chooses) and usually 64 times smaller —
- * 300 KB instead of 19 MB for 2.4M ids. Keys read outside the range the count saw (a row added meanwhile)
+ * at most as large as the sorted array would be (parent-keys.ts chooses) and usually 64 times smaller (a
+ * bit instead of a 64-bit integer per id). Keys read outside the range the count saw (a row added meanwhile)
  * are kept sorted in `outside`. Plain data: it crosses to a worker thread as it is.
  */
 export interface DenseIntKeys {
@@ -113,8 +113,8 @@ export type ParentKeyData = BigInt64Array | DenseIntKeys | string[];
 const textAffinity = (declared: string) => !/INT/i.test(declared) && /CHAR|CLOB|TEXT/i.test(declared);
 
 /**
- * Unique keys whose uniqueness SQLite already guarantees need no tracking (at 4M rows a set of text keys
- * is ~120 MB): a rowid alias (`INTEGER PRIMARY KEY`) mapped straight to an integer column, or the
+ * Unique keys whose uniqueness SQLite already guarantees need no tracking (a set of text keys grows with
+ * the table, by tens of bytes a row): a rowid alias (`INTEGER PRIMARY KEY`) mapped straight to an integer column, or the
  * table's declared primary key made of TEXT-affinity columns mapped straight to text columns. Text
  * conversion keeps distinct strings distinct (or rejects them); only a BLOB stored in such a column
  * (affinity does not convert BLOBs) could decode to a string equal to another row's, so a column holding

@@ -207,7 +207,7 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
     t = performance.now();
     batch.transformMs += t - t1;
     // Batches stay under 128 KB, so their strings live and die in the young generation (a larger string
-    // goes to the large-object space, which only a full collection frees: the RSS climbed by hundreds of MB).
+    // goes to the large-object space, which only a full collection frees, so the RSS would grow with the table).
     for (const b of full) yield b;
     full = [];
   }

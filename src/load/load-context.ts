@@ -30,7 +30,7 @@ export interface LoadContext {
   /** The table's row count, counted once before the load (for progress): asking the file's worker again
    *  mid-load would block this thread while that worker feeds another table. */
   expectedRows(plan: TablePlan): number;
-  /** The table's rows as COPY batches: from its file's source worker, or made on this thread (local-feed.ts). */
+  /** The table's rows as COPY batches, from its file's source worker. */
   feed(plan: TablePlan, setup: FeedSetup): AsyncIterable<FeedBatch>;
   rejectBudget: RejectBudget;
   progress: ProgressReporter;

@@ -4,8 +4,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
-import { from as copyFrom } from 'pg-copy-streams';
 import { giveBack } from '../feed/batch-memory.js';
+import { CopyIn } from './copy-in.js';
 import type { TablePlan } from '../model/table-plan.js';
 import { readAllParentKeys } from './parent-keys.js';
 import { RejectSink } from './reject-sink.js';
@@ -15,28 +15,6 @@ import type { LoadContext, StageTimes, TableLoadResult } from './load-context.js
 import { pausePoint } from '../runtime/pause-points.js';
 import { SourceReadError } from '../model/errors.js';
 import { BINARY_HEADER, BINARY_TRAILER, tableCopyFormat } from '../feed/copy-binary.js';
-
-/** A CopyData message's type byte. */
-const COPY_DATA = 0x64;
-
-/**
- * pg-copy-streams' COPY FROM, but each chunk handed back (batch-memory.ts) once the socket has written it:
- * the library's own flushChunk, with a callback on the chunk's write.
- */
-function copyFromGivingBack(sql: string): ReturnType<typeof copyFrom> {
-  const stream = copyFrom(sql);
-  const self = stream as unknown as { connection: { stream: NodeJS.WritableStream }; flushChunk(chunk: Buffer): boolean };
-  self.flushChunk = function flushChunk(chunk: Buffer): boolean {
-    const header = Buffer.allocUnsafe(5);
-    header[0] = COPY_DATA;
-    header.writeUInt32BE(chunk.length + 4, 1);
-    this.connection.stream.write(header);
-    return this.connection.stream.write(chunk, (err?: Error | null) => {
-      if (!err) giveBack(chunk);
-    });
-  };
-  return stream;
-}
 
 /**
  * SQLite refusing to go on reading the table (a damaged page, a file replaced meanwhile) is the source's
@@ -98,7 +76,8 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
 
     try {
       const columns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
-      const copy = client.query(copyFromGivingBack(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}${ctx.dryRun ? '' : ', FREEZE true'})`));
+      // Each batch's buffer goes back to the worker that encoded it once the socket has written it (batch-memory.ts).
+      const copy = client.query(new CopyIn(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}${ctx.dryRun ? '' : ', FREEZE true'})`, giveBack));
       const tCopy = performance.now();
       await pipeline(Readable.from(copyChunks()), copy, ...(ctx.signal ? [{ signal: ctx.signal }] : []));
       stages.copyMs = performance.now() - tCopy - waitMs;

@@ -2,10 +2,10 @@
 // side and the parent keys.
 //
 // pg-copy-streams' `to()` makes one Buffer slice per CopyData message — one per row — then joins them:
-// at 1M rows, the allocations that grew the main thread's young generation and a third of its busy
-// time in garbage collection. This reader gathers a socket read's row bytes inside the read itself
+// allocations per row that grow the main thread's young generation and its time in garbage collection
+// with the table. This reader gathers a socket read's row bytes inside the read itself
 // (CopyDataFramer) and hands them on as one buffer of their own, which can move to a worker thread
-// without a copy (worker/transfer.ts). How it borrows the connection's socket from pg, hands the end of
+// without a copy (runtime/transfer.ts). How it borrows the connection's socket from pg, hands the end of
 // the copy or an error back to pg's parser, and follows back-pressure is pg-copy-streams' copy-to.js
 // (MIT), unchanged.
 import { Readable, type Duplex } from 'node:stream';

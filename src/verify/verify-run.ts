@@ -2,14 +2,13 @@
 // the load that put each table's rows there, and records the result in sqlite2pg.verifications.
 import type pg from 'pg';
 import type Database from 'better-sqlite3';
-import { availableParallelism } from 'node:os';
 import type { RunPlan, TablePlan } from '../model/table-plan.js';
 import type { TableReport } from '../model/run-report.js';
 import { latestLoads, recordedChanges, rejectedKeys } from '../ledger/ledger.js';
 import { runInLanes } from '../run/run-tables.js';
 import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
 import { tableContext } from './pass/table-context.js';
-import { TallyWorkers, type OwnTargetReads, type TargetTallier } from './pass/target-tally.js';
+import type { OwnTargetReads, TargetTallier } from './pass/target-tally.js';
 import { graceCutoffMicros } from './pass/grace.js';
 import type { FreshSides } from './narrow/recheck.js';
 import type { StructureOptions } from './structure/structure-check.js';
@@ -23,10 +22,10 @@ export interface VerifyRunInput {
   tables?: readonly TablePlan[];
   sourceDb(file: string): Database.Database | null;
   /**
-   * The file's worker thread, when the file is hosted in one (migrate, verify): the source side's tally is
-   * made there, on the file's snapshot, and the target side's too (no tally workers of its own).
+   * The file's source worker (src/worker/): the streaming pass's source side is tallied there, on the
+   * file's snapshot, and its target side too. Every verified file must be hosted in one.
    */
-  hosted?(file: string): { source: SourceTallier; target: TargetTallier } | null;
+  hosted(file: string): { source: SourceTallier; target: TargetTallier } | null;
   /** Runs `fn` with a connection (its own from a pool, or the dry run's single one). */
   withClient<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   jobs: number;
@@ -100,44 +99,38 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
   const tables = input.tables ?? input.plan.tables;
   const cutoffMicros = input.graceSeconds == null ? null : graceCutoffMicros(input.now ?? new Date(), input.graceSeconds);
   const loads = await input.withClient((c) => latestLoads(c, tables.map((t) => t.targetName), input.currentRunId ?? null));
-  // Tally workers for the target side of files not hosted in a worker thread: one per spare core (the
-  // main thread makes their source side canonical).
-  const allHosted = tables.every((t) => input.hosted?.(t.source.file));
+  // Both sides of the streaming pass are tallied in the file's source worker: checked before any table starts.
+  const tallies = new Map(tables.map((t) => [t.source.file, input.hosted(t.source.file)]));
+  for (const [file, hosted] of tallies) if (!hosted) throw new Error(`verify: source ${file} is not hosted in a source worker`);
   // In a table's snapshot a worker reads on its own connection only in that snapshot, exported.
   const ownReads = (snapshot: string | null): OwnTargetReads | null => {
     if (!input.ownTargetReads) return null;
     if (!input.targetSnapshot) return input.ownTargetReads;
     return snapshot === null ? null : { ...input.ownTargetReads, snapshot };
   };
-  const workers = allHosted ? null : TallyWorkers.open(Math.min(input.jobs, Math.max(1, availableParallelism() - 1)));
-  try {
-    // Tables of different files side by side: a hosted file's rows are read by one worker thread.
-    const results = await runInLanes(tables, input.jobs, { ready: () => true, groupOf: (t) => t.source.file }, (plan) =>
-      input.withClient(async (client) => {
-        input.progress?.start(plan.targetName, input.expectedRows?.(plan) ?? 0);
-        const run = async (snapshot: string | null) => {
-          await pausePoint(`verify-table:${plan.targetName}`); // a test changes the table here, after the snapshot
-          const load = loads.get(plan.targetName) ?? null;
-          const source = {
-            rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
-            changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
-          };
-          const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: input.hosted?.(plan.source.file)?.source ?? null, client, source, cutoffMicros, workers: input.hosted?.(plan.source.file)?.target ?? workers, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null, onSourceRows: (rows) => input.progress?.update(plan.targetName, rows) });
-          const verification = await verifyTable(ctx, input.structure ?? null);
-          const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
-          const report = verificationReport(plan, verification, loaded, verification.durationMs);
-          return { plan, verification, report, loadRunId: load?.runId ?? null };
+  // Tables of different files side by side: a hosted file's rows are read by one worker thread.
+  return runInLanes(tables, input.jobs, { ready: () => true, groupOf: (t) => t.source.file }, (plan) =>
+    input.withClient(async (client) => {
+      input.progress?.start(plan.targetName, input.expectedRows?.(plan) ?? 0);
+      const run = async (snapshot: string | null) => {
+        await pausePoint(`verify-table:${plan.targetName}`); // a test changes the table here, after the snapshot
+        const load = loads.get(plan.targetName) ?? null;
+        const source = {
+          rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
+          changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
         };
-        const own = input.ownTargetReads ?? null;
-        const out = input.targetSnapshot ? await inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run) : await run(null);
-        input.progress?.finish(plan.targetName);
-        return out;
-      }),
-    );
-    return results;
-  } finally {
-    await workers?.close();
-  }
+        const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: tallies.get(plan.source.file)!.source, client, source, cutoffMicros, targetTally: tallies.get(plan.source.file)!.target, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null, onSourceRows: (rows) => input.progress?.update(plan.targetName, rows) });
+        const verification = await verifyTable(ctx, input.structure ?? null);
+        const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
+        const report = verificationReport(plan, verification, loaded, verification.durationMs);
+        return { plan, verification, report, loadRunId: load?.runId ?? null };
+      };
+      const own = input.ownTargetReads ?? null;
+      const out = input.targetSnapshot ? await inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run) : await run(null);
+      input.progress?.finish(plan.targetName);
+      return out;
+    }),
+  );
 }
 
 /** Writes the verification results into the ledger under `runId`. */

@@ -4,7 +4,6 @@
 import { returnable } from '../feed/batch-memory.js';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../model/table-plan.js';
@@ -17,6 +16,7 @@ import type { TargetTallier } from '../verify/pass/target-tally.js';
 import { SourceReadError } from '../model/errors.js';
 import { remoteDatabase } from './remote-database.js';
 import { WORKER_HEAP } from '../runtime/heap.js';
+import { SOURCE_WORKER_ENTRY } from '../runtime/paths.js';
 import { ReplyWait } from './thread-watch.js';
 import { transferListOf } from '../runtime/transfer.js';
 import type { JobReply, JobRequest, SyncReply, SyncRequest, WorkerError, WorkerSetup } from './protocol.js';
@@ -59,7 +59,7 @@ class SourceThread {
   #failure: Error | null = null;
 
   constructor(
-    url: URL,
+    entry: string,
     files: { file: string; path: string }[],
     options: OpenOptions,
     readonly onSlow: SlowRequest,
@@ -70,7 +70,7 @@ class SourceThread {
     this.#port = port1;
     this.#signal = new Int32Array(signal);
     const setup: WorkerSetup = { files, options, syncPort: port2, signal };
-    this.worker = new Worker(url, { workerData: setup, transferList: [port2], resourceLimits: WORKER_HEAP });
+    this.worker = new Worker(entry, { workerData: setup, transferList: [port2], resourceLimits: WORKER_HEAP });
     this.worker.on('message', (m: JobReply) => this.#jobs.get(m.id)?.(m));
     const fail = (err: Error) => {
       this.#failure = err;
@@ -236,11 +236,11 @@ export class SourceWorkers {
   /**
    * Starts the workers for these files and waits until each file is open and checked (the files are
    * opened, and quick_check'ed, by all workers at once). Throws the first file's SourceReadError in the
-   * order given. Null when there is no compiled worker (running from the TypeScript sources).
+   * order given. `entry` is the compiled worker (paths.ts); a missing one is an error, not a reason to
+   * read on the main thread instead.
    */
-  static start(files: { file: string; path: string }[], options: OpenOptions, onSlow: SlowRequest): SourceWorkers | null {
-    const url = new URL('./source-worker.js', import.meta.url);
-    if (!import.meta.url.endsWith('.js') || !existsSync(fileURLToPath(url))) return null;
+  static start(files: { file: string; path: string }[], options: OpenOptions, onSlow: SlowRequest, entry: string = SOURCE_WORKER_ENTRY): SourceWorkers {
+    if (!existsSync(entry)) throw new Error(`sqlite2pg: its source worker ${entry} is missing: build sqlite2pg (npm run build) and run it again`);
     const hosts = new SourceWorkers();
     // One worker per file up to twice the cores (a worker's idle heap is ~10 MB; only --jobs tables read at
     // once); beyond that, files share workers, the largest files spread first.
@@ -261,7 +261,7 @@ export class SourceWorkers {
     }
     try {
       for (const g of groups) {
-        const thread = new SourceThread(url, g, options, onSlow);
+        const thread = new SourceThread(entry, g, options, onSlow);
         hosts.#threads.push(thread);
         for (const f of g) hosts.#byFile.set(f.file, { thread, hosted: null });
       }

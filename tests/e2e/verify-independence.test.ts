@@ -1,18 +1,17 @@
-// Independence, in process: a conversion broken on purpose (a JSON big integer rounded, a timestamp shifted
-// by an hour) must show up in migrate's closing verification as exactly the rows it damaged — the
-// verifier derives its expectations from the source values, never from what the loader sent.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Independence: a conversion broken on purpose (a JSON big integer rounded, a timestamp shifted by an hour)
+// must show up in migrate's closing verification as exactly the rows it damaged — the verifier derives its
+// expectations from the source values, never from what the loader sent. The converter is broken in every
+// thread of the real CLI (a module node preloads, NODE_OPTIONS=--import), the source workers included,
+// where both the load's conversion and the verifier's source side run.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
-import { TYPE_RULES } from '../../src/transform/logical-types.js';
-import type { Converter } from '../../src/transform/conversion.js';
-import { runMigrate } from '../../src/commands/migrate.js';
-import { resolveConfig } from '../../src/runtime/config.js';
-import { silentLogger } from '../../src/runtime/log.js';
 import type { RunReport } from '../../src/model/run-report.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 let dir: string;
@@ -30,32 +29,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs a whole migrate in this process with `rule`'s converter replaced by `broken`, then puts it back. */
-async function migrateWithBrokenConverter(rule: 'jsonb' | 'timestamp', broken: (original: Converter) => Converter): Promise<{ report: RunReport; exitCode: number; db: TestDatabase }> {
+/**
+ * Runs a whole migrate with `rule`'s converter replaced by `broken`: JavaScript source of a function from
+ * the original converter to the broken one, installed by a preloaded module in every thread.
+ */
+async function migrateWithBrokenConverter(rule: 'jsonb' | 'timestamp', broken: string): Promise<{ report: RunReport; exitCode: number; db: TestDatabase }> {
   const db = await createTestDatabase();
   dbs.push(db);
-  const config = resolveConfig('migrate', { 'source-dir': data, target: db.url, 'quick-check': false }, {}, process.cwd(), false);
-  const rules = TYPE_RULES as unknown as Record<string, { convert: Converter }>;
-  const original = rules[rule].convert;
-  rules[rule].convert = broken(original);
-  try {
-    const r = await runMigrate(config, silentLogger);
-    return { report: r.report!, exitCode: r.exitCode, db };
-  } finally {
-    rules[rule].convert = original;
-  }
+  const rules = pathToFileURL(path.join(ROOT, 'dist', 'src', 'transform', 'logical-types.js')).href;
+  const patch = path.join(dir, `break-${rule}.mjs`);
+  writeFileSync(patch, `import { TYPE_RULES } from ${JSON.stringify(rules)};\nconst broken = ${broken};\nTYPE_RULES.${rule}.convert = broken(TYPE_RULES.${rule}.convert);\n`);
+  const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--no-quick-check', '--json'], { env: { NODE_OPTIONS: `--import=${pathToFileURL(patch).href}` } });
+  expect(r.json, r.stderr).not.toBeNull();
+  return { report: r.json as RunReport, exitCode: r.code, db };
 }
 
 const BIG = /[0-9]{16,}/g;
-const HAS_BIG = /[0-9]{16,}/;
 
 describe('a conversion broken on purpose is caught by the verification', () => {
   it('JSON big integers rounded as JSON.parse would: exactly the rows holding one are changed, in metadata', async () => {
-    const { report, exitCode, db } = await migrateWithBrokenConverter('jsonb', (convert) => (value, options) => {
+    const { report, exitCode, db } = await migrateWithBrokenConverter('jsonb', String.raw`(convert) => (value, options) => {
       const r = convert(value, options);
-      if (!r.ok || r.text === null || !HAS_BIG.test(r.text)) return r;
-      return { ok: true, text: r.text.replace(BIG, (digits) => BigInt(Number(digits)).toString()) };
-    });
+      if (!r.ok || r.text === null || !/[0-9]{16,}/.test(r.text)) return r;
+      return { ok: true, text: r.text.replace(/[0-9]{16,}/g, (digits) => BigInt(Number(digits)).toString()) };
+    }`);
     expect(exitCode).toBe(1);
     expect(report.status).toBe('differences');
 
@@ -85,14 +82,14 @@ describe('a conversion broken on purpose is caught by the verification', () => {
 
   it('timestamps shifted by an hour: the rows holding one are changed, in those columns', async () => {
     // Only values whose seconds are 07 are shifted, so that some rows are damaged and others not.
-    const shifted = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):07(\.\d+)?$/;
-    const { report, exitCode, db } = await migrateWithBrokenConverter('timestamp', (convert) => (value, options) => {
+    const { report, exitCode, db } = await migrateWithBrokenConverter('timestamp', String.raw`(convert) => (value, options) => {
+      const shifted = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):07(\.\d+)?$/;
       const r = convert(value, options);
       const m = r.ok && r.text !== null ? shifted.exec(r.text) : null;
       if (!m) return r;
       const t = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]) + 1, Number(m[5]), 7));
-      return { ok: true, text: `${t.toISOString().slice(0, 19).replace('T', ' ')}${m[6] ?? ''}` };
-    });
+      return { ok: true, text: t.toISOString().slice(0, 19).replace('T', ' ') + (m[6] ?? '') };
+    }`);
     expect(exitCode).toBe(1);
     // A shift keeps the seconds: the damaged rows are the loaded ones with a :07 second in a timestamp column.
     const damaged = (await db.query(`SELECT id::text AS id, created_at::text ~ ':07(\\.|$)' AS c, last_accessed::text ~ ':07(\\.|$)' AS l

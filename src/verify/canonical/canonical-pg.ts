@@ -46,8 +46,8 @@ function special(t: string): string | null {
 /**
  * float8out's fixed notation (|x| from 1e-4 to below 1e15): with extra_float_digits ≥ 1 (PostgreSQL 12+)
  * its digits are the shortest round-trip ones, which is what String(x) prints in this range too — so the
- * text is already canonical (checked against the server on 280,000 random doubles), and parsing and
- * printing it again (a microsecond per value) is skipped.
+ * text is already canonical, and parsing and printing it again (the costly part of a double's canonical
+ * form) is skipped.
  */
 const PG_FIXED_SHORTEST = /^-?(0|[1-9][0-9]{0,14})(\.[0-9]*[1-9])?$/;
 
@@ -73,8 +73,7 @@ const date: PgRule = (t) => t;
  * True when jsonb output text is already canonical. jsonb_out prints keys in jsonb's order without
  * repeats, with `, ` and `: ` and the same string escapes as canonicalJsonb; only numbers may differ, as
  * numeric keeps its display scale (`1.50`, `0.0`). So a scan outside strings for a fraction ending in 0,
- * an exponent or `-0` decides, instead of parsing and printing the value again (a microsecond and a half
- * per value). Should this ever pass text that is not canonical, the value differs from the source's and
+ * an exponent or `-0` decides, instead of parsing and printing every value again. Should this ever pass text that is not canonical, the value differs from the source's and
  * is reported: a false alarm at worst, never a false match.
  */
 export function jsonbOutputIsCanonical(t: string): boolean {

@@ -60,8 +60,8 @@ export function microsText(t: Instant): string {
 }
 
 /**
- * String(n) of a safe integer, about three times faster for 16-digit ones: V8 prints doubles beyond the
- * small-integer range through its shortest-digits algorithm; two halves below 1e8 print directly.
+ * String(n) of a safe integer, without the shortest-digits algorithm V8 prints doubles beyond the
+ * small-integer range through (timestamps in microseconds are such doubles); two halves below 1e8 print directly.
  */
 function integerText(n: number): string {
   if (n < 0) return `-${integerText(-n)}`;

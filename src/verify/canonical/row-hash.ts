@@ -26,8 +26,8 @@ export function rowWords(values: readonly (string | null)[], invalid = false): n
 }
 
 // MurmurHash3_x86_128 (Austin Appleby, public domain) over the row's words, fed four words to a block as
-// they are made: no row string is built and no bytes are encoded, which is what made the SHA-1 of the
-// encoded row (node:crypto) about 14 % of verify's CPU. The checksum guards against bugs, not adversaries;
+// they are made: no row string is built and no bytes are encoded, as a digest from node:crypto would need
+// for every row of every table. The checksum guards against bugs, not adversaries;
 // a 128-bit non-cryptographic hash with full avalanche is what that needs.
 const C1 = 0x239b961b;
 const C2 = 0xab0e9789;

@@ -1,7 +1,7 @@
-// The one streaming pass over each side of a table (all that is needed when the data match): the source
-// made canonical in the file's source worker (else on the main thread) while the target's COPY output is
-// tallied in a tally worker.
-import { tallySourceRows, type SourceCounts } from './source-side.js';
+// The one streaming pass over each side of a table (all that is needed when the data match): both sides
+// made canonical and tallied at the same time in the file's source worker, the main thread only feeding
+// it the target's COPY output when the worker cannot read it on a connection of its own.
+import type { SourceCounts } from './source-side.js';
 import { SideTally } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { targetTally } from './target-tally.js';
@@ -18,17 +18,11 @@ export interface ChecksumPass {
 /** Reads both sides of the table once, at the same time, into their tallies. */
 export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Promise<ChecksumPass> {
   const readSource = async (): Promise<{ source: SideTally; counts: SourceCounts }> => {
-    if (ctx.sourceTally) {
-      const r = await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros, ctx.onSourceRows);
-      return { source: SideTally.fromState(r.state, spec), counts: r.counts };
-    }
-    const counts: SourceCounts = { rows: 0, rejected: 0 };
-    const source = new SideTally(spec, ctx.recent);
-    await tallySourceRows(ctx.db, ctx.plan, ctx.source, counts, source, ctx.onSourceRows);
-    return { source, counts };
+    const r = await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros, ctx.onSourceRows);
+    return { source: SideTally.fromState(r.state, spec), counts: r.counts };
   };
   // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).
-  const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.workers, ctx.ownTargetReads)]);
+  const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.targetTally, ctx.ownTargetReads)]);
   if (s.status === 'rejected') throw s.reason;
   if (t.status === 'rejected') throw t.reason;
   return { source: s.value.source, target: t.value, counts: s.value.counts };

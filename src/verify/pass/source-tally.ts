@@ -7,7 +7,7 @@ import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
 
-/** The source side's tally of one table and the rows read (the same as checksum-pass.ts on the main thread). */
+/** The source side's tally of one table and the rows read (checksum-pass.ts asks for it through the worker). */
 export async function sourceTally(
   db: Database.Database | null,
   plan: TablePlan,

@@ -12,7 +12,6 @@ import type { FirstLevelSpec } from './segments.js';
 import type { SourceCounts } from './source-side.js';
 import type { TallyState } from './side-tally.js';
 
-
 /** Both sides as they are now, outside the snapshots verify reads. */
 export interface FreshSides {
   /** A read-only connection to the table's source file that sees its latest committed state (null: none). */
@@ -33,8 +32,8 @@ export interface TableContext {
   plan: TablePlan;
   /** The source file, read from the verify snapshot (one read transaction). */
   db: Database.Database | null;
-  /** The streaming pass's source side in the file's worker thread, when the file is hosted in one. */
-  sourceTally: SourceTallier | null;
+  /** The streaming pass's source side, in the file's source worker. */
+  sourceTally: SourceTallier;
   /** Told the source rows the streaming pass has read so far (progress). */
   onSourceRows?: (rows: number) => void;
   /** The target connection (in verify: one REPEATABLE READ snapshot for the whole table). */
@@ -46,8 +45,8 @@ export interface TableContext {
   rowidKey: boolean;
   cutoffMicros: number | null;
   recent: RecentTest | null;
-  /** Where the target side is tallied (a tally worker, or the file's source worker); null: on the main thread. */
-  workers: TargetTallier | null;
+  /** The streaming pass's target side, tallied in the file's source worker. */
+  targetTally: TargetTallier;
   /**
    * When the streaming pass's COPY may be read on a connection of the tallying worker's own instead of on
    * `client` (migrate's closing verify: `client` holds no transaction); null: on `client`.
@@ -75,7 +74,7 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
 
 /** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
-  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'workers' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows'>>,
+  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'targetTally' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows'>>,
 ): TableContext {
   return {
     ownTargetReads: null,

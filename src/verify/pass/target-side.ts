@@ -1,5 +1,5 @@
 // The PostgreSQL side of verification: the rows as the server returns them (COPY … TO STDOUT, text format,
-// in the session settings of load/target.ts), in the verifier's canonical form, a chunk at a time.
+// in the session settings of pg/target.ts), in the verifier's canonical form, a chunk at a time.
 import type pg from 'pg';
 import { copyOut, CopyLines } from '../../pg/copy-out.js';
 import type { TablePlan } from '../../model/table-plan.js';

@@ -64,15 +64,15 @@ afterAll(async () => {
 
 /** Verifies with the source snapshot taken first, then `between` run (the application writing), then the comparison. */
 async function verifyAround(between: () => Promise<void>, recheck: boolean) {
-  const { sources, plan } = planSources(resolveConfig('verify', flags(), {}, dir, false));
+  const { sources, plan } = planSources(resolveConfig('verify', flags(), {}, dir, false), { log: silentLogger });
   const fresh = recheck ? openFreshSides(withClient) : null;
   try {
     await between();
-    const [r] = await verifyRun({ plan, sourceDb: (f) => sources.db(f), withClient, jobs: 1, sampleRows: 10, fresh, targetSnapshot: true, structure: null });
+    const [r] = await verifyRun({ plan, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient, jobs: 1, sampleRows: 10, fresh, targetSnapshot: true, structure: null });
     return r.verification;
   } finally {
     fresh?.close();
-    sources.close();
+    await sources.close();
   }
 }
 

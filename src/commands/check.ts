@@ -10,6 +10,7 @@ import { countRows, listTables } from '../extract/introspect.js';
 import { buildRunPlan, planFromMapping } from '../plan/build-plan.js';
 import { unaccounted } from '../model/inventory-entry.js';
 import { openTarget } from './session.js';
+import { ONE_CONNECTION } from '../run/connections.js';
 import { inspectTargetTables } from '../load/apply-schema.js';
 import { readHistory } from './history.js';
 import { qualified } from '../pg/quote.js';
@@ -56,7 +57,7 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
   }
   const target: TargetCheck = { reachable: false, tables: [] };
   try {
-    const session = await openTarget(config, log, 1);
+    const session = await openTarget(config, log, ONE_CONNECTION);
     try {
       target.reachable = true;
       target.url = session.target.displayUrl;

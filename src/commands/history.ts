@@ -4,6 +4,7 @@ import type { Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/log.js';
 import { EXIT } from '../model/errors.js';
 import { openTarget } from './session.js';
+import { ONE_CONNECTION } from '../run/connections.js';
 import { ledgerExists, MIGRATE_LOCK_KEY } from '../ledger/ledger.js';
 import type { CommandResult } from './migrate.js';
 
@@ -67,7 +68,7 @@ function historyText(entries: HistoryEntry[]): string {
 }
 
 export async function runHistory(config: Config, log: Logger): Promise<CommandResult> {
-  const session = await openTarget(config, log, 1);
+  const session = await openTarget(config, log, ONE_CONNECTION);
   try {
     const client = await session.target.pool.connect();
     try {

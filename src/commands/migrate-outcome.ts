@@ -1,34 +1,12 @@
 // What migrate does around its load: the --backup-dir copies before it, and, when a run fails, the note
-// saying where a --mode resume starts and the ledger record of how it ended.
+// saying where a --mode resume starts.
 import path from 'node:path';
-import type pg from 'pg';
 import type { Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/log.js';
 import type { RunPlan } from '../model/table-plan.js';
-import type { RunReport } from '../model/run-report.js';
 import type { TableLoadResult } from '../load/load-context.js';
-import { finishRun } from '../ledger/ledger.js';
-import { backoffMs, isConnectionError, isConnectTimeout } from '../pg/retry-budget.js';
 import { loadMapping } from '../mapping/load-mapping.js';
 import { backupSources, type BackupSet } from '../extract/backup.js';
-
-/**
- * Marks how a run ended, on a fresh connection if need be: after a server restart the pool's idle
- * connections are dead, and the first try may pick one. When the target stays unreachable the run
- * stays 'running', which history shows as interrupted.
- */
-export async function recordEnd(pool: pg.Pool, runId: string, status: string, report: RunReport, error: string | null): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await finishRun(pool as unknown as pg.ClientBase, runId, status, report, error);
-      return;
-    } catch (err) {
-      // A server that does not answer within connect_timeout is not asked again: the exit would wait each time.
-      if (!isConnectionError(err) || isConnectTimeout(err)) return;
-      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
-    }
-  }
-}
 
 /** Which tables a failed run committed and which a --mode resume will load: the ledger says the same. */
 export function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string {

@@ -7,6 +7,7 @@ import type { Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/log.js';
 import { EXIT, Sqlite2pgError, TargetError, TargetRefusedError, UsageError } from '../model/errors.js';
 import { openTarget, TOOL_VERSION } from './session.js';
+import { ROLLBACK_CONNECTIONS } from '../run/connections.js';
 import { ensureLedger, finishRun, insertRun, ledgerExists } from '../ledger/ledger.js';
 import { RunLock } from '../ledger/run-lock.js';
 import { redactText } from '../pg/target.js';
@@ -54,7 +55,7 @@ function rollbackText(runId: string, rolledBack: ChosenRun, o: RollbackOutcome):
 
 /** sqlite2pg rollback: exit 0 rolled back, 2 refused (nothing changed), 3 failed (nothing changed). */
 export async function runRollback(config: Config, log: Logger): Promise<CommandResult> {
-  const session = await openTarget(config, log, 2);
+  const session = await openTarget(config, log, ROLLBACK_CONNECTIONS);
   const { pool } = session.target;
   let lock: RunLock | null = null;
   let client: pg.PoolClient | null = null;

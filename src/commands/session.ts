@@ -9,6 +9,7 @@ import { openSource, type OpenSource } from '../extract/open-source.js';
 import { buildRunPlan } from '../plan/build-plan.js';
 import type { RunPlan } from '../model/table-plan.js';
 import { connectTarget, type Target } from '../pg/target.js';
+import type { TargetConnections } from '../run/connections.js';
 import { startEmbedded, type EmbeddedServer } from '../pg/embedded.js';
 import { loggedProgress, terminalProgress, type ProgressReporter } from '../run/progress.js';
 import { stderrLine } from '../runtime/status-line.js';
@@ -109,8 +110,8 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
-/** Connects to --target / DATABASE_URL, or starts the embedded server and prints its URL. */
-export async function openTarget(config: Config, log: Logger, poolSize: number): Promise<TargetSession> {
+/** Connects to --target / DATABASE_URL, or starts the embedded server and prints its URL; the pool sized as `connections` says. */
+export async function openTarget(config: Config, log: Logger, connections: TargetConnections): Promise<TargetSession> {
   let embedded: EmbeddedServer | null = null;
   let url: string;
   if (config.target.kind === 'embedded') {
@@ -121,7 +122,7 @@ export async function openTarget(config: Config, log: Logger, poolSize: number):
     url = config.target.url;
   }
   try {
-    const target = await connectTarget(url, { poolSize, retries: config.retries, log, statementTimeoutMs: config.statementTimeoutMs, stallSeconds: config.stallSeconds ?? undefined });
+    const target = await connectTarget(url, { poolSize: connections.pool, retries: config.retries, log, statementTimeoutMs: config.statementTimeoutMs, stallSeconds: config.stallSeconds ?? undefined });
     return {
       target,
       embedded,

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { databasePrefix } from './leftovers.js';
 
 /** The server URL the global setup chose, pointed at database `db`. */
 export function urlFor(db: string): string {
@@ -28,9 +29,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database named s2p_test_<random> on the test server. */
+/** Creates an empty database named s2p_test_<run>_<random> on the test server (the run's prefix: leftovers.ts). */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `s2p_test_${randomBytes(6).toString('hex')}`;
+  const name = `${databasePrefix(inject('testRun'))}${randomBytes(6).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = urlFor(name);
   return {

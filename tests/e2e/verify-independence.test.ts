@@ -1,40 +1,24 @@
 // Independence, in process: a conversion broken on purpose (a JSON big integer rounded, a timestamp shifted
 // by an hour) must show up in migrate's closing verification as exactly the rows it damaged — the
 // verifier derives its expectations from the source values, never from what the loader sent.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { describe, expect, it } from 'vitest';
 import { TYPE_RULES } from '../../src/transform/logical-types.js';
 import type { Converter } from '../../src/transform/conversion.js';
 import { runMigrate } from '../../src/commands/migrate.js';
 import { resolveConfig } from '../../src/runtime/config.js';
 import { silentLogger } from '../../src/runtime/log.js';
 import type { RunReport } from '../../src/model/run-report.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 
-let dir: string;
-let data: string;
-const dbs: TestDatabase[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-indep-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-});
-
-afterAll(async () => {
-  await Promise.all(dbs.map((d) => d.drop()));
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = useFixtureTarget('s2p-indep-', { database: false });
 
 /** Runs a whole migrate in this process with `rule`'s converter replaced by `broken`, then puts it back. */
 async function migrateWithBrokenConverter(rule: 'jsonb' | 'timestamp', broken: (original: Converter) => Converter): Promise<{ report: RunReport; exitCode: number; db: TestDatabase }> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  const config = resolveConfig('migrate', { 'source-dir': data, target: db.url, 'quick-check': false }, {}, process.cwd(), false);
+  const db = await fx.freshDb();
+  const config = resolveConfig('migrate', { 'source-dir': fx.data, target: db.url, 'quick-check': false }, {}, process.cwd(), false);
   const rules = TYPE_RULES as unknown as Record<string, { convert: Converter }>;
   const original = rules[rule].convert;
   rules[rule].convert = broken(original);
@@ -61,7 +45,7 @@ describe('a conversion broken on purpose is caught by the verification', () => {
 
     // Expected: the loaded source rows whose metadata holds 16+ digits that a double does not keep.
     const rejected = new Set((await db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'knowledge.knowledge_items'`)).rows.map((r) => r.source_rowid as string));
-    const src = new Database(path.join(data, 'knowledge_retention.db'), { readonly: true });
+    const src = new Database(path.join(fx.data, 'knowledge_retention.db'), { readonly: true });
     const rows = src.prepare('SELECT id, metadata FROM knowledge_items').all() as { id: number; metadata: unknown }[];
     src.close();
     const damaged = rows

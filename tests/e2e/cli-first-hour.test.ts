@@ -2,15 +2,15 @@
 // SQLite file migrated and verified in one command (no mapping file), a --source-dir of other files
 // explained, a refused login named as such, a failed run's total row, and what a terminal and a cron log see.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/pg.js';
 import { useFixtureTarget } from '../support/fixture-target.js';
 import { CLI, ROOT, runCli } from '../support/cli.js';
-import { createDbOn, prependHba, startOwnServer, startPaused, waitFor, type OwnServer } from '../support/faults.js';
+import { createDbOn, prependHba, startPaused, waitFor } from '../support/faults.js';
 
 const fx = useFixtureTarget('s2p-first-hour-', { fixtures: false, database: false });
 let app: string;
@@ -132,29 +132,14 @@ describe('a failed run', () => {
 });
 
 describe('a refused login', () => {
-  let server: OwnServer;
-  let serverDir: string;
-
-  beforeAll(async () => {
-    serverDir = mkdtempSync(path.join(tmpdir(), 's2p-first-hour-pg-'));
-    chmodSync(serverDir, 0o755); // the server runs as the postgres user, who must reach its folder
-    server = await startOwnServer(path.join(serverDir, 'pg'));
-  });
-
-  afterAll(() => {
-    try {
-      server?.stop('immediate');
-    } finally {
-      rmSync(serverDir, { recursive: true, force: true });
-    }
-  });
+  const own = useFixtureTarget('s2p-first-hour-pg-', { fixtures: false, database: false, ownServer: true });
 
   it('is named "authentication failed for user …", in check and migrate, not "NOT reachable"', async () => {
-    const db = await createDbOn(server, 'login');
+    const db = await createDbOn(own.server, 'login');
     await db.query(`CREATE ROLE s2p_who LOGIN PASSWORD 'right-pw-3'`);
-    prependHba(server, 'host all s2p_who 127.0.0.1/32 scram-sha-256');
+    prependHba(own.server, 'host all s2p_who 127.0.0.1/32 scram-sha-256');
     await db.query('SELECT pg_reload_conf()');
-    const url = server.urlFor(db.name, 's2p_who', 'wrong-pw-3');
+    const url = own.server.urlFor(db.name, 's2p_who', 'wrong-pw-3');
     const check = await runCli(['check', '--source-dir', path.dirname(app), '--target', url]);
     expect(check.code).not.toBe(0); // 2: the folder holds none of the built-in mapping's files either
     expect(check.stdout).toMatch(/target: the server refused the login — .*authentication failed for user "s2p_who"/);

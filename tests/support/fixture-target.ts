@@ -82,8 +82,9 @@ export async function fixturesAndDatabase(prefix: string, opts: TargetOptions = 
 }
 
 /**
- * The same for a whole test file: made in a beforeAll registered now (before the file's own, so they can use
- * it) and closed in an afterAll. Call at the file's top level; the fields are there from that hook on.
+ * The same for a whole test file (or describe block): made in a beforeAll registered now (before the file's
+ * own, so they can use it) and closed in an afterAll. Call at the top level of the file or of the describe;
+ * the fields are there from that hook on (a skipped block makes nothing).
  */
 export function useFixtureTarget(prefix: string, opts: TargetOptions = {}): FixtureTarget {
   const target = {} as FixtureTarget;

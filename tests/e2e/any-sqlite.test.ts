@@ -2,22 +2,21 @@
 // names with spaces, WITHOUT ROWID, composite keys, self-references, views, 120 columns, BLOB images,
 // NUMERIC, BOOLEAN, DATETIME text) go through `init`, `plan`, `migrate --mapping` and `verify`, and every
 // loaded value is compared with its source.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { compareWithSource } from './any-sqlite-oracle.js';
 import type { Mapping, MappingTable } from '../../src/model/mapping-types.js';
 
-let dir: string;
+const fx = useFixtureTarget('s2p-any-', { fixtures: false });
 let shop: string;
 let wide: string;
-let db: TestDatabase;
 let init: CliResult;
 let mapping: Mapping;
 let migrate: CliResult;
@@ -98,21 +97,14 @@ const tableOf = (m: Mapping, source: string): MappingTable => m.sources.flatMap(
 const columnOf = (m: Mapping, source: string, column: string) => tableOf(m, source).columns.find((c) => c.from === column || c.name === column)!;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-any-'));
-  shop = path.join(dir, 'Legacy Shop.db');
-  wide = path.join(dir, 'wide-and-odd.sqlite');
+  shop = path.join(fx.dir, 'Legacy Shop.db');
+  wide = path.join(fx.dir, 'wide-and-odd.sqlite');
   makeShop(shop);
   makeWide(wide);
-  db = await createTestDatabase();
   // Names kept as written (the default is snake_case): this file is about odd names arriving as they are.
-  init = await runCli(['init', shop, wide, '--identifiers', 'keep', '--out', path.join(dir, 'mapping.json')]);
-  mapping = JSON.parse(readFileSync(path.join(dir, 'mapping.json'), 'utf8'));
-  migrate = await runCli(['migrate', '--mapping', path.join(dir, 'mapping.json'), '--source-dir', dir, '--target', db.url, '--json']);
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  init = await runCli(['init', shop, wide, '--identifiers', 'keep', '--out', path.join(fx.dir, 'mapping.json')]);
+  mapping = JSON.parse(readFileSync(path.join(fx.dir, 'mapping.json'), 'utf8'));
+  migrate = await runCli(['migrate', '--mapping', path.join(fx.dir, 'mapping.json'), '--source-dir', fx.dir, '--target', fx.db.url, '--json']);
 });
 
 describe('init on files nobody planned for', () => {
@@ -163,14 +155,14 @@ describe('init on files nobody planned for', () => {
   });
 
   it('prints the mapping on stdout without --out, and refuses what is not a SQLite file (exit 2)', async () => {
-    const out = await runCli(['init', path.join(dir, 'wide-and-odd.sqlite'), '--identifiers', 'snake']);
+    const out = await runCli(['init', path.join(fx.dir, 'wide-and-odd.sqlite'), '--identifiers', 'snake']);
     expect(out.code).toBe(0);
     expect(out.json.sources[0].tables.map((t: MappingTable) => t.target)).toEqual(['wide', 'strict_t', 'empty_one']);
-    writeFileSync(path.join(dir, 'notes.txt'), 'this is not a database, just some text long enough to have a header of its own');
-    const bad = await runCli(['init', path.join(dir, 'notes.txt')]);
+    writeFileSync(path.join(fx.dir, 'notes.txt'), 'this is not a database, just some text long enough to have a header of its own');
+    const bad = await runCli(['init', path.join(fx.dir, 'notes.txt')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/notes\.txt .*is not a SQLite database/);
-    const missing = await runCli(['init', path.join(dir, 'nope.db')]);
+    const missing = await runCli(['init', path.join(fx.dir, 'nope.db')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/does not exist/);
   });
@@ -178,7 +170,7 @@ describe('init on files nobody planned for', () => {
 
 describe('plan with the mapping init wrote', () => {
   it('shows source → target, rows, each type with its reason, warnings, forecasts and what is not migrated', async () => {
-    const plan = await runCli(['plan', '--mapping', path.join(dir, 'mapping.json'), '--source-dir', dir]);
+    const plan = await runCli(['plan', '--mapping', path.join(fx.dir, 'mapping.json'), '--source-dir', fx.dir]);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('Legacy Shop.db:Order Items → legacy_shop.Order Items  (28 rows)');
     expect(plan.stdout).toMatch(/price\s+numeric\s+← price NUMERIC\(10,2\)\n\s+why: declared NUMERIC\(10,2\) → numeric/);
@@ -206,7 +198,7 @@ describe('migrate --mapping with the mapping init wrote', () => {
   });
 
   it('rejects rows pointing at no row, their own table included, with the original row', async () => {
-    const r = await db.query(`SELECT target_table, source_rowid, reason_code, reason, original_row FROM sqlite2pg.rejects WHERE run_id = $1 ORDER BY 1, 2`, [migrate.json.runId]);
+    const r = await fx.db.query(`SELECT target_table, source_rowid, reason_code, reason, original_row FROM sqlite2pg.rejects WHERE run_id = $1 ORDER BY 1, 2`, [migrate.json.runId]);
     expect(r.rows.map((x) => `${x.target_table}:${x.source_rowid}:${x.reason_code}`)).toEqual([
       'legacy_shop.Order Items:28:foreign_key', 'legacy_shop.categories:4:foreign_key', 'legacy_shop.categories:5:foreign_key', 'legacy_shop.categories:7:foreign_key',
     ]);
@@ -217,12 +209,12 @@ describe('migrate --mapping with the mapping init wrote', () => {
   });
 
   it('loads every value identical to its source (BLOBs byte for byte, NUMERIC exact, DATETIME text, BOOLEAN 0/1)', async () => {
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: fx.db.url });
     await client.connect();
     const rejects = await client.query('SELECT source_table, source_rowid FROM sqlite2pg.rejects WHERE run_id = $1', [migrate.json.runId]);
     try {
       for (const s of mapping.sources) {
-        const sqlite = new Database(path.join(dir, s.file), { readonly: true });
+        const sqlite = new Database(path.join(fx.dir, s.file), { readonly: true });
         try {
           for (const t of s.tables) {
             const rejected = new Set<string>(rejects.rows.filter((r) => r.source_table === t.source).map((r) => r.source_rowid));
@@ -240,16 +232,16 @@ describe('migrate --mapping with the mapping init wrote', () => {
       await client.end();
     }
     // The values that need most care, spelled out.
-    const price = await db.query(`SELECT price::text AS p FROM legacy_shop."Order Items" WHERE id IN (2, 4, 5) ORDER BY id`);
+    const price = await fx.db.query(`SELECT price::text AS p FROM legacy_shop."Order Items" WHERE id IN (2, 4, 5) ORDER BY id`);
     expect(price.rows.map((r) => r.p)).toEqual(['0.1', '9007199254740993', '1000000000000000000000']);
-    const photo = await db.query(`SELECT photo FROM legacy_shop."Order Items" WHERE id = 2`);
+    const photo = await fx.db.query(`SELECT photo FROM legacy_shop."Order Items" WHERE id = 2`);
     const sqlite = new Database(shop, { readonly: true });
     expect(Buffer.compare(photo.rows[0].photo, sqlite.prepare('SELECT photo FROM "Order Items" WHERE id = 2').pluck().get() as Buffer)).toBe(0);
     sqlite.close();
   });
 
   it('builds the keys, unique constraints, indexes and foreign keys, self-reference included, and sets sequences', async () => {
-    const cons = await db.query(`SELECT conrelid::regclass::text AS t, conname, contype FROM pg_constraint WHERE connamespace = 'legacy_shop'::regnamespace AND contype <> 'n' ORDER BY 1, 2`);
+    const cons = await fx.db.query(`SELECT conrelid::regclass::text AS t, conname, contype FROM pg_constraint WHERE connamespace = 'legacy_shop'::regnamespace AND contype <> 'n' ORDER BY 1, 2`);
     expect(cons.rows.map((r) => `${r.t}:${r.conname}:${r.contype}`)).toEqual([
       'legacy_shop."Order Items":Order Items_customer_fkey:f', 'legacy_shop."Order Items":Order Items_pkey:p',
       'legacy_shop."event log":event log_pkey:p',
@@ -258,14 +250,14 @@ describe('migrate --mapping with the mapping init wrote', () => {
       'legacy_shop.customers:customers_email_key:u', 'legacy_shop.customers:customers_pkey:p',
       'legacy_shop.pairs:pairs_pkey:p',
     ]);
-    const ix = await db.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'legacy_shop' AND indexname = 'Order Items by customer'`);
+    const ix = await fx.db.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'legacy_shop' AND indexname = 'Order Items by customer'`);
     expect(ix.rows).toHaveLength(1);
-    const seq = await db.query(`SELECT nextval(pg_get_serial_sequence('legacy_shop."Order Items"', 'id'))::int AS n`);
+    const seq = await fx.db.query(`SELECT nextval(pg_get_serial_sequence('legacy_shop."Order Items"', 'id'))::int AS n`);
     expect(seq.rows[0].n).toBeGreaterThan(28);
   });
 
   it('verifies again on its own, exit 0', async () => {
-    const v = await runCli(['verify', '--mapping', path.join(dir, 'mapping.json'), '--source-dir', dir, '--target', db.url, '--json']);
+    const v = await runCli(['verify', '--mapping', path.join(fx.dir, 'mapping.json'), '--source-dir', fx.dir, '--target', fx.db.url, '--json']);
     expect(v.code, v.stderr).toBe(0);
     expect(v.json.status).toBe('ok');
     expect(v.json.totals.rejectedRows).toBe(4);
@@ -278,9 +270,9 @@ describe('an edited mapping: snake_case names, renames, types, derived values, d
   let target: TestDatabase;
 
   beforeAll(async () => {
-    const snake = await runCli(['init', shop, '--identifiers', 'snake', '--out', path.join(dir, 'snake.json')]);
+    const snake = await runCli(['init', shop, '--identifiers', 'snake', '--out', path.join(fx.dir, 'snake.json')]);
     expect(snake.code, snake.stderr).toBe(0);
-    edited = JSON.parse(readFileSync(path.join(dir, 'snake.json'), 'utf8'));
+    edited = JSON.parse(readFileSync(path.join(fx.dir, 'snake.json'), 'utf8'));
     const src = edited.sources[0];
     src.schema = 'shop';
     src.exclude = ['event*', 'codes'];
@@ -300,9 +292,9 @@ describe('an edited mapping: snake_case names, renames, types, derived values, d
     placed.type = 'timestamptz';
     placed.localTimeZone = 'Europe/Paris';
     items.columns.push({ name: 'origin', type: 'text', value: 'legacy shop' }, { name: 'price_cents', type: 'double precision', expr: 'price * 100' });
-    writeFileSync(path.join(dir, 'edited.json'), JSON.stringify(edited, null, 2));
+    writeFileSync(path.join(fx.dir, 'edited.json'), JSON.stringify(edited, null, 2));
     target = await createTestDatabase();
-    run = await runCli(['migrate', '--mapping', path.join(dir, 'edited.json'), '--source-dir', dir, '--target', target.url, '--json']);
+    run = await runCli(['migrate', '--mapping', path.join(fx.dir, 'edited.json'), '--source-dir', fx.dir, '--target', target.url, '--json']);
   });
 
   afterAll(async () => {

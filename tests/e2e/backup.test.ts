@@ -2,42 +2,27 @@
 // sha256 in the ledger and the report, and the run loading and verifying from those copies — so rows an
 // application writes after the backup are not half in the load.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures, type FixtureManifest } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { copyFixtures, fileStates, startPaused, targetSnapshot } from '../support/faults.js';
 
-let dir: string;
-let gen: string;
-let manifest: FixtureManifest;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-backup-'));
-  gen = path.join(dir, 'gen');
-  manifest = generateFixtures({ outDir: gen });
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+// The generated fixtures stay in `gen`: each test works on a copy of them.
+const fx = useFixtureTarget('s2p-backup-', { dataFolder: 'gen' });
 
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-const rowsOf = (file: string, table: string) => manifest.tables.find((t) => t.file === file && t.table === table)!.rows;
+const rowsOf = (file: string, table: string) => fx.manifest.tables.find((t) => t.file === file && t.table === table)!.rows;
 
 describe('migrate --backup-dir', () => {
   it('copies each source, records paths and checksums, and loads from the copies while the application keeps writing', async () => {
-    const data = copyFixtures(gen, path.join(dir, 'data'));
-    const backups = path.join(dir, 'backups');
+    const data = copyFixtures(fx.data, path.join(fx.dir, 'data'));
+    const backups = path.join(fx.dir, 'backups');
     const before = fileStates(data);
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--backup-dir', backups, '--json'], 'backed-up');
+    const child = startPaused(['migrate', '--source-dir', data, '--target', fx.db.url, '--backup-dir', backups, '--json'], 'backed-up');
     await child.paused;
     // The application commits new rows after the backup, while the run is about to read.
     const app = new Database(path.join(data, 'rss_fetch_history.db'));
@@ -55,7 +40,7 @@ describe('migrate --backup-dir', () => {
       // One folder per run, one self-contained file per source (no -wal beside it), checksums that match.
       const runDir = path.join(backups, report.runId);
       expect(readdirSync(runDir).sort()).toEqual(['accuracy_scores.db', 'continuum_memory.db', 'knowledge_retention.db', 'rss_fetch_history.db']);
-      const ledger = await db.query('SELECT backups, source_dir FROM sqlite2pg.runs WHERE run_id = $1', [report.runId]);
+      const ledger = await fx.db.query('SELECT backups, source_dir FROM sqlite2pg.runs WHERE run_id = $1', [report.runId]);
       expect(ledger.rows[0].backups).toEqual(report.backups);
       expect(ledger.rows[0].source_dir).toBe(runDir);
       for (const b of report.backups) {
@@ -78,12 +63,12 @@ describe('migrate --backup-dir', () => {
   });
 
   it('a source that cannot be read: exit 2 naming it, before anything touches the target', async () => {
-    const data = copyFixtures(gen, path.join(dir, 'data-missing'));
+    const data = copyFixtures(fx.data, path.join(fx.dir, 'data-missing'));
     rmSync(path.join(data, 'continuum_memory.db'));
     const target = await createTestDatabase();
     try {
       const before = await targetSnapshot(target);
-      const r = await runCli(['migrate', '--source-dir', data, '--target', target.url, '--backup-dir', path.join(dir, 'backups-2')]);
+      const r = await runCli(['migrate', '--source-dir', data, '--target', target.url, '--backup-dir', path.join(fx.dir, 'backups-2')]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/source continuum_memory\.db \(.*\) does not exist/);
       expect(await targetSnapshot(target)).toEqual(before);
@@ -93,13 +78,13 @@ describe('migrate --backup-dir', () => {
   });
 
   it('backups, reports and HTML are no wider than their source, whatever the umask', async () => {
-    const data = copyFixtures(gen, path.join(dir, 'data-modes'));
+    const data = copyFixtures(fx.data, path.join(fx.dir, 'data-modes'));
     chmodSync(data, 0o700);
     for (const f of readdirSync(data)) chmodSync(path.join(data, f), 0o600);
     chmodSync(path.join(data, 'accuracy_scores.db'), 0o400); // narrower than 0600: its copy keeps it
-    const made = path.join(dir, 'made-by-run');
+    const made = path.join(fx.dir, 'made-by-run');
     const backups = path.join(made, 'backups'); // neither folder exists: the run makes both
-    const reports = path.join(dir, 'reports'); // the user's folder: left as it is
+    const reports = path.join(fx.dir, 'reports'); // the user's folder: left as it is
     mkdirSync(reports);
     chmodSync(reports, 0o755);
     const reportFile = path.join(reports, 'migrate.json');

@@ -2,18 +2,18 @@
 // SQLite file migrated and verified in one command (no mapping file), a --source-dir of other files
 // explained, a refused login named as such, a failed run's total row, and what a terminal and a cron log see.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { CLI, ROOT, runCli } from '../support/cli.js';
-import { createDbOn, prependHba, startOwnServer, startPaused, waitFor, type OwnServer } from '../support/faults.js';
+import { createDbOn, prependHba, startPaused, waitFor } from '../support/faults.js';
 
-let dir: string;
+const fx = useFixtureTarget('s2p-first-hour-', { fixtures: false, database: false });
 let app: string;
-const dbs: TestDatabase[] = [];
 
 const CUSTOMERS = Array.from({ length: 300 }, (_, i) => ({
   id: i + 1,
@@ -24,9 +24,8 @@ const CUSTOMERS = Array.from({ length: 300 }, (_, i) => ({
 const ORDERS = Array.from({ length: 900 }, (_, i) => ({ id: i + 1, customer: (i % 300) + 1, qty: (i % 9) + 1, note: i % 4 === 0 ? null : `order ${i + 1}` }));
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-first-hour-'));
-  mkdirSync(path.join(dir, 'files'));
-  app = path.join(dir, 'files', 'app.db');
+  mkdirSync(path.join(fx.dir, 'files'));
+  app = path.join(fx.dir, 'files', 'app.db');
   const db = new Database(app);
   db.exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, balance REAL, photo BLOB);
            CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL REFERENCES customers(id), qty INTEGER NOT NULL, note TEXT);`);
@@ -39,16 +38,6 @@ beforeAll(() => {
   db.close();
 });
 
-afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function newDb(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return db;
-}
 
 describe('the command line', () => {
   it('--version prints the version in package.json', async () => {
@@ -69,11 +58,11 @@ describe('any SQLite file in one command', () => {
   let db: TestDatabase;
 
   beforeAll(async () => {
-    db = await newDb();
+    db = await fx.freshDb();
   });
 
   it('migrate app.db --target URL: no mapping file, every row in PostgreSQL with its values', async () => {
-    const saved = path.join(dir, 'saved.json');
+    const saved = path.join(fx.dir, 'saved.json');
     const r = await runCli(['migrate', app, '--target', db.url, '--json', '--save-mapping', saved]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.status).toBe('ok');
@@ -96,7 +85,7 @@ describe('any SQLite file in one command', () => {
   });
 
   it('the saved mapping is the same mapping: --mode resume keeps what the file run loaded', async () => {
-    const r = await runCli(['migrate', '--mapping', path.join(dir, 'saved.json'), '--source-dir', path.dirname(app), '--target', db.url, '--mode', 'resume', '--json']);
+    const r = await runCli(['migrate', '--mapping', path.join(fx.dir, 'saved.json'), '--source-dir', path.dirname(app), '--target', db.url, '--mode', 'resume', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.tables.every((t: { keptFromRun?: string }) => typeof t.keptFromRun === 'string')).toBe(true);
   });
@@ -118,7 +107,7 @@ describe('any SQLite file in one command', () => {
   });
 
   it('files and --source-dir together are refused', async () => {
-    const r = await runCli(['plan', app, '--source-dir', dir]);
+    const r = await runCli(['plan', app, '--source-dir', fx.dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not both/);
   });
@@ -126,7 +115,7 @@ describe('any SQLite file in one command', () => {
 
 describe('a failed run', () => {
   it('shows no ✓ on its total row', async () => {
-    const db = await newDb();
+    const db = await fx.freshDb();
     const child = startPaused(['migrate', app, '--target', db.url, '--retries', '0', '--jobs', '1'], 'copy:app.customers');
     await child.paused;
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %'`);
@@ -143,29 +132,14 @@ describe('a failed run', () => {
 });
 
 describe('a refused login', () => {
-  let server: OwnServer;
-  let serverDir: string;
-
-  beforeAll(async () => {
-    serverDir = mkdtempSync(path.join(tmpdir(), 's2p-first-hour-pg-'));
-    chmodSync(serverDir, 0o755); // the server runs as the postgres user, who must reach its folder
-    server = await startOwnServer(path.join(serverDir, 'pg'));
-  });
-
-  afterAll(() => {
-    try {
-      server?.stop('immediate');
-    } finally {
-      rmSync(serverDir, { recursive: true, force: true });
-    }
-  });
+  const own = useFixtureTarget('s2p-first-hour-pg-', { fixtures: false, database: false, ownServer: true });
 
   it('is named "authentication failed for user …", in check and migrate, not "NOT reachable"', async () => {
-    const db = await createDbOn(server, 'login');
+    const db = await createDbOn(own.server, 'login');
     await db.query(`CREATE ROLE s2p_who LOGIN PASSWORD 'right-pw-3'`);
-    prependHba(server, 'host all s2p_who 127.0.0.1/32 scram-sha-256');
+    prependHba(own.server, 'host all s2p_who 127.0.0.1/32 scram-sha-256');
     await db.query('SELECT pg_reload_conf()');
-    const url = server.urlFor(db.name, 's2p_who', 'wrong-pw-3');
+    const url = own.server.urlFor(db.name, 's2p_who', 'wrong-pw-3');
     const check = await runCli(['check', '--source-dir', path.dirname(app), '--target', url]);
     expect(check.code).not.toBe(0); // 2: the folder holds none of the built-in mapping's files either
     expect(check.stdout).toMatch(/target: the server refused the login — .*authentication failed for user "s2p_who"/);
@@ -194,7 +168,7 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 
 describe('what a terminal shows', () => {
   it.skipIf(!hasScript)('short log sentences, never JSON; the progress line cleared before each log line', async () => {
-    const db = await newDb();
+    const db = await fx.freshDb();
     const r = await onTerminal(['migrate', app, '--target', db.url], { SQLITE2PG_LOG_LEVEL: 'info' });
     expect(r.code, r.out).toBe(0);
     const lines = r.out.split(/[\r\n]+/).map((l) => l.replace(/\x1b\[K/g, ''));
@@ -218,7 +192,7 @@ describe('what a cron log shows (stderr not a terminal)', () => {
     stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((o) => o.phase === phase);
 
   it('JSON logs, and a progress line every interval while the load stands still', async () => {
-    const db = await newDb();
+    const db = await fx.freshDb();
     const child = startPaused(['migrate', app, '--target', db.url, '--jobs', '1'], 'copy:app.customers', slowly);
     let stderr = '';
     child.child.stderr!.on('data', (d) => (stderr += d));
@@ -233,7 +207,7 @@ describe('what a cron log shows (stderr not a terminal)', () => {
   });
 
   it('an error is one JSON line, holding the whole message', async () => {
-    const r = await runCli(['migrate', path.join(dir, 'nowhere.db'), '--target', 'postgresql://127.0.0.1:1/x'], { env: { SQLITE2PG_LOG_FORMAT: '' } });
+    const r = await runCli(['migrate', path.join(fx.dir, 'nowhere.db'), '--target', 'postgresql://127.0.0.1:1/x'], { env: { SQLITE2PG_LOG_FORMAT: '' } });
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -242,7 +216,7 @@ describe('what a cron log shows (stderr not a terminal)', () => {
   });
 
   it('verify too', async () => {
-    const db = await newDb();
+    const db = await fx.freshDb();
     expect((await runCli(['migrate', app, '--target', db.url])).code).toBe(0);
     const child = startPaused(['verify', app, '--target', db.url, '--jobs', '1'], 'verify-table:app.orders', slowly);
     let stderr = '';

@@ -1,41 +1,23 @@
 // migrate's closing verify reads each table's target side on a source worker's own connection (outside
 // a dry run): it must see exactly what the run committed, and report a row changed or deleted behind the
 // run's back between the load and the verify, by key, with exit 1.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { startPaused } from '../support/faults.js';
 
-let dir: string;
-let data: string;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-closing-');
 
 type TableJson = { target: string; status: string; targetRows: number; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[] }[] } };
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-closing-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe("migrate's closing verify", () => {
   it('sees a change made after the load and before the verify, by key, and exits 1', async () => {
     // The first sequence set: every table is loaded and keyed, the verify has not started.
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--json'], 'sequences:*');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', fx.db.url, '--json'], 'sequences:*');
     await child.paused;
-    const cycle = (await db.query('SELECT min(id)::int AS id FROM rss.fetch_cycles')).rows[0].id as number;
-    await db.query(`UPDATE rss.fetch_cycles SET status = status || ' (edited)' WHERE id = $1`, [cycle]);
-    const objective = (await db.query('SELECT max(id)::int AS id FROM accuracy.learning_objectives')).rows[0].id as number;
-    await db.query('DELETE FROM accuracy.learning_objectives WHERE id = $1', [objective]);
+    const cycle = (await fx.db.query('SELECT min(id)::int AS id FROM rss.fetch_cycles')).rows[0].id as number;
+    await fx.db.query(`UPDATE rss.fetch_cycles SET status = status || ' (edited)' WHERE id = $1`, [cycle]);
+    const objective = (await fx.db.query('SELECT max(id)::int AS id FROM accuracy.learning_objectives')).rows[0].id as number;
+    await fx.db.query('DELETE FROM accuracy.learning_objectives WHERE id = $1', [objective]);
     child.resume();
     const r = await child.done;
     expect(r.code, r.stderr).toBe(1);

@@ -1,11 +1,10 @@
 // Collations the reader lacks: a flashcard-style file whose schema uses an application's own collation
 // (`unicase`, registered only while the test writes the file) goes through init, migrate and verify with
 // every row; a WITHOUT ROWID table keyed by it, which no reader lacking it can read, is refused with exit 2.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { initMigrateVerify, python3, runPython, type InitRun } from '../support/init-run.js';
 import type { Mapping } from '../../src/model/mapping-types.js';
@@ -44,24 +43,13 @@ INSERT INTO tags VALUES ('leech', 1), ('Marked', 2);
 db.commit()
 `;
 
-let dir: string;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-coll-'));
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = useFixtureTarget('s2p-coll-', { fixtures: false });
 
 describe.skipIf(!HAS_PYTHON)('a flashcard-style file using the collation unicase', () => {
   let r: InitRun;
   beforeAll(async () => {
-    runPython(FLASHCARDS, path.join(dir, 'collection.anki2'));
-    r = await initMigrateVerify(dir, 'collection.anki2', db.url);
+    runPython(FLASHCARDS, path.join(fx.dir, 'collection.anki2'));
+    r = await initMigrateVerify(fx.dir, 'collection.anki2', fx.db.url);
   });
 
   it('init exits 0, maps every table, gives the unicase columns COLLATE "C" and says so', () => {
@@ -81,14 +69,14 @@ describe.skipIf(!HAS_PYTHON)('a flashcard-style file using the collation unicase
     const rows = Object.fromEntries(r.migrate.json.tables.map((t: { target: string; targetRows: number; rejectedRows: number }) => [t.target, [t.targetRows, t.rejectedRows]]));
     expect(rows).toEqual({ 'collection.notes': [40, 0], 'collection.decks': [3, 0], 'collection.cards': [30, 0], 'collection.reviews': [30, 0] });
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const coll = await db.query("SELECT table_name, column_name, collation_name FROM information_schema.columns WHERE table_schema = 'collection' AND collation_name IS NOT NULL ORDER BY 1, 2");
+    const coll = await fx.db.query("SELECT table_name, column_name, collation_name FROM information_schema.columns WHERE table_schema = 'collection' AND collation_name IS NOT NULL ORDER BY 1, 2");
     expect(coll.rows.map((x) => `${x.table_name}.${x.column_name}:${x.collation_name}`)).toEqual(['cards.word:C', 'decks.name:C', 'notes.title:C']);
-    const titles = (await db.query('SELECT title FROM collection.notes ORDER BY title LIMIT 4')).rows.map((x) => x.title);
+    const titles = (await fx.db.query('SELECT title FROM collection.notes ORDER BY title LIMIT 4')).rows.map((x) => x.title);
     expect(titles).toEqual(['Apple1', 'Apple10', 'Apple2', 'Apple3']);
-    expect((await db.query("SELECT id::int, title, body FROM collection.notes WHERE id IN (1, 3, 4) ORDER BY id")).rows).toEqual([
+    expect((await fx.db.query("SELECT id::int, title, body FROM collection.notes WHERE id IN (1, 3, 4) ORDER BY id")).rows).toEqual([
       { id: 1, title: 'apple0', body: 'body 1' }, { id: 3, title: 'bé0', body: 'body 3' }, { id: 4, title: 'Apple1', body: 'body 4' },
     ]);
-    expect((await db.query("SELECT word, deck::int, note::int FROM collection.cards WHERE word = 'Word07'")).rows).toEqual([{ word: 'Word07', deck: 2, note: 7 }]);
+    expect((await fx.db.query("SELECT word, deck::int, note::int FROM collection.cards WHERE word = 'Word07'")).rows).toEqual([{ word: 'Word07', deck: 2, note: 7 }]);
   });
 });
 
@@ -96,13 +84,13 @@ describe.skipIf(!HAS_PYTHON)('a WITHOUT ROWID table keyed by a collation the rea
   let r: InitRun;
   let handMapping: string;
   beforeAll(async () => {
-    runPython(TAGS, path.join(dir, 'tagged.db'));
-    r = await initMigrateVerify(dir, 'tagged.db', db.url);
+    runPython(TAGS, path.join(fx.dir, 'tagged.db'));
+    r = await initMigrateVerify(fx.dir, 'tagged.db', fx.db.url);
     const m = structuredClone(r.mapping) as Mapping;
     m.sources[0].skipTables = [];
     m.sources[0].schema = 'tagged_by_hand';
     m.sources[0].tables.push({ source: 'tags', target: 'tags', primaryKey: ['tag'], columns: [{ name: 'tag', type: 'text', from: 'tag', nullable: false }, { name: 'usn', type: 'bigint', from: 'usn' }] });
-    handMapping = path.join(dir, 'tagged-by-hand.json');
+    handMapping = path.join(fx.dir, 'tagged-by-hand.json');
     writeFileSync(handMapping, JSON.stringify(m));
   });
 
@@ -117,15 +105,15 @@ describe.skipIf(!HAS_PYTHON)('a WITHOUT ROWID table keyed by a collation the rea
 
   it('a mapping naming it makes migrate and verify exit 2 naming file, table and cause, leaving no table behind', async () => {
     for (const extra of [[], ['--no-quick-check']]) {
-      const m = await runCli(['migrate', '--mapping', handMapping, '--source-dir', dir, '--target', db.url, ...extra]);
+      const m = await runCli(['migrate', '--mapping', handMapping, '--source-dir', fx.dir, '--target', fx.db.url, ...extra]);
       expect(m.code, m.stderr).toBe(2);
       expect(m.stderr).toMatch(/source tagged\.db, table tags: its rows cannot be read \(no such collation sequence: unicase\)/);
       expect(m.stderr).not.toMatch(/--mode resume/);
     }
-    const v = await runCli(['verify', '--mapping', handMapping, '--source-dir', dir, '--target', db.url]);
+    const v = await runCli(['verify', '--mapping', handMapping, '--source-dir', fx.dir, '--target', fx.db.url]);
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/table tags: its rows cannot be read/);
-    expect((await db.query("SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'tagged_by_hand'")).rows[0].n).toBe(0);
+    expect((await fx.db.query("SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'tagged_by_hand'")).rows[0].n).toBe(0);
     expect(JSON.parse(readFileSync(handMapping, 'utf8')).sources[0].tables).toHaveLength(2);
   });
 });

@@ -2,44 +2,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
-import { fixturesAndDatabase, type FixtureTarget } from '../support/fixture-target.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { startPaused, targetSnapshot } from '../support/faults.js';
 
-let env: FixtureTarget;
-let data: string;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  env = await fixturesAndDatabase('s2p-dry-');
-  ({ data, db } = env);
-});
-
-afterAll(() => env?.close());
+const fx = useFixtureTarget('s2p-dry-');
 
 describe('migrate --dry-run', () => {
   it('on an empty database: reports the full result and leaves no schema, table or ledger behind', async () => {
-    const before = await targetSnapshot(db);
-    const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--dry-run', '--json']);
+    const before = await targetSnapshot(fx.db);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url, '--dry-run', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.dryRun).toBe(true);
     expect(r.json.status).toBe('ok');
     expect(r.json.totals.loadedRows).toBeGreaterThan(1000);
     expect(r.json.totals.rejectedRows).toBeGreaterThan(0);
     expect(r.json.tables.every((t: { checksum: { match: boolean } }) => t.checksum.match)).toBe(true);
-    expect(await targetSnapshot(db)).toEqual(before);
+    expect(await targetSnapshot(fx.db)).toEqual(before);
   });
 
   it('on a migrated database in truncate mode: data, ledger and schema stay exactly as they were', async () => {
-    const m = await runCli(['migrate', '--source-dir', data, '--target', db.url]);
+    const m = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url]);
     expect(m.code).toBe(0);
     // A sequence behind its table's keys: a dry run must not move it (setval is not transactional).
-    await db.query(`SELECT setval('knowledge.knowledge_items_id_seq', 5)`);
-    const before = await targetSnapshot(db);
-    const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--dry-run', '--mode', 'truncate', '--json']);
+    await fx.db.query(`SELECT setval('knowledge.knowledge_items_id_seq', 5)`);
+    const before = await targetSnapshot(fx.db);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url, '--dry-run', '--mode', 'truncate', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.totals.loadedRows).toBeGreaterThan(1000);
-    expect(await targetSnapshot(db)).toEqual(before);
+    expect(await targetSnapshot(fx.db)).toEqual(before);
   });
 });
 
@@ -47,7 +38,7 @@ describe('migrate --dry-run beside an application', () => {
   let live: TestDatabase;
   beforeAll(async () => {
     live = await createTestDatabase();
-    const m = await runCli(['migrate', '--source-dir', data, '--target', live.url]);
+    const m = await runCli(['migrate', '--source-dir', fx.data, '--target', live.url]);
     expect(m.code, m.stderr).toBe(0);
   });
   afterAll(() => live?.drop());
@@ -69,7 +60,7 @@ describe('migrate --dry-run beside an application', () => {
       expect(committed['knowledge.knowledge_items']).toBeGreaterThan(0);
       // Paused at the closing verify: every table has been emptied and reloaded, keys and foreign keys
       // built, and the dry run's transaction still holds every lock it took.
-      const child = startPaused(['migrate', '--source-dir', data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json'], 'verify-table:*');
+      const child = startPaused(['migrate', '--source-dir', fx.data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json'], 'verify-table:*');
       try {
         await child.paused;
         const held = await reader.query(
@@ -97,7 +88,7 @@ describe('migrate --dry-run beside an application', () => {
   it('names the tables it had to lock readers out of: an existing table without the mapping\'s primary key', async () => {
     await live.query('ALTER TABLE knowledge.knowledge_items DROP CONSTRAINT knowledge_items_pkey CASCADE');
     const before = await targetSnapshot(live);
-    const r = await runCli(['migrate', '--source-dir', data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json']);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const locked = r.json.warnings.filter((w: string) => w.startsWith('dry run:'));
     expect(locked.some((w: string) => w.includes('ACCESS EXCLUSIVE lock on knowledge.knowledge_items '))).toBe(true);

@@ -1,26 +1,14 @@
 // With neither --target nor DATABASE_URL the tool runs an embedded PostgreSQL of its own: started,
 // its URL printed, stopped afterwards — also when run as root (the server then runs as `postgres`).
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 
-let dir: string;
-let data: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-embedded-'));
-  chmodSync(dir, 0o755); // as root, the server's postgres user must reach the folder (mkdtemp makes it 0700)
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+// 0755: as root, the server's postgres user must reach the folder (mkdtemp makes it 0700).
+const fx = useFixtureTarget('s2p-embedded-', { database: false, mode: 0o755 });
 
 function serverRunning(home: string): boolean {
   const pid = path.join(home, 'pgdata', 'postmaster.pid');
@@ -35,16 +23,16 @@ function serverRunning(home: string): boolean {
 
 describe('the embedded default', () => {
   it('migrates into a server kept under SQLITE2PG_HOME (./.sqlite2pg by default), prints its URL and stops it', async () => {
-    const home = path.join(dir, 'home');
+    const home = path.join(fx.dir, 'home');
     const env = { DATABASE_URL: undefined, SQLITE2PG_HOME: home };
-    const r = await runCli(['migrate', '--source-dir', data, '--json'], { env, cwd: dir });
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--json'], { env, cwd: fx.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/embedded PostgreSQL at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
     expect(r.json.status).toBe('ok');
     expect(serverRunning(home)).toBe(false);
     if (process.getuid?.() === 0) expect(statSync(path.join(home, 'pgdata')).uid).not.toBe(0);
     // The data stays: a second command finds it, on a new server start.
-    const v = await runCli(['verify', '--source-dir', data, '--json'], { env, cwd: dir });
+    const v = await runCli(['verify', '--source-dir', fx.data, '--json'], { env, cwd: fx.dir });
     expect(v.code, v.stderr).toBe(0);
     expect(v.json.totals.targetRows).toBe(r.json.totals.targetRows);
     expect(serverRunning(home)).toBe(false);
@@ -53,9 +41,9 @@ describe('the embedded default', () => {
 
 describe('sqlite2pg embedded start|stop|status|url', () => {
   it('leaves the server running on a remembered port for psql and later commands, until stop', async () => {
-    const home = path.join(dir, 'kept');
+    const home = path.join(fx.dir, 'kept');
     const env = { DATABASE_URL: undefined, SQLITE2PG_HOME: home };
-    const cli = (...args: string[]) => runCli(args, { env, cwd: dir });
+    const cli = (...args: string[]) => runCli(args, { env, cwd: fx.dir });
     try {
       expect((await cli('embedded', 'status')).stdout).toMatch(/not created yet/);
       const notRunning = await cli('embedded', 'url');
@@ -70,7 +58,7 @@ describe('sqlite2pg embedded start|stop|status|url', () => {
       expect((await cli('embedded', 'url')).stdout.trim()).toBe(url);
 
       // A migrate reuses the running server and leaves it up: the data can be looked at afterwards.
-      const m = await cli('migrate', '--source-dir', data, '--json');
+      const m = await cli('migrate', '--source-dir', fx.data, '--json');
       expect(m.code, m.stderr).toBe(0);
       expect(serverRunning(home)).toBe(true);
       const client = new pg.Client({ connectionString: url });
@@ -96,7 +84,7 @@ describe('sqlite2pg embedded start|stop|status|url', () => {
   });
 
   it('refuses when a target URL is given', async () => {
-    const r = await runCli(['embedded', 'start', '--target', 'postgresql://x@127.0.0.1:1/x'], { cwd: dir });
+    const r = await runCli(['embedded', 'start', '--target', 'postgresql://x@127.0.0.1:1/x'], { cwd: fx.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/only used without --target/);
   });

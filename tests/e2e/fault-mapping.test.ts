@@ -1,48 +1,35 @@
 // Bad input in the mapping: malformed JSON, an unknown type, key, table (a typo) or column, a source column left
 // out, a foreign key to a table the mapping does not load. Each is exit 2, names the place at fault, and
 // leaves the target untouched.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MAPPING_PATH } from '../../src/mapping/load-mapping.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { targetSnapshot } from '../support/faults.js';
 
-let dir: string;
-let data: string;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-fault-mapping-');
 let before: string[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-fault-mapping-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  db = await createTestDatabase();
-  before = await targetSnapshot(db);
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  before = await targetSnapshot(fx.db);
 });
 
 type Mapping = { sources: { file: string; tables: { source: string; columns: { name: string; type: string; from?: string }[]; foreignKeys?: { references: string }[]; [k: string]: unknown }[] }[] };
 
 /** Writes the built-in mapping changed by `change` (or `text` verbatim) and runs migrate with it. */
 async function migrateWith(name: string, change: ((m: Mapping) => void) | string) {
-  const f = path.join(dir, name);
+  const f = path.join(fx.dir, name);
   if (typeof change === 'string') writeFileSync(f, change);
   else {
     const m = JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8')) as Mapping;
     change(m);
     writeFileSync(f, JSON.stringify(m, null, 2));
   }
-  const r = await runCli(['migrate', '--source-dir', data, '--mapping', f, '--target', db.url]);
+  const r = await runCli(['migrate', '--source-dir', fx.data, '--mapping', f, '--target', fx.db.url]);
   expect(r.code, r.stderr).toBe(2);
-  expect(await targetSnapshot(db)).toEqual(before);
+  expect(await targetSnapshot(fx.db)).toEqual(before);
   return r.stderr;
 }
 
@@ -101,7 +88,7 @@ describe('an invalid mapping: exit 2 naming the place at fault, the target untou
   });
 
   it('a mapping file that does not exist', async () => {
-    const r = await runCli(['migrate', '--source-dir', data, '--mapping', path.join(dir, 'nope.json'), '--target', db.url]);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--mapping', path.join(fx.dir, 'nope.json'), '--target', fx.db.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot read mapping .*nope\.json: ENOENT/);
   });

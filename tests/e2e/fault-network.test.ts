@@ -2,39 +2,17 @@
 // stops forwarding without closing anything), a server that accepts TCP but never answers, and a crash
 // recovery after a backend is killed. The first two end in exit 3 within a bound set by the stall watch
 // and connect_timeout, leaving no session of the run on the server; the third is waited out, exit 0.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { createDbOn, startOwnServer, startPaused, waitFor, type OwnServer } from '../support/faults.js';
+import { createDbOn, startPaused, waitFor } from '../support/faults.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import type { TestDatabase } from '../support/pg.js';
 
-let dir: string;
-let data: string;
-let server: OwnServer;
+const fx = useFixtureTarget('s2p-fault-network-', { database: false, ownServer: true });
 let dbCount = 0;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-fault-network-'));
-  chmodSync(dir, 0o755); // the server runs as the postgres user, who must reach its folder
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  server = await startOwnServer(path.join(dir, 'pg'));
-});
-
-afterAll(async () => {
-  try {
-    server?.stop('immediate');
-  } catch {
-    /* already stopped */
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const newDb = () => createDbOn(server, `net_${++dbCount}`);
+const newDb = () => createDbOn(fx.server, `net_${++dbCount}`);
 
 /**
  * Runs `fn` against a new test database reached through a new proxy (`url`, connect_timeout 2 s); the
@@ -42,7 +20,7 @@ const newDb = () => createDbOn(server, `net_${++dbCount}`);
  */
 async function throughProxy(fn: (db: TestDatabase, proxy: Proxy, url: string) => Promise<void>): Promise<void> {
   const db = await newDb();
-  const proxy = await startProxy(server.port);
+  const proxy = await startProxy(fx.server.port);
   try {
     const url = new URL(db.url);
     url.port = String(proxy.port);
@@ -60,7 +38,7 @@ const runSessions = async (db: TestDatabase): Promise<number> =>
 
 /** A migrate through `url`, one lane, stall watch at 2 s, paused at continuum.tier_audit's COPY. */
 const pausedMigrate = (url: string, extra: string[] = []) =>
-  startPaused(['migrate', '--source-dir', data, '--target', url, '--jobs', '1', ...extra, '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
+  startPaused(['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '1', ...extra, '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
 
 interface Proxy {
   port: number;
@@ -204,7 +182,7 @@ describe('a server that accepts TCP and never answers', () => {
     const silent = await startSilentServer();
     try {
       const t0 = Date.now();
-      const r = await runCli(['migrate', '--source-dir', data, '--target', `postgresql://postgres@127.0.0.1:${silent.port}/x?connect_timeout=2`]);
+      const r = await runCli(['migrate', '--source-dir', fx.data, '--target', `postgresql://postgres@127.0.0.1:${silent.port}/x?connect_timeout=2`]);
       expect(r.code, r.stderr).toBe(3);
       expect(Date.now() - t0).toBeLessThan(12_000);
       expect(r.stderr).toMatch(/the server accepted the connection but did not answer within 2 s \(connect_timeout/);
@@ -218,7 +196,7 @@ describe('a server that accepts TCP and never answers', () => {
     const silent = await startSilentServer();
     try {
       const t0 = Date.now();
-      const r = await runCli(['migrate', '--source-dir', data, '--target', `postgresql://postgres@127.0.0.1:${silent.port}/x`]);
+      const r = await runCli(['migrate', '--source-dir', fx.data, '--target', `postgresql://postgres@127.0.0.1:${silent.port}/x`]);
       expect(r.code, r.stderr).toBe(3);
       expect(Date.now() - t0).toBeLessThan(25_000);
       expect(r.stderr).toMatch(/did not answer within 10 s \(connect_timeout/);
@@ -231,7 +209,7 @@ describe('a server that accepts TCP and never answers', () => {
 describe('crash recovery', () => {
   it('a backend killed mid-COPY (the server restarts every backend and replays its WAL): waited out, the lock taken back, exit 0, every table verified', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
     await child.paused;
     const copy = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %knowledge_items%'`);
     expect(copy.rows).toHaveLength(1);

@@ -1,36 +1,26 @@
 // Refusals leave the target exactly as it was — schemas, tables, rows, ledger and sequences: --mode fresh
 // onto tables holding rows, and --mode resume onto rows sqlite2pg did not load. (--dry-run is
 // tests/e2e/dry-run.test.ts, and a dry run of a resume is in tests/e2e/resume-kill.test.ts.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '../support/pg.js';
-import { fixturesAndDatabase, type FixtureTarget } from '../support/fixture-target.js';
+import { describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { targetSnapshot } from '../support/faults.js';
 
-let env: FixtureTarget;
-let data: string;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  env = await fixturesAndDatabase('s2p-refusals-');
-  ({ data, db } = env);
-});
-
-afterAll(() => env?.close());
+const fx = useFixtureTarget('s2p-refusals-');
 
 async function expectRefusedUntouched(args: string[], why: RegExp): Promise<void> {
-  const before = await targetSnapshot(db);
-  const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, ...args]);
+  const before = await targetSnapshot(fx.db);
+  const r = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url, ...args]);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toMatch(why);
-  expect(await targetSnapshot(db)).toEqual(before);
+  expect(await targetSnapshot(fx.db)).toEqual(before);
 }
 
 describe('refusals write nothing', () => {
   it('--mode fresh onto a table holding rows of its own (no ledger yet): exit 2, not even a ledger created', async () => {
-    await db.query(`CREATE SCHEMA rss; CREATE TABLE rss.fetch_cycles (id bigint, note text); INSERT INTO rss.fetch_cycles VALUES (1, 'the application''s')`);
+    await fx.db.query(`CREATE SCHEMA rss; CREATE TABLE rss.fetch_cycles (id bigint, note text); INSERT INTO rss.fetch_cycles VALUES (1, 'the application''s')`);
     await expectRefusedUntouched([], /--mode fresh refuses target tables that already hold rows: rss\.fetch_cycles; use --mode truncate/);
-    expect((await db.query(`SELECT to_regclass('sqlite2pg.runs') AS r`)).rows[0].r).toBeNull();
+    expect((await fx.db.query(`SELECT to_regclass('sqlite2pg.runs') AS r`)).rows[0].r).toBeNull();
   });
 
   it('--mode resume onto rows sqlite2pg did not load: exit 2', async () => {
@@ -38,8 +28,8 @@ describe('refusals write nothing', () => {
   });
 
   it('--mode fresh onto a migrated target: exit 2, ledger and sequences included unchanged', async () => {
-    await db.query('DROP SCHEMA rss CASCADE');
-    expect((await runCli(['migrate', '--source-dir', data, '--target', db.url])).code).toBe(0);
+    await fx.db.query('DROP SCHEMA rss CASCADE');
+    expect((await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url])).code).toBe(0);
     await expectRefusedUntouched([], /--mode fresh refuses target tables that already hold rows: knowledge\.knowledge_items, /);
   });
 });

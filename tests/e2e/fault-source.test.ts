@@ -2,38 +2,21 @@
 // unreadable, a WAL with rows not yet checkpointed, a 0-byte file. A file that cannot be read is exit 2,
 // named, with nothing written to the target; what can be read is read from one consistent snapshot, and
 // the files are never written.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures, type FixtureManifest } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { copyFixtures, fileStates, serverOwner, startPaused, targetSnapshot } from '../support/faults.js';
 
-let dir: string;
-let data: string;
-let manifest: FixtureManifest;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-fault-source-', { mode: 0o755 });
 let variants = 0;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-fault-source-'));
-  chmodSync(dir, 0o755);
-  data = path.join(dir, 'data');
-  manifest = generateFixtures({ outDir: data });
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** A copy of the fixture files with `change` applied to it. */
 function variant(change: (d: string) => void): string {
-  const d = copyFixtures(data, path.join(dir, `v${++variants}`));
+  const d = copyFixtures(fx.data, path.join(fx.dir, `v${++variants}`));
   chmodSync(d, 0o755);
   change(d);
   return d;
@@ -41,12 +24,12 @@ function variant(change: (d: string) => void): string {
 
 /** Runs migrate on `sourceDir`; expects exit 2 naming `file`, and a target exactly as it was. */
 async function expectRefused(sourceDir: string, file: string, why: RegExp): Promise<string> {
-  const before = await targetSnapshot(db);
-  const r = await runCli(['migrate', '--source-dir', sourceDir, '--target', db.url]);
+  const before = await targetSnapshot(fx.db);
+  const r = await runCli(['migrate', '--source-dir', sourceDir, '--target', fx.db.url]);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain(`source ${file} (${path.join(sourceDir, file)})`);
   expect(r.stderr).toMatch(why);
-  expect(await targetSnapshot(db)).toEqual(before);
+  expect(await targetSnapshot(fx.db)).toEqual(before);
   return r.stderr;
 }
 
@@ -96,15 +79,15 @@ describe('a source that cannot be read: exit 2, the file named, nothing written 
 
   it('a file the process may not read', async (ctx) => {
     const d = variant((x) => chmodSync(path.join(x, 'rss_fetch_history.db'), 0o000));
-    const before = await targetSnapshot(db);
+    const before = await targetSnapshot(fx.db);
     // root reads any file whatever its mode: as root, the child runs as the unprivileged postgres user.
     const asUser = process.getuid?.() === 0 ? serverOwner() : {};
     if (asUser === null) return ctx.skip(); // root without a postgres user: no unprivileged user to be
-    const child = startPaused(['migrate', '--source-dir', d, '--target', db.url], null, { HOME: d }, asUser);
+    const child = startPaused(['migrate', '--source-dir', d, '--target', fx.db.url], null, { HOME: d }, asUser);
     const r = await child.done;
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`source rss_fetch_history.db (${path.join(d, 'rss_fetch_history.db')}) is not readable (permission denied)`);
-    expect(await targetSnapshot(db)).toEqual(before);
+    expect(await targetSnapshot(fx.db)).toEqual(before);
   });
 });
 
@@ -112,13 +95,13 @@ describe('what can be read is read whole, from one snapshot, and never written',
   it('a WAL with rows not yet checkpointed: those rows are loaded; no source file is written', async () => {
     const d = variant(() => {});
     // The main file alone (no -wal) holds fewer rows than the pair.
-    const mainOnly = path.join(dir, 'main-only');
+    const mainOnly = path.join(fx.dir, 'main-only');
     mkdirSync(mainOnly);
     copyFileSync(path.join(d, 'rss_fetch_history.db'), path.join(mainOnly, 'rss.db'));
     const inMain = new Database(path.join(mainOnly, 'rss.db'), { readonly: true });
     const mainRows = (inMain.prepare('SELECT count(*) AS n FROM rss_fetch_items').get() as { n: number }).n;
     inMain.close();
-    const expected = manifest.tables.find((t) => t.file === 'rss_fetch_history.db' && t.table === 'rss_fetch_items')!.rows;
+    const expected = fx.manifest.tables.find((t) => t.file === 'rss_fetch_history.db' && t.table === 'rss_fetch_items')!.rows;
     expect(mainRows).toBeLessThan(expected);
 
     const before = fileStates(d);

@@ -4,44 +4,27 @@
 // way a failed run exits 3 within seconds, the table in flight is rolled back, and the ledger says where
 // a --mode resume starts — which then finishes the job.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/pg.js';
 import { runCli } from '../support/cli.js';
-import { createDbOn, prependHba, serverOwner, startOwnServer, startPaused, type OwnServer } from '../support/faults.js';
+import { createDbOn, prependHba, serverOwner, startPaused } from '../support/faults.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 
-let dir: string;
-let data: string;
-let server: OwnServer;
-let dbCount = 0;
 let tinyMounted = false;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-fault-target-'));
-  chmodSync(dir, 0o755); // the server runs as the postgres user, who must reach its folder
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  server = await startOwnServer(path.join(dir, 'pg'));
+const fx = useFixtureTarget('s2p-fault-target-', {
+  database: false,
+  ownServer: true,
+  beforeRemove: () => void (tinyMounted && spawnSync('umount', [path.join(fx.dir, 'tiny')])),
 });
+let dbCount = 0;
 
-afterAll(async () => {
-  try {
-    server?.stop('immediate');
-  } catch {
-    /* already stopped */
-  }
-  if (tinyMounted) spawnSync('umount', [path.join(dir, 'tiny')]);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const newDb = () => createDbOn(server, `fault_${++dbCount}`);
+const newDb = () => createDbOn(fx.server, `fault_${++dbCount}`);
 
 function migrate(db: TestDatabase, extra: string[] = []) {
-  return runCli(['migrate', '--source-dir', data, '--target', db.url, '--json', ...extra]);
+  return runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--json', ...extra]);
 }
 
 /** What a failed run leaves: status 'failed', its error naming the tables a resume loads, the in-flight table empty. */
@@ -84,7 +67,7 @@ describe('a target that cannot be reached or refuses the login', () => {
   it('unreachable: retried a bounded number of times with backoff, then exit 3 within seconds', async () => {
     const port = await freePort();
     const t0 = Date.now();
-    const r = await runCli(['migrate', '--source-dir', data, '--target', `postgresql://postgres:pw-unreachable-1@127.0.0.1:${port}/x`, '--retries', '2']);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', `postgresql://postgres:pw-unreachable-1@127.0.0.1:${port}/x`, '--retries', '2']);
     expect(r.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(r.stderr.match(/target not reachable, retrying/g)).toHaveLength(2);
@@ -96,10 +79,10 @@ describe('a target that cannot be reached or refuses the login', () => {
     const db = await newDb();
     await db.query(`CREATE ROLE s2p_login LOGIN PASSWORD 'right-pw-9'`);
     // scram for that role only: the embedded server trusts everyone else.
-    prependHba(server, 'host all s2p_login 127.0.0.1/32 scram-sha-256');
+    prependHba(fx.server, 'host all s2p_login 127.0.0.1/32 scram-sha-256');
     await db.query('SELECT pg_reload_conf()');
     const t0 = Date.now();
-    const r = await runCli(['migrate', '--source-dir', data, '--target', server.urlFor(db.name, 's2p_login', 'wrong-pw-7')]);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.server.urlFor(db.name, 's2p_login', 'wrong-pw-7')]);
     expect(r.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(r.stderr).toMatch(/authentication failed for user "s2p_login" \(check the user and password\)/);
@@ -111,9 +94,9 @@ describe('a target that cannot be reached or refuses the login', () => {
 describe('the server goes away during a COPY', () => {
   it('restarted: the connection loss is retried, the table loaded again from zero, the run carries on to exit 0', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
     await child.paused;
-    server.restart();
+    fx.server.restart();
     child.resume();
     const r = await child.done;
     expect(r.code, r.stderr).toBe(0);
@@ -126,9 +109,9 @@ describe('the server goes away during a COPY', () => {
 
   it('restarted with --retries 0: exit 3 at once, the table rolled back, the ledger says where to resume', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'], 'copy:continuum.tier_audit');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'], 'copy:continuum.tier_audit');
     await child.paused;
-    server.restart();
+    fx.server.restart();
     const t0 = Date.now();
     child.resume();
     const r = await child.done;
@@ -145,14 +128,14 @@ describe('the server goes away during a COPY', () => {
 
   it('stopped for good: bounded retries, exit 3 within seconds; once it is back, resume finishes', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--json'], 'copy:rss.fetch_items');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:rss.fetch_items');
     await child.paused;
-    server.stop('immediate');
+    fx.server.stop('immediate');
     const t0 = Date.now();
     child.resume();
     const r = await child.done;
     const took = Date.now() - t0;
-    server.start();
+    fx.server.start();
     expect(r.code, r.stderr).toBe(3);
     expect(took).toBeLessThan(15_000);
     // The lock's connection went down with the server: taking the lock back is retried --retries times
@@ -173,7 +156,7 @@ describe('our connections are terminated (pg_terminate_backend)', () => {
 
   it('every backend of the run, the one holding the lock included: retried, the lock taken back (no other run claimed it meanwhile), exit 0', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
     await child.paused;
     expect((await terminateAll(db)).rows[0].n).toBeGreaterThanOrEqual(2);
     child.resume();
@@ -185,7 +168,7 @@ describe('our connections are terminated (pg_terminate_backend)', () => {
 
   it('with --retries 0: exit 3, the table rolled back, then resume finishes', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'], 'copy:knowledge.learning_sessions');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'], 'copy:knowledge.learning_sessions');
     await child.paused;
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %learning_sessions%'`);
     child.resume();
@@ -202,7 +185,7 @@ describe("no connection to spare for the verify's workers", () => {
     const db = await newDb();
     await db.query(`CREATE ROLE ${role} LOGIN`);
     await db.query(`ALTER DATABASE "${db.name}" OWNER TO ${role}`);
-    return { db, url: server.urlFor(db.name, role) };
+    return { db, url: fx.server.urlFor(db.name, role) };
   }
 
   /** Caps `role` at the connections it holds now (at least `least`): the run may keep those, and no more. */
@@ -227,7 +210,7 @@ describe("no connection to spare for the verify's workers", () => {
 
   it('a role at its connection limit: each table read through the run\'s own connection instead, every table verified, exit 0', async () => {
     const { db, url } = await ownedBy('s2p_capped');
-    const child = startPaused(['migrate', '--source-dir', data, '--target', url, '--jobs', '2', '--json'], 'sequences:*');
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '2', '--json'], 'sequences:*');
     await child.paused;
     // Loaded and keyed, the verify not started.
     await capAtHeld(db, 's2p_capped', 2);
@@ -237,9 +220,9 @@ describe("no connection to spare for the verify's workers", () => {
 
   it('sqlite2pg verify with a role at its connection limit: each table read in its snapshot through its own connection, exit 0', async () => {
     const { db, url } = await ownedBy('s2p_capped_v');
-    const loaded = await runCli(['migrate', '--source-dir', data, '--target', url, '--json']);
+    const loaded = await runCli(['migrate', '--source-dir', fx.data, '--target', url, '--json']);
     expect(loaded.code, loaded.stderr).toBe(0);
-    const child = startPaused(['verify', '--source-dir', data, '--target', url, '--jobs', '1', '--json'], 'verify-table:*');
+    const child = startPaused(['verify', '--source-dir', fx.data, '--target', url, '--jobs', '1', '--json'], 'verify-table:*');
     await child.paused;
     // The first table's snapshot is taken: no worker can open a connection to import it.
     await capAtHeld(db, 's2p_capped_v', 1);
@@ -251,7 +234,7 @@ describe("no connection to spare for the verify's workers", () => {
 describe('errors that are not about the connection are never retried', () => {
   it('--statement-timeout: the COPY that outlives it is canceled, exit 3, the table rolled back', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--statement-timeout', '1500', '--json'], 'copy:accuracy.accuracy_scores', { SQLITE2PG_TEST_PAUSE_MS: '4000' });
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--statement-timeout', '1500', '--json'], 'copy:accuracy.accuracy_scores', { SQLITE2PG_TEST_PAUSE_MS: '4000' });
     await child.paused;
     const r = await child.done;
     expect(r.code, r.stderr).toBe(3);
@@ -262,7 +245,7 @@ describe('errors that are not about the connection are never retried', () => {
   });
 
   it('disk full (tables on a tablespace on a tiny tmpfs): exit 3 naming it, the table rolled back, resume after space is made', async (ctx) => {
-    const tiny = path.join(dir, 'tiny');
+    const tiny = path.join(fx.dir, 'tiny');
     mkdirSync(tiny);
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=320k', 'tmpfs', tiny]);
     if (mount.status !== 0) {
@@ -279,7 +262,7 @@ describe('errors that are not about the connection are never retried', () => {
     await db.query(`CREATE TABLESPACE tiny LOCATION '${ts}'`);
     try {
       // The data tables live on the tiny disk; the ledger stays on the default one.
-      const ddl = await runCli(['plan', '--sql', '--source-dir', data]);
+      const ddl = await runCli(['plan', '--sql', '--source-dir', fx.data]);
       expect(ddl.code).toBe(0);
       await db.query(`SET default_tablespace = tiny; ${ddl.stdout}`);
       const r = await migrate(db, ['--jobs', '1']);
@@ -297,7 +280,7 @@ describe('errors that are not about the connection are never retried', () => {
       await expectResumeFinishes(db, failed.rows[0].run_id);
     } finally {
       await db.drop();
-      await createDbOn(server, 'drop_ts').then((x) => x.query('DROP TABLESPACE IF EXISTS tiny').then(() => x.drop()));
+      await createDbOn(fx.server, 'drop_ts').then((x) => x.query('DROP TABLESPACE IF EXISTS tiny').then(() => x.drop()));
     }
   });
 });

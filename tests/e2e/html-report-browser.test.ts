@@ -5,19 +5,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturesAndDatabase, type FixtureTarget } from '../support/fixture-target.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { ROOT, runCli } from '../support/cli.js';
 
 const CHROMIUM = process.env.SQLITE2PG_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`html-report-browser: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SQLITE2PG_CHROMIUM)`);
 
-let fx: FixtureTarget;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
-  fx = await fixturesAndDatabase('s2p-html-');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root Chromium needs --no-sandbox; the rest keeps it off a network this machine does not have.
@@ -27,10 +25,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await fx?.close();
 });
 
 describe.skipIf(!HAVE_CHROMIUM)('the HTML verify report in a browser', () => {
+  const fx = useFixtureTarget('s2p-html-');
+
   it('shows the status, the differing rows and the trend, without a console error', async () => {
     const target = ['--source-dir', fx.data, '--target', fx.db.url];
     const m = await runCli(['migrate', ...target, '--json']);

@@ -3,14 +3,14 @@
 // goes through `init`, `migrate` and a `verify` that must read the hostile keys again (its re-check builds a
 // COPY (SELECT … WHERE (k) IN ((…))) TO STDOUT, the one place a key is written into SQL text) — on a
 // database set to standard_conforming_strings = off and on one left on. Only the intended objects change.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import type { Mapping } from '../../src/model/mapping-types.js';
 
@@ -52,20 +52,18 @@ function makeHostileFile(file: string): void {
   d.close();
 }
 
-let dir: string;
+const fx = useFixtureTarget('s2p-inject-', { fixtures: false, database: false });
 let init: CliResult;
 let mappingPath: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-inject-'));
-  makeHostileFile(path.join(dir, 'hostile.db'));
-  mappingPath = path.join(dir, 'mapping.json');
+  makeHostileFile(path.join(fx.dir, 'hostile.db'));
+  mappingPath = path.join(fx.dir, 'mapping.json');
   // Names kept exactly (the default snake_case would wash the hostile ones out).
-  init = await runCli(['init', path.join(dir, 'hostile.db'), '--identifiers', 'keep', '--out', mappingPath]);
+  init = await runCli(['init', path.join(fx.dir, 'hostile.db'), '--identifiers', 'keep', '--out', mappingPath]);
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
   rmSync(MARKER, { force: true });
 });
 
@@ -93,7 +91,7 @@ describe.each(['off', 'on'] as const)('on a database with standard_conforming_st
     const foo = await db.query('SELECT x FROM public.foo ORDER BY x');
     return [...rels.rows.map((r) => r.r as string), `foo: ${JSON.stringify(foo.rows)}`];
   };
-  const run = (command: string, ...args: string[]) => runCli([command, '--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json', ...args]);
+  const run = (command: string, ...args: string[]) => runCli([command, '--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json', ...args]);
 
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -2,20 +2,18 @@
 // unique index, an expression index and a foreign-key cycle migrates and verifies with exit 0 and an
 // inventory naming each object's fate; a mapping that forgets a table holding rows exits 1 naming it and
 // its rows (0 once the mapping skips it by name); a mapping naming a table the file lacks exits 2.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { targetSnapshot } from '../support/faults.js';
 import type { Mapping } from '../../src/model/mapping-types.js';
 import type { InventoryEntry } from '../../src/model/inventory-entry.js';
 
-let dir: string;
+const fx = useFixtureTarget('s2p-inventory-', { fixtures: false, database: false });
 let mapping: Mapping;
-const dbs: TestDatabase[] = [];
 
 function makeLibrary(file: string): void {
   const d = new Database(file);
@@ -42,37 +40,26 @@ function makeLibrary(file: string): void {
 function writeMapping(name: string, change: (m: Mapping) => void): string {
   const m = structuredClone(mapping);
   change(m);
-  const f = path.join(dir, name);
+  const f = path.join(fx.dir, name);
   writeFileSync(f, JSON.stringify(m, null, 2));
   return f;
-}
-
-async function freshDb(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return db;
 }
 
 const byName = (inv: InventoryEntry[]) => new Map(inv.map((e) => [`${e.kind} ${e.name}`, e]));
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-inventory-'));
-  makeLibrary(path.join(dir, 'library.db'));
-  const init = await runCli(['init', path.join(dir, 'library.db'), '--out', path.join(dir, 'init.json')]);
+  makeLibrary(path.join(fx.dir, 'library.db'));
+  const init = await runCli(['init', path.join(fx.dir, 'library.db'), '--out', path.join(fx.dir, 'init.json')]);
   expect(init.code, init.stderr).toBe(0);
-  mapping = JSON.parse(readFileSync(path.join(dir, 'init.json'), 'utf8'));
+  mapping = JSON.parse(readFileSync(path.join(fx.dir, 'init.json'), 'utf8'));
 });
 
-afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('an untouched init mapping accounts for every object', () => {
   it('migrates and verifies with exit 0, the inventory naming each object and what became of it', async () => {
-    const db = await freshDb();
-    const report = path.join(dir, 'init-report.json');
-    const migrate = await runCli(['migrate', '--source-dir', dir, '--mapping', path.join(dir, 'init.json'), '--target', db.url, '--report', report]);
+    const db = await fx.freshDb();
+    const report = path.join(fx.dir, 'init-report.json');
+    const migrate = await runCli(['migrate', '--source-dir', fx.dir, '--mapping', path.join(fx.dir, 'init.json'), '--target', db.url, '--report', report]);
     expect(migrate.code, migrate.stderr + migrate.stdout).toBe(0);
     const m = JSON.parse(readFileSync(report, 'utf8'));
     const inv = byName(m.inventory);
@@ -105,7 +92,7 @@ describe('an untouched init mapping accounts for every object', () => {
     ]);
     expect((await db.query('SELECT id, body FROM library.notes ORDER BY id')).rows).toEqual([{ id: '1', body: 'one' }, { id: '2', body: 'two' }, { id: '3', body: null }]);
 
-    const verify = await runCli(['verify', '--source-dir', dir, '--mapping', path.join(dir, 'init.json'), '--target', db.url, '--json']);
+    const verify = await runCli(['verify', '--source-dir', fx.dir, '--mapping', path.join(fx.dir, 'init.json'), '--target', db.url, '--json']);
     expect(verify.code, verify.stderr).toBe(0);
     const v = byName(verify.json.inventory);
     expect(v.get('table notes')).toMatchObject({ fate: 'loaded', rows: 3, targetRows: 3 });
@@ -116,13 +103,13 @@ describe('an untouched init mapping accounts for every object', () => {
 
 describe('a mapping that forgets a table holding rows', () => {
   it('loads the rest, and migrate and verify exit 1 naming the table and its rows; skipped by name, exit 0', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const forgot = writeMapping('forgot.json', (m) => (m.sources[0].tables = m.sources[0].tables.filter((t) => t.source !== 'notes')));
-    const planned = await runCli(['plan', '--source-dir', dir, '--mapping', forgot]);
+    const planned = await runCli(['plan', '--source-dir', fx.dir, '--mapping', forgot]);
     expect(planned.code, planned.stderr).toBe(1);
     expect(planned.stdout).toMatch(/NOT ACCOUNTED FOR: library\.db:notes holds rows the mapping neither maps nor excludes; migrate and verify would exit 1/);
-    const report = path.join(dir, 'forgot-report.json');
-    const migrate = await runCli(['migrate', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--report', report]);
+    const report = path.join(fx.dir, 'forgot-report.json');
+    const migrate = await runCli(['migrate', '--source-dir', fx.dir, '--mapping', forgot, '--target', db.url, '--report', report]);
     expect(migrate.code, migrate.stderr).toBe(1);
     expect(migrate.stdout).toMatch(/library\.db: table notes: NOT ACCOUNTED FOR — 3 rows, neither mapped nor excluded/);
     expect(migrate.stdout).toMatch(/DIFFERENCES: source table neither mapped nor excluded: library\.db:notes \(3 rows\)/);
@@ -134,17 +121,17 @@ describe('a mapping that forgets a table holding rows', () => {
     expect((await db.query('SELECT id, title FROM library.books ORDER BY id')).rows.map((r) => r.title)).toEqual(['First', 'First, again', 'Second']);
     expect((await db.query("SELECT to_regclass('library.notes') AS t")).rows[0].t).toBeNull();
 
-    const verify = await runCli(['verify', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--json']);
+    const verify = await runCli(['verify', '--source-dir', fx.dir, '--mapping', forgot, '--target', db.url, '--json']);
     expect(verify.code, verify.stderr).toBe(1);
     expect(byName(verify.json.inventory).get('table notes')).toMatchObject({ fate: 'not accounted for', rows: 3 });
     // A table left out of the comparison by --tables is not forgotten; the forgotten one still counts.
-    const some = await runCli(['verify', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--tables', 'books', '--json']);
+    const some = await runCli(['verify', '--source-dir', fx.dir, '--mapping', forgot, '--target', db.url, '--tables', 'books', '--json']);
     expect(some.code, some.stderr).toBe(1);
     const s = byName(some.json.inventory);
     expect(s.get('table authors')).toMatchObject({ fate: 'loaded', target: 'library.authors', detail: 'not verified by this run (--tables)' });
     expect(s.get('table books')).toMatchObject({ fate: 'loaded', rows: 3, targetRows: 3 });
     expect(s.get('table notes')).toMatchObject({ fate: 'not accounted for', rows: 3 });
-    const md = await runCli(['verify', '--source-dir', dir, '--mapping', forgot, '--target', db.url, '--format', 'markdown']);
+    const md = await runCli(['verify', '--source-dir', fx.dir, '--mapping', forgot, '--target', db.url, '--format', 'markdown']);
     expect(md.code).toBe(1);
     expect(md.stdout).toMatch(/\| library\.db \| table notes \| {2}\| ✗ NOT ACCOUNTED FOR — 3 rows/);
 
@@ -152,10 +139,10 @@ describe('a mapping that forgets a table holding rows', () => {
       m.sources[0].tables = m.sources[0].tables.filter((t) => t.source !== 'notes');
       m.sources[0].skipTables = [{ table: 'notes', reason: 'scratch notes, not wanted' }];
     });
-    const again = await runCli(['verify', '--source-dir', dir, '--mapping', skipped, '--target', db.url, '--json']);
+    const again = await runCli(['verify', '--source-dir', fx.dir, '--mapping', skipped, '--target', db.url, '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(byName(again.json.inventory).get('table notes')).toMatchObject({ fate: 'excluded', rows: 3, detail: 'scratch notes, not wanted' });
-    const text = await runCli(['verify', '--source-dir', dir, '--mapping', skipped, '--target', db.url]);
+    const text = await runCli(['verify', '--source-dir', fx.dir, '--mapping', skipped, '--target', db.url]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('library.db: table notes: excluded by the mapping, 3 rows — scratch notes, not wanted');
     expect(text.stdout).toMatch(/OK: every source row is in the target, accounted for as a reject, or in a table the mapping excludes \(1 table, 3 rows\)/);
@@ -164,7 +151,7 @@ describe('a mapping that forgets a table holding rows', () => {
 
 describe('a mapping naming a table the file does not have', () => {
   it('is a bad mapping: exit 2 naming the file and the table, the target untouched', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const before = await targetSnapshot(db);
     const typo = writeMapping('typo.json', (m) => {
       const notes = m.sources[0].tables.find((t) => t.source === 'notes')!;
@@ -172,7 +159,7 @@ describe('a mapping naming a table the file does not have', () => {
       m.sources[0].skipTables = ['notes'];
     });
     for (const command of ['migrate', 'verify']) {
-      const r = await runCli([command, '--source-dir', dir, '--mapping', typo, '--target', db.url]);
+      const r = await runCli([command, '--source-dir', fx.dir, '--mapping', typo, '--target', db.url]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/library\.db: the mapping names table "notez", which the file does not have \(its tables: a_side, authors, b_side, books, notes\)/);
     }

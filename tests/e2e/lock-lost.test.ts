@@ -2,24 +2,13 @@
 // while another run takes the lock: it stops its lanes at once, commits nothing after the loss, never
 // takes the lock back, and says so; the other run's result stands. And when no other run came, it takes
 // the lock back (the fence shows nobody ran in between) and finishes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/pg.js';
-import { fixturesAndDatabases, type FixtureTargets } from '../support/fixture-target.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startPaused, waitFor, type PausedCli } from '../support/faults.js';
 
-let fx: FixtureTargets;
-let data: string;
-
-beforeAll(() => {
-  fx = fixturesAndDatabases('s2p-lock-lost-');
-  data = fx.data;
-});
-
-afterAll(async () => {
-  await fx?.close();
-});
-
+const fx = useFixtureTarget('s2p-lock-lost-', { database: false });
 const freshDb = (): Promise<TestDatabase> => fx.freshDb();
 
 /** The pid of the session holding the run lock in `db`, or null. */
@@ -36,7 +25,7 @@ const loadsOf = async (db: TestDatabase, runId: string) =>
  * Returns A, its run id, the loads it had committed, and a function giving its stderr so far.
  */
 async function loseLockMidLoad(db: TestDatabase, at = 'copy:continuum.tier_audit'): Promise<{ a: PausedCli; runA: string; committed: string[]; stderr: () => string }> {
-  const a = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1', '--json'], `${at},lock:retake`);
+  const a = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], `${at},lock:retake`);
   let stderr = '';
   a.child.stderr!.on('data', (d) => (stderr += d));
   await a.paused;
@@ -83,7 +72,7 @@ describe('the run lock is lost mid-load', () => {
   it('a truncate migrate takes it: the first stops (exit 3), the second loads everything and verifies', async () => {
     const db = await freshDb();
     const { a, runA, committed } = await loseLockMidLoad(db);
-    const { ra, rb } = await otherRunTakesTheLock(db, a, ['migrate', '--source-dir', data, '--target', db.url, '--mode', 'truncate', '--json']);
+    const { ra, rb } = await otherRunTakesTheLock(db, a, ['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'truncate', '--json']);
     expect(rb.code, rb.stderr).toBe(0);
     expect(ra.code, ra.stderr).toBe(3);
     expect(ra.stderr).toMatch(LOST_WORDS);
@@ -96,7 +85,7 @@ describe('the run lock is lost mid-load', () => {
     const runB = runs.rows[1].run_id;
     const latest = await db.query(`SELECT DISTINCT ON (target_table) target_table, run_id FROM sqlite2pg.table_loads ORDER BY target_table, finished_at DESC`);
     for (const r of latest.rows) expect(r.run_id, r.target_table).toBe(runB);
-    const v = await runCli(['verify', '--source-dir', data, '--target', db.url]);
+    const v = await runCli(['verify', '--source-dir', fx.data, '--target', db.url]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 

@@ -1,19 +1,14 @@
 // Mapping policies change a value only when asked, and record each change; a UNIQUE the data breaks
 // rejects the later duplicates (code `unique`) instead of aborting the table. Verify accounts for both.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures, type FixtureManifest } from '../../fixtures/generate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MAPPING_PATH } from '../../src/mapping/load-mapping.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli, type CliResult } from '../support/cli.js';
 
-let dir: string;
-let data: string;
-let manifest: FixtureManifest;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-policies-');
 let run: CliResult;
 
 function column(m: any, table: string, name: string) {
@@ -21,26 +16,17 @@ function column(m: any, table: string, name: string) {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-policies-'));
-  data = path.join(dir, 'data');
-  manifest = generateFixtures({ outDir: data });
   const m = JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
   column(m, 'knowledge_items', 'metadata').policy = 'null';
   column(m, 'knowledge_items', 'content').policy = 'strip';
   column(m, 'knowledge_items', 'confidence_score').policy = 'default';
   column(m, 'fetch_items', 'summary').emptyAsNull = true;
   m.sources.find((s: any) => s.schema === 'rss').tables.find((t: any) => t.target === 'fetch_cycles').unique = [{ columns: ['cycle_number'] }];
-  writeFileSync(path.join(dir, 'mapping.json'), JSON.stringify(m, null, 2));
-  db = await createTestDatabase();
-  run = await runCli(['migrate', '--source-dir', data, '--mapping', path.join(dir, 'mapping.json'), '--target', db.url, '--json']);
+  writeFileSync(path.join(fx.dir, 'mapping.json'), JSON.stringify(m, null, 2));
+  run = await runCli(['migrate', '--source-dir', fx.data, '--mapping', path.join(fx.dir, 'mapping.json'), '--target', fx.db.url, '--json']);
 });
 
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const hazards = (table: string, codes: string[]) => manifest.hazards.filter((h) => h.table === table && h.expect === 'reject' && codes.includes(h.code!));
+const hazards = (table: string, codes: string[]) => fx.manifest.hazards.filter((h) => h.table === table && h.expect === 'reject' && codes.includes(h.code!));
 
 describe('policies and a UNIQUE the data breaks', () => {
   it('ends with exit 0: verification accounts for every change and reject', () => {
@@ -52,14 +38,14 @@ describe('policies and a UNIQUE the data breaks', () => {
     const hs = hazards('knowledge_items', ['json_non_finite', 'invalid_json', 'json_nul']);
     expect(hs.length).toBeGreaterThan(2);
     for (const h of hs) {
-      const row = await db.query('SELECT metadata FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
+      const row = await fx.db.query('SELECT metadata FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
       expect(row.rows, `row ${h.rowid}`).toEqual([{ metadata: null }]);
-      const c = await db.query(`SELECT policy, reason_code, original_value, new_value FROM sqlite2pg.changes WHERE target_table = 'knowledge.knowledge_items' AND source_rowid = $1 AND column_name = 'metadata'`, [String(h.rowid)]);
+      const c = await fx.db.query(`SELECT policy, reason_code, original_value, new_value FROM sqlite2pg.changes WHERE target_table = 'knowledge.knowledge_items' AND source_rowid = $1 AND column_name = 'metadata'`, [String(h.rowid)]);
       expect(c.rows).toEqual([expect.objectContaining({ policy: 'null', reason_code: h.code, new_value: null })]);
     }
     const nan = hs.find((h) => h.code === 'json_non_finite')!;
-    const c = await db.query(`SELECT original_value FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'metadata' AND target_table = 'knowledge.knowledge_items'`, [String(nan.rowid)]);
-    const sqlite = new Database(path.join(data, nan.file), { readonly: true });
+    const c = await fx.db.query(`SELECT original_value FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'metadata' AND target_table = 'knowledge.knowledge_items'`, [String(nan.rowid)]);
+    const sqlite = new Database(path.join(fx.data, nan.file), { readonly: true });
     const original = sqlite.prepare('SELECT metadata FROM knowledge_items WHERE rowid = ?').pluck().get(nan.rowid);
     sqlite.close();
     expect(c.rows[0].original_value).toBe(original);
@@ -67,40 +53,40 @@ describe('policies and a UNIQUE the data breaks', () => {
 
   it('policy strip: a NUL is removed from text, and recorded', async () => {
     const h = hazards('knowledge_items', ['nul_byte'])[0];
-    const sqlite = new Database(path.join(data, h.file), { readonly: true });
+    const sqlite = new Database(path.join(fx.data, h.file), { readonly: true });
     const original = sqlite.prepare('SELECT content FROM knowledge_items WHERE rowid = ?').pluck().get(h.rowid) as string;
     sqlite.close();
     expect(original).toContain('\0');
-    const row = await db.query('SELECT content FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
+    const row = await fx.db.query('SELECT content FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
     expect(row.rows[0].content).toBe(original.replace(/\0/g, ''));
-    const c = await db.query(`SELECT policy, reason_code FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'content' AND target_table = 'knowledge.knowledge_items'`, [String(h.rowid)]);
+    const c = await fx.db.query(`SELECT policy, reason_code FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'content' AND target_table = 'knowledge.knowledge_items'`, [String(h.rowid)]);
     expect(c.rows).toEqual([{ policy: 'strip', reason_code: 'nul_byte' }]);
   });
 
   it('policy default: a number column holding text gets the column default, recorded', async () => {
     const h = hazards('knowledge_items', ['not_a_number']).find((x) => x.column === 'confidence_score')!;
-    const row = await db.query('SELECT confidence_score FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
+    const row = await fx.db.query('SELECT confidence_score FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
     expect(row.rows).toEqual([{ confidence_score: 0 }]);
-    const c = await db.query(`SELECT policy FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'confidence_score'`, [String(h.rowid)]);
+    const c = await fx.db.query(`SELECT policy FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'confidence_score'`, [String(h.rowid)]);
     expect(c.rows).toEqual([{ policy: 'default' }]);
   });
 
   it('emptyAsNull: every empty summary is NULL, each one recorded', async () => {
-    const sqlite = new Database(path.join(data, 'rss_fetch_history.db'), { readonly: true });
+    const sqlite = new Database(path.join(fx.data, 'rss_fetch_history.db'), { readonly: true });
     const empties = (sqlite.prepare(`SELECT rowid FROM rss_fetch_items WHERE summary = ''`).pluck().all() as number[]).map(String);
     sqlite.close();
     expect(empties.length).toBeGreaterThan(0);
-    const rejected = new Set((await db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_items'`)).rows.map((r) => r.source_rowid));
+    const rejected = new Set((await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_items'`)).rows.map((r) => r.source_rowid));
     const loadedEmpties = empties.filter((k) => !rejected.has(k));
-    const c = await db.query(`SELECT source_rowid FROM sqlite2pg.changes WHERE target_table = 'rss.fetch_items' AND column_name = 'summary' AND policy = 'emptyAsNull' ORDER BY source_rowid::bigint`);
+    const c = await fx.db.query(`SELECT source_rowid FROM sqlite2pg.changes WHERE target_table = 'rss.fetch_items' AND column_name = 'summary' AND policy = 'emptyAsNull' ORDER BY source_rowid::bigint`);
     expect(c.rows.map((r) => r.source_rowid)).toEqual(loadedEmpties.sort((a, b) => Number(a) - Number(b)));
-    const left = await db.query(`SELECT count(*)::int AS n FROM rss.fetch_items WHERE summary = ''`);
+    const left = await fx.db.query(`SELECT count(*)::int AS n FROM rss.fetch_items WHERE summary = ''`);
     expect(left.rows[0].n).toBe(0);
   });
 
   it('UNIQUE (cycle_number): later duplicates are rejects with code unique, the first in rowid order kept', async () => {
-    const sqlite = new Database(path.join(data, 'rss_fetch_history.db'), { readonly: true });
-    const rejectedElse = new Set((await db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code <> 'unique'`)).rows.map((r) => r.source_rowid));
+    const sqlite = new Database(path.join(fx.data, 'rss_fetch_history.db'), { readonly: true });
+    const rejectedElse = new Set((await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code <> 'unique'`)).rows.map((r) => r.source_rowid));
     const rows = (sqlite.prepare('SELECT rowid AS k, cycle_number AS n FROM rss_fetch_cycles ORDER BY rowid').all() as { k: number; n: number }[]).filter((r) => !rejectedElse.has(String(r.k)));
     sqlite.close();
     const seen = new Set<number>();
@@ -110,9 +96,9 @@ describe('policies and a UNIQUE the data breaks', () => {
       seen.add(r.n);
     }
     expect(expected.length).toBeGreaterThan(0);
-    const got = await db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code = 'unique' ORDER BY source_rowid::bigint`);
+    const got = await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code = 'unique' ORDER BY source_rowid::bigint`);
     expect(got.rows.map((r) => r.source_rowid)).toEqual(expected);
-    const con = await db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'rss.fetch_cycles'::regclass AND contype = 'u'`);
+    const con = await fx.db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'rss.fetch_cycles'::regclass AND contype = 'u'`);
     expect(con.rows[0].n).toBe(1);
   });
 });

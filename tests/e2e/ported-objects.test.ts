@@ -2,18 +2,17 @@
 // SQL, the migrate builds them after the load, verify's structure check knows the indexes, and the partial
 // UNIQUE index keeps refusing what SQLite refused. One PostgreSQL refuses is a warning of the run, by name,
 // with why (a required view: exit 1); rollback removes the views it created.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import type { Mapping } from '../../src/model/mapping-types.js';
 
-let dir: string;
+const fx = useFixtureTarget('s2p-ported-', { fixtures: false, database: false });
 let file: string;
-const dbs: TestDatabase[] = [];
 
 const ROWS: [string | null, string | null, number, number | null][] = [
   ['ann@example.com', 'Ann', 0, 2.5],
@@ -24,8 +23,7 @@ const ROWS: [string | null, string | null, number, number | null][] = [
 ];
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-ported-'));
-  file = path.join(dir, 'app.db');
+  file = path.join(fx.dir, 'app.db');
   const d = new Database(file);
   d.exec(`
     CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT, deleted INTEGER NOT NULL DEFAULT 0, score REAL);
@@ -42,19 +40,8 @@ beforeAll(() => {
   d.close();
 });
 
-afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function fresh(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return db;
-}
-
 async function initMapping(): Promise<{ path: string; mapping: Mapping }> {
-  const out = path.join(dir, 'mapping.json');
+  const out = path.join(fx.dir, 'mapping.json');
   const init = await runCli(['init', file, '--out', out]);
   expect(init.code, init.stderr).toBe(0);
   return { path: out, mapping: JSON.parse(readFileSync(out, 'utf8')) as Mapping };
@@ -74,8 +61,8 @@ describe('partial and expression indexes', () => {
     ]);
     expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'index', name: 'users_glob', reason: expect.stringMatching(/GLOB/) }));
 
-    const db = await fresh();
-    const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
+    const db = await fx.freshDb();
+    const target = ['--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
     expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([]);
@@ -112,8 +99,8 @@ describe('partial and expression indexes', () => {
     const live = mapping.sources[0].tables[0].indexes!.find((ix) => ix.name === 'users_live')!;
     live.where = '"deleted" = true'; // bigint = boolean: PostgreSQL has no such operator
     writeFileSync(mappingPath, JSON.stringify(mapping));
-    const db = await fresh();
-    const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
+    const db = await fx.freshDb();
+    const target = ['--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
     expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
@@ -136,8 +123,8 @@ describe('views', () => {
     ]);
     expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'view', name: 'stamped', reason: expect.stringMatching(/datetime\(\)/) }));
 
-    const db = await fresh();
-    const target = ['--mapping', mappingPath, '--source-dir', dir, '--target', db.url, '--json'];
+    const db = await fx.freshDb();
+    const target = ['--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
     expect(m.json.warnings).toContainEqual(expect.stringMatching(/^view app\.high_scores not created: PostgreSQL refused it \(operator does not exist: double precision ~~/));
@@ -155,8 +142,8 @@ describe('views', () => {
     const { path: mappingPath, mapping } = await initMapping();
     mapping.sources[0].views!.find((v) => v.name === 'high_scores')!.required = true;
     writeFileSync(mappingPath, JSON.stringify(mapping));
-    const db = await fresh();
-    const m = await runCli(['migrate', '--mapping', mappingPath, '--source-dir', dir, '--target', db.url]);
+    const db = await fx.freshDb();
+    const m = await runCli(['migrate', '--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url]);
     expect(m.code, m.stderr).toBe(1);
     expect(m.stdout).toMatch(/warning: view app\.high_scores not created: .* — the mapping marks it required/);
     expect(m.stdout).toMatch(/DIFFERENCES: see the warnings/);
@@ -165,7 +152,7 @@ describe('views', () => {
 
 describe('foreign keys in a cycle', () => {
   function cycleFile(name: string, orphan: boolean): string {
-    const f = path.join(dir, name);
+    const f = path.join(fx.dir, name);
     const d = new Database(f);
     d.pragma('foreign_keys = OFF');
     d.exec(`
@@ -178,11 +165,11 @@ describe('foreign keys in a cycle', () => {
   }
 
   async function run(file: string) {
-    const out = path.join(dir, `${path.basename(file)}.json`);
+    const out = path.join(fx.dir, `${path.basename(file)}.json`);
     const init = await runCli(['init', file, '--out', out]);
     expect(init.code, init.stderr).toBe(0);
-    const db = await fresh();
-    const target = ['--mapping', out, '--source-dir', dir, '--target', db.url, '--json'];
+    const db = await fx.freshDb();
+    const target = ['--mapping', out, '--source-dir', fx.dir, '--target', db.url, '--json'];
     return { init, db, target, migrate: await runCli(['migrate', ...target]) };
   }
 

@@ -1,42 +1,20 @@
 // kill -9 at every kind of moment of a migrate — while the schema is made, during a COPY, between tables,
 // during key, index and foreign-key builds, while sequences are set — then --mode resume: every row
 // exactly once, verification passing, and the ledger telling the interrupted run and where resume began.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { lockReleased, startPaused, targetSnapshot, waitFor } from '../support/faults.js';
 
-let dir: string;
-let data: string;
-const dbs: TestDatabase[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-resume-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-});
-
-afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function freshDb(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return db;
-}
+const fx = useFixtureTarget('s2p-resume-', { database: false });
 
 /** The point the last killAt paused at (a `*` spec resolved to the table's name). */
 let pausedAt = '';
 
 /** Starts a migrate that pauses at `point`, waits for the pause, checks `during`, then kills it with SIGKILL. */
 async function killAt(db: TestDatabase, point: string, args: string[], during?: () => Promise<void>): Promise<string> {
-  const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, ...args], point);
+  const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, ...args], point);
   const at = await child.paused;
   pausedAt = at;
   await during?.();
@@ -67,7 +45,7 @@ async function checkInterrupted(db: TestDatabase, runId: string): Promise<string
 
 /** Resumes and checks: exit 0, kept tables as the killed run committed them, every row once, keys and sequences in place. */
 async function resumeAndCheck(db: TestDatabase, killedRun: string, committed: string[]): Promise<void> {
-  const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--mode', 'resume', '--json']);
+  const r = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'resume', '--json']);
   expect(r.code, r.stderr).toBe(0);
   expect(r.json.status).toBe('ok');
   for (const t of r.json.tables) {
@@ -99,7 +77,7 @@ async function resumeAndCheck(db: TestDatabase, killedRun: string, committed: st
 
 describe('kill -9, then --mode resume', () => {
   it('during the first COPY: the table in flight rolls back, nothing half-loaded, resume loads everything once', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const killed = await killAt(db, 'copy:knowledge.knowledge_items', ['--jobs', '1'], async () => {
       // Proof that the kill lands during the COPY: the server is receiving its rows (they may still be
       // on their way when the pause begins). Bytes, not tuples: on PostgreSQL 18 (the embedded server)
@@ -116,11 +94,11 @@ describe('kill -9, then --mode resume', () => {
     expect(inFlight.rows[0].n).toBe(0);
     // A dry run of the resume changes nothing, schema and ledger included.
     const before = await targetSnapshot(db);
-    const dry = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--mode', 'resume', '--dry-run', '--json']);
+    const dry = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'resume', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(await targetSnapshot(db)).toEqual(before);
     await resumeAndCheck(db, killed, committed);
-    const v = await runCli(['verify', '--source-dir', data, '--target', db.url]);
+    const v = await runCli(['verify', '--source-dir', fx.data, '--target', db.url]);
     expect(v.code, v.stdout).toBe(0);
   });
 
@@ -133,7 +111,7 @@ describe('kill -9, then --mode resume', () => {
     { point: 'sequences:*', jobs: '2', what: 'while sequences are set' },
   ];
   it.each(points)('$what ($point)', async ({ point, jobs }) => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const killed = await killAt(db, point, ['--jobs', jobs]);
     const committed = await checkInterrupted(db, killed);
     if (point.startsWith('committed:')) expect(committed).toContain(point.slice('committed:'.length));
@@ -145,19 +123,19 @@ describe('kill -9, then --mode resume', () => {
   });
 
   it('killed again during the resume: the next resume still ends with every row once', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const first = await killAt(db, 'committed:knowledge.knowledge_items', ['--jobs', '1']);
     const firstCommitted = await checkInterrupted(db, first);
     const second = await killAt(db, 'copy:*', ['--mode', 'resume', '--jobs', '1']);
     const secondCommitted = await checkInterrupted(db, second);
     expect(firstCommitted.length).toBeGreaterThan(0);
-    const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--mode', 'resume', '--json']);
+    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'resume', '--json']);
     expect(r.code, r.stderr).toBe(0);
     for (const t of r.json.tables) {
       const expected = secondCommitted.includes(t.target) ? second : firstCommitted.includes(t.target) ? first : null;
       expect(t.keptFromRun, t.target).toBe(expected);
     }
-    const v = await runCli(['verify', '--source-dir', data, '--target', db.url, '--json']);
+    const v = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--json']);
     expect(v.code).toBe(0);
     expect(v.json.tables.every((t: { checksum: { match: boolean } }) => t.checksum.match)).toBe(true);
   });

@@ -1,35 +1,20 @@
 // sqlite2pg rollback: removes what a run loaded — its rows, and the tables and schemas it created when they
 // hold nothing else — and never what it did not create: rows a dual-writing application wrote after the
 // load, tables and schemas that were there before, later runs' loads. The SQLite sources are never written.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 import { copyFixtures, fileStates, lockReleased, startPaused, targetSnapshot } from '../support/faults.js';
 
-let dir: string;
+// The generated fixtures stay in `gen`; the runs read a copy of them, in `data`.
+const fx = useFixtureTarget('s2p-rollback-', { dataFolder: 'gen', database: false });
 let data: string;
-const dbs: TestDatabase[] = [];
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-rollback-'));
-  generateFixtures({ outDir: path.join(dir, 'gen') });
-  data = copyFixtures(path.join(dir, 'gen'), path.join(dir, 'data'));
+  data = copyFixtures(fx.data, path.join(fx.dir, 'data'));
 });
-
-afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function freshDb(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  dbs.push(db);
-  return db;
-}
 
 const migrate = (db: TestDatabase, ...extra: string[]) => runCli(['migrate', '--source-dir', data, '--target', db.url, '--json', ...extra]);
 const rollback = (db: TestDatabase, ...extra: string[]) => runCli(['rollback', '--target', db.url, '--json', ...extra]);
@@ -39,7 +24,7 @@ const schemaExists = async (db: TestDatabase, name: string) => (await db.query('
 
 describe('sqlite2pg rollback', () => {
   it("removes the run's rows and what it created, keeps what others wrote, and never writes the sources", async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const sourcesBefore = fileStates(data);
     // Before the run: a schema and a table of the application's own.
     await db.query(`CREATE SCHEMA rss; CREATE TABLE rss.app_cache (k text PRIMARY KEY, v text); INSERT INTO rss.app_cache VALUES ('a', '1'), ('b', '2')`);
@@ -86,7 +71,7 @@ describe('sqlite2pg rollback', () => {
   });
 
   it('a fully rolled-back target takes a fresh migrate again, whose closing verification passes', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     expect((await migrate(db)).code).toBe(0);
     const r = await rollback(db);
     expect(r.code, r.stderr).toBe(0);
@@ -97,7 +82,7 @@ describe('sqlite2pg rollback', () => {
   });
 
   it('refuses (exit 2, nothing changed) when rows written after the load reference rows it loaded', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     expect((await migrate(db)).code).toBe(0);
     // The application links two loaded items: its row would point at nothing once they are gone.
     await db.query(`INSERT INTO knowledge.knowledge_relationships (source_id, target_id, relationship_type) SELECT min(id), max(id), 'app' FROM knowledge.knowledge_items`);
@@ -109,7 +94,7 @@ describe('sqlite2pg rollback', () => {
   });
 
   it("--run of an older run leaves a later run's loads alone; the later run then rolls back on its own", async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const a = await migrate(db);
     const b = await migrate(db, '--mode', 'truncate');
     expect([a.code, b.code]).toEqual([0, 0]);
@@ -131,7 +116,7 @@ describe('sqlite2pg rollback', () => {
   });
 
   it('rolls back an interrupted run (killed mid-load): the tables it committed are removed', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1'], 'committed:knowledge.knowledge_items');
     await child.paused;
     child.kill();
@@ -144,7 +129,7 @@ describe('sqlite2pg rollback', () => {
   });
 
   it('refuses what it cannot roll back: an unknown or malformed run id, a dry run', async () => {
-    const db = await freshDb();
+    const db = await fx.freshDb();
     const dry = await migrate(db, '--dry-run');
     expect(dry.code).toBe(0);
     expect((await rollback(db)).stderr).toMatch(/no sqlite2pg ledger in this target|no migrate run to roll back/);

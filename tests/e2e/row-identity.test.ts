@@ -2,25 +2,22 @@
 // BLOB X'31', real 2.0, text '2.0'): each row keeps its own identity, so the load's accounting is exact,
 // verify leaves out exactly the rejected rows, and a loaded row deleted from PostgreSQL is reported missing.
 // TEXT keys that are not UTF-8 (which better-sqlite3 reads with U+FFFD) keep their bytes as their identity.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import type { Mapping } from '../../src/model/mapping-types.js';
 
-let dir: string;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-ident-', { fixtures: false });
 let mappingFile: string;
 let migrate: CliResult;
 
 const blob = (hex: string) => Buffer.from(hex, 'hex');
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-ident-'));
-  const d = new Database(path.join(dir, 'mixed.db'));
+  const d = new Database(path.join(fx.dir, 'mixed.db'));
   d.exec(`CREATE TABLE k (id PRIMARY KEY, v TEXT) WITHOUT ROWID;
           CREATE TABLE pairs (a, b TEXT, v TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID;
           CREATE TABLE bad (id TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
@@ -43,24 +40,18 @@ beforeAll(async () => {
   const stripped = d.prepare('INSERT INTO stripped VALUES (CAST(? AS TEXT), ?)');
   for (let i = 0; i < 300; i++) for (const end of ['fe', 'ff']) stripped.run(Buffer.concat([Buffer.from(`k${i}`), blob(end)]), BigInt(i));
   d.close();
-  db = await createTestDatabase();
-  mappingFile = path.join(dir, 'mapping.json');
-  const init = await runCli(['init', path.join(dir, 'mixed.db'), '--out', mappingFile]);
+  mappingFile = path.join(fx.dir, 'mapping.json');
+  const init = await runCli(['init', path.join(fx.dir, 'mixed.db'), '--out', mappingFile]);
   expect(init.code, init.stderr).toBe(0);
   // The key columns must be text for the look-alikes to collide; init chooses from the stored values.
   const mapping = JSON.parse(readFileSync(mappingFile, 'utf8')) as Mapping;
   for (const t of mapping.sources[0].tables) for (const c of t.columns) if (c.name === 'id' || c.name === 'a') c.type = 'text';
   mapping.sources[0].tables.find((t) => t.source === 'stripped')!.columns.find((c) => c.name === 'id')!.policy = 'strip';
   writeFileSync(mappingFile, JSON.stringify(mapping));
-  migrate = await runCli(['migrate', '--mapping', mappingFile, '--source-dir', dir, '--target', db.url, '--json']);
+  migrate = await runCli(['migrate', '--mapping', mappingFile, '--source-dir', fx.dir, '--target', fx.db.url, '--json']);
 });
 
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const verify = () => runCli(['verify', '--mapping', mappingFile, '--source-dir', dir, '--target', db.url, '--json']);
+const verify = () => runCli(['verify', '--mapping', mappingFile, '--source-dir', fx.dir, '--target', fx.db.url, '--json']);
 const tableOf = (r: CliResult, name: string) => r.json.tables.find((t: { target: string }) => t.target === `mixed.${name}`);
 
 describe('row identity across storage classes', () => {
@@ -74,24 +65,24 @@ describe('row identity across storage classes', () => {
   });
 
   it('keeps a TEXT key that is not UTF-8 as its bytes: rejected, or stripped, never loaded as U+FFFD', async () => {
-    const r = await db.query(`SELECT source_rowid, reason_code, original_row FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = 'mixed.bad' ORDER BY 1`, [migrate.json.runId]);
+    const r = await fx.db.query(`SELECT source_rowid, reason_code, original_row FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = 'mixed.bad' ORDER BY 1`, [migrate.json.runId]);
     expect(r.rows.map((x) => [x.source_rowid, x.reason_code, x.original_row.v])).toEqual([
       ["CAST(X'61FE' AS TEXT)", 'invalid_utf8', 'a + fe'], ["CAST(X'61FF' AS TEXT)", 'invalid_utf8', 'a + ff'],
     ]);
-    const bad = await db.query(`SELECT encode(convert_to(id, 'UTF8'), 'hex') AS id, v FROM mixed.bad ORDER BY v`);
+    const bad = await fx.db.query(`SELECT encode(convert_to(id, 'UTF8'), 'hex') AS id, v FROM mixed.bad ORDER BY v`);
     expect(bad.rows).toEqual([{ id: '61efbfbd', v: 'a + U+FFFD' }, { id: '6f6b', v: 'ok' }]);
-    const stripped = await db.query('SELECT id, n FROM mixed.stripped ORDER BY n');
+    const stripped = await fx.db.query('SELECT id, n FROM mixed.stripped ORDER BY n');
     expect(stripped.rows).toEqual(Array.from({ length: 300 }, (_, i) => ({ id: `k${i}`, n: String(i) })));
-    const changes = await db.query(`SELECT source_rowid, new_value FROM sqlite2pg.changes WHERE run_id = $1 AND target_table = 'mixed.stripped' ORDER BY source_rowid`, [migrate.json.runId]);
+    const changes = await fx.db.query(`SELECT source_rowid, new_value FROM sqlite2pg.changes WHERE run_id = $1 AND target_table = 'mixed.stripped' ORDER BY source_rowid`, [migrate.json.runId]);
     const hex = (s: string) => Buffer.from(s).toString('hex').toUpperCase();
     expect(changes.rows).toHaveLength(300);
     expect(changes.rows[0]).toEqual({ source_rowid: `CAST(X'${hex('k0')}FE' AS TEXT)`, new_value: 'k0' });
-    const unique = await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE source_rowid LIKE 'CAST(X''6B%FF'' AS TEXT)')::int AS ff FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = 'mixed.stripped'`, [migrate.json.runId]);
+    const unique = await fx.db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE source_rowid LIKE 'CAST(X''6B%FF'' AS TEXT)')::int AS ff FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = 'mixed.stripped'`, [migrate.json.runId]);
     expect(unique.rows[0]).toEqual({ n: 300, ff: 300 });
   });
 
   it('records each reject by a readable typed identity, the reason naming the key it repeats', async () => {
-    const r = await db.query(`SELECT target_table, source_rowid, reason_code, reason FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table IN ('mixed.k', 'mixed.pairs') ORDER BY target_table, source_rowid`, [migrate.json.runId]);
+    const r = await fx.db.query(`SELECT target_table, source_rowid, reason_code, reason FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table IN ('mixed.k', 'mixed.pairs') ORDER BY target_table, source_rowid`, [migrate.json.runId]);
     expect(r.rows.map((x) => [x.target_table, x.source_rowid, x.reason_code])).toEqual([
       ['mixed.k', "'1'", 'unique'], ['mixed.k', "'2.0'", 'unique'], ['mixed.k', "X'31'", 'unique'], ['mixed.k', "X'FF00'", 'invalid_utf8'],
       ['mixed.pairs', "('1', 'x')", 'unique'], ['mixed.pairs', "(X'31', 'x')", 'unique'],
@@ -102,7 +93,7 @@ describe('row identity across storage classes', () => {
     expect(reason["X'31'"]).toMatch(/^id = 1 repeats a key already loaded/);
     for (const id of r.rows.map((x) => x.source_rowid)) expect(id).not.toMatch(/Buffer|\[|\{/);
     // The identity is SQLite's own literal: pasted into a query, it finds exactly the rejected row.
-    const sqlite = new Database(path.join(dir, 'mixed.db'), { readonly: true });
+    const sqlite = new Database(path.join(fx.dir, 'mixed.db'), { readonly: true });
     try {
       for (const x of r.rows.filter((y) => y.target_table === 'mixed.k')) {
         expect(sqlite.prepare(`SELECT count(*) FROM k WHERE quote(id) = ?`).pluck().get(x.source_rowid), x.source_rowid).toBe(1);
@@ -110,7 +101,7 @@ describe('row identity across storage classes', () => {
     } finally {
       sqlite.close();
     }
-    const loaded = await db.query('SELECT id, v FROM mixed.k ORDER BY v');
+    const loaded = await fx.db.query('SELECT id, v FROM mixed.k ORDER BY v');
     expect(loaded.rows).toEqual([
       { id: 'c', v: 'blob c' }, { id: '1', v: 'integer one' }, { id: '1.5', v: 'real one and a half' }, { id: '2.0', v: 'real two' }, { id: 'b', v: 'text b' },
     ]);
@@ -123,9 +114,9 @@ describe('row identity across storage classes', () => {
     expect(tableOf(clean, 'k').checksum.match).toBe(true);
 
     // The loaded row of the 1 / '1' / X'31' group, a BLOB-keyed row, and a composite key's loaded row.
-    await db.query(`DELETE FROM mixed.k WHERE id IN ('1', 'c')`);
-    await db.query(`DELETE FROM mixed.pairs WHERE a = '1' AND b = 'x'`);
-    await db.query(`DELETE FROM mixed.stripped WHERE id = 'k7'`);
+    await fx.db.query(`DELETE FROM mixed.k WHERE id IN ('1', 'c')`);
+    await fx.db.query(`DELETE FROM mixed.pairs WHERE a = '1' AND b = 'x'`);
+    await fx.db.query(`DELETE FROM mixed.stripped WHERE id = 'k7'`);
     const after = await verify();
     expect(after.code, after.stderr).toBe(1);
     const k = tableOf(after, 'k');

@@ -3,66 +3,49 @@
 // every identifier reaching PostgreSQL is quoted (a mapping of hostile names migrates, verifies and
 // rolls back). On a server of the test's own, with password logins and TLS.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { createDbOn, prependHba, serverOwner, startOwnServer, startPaused, type OwnServer } from '../support/faults.js';
+import { createDbOn, prependHba, serverOwner, startPaused } from '../support/faults.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 
 const PASSWORD = 'S3cr3t+p@ss/w0rd';
 const ENCODED = encodeURIComponent(PASSWORD); // S3cr3t%2Bp%40ss%2Fw0rd
 const FORMS = [PASSWORD, ENCODED, 'S3cr3t'];
 
-let dir: string;
-let data: string;
-let server: OwnServer;
+const fx = useFixtureTarget('s2p-security-', { database: false, ownServer: true });
 let db: TestDatabase;
 let cert: string;
 let tls = false;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-security-'));
-  chmodSync(dir, 0o755);
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-  server = await startOwnServer(path.join(dir, 'pg'));
   // TLS: a self-signed certificate for 127.0.0.1, which is also the root a client may trust.
-  cert = path.join(dir, 'server.crt');
-  const key = path.join(server.dataDir, 'server.key');
+  cert = path.join(fx.dir, 'server.crt');
+  const key = path.join(fx.server.dataDir, 'server.key');
   // Without openssl the server stays without TLS, and the tests that need it are skipped.
   const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE'], { stdio: 'ignore' });
   tls = made.status === 0;
-  db = await createDbOn(server, 'secure');
+  db = await createDbOn(fx.server, 'secure');
   if (tls) {
-    copyFileSync(cert, path.join(server.dataDir, 'server.crt'));
+    copyFileSync(cert, path.join(fx.server.dataDir, 'server.crt'));
     const owner = serverOwner();
-    for (const f of ['server.key', 'server.crt']) if (owner) chownSync(path.join(server.dataDir, f), owner.uid, owner.gid);
+    for (const f of ['server.key', 'server.crt']) if (owner) chownSync(path.join(fx.server.dataDir, f), owner.uid, owner.gid);
     chmodSync(key, 0o600);
     await db.query(`ALTER SYSTEM SET ssl = on`);
   }
   await db.query(`CREATE ROLE s2p_secret LOGIN PASSWORD '${PASSWORD}'`);
   await db.query('ALTER DATABASE secure OWNER TO s2p_secret');
-  prependHba(server, 'host all s2p_secret 127.0.0.1/32 scram-sha-256');
+  prependHba(fx.server, 'host all s2p_secret 127.0.0.1/32 scram-sha-256');
   await db.query('SELECT pg_reload_conf()');
-});
-
-afterAll(async () => {
-  try {
-    server?.stop('immediate');
-  } catch {
-    /* already stopped */
-  }
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The URL of the secure database as user s2p_secret, the password in the user part or as a query parameter. */
 function secretUrl(how: 'userinfo' | 'query', extra = ''): string {
-  const base = `postgresql://s2p_secret${how === 'userinfo' ? `:${ENCODED}` : ''}@127.0.0.1:${server.port}/secure`;
+  const base = `postgresql://s2p_secret${how === 'userinfo' ? `:${ENCODED}` : ''}@127.0.0.1:${fx.server.port}/secure`;
   const query = [how === 'query' ? `password=${ENCODED}` : '', extra].filter(Boolean).join('&');
   return query ? `${base}?${query}` : base;
 }
@@ -75,24 +58,24 @@ describe('passwords stay out of everything sqlite2pg writes', () => {
   it('from --target, DATABASE_URL or a password= parameter; in success, failure and refusal', async () => {
     const outputs: [string, CliResult][] = [];
     const env = { SQLITE2PG_LOG_LEVEL: 'debug' };
-    const report = path.join(dir, 'report.json');
+    const report = path.join(fx.dir, 'report.json');
     const run = async (what: string, args: string[], extraEnv: Record<string, string> = {}) => {
       const r = await runCli(args, { env: { ...env, ...extraEnv } });
       outputs.push([what, r]);
       return r;
     };
     // Success, the URL in --target (password in the user part), with a report file.
-    const m = await run('migrate --target', ['migrate', '--source-dir', data, '--target', secretUrl('userinfo'), '--json', '--report', report]);
+    const m = await run('migrate --target', ['migrate', '--source-dir', fx.data, '--target', secretUrl('userinfo'), '--json', '--report', report]);
     expect(m.code, m.stderr).toBe(0);
-    expect(m.json.target).toBe(`postgresql://s2p_secret:***@127.0.0.1:${server.port}/secure`);
+    expect(m.json.target).toBe(`postgresql://s2p_secret:***@127.0.0.1:${fx.server.port}/secure`);
     // The URL from DATABASE_URL, password as a query parameter.
-    const v = await run('verify via DATABASE_URL', ['verify', '--source-dir', data, '--json'], { DATABASE_URL: secretUrl('query') });
+    const v = await run('verify via DATABASE_URL', ['verify', '--source-dir', fx.data, '--json'], { DATABASE_URL: secretUrl('query') });
     expect(v.code, v.stderr).toBe(0);
     expect((await run('history', ['history', '--target', secretUrl('query')])).code).toBe(0);
-    expect((await run('check', ['check', '--source-dir', data, '--target', secretUrl('userinfo')])).code).toBe(0);
+    expect((await run('check', ['check', '--source-dir', fx.data, '--target', secretUrl('userinfo')])).code).toBe(0);
     // A refusal (fresh onto tables holding rows) and a failure mid-run (its connection cut, no retries).
-    expect((await run('refused', ['migrate', '--source-dir', data, '--target', secretUrl('userinfo')])).code).toBe(2);
-    const child = startPaused(['migrate', '--source-dir', data, '--target', secretUrl('query'), '--mode', 'truncate', '--retries', '0', '--json'], 'copy:knowledge.knowledge_items', env);
+    expect((await run('refused', ['migrate', '--source-dir', fx.data, '--target', secretUrl('userinfo')])).code).toBe(2);
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', secretUrl('query'), '--mode', 'truncate', '--retries', '0', '--json'], 'copy:knowledge.knowledge_items', env);
     await child.paused;
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'secure' AND query LIKE 'COPY %'`);
     child.resume();
@@ -127,8 +110,8 @@ describe('passwords stay out of everything sqlite2pg writes', () => {
 describe('TLS settings in the URL are honoured', () => {
   /** Whether the COPY connection of a migrate paused mid-COPY uses TLS. */
   async function copyUsesTls(url: string): Promise<boolean> {
-    const target = await createDbOn(server, `tls_${Math.random().toString(36).slice(2, 8)}`);
-    const child = startPaused(['migrate', '--source-dir', data, '--target', target.url.replace(/\?.*$/, '') + url, '--jobs', '1'], 'copy:knowledge.knowledge_items');
+    const target = await createDbOn(fx.server, `tls_${Math.random().toString(36).slice(2, 8)}`);
+    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', target.url.replace(/\?.*$/, '') + url, '--jobs', '1'], 'copy:knowledge.knowledge_items');
     try {
       await child.paused;
       const r = await db.query(`SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = $1 AND a.query LIKE 'COPY %'`, [target.name]);
@@ -153,7 +136,7 @@ describe('TLS settings in the URL are honoured', () => {
 
   it('sslmode=verify-full without a trusted root: refused, exit 3, saying why', async (ctx) => {
     if (!tls) return ctx.skip();
-    const r = await runCli(['history', '--target', `${server.urlFor('secure')}?sslmode=verify-full`]);
+    const r = await runCli(['history', '--target', `${fx.server.urlFor('secure')}?sslmode=verify-full`]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/cannot connect to .*: self[- ]signed certificate/);
   });
@@ -188,7 +171,7 @@ describe('TLS settings in the URL are honoured', () => {
 
 describe('every identifier is quoted', () => {
   it('a mapping of hostile names (quotes, semicolons, spaces, dots, keywords, case, accents) migrates, verifies and rolls back', async () => {
-    const src = path.join(dir, 'hostile');
+    const src = path.join(fx.dir, 'hostile');
     mkdirSync(src);
     const sqlite = new Database(path.join(src, 'odd.db'));
     sqlite.exec(`
@@ -211,7 +194,7 @@ describe('every identifier is quoted', () => {
         ],
       }],
     };
-    const mappingFile = path.join(dir, 'hostile.json');
+    const mappingFile = path.join(fx.dir, 'hostile.json');
     writeFileSync(mappingFile, JSON.stringify(mapping, null, 2));
     const target = await createTestDatabase();
     try {

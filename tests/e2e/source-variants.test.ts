@@ -1,31 +1,19 @@
 // The shapes the real files come in: continuum_memory.db as a 0-byte file (feature off) and from an
 // older app version (last_update_cycle added last by ALTER TABLE), migrated by name, never by position.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/generate.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 
-let dir: string;
-const dbs: TestDatabase[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-variants-'));
-});
-
-afterAll(async () => {
-  for (const db of dbs) await db.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+// Each test generates the variant it needs.
+const fx = useFixtureTarget('s2p-variants-', { fixtures: false, database: false });
 
 async function migrate(variant: 'old' | 'empty') {
-  const data = path.join(dir, variant);
+  const data = path.join(fx.dir, variant);
   generateFixtures({ outDir: data, continuum: variant });
-  const db = await createTestDatabase();
-  dbs.push(db);
+  const db = await fx.freshDb();
   const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--json']);
   return { data, db, r };
 }
@@ -42,7 +30,7 @@ describe('continuum_memory.db variants', () => {
     }
     const n = await db.query('SELECT count(*)::int AS n FROM continuum.tier_metrics');
     expect(n.rows[0].n).toBe(0);
-    const text = await runCli(['verify', '--source-dir', path.join(dir, 'empty'), '--target', db.url]);
+    const text = await runCli(['verify', '--source-dir', path.join(fx.dir, 'empty'), '--target', db.url]);
     expect(text.code).toBe(0);
   });
 

@@ -1,16 +1,13 @@
 // Types chosen from what is stored, end to end: a BLOB-declared column holding only integers becomes bigint
 // (so ORDER BY is numeric), untyped columns mixing storage classes get the type keeping every value, and
 // migrate and verify exit 0 with no row rejected; each value is checked in PostgreSQL.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { initMigrateVerify, type InitRun } from '../support/init-run.js';
 
-let dir: string;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-stored-', { fixtures: false });
 let r: InitRun;
 
 /** Per row: counter (BLOB-declared, integers), mixed (untyped: integers, text, one BLOB), nums (untyped: integers and reals), said (BLOB-declared: integers and text). */
@@ -19,20 +16,14 @@ const ROWS: [bigint, unknown, unknown, unknown][] = [
 ];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-stored-'));
-  const d = new Database(path.join(dir, 'stored.db'));
+  const d = new Database(path.join(fx.dir, 'stored.db'));
   d.exec('CREATE TABLE counters (id INTEGER PRIMARY KEY, counter BLOB, mixed, nums, said BLOB)');
   const ins = d.prepare('INSERT INTO counters (counter, mixed, nums, said) VALUES (?, ?, ?, ?)');
   for (const row of ROWS) ins.run(...row);
   d.close();
-  db = await createTestDatabase();
-  r = await initMigrateVerify(dir, 'stored.db', db.url);
+  r = await initMigrateVerify(fx.dir, 'stored.db', fx.db.url);
 });
 
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('types chosen from the stored values', () => {
   it('init exits 0: bigint for integers in a BLOB column, bytea for integers+text+BLOB, numeric for integers past 2^53 with reals, text for integers+text', () => {
@@ -48,7 +39,7 @@ describe('types chosen from the stored values', () => {
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.migrate.json.tables[0]).toMatchObject({ sourceRows: 5, targetRows: 5, rejectedRows: 0 });
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const rows = (await db.query("SELECT counter::text, encode(mixed, 'hex') AS mixed, nums::text, said FROM stored.counters ORDER BY id")).rows;
+    const rows = (await fx.db.query("SELECT counter::text, encode(mixed, 'hex') AS mixed, nums::text, said FROM stored.counters ORDER BY id")).rows;
     const hex = (s: string) => Buffer.from(s).toString('hex');
     expect(rows).toEqual([
       { counter: '1', mixed: hex('1'), nums: '1', said: '1' },
@@ -57,7 +48,7 @@ describe('types chosen from the stored values', () => {
       { counter: '2', mixed: hex('20'), nums: '-0.125', said: 'four' },
       { counter: '3', mixed: null, nums: null, said: null },
     ]);
-    const ordered = (await db.query('SELECT c.counter::text AS counter FROM stored.counters AS c ORDER BY c.counter')).rows.map((x) => x.counter);
+    const ordered = (await fx.db.query('SELECT c.counter::text AS counter FROM stored.counters AS c ORDER BY c.counter')).rows.map((x) => x.counter);
     expect(ordered).toEqual(['1', '2', '3', '10', '100']);
   });
 });

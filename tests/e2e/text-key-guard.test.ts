@@ -1,20 +1,16 @@
 // A TEXT primary key SQLite keeps unique is not tracked in memory by the load's key guard — unless a BLOB
 // in the key column could decode to another row's text key: then the guard tracks it and rejects the
 // repeat as `unique`, as it would without the shortcut.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 
-let dir: string;
-let db: TestDatabase;
+const fx = useFixtureTarget('s2p-textkey-', { fixtures: false });
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-textkey-'));
-  const d = new Database(path.join(dir, 'keys.db'));
+  const d = new Database(path.join(fx.dir, 'keys.db'));
   d.exec(`
     CREATE TABLE plain (k TEXT PRIMARY KEY, v TEXT);
     CREATE TABLE blobbed (k VARCHAR(20) PRIMARY KEY, v TEXT);
@@ -30,32 +26,26 @@ beforeAll(async () => {
   pair.run('x', 'y', 'one');
   pair.run('x', 'z', 'two');
   d.close();
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('text primary keys and the key guard', () => {
   it('loads every row SQLite kept unique, and rejects a BLOB key equal to a text key once converted', async () => {
-    const mapping = path.join(dir, 'mapping.json');
-    expect((await runCli(['init', path.join(dir, 'keys.db'), '--out', mapping])).code).toBe(0);
-    const r = await runCli(['migrate', '--mapping', mapping, '--source-dir', dir, '--target', db.url, '--json']);
+    const mapping = path.join(fx.dir, 'mapping.json');
+    expect((await runCli(['init', path.join(fx.dir, 'keys.db'), '--out', mapping])).code).toBe(0);
+    const r = await runCli(['migrate', '--mapping', mapping, '--source-dir', fx.dir, '--target', fx.db.url, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const table = (t: string) => r.json.tables.find((x: { target: string }) => x.target === `keys.${t}`);
     expect(table('plain')).toMatchObject({ sourceRows: 501, loadedRows: 501, rejectedRows: 0 });
     expect(table('pair')).toMatchObject({ sourceRows: 2, loadedRows: 2, rejectedRows: 0 });
     expect(table('blobbed')).toMatchObject({ sourceRows: 3, loadedRows: 2, rejectedRows: 1, rejectsByCode: { unique: 1 } });
-    const rejected = await db.query(`SELECT source_rowid, reason_code FROM sqlite2pg.rejects WHERE target_table = 'keys.blobbed'`);
+    const rejected = await fx.db.query(`SELECT source_rowid, reason_code FROM sqlite2pg.rejects WHERE target_table = 'keys.blobbed'`);
     expect(rejected.rows).toEqual([{ source_rowid: '2', reason_code: 'unique' }]);
-    const rows = await db.query('SELECT k, v FROM keys.blobbed ORDER BY v');
+    const rows = await fx.db.query('SELECT k, v FROM keys.blobbed ORDER BY v');
     expect(rows.rows).toEqual([
       { k: 'cd', v: 'a BLOB key nothing repeats' },
       { k: 'ab', v: 'text key' },
     ]);
-    const plain = await db.query(`SELECT count(*)::int AS n, count(DISTINCT k)::int AS d FROM keys.plain`);
+    const plain = await fx.db.query(`SELECT count(*)::int AS n, count(DISTINCT k)::int AS d FROM keys.plain`);
     expect(plain.rows[0]).toEqual({ n: 501, d: 501 });
   });
 });

@@ -3,43 +3,28 @@
 // expectations from the source values, never from what the loader sent. The converter is broken in every
 // thread of the real CLI (a module node preloads, NODE_OPTIONS=--import), the source workers included,
 // where both the load's conversion and the verifier's source side run.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/run-report.js';
 import { ROOT, runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 
-let dir: string;
-let data: string;
-const dbs: TestDatabase[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-indep-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
-});
-
-afterAll(async () => {
-  await Promise.all(dbs.map((d) => d.drop()));
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = useFixtureTarget('s2p-indep-', { database: false });
 
 /**
  * Runs a whole migrate with `rule`'s converter replaced by `broken`: JavaScript source of a function from
  * the original converter to the broken one, installed by a preloaded module in every thread.
  */
 async function migrateWithBrokenConverter(rule: 'jsonb' | 'timestamp', broken: string): Promise<{ report: RunReport; exitCode: number; db: TestDatabase }> {
-  const db = await createTestDatabase();
-  dbs.push(db);
+  const db = await fx.freshDb();
   const rules = pathToFileURL(path.join(ROOT, 'dist', 'src', 'transform', 'logical-types.js')).href;
-  const patch = path.join(dir, `break-${rule}.mjs`);
+  const patch = path.join(fx.dir, `break-${rule}.mjs`);
   writeFileSync(patch, `import { TYPE_RULES } from ${JSON.stringify(rules)};\nconst broken = ${broken};\nTYPE_RULES.${rule}.convert = broken(TYPE_RULES.${rule}.convert);\n`);
-  const r = await runCli(['migrate', '--source-dir', data, '--target', db.url, '--no-quick-check', '--json'], { env: { NODE_OPTIONS: `--import=${pathToFileURL(patch).href}` } });
+  const r = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--no-quick-check', '--json'], { env: { NODE_OPTIONS: `--import=${pathToFileURL(patch).href}` } });
   expect(r.json, r.stderr).not.toBeNull();
   return { report: r.json as RunReport, exitCode: r.code, db };
 }
@@ -58,7 +43,7 @@ describe('a conversion broken on purpose is caught by the verification', () => {
 
     // Expected: the loaded source rows whose metadata holds 16+ digits that a double does not keep.
     const rejected = new Set((await db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'knowledge.knowledge_items'`)).rows.map((r) => r.source_rowid as string));
-    const src = new Database(path.join(data, 'knowledge_retention.db'), { readonly: true });
+    const src = new Database(path.join(fx.data, 'knowledge_retention.db'), { readonly: true });
     const rows = src.prepare('SELECT id, metadata FROM knowledge_items').all() as { id: number; metadata: unknown }[];
     src.close();
     const damaged = rows

@@ -1,35 +1,31 @@
 // verify as the oracle, from the real executable: a migrated target is tampered with and verify must report
 // exactly the real differences, by key — and nothing for an equal rewrite; keyless tables, --sample-rows,
 // --grace, structure problems and every report format.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/generate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MAPPING_PATH } from '../../src/mapping/load-mapping.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import type { TestDatabase } from '../support/pg.js';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
 
-let dir: string;
-let data: string;
+const fx = useFixtureTarget('s2p-verify-', { database: false });
 let db: TestDatabase;
-const dbs: TestDatabase[] = [];
 
 type TableJson = { target: string; status: string; sourceRows: number; rejectedRows: number; targetRows: number; notCompared?: string; checksum: { match: boolean }; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[]; values?: { column: string; source: string | null; target: string | null }[] }[] }; structure?: { object: string; problem: string }[]; accounting: Record<string, number>; excludedByGrace?: number };
 
 const table = (json: { tables: TableJson[] }, name: string) => json.tables.find((t) => t.target === name)!;
 const others = (json: { tables: TableJson[] }, ...names: string[]) => json.tables.filter((t) => !names.includes(t.target));
 
-async function migratedDatabase(sourceDir = data, extra: string[] = []): Promise<TestDatabase> {
-  const d = await createTestDatabase();
-  dbs.push(d);
+async function migratedDatabase(sourceDir = fx.data, extra: string[] = []): Promise<TestDatabase> {
+  const d = await fx.freshDb();
   const m = await runCli(['migrate', '--source-dir', sourceDir, '--target', d.url, '--json', ...extra]);
   expect(m.code, m.stderr).toBe(0);
   return d;
 }
 
-const verify = (d: TestDatabase, ...args: string[]) => runCli(['verify', '--source-dir', data, '--target', d.url, '--json', ...args]);
+const verify = (d: TestDatabase, ...args: string[]) => runCli(['verify', '--source-dir', fx.data, '--target', d.url, '--json', ...args]);
 
 /** The next double above x (one unit in the last place). */
 function nextUp(x: number): number {
@@ -48,15 +44,7 @@ function rewriteJson(v: unknown): string {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-verify-'));
-  data = path.join(dir, 'data');
-  generateFixtures({ outDir: data });
   db = await migratedDatabase();
-});
-
-afterAll(async () => {
-  await Promise.all(dbs.map((d) => d.drop()));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('verify reports exactly the real differences, by key', () => {
@@ -169,27 +157,27 @@ describe('reports', () => {
   it('text, json, markdown and html, to stdout or --out; the html is self-contained and draws the trend', async () => {
     // The verifications above are the history; two more make the trend longer.
     for (let i = 0; i < 2; i++) await verify(db, '--tables', 'knowledge.learning_sessions');
-    const text = await runCli(['verify', '--source-dir', data, '--target', db.url]);
+    const text = await runCli(['verify', '--source-dir', fx.data, '--target', db.url]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/accuracy\.accuracy_scores\s.*✗ 1 missing, 1 extra, 2 changed/);
     // The changed column with both values: the source's text, then the tampered one (its first character '~').
     expect(text.stdout).toMatch(/accuracy\.accuracy_scores: key \d+: changed: question "[^~"][^"]*" → "~/);
     expect(text.stdout).toMatch(/DIFFERENCES/);
 
-    const out = (f: string) => path.join(dir, f);
-    const json = await runCli(['verify', '--source-dir', data, '--target', db.url, '--format', 'json', '--out', out('r.json')]);
+    const out = (f: string) => path.join(fx.dir, f);
+    const json = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--format', 'json', '--out', out('r.json')]);
     expect(json.code).toBe(1);
     expect(JSON.parse(readFileSync(out('r.json'), 'utf8')).tables).toHaveLength(11);
     expect(json.stdout).toBe('');
 
-    const md = await runCli(['verify', '--source-dir', data, '--target', db.url, '--format', 'markdown', '--out', out('r.md')]);
+    const md = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--format', 'markdown', '--out', out('r.md')]);
     expect(md.code).toBe(1);
     const mdText = readFileSync(out('r.md'), 'utf8');
     expect(mdText).toMatch(/^# sqlite2pg verify: differences/);
     expect(mdText).toMatch(/\| accuracy\.accuracy_scores \| ✗ \|/);
     expect(mdText).toMatch(/## Trend/);
 
-    const html = await runCli(['verify', '--source-dir', data, '--target', db.url, '--format', 'html', '--out', out('r.html')]);
+    const html = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--format', 'html', '--out', out('r.html')]);
     expect(html.code).toBe(1);
     const page = readFileSync(out('r.html'), 'utf8');
     expect(page).toMatch(/^<!doctype html>/);
@@ -209,10 +197,10 @@ describe('a table without a key', () => {
     const mapping = JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
     const lo = mapping.sources.find((s: { file: string }) => s.file === 'accuracy_scores.db').tables.find((t: { target: string }) => t.target === 'learning_objectives');
     delete lo.primaryKey;
-    const file = path.join(dir, 'keyless.json');
+    const file = path.join(fx.dir, 'keyless.json');
     writeFileSync(file, JSON.stringify(mapping));
-    const d = await migratedDatabase(data, ['--mapping', file]);
-    const run = (...args: string[]) => runCli(['verify', '--source-dir', data, '--mapping', file, '--target', d.url, '--json', '--tables', 'accuracy.learning_objectives', ...args]);
+    const d = await migratedDatabase(fx.data, ['--mapping', file]);
+    const run = (...args: string[]) => runCli(['verify', '--source-dir', fx.data, '--mapping', file, '--target', d.url, '--json', '--tables', 'accuracy.learning_objectives', ...args]);
     const clean = await run();
     expect(clean.code, clean.stderr).toBe(0);
     const t0 = table(clean.json, 'accuracy.learning_objectives');
@@ -234,10 +222,10 @@ describe('a table without a key', () => {
 
 describe('--grace (dual-write)', () => {
   it('leaves out rows written within the window on both sides, says how many, and settles rows in flight', async () => {
-    const src = path.join(dir, 'dual');
+    const src = path.join(fx.dir, 'dual');
     mkdirSync(src);
     for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) {
-      if (existsSync(path.join(data, f))) copyFileSync(path.join(data, f), path.join(src, f));
+      if (existsSync(path.join(fx.data, f))) copyFileSync(path.join(fx.data, f), path.join(src, f));
     }
     const d = await migratedDatabase(src);
     const run = (...args: string[]) => runCli(['verify', '--source-dir', src, '--target', d.url, '--json', '--tables', 'knowledge.knowledge_items', ...args]);
@@ -269,10 +257,10 @@ describe('--grace (dual-write)', () => {
   });
 
   it('the sequence check leaves out the rows grace left out: a live writer ahead of the migration is not "behind"', async () => {
-    const src = path.join(dir, 'live-writer');
+    const src = path.join(fx.dir, 'live-writer');
     mkdirSync(src);
     for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) {
-      if (existsSync(path.join(data, f))) copyFileSync(path.join(data, f), path.join(src, f));
+      if (existsSync(path.join(fx.data, f))) copyFileSync(path.join(fx.data, f), path.join(src, f));
     }
     const d = await migratedDatabase(src);
     const run = (...args: string[]) => runCli(['verify', '--source-dir', src, '--target', d.url, '--json', '--tables', 'knowledge.knowledge_items', ...args]);

@@ -1,37 +1,24 @@
 // Virtual tables end to end: an FTS5-only file, FTS4 and R*Tree tables, an external-content FTS table and
 // a module the reader lacks go through init, migrate and verify; every row and value is checked in PostgreSQL.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFixtureTarget } from '../support/fixture-target.js';
 import { initMigrateVerify, python3, runPython, type InitRun } from '../support/init-run.js';
 
-let dir: string;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-vtab-'));
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = useFixtureTarget('s2p-vtab-', { fixtures: false });
 
 const notMigrated = (r: InitRun) => Object.fromEntries((r.mapping.sources[0].notMigrated ?? []).map((n) => [`${n.kind} ${n.name}`, n.reason]));
 
 describe('a file whose only table is an FTS5 table', () => {
   let r: InitRun;
   beforeAll(async () => {
-    const d = new Database(path.join(dir, 'notes.db'));
+    const d = new Database(path.join(fx.dir, 'notes.db'));
     d.exec('CREATE VIRTUAL TABLE notes USING fts5(title, body)');
     const ins = d.prepare('INSERT INTO notes (rowid, title, body) VALUES (?, ?, ?)');
     for (let i = 0; i < 174; i++) ins.run(BigInt(i * 3 + 1), `title ${i}`, i === 5 ? null : `body of document ${i} — é`);
     d.close();
-    r = await initMigrateVerify(dir, 'notes.db', db.url);
+    r = await initMigrateVerify(fx.dir, 'notes.db', fx.db.url);
   });
 
   it('init maps it as a table of its columns keyed by the rowid, and lists its shadow tables as not migrated', () => {
@@ -47,7 +34,7 @@ describe('a file whose only table is an FTS5 table', () => {
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.migrate.json.tables[0]).toMatchObject({ sourceRows: 174, targetRows: 174, rejectedRows: 0 });
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const rows = (await db.query('SELECT sqlite_rowid::text AS id, title, body FROM notes.notes ORDER BY sqlite_rowid')).rows;
+    const rows = (await fx.db.query('SELECT sqlite_rowid::text AS id, title, body FROM notes.notes ORDER BY sqlite_rowid')).rows;
     expect(rows).toHaveLength(174);
     expect(rows[0]).toEqual({ id: '1', title: 'title 0', body: 'body of document 0 — é' });
     expect(rows[5]).toEqual({ id: '16', title: 'title 5', body: null });
@@ -58,7 +45,7 @@ describe('a file whose only table is an FTS5 table', () => {
 describe('FTS4, R*Tree, external-content FTS and a module the reader lacks, beside an ordinary table', () => {
   let r: InitRun;
   beforeAll(async () => {
-    const file = path.join(dir, 'mixed.db');
+    const file = path.join(fx.dir, 'mixed.db');
     const d = new Database(file);
     d.exec(`CREATE TABLE articles (id INTEGER PRIMARY KEY, body TEXT);
       CREATE VIRTUAL TABLE articles_fts USING fts5(body, content='articles', content_rowid='id');
@@ -76,7 +63,7 @@ db = sqlite3.connect(sys.argv[1]); db.execute('PRAGMA writable_schema=ON')
 db.execute("INSERT INTO sqlite_schema(type, name, tbl_name, rootpage, sql) VALUES ('table', 'vec', 'vec', 0, 'CREATE VIRTUAL TABLE vec USING vec0(embedding float[4])')")
 db.commit()`, file);
     }
-    r = await initMigrateVerify(dir, 'mixed.db', db.url);
+    r = await initMigrateVerify(fx.dir, 'mixed.db', fx.db.url);
   });
 
   it('init maps FTS4 and R*Tree tables, and excludes external-content FTS and the unknown module with the reason', () => {
@@ -99,34 +86,34 @@ db.commit()`, file);
   it('migrate and verify exit 0; the R*Tree keeps its ids and the 32-bit coordinates SQLite stored', async () => {
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const src = new Database(path.join(dir, 'mixed.db'), { readonly: true });
+    const src = new Database(path.join(fx.dir, 'mixed.db'), { readonly: true });
     const stored = src.prepare('SELECT CAST(id AS TEXT) AS id, minx, maxx, miny, maxy, label FROM boxes ORDER BY id').all();
     src.close();
     // R*Tree keeps 32-bit floats, rounded outwards: 0.1 is stored as 0.09999998658895493.
     expect(stored[0]).toMatchObject({ minx: 0.09999998658895493, maxx: 0.20000000298023224 });
-    expect((await db.query('SELECT id::text, minx, maxx, miny, maxy, label FROM mixed.boxes ORDER BY id')).rows).toEqual(stored);
-    expect((await db.query('SELECT sqlite_rowid::text AS id, a, b FROM mixed.old_fts ORDER BY 1')).rows).toEqual([{ id: '7', a: 'x', b: '3' }, { id: '9', a: 'y', b: null }]);
-    expect((await db.query('SELECT id::text, body FROM mixed.articles ORDER BY id')).rows).toEqual([{ id: '1', body: 'hello world' }, { id: '2', body: 'second' }]);
+    expect((await fx.db.query('SELECT id::text, minx, maxx, miny, maxy, label FROM mixed.boxes ORDER BY id')).rows).toEqual(stored);
+    expect((await fx.db.query('SELECT sqlite_rowid::text AS id, a, b FROM mixed.old_fts ORDER BY 1')).rows).toEqual([{ id: '7', a: 'x', b: '3' }, { id: '9', a: 'y', b: null }]);
+    expect((await fx.db.query('SELECT id::text, body FROM mixed.articles ORDER BY id')).rows).toEqual([{ id: '1', body: 'hello world' }, { id: '2', body: 'second' }]);
   });
 });
 
 describe('init --fts: PostgreSQL full-text search for a migrated FTS table', () => {
   let r: InitRun;
   beforeAll(async () => {
-    const d = new Database(path.join(dir, 'searchable.db'));
+    const d = new Database(path.join(fx.dir, 'searchable.db'));
     d.exec(`CREATE VIRTUAL TABLE pages USING fts5(title, body);
       INSERT INTO pages (rowid, title, body) VALUES (1, 'Running shoes', 'light and fast'), (2, 'Cooking', NULL), (3, NULL, 'runners run daily');`);
     d.close();
-    r = await initMigrateVerify(dir, 'searchable.db', db.url, ['--fts', 'english']);
+    r = await initMigrateVerify(fx.dir, 'searchable.db', fx.db.url, ['--fts', 'english']);
   });
 
   it('adds a generated tsvector column and a GIN index; migrate and verify exit 0 and the column answers searches', async () => {
     expect(r.mapping.sources[0].tables[0].fullText).toEqual({ column: 'search', columns: ['title', 'body'], language: 'english', index: 'pages_search_idx' });
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const hits = await db.query("SELECT sqlite_rowid::int AS id FROM searchable.pages WHERE search @@ to_tsquery('english', 'run') ORDER BY 1");
+    const hits = await fx.db.query("SELECT sqlite_rowid::int AS id FROM searchable.pages WHERE search @@ to_tsquery('english', 'run') ORDER BY 1");
     expect(hits.rows).toEqual([{ id: 1 }, { id: 3 }]);
-    const ix = await db.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'searchable' AND indexname = 'pages_search_idx'");
+    const ix = await fx.db.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'searchable' AND indexname = 'pages_search_idx'");
     expect(ix.rows[0].indexdef).toMatch(/USING gin \(search\)/);
   });
 });

@@ -1,18 +1,16 @@
 // The inventory reader: every object of a SQLite file's schema, each of the right kind — virtual tables and
 // the shadow tables they keep their data in told apart from ordinary tables, partial and expression
 // indexes flagged, foreign keys named as `init` names them — and what the plan makes of each.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moduleOf, readInventory } from '../../src/extract/inventory.js';
 import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { openSource } from '../../src/extract/open-source.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 's2p-inventory-unit-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('s2p-inventory-unit-');
 
 let n = 0;
 function file(sql: string, after?: (db: Database.Database) => void): string {

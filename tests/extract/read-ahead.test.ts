@@ -1,14 +1,13 @@
 // The read before quick_check leaves the whole file in the OS page cache (what makes the check's page
 // visits cache hits instead of random disk reads), and never fails where opening the file reports why.
 import { spawnSync } from 'node:child_process';
-import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAhead } from '../../src/extract/read-ahead.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 's2p-read-ahead-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('s2p-read-ahead-');
 
 /** Bytes of the file in the page cache (util-linux fincore), or null without the tools. */
 function residentBytes(file: string): number | null {

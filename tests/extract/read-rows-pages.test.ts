@@ -1,7 +1,5 @@
 // A page of source rows holds at most PAGE_BYTES of values (or one row): a table of large BLOBs is read a
 // few rows at a time, not pageSize of them at once, and every row still comes exactly once, in key order.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,9 +7,10 @@ import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { PAGE_BYTES, readRawPages } from '../../src/extract/read-rows.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const MB = 1024 * 1024;
-const dir = mkdtempSync(path.join(tmpdir(), 's2p-pages-'));
+const dir = tempDir('s2p-pages-');
 const file = 'app.db';
 const setup = new Database(path.join(dir, file));
 setup.exec(`
@@ -42,10 +41,7 @@ const mapping = validateMapping(
 const src = openSource(file, path.join(dir, file), { quickCheck: true, busyTimeoutMs: 100 });
 const plan = buildRunPlan({ mapping, origin: 'm.json', hash: 'h' }, dir, new Map([[file, src]]));
 const table = (name: string) => plan.tables.find((t) => t.source.table === name)!;
-afterAll(() => {
-  src.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => src.close());
 
 const bytesOf = (page: unknown[][]) => page.reduce((n, row) => n + row.reduce<number>((m, v) => m + (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0), 0), 0);
 

@@ -1,7 +1,5 @@
 // The key guard keeps no set for a key SQLite already keeps unique (the rowid alias; a TEXT primary key
 // mapped straight to text, when the column holds no BLOB), and keeps one otherwise.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +9,14 @@ import { openSource, type OpenSource } from '../../src/extract/open-source.js';
 import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { KeyGuard } from '../../src/feed/key-guard.js';
 import type { RunPlan } from '../../src/model/table-plan.js';
+import { tempDir } from '../support/temp-dir.js';
 
 let dir: string;
 let sources: Map<string, OpenSource>;
 let plan: RunPlan;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-guard-'));
+  dir = tempDir('s2p-guard-');
   generateFixtures({ outDir: dir });
   const loaded = loadMapping(undefined);
   sources = new Map(loaded.mapping.sources.map((s) => [s.file, openSource(s.file, path.join(dir, s.file), { quickCheck: false, busyTimeoutMs: 100 })]));
@@ -26,7 +25,6 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const s of sources?.values() ?? []) s.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const tablePlan = (name: string) => plan.tables.find((t) => t.targetName === name)!;

@@ -7,23 +7,13 @@ import { validateMapping } from '../../src/mapping/load-mapping.js';
 import { buildRunPlan } from '../../src/plan/build-plan.js';
 import { openSource } from '../../src/extract/open-source.js';
 import { foreignKeySql } from '../../src/load/ddl.js';
-import { MappingError } from '../../src/model/errors.js';
 import { tempDir } from '../support/temp-dir.js';
+import { refusal } from '../support/refusal.js';
 
 const col = (name: string, type = 'text', from = name) => ({ name, type, from });
 
 function mapping(source: Record<string, unknown>, tables: unknown[]) {
   return { version: 1, name: 't', sources: [{ file: 'app.db', schema: 's', tables, ...source }] };
-}
-
-function refusal(raw: unknown): string {
-  try {
-    validateMapping(raw, 'm.json');
-  } catch (err) {
-    expect(err).toBeInstanceOf(MappingError);
-    return (err as Error).message;
-  }
-  throw new Error('mapping was accepted');
 }
 
 function plan(sql: string, source: Record<string, unknown>, tables: unknown[]) {

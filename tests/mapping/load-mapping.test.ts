@@ -4,23 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MAPPING_PATH, loadMapping, validateMapping } from '../../src/mapping/load-mapping.js';
-import { MappingError } from '../../src/model/errors.js';
 import { planFromMapping } from '../../src/plan/build-plan.js';
 import { fullSchemaSql } from '../../src/load/ddl.js';
 import { ROOT } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
+import { refusal } from '../support/refusal.js';
 
 const builtin = () => JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
-
-function refusal(raw: unknown): string {
-  try {
-    validateMapping(raw, 'm.json');
-  } catch (err) {
-    expect(err).toBeInstanceOf(MappingError);
-    return (err as Error).message;
-  }
-  throw new Error('mapping was accepted');
-}
 
 describe('the built-in mapping', () => {
   it('is valid and maps the four legacy files into the plan schemas', () => {

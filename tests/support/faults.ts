@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CLI, ROOT, type CliResult } from './cli.js';
-import type { TestDatabase } from './pg.js';
+import { databaseAt, withClient, type TestDatabase } from './pg.js';
+import { quoteIdent } from '../../src/pg/quote.js';
 
 export const MARKER = 'sqlite2pg-test: paused at ';
 
@@ -165,32 +166,8 @@ export async function startOwnServer(dir: string): Promise<OwnServer> {
 
 /** Creates database `name` on `server` and gives it the TestDatabase shape (query, drop). */
 export async function createDbOn(server: OwnServer, name: string): Promise<TestDatabase> {
-  const pg = (await import('pg')).default;
-  const admin = async <T>(fn: (c: InstanceType<typeof pg.Client>) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: server.url });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = server.urlFor(name);
-  return {
-    name,
-    url,
-    async query(sql, params) {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return await c.query(sql, params as unknown[]);
-      } finally {
-        await c.end();
-      }
-    },
-    drop: () => admin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
-  };
+  await withClient(server.url, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return databaseAt(name, server.urlFor(name), server.url);
 }
 
 /** Adds a line at the top of the server's pg_hba.conf (first match wins); reload the configuration after. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../../src/pg/embedded.js';
 import { SOURCE_WORKER_ENTRY } from '../../src/runtime/paths.js';
+import { watchLeftovers } from './leftovers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -29,13 +30,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
     project.provide('pgUrl', fromEnv);
-    return async () => {};
+    const leftovers = watchLeftovers(ROOT, (run) => project.provide('testRun', run));
+    return () => leftovers(fromEnv);
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'sqlite2pg-test-pg-'));
   const server = await startEmbedded(dir, { durable: false });
   project.provide('pgUrl', server.url);
+  const leftovers = watchLeftovers(ROOT, (run) => project.provide('testRun', run));
   return async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await leftovers(server.url);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 }

@@ -2,22 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { quoteIdent } from '../../src/pg/quote.js';
+import { databasePrefix } from './leftovers.js';
 
 /** The server URL the global setup chose, pointed at database `db`. */
 export function urlFor(db: string): string {
   const url = new URL(inject('pgUrl'));
   url.pathname = `/${db}`;
   return url.toString();
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject('pgUrl') });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export interface TestDatabase {
@@ -28,25 +20,30 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database named s2p_test_<random> on the test server. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `s2p_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = urlFor(name);
+/** Runs `fn` on a short-lived connection to `url`. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Database `name`, reached at `url`, dropped through `adminUrl` (its server's `postgres` database). */
+export function databaseAt(name: string, url: string, adminUrl: string): TestDatabase {
   return {
     name,
     url,
-    async query(sql, params) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        return await client.query(sql, params as any[]);
-      } finally {
-        await client.end();
-      }
-    },
-    async drop() {
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
+    query: (sql, params) => withClient(url, (c) => c.query(sql, params)),
+    drop: () => withClient(adminUrl, async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`))),
   };
+}
+
+/** Creates an empty database named s2p_test_<run>_<random> on the test server (the run's prefix: leftovers.ts). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `${databasePrefix(inject('testRun'))}${randomBytes(6).toString('hex')}`;
+  await withClient(inject('pgUrl'), (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return databaseAt(name, urlFor(name), inject('pgUrl'));
 }

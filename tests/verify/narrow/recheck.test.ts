@@ -1,7 +1,6 @@
 // Dual-write: a row the application rewrites on both sides after verify took its snapshots differs between
 // them, and is settled by reading it again; a real difference survives the re-check.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
@@ -14,6 +13,7 @@ import { connectTarget, type Target } from '../../../src/pg/target.js';
 import { verifyRun } from '../../../src/verify/verify-run.js';
 import { openFreshSides } from '../../../src/verify/narrow/recheck.js';
 import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 let dir: string;
 let db: TestDatabase;
@@ -31,7 +31,7 @@ const withClient = async <T>(fn: (c: pg.ClientBase) => Promise<T>): Promise<T> =
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 's2p-recheck-'));
+  dir = tempDir('s2p-recheck-');
   const sqlite = new Database(path.join(dir, 'app.db'));
   sqlite.pragma('journal_mode = WAL'); // a reader's snapshot does not block the application's writes
   sqlite.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, updated_at TEXT)`);
@@ -59,7 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
   await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Verifies with the source snapshot taken first, then `between` run (the application writing), then the comparison. */

@@ -3,21 +3,16 @@
 // caller, and a connection pg can go on using afterwards.
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyOut, CopyDataFramer } from '../../src/pg/copy-out.js';
 import { transferListOf } from '../../src/runtime/transfer.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useTestClient } from '../support/pg.js';
 
-let db: TestDatabase;
-let client: pg.Client;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query(`CREATE TABLE t (id int PRIMARY KEY, body text)`);
+const session = useTestClient(async (c) => {
+  await c.query(`CREATE TABLE t (id int PRIMARY KEY, body text)`);
   // Tiny rows, rows with COPY escapes and multi-byte text, and rows far larger than a socket read.
-  await client.query(`INSERT INTO t SELECT i, CASE
+  await c.query(`INSERT INTO t SELECT i, CASE
       WHEN i % 1000 = 0 THEN repeat('x', 200000 + i)
       WHEN i % 7 = 0 THEN E'tab\\there\\nnewline é 漢字 ' || i
       WHEN i % 11 = 0 THEN NULL
@@ -25,10 +20,6 @@ beforeAll(async () => {
     FROM generate_series(1, 30000) i`);
 });
 
-afterAll(async () => {
-  await client.end();
-  await db.drop();
-});
 
 async function collect(stream: AsyncIterable<Buffer>, slow = false): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
@@ -42,7 +33,7 @@ async function collect(stream: AsyncIterable<Buffer>, slow = false): Promise<Buf
 /** The same COPY through pg-copy-streams' reader, which this one replaces. */
 async function reference(sql: string): Promise<Buffer> {
   const { to } = await import('pg-copy-streams');
-  const other = new pg.Client({ connectionString: db.url });
+  const other = new pg.Client({ connectionString: session.db.url });
   await other.connect();
   try {
     return Buffer.concat(await collect(other.query(to(sql))));
@@ -56,7 +47,7 @@ describe('copyOut', () => {
 
   it('yields exactly the bytes the server sent, in order, and the row count', async () => {
     const stream = copyOut(sql);
-    const got = Buffer.concat(await collect(client.query(stream)));
+    const got = Buffer.concat(await collect(session.client.query(stream)));
     expect(got.equals(await reference(sql))).toBe(true);
     const lines = got.toString('utf8').split('\n');
     expect(lines.pop()).toBe('');
@@ -68,48 +59,48 @@ describe('copyOut', () => {
   });
 
   it('hands on chunks that own their memory, so they move to a worker without a copy', async () => {
-    const chunks = await collect(client.query(copyOut(sql)));
+    const chunks = await collect(session.client.query(copyOut(sql)));
     expect(chunks.length).toBeGreaterThan(10);
     for (const c of chunks) expect(transferListOf(c)).toHaveLength(1);
   });
 
   it('keeps every byte when the consumer is slower than the server', async () => {
-    const got = Buffer.concat(await collect(client.query(copyOut(sql)), true));
+    const got = Buffer.concat(await collect(session.client.query(copyOut(sql)), true));
     expect(got.equals(await reference(sql))).toBe(true);
   });
 
   it('reports an error the server raises mid-copy, and leaves the connection usable', async () => {
     const failing = 'COPY (SELECT id, 1 / (id - 20000) FROM t ORDER BY id) TO STDOUT';
-    await expect(collect(client.query(copyOut(failing)))).rejects.toThrow(/division by zero/);
-    const after = await client.query('SELECT count(*)::int AS n FROM t');
+    await expect(collect(session.client.query(copyOut(failing)))).rejects.toThrow(/division by zero/);
+    const after = await session.client.query('SELECT count(*)::int AS n FROM t');
     expect(after.rows[0].n).toBe(30000);
     // and another copy on the same connection still reads whole
-    const again = Buffer.concat(await collect(client.query(copyOut('COPY (SELECT id FROM t WHERE id <= 3 ORDER BY id) TO STDOUT'))));
+    const again = Buffer.concat(await collect(session.client.query(copyOut('COPY (SELECT id FROM t WHERE id <= 3 ORDER BY id) TO STDOUT'))));
     expect(again.toString()).toBe('1\n2\n3\n');
   });
 
   it('reports a statement the server refuses before any row', async () => {
-    await expect(collect(client.query(copyOut('COPY no_such_table TO STDOUT')))).rejects.toThrow(/no_such_table/);
-    expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await expect(collect(session.client.query(copyOut('COPY no_such_table TO STDOUT')))).rejects.toThrow(/no_such_table/);
+    expect((await session.client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
   });
 
   it('gives the connection back when the reader stops early, even while the stream holds back', async () => {
     let seen = 0;
-    for await (const chunk of client.query(copyOut(sql)) as AsyncIterable<Buffer>) {
+    for await (const chunk of session.client.query(copyOut(sql)) as AsyncIterable<Buffer>) {
       seen += chunk.length;
       await sleep(50); // the stream fills its buffer and stops asking the socket for more
       if (seen > 10_000) break; // the rest of the copy is still on its way
     }
     expect(seen).toBeGreaterThan(10_000);
-    const after = await client.query('SELECT count(*)::int AS n FROM t');
+    const after = await session.client.query('SELECT count(*)::int AS n FROM t');
     expect(after.rows[0].n).toBe(30000);
-    const again = Buffer.concat(await collect(client.query(copyOut(sql))));
+    const again = Buffer.concat(await collect(session.client.query(copyOut(sql))));
     expect(again.equals(await reference(sql))).toBe(true);
   });
 
   it('yields nothing for an empty result, and ends', async () => {
     const stream = copyOut('COPY (SELECT 1 WHERE false) TO STDOUT');
-    expect(await collect(client.query(stream))).toEqual([]);
+    expect(await collect(session.client.query(stream))).toEqual([]);
     expect(stream.rowCount).toBe(0);
   });
 });

@@ -3,13 +3,13 @@
 // nothing; a dollar-quoted body reads back whole; the DDL of hostile names creates exactly its objects;
 // and the target session pins the setting on whatever the database says.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dollarQuote, qualified, quoteIdent, quoteLiteral } from '../../src/pg/quote.js';
 import { createTableSql, foreignKeySql, fullSchemaSql, primaryKeySql, uniqueSql } from '../../src/load/ddl.js';
 import { connectTarget } from '../../src/pg/target.js';
 import { silentLogger } from '../../src/runtime/log.js';
 import type { ColumnPlan, RunPlan, TablePlan } from '../../src/model/table-plan.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { createTestDatabase, useTestClient } from '../support/pg.js';
 
 const HOSTILE = [
   "\\'))) TO STDOUT; DROP TABLE public.foo; --",
@@ -32,44 +32,35 @@ const HOSTILE = [
   '',
 ];
 
-let db: TestDatabase;
-let client: pg.Client;
 
 const SETTINGS = ['off', 'on'] as const;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query('CREATE TABLE public.foo (x int); INSERT INTO public.foo VALUES (42)');
+const session = useTestClient(async (c) => {
+  await c.query('CREATE TABLE public.foo (x int); INSERT INTO public.foo VALUES (42)');
 });
 
-afterAll(async () => {
-  await client?.end();
-  await db?.drop();
-});
 
 /** The sentinel table is still there, holding exactly its one row. */
 async function expectSentinel(): Promise<void> {
-  const r = await client.query('SELECT x FROM public.foo');
+  const r = await session.client.query('SELECT x FROM public.foo');
   expect(r.rows).toEqual([{ x: 42 }]);
 }
 
 describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
   beforeAll(async () => {
-    await client.query(`SET standard_conforming_strings = ${scs}`);
-    expect((await client.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe(scs);
+    await session.client.query(`SET standard_conforming_strings = ${scs}`);
+    expect((await session.client.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe(scs);
   });
 
   it('a literal reads back as exactly its value, and runs nothing (simple-query protocol, as COPY and DDL go)', async () => {
     for (const value of HOSTILE) {
       // No bind values: pg sends this with the simple-query protocol, where stacked statements would run.
-      const r = await client.query(`SELECT ${quoteLiteral(value)}::text AS v, 1 AS n`);
+      const r = await session.client.query(`SELECT ${quoteLiteral(value)}::text AS v, 1 AS n`);
       expect(r.rows, JSON.stringify(value)).toEqual([{ v: value, n: 1 }]);
     }
     // All of them in one statement, inside the COPY (… IN ((…))) shape verify's re-check sends.
     const tuples = HOSTILE.map((v) => `(${quoteLiteral(v)})`).join(', ');
-    const r = await client.query(`SELECT count(*)::int AS n FROM (VALUES ${tuples}) v(t) WHERE (t) IN (${tuples})`);
+    const r = await session.client.query(`SELECT count(*)::int AS n FROM (VALUES ${tuples}) v(t) WHERE (t) IN (${tuples})`);
     expect(r.rows[0].n).toBe(HOSTILE.length);
     await expectSentinel();
   });
@@ -77,7 +68,7 @@ describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
   it('a dollar-quoted body reads back whole, whatever tag-like text it holds', async () => {
     for (const body of [...HOSTILE, 'x$', 'x$s2p', '$s2p$ and $s2p1$', 'ends $s2p1', '$s2p$s2p1$s2p2$']) {
       const quoted = dollarQuote(body);
-      const r = await client.query(`SELECT ${quoted}::text AS v`);
+      const r = await session.client.query(`SELECT ${quoted}::text AS v`);
       expect(r.rows, quoted).toEqual([{ v: body }]);
     }
     await expectSentinel();
@@ -98,9 +89,9 @@ describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
       ...foreignKeySql(child),
     ];
     // Twice: every statement after the schema is idempotent.
-    for (const sql of [...ddl, ...ddl.slice(1)]) await client.query(sql);
+    for (const sql of [...ddl, ...ddl.slice(1)]) await session.client.query(sql);
     // Keys only: PostgreSQL 18 also lists each NOT NULL in pg_constraint (contype 'n').
-    const r = await client.query<{ conname: string; contype: string }>(
+    const r = await session.client.query<{ conname: string; contype: string }>(
       `SELECT c.conname, c.contype FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
         WHERE n.nspname = $1 AND c.contype IN ('p', 'u', 'f') ORDER BY 1, 2`,
       [schema],
@@ -108,9 +99,9 @@ describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
     const found = r.rows.map((x) => `${x.contype} ${x.conname}`).sort();
     expect(found).toEqual([`p ${child.target.table}_pkey`, `f fk$$ \\' $s2p$`, "u u$$\\'", `p ${parent.target.table}_pkey`].sort());
     // The foreign key holds: a child row must point at a parent row.
-    await client.query(`INSERT INTO ${qualified(schema, parent.target.table)} VALUES ($1)`, ['k']);
-    await client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (1, $1)`, ['k']);
-    await expect(client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (2, $1)`, ['none'])).rejects.toThrow(/foreign key/);
+    await session.client.query(`INSERT INTO ${qualified(schema, parent.target.table)} VALUES ($1)`, ['k']);
+    await session.client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (1, $1)`, ['k']);
+    await expect(session.client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (2, $1)`, ['none'])).rejects.toThrow(/foreign key/);
     await expectSentinel();
   });
 });

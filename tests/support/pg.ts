@@ -1,7 +1,7 @@
 // Each test file works in databases it creates itself and drops afterwards: never in data it did not make.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { quoteIdent } from '../../src/pg/quote.js';
 import { databasePrefix } from './leftovers.js';
 
@@ -46,4 +46,39 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `${databasePrefix(inject('testRun'))}${randomBytes(6).toString('hex')}`;
   await withClient(inject('pgUrl'), (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
   return databaseAt(name, urlFor(name), inject('pgUrl'));
+}
+
+/** A test file's own database and one connection to it, for the file's tests; see useTestClient. */
+export interface TestClient {
+  readonly db: TestDatabase;
+  readonly client: pg.Client;
+}
+
+/**
+ * Creates a database and connects to it before the file's tests (then runs `setup` on the connection), and
+ * closes and drops both after them.
+ */
+export function useTestClient(setup?: (client: pg.Client) => Promise<unknown>): TestClient {
+  let db: TestDatabase | undefined;
+  let client: pg.Client | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await setup?.(client);
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('useTestClient: the database is made in beforeAll');
+      return db;
+    },
+    get client() {
+      if (!client) throw new Error('useTestClient: the connection is made in beforeAll');
+      return client;
+    },
+  };
 }

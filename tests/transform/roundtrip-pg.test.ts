@@ -3,9 +3,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
-import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetType } from '../../src/model/mapping-types.js';
 import type { Conversion, ConvertOptions } from '../../src/transform/conversion.js';
 import { encodeCopyRow } from '../../src/feed/copy-encode.js';
@@ -15,7 +14,7 @@ import { TYPE_RULES } from '../../src/transform/logical-types.js';
 import { losslessValueJson } from '../../src/transform/lossless-json.js';
 import { formatDouble, formatFloat4, parseDecimal } from '../../src/transform/numbers.js';
 import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { useTestClient } from '../support/pg.js';
 
 const SEED = 20261121;
 const N = 300;
@@ -232,8 +231,6 @@ function sameJson(a: string, b: string): boolean {
 
 // ---- the database ------------------------------------------------------------------------------
 
-let db: TestDatabase;
-let client: pg.Client;
 
 interface Sent {
   column: Column;
@@ -249,20 +246,13 @@ const accepted: Sent[][] = converted.map(({ column, results }) =>
   results.flatMap(({ value, r }) => (r.ok && r.text !== null ? [{ column, value, text: r.text }] : [])));
 const losslessSent = LOSSLESS.map((value) => ({ value, json: losslessValueJson(value) }));
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+const session = useTestClient(async (c) => {
   // Output as the converters write input: ISO dates, UTC, shortest floats (PostgreSQL 12+ default).
-  await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; SET bytea_output = 'hex'");
+  await c.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; SET bytea_output = 'hex'");
   const cols = COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ');
-  await client.query(`CREATE TABLE rt (id integer PRIMARY KEY, ${cols}, c_jsonb_sent text, c_lossless jsonb)`);
+  await c.query(`CREATE TABLE rt (id integer PRIMARY KEY, ${cols}, c_jsonb_sent text, c_lossless jsonb)`);
 });
 
-afterAll(async () => {
-  await client?.end();
-  await db?.drop();
-});
 
 describe('round trip through PostgreSQL', () => {
   it('every sample set has accepted and rejected values', () => {
@@ -287,10 +277,10 @@ describe('round trip through PostgreSQL', () => {
       rows.push(encodeCopyRow(fields));
     }
     const names = ['id', ...COLUMNS.map((c) => c.name), 'c_jsonb_sent', 'c_lossless'].join(', ');
-    await pipeline(Readable.from(rows), client.query(copyFrom(`COPY rt (${names}) FROM STDIN`)));
+    await pipeline(Readable.from(rows), session.client.query(copyFrom(`COPY rt (${names}) FROM STDIN`)));
 
     const select = COLUMNS.map((c) => `${c.name}::text`).join(', ');
-    const back = await client.query<Record<string, string | null>>(
+    const back = await session.client.query<Record<string, string | null>>(
       `SELECT id, ${select}, c_lossless::text, c_jsonb IS NOT DISTINCT FROM c_jsonb_sent::jsonb AS jsonb_same FROM rt ORDER BY id`,
     );
     expect(back.rows.length).toBe(rowCount);
@@ -339,7 +329,7 @@ describe('round trip through PostgreSQL', () => {
     const binary = COLUMNS.map((c, i) => ({ c, i })).filter(({ c }) => binaryCopyPossible([TYPE_RULES[c.type].logical]));
     expect(binary.map(({ c }) => c.name)).toEqual(['c_int2', 'c_int4', 'c_int8', 'c_float8', 'c_text', 'c_bool', 'c_ts', 'c_tstz', 'c_tstz_paris', 'c_date', 'c_jsonb', 'c_json', 'c_bytea']);
     const cols = binary.map(({ c }) => `${c.name} ${c.type}`).join(', ');
-    await client.query(`CREATE TABLE rt_text (id integer PRIMARY KEY, ${cols}); CREATE TABLE rt_binary (LIKE rt_text)`);
+    await session.client.query(`CREATE TABLE rt_text (id integer PRIMARY KEY, ${cols}); CREATE TABLE rt_binary (LIKE rt_text)`);
     const logical = ['int4' as const, ...binary.map(({ c }) => TYPE_RULES[c.type].logical)];
     // A small chunk size, so that rows cross many chunks and the 100,000-character text grows the buffer.
     const encoder = new BinaryRows(logical, 4096);
@@ -365,12 +355,12 @@ describe('round trip through PostgreSQL', () => {
     expect(chunks.length).toBeGreaterThan(10);
     expect(typed).toBeGreaterThan(200);
     const names = ['id', ...binary.map(({ c }) => c.name)].join(', ');
-    await pipeline(Readable.from(textRows), client.query(copyFrom(`COPY rt_text (${names}) FROM STDIN`)));
-    await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY rt_binary (${names}) FROM STDIN (FORMAT binary)`)));
+    await pipeline(Readable.from(textRows), session.client.query(copyFrom(`COPY rt_text (${names}) FROM STDIN`)));
+    await pipeline(Readable.from(chunks), session.client.query(copyFrom(`COPY rt_binary (${names}) FROM STDIN (FORMAT binary)`)));
     // Compared as PostgreSQL prints them: a timestamp a µs off, -0 for 0, a changed jsonb would all show.
     const select = binary.map(({ c }) => `${c.name}::text`).join(', ');
-    const a = await client.query(`SELECT id, ${select} FROM rt_text ORDER BY id`);
-    const b = await client.query(`SELECT id, ${select} FROM rt_binary ORDER BY id`);
+    const a = await session.client.query(`SELECT id, ${select} FROM rt_text ORDER BY id`);
+    const b = await session.client.query(`SELECT id, ${select} FROM rt_binary ORDER BY id`);
     expect(b.rows.length).toBe(rowCount);
     expect(b.rows).toEqual(a.rows);
   });
@@ -395,7 +385,7 @@ describe('round trip through PostgreSQL', () => {
     const calendar = /not a real date|leap second|hour 24|does not exist/;
     let tried = 0;
     for (const { column, results } of converted) {
-      await client.query(`SET TimeZone = '${column.options.localTimeZone ?? 'UTC'}'`);
+      await session.client.query(`SET TimeZone = '${column.options.localTimeZone ?? 'UTC'}'`);
       for (const { value, r } of results) {
         if (r.ok) continue;
         if (!checked.has(r.code) && !(r.code === 'invalid_timestamp' && calendar.test(r.reason))) continue;
@@ -407,10 +397,10 @@ describe('round trip through PostgreSQL', () => {
         let back: string | null;
         try {
           if (value instanceof InvalidUtf8Text) {
-            back = (await client.query<{ v: string }>('SELECT convert_from($1, \'UTF8\') AS v', [value.bytes])).rows[0].v;
+            back = (await session.client.query<{ v: string }>('SELECT convert_from($1, \'UTF8\') AS v', [value.bytes])).rows[0].v;
           } else {
             const naiveText = typeof value === 'string' ? value : typeof value === 'bigint' ? String(value) : formatDouble(value as number);
-            back = (await client.query<{ v: string }>(`SELECT ($1::${column.type})::text AS v`, [naiveText])).rows[0].v;
+            back = (await session.client.query<{ v: string }>(`SELECT ($1::${column.type})::text AS v`, [naiveText])).rows[0].v;
             expect(keptByPostgres(column, value, naiveText, back), `${label} → PostgreSQL kept ${JSON.stringify(back).slice(0, 80)}`).toBe(false);
           }
         } catch (err) {
@@ -420,7 +410,7 @@ describe('round trip through PostgreSQL', () => {
         if (value instanceof InvalidUtf8Text) expect.fail(`${label}: PostgreSQL accepted the bytes as ${back}`);
       }
     }
-    await client.query("SET TimeZone = 'UTC'");
+    await session.client.query("SET TimeZone = 'UTC'");
     expect(tried).toBeGreaterThan(150);
   });
 });

@@ -5,7 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderProfileSummary, splitCpuProfile, summariseCpuProfile, type CpuProfile, type ProfileSummary } from './cpuprofile-summary.js';
+import {
+  renderProfileSummary,
+  splitCpuProfile,
+  summariseCpuProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './cpuprofile-summary.js';
 import { BenchDatabases } from './databases.js';
 import { ensureFixtures } from './fixture-cache.js';
 import { requireGnuTime } from './measure.js';
@@ -21,7 +27,10 @@ type Step = 'migrate' | 'pipe' | 'pgloader';
 
 function requireTools(): void {
   requireGnuTime();
-  for (const [tool, pkg] of [['sqlite3', 'sqlite3'], ['psql', 'postgresql-client']]) {
+  for (const [tool, pkg] of [
+    ['sqlite3', 'sqlite3'],
+    ['psql', 'postgresql-client'],
+  ]) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore' });
     } catch {
@@ -57,10 +66,13 @@ async function main(): Promise<number> {
 
   const fixtures = ensureFixtures(opts.outDir, opts.rows, opts.seed, log);
   if (opts.nodeOptions) log(`NODE_OPTIONS=${opts.nodeOptions} (passed on to every sqlite2pg run)`);
-  log(`fixtures ${fixtures.dir}: ${fixtures.totalRows.toLocaleString('en-US')} rows, ${(fixtures.totalBytes / 1e6).toFixed(1)} MB${fixtures.generatedInS === null ? ' (cached)' : `, generated in ${fixtures.generatedInS.toFixed(1)} s`}`);
+  log(
+    `fixtures ${fixtures.dir}: ${fixtures.totalRows.toLocaleString('en-US')} rows, ${(fixtures.totalBytes / 1e6).toFixed(1)} MB${fixtures.generatedInS === null ? ' (cached)' : `, generated in ${fixtures.generatedInS.toFixed(1)} s`}`,
+  );
   const plan = readTargetPlan(opts.cli, fixtures.dir);
   // Everyone starts alike: the SQLite files in the page cache before the first timed run.
-  for (const f of fixtures.manifest.files) for (const p of [f.path, `${f.path}-wal`]) if (existsSync(p)) readFileSync(p);
+  for (const f of fixtures.manifest.files)
+    for (const p of [f.path, `${f.path}-wal`]) if (existsSync(p)) readFileSync(p);
 
   const dbs = new BenchDatabases(opts.target);
   const server = await dbs.serverInfo();
@@ -75,10 +87,16 @@ async function main(): Promise<number> {
   let profile: { file: string; run: Timed<Sqlite2pgRun>; views: Record<string, ProfileSummary> } | null = null;
   try {
     const wantPgloader = opts.only.includes('pgloader') && pgloaderInstalled();
-    if (opts.only.includes('pgloader') && !wantPgloader) log('pgloader is not installed: skipped (Debian: apt-get install pgloader)');
+    if (opts.only.includes('pgloader') && !wantPgloader)
+      log('pgloader is not installed: skipped (Debian: apt-get install pgloader)');
     if (wantPgloader) await rounds.probePgloaderSameTables();
     const steps = (['migrate', 'pipe', 'pgloader'] as const).filter((c) =>
-      c === 'migrate' ? opts.only.includes('migrate') || opts.only.includes('verify') || opts.only.includes('floor') : c === 'pgloader' ? wantPgloader : opts.only.includes(c));
+      c === 'migrate'
+        ? opts.only.includes('migrate') || opts.only.includes('verify') || opts.only.includes('floor')
+        : c === 'pgloader'
+          ? wantPgloader
+          : opts.only.includes(c),
+    );
     for (let r = 0; r < opts.repeat; r++) {
       // Alternating, and the order rotates each round so that no contender always goes first.
       const order: Step[] = steps.map((_, i) => steps[(i + r) % steps.length]);
@@ -90,7 +108,9 @@ async function main(): Promise<number> {
       log('profiling one migrate with node --cpu-prof');
       const p = await rounds.profile(path.join(opts.outDir, `profile-${stamp}`));
       profile = { file: p.file, run: p.run, views: profileViews(p.file) };
-      log(`profiled migrate: ${(p.run.run.wallMs / 1000).toFixed(2)} s (profiling slows it), peak RSS ${(p.run.run.peakRssKb / 1024).toFixed(0)} MiB`);
+      log(
+        `profiled migrate: ${(p.run.run.wallMs / 1000).toFixed(2)} s (profiling slows it), peak RSS ${(p.run.run.peakRssKb / 1024).toFixed(0)} MiB`,
+      );
     }
   } finally {
     await dbs.dropAll();
@@ -99,30 +119,66 @@ async function main(): Promise<number> {
   const summary = summarise(rounds.runs, fixtures);
   const title = `sqlite2pg bench — rows=${opts.rows}: ${fixtures.totalRows.toLocaleString('en-US')} rows in ${fixtures.manifest.tables.length} tables, ${(fixtures.totalBytes / 1e6).toFixed(1)} MB of SQLite; ${opts.repeat} alternating runs each, medians; ${os.cpus().length} cores, load average ${loadBefore.join(' ')} before, ${loadavg().join(' ')} after`;
   process.stdout.write(`\n${renderTable(title, summary.lines, summary.ratios, summary.stages)}\n`);
-  for (const f of rounds.runs.failed) process.stdout.write(`\nFAILED (not in the medians): ${f.contender}, round ${f.repeat + 1}: ${f.error.split('\n')[0]}\n`);
-  const checkText = (c: LoadCheck) => (c.status === 'ok' ? 'every table matches' : c.status === 'error' ? `the check failed: ${c.error?.split('\n').pop()}` : `${c.tables.filter((t) => !t.match).map((t) => t.table).join(', ')} differ`);
-  if (rounds.pipeCheck) process.stdout.write(`\npipe load checked by sqlite2pg verify: ${checkText(rounds.pipeCheck)}\n`);
-  if (rounds.naivePipeCheck) process.stdout.write(`naive pipe (REAL as sqlite3 prints it): ${checkText(rounds.naivePipeCheck)}\n`);
+  for (const f of rounds.runs.failed)
+    process.stdout.write(
+      `\nFAILED (not in the medians): ${f.contender}, round ${f.repeat + 1}: ${f.error.split('\n')[0]}\n`,
+    );
+  const checkText = (c: LoadCheck) =>
+    c.status === 'ok'
+      ? 'every table matches'
+      : c.status === 'error'
+        ? `the check failed: ${c.error?.split('\n').pop()}`
+        : `${c.tables
+            .filter((t) => !t.match)
+            .map((t) => t.table)
+            .join(', ')} differ`;
+  if (rounds.pipeCheck)
+    process.stdout.write(`\npipe load checked by sqlite2pg verify: ${checkText(rounds.pipeCheck)}\n`);
+  if (rounds.naivePipeCheck)
+    process.stdout.write(`naive pipe (REAL as sqlite3 prints it): ${checkText(rounds.naivePipeCheck)}\n`);
   if (rounds.pgloaderSameTables) {
     const files = rounds.pgloaderSameTables.files;
-    process.stdout.write(`\npgloader into sqlite2pg's own tables (create no tables): ${files.filter((f) => f.ok).length} of ${files.length} files load\n`);
-    for (const f of files) process.stdout.write(`  ${f.file}: ${f.ok ? `ok${rounds.pgloaderSameTables.check?.status === 'ok' ? ', verify matches' : ''}` : f.detail}\n`);
+    process.stdout.write(
+      `\npgloader into sqlite2pg's own tables (create no tables): ${files.filter((f) => f.ok).length} of ${files.length} files load\n`,
+    );
+    for (const f of files)
+      process.stdout.write(
+        `  ${f.file}: ${f.ok ? `ok${rounds.pgloaderSameTables.check?.status === 'ok' ? ', verify matches' : ''}` : f.detail}\n`,
+      );
   }
   if (profile) {
-    for (const [title, view] of Object.entries(profile.views)) process.stdout.write(`\n== profile: ${title} ==\n${renderProfileSummary(view, 12)}\n`);
-    process.stdout.write(`\nprofile file: ${profile.file} (node dist/bench/cpuprofile-summary.js FILE --split /src/verify/)\n`);
+    for (const [title, view] of Object.entries(profile.views))
+      process.stdout.write(`\n== profile: ${title} ==\n${renderProfileSummary(view, 12)}\n`);
+    process.stdout.write(
+      `\nprofile file: ${profile.file} (node dist/bench/cpuprofile-summary.js FILE --split /src/verify/)\n`,
+    );
   }
 
   const results = {
     version: 1,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? null,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadavgBefore: loadBefore,
+      loadavgAfter: loadavg(),
+    },
     server,
     checkpointBeforeEachRun: rounds.checkpointed,
     options: { ...opts, target: new URL(opts.target).host },
     contenders: CONTENDERS.filter((c) => opts.only.includes(c)),
-    fixtures: { dir: fixtures.dir, rows: fixtures.rows, seed: fixtures.seed, totalRows: fixtures.totalRows, totalBytes: fixtures.totalBytes, generatedInS: fixtures.generatedInS, tables: fixtures.manifest.tables },
+    fixtures: {
+      dir: fixtures.dir,
+      rows: fixtures.rows,
+      seed: fixtures.seed,
+      totalRows: fixtures.totalRows,
+      totalBytes: fixtures.totalBytes,
+      generatedInS: fixtures.generatedInS,
+      tables: fixtures.manifest.tables,
+    },
     summary,
     runs: rounds.runs,
     pipeCheck: rounds.pipeCheck,
@@ -131,7 +187,12 @@ async function main(): Promise<number> {
     profile: profile && {
       file: profile.file,
       run: profile.run,
-      views: Object.fromEntries(Object.entries(profile.views).map(([k, v]) => [k, { ...v, byFunction: v.byFunction.slice(0, 60), byFile: v.byFile.slice(0, 40) }])),
+      views: Object.fromEntries(
+        Object.entries(profile.views).map(([k, v]) => [
+          k,
+          { ...v, byFunction: v.byFunction.slice(0, 60), byFile: v.byFile.slice(0, 40) },
+        ]),
+      ),
     },
   };
   const file = path.join(opts.outDir, `results-${stamp}.json`);

@@ -7,7 +7,14 @@ const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 
 /** Microseconds since 2000-01-01 of `YYYY-MM-DD HH:MM:SS[.ffffff][+00]` (years 1000–9999 in this prototype). */
 function timestampMicros(text: string): bigint {
-  const ms = Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10), +text.slice(11, 13), +text.slice(14, 16), +text.slice(17, 19));
+  const ms = Date.UTC(
+    +text.slice(0, 4),
+    +text.slice(5, 7) - 1,
+    +text.slice(8, 10),
+    +text.slice(11, 13),
+    +text.slice(14, 16),
+    +text.slice(17, 19),
+  );
   let micros = 0;
   if (text[19] === '.') {
     let end = 20;
@@ -32,7 +39,10 @@ export class BinaryWriter {
     this.buf = grown;
   }
 
-  /** One tuple: field count, then per field its length (-1 for NULL) and bytes; integers and doubles from the raw SQLite value when its class fits. */
+  /**
+   * One tuple: field count, then per field its length (-1 for NULL) and bytes; integers and doubles from the raw SQLite
+   * value when its class fits.
+   */
   row(fields: (string | null)[], columns: { targetType: string; extractIndex: number }[], values?: unknown[]): void {
     this.room(2);
     this.buf.writeInt16BE(fields.length, this.at);

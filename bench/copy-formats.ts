@@ -42,12 +42,20 @@ function processCpuMs(pid: number): number | null {
 
 async function takeOut(client: pg.Client, table: string, format: 'text' | 'binary'): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
-  for await (const chunk of client.query(copyTo(`COPY ${table} TO STDOUT (FORMAT ${format})`))) chunks.push(chunk as Buffer);
+  for await (const chunk of client.query(copyTo(`COPY ${table} TO STDOUT (FORMAT ${format})`)))
+    chunks.push(chunk as Buffer);
   return chunks;
 }
 
 /** Feeds `data` to COPY FROM in writes of `chunkBytes`, into a copy of `table` made in the same transaction. */
-async function feed(client: pg.Client, pid: number, table: string, format: 'text' | 'binary', data: Buffer, chunkBytes: number): Promise<Feed> {
+async function feed(
+  client: pg.Client,
+  pid: number,
+  table: string,
+  format: 'text' | 'binary',
+  data: Buffer,
+  chunkBytes: number,
+): Promise<Feed> {
   await client.query('BEGIN');
   try {
     await client.query(`CREATE TABLE s2p_bench_copy_probe (LIKE ${table} INCLUDING DEFAULTS)`);
@@ -81,7 +89,13 @@ const least = (runs: Feed[]): Feed => ({
   serverCpuMs: runs.some((r) => r.serverCpuMs === null) ? null : Math.min(...runs.map((r) => r.serverCpuMs!)),
 });
 
-export async function copyFormats(opts: { cli: string; sourceDir: string; target: string; repeat: number; chunkSizes: number[] }): Promise<{ formats: FormatCosts[]; chunks: { table: string; chunkBytes: number; feed: Feed }[] }> {
+export async function copyFormats(opts: {
+  cli: string;
+  sourceDir: string;
+  target: string;
+  repeat: number;
+  chunkSizes: number[];
+}): Promise<{ formats: FormatCosts[]; chunks: { table: string; chunkBytes: number; feed: Feed }[] }> {
   const dbs = new BenchDatabases(opts.target);
   const db = await dbs.create();
   try {
@@ -90,8 +104,10 @@ export async function copyFormats(opts: { cli: string; sourceDir: string; target
     await client.connect();
     try {
       const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-      const tables = (await client.query(`SELECT format('%I.%I', schemaname, relname) AS name, n_live_tup AS rows FROM pg_stat_user_tables
-        WHERE schemaname IN ('knowledge', 'continuum', 'rss', 'accuracy') ORDER BY pg_total_relation_size(relid) DESC`)).rows as { name: string; rows: string }[];
+      const tables = (
+        await client.query(`SELECT format('%I.%I', schemaname, relname) AS name, n_live_tup AS rows FROM pg_stat_user_tables
+        WHERE schemaname IN ('knowledge', 'continuum', 'rss', 'accuracy') ORDER BY pg_total_relation_size(relid) DESC`)
+      ).rows as { name: string; rows: string }[];
       const formats: FormatCosts[] = [];
       for (const t of tables) {
         const text = Buffer.concat(await takeOut(client, t.name, 'text'));
@@ -101,7 +117,14 @@ export async function copyFormats(opts: { cli: string; sourceDir: string; target
           runs.text.push(await feed(client, pid, t.name, 'text', text, 64 * 1024));
           runs.binary.push(await feed(client, pid, t.name, 'binary', binary, 64 * 1024));
         }
-        formats.push({ table: t.name, rows: Number(t.rows), textBytes: text.length, binaryBytes: binary.length, text: least(runs.text), binary: least(runs.binary) });
+        formats.push({
+          table: t.name,
+          rows: Number(t.rows),
+          textBytes: text.length,
+          binaryBytes: binary.length,
+          text: least(runs.text),
+          binary: least(runs.binary),
+        });
       }
       // Write sizes, on the largest table in text format.
       const biggest = tables[0].name;
@@ -122,13 +145,25 @@ export async function copyFormats(opts: { cli: string; sourceDir: string; target
 }
 
 function render(r: Awaited<ReturnType<typeof copyFormats>>): string {
-  const ms = (f: Feed) => `${String(f.wallMs).padStart(7)} ${(f.serverCpuMs === null ? '—' : String(f.serverCpuMs)).padStart(7)}`;
+  const ms = (f: Feed) =>
+    `${String(f.wallMs).padStart(7)} ${(f.serverCpuMs === null ? '—' : String(f.serverCpuMs)).padStart(7)}`;
   const width = Math.max(...r.formats.map((f) => f.table.length), 5);
-  const lines = [`COPY FROM STDIN (FREEZE) of data already in PostgreSQL's own text/binary form: wall ms and server backend CPU ms (least of the passes)`, `${'table'.padEnd(width)}     rows  text MB  bin MB   text wall  cpu   bin wall  cpu`];
-  for (const f of r.formats) lines.push(`${f.table.padEnd(width)} ${String(f.rows).padStart(8)} ${(f.textBytes / 1e6).toFixed(1).padStart(8)} ${(f.binaryBytes / 1e6).toFixed(1).padStart(7)}  ${ms(f.text)} ${ms(f.binary)}`);
+  const lines = [
+    `COPY FROM STDIN (FREEZE) of data already in PostgreSQL's own text/binary form: wall ms and server backend CPU ms (least of the passes)`,
+    `${'table'.padEnd(width)}     rows  text MB  bin MB   text wall  cpu   bin wall  cpu`,
+  ];
+  for (const f of r.formats)
+    lines.push(
+      `${f.table.padEnd(width)} ${String(f.rows).padStart(8)} ${(f.textBytes / 1e6).toFixed(1).padStart(8)} ${(f.binaryBytes / 1e6).toFixed(1).padStart(7)}  ${ms(f.text)} ${ms(f.binary)}`,
+    );
   const sum = (k: 'text' | 'binary', w: 'wallMs' | 'serverCpuMs') => r.formats.reduce((n, f) => n + (f[k][w] ?? 0), 0);
-  lines.push(`${'all'.padEnd(width)} ${String(r.formats.reduce((n, f) => n + f.rows, 0)).padStart(8)} ${(r.formats.reduce((n, f) => n + f.textBytes, 0) / 1e6).toFixed(1).padStart(8)} ${(r.formats.reduce((n, f) => n + f.binaryBytes, 0) / 1e6).toFixed(1).padStart(7)}  ${String(sum('text', 'wallMs')).padStart(7)} ${String(sum('text', 'serverCpuMs')).padStart(7)} ${String(sum('binary', 'wallMs')).padStart(7)} ${String(sum('binary', 'serverCpuMs')).padStart(7)}`);
-  lines.push('', `write size (text, ${r.chunks[0]?.table}): ${r.chunks.map((c) => `${c.chunkBytes / 1024} KiB → ${c.feed.wallMs} ms wall, ${c.feed.serverCpuMs ?? '—'} ms server CPU`).join('; ')}`);
+  lines.push(
+    `${'all'.padEnd(width)} ${String(r.formats.reduce((n, f) => n + f.rows, 0)).padStart(8)} ${(r.formats.reduce((n, f) => n + f.textBytes, 0) / 1e6).toFixed(1).padStart(8)} ${(r.formats.reduce((n, f) => n + f.binaryBytes, 0) / 1e6).toFixed(1).padStart(7)}  ${String(sum('text', 'wallMs')).padStart(7)} ${String(sum('text', 'serverCpuMs')).padStart(7)} ${String(sum('binary', 'wallMs')).padStart(7)} ${String(sum('binary', 'serverCpuMs')).padStart(7)}`,
+  );
+  lines.push(
+    '',
+    `write size (text, ${r.chunks[0]?.table}): ${r.chunks.map((c) => `${c.chunkBytes / 1024} KiB → ${c.feed.wallMs} ms wall, ${c.feed.serverCpuMs ?? '—'} ms server CPU`).join('; ')}`,
+  );
   return lines.join('\n');
 }
 
@@ -138,9 +173,19 @@ function isScript(): boolean {
 }
 
 if (isScript()) {
-  const { values } = parseArgs({ options: { 'source-dir': { type: 'string' }, cli: { type: 'string' }, target: { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      'source-dir': { type: 'string' },
+      cli: { type: 'string' },
+      target: { type: 'string' },
+      repeat: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   if (!values['source-dir']) {
-    process.stderr.write('usage: node dist/bench/copy-formats.js --source-dir DIR [--cli dist/src/cli.js] [--target URL] [--repeat 3] [--json]\n');
+    process.stderr.write(
+      'usage: node dist/bench/copy-formats.js --source-dir DIR [--cli dist/src/cli.js] [--target URL] [--repeat 3] [--json]\n',
+    );
     process.exitCode = 2;
   } else {
     copyFormats({

@@ -37,13 +37,18 @@ export interface ProfileSummary {
   byFunction: FunctionShare[];
   /** Self time by script file. */
   byFile: Share[];
-  /** Each sample given to the nearest sqlite2pg frame's folder (src/extract, src/verify…), else to its leaf's package. */
+  /**
+   * Each sample given to the nearest sqlite2pg frame's folder (src/extract, src/verify…), else to its leaf's package.
+   */
   byStage: Share[];
   /** Self time by where the code lives: sqlite2pg, a node_modules package, node internals, native, GC, idle. */
   byPackage: Share[];
 }
 
-/** A script URL as a short path: src/verify/canonical/row-hash.js, node_modules/pg/lib/client.js, node:internal/…, (native). */
+/**
+ * A script URL as a short path: src/verify/canonical/row-hash.js, node_modules/pg/lib/client.js, node:internal/…,
+ * (native).
+ */
 export function shortFile(url: string): string {
   if (!url) return '(native)';
   const nm = url.lastIndexOf('/node_modules/');
@@ -76,14 +81,17 @@ function stageOf(node: ProfileNode): string | null {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function shares(map: Map<string, number>, total: number): Share[] {
-  return [...map.entries()].map(([name, ms]) => ({ name, ms: round(ms), pct: round((ms / total) * 100) })).sort((a, b) => b.ms - a.ms);
+  return [...map.entries()]
+    .map(([name, ms]) => ({ name, ms: round(ms), pct: round((ms / total) * 100) }))
+    .sort((a, b) => b.ms - a.ms);
 }
 
 export function summariseCpuProfile(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const fnKey = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${shortFile(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const fnKey = (n: ProfileNode) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${shortFile(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 
   const self = new Map<string, number>();
   const total = new Map<string, number>();
@@ -156,8 +164,11 @@ export function splitCpuProfile(profile: CpuProfile, marker: string): [CpuProfil
   if (at < 0) return null;
   const startAt = profile.startTime + profile.timeDeltas.slice(0, at).reduce((n, d) => n + d, 0);
   const part = (from: number, to: number, start: number, end: number): CpuProfile => ({
-    nodes: profile.nodes, startTime: start, endTime: end,
-    samples: profile.samples.slice(from, to), timeDeltas: [0, ...profile.timeDeltas.slice(from + 1, to)],
+    nodes: profile.nodes,
+    startTime: start,
+    endTime: end,
+    samples: profile.samples.slice(from, to),
+    timeDeltas: [0, ...profile.timeDeltas.slice(from + 1, to)],
   });
   return [part(0, at, profile.startTime, startAt), part(at, profile.samples.length, startAt, profile.endTime)];
 }
@@ -168,12 +179,19 @@ export function renderProfileSummary(s: ProfileSummary, top = 25): string {
   const lines = [`profile: ${(s.durationMs / 1000).toFixed(1)} s, ${(s.sampledMs / 1000).toFixed(1)} s sampled`];
   const section = (title: string, rows: Share[], extra?: (r: Share) => string) => {
     lines.push('', title);
-    for (const r of rows.slice(0, top)) lines.push(`  ${r.ms.toFixed(0).padStart(8)} ms ${r.pct.toFixed(1).padStart(5)}%  ${extra ? extra(r) : ''}${r.name}`);
+    for (const r of rows.slice(0, top))
+      lines.push(
+        `  ${r.ms.toFixed(0).padStart(8)} ms ${r.pct.toFixed(1).padStart(5)}%  ${extra ? extra(r) : ''}${r.name}`,
+      );
   };
   section('by stage (nearest sqlite2pg frame on the stack):', s.byStage);
   section('by package (self time):', s.byPackage);
   section('by file (self time):', s.byFile);
-  section('by function (self time; total = with the function anywhere on the stack):', s.byFunction, (r) => `total ${String((r as FunctionShare).totalMs.toFixed(0)).padStart(7)} ms  `);
+  section(
+    'by function (self time; total = with the function anywhere on the stack):',
+    s.byFunction,
+    (r) => `total ${String((r as FunctionShare).totalMs.toFixed(0)).padStart(7)} ms  `,
+  );
   return lines.map((l) => pad(l, 160).trimEnd()).join('\n');
 }
 
@@ -183,17 +201,31 @@ function isScript(): boolean {
 }
 
 if (isScript()) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, json: { type: 'boolean' }, split: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string' }, json: { type: 'boolean' }, split: { type: 'string' } },
+  });
   if (positionals.length !== 1) {
-    process.stderr.write('usage: node dist/bench/cpuprofile-summary.js FILE.cpuprofile [--top N] [--json] [--split /src/verify/]\n');
+    process.stderr.write(
+      'usage: node dist/bench/cpuprofile-summary.js FILE.cpuprofile [--top N] [--json] [--split /src/verify/]\n',
+    );
     process.exitCode = 2;
   } else {
     const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as CpuProfile;
     const parts = values.split ? splitCpuProfile(profile, values.split) : null;
-    const views: [string, CpuProfile][] = parts ? [[`before the first ${values.split} frame`, parts[0]], [`from the first ${values.split} frame on`, parts[1]]] : [['whole run', profile]];
+    const views: [string, CpuProfile][] = parts
+      ? [
+          [`before the first ${values.split} frame`, parts[0]],
+          [`from the first ${values.split} frame on`, parts[1]],
+        ]
+      : [['whole run', profile]];
     for (const [title, p] of views) {
       const summary = summariseCpuProfile(p);
-      process.stdout.write(values.json ? `${JSON.stringify({ part: title, ...summary }, null, 2)}\n` : `== ${title} ==\n${renderProfileSummary(summary, Number(values.top ?? 25))}\n\n`);
+      process.stdout.write(
+        values.json
+          ? `${JSON.stringify({ part: title, ...summary }, null, 2)}\n`
+          : `== ${title} ==\n${renderProfileSummary(summary, Number(values.top ?? 25))}\n\n`,
+      );
     }
   }
 }

@@ -50,7 +50,12 @@ export class BenchDatabases {
    * not land in the next one. Needs superuser or pg_checkpoint; skipped (and said so) without.
    */
   async checkpoint(): Promise<boolean> {
-    return this.admin((c) => c.query('CHECKPOINT').then(() => true, () => false));
+    return this.admin((c) =>
+      c.query('CHECKPOINT').then(
+        () => true,
+        () => false,
+      ),
+    );
   }
 
   async serverInfo(): Promise<Record<string, string>> {

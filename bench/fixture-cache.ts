@@ -20,24 +20,44 @@ export interface BenchFixtures {
   generatedInS: number | null;
 }
 
-function describe(dir: string, rows: number, seed: number, manifest: FixtureManifest, generatedInS: number | null): BenchFixtures {
+function describe(
+  dir: string,
+  rows: number,
+  seed: number,
+  manifest: FixtureManifest,
+  generatedInS: number | null,
+): BenchFixtures {
   return {
-    dir, rows, seed, manifest, generatedInS,
+    dir,
+    rows,
+    seed,
+    manifest,
+    generatedInS,
     totalRows: manifest.tables.reduce((n, t) => n + t.rows, 0),
     totalBytes: manifest.files.reduce((n, f) => n + f.bytes + (f.walBytes ?? 0), 0),
   };
 }
 
-/** True when every file is as generated: a reader that opened the WAL file read-write would have checkpointed it away. */
+/**
+ * True when every file is as generated: a reader that opened the WAL file read-write would have checkpointed it away.
+ */
 function intact(manifest: FixtureManifest): boolean {
-  return manifest.files.every((f) => existsSync(f.path) && statSync(f.path).size === f.bytes && (f.walBytes === undefined || existsSync(`${f.path}-wal`)));
+  return manifest.files.every(
+    (f) =>
+      existsSync(f.path) &&
+      statSync(f.path).size === f.bytes &&
+      (f.walBytes === undefined || existsSync(`${f.path}-wal`)),
+  );
 }
 
 /** A short hash of the generator's compiled code: a changed generator means new fixtures. */
 function generatorHash(): string {
   const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
   const h = createHash('sha256');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.js')).sort()) h.update(f).update(readFileSync(path.join(dir, f)));
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.js'))
+    .sort())
+    h.update(f).update(readFileSync(path.join(dir, f)));
   return h.digest('hex').slice(0, 8);
 }
 
@@ -51,7 +71,9 @@ export function ensureFixtures(outDir: string, rows: number, seed: number, log: 
   const dir = path.join(outDir, 'fixtures', `${base}-gen-${generatorHash()}`);
   const cacheRoot = path.dirname(dir);
   if (existsSync(cacheRoot)) {
-    for (const old of readdirSync(cacheRoot).filter((d) => d.startsWith(`${base}-gen-`) && path.join(cacheRoot, d) !== dir && !d.endsWith('.building'))) {
+    for (const old of readdirSync(cacheRoot).filter(
+      (d) => d.startsWith(`${base}-gen-`) && path.join(cacheRoot, d) !== dir && !d.endsWith('.building'),
+    )) {
       log(`removing fixtures of an older generator: ${old}`);
       rmSync(path.join(cacheRoot, old), { recursive: true, force: true });
     }
@@ -71,7 +93,10 @@ export function ensureFixtures(outDir: string, rows: number, seed: number, log: 
   const generatedInS = (performance.now() - t0) / 1000;
   rmSync(dir, { recursive: true, force: true });
   renameSync(building, dir);
-  const manifest: FixtureManifest = { ...generated, files: generated.files.map((f) => ({ ...f, path: path.join(dir, f.file) })) };
+  const manifest: FixtureManifest = {
+    ...generated,
+    files: generated.files.map((f) => ({ ...f, path: path.join(dir, f.file) })),
+  };
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return describe(dir, rows, seed, manifest, generatedInS);
 }

@@ -23,18 +23,27 @@ export interface Measured {
 }
 
 export function requireGnuTime(): void {
-  if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} (GNU time) is needed to measure peak RSS: apt-get install time`);
+  if (!existsSync(GNU_TIME))
+    throw new Error(`${GNU_TIME} (GNU time) is needed to measure peak RSS: apt-get install time`);
 }
 
 const TAIL = 4096;
 
 /** Runs `command args…` under GNU time; resolves when it exits, whatever its exit code. */
-export async function runMeasured(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; rssEveryMs?: number } = {}): Promise<Measured> {
+export async function runMeasured(
+  command: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; rssEveryMs?: number } = {},
+): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), 's2p-bench-'));
   const timeFile = path.join(dir, 'time');
   try {
     const t0 = performance.now();
-    const child = spawn(GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args], { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args], {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -42,19 +51,27 @@ export async function runMeasured(command: string, args: string[], opts: { env?:
       err = (err + b.toString('utf8')).slice(-TAIL);
     });
     const rssTimeline: [number, number][] = [];
-    const sampler = opts.rssEveryMs && child.pid !== undefined
-      ? setInterval(() => {
-          const kb = childRssKb(child.pid!);
-          if (kb !== null) rssTimeline.push([Math.round(performance.now() - t0), kb]);
-        }, opts.rssEveryMs)
-      : null;
+    const sampler =
+      opts.rssEveryMs && child.pid !== undefined
+        ? setInterval(() => {
+            const kb = childRssKb(child.pid!);
+            if (kb !== null) rssTimeline.push([Math.round(performance.now() - t0), kb]);
+          }, opts.rssEveryMs)
+        : null;
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code) => resolve(code ?? 1));
     });
     const wallMs = performance.now() - t0;
     if (sampler) clearInterval(sampler);
-    return { wallMs, ...readTimeFile(timeFile), exitCode, stdout: Buffer.concat(out).toString('utf8'), stderrTail: err, rssTimeline };
+    return {
+      wallMs,
+      ...readTimeFile(timeFile),
+      exitCode,
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderrTail: err,
+      rssTimeline,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

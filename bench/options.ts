@@ -1,4 +1,5 @@
-// The bench's command line, resolved once into a frozen BenchOptions (flags, then DATABASE_URL, then defaults; NODE_OPTIONS as it is).
+// The bench's command line, resolved once into a frozen BenchOptions (flags, then DATABASE_URL, then defaults;
+// NODE_OPTIONS as it is).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +60,8 @@ export const USAGE = `usage: npm run bench -- [--rows N] [--repeat K] [--seed S]
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got ${value}\n${USAGE}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`--${name} must be a whole number ≥ 1, got ${value}\n${USAGE}`);
   return n;
 }
 
@@ -68,15 +70,27 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): Readonly
     args: argv,
     strict: true,
     options: {
-      rows: { type: 'string' }, seed: { type: 'string' }, repeat: { type: 'string' }, target: { type: 'string' },
-      jobs: { type: 'string' }, only: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' },
-      'no-check-pipe': { type: 'boolean' }, 'check-naive-pipe': { type: 'boolean' }, 'keep-databases': { type: 'boolean' }, cli: { type: 'string' }, 'wait-idle': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      rows: { type: 'string' },
+      seed: { type: 'string' },
+      repeat: { type: 'string' },
+      target: { type: 'string' },
+      jobs: { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'boolean' },
+      'no-check-pipe': { type: 'boolean' },
+      'check-naive-pipe': { type: 'boolean' },
+      'keep-databases': { type: 'boolean' },
+      cli: { type: 'string' },
+      'wait-idle': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return null;
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...CONTENDERS];
   const unknown = only.filter((c) => !CONTENDERS.includes(c as Contender));
-  if (unknown.length) throw new Error(`--only: unknown contender ${unknown.join(', ')} (choose from ${CONTENDERS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`--only: unknown contender ${unknown.join(', ')} (choose from ${CONTENDERS.join(', ')})`);
   const target = values.target ?? env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   if (!/^postgres(ql)?:\/\//.test(target)) throw new Error('--target must be a postgres:// or postgresql:// URL');
   return Object.freeze({

@@ -1,7 +1,16 @@
 // pgloader, file by file (two at a time): once into the very tables sqlite2pg loads (`create no tables`),
 // which pgloader cannot do when the mapping renames columns, and timed in its own way (it creates the
 // source's tables, indexes, foreign keys and sequences itself) so it still has a figure to compare.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -63,15 +72,16 @@ const quoteLoad = (s: string): string => `'${s.replace(/'/g, "''")}'`;
  */
 function loadCommand(src: PgloaderSource, sourcePath: string, url: string, mode: PgloaderRun['mode']): string {
   const cast = 'CAST type real to "double precision" drop typemod using float-to-string';
-  const clauses = mode === 'same-tables'
-    ? [
-        `WITH create no tables, include no drop, no truncate, create no indexes, reset no sequences, no foreign keys, ${PREFETCH}`,
-        `SET search_path TO ${quoteLoad(src.schema)}`,
-        cast,
-        ...src.renames.map((r) => `ALTER TABLE NAMES MATCHING ${quoteLoad(r.from)} RENAME TO ${quoteLoad(r.to)}`),
-        `ALTER SCHEMA 'main' RENAME TO ${quoteLoad(src.schema)}`,
-      ]
-    : [`WITH include drop, create tables, create indexes, reset sequences, foreign keys, ${PREFETCH}`, cast];
+  const clauses =
+    mode === 'same-tables'
+      ? [
+          `WITH create no tables, include no drop, no truncate, create no indexes, reset no sequences, no foreign keys, ${PREFETCH}`,
+          `SET search_path TO ${quoteLoad(src.schema)}`,
+          cast,
+          ...src.renames.map((r) => `ALTER TABLE NAMES MATCHING ${quoteLoad(r.from)} RENAME TO ${quoteLoad(r.to)}`),
+          `ALTER SCHEMA 'main' RENAME TO ${quoteLoad(src.schema)}`,
+        ]
+      : [`WITH include drop, create tables, create indexes, reset sequences, foreign keys, ${PREFETCH}`, cast];
   return `LOAD DATABASE\n  FROM sqlite://${sourcePath}\n  INTO ${url}\n  ${clauses.join('\n  ')};\n`;
 }
 
@@ -97,7 +107,12 @@ function totals(summary: string): { errors: number; rows: number } | null {
   return { errors: m[1] === '✓' ? 0 : Number(m[1]) || 1, rows: Number(m[2]) };
 }
 
-export async function runPgloader(sources: PgloaderSource[], url: string, jobs: number, mode: PgloaderRun['mode']): Promise<PgloaderRun> {
+export async function runPgloader(
+  sources: PgloaderSource[],
+  url: string,
+  jobs: number,
+  mode: PgloaderRun['mode'],
+): Promise<PgloaderRun> {
   const tmp = mkdtempSync(path.join(tmpdir(), 's2p-bench-pgloader-'));
   try {
     const staged = sources.map((s) => {
@@ -108,20 +123,41 @@ export async function runPgloader(sources: PgloaderSource[], url: string, jobs: 
       return { src: s, dir, command };
     });
     const t0 = performance.now();
-    const files = await atMost(jobs, [...staged].sort((a, b) => b.src.rows - a.src.rows), async ({ src, dir, command }): Promise<PgloaderFileRun> => {
-      const summaryFile = path.join(dir, 'summary.txt');
-      const m = await runMeasured(PGLOADER, ['--root-dir', path.join(dir, 'root'), '--summary', summaryFile, command]);
-      const summary = existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '';
-      const t = totals(summary || m.stdout);
-      const ok = m.exitCode === 0 && t !== null && t.errors === 0 && t.rows === src.rows;
-      const failure = /KABOOM!\s*\n(.*)/.exec(m.stdout + m.stderrTail)?.[1] ?? (m.stdout + m.stderrTail).trim().split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(0, 3).join(' | ');
-      const detail = ok ? `${t!.rows} rows` : `exit ${m.exitCode}, ${t ? `${t.rows}/${src.rows} rows, ${t.errors} errors` : 'no summary'}: ${failure || 'see pgloader output'}`;
-      return { file: src.file, ok, ms: m.wallMs, peakRssKb: m.peakRssKb, cpuMs: m.cpuMs, rows: t?.rows ?? 0, detail };
-    });
+    const files = await atMost(
+      jobs,
+      [...staged].sort((a, b) => b.src.rows - a.src.rows),
+      async ({ src, dir, command }): Promise<PgloaderFileRun> => {
+        const summaryFile = path.join(dir, 'summary.txt');
+        const m = await runMeasured(PGLOADER, [
+          '--root-dir',
+          path.join(dir, 'root'),
+          '--summary',
+          summaryFile,
+          command,
+        ]);
+        const summary = existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '';
+        const t = totals(summary || m.stdout);
+        const ok = m.exitCode === 0 && t !== null && t.errors === 0 && t.rows === src.rows;
+        const failure =
+          /KABOOM!\s*\n(.*)/.exec(m.stdout + m.stderrTail)?.[1] ??
+          (m.stdout + m.stderrTail)
+            .trim()
+            .split('\n')
+            .filter((l) => /ERROR|FATAL/.test(l))
+            .slice(0, 3)
+            .join(' | ');
+        const detail = ok
+          ? `${t!.rows} rows`
+          : `exit ${m.exitCode}, ${t ? `${t.rows}/${src.rows} rows, ${t.errors} errors` : 'no summary'}: ${failure || 'see pgloader output'}`;
+        return { file: src.file, ok, ms: m.wallMs, peakRssKb: m.peakRssKb, cpuMs: m.cpuMs, rows: t?.rows ?? 0, detail };
+      },
+    );
     const wallMs = performance.now() - t0;
     const rss = files.map((f) => f.peakRssKb).sort((a, b) => b - a);
     return {
-      mode, wallMs, files,
+      mode,
+      wallMs,
+      files,
       ok: files.every((f) => f.ok),
       rows: files.reduce((n, f) => n + f.rows, 0),
       peakRssMaxKb: rss[0] ?? 0,

@@ -47,7 +47,9 @@ interface Proc {
 function bash(script: string, args: string[], timeFiles: string[]): Promise<Proc> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -o pipefail\n${script}`, 'bench-pipe', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', `set -o pipefail\n${script}`, 'bench-pipe', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (b: Buffer) => {
       err = (err + b.toString('utf8')).slice(-4096);
@@ -65,7 +67,12 @@ const COPY_SCRIPT = `${TIME} -o "$1" sqlite3 -readonly -bail -csv "$3" "$4" | ${
 const PSQL_SCRIPT = `${TIME} -o "$1" psql -X -q -v ON_ERROR_STOP=1 -d "$2" -c "$3"`;
 
 /** Runs statements grouped by table, `jobs` tables at a time, each group in one psql session. */
-async function perTable(statements: PostLoadStatement[], jobs: number, url: string, tmp: string): Promise<Proc['time']> {
+async function perTable(
+  statements: PostLoadStatement[],
+  jobs: number,
+  url: string,
+  tmp: string,
+): Promise<Proc['time']> {
   const groups = [...new Set(statements.map((s) => s.table))].map((t) => statements.filter((s) => s.table === t));
   const runs = await atMost(jobs, groups, (g) => {
     const rss = path.join(tmp, `psql-${Math.random().toString(36).slice(2)}`);
@@ -74,32 +81,68 @@ async function perTable(statements: PostLoadStatement[], jobs: number, url: stri
   return runs.flatMap((r) => r.time);
 }
 
-/** Loads `plan` into the empty database at `url` through the pipe; `naive` leaves REAL values as sqlite3 prints them. */
+/**
+ * Loads `plan` into the empty database at `url` through the pipe; `naive` leaves REAL values as sqlite3 prints them.
+ */
 export async function runPipe(plan: TargetPlan, url: string, jobs: number, naive = false): Promise<PipeRun> {
   const tmp = mkdtempSync(path.join(tmpdir(), 's2p-bench-pipe-'));
   try {
     const t0 = performance.now();
     const other: Proc['time'] = [];
-    const schema = await bash(PSQL_SCRIPT, [path.join(tmp, 'schema'), url, plan.preLoadSql], [path.join(tmp, 'schema')]);
+    const schema = await bash(
+      PSQL_SCRIPT,
+      [path.join(tmp, 'schema'), url, plan.preLoadSql],
+      [path.join(tmp, 'schema')],
+    );
     other.push(...schema.time);
 
     const tLoad = performance.now();
     const tables = await atMost(jobs, plan.tables, async (t): Promise<PipeTableRun> => {
       const [a, b] = ['sqlite3', 'psql'].map((p) => path.join(tmp, `${p}-${t.targetName}`));
-      const r = await bash(COPY_SCRIPT, [a, b, t.sourcePath, naive ? t.naiveSelect : t.select, url, t.copyTarget], [a, b]);
+      const r = await bash(
+        COPY_SCRIPT,
+        [a, b, t.sourcePath, naive ? t.naiveSelect : t.select, url, t.copyTarget],
+        [a, b],
+      );
       const [a2, b2] = r.time;
-      return { table: t.targetName, rows: t.rows, ms: r.ms, sqlite3RssKb: a2.peakRssKb, psqlRssKb: b2.peakRssKb, sqlite3CpuMs: a2.cpuMs, psqlCpuMs: b2.cpuMs };
+      return {
+        table: t.targetName,
+        rows: t.rows,
+        ms: r.ms,
+        sqlite3RssKb: a2.peakRssKb,
+        psqlRssKb: b2.peakRssKb,
+        sqlite3CpuMs: a2.cpuMs,
+        psqlCpuMs: b2.cpuMs,
+      };
     });
     const loadMs = performance.now() - tLoad;
 
     const tKeys = performance.now();
-    other.push(...(await perTable(plan.postLoad.filter((s) => s.kind === 'key-or-index'), jobs, url, tmp)));
+    other.push(
+      ...(await perTable(
+        plan.postLoad.filter((s) => s.kind === 'key-or-index'),
+        jobs,
+        url,
+        tmp,
+      )),
+    );
     const keysAndIndexesMs = performance.now() - tKeys;
     const tFk = performance.now();
-    other.push(...(await perTable(plan.postLoad.filter((s) => s.kind === 'foreign-key'), jobs, url, tmp)));
+    other.push(
+      ...(await perTable(
+        plan.postLoad.filter((s) => s.kind === 'foreign-key'),
+        jobs,
+        url,
+        tmp,
+      )),
+    );
     const foreignKeysMs = performance.now() - tFk;
     const tSeq = performance.now();
-    const seq = await bash(PSQL_SCRIPT, [path.join(tmp, 'seq'), url, plan.sequenceSql.join('\n')], [path.join(tmp, 'seq')]);
+    const seq = await bash(
+      PSQL_SCRIPT,
+      [path.join(tmp, 'seq'), url, plan.sequenceSql.join('\n')],
+      [path.join(tmp, 'seq')],
+    );
     other.push(...seq.time);
     const sequencesMs = performance.now() - tSeq;
 

@@ -22,10 +22,16 @@ export interface ReadFloorRun {
 }
 
 /** Runs one command with stdout to /dev/null under GNU time; resolves with its wall ms and what time read. */
-function stream(command: string, args: string[], timeFile: string): Promise<{ ms: number; cpuMs: number; peakRssKb: number }> {
+function stream(
+  command: string,
+  args: string[],
+  timeFile: string,
+): Promise<{ ms: number; cpuMs: number; peakRssKb: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (b: Buffer) => {
       err = (err + b.toString('utf8')).slice(-4096);
@@ -43,11 +49,22 @@ export async function runReadFloor(plan: TargetPlan, url: string, jobs: number):
   const tmp = mkdtempSync(path.join(tmpdir(), 's2p-bench-floor-'));
   try {
     const reads = plan.tables.flatMap((t) => [
-      { side: 'source' as const, command: 'sqlite3', args: ['-readonly', '-bail', '-csv', t.sourcePath, t.naiveSelect] },
-      { side: 'target' as const, command: 'psql', args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', `\\copy ${t.copyTarget} TO STDOUT`] },
+      {
+        side: 'source' as const,
+        command: 'sqlite3',
+        args: ['-readonly', '-bail', '-csv', t.sourcePath, t.naiveSelect],
+      },
+      {
+        side: 'target' as const,
+        command: 'psql',
+        args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', `\\copy ${t.copyTarget} TO STDOUT`],
+      },
     ]);
     const t0 = performance.now();
-    const done = await atMost(jobs, reads, async (r) => ({ side: r.side, ...(await stream(r.command, r.args, path.join(tmp, `${r.side}-${Math.random().toString(36).slice(2)}`))) }));
+    const done = await atMost(jobs, reads, async (r) => ({
+      side: r.side,
+      ...(await stream(r.command, r.args, path.join(tmp, `${r.side}-${Math.random().toString(36).slice(2)}`))),
+    }));
     const sum = (side: 'source' | 'target') => done.filter((d) => d.side === side).reduce((n, d) => n + d.ms, 0);
     return {
       wallMs: performance.now() - t0,

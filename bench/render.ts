@@ -5,10 +5,16 @@ export interface Ratios {
   [name: string]: { value: number | null; target?: string };
 }
 
-const num = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const num = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const opt = (n: number | null, digits: number, width: number) => (n === null ? '—' : num(n, digits)).padStart(width);
 
-export function renderTable(title: string, lines: SummaryLine[], ratios: Ratios, stages: Record<string, Record<string, number>>): string {
+export function renderTable(
+  title: string,
+  lines: SummaryLine[],
+  ratios: Ratios,
+  stages: Record<string, Record<string, number>>,
+): string {
   const width = Math.max(...lines.map((l) => l.name.length), 10);
   const out = [
     title,
@@ -22,10 +28,19 @@ export function renderTable(title: string, lines: SummaryLine[], ratios: Ratios,
     );
   }
   out.push('', 'ratios (medians):');
-  for (const [name, r] of Object.entries(ratios)) out.push(`  ${name.padEnd(52)} ${r.value === null ? '    —' : r.value.toFixed(2).padStart(5)}${r.target ? `   (target ${r.target})` : ''}`);
+  for (const [name, r] of Object.entries(ratios))
+    out.push(
+      `  ${name.padEnd(52)} ${r.value === null ? '    —' : r.value.toFixed(2).padStart(5)}${r.target ? `   (target ${r.target})` : ''}`,
+    );
   for (const [name, s] of Object.entries(stages)) {
     if (Object.keys(s).length === 0) continue;
-    out.push('', `${name}:`, `  ${Object.entries(s).map(([k, v]) => `${k} ${num(v)}`).join(' · ')}`);
+    out.push(
+      '',
+      `${name}:`,
+      `  ${Object.entries(s)
+        .map(([k, v]) => `${k} ${num(v)}`)
+        .join(' · ')}`,
+    );
   }
   return out.join('\n');
 }

@@ -48,7 +48,6 @@ export interface LoadCheck {
   tables: { table: string; match: boolean; differences: unknown }[];
 }
 
-
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 
@@ -113,7 +112,9 @@ export class BenchRounds {
         file,
         path: tables[0].sourcePath,
         schema: tables[0].targetSchema,
-        renames: tables.filter((t) => t.sourceTable !== t.targetTable).map((t) => ({ from: t.sourceTable, to: t.targetTable })),
+        renames: tables
+          .filter((t) => t.sourceTable !== t.targetTable)
+          .map((t) => ({ from: t.sourceTable, to: t.targetTable })),
         rows: this.fixtures.manifest.tables.filter((t) => t.file === file).reduce((n, t) => n + t.rows, 0),
       };
     });
@@ -122,10 +123,16 @@ export class BenchRounds {
   /** migrate into a fresh database, then (when asked) verify that same database. */
   async migrateAndVerify(repeat: number): Promise<void> {
     await this.withDatabase(async (url) => {
-      const m = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs]));
+      const m = await this.timed(repeat, () =>
+        runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs]),
+      );
       if (this.opts.only.includes('migrate')) this.runs.migrate.push(m);
-      const phases = m.run.peakRssBeforeVerifyKb ? ` (${mib(m.run.peakRssBeforeVerifyKb)} before its verify, ${mib(m.run.peakRssDuringVerifyKb ?? 0)} during)` : '';
-      log(`migrate: ${s(m.run.wallMs)}, ${m.run.loadedRows} rows, peak RSS ${mib(m.run.peakRssKb)}${phases}, CPU ${s(m.run.cpuMs)}, busy cores ${m.busyCores}, stages ${JSON.stringify(m.run.stagesMs)}`);
+      const phases = m.run.peakRssBeforeVerifyKb
+        ? ` (${mib(m.run.peakRssBeforeVerifyKb)} before its verify, ${mib(m.run.peakRssDuringVerifyKb ?? 0)} during)`
+        : '';
+      log(
+        `migrate: ${s(m.run.wallMs)}, ${m.run.loadedRows} rows, peak RSS ${mib(m.run.peakRssKb)}${phases}, CPU ${s(m.run.cpuMs)}, busy cores ${m.busyCores}, stages ${JSON.stringify(m.run.stagesMs)}`,
+      );
       // verify and the read floor read the same database; which goes first alternates with the round.
       const floorFirst = repeat % 2 === 1;
       if (floorFirst) await this.readFloor(repeat, url);
@@ -140,39 +147,45 @@ export class BenchRounds {
     await this.dbs.checkpoint();
     const f = await this.timed(repeat, () => runReadFloor(this.plan, url, this.opts.jobs));
     this.runs.floor.push(f);
-    log(`read floor: ${s(f.run.wallMs)} (source streams ${s(f.run.sourceMs)}, target streams ${s(f.run.targetMs)}), CPU ${s(f.run.cpuMs)}, busy cores ${f.busyCores}`);
+    log(
+      `read floor: ${s(f.run.wallMs)} (source streams ${s(f.run.sourceMs)}, target streams ${s(f.run.targetMs)}), CPU ${s(f.run.cpuMs)}, busy cores ${f.busyCores}`,
+    );
   }
 
   /** sqlite2pg verify on the database migrate loaded (when asked). */
   private async verifyLoaded(repeat: number, url: string): Promise<void> {
-      if (!this.opts.only.includes('verify')) return;
-      await this.dbs.checkpoint();
-      let v: Timed<Sqlite2pgRun>;
+    if (!this.opts.only.includes('verify')) return;
+    await this.dbs.checkpoint();
+    let v: Timed<Sqlite2pgRun>;
+    try {
+      v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
+    } catch (err) {
+      // Seen at 1M rows: "timeout exceeded when trying to connect" (exit 3). Recorded, then tried once more.
+      const error = err instanceof Error ? err.message : String(err);
+      this.runs.failed.push({ contender: 'verify', repeat, error });
+      log(`verify failed (recorded; trying once more): ${error.split('\n').pop()}`);
       try {
         v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
-      } catch (err) {
-        // Seen at 1M rows: "timeout exceeded when trying to connect" (exit 3). Recorded, then tried once more.
-        const error = err instanceof Error ? err.message : String(err);
-        this.runs.failed.push({ contender: 'verify', repeat, error });
-        log(`verify failed (recorded; trying once more): ${error.split('\n').pop()}`);
-        try {
-          v = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, this.jobs));
-        } catch (again) {
-          const message = again instanceof Error ? again.message : String(again);
-          this.runs.failed.push({ contender: 'verify', repeat, error: message });
-          log(`verify failed again (left out of the medians): ${message.split('\n').pop()}`);
-          return;
-        }
+      } catch (again) {
+        const message = again instanceof Error ? again.message : String(again);
+        this.runs.failed.push({ contender: 'verify', repeat, error: message });
+        log(`verify failed again (left out of the medians): ${message.split('\n').pop()}`);
+        return;
       }
-      this.runs.verify.push(v);
-      log(`verify: ${s(v.run.wallMs)}, peak RSS ${mib(v.run.peakRssKb)}, CPU ${s(v.run.cpuMs)}, busy cores ${v.busyCores}`);
+    }
+    this.runs.verify.push(v);
+    log(
+      `verify: ${s(v.run.wallMs)}, peak RSS ${mib(v.run.peakRssKb)}, CPU ${s(v.run.cpuMs)}, busy cores ${v.busyCores}`,
+    );
   }
 
   async pipe(repeat: number): Promise<void> {
     await this.withDatabase(async (url) => {
       const p = await this.timed(repeat, () => runPipe(this.plan, url, this.opts.jobs));
       this.runs.pipe.push(p);
-      log(`pipe: ${s(p.run.wallMs)} (load ${s(p.run.loadMs)}, keys/indexes ${s(p.run.keysAndIndexesMs)}, FKs ${s(p.run.foreignKeysMs)}), peak RSS ${mib(p.run.peakRssMaxKb)}, CPU ${s(p.run.cpuMs)}, busy cores ${p.busyCores}`);
+      log(
+        `pipe: ${s(p.run.wallMs)} (load ${s(p.run.loadMs)}, keys/indexes ${s(p.run.keysAndIndexesMs)}, FKs ${s(p.run.foreignKeysMs)}), peak RSS ${mib(p.run.peakRssMaxKb)}, CPU ${s(p.run.cpuMs)}, busy cores ${p.busyCores}`,
+      );
       if (this.opts.checkPipe && this.pipeCheck === null) this.pipeCheck = await this.checkLoad(url, 'pipe');
     });
   }
@@ -182,7 +195,9 @@ export class BenchRounds {
       const g = await this.timed(repeat, () => runPgloader(this.pgloaderSources(), url, this.opts.jobs, 'own-tables'));
       this.runs.pgloader.push(g);
       const failed = g.run.files.filter((f) => !f.ok).map((f) => `${f.file}: ${f.detail}`);
-      log(`pgloader (own tables): ${s(g.run.wallMs)}, ${g.run.rows} rows, CPU ${s(g.run.cpuMs)}, busy cores ${g.busyCores}, ${failed.length ? `FAILED: ${failed.join('; ')}` : 'ok'}`);
+      log(
+        `pgloader (own tables): ${s(g.run.wallMs)}, ${g.run.rows} rows, CPU ${s(g.run.cpuMs)}, busy cores ${g.busyCores}, ${failed.length ? `FAILED: ${failed.join('; ')}` : 'ok'}`,
+      );
     });
   }
 
@@ -190,10 +205,13 @@ export class BenchRounds {
   private async checkLoad(url: string, what: string, tables: string[] = []): Promise<LoadCheck> {
     const only = tables.length ? ['--tables', tables.join(',')] : [];
     let v: Sqlite2pgRun;
-    const check = () => runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, [...this.jobs, ...only], [], true);
+    const check = () =>
+      runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, [...this.jobs, ...only], [], true);
     try {
       v = await check().catch((err: unknown) => {
-        log(`${what}: sqlite2pg verify failed, trying once more: ${(err instanceof Error ? err.message : String(err)).split('\n').pop()}`);
+        log(
+          `${what}: sqlite2pg verify failed, trying once more: ${(err instanceof Error ? err.message : String(err)).split('\n').pop()}`,
+        );
         return check();
       });
     } catch (err) {
@@ -203,19 +221,33 @@ export class BenchRounds {
       return { status: 'error', error, tables: [] };
     }
     const bad = v.tables.filter((t) => !t.checksumMatch);
-    const describe = (t: (typeof bad)[number]) => `${t.table} (${t.differences ? `${t.differences.changed} changed, ${t.differences.missing} missing, ${t.differences.extra} extra` : 'no detail'})`;
-    log(`${what}, checked by sqlite2pg verify: ${bad.length === 0 ? 'every table matches' : `${bad.length} tables differ: ${bad.map(describe).join(', ')}`}`);
-    return { status: v.status, tables: v.tables.map((t) => ({ table: t.table, match: t.checksumMatch, differences: t.differences })) };
+    const describe = (t: (typeof bad)[number]) =>
+      `${t.table} (${t.differences ? `${t.differences.changed} changed, ${t.differences.missing} missing, ${t.differences.extra} extra` : 'no detail'})`;
+    log(
+      `${what}, checked by sqlite2pg verify: ${bad.length === 0 ? 'every table matches' : `${bad.length} tables differ: ${bad.map(describe).join(', ')}`}`,
+    );
+    return {
+      status: v.status,
+      tables: v.tables.map((t) => ({ table: t.table, match: t.checksumMatch, differences: t.differences })),
+    };
   }
 
   /** Once: can pgloader load into the tables sqlite2pg creates? What it does load is checked by verify. */
   async probePgloaderSameTables(): Promise<void> {
     await this.withDatabase(async (url) => {
-      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url], { input: this.plan.preLoadSql, stdio: ['pipe', 'ignore', 'pipe'] });
+      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url], {
+        input: this.plan.preLoadSql,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       const run = await runPgloader(this.pgloaderSources(), url, this.opts.jobs, 'same-tables');
-      for (const f of run.files) log(`pgloader into sqlite2pg's tables, ${f.file}: ${f.ok ? 'loaded' : 'failed'} — ${f.detail}`);
-      const loaded = this.plan.tables.filter((t) => run.files.some((f) => f.ok && f.file === t.file)).map((t) => t.targetName);
-      const check = loaded.length ? await this.checkLoad(url, `pgloader into sqlite2pg's tables (the ${loaded.length} it loaded)`, loaded) : null;
+      for (const f of run.files)
+        log(`pgloader into sqlite2pg's tables, ${f.file}: ${f.ok ? 'loaded' : 'failed'} — ${f.detail}`);
+      const loaded = this.plan.tables
+        .filter((t) => run.files.some((f) => f.ok && f.file === t.file))
+        .map((t) => t.targetName);
+      const check = loaded.length
+        ? await this.checkLoad(url, `pgloader into sqlite2pg's tables (the ${loaded.length} it loaded)`, loaded)
+        : null;
       this.pgloaderSameTables = { ...run, check };
     });
   }
@@ -232,8 +264,19 @@ export class BenchRounds {
   async profile(dir: string): Promise<{ file: string; run: Timed<Sqlite2pgRun> }> {
     mkdirSync(dir, { recursive: true });
     return this.withDatabase(async (url) => {
-      const run = await this.timed(0, () => runSqlite2pg(this.opts.cli, 'migrate', this.fixtures.dir, url, ['--mode', 'fresh', ...this.jobs], ['--cpu-prof', '--cpu-prof-dir', dir]));
-      const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
+      const run = await this.timed(0, () =>
+        runSqlite2pg(
+          this.opts.cli,
+          'migrate',
+          this.fixtures.dir,
+          url,
+          ['--mode', 'fresh', ...this.jobs],
+          ['--cpu-prof', '--cpu-prof-dir', dir],
+        ),
+      );
+      const file = readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(dir, f))[0];
       if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
       return { file, run };
     });

@@ -38,8 +38,13 @@ interface ReportJson {
   stagesMs?: Record<string, number>;
   totals?: { loadedRows?: number; targetRows?: number };
   tables: {
-    target: string; loadedRows: number; targetRows: number; durationMs: number; stagesMs?: Record<string, number>;
-    checksum?: { match: boolean }; differences?: TableStages['differences'];
+    target: string;
+    loadedRows: number;
+    targetRows: number;
+    durationMs: number;
+    stagesMs?: Record<string, number>;
+    checksum?: { match: boolean };
+    differences?: TableStages['differences'];
   }[];
 }
 
@@ -57,7 +62,10 @@ export async function runSqlite2pg(
   allowDifferences = false,
 ): Promise<Sqlite2pgRun> {
   const args = [...nodeFlags, cli, command, '--source-dir', sourceDir, '--target', url, '--json', ...extra];
-  const m = await runMeasured(process.execPath, args, { env: { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn' }, rssEveryMs: 100 });
+  const m = await runMeasured(process.execPath, args, {
+    env: { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn' },
+    rssEveryMs: 100,
+  });
   let report: ReportJson;
   try {
     report = JSON.parse(m.stdout) as ReportJson;
@@ -70,12 +78,15 @@ export async function runSqlite2pg(
   }
   // The closing verify is the last stage: it starts about stagesMs.verify before the process ends.
   const verifyStartMs = report.stagesMs?.verify !== undefined ? m.wallMs - report.stagesMs.verify : null;
-  const peak = (from: number, to: number) => m.rssTimeline.filter(([t]) => t >= from && t < to).reduce((x, [, kb]) => Math.max(x, kb), 0) || null;
+  const peak = (from: number, to: number) =>
+    m.rssTimeline.filter(([t]) => t >= from && t < to).reduce((x, [, kb]) => Math.max(x, kb), 0) || null;
   return {
     wallMs: m.wallMs,
     peakRssBeforeVerifyKb: verifyStartMs === null ? null : peak(0, verifyStartMs),
     peakRssDuringVerifyKb: verifyStartMs === null ? null : peak(verifyStartMs, Infinity),
-    rssTimeline: m.rssTimeline.filter((_, i) => i % 10 === 0).map(([t, kb]) => [Math.round(t / 100) / 10, Math.round(kb / 1024)]),
+    rssTimeline: m.rssTimeline
+      .filter((_, i) => i % 10 === 0)
+      .map(([t, kb]) => [Math.round(t / 100) / 10, Math.round(kb / 1024)]),
     peakRssKb: m.peakRssKb,
     cpuMs: m.cpuMs,
     reportMs: report.durationMs,
@@ -83,8 +94,13 @@ export async function runSqlite2pg(
     exitCode: m.exitCode,
     loadedRows: report.totals?.loadedRows ?? report.totals?.targetRows ?? 0,
     stagesMs: report.stagesMs ?? {},
-    tables: report.tables.map((t) => ({ table: t.target, rows: command === 'migrate' ? t.loadedRows : t.targetRows, durationMs: t.durationMs, stagesMs: t.stagesMs ?? {},
-      checksumMatch: t.checksum?.match ?? false, differences: t.differences ?? null,
+    tables: report.tables.map((t) => ({
+      table: t.target,
+      rows: command === 'migrate' ? t.loadedRows : t.targetRows,
+      durationMs: t.durationMs,
+      stagesMs: t.stagesMs ?? {},
+      checksumMatch: t.checksum?.match ?? false,
+      differences: t.differences ?? null,
     })),
   };
 }

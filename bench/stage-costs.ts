@@ -16,16 +16,29 @@ import { BinaryWriter, BINARY_HEADER, BINARY_TRAILER } from './copy-binary.js';
 
 type Value = null | bigint | number | string | Buffer | object;
 interface Column {
-  name: string; targetType: string; extractIndex: number; policy: string; emptyAsNull: boolean; nullable: boolean; localTimeZone: string | null;
+  name: string;
+  targetType: string;
+  extractIndex: number;
+  policy: string;
+  emptyAsNull: boolean;
+  nullable: boolean;
+  localTimeZone: string | null;
   source: { kind: 'column' | 'expr' } | { kind: 'const'; value: string | number | boolean | null };
 }
 interface Plan {
-  targetName: string; sourceExists: boolean; sourceRows: number;
+  targetName: string;
+  sourceExists: boolean;
+  sourceRows: number;
   source: { file: string; path: string; table: string };
-  sourceColumns: { name: string }[]; sourceExprs: string[]; columns: Column[];
+  sourceColumns: { name: string }[];
+  sourceExprs: string[];
+  columns: Column[];
 }
 type Outcome = { ok: true; fields: (string | null)[] } | { ok: false };
-type Converter = (value: Value, options: { localTimeZone: string | null }) => { ok: true; text: string | null } | { ok: false };
+type Converter = (
+  value: Value,
+  options: { localTimeZone: string | null },
+) => { ok: true; text: string | null } | { ok: false };
 interface Modules {
   typeRules: Record<string, { convert: Converter }>;
   readPages(db: Database.Database, plan: Plan): AsyncGenerator<{ key: string; values: Value[] }[]>;
@@ -39,7 +52,11 @@ async function loadModules(cli: string): Promise<Modules> {
   const dir = path.dirname(cli);
   const at = async (p: string) => import(pathToFileURL(path.join(dir, p)).href) as Promise<Record<string, unknown>>;
   const [read, convert, encode, numbers, types] = await Promise.all([
-    at('extract/read-rows.js'), at('transform/convert-row.js'), at('transform/copy-encode.js'), at('transform/numbers.js'), at('transform/logical-types.js'),
+    at('extract/read-rows.js'),
+    at('transform/convert-row.js'),
+    at('transform/copy-encode.js'),
+    at('transform/numbers.js'),
+    at('transform/logical-types.js'),
   ]);
   return {
     typeRules: types.TYPE_RULES as Modules['typeRules'],
@@ -80,7 +97,9 @@ function fastPathRow(columns: Column[], m: Modules): (values: Value[]) => string
     };
     if (c.source.kind === 'const') {
       const k = c.source.value;
-      const field = slow(typeof k === 'boolean' ? BigInt(k) : typeof k === 'number' && Number.isInteger(k) ? BigInt(k) : k);
+      const field = slow(
+        typeof k === 'boolean' ? BigInt(k) : typeof k === 'number' && Number.isInteger(k) ? BigInt(k) : k,
+      );
       return () => field;
     }
     const index = c.extractIndex;
@@ -88,11 +107,16 @@ function fastPathRow(columns: Column[], m: Modules): (values: Value[]) => string
     if (c.targetType === 'text') {
       return (values: Value[]) => {
         const v = values[index];
-        return typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed() && !SPECIAL.test(v) ? v : slow(v);
+        return typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed() && !SPECIAL.test(v)
+          ? v
+          : slow(v);
       };
     }
-    if (c.targetType === 'bigint') return (values: Value[]) => (typeof values[index] === 'bigint' ? String(values[index]) : slow(values[index]));
-    if (c.targetType === 'double precision') return (values: Value[]) => (typeof values[index] === 'number' ? m.formatDouble(values[index] as number) : slow(values[index]));
+    if (c.targetType === 'bigint')
+      return (values: Value[]) => (typeof values[index] === 'bigint' ? String(values[index]) : slow(values[index]));
+    if (c.targetType === 'double precision')
+      return (values: Value[]) =>
+        typeof values[index] === 'number' ? m.formatDouble(values[index] as number) : slow(values[index]);
     return (values: Value[]) => slow(values[index]);
   });
   return (values) => {
@@ -148,7 +172,10 @@ async function measureTable(db: Database.Database, plan: Plan, m: Modules): Prom
     textBytes += buf.out.length;
     const f = await cpu(() => page.map((row) => fast(row.values)).join(''));
     times.fast += f.cpuMs;
-    if (f.out !== text.out) throw new Error(`${plan.targetName}: the fast-path prototype writes different COPY text than the production code`);
+    if (f.out !== text.out)
+      throw new Error(
+        `${plan.targetName}: the fast-path prototype writes different COPY text than the production code`,
+      );
     // Binary goes straight to Buffers (no string → Buffer step), integers and doubles from the raw values.
     const bin = await cpu(() => {
       for (let i = 0; i < fields.length; i++) binary.row(fields[i], plan.columns, ok[i].values);
@@ -158,14 +185,20 @@ async function measureTable(db: Database.Database, plan: Plan, m: Modules): Prom
     binaryBytes += bin.out.length;
     rows += page.length;
   }
-  const cols = [...plan.sourceColumns.map((c) => `"${c.name.replace(/"/g, '""')}"`), ...plan.sourceExprs.map((e) => `(${e})`)].join(', ');
+  const cols = [
+    ...plan.sourceColumns.map((c) => `"${c.name.replace(/"/g, '""')}"`),
+    ...plan.sourceExprs.map((e) => `(${e})`),
+  ].join(', ');
   const sql = `SELECT ${cols} FROM "${plan.source.table.replace(/"/g, '""')}"`;
-  const iterate = async (safe: boolean) => (await cpu(() => {
-    let n = 0;
-    for (const row of db.prepare(sql).raw(true).safeIntegers(safe).iterate()) n += (row as unknown[]).length;
-    return n;
-  })).cpuMs;
-  const per = (ms: number) => Math.round((ms * 1000 / Math.max(rows, 1)) * 100) / 100;
+  const iterate = async (safe: boolean) =>
+    (
+      await cpu(() => {
+        let n = 0;
+        for (const row of db.prepare(sql).raw(true).safeIntegers(safe).iterate()) n += (row as unknown[]).length;
+        return n;
+      })
+    ).cpuMs;
+  const per = (ms: number) => Math.round(((ms * 1000) / Math.max(rows, 1)) * 100) / 100;
   return {
     table: plan.targetName,
     rows,
@@ -188,13 +221,19 @@ function least(passes: TableCosts[][]): TableCosts[] {
   return passes[0].map((first, i) => {
     const out = { ...first };
     for (const k of Object.keys(first) as (keyof TableCosts)[]) {
-      if (typeof first[k] === 'number' && k !== 'rows' && k !== 'textBytes' && k !== 'binaryBytes') (out[k] as number) = Math.min(...passes.map((p) => p[i][k] as number));
+      if (typeof first[k] === 'number' && k !== 'rows' && k !== 'textBytes' && k !== 'binaryBytes')
+        (out[k] as number) = Math.min(...passes.map((p) => p[i][k] as number));
     }
     return out;
   });
 }
 
-export async function stageCosts(cli: string, sourceDir: string, only: string[] | null, repeat = 3): Promise<TableCosts[]> {
+export async function stageCosts(
+  cli: string,
+  sourceDir: string,
+  only: string[] | null,
+  repeat = 3,
+): Promise<TableCosts[]> {
   const passes: TableCosts[][] = [];
   for (let r = 0; r < repeat; r++) passes.push(await stageCostsOnce(cli, sourceDir, only));
   return least(passes);
@@ -202,7 +241,12 @@ export async function stageCosts(cli: string, sourceDir: string, only: string[] 
 
 async function stageCostsOnce(cli: string, sourceDir: string, only: string[] | null): Promise<TableCosts[]> {
   const m = await loadModules(cli);
-  const planJson = JSON.parse(execFileSync(process.execPath, [cli, 'plan', '--json', '--source-dir', sourceDir], { encoding: 'utf8', maxBuffer: 64 << 20 })) as { tables: Plan[] };
+  const planJson = JSON.parse(
+    execFileSync(process.execPath, [cli, 'plan', '--json', '--source-dir', sourceDir], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }),
+  ) as { tables: Plan[] };
   const tables = planJson.tables.filter((t) => t.sourceExists && (!only || only.includes(t.targetName)));
   const dbs = new Map<string, Database.Database>();
   const out: TableCosts[] = [];
@@ -224,15 +268,32 @@ async function stageCostsOnce(cli: string, sourceDir: string, only: string[] | n
 
 function render(costs: TableCosts[]): string {
   const cols: [keyof TableCosts, string][] = [
-    ['rows', 'rows'], ['readPages', 'read'], ['convert', 'convert'], ['encodeText', 'encode'], ['toBuffer', '→Buffer'], ['productionTotal', 'total'],
-    ['iterateSafeIntegers', 'iterate'], ['iteratePlainNumbers', 'iter num'], ['fastPathConvertEncode', 'fast c+e'], ['binaryEncode', 'bin enc'],
+    ['rows', 'rows'],
+    ['readPages', 'read'],
+    ['convert', 'convert'],
+    ['encodeText', 'encode'],
+    ['toBuffer', '→Buffer'],
+    ['productionTotal', 'total'],
+    ['iterateSafeIntegers', 'iterate'],
+    ['iteratePlainNumbers', 'iter num'],
+    ['fastPathConvertEncode', 'fast c+e'],
+    ['binaryEncode', 'bin enc'],
   ];
   const width = Math.max(...costs.map((c) => c.table.length), 5);
-  const lines = [`CPU µs per row (production code: read, convert, encode, →Buffer, total; prototypes: iterate with safeIntegers, iterate with plain numbers, fast-path convert+encode, binary encode)`, `${'table'.padEnd(width)} ${cols.map(([, h]) => h.padStart(9)).join('')}  text MB  binary MB`];
+  const lines = [
+    `CPU µs per row (production code: read, convert, encode, →Buffer, total; prototypes: iterate with safeIntegers, iterate with plain numbers, fast-path convert+encode, binary encode)`,
+    `${'table'.padEnd(width)} ${cols.map(([, h]) => h.padStart(9)).join('')}  text MB  binary MB`,
+  ];
   const totalRows = costs.reduce((n, c) => n + c.rows, 0);
-  const weighted = (k: keyof TableCosts) => costs.reduce((n, c) => n + (c[k] as number) * c.rows, 0) / Math.max(totalRows, 1);
-  for (const c of costs) lines.push(`${c.table.padEnd(width)} ${cols.map(([k]) => (k === 'rows' ? String(c.rows) : (c[k] as number).toFixed(2)).padStart(9)).join('')}  ${(c.textBytes / 1e6).toFixed(1).padStart(7)}  ${(c.binaryBytes / 1e6).toFixed(1).padStart(9)}`);
-  lines.push(`${'all (row-weighted)'.padEnd(width)} ${cols.map(([k]) => (k === 'rows' ? String(totalRows) : weighted(k).toFixed(2)).padStart(9)).join('')}  ${(costs.reduce((n, c) => n + c.textBytes, 0) / 1e6).toFixed(1).padStart(7)}  ${(costs.reduce((n, c) => n + c.binaryBytes, 0) / 1e6).toFixed(1).padStart(9)}`);
+  const weighted = (k: keyof TableCosts) =>
+    costs.reduce((n, c) => n + (c[k] as number) * c.rows, 0) / Math.max(totalRows, 1);
+  for (const c of costs)
+    lines.push(
+      `${c.table.padEnd(width)} ${cols.map(([k]) => (k === 'rows' ? String(c.rows) : (c[k] as number).toFixed(2)).padStart(9)).join('')}  ${(c.textBytes / 1e6).toFixed(1).padStart(7)}  ${(c.binaryBytes / 1e6).toFixed(1).padStart(9)}`,
+    );
+  lines.push(
+    `${'all (row-weighted)'.padEnd(width)} ${cols.map(([k]) => (k === 'rows' ? String(totalRows) : weighted(k).toFixed(2)).padStart(9)).join('')}  ${(costs.reduce((n, c) => n + c.textBytes, 0) / 1e6).toFixed(1).padStart(7)}  ${(costs.reduce((n, c) => n + c.binaryBytes, 0) / 1e6).toFixed(1).padStart(9)}`,
+  );
   return lines.join('\n');
 }
 
@@ -242,12 +303,27 @@ function isScript(): boolean {
 }
 
 if (isScript()) {
-  const { values } = parseArgs({ options: { 'source-dir': { type: 'string' }, cli: { type: 'string' }, tables: { type: 'string' }, json: { type: 'boolean' }, repeat: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      'source-dir': { type: 'string' },
+      cli: { type: 'string' },
+      tables: { type: 'string' },
+      json: { type: 'boolean' },
+      repeat: { type: 'string' },
+    },
+  });
   if (!values['source-dir']) {
-    process.stderr.write('usage: node dist/bench/stage-costs.js --source-dir DIR [--cli dist/src/cli.js] [--tables a,b] [--repeat 3] [--json]\n');
+    process.stderr.write(
+      'usage: node dist/bench/stage-costs.js --source-dir DIR [--cli dist/src/cli.js] [--tables a,b] [--repeat 3] [--json]\n',
+    );
     process.exitCode = 2;
   } else {
-    stageCosts(path.resolve(values.cli ?? DEFAULT_CLI), path.resolve(values['source-dir']), values.tables?.split(',') ?? null, Number(values.repeat ?? 3)).then(
+    stageCosts(
+      path.resolve(values.cli ?? DEFAULT_CLI),
+      path.resolve(values['source-dir']),
+      values.tables?.split(',') ?? null,
+      Number(values.repeat ?? 3),
+    ).then(
       (costs) => process.stdout.write(`${values.json ? JSON.stringify(costs, null, 2) : render(costs)}\n`),
       (err: unknown) => {
         process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

@@ -16,7 +16,10 @@ interface PlanJson {
       name: string;
       targetType: string;
       serial: boolean;
-      source: { kind: 'column'; name: string } | { kind: 'expr'; sql: string } | { kind: 'const'; value: string | number | boolean | null };
+      source:
+        | { kind: 'column'; name: string }
+        | { kind: 'expr'; sql: string }
+        | { kind: 'const'; value: string | number | boolean | null };
     }[];
   }[];
 }
@@ -87,7 +90,9 @@ export function splitPostLoad(sql: string): PostLoadStatement[] {
     const tag = /^DO (\$[A-Za-z0-9_]*\$)/.exec(current[0])?.[1];
     if ((tag && line.trim() === `END ${tag};`) || (!tag && line.trimEnd().endsWith(';'))) {
       const text = current.join('\n');
-      const table = /ALTER TABLE ("(?:[^"]|"")+"\."(?:[^"]|"")+")/.exec(text)?.[1] ?? / ON ("(?:[^"]|"")+"\."(?:[^"]|"")+") \(/.exec(text)?.[1];
+      const table =
+        /ALTER TABLE ("(?:[^"]|"")+"\."(?:[^"]|"")+")/.exec(text)?.[1] ??
+        / ON ("(?:[^"]|"")+"\."(?:[^"]|"")+") \(/.exec(text)?.[1];
       if (!table) throw new Error(`cannot tell which table this post-load statement alters:\n${text}`);
       out.push({ table, kind: /FOREIGN KEY/.test(text) ? 'foreign-key' : 'key-or-index', sql: text });
       current = [];
@@ -99,7 +104,11 @@ export function splitPostLoad(sql: string): PostLoadStatement[] {
 
 /** Reads the plan and the DDL from the CLI at `cliPath` for the sources in `sourceDir`. */
 export function readTargetPlan(cliPath: string, sourceDir: string): TargetPlan {
-  const run = (args: string[]) => execFileSync(process.execPath, [cliPath, ...args, '--source-dir', sourceDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = (args: string[]) =>
+    execFileSync(process.execPath, [cliPath, ...args, '--source-dir', sourceDir], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
   const plan = JSON.parse(run(['plan', '--json'])) as PlanJson;
   const ddl = run(['plan', '--sql']);
   const mark = ddl.indexOf(POST_LOAD_MARK);
@@ -125,10 +134,17 @@ export function readTargetPlan(cliPath: string, sourceDir: string): TargetPlan {
     .sort((a, b) => b.rows - a.rows);
   const sequenceSql = plan.tables.flatMap((t) => {
     const qualified = `${pgIdent(t.target.schema)}.${pgIdent(t.target.table)}`;
-    return t.columns.filter((c) => c.serial).map((c) => {
-      const last = `GREATEST(COALESCE(max(${pgIdent(c.name)}), 0), ${BigInt(t.autoincrementSeq ?? '0')})`;
-      return `SELECT setval(pg_get_serial_sequence(${literal(qualified)}, ${literal(c.name)}), GREATEST(${last}, 1), ${last} > 0) FROM ${qualified};`;
-    });
+    return t.columns
+      .filter((c) => c.serial)
+      .map((c) => {
+        const last = `GREATEST(COALESCE(max(${pgIdent(c.name)}), 0), ${BigInt(t.autoincrementSeq ?? '0')})`;
+        return `SELECT setval(pg_get_serial_sequence(${literal(qualified)}, ${literal(c.name)}), GREATEST(${last}, 1), ${last} > 0) FROM ${qualified};`;
+      });
   });
-  return { tables, preLoadSql: ddl.slice(0, mark), postLoad: splitPostLoad(ddl.slice(mark + POST_LOAD_MARK.length)), sequenceSql };
+  return {
+    tables,
+    preLoadSql: ddl.slice(0, mark),
+    postLoad: splitPostLoad(ddl.slice(mark + POST_LOAD_MARK.length)),
+    sequenceSql,
+  };
 }

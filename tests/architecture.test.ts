@@ -27,10 +27,37 @@ const ALLOWED: Record<string, readonly string[]> = {
   'verify/pass': ['model', 'runtime', 'pg', 'extract', 'verify/canonical'],
   'verify/narrow': ['model', 'runtime', 'pg', 'extract', 'verify/canonical', 'verify/pass'],
   'verify/structure': ['model', 'pg', 'verify/canonical', 'verify/pass'],
-  verify: ['model', 'runtime', 'pg', 'ledger', 'extract', 'run', 'verify/canonical', 'verify/pass', 'verify/narrow', 'verify/structure'],
+  verify: [
+    'model',
+    'runtime',
+    'pg',
+    'ledger',
+    'extract',
+    'run',
+    'verify/canonical',
+    'verify/pass',
+    'verify/narrow',
+    'verify/structure',
+  ],
   report: ['model', 'runtime'],
   worker: ['model', 'runtime', 'pg', 'extract', 'feed', 'load', 'verify/pass'],
-  commands: ['model', 'runtime', 'pg', 'ledger', 'extract', 'mapping', 'init', 'plan', 'feed', 'load', 'run', 'verify', 'verify/narrow', 'report', 'worker'],
+  commands: [
+    'model',
+    'runtime',
+    'pg',
+    'ledger',
+    'extract',
+    'mapping',
+    'init',
+    'plan',
+    'feed',
+    'load',
+    'run',
+    'verify',
+    'verify/narrow',
+    'report',
+    'worker',
+  ],
   '.': ['model', 'runtime', 'report', 'commands'],
 };
 
@@ -68,10 +95,12 @@ function readImports(file: string): SourceFile['imports'] {
   const add = (specifier: string, runtime: boolean) => {
     if (!specifier.startsWith('.')) return found.push({ target: specifier, runtime });
     const resolved = path.resolve(path.dirname(file), specifier).replace(/\.js$/, '.ts');
-    if (!existsSync(resolved)) throw new Error(`${path.relative(SRC, file)} imports ${specifier}, which does not exist`);
+    if (!existsSync(resolved))
+      throw new Error(`${path.relative(SRC, file)} imports ${specifier}, which does not exist`);
     found.push({ target: resolved, runtime });
   };
-  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm)) add(m[3], !m[2]);
+  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm))
+    add(m[3], !m[2]);
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) add(m[1], true);
   for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) add(m[1], true);
   // A worker's entry file is loaded by URL, which is an import like any other.
@@ -79,7 +108,11 @@ function readImports(file: string): SourceFile['imports'] {
   return found;
 }
 
-const files: SourceFile[] = sourceFiles(SRC).map((file) => ({ file, folder: folderOf(file), imports: readImports(file) }));
+const files: SourceFile[] = sourceFiles(SRC).map((file) => ({
+  file,
+  folder: folderOf(file),
+  imports: readImports(file),
+}));
 const byFile = new Map(files.map((f) => [f.file, f]));
 const rel = (file: string) => path.relative(SRC, file);
 
@@ -94,7 +127,8 @@ describe('architecture: folders are layers', () => {
       for (const { target } of f.imports) {
         if (!target.startsWith(SRC)) continue;
         const to = folderOf(target);
-        if (to !== f.folder && !ALLOWED[f.folder]?.includes(to)) wrong.push(`${rel(f.file)} → ${rel(target)} (${f.folder} → ${to})`);
+        if (to !== f.folder && !ALLOWED[f.folder]?.includes(to))
+          wrong.push(`${rel(f.file)} → ${rel(target)} (${f.folder} → ${to})`);
       }
     }
     expect(wrong).toEqual([]);
@@ -126,7 +160,9 @@ describe('architecture: folders are layers', () => {
         queue.push(target);
       }
     }
-    const intoLoader = [...reached.keys()].filter((f) => LOADER.includes(folderOf(f))).map((f) => `${rel(reached.get(f)!)} → ${rel(f)}`);
+    const intoLoader = [...reached.keys()]
+      .filter((f) => LOADER.includes(folderOf(f)))
+      .map((f) => `${rel(reached.get(f)!)} → ${rel(f)}`);
     expect(intoLoader).toEqual([]);
   });
 
@@ -139,7 +175,9 @@ describe('architecture: folders are layers', () => {
 
   it('reads the imports it checks (the parser is not blind)', () => {
     const feed = files.find((f) => rel(f.file) === path.join('feed', 'table-feed.ts'));
-    expect(feed?.imports.some((i) => rel(i.target) === path.join('transform', 'convert-row.ts') && i.runtime)).toBe(true);
+    expect(feed?.imports.some((i) => rel(i.target) === path.join('transform', 'convert-row.ts') && i.runtime)).toBe(
+      true,
+    );
     expect(files.length).toBeGreaterThan(100);
   });
 });

@@ -10,7 +10,12 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 /** Where the bench writes its results and cached fixtures, and the build: git-ignored, made when run. */
 const GENERATED = ['bench/out/', 'dist/'];
 
-const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The text outside fenced code blocks, and the fenced lines apart (headings only count outside fences). */
 function prose(text: string): string[] {
@@ -54,7 +59,9 @@ function anchorsOf(text: string): Set<string> {
 function expandBraces(p: string): string[] {
   const m = /\{([^{}]*)\}/.exec(p);
   if (!m) return [p];
-  return m[1].split(',').flatMap((alt) => expandBraces(p.slice(0, m.index) + alt.trim() + p.slice(m.index + m[0].length)));
+  return m[1]
+    .split(',')
+    .flatMap((alt) => expandBraces(p.slice(0, m.index) + alt.trim() + p.slice(m.index + m[0].length)));
 }
 
 /** What is wrong with the links and paths of one Markdown text (`file` is its place in the repository). */

@@ -17,8 +17,22 @@ import { qualified } from '../pg/quote.js';
 import { isAuthFailure } from '../pg/target.js';
 import type { CommandResult } from './migrate.js';
 
-interface SourceCheck { file: string; path: string; state: 'ok' | 'empty' | 'error'; error?: string; tables: { name: string; rows: number; mapped: boolean }[] }
-interface TargetCheck { reachable: boolean; authFailed?: boolean; url?: string; serverVersion?: string; error?: string; tables: { name: string; exists: boolean; rows: number | null }[]; lastRun?: unknown }
+interface SourceCheck {
+  file: string;
+  path: string;
+  state: 'ok' | 'empty' | 'error';
+  error?: string;
+  tables: { name: string; rows: number; mapped: boolean }[];
+}
+interface TargetCheck {
+  reachable: boolean;
+  authFailed?: boolean;
+  url?: string;
+  serverVersion?: string;
+  error?: string;
+  tables: { name: string; exists: boolean; rows: number | null }[];
+  lastRun?: unknown;
+}
 
 export async function runCheck(config: Config, log: Logger): Promise<CommandResult> {
   const loaded = commandMapping(config, log);
@@ -32,7 +46,13 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
       const src = openSource(s.file, p, { quickCheck: true, busyTimeoutMs: 2000 });
       opened.set(s.file, src);
       const mapped = new Set(s.tables.map((t) => t.source.toLowerCase()));
-      const tables = src.db ? listTables(src.db).map((t) => ({ name: t.name, rows: countRows(src.db!, t.name), mapped: mapped.has(t.name.toLowerCase()) })) : [];
+      const tables = src.db
+        ? listTables(src.db).map((t) => ({
+            name: t.name,
+            rows: countRows(src.db!, t.name),
+            mapped: mapped.has(t.name.toLowerCase()),
+          }))
+        : [];
       sources.push({ file: s.file, path: p, state: src.db ? 'ok' : 'empty', tables });
     } catch (err) {
       opened.set(s.file, stub(s.file));
@@ -68,7 +88,12 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
         const existing = await inspectTargetTables(client, plan);
         for (const t of plan.tables) {
           const present = existing.has(t.targetName);
-          const rows = present ? Number((await client.query(`SELECT count(*) AS n FROM ${qualified(t.target.schema, t.target.table)}`)).rows[0].n) : null;
+          const rows = present
+            ? Number(
+                (await client.query(`SELECT count(*) AS n FROM ${qualified(t.target.schema, t.target.table)}`)).rows[0]
+                  .n,
+              )
+            : null;
           target.tables.push({ name: t.targetName, exists: present, rows });
         }
         target.lastRun = (await readHistory(client, 1))[0] ?? null;
@@ -84,13 +109,27 @@ export async function runCheck(config: Config, log: Logger): Promise<CommandResu
     if (worst === EXIT.ok) worst = exitCodeOf(err);
   }
   if (lostRows && worst === EXIT.ok) worst = EXIT.differences;
-  const result = { command: 'check', status: worst === EXIT.ok ? 'ok' : 'failed', sources, mapping: mappingProblem ?? 'ok', target };
+  const result = {
+    command: 'check',
+    status: worst === EXIT.ok ? 'ok' : 'failed',
+    sources,
+    mapping: mappingProblem ?? 'ok',
+    target,
+  };
   if (config.json) return { report: null, exitCode: worst, text: JSON.stringify(result, null, 2) };
   const lines: string[] = [];
-  lines.push(target.reachable ? `target: ${target.url} — PostgreSQL ${target.serverVersion}` : target.authFailed ? `target: the server refused the login — ${target.error}` : `target: NOT reachable — ${target.error}`);
+  lines.push(
+    target.reachable
+      ? `target: ${target.url} — PostgreSQL ${target.serverVersion}`
+      : target.authFailed
+        ? `target: the server refused the login — ${target.error}`
+        : `target: NOT reachable — ${target.error}`,
+  );
   for (const t of target.tables) lines.push(`  ${t.name}: ${t.exists ? `${t.rows} rows` : 'not created yet'}`);
   for (const s of sources) {
-    lines.push(`source ${s.file}: ${s.state === 'ok' ? 'ok (quick_check passed)' : s.state === 'empty' ? 'empty file (0 bytes): an empty source' : `PROBLEM — ${s.error}`}`);
+    lines.push(
+      `source ${s.file}: ${s.state === 'ok' ? 'ok (quick_check passed)' : s.state === 'empty' ? 'empty file (0 bytes): an empty source' : `PROBLEM — ${s.error}`}`,
+    );
     for (const t of s.tables) lines.push(`  ${t.name}: ${t.rows} rows${t.mapped ? '' : ' (not mapped)'}`);
   }
   lines.push(`mapping: ${mappingProblem ?? 'fits the source files'}`);

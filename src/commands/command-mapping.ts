@@ -26,8 +26,13 @@ export function commandMapping(config: Config, log: Logger | null): LoadedMappin
     else process.stderr.write(`sqlite2pg ${config.command}: mapping written to ${config.saveMapping}\n`);
   }
   const names = config.files.map((f) => path.basename(f)).join(', ');
-  // The hash is the one of the text `init` (or --save-mapping) writes: that file, given as --mapping later, is the same mapping.
-  return { mapping: drafted.mapping, origin: `the mapping made from ${names}`, hash: createHash('sha256').update(drafted.text).digest('hex') };
+  // The hash is the one of the text `init` (or --save-mapping) writes: that file, given as --mapping later, is the same
+  // mapping.
+  return {
+    mapping: drafted.mapping,
+    origin: `the mapping made from ${names}`,
+    hash: createHash('sha256').update(drafted.text).digest('hex'),
+  };
 }
 
 const SQLITE_NAME = /\.(db|sqlite|sqlite3|db3|s3db|sl3)$/i;
@@ -52,11 +57,16 @@ function looksLikeSqlite(file: string): boolean {
 export function sqliteFilesIn(dir: string, limit = 500): string[] {
   let entries: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort();
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
-  return entries.slice(0, limit).filter((name) => !/-(wal|shm|journal)$/.test(name) && looksLikeSqlite(path.join(dir, name)));
+  return entries
+    .slice(0, limit)
+    .filter((name) => !/-(wal|shm|journal)$/.test(name) && looksLikeSqlite(path.join(dir, name)));
 }
 
 /**
@@ -67,7 +77,9 @@ export function checkSourceDirHolds(loaded: LoadedMapping, config: Config): void
   if (config.files.length > 0) return; // files named as arguments: the folder is theirs
   const wanted = loaded.mapping.sources.map((s) => s.file);
   if (wanted.some((f) => existsSync(path.join(config.sourceDir, f)))) return;
-  const which = config.mappingFile ? `the mapping ${path.basename(config.mappingFile)}` : 'the built-in mapping (the four legacy databases)';
+  const which = config.mappingFile
+    ? `the mapping ${path.basename(config.mappingFile)}`
+    : 'the built-in mapping (the four legacy databases)';
   const found = sqliteFilesIn(config.sourceDir);
   const rel = (f: string) => path.relative(process.cwd(), path.join(config.sourceDir, f)) || f;
   const shown = found.slice(0, 5).map(rel).join(' ') + (found.length > 5 ? ' …' : '');
@@ -76,7 +88,9 @@ export function checkSourceDirHolds(loaded: LoadedMapping, config: Config): void
     `${config.sourceDir} holds none of the files ${which} names (${wanted.join(', ')})`,
     found.length
       ? `it holds ${found.length} SQLite file(s): ${found.slice(0, 20).join(', ')}${found.length > 20 ? ', …' : ''}`
-      : existsSync(config.sourceDir) ? 'it holds no SQLite file' : 'that folder does not exist',
+      : existsSync(config.sourceDir)
+        ? 'it holds no SQLite file'
+        : 'that folder does not exist',
     'to migrate other SQLite files, name them (their mapping is made as `init` makes it):',
     `  sqlite2pg ${cmd} ${found.length ? shown : 'app.db [more.db …]'} --target URL`,
     'or write their mapping, review it, and pass it with --mapping:',

@@ -42,13 +42,22 @@ export async function readHistory(client: pg.ClientBase, limit = 50): Promise<Hi
     [limit],
   );
   return r.rows.map((row) => {
-    const status = row.status === 'running' && row.command === 'migrate' && !someoneRunning ? 'interrupted' : (row.status as string);
+    const status =
+      row.status === 'running' && row.command === 'migrate' && !someoneRunning ? 'interrupted' : (row.status as string);
     return {
-      runId: row.run_id, command: row.command, status, mode: row.mode, dryRun: row.dry_run,
-      startedAt: (row.started_at as Date).toISOString(), finishedAt: row.finished_at ? (row.finished_at as Date).toISOString() : null,
+      runId: row.run_id,
+      command: row.command,
+      status,
+      mode: row.mode,
+      dryRun: row.dry_run,
+      startedAt: (row.started_at as Date).toISOString(),
+      finishedAt: row.finished_at ? (row.finished_at as Date).toISOString() : null,
       durationMs: row.finished_at ? (row.finished_at as Date).getTime() - (row.started_at as Date).getTime() : null,
-      tables: row.loads, sourceRows: row.source_rows === null ? null : Number(row.source_rows),
-      rejectedRows: row.rejected_rows === null ? null : Number(row.rejected_rows), resumedFrom: row.resumed_from, error: row.error,
+      tables: row.loads,
+      sourceRows: row.source_rows === null ? null : Number(row.source_rows),
+      rejectedRows: row.rejected_rows === null ? null : Number(row.rejected_rows),
+      resumedFrom: row.resumed_from,
+      error: row.error,
     };
   });
 }
@@ -56,15 +65,40 @@ export async function readHistory(client: pg.ClientBase, limit = 50): Promise<Hi
 function historyText(entries: HistoryEntry[]): string {
   if (entries.length === 0) return 'no runs recorded in this target (no sqlite2pg schema yet)';
   const rows = entries.map((e) => [
-    e.startedAt.replace('T', ' ').slice(0, 19), e.command, e.status, e.mode ?? '', e.dryRun ? 'dry run' : '',
-    e.durationMs === null ? '' : `${(e.durationMs / 1000).toFixed(1)}s`, e.sourceRows === null ? '' : String(e.sourceRows),
-    e.rejectedRows === null ? '' : String(e.rejectedRows), e.command === 'migrate' ? String(e.tables) : '', e.runId,
+    e.startedAt.replace('T', ' ').slice(0, 19),
+    e.command,
+    e.status,
+    e.mode ?? '',
+    e.dryRun ? 'dry run' : '',
+    e.durationMs === null ? '' : `${(e.durationMs / 1000).toFixed(1)}s`,
+    e.sourceRows === null ? '' : String(e.sourceRows),
+    e.rejectedRows === null ? '' : String(e.rejectedRows),
+    e.command === 'migrate' ? String(e.tables) : '',
+    e.runId,
   ]);
   // "tables committed": for an interrupted or failed run, what a --mode resume keeps (the rest it loads).
-  const header = ['started (UTC)', 'command', 'status', 'mode', '', 'time', 'source rows', 'rejected', 'tables committed', 'run id'];
+  const header = [
+    'started (UTC)',
+    'command',
+    'status',
+    'mode',
+    '',
+    'time',
+    'source rows',
+    'rejected',
+    'tables committed',
+    'run id',
+  ];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runHistory(config: Config, log: Logger): Promise<CommandResult> {
@@ -73,7 +107,11 @@ export async function runHistory(config: Config, log: Logger): Promise<CommandRe
     const client = await session.target.pool.connect();
     try {
       const entries = await readHistory(client);
-      return { report: null, exitCode: EXIT.ok, text: config.json ? JSON.stringify({ runs: entries }, null, 2) : historyText(entries) };
+      return {
+        report: null,
+        exitCode: EXIT.ok,
+        text: config.json ? JSON.stringify({ runs: entries }, null, 2) : historyText(entries),
+      };
     } finally {
       client.release();
     }

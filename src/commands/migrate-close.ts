@@ -33,28 +33,55 @@ export function tableReport(r: TableLoadResult): TableReport {
 
 /** The migrate report's own fields, after those every run has (run-envelope.ts). */
 export function migrateFields(run: MigrateRun, error: string | null): Partial<RunReport> {
-  return { mode: run.config.mode, error, warnings: run.env.warnings, deviations: run.plan.deviations, stagesMs: run.env.stagesMs };
+  return {
+    mode: run.config.mode,
+    error,
+    warnings: run.env.warnings,
+    deviations: run.plan.deviations,
+    stagesMs: run.env.stagesMs,
+  };
 }
 
 /** closing verify: every table of the mapping, through the run's transactions (a dry run's rows are only there). */
 export async function closingVerify(run: MigrateRun, sizes: Map<string, number>): Promise<VerifiedTable[]> {
   const { plan, sources, progress, config, target, log } = run;
   const writes = writesOf(run);
-  const verifySizes = new Map(plan.tables.map((t) => [t.targetName, sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0)]));
-  progress.phase('verifying', plan.tables.length, [...verifySizes.values()].reduce((a, b) => a + b, 0));
+  const verifySizes = new Map(
+    plan.tables.map((t) => [
+      t.targetName,
+      sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0),
+    ]),
+  );
+  progress.phase(
+    'verifying',
+    plan.tables.length,
+    [...verifySizes.values()].reduce((a, b) => a + b, 0),
+  );
   const verified = await verifyRun({
-    progress, expectedRows: (t) => verifySizes.get(t.targetName) ?? 0,
-    plan, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient: (fn) => writes.transaction(fn), jobs: writes.lanes, sampleRows: config.sampleRows, currentRunId: run.env.runId,
+    progress,
+    expectedRows: (t) => verifySizes.get(t.targetName) ?? 0,
+    plan,
+    sourceDb: (f) => sources.db(f),
+    hosted: (f) => sources.hosted(f)?.verify ?? null,
+    withClient: (fn) => writes.transaction(fn),
+    jobs: writes.lanes,
+    sampleRows: config.sampleRows,
+    currentRunId: run.env.runId,
     loadedRows: new Map(run.results.map((r) => [r.plan.targetName, r.loadedRows])),
     // The expected-objects check; a dry run leaves sequences as they were (setval is not transactional).
     structure: { sequences: writes.setsSequences },
     // Outside a dry run the verify's connection holds no transaction: the source workers may read each
     // table's COPY on connections of their own, with the same settings (else through the run's).
-    ownTargetReads: !writes.ownTargetReads ? null : {
-      settings: target.settings,
-      refused: (table, reason) =>
-        log.warn({ table, reason: run.env.redact(reason) }, "the closing verify could not open a worker's own target connection: reading the table through the run's connection"),
-    },
+    ownTargetReads: !writes.ownTargetReads
+      ? null
+      : {
+          settings: target.settings,
+          refused: (table, reason) =>
+            log.warn(
+              { table, reason: run.env.redact(reason) },
+              "the closing verify could not open a worker's own target connection: reading the table through the run's connection",
+            ),
+        },
   });
   progress.stop();
   return verified;
@@ -74,7 +101,18 @@ export async function recordRun(run: MigrateRun, found: MigrateFindings): Promis
   const tables = plan.tables.map((t) => {
     const r = run.results.find((x) => x.plan.targetName === t.targetName)!;
     const v = found.verified.find((x) => x.plan.targetName === t.targetName)!;
-    return { ...tableReport(r), ...v.report, loadedRows: r.loadedRows, durationMs: r.durationMs + v.verification.durationMs, changedValues: r.changedValues, rejectsByCode: r.rejectsByCode, emptySource: t.emptyReason, keptFromRun: r.keptFromRun, copyFormat: r.copyFormat, stagesMs: { ...r.stages, verifyMs: v.verification.durationMs } };
+    return {
+      ...tableReport(r),
+      ...v.report,
+      loadedRows: r.loadedRows,
+      durationMs: r.durationMs + v.verification.durationMs,
+      changedValues: r.changedValues,
+      rejectsByCode: r.rejectsByCode,
+      emptySource: t.emptyReason,
+      keptFromRun: r.keptFromRun,
+      copyFormat: r.copyFormat,
+      stagesMs: { ...r.stages, verifyMs: v.verification.durationMs },
+    };
   });
   const inventory = markRefused(completeInventory(plan.inventory, tables, 'not loaded by this run'), refusedObjects);
   // What PostgreSQL refused is warned about already, in its own words.

@@ -12,7 +12,8 @@ import { backupSources, type BackupSet } from '../extract/backup.js';
 export function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string {
   const done = new Set(committed.map((r) => r.plan.targetName));
   const pending = plan.tables.filter((t) => !done.has(t.targetName)).map((t) => t.targetName);
-  if (pending.length === 0) return 'every table is committed and recorded in the ledger; run again with --mode resume to finish keys, indexes, sequences and verification';
+  if (pending.length === 0)
+    return 'every table is committed and recorded in the ledger; run again with --mode resume to finish keys, indexes, sequences and verification';
   return `${done.size} of ${plan.tables.length} tables are committed and recorded in the ledger; run again with --mode resume to load the rest (${pending.join(', ')})`;
 }
 
@@ -20,8 +21,17 @@ export function resumeNote(plan: RunPlan, committed: TableLoadResult[]): string 
 export async function takeBackups(config: Config, runId: string, log: Logger): Promise<BackupSet | null> {
   if (!config.backupDir) return null;
   // Files named as arguments with no --mapping: the mapping will be drafted from their copies.
-  const files = !config.mappingFile && config.files.length ? config.files.map((f) => path.basename(f)) : loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
-  const set = await backupSources(files, config.sourceDir, config.backupDir, runId, { quickCheck: config.quickCheck, busyTimeoutMs: 5000 });
-  log.info({ dir: set.dir, files: set.files.map((f) => ({ file: f.file, bytes: f.bytes, sha256: f.sha256 })) }, 'sources backed up; loading from the copies');
+  const files =
+    !config.mappingFile && config.files.length
+      ? config.files.map((f) => path.basename(f))
+      : loadMapping(config.mappingFile).mapping.sources.map((s) => s.file);
+  const set = await backupSources(files, config.sourceDir, config.backupDir, runId, {
+    quickCheck: config.quickCheck,
+    busyTimeoutMs: 5000,
+  });
+  log.info(
+    { dir: set.dir, files: set.files.map((f) => ({ file: f.file, bytes: f.bytes, sha256: f.sha256 })) },
+    'sources backed up; loading from the copies',
+  );
   return set;
 }

@@ -65,22 +65,51 @@ export function writesOf(run: MigrateRun): TargetWrites {
  */
 export async function prepare(run: MigrateRun): Promise<LoadDecision> {
   const { config, log, env, plan } = run;
-  const writes = await openTargetWrites(run.target.pool, log, { dryRun: config.dryRun, lanes: migrateLanes(config.jobs, config.dryRun), retries: config.retries, runId: env.runId });
+  const writes = await openTargetWrites(run.target.pool, log, {
+    dryRun: config.dryRun,
+    lanes: migrateLanes(config.jobs, config.dryRun),
+    retries: config.retries,
+    runId: env.runId,
+  });
   run.writes = writes;
   env.closes(() => writes.release());
   const decision = await writes.transaction(async (c) => {
     await ensureLedger(c, true);
     await writes.lock.claim(c, writes.runIdForLedger, 'migrate');
     const d = await decideLoads(c, plan, config.mode);
-    await env.recordStart(c, { mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: config.mode, resumedFrom: d.resumedFrom, sourceDir: plan.sourceDir });
+    await env.recordStart(c, {
+      mappingName: plan.mappingName,
+      mappingHash: plan.mappingHash,
+      mode: config.mode,
+      resumedFrom: d.resumedFrom,
+      sourceDir: plan.sourceDir,
+    });
     if (run.backup) await recordBackups(c, env.runId, run.backup.files);
     return d;
   });
   env.recorded = true;
   if (config.mode === 'resume') {
-    log.info({ resumedFrom: decision.resumedFrom, kept: decision.kept.map((k) => k.plan.targetName), loading: decision.load.map((t) => t.targetName) }, 'resuming: tables a previous run committed are kept, the rest loaded');
+    log.info(
+      {
+        resumedFrom: decision.resumedFrom,
+        kept: decision.kept.map((k) => k.plan.targetName),
+        loading: decision.load.map((t) => t.targetName),
+      },
+      'resuming: tables a previous run committed are kept, the rest loaded',
+    );
   }
-  log.info({ runId: env.runId, target: run.target.displayUrl, server: run.target.serverVersion, mode: config.mode, dryRun: config.dryRun, tables: decision.load.length, kept: decision.kept.length }, 'migrate started');
+  log.info(
+    {
+      runId: env.runId,
+      target: run.target.displayUrl,
+      server: run.target.serverVersion,
+      mode: config.mode,
+      dryRun: config.dryRun,
+      tables: decision.load.length,
+      kept: decision.kept.length,
+    },
+    'migrate started',
+  );
   return decision;
 }
 
@@ -97,34 +126,81 @@ export async function createSchema(run: MigrateRun, decision: LoadDecision): Pro
 /** Row counts, once, before any table loads (the load order, longest chain first, and progress use them); defaults. */
 export async function measureLoad(run: MigrateRun, decision: LoadDecision): Promise<LoadInputs> {
   const defaults = await writesOf(run).transaction((c) => evaluateDefaults(c, run.plan));
-  const sizes = new Map(decision.load.map((t) => [t.targetName, t.sourceExists ? countRows(run.sources.db(t.source.file)!, t.source.table) : 0]));
+  const sizes = new Map(
+    decision.load.map((t) => [
+      t.targetName,
+      t.sourceExists ? countRows(run.sources.db(t.source.file)!, t.source.table) : 0,
+    ]),
+  );
   return { sizes, defaults };
 }
 
-/** load tables: --jobs lanes, parents before children; each table's keys, indexes and foreign keys right after its rows. */
-export async function loadTables(run: MigrateRun, decision: LoadDecision, ctx: LoadContext, sizes: Map<string, number>): Promise<void> {
+/**
+ * load tables: --jobs lanes, parents before children; each table's keys, indexes and foreign keys right after its rows.
+ */
+export async function loadTables(
+  run: MigrateRun,
+  decision: LoadDecision,
+  ctx: LoadContext,
+  sizes: Map<string, number>,
+): Promise<void> {
   const { log, progress, results, finished } = run;
   const writes = writesOf(run);
-  progress.phase('loading', decision.load.length, [...sizes.values()].reduce((a, b) => a + b, 0));
+  progress.phase(
+    'loading',
+    decision.load.length,
+    [...sizes.values()].reduce((a, b) => a + b, 0),
+  );
   for (const k of decision.kept) {
-    results.push({ plan: k.plan, sourceRows: k.load.sourceRows, loadedRows: k.load.loadedRows, rejectedRows: k.load.rejectedRows, changedValues: 0, rejectsByCode: {}, durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: k.load.runId, copyFormat: null });
+    results.push({
+      plan: k.plan,
+      sourceRows: k.load.sourceRows,
+      loadedRows: k.load.loadedRows,
+      rejectedRows: k.load.rejectedRows,
+      changedValues: 0,
+      rejectsByCode: {},
+      durationMs: 0,
+      stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 },
+      keptFromRun: k.load.runId,
+      copyFormat: null,
+    });
     ctx.rejectBudget.total += k.load.rejectedRows;
   }
-  await runInDependencyOrder(decision.load, writes.lanes, (t) => sizes.get(t.targetName)!, async (t) => {
-    await writes.lock.check();
-    const r = await loadTableWithRetries(ctx, t, writes.retries);
-    // One line a table; a warning, with the reasons, when rows were rejected.
-    if (r.rejectedRows > 0) log.warn({ table: t.targetName, rows: r.loadedRows, rejected: r.rejectedRows, byCode: r.rejectsByCode, ms: r.durationMs }, 'table loaded, rows rejected (listed in sqlite2pg.rejects)');
-    else log.info({ table: t.targetName, rows: r.loadedRows, rejected: 0, ms: r.durationMs }, 'table loaded');
-    results.push(r);
-    await pausePoint(`committed:${t.targetName}`);
-    await writes.lock.check();
-    const built = await finishTable(t, (name) => finished.has(name), (fn) => writes.transaction(fn), run.warn);
-    Object.assign(r.stages, built);
-    finished.add(t.targetName);
-    log.debug({ table: t.targetName, ...built }, 'keys, indexes and foreign keys built');
-    return r;
-  });
+  await runInDependencyOrder(
+    decision.load,
+    writes.lanes,
+    (t) => sizes.get(t.targetName)!,
+    async (t) => {
+      await writes.lock.check();
+      const r = await loadTableWithRetries(ctx, t, writes.retries);
+      // One line a table; a warning, with the reasons, when rows were rejected.
+      if (r.rejectedRows > 0)
+        log.warn(
+          {
+            table: t.targetName,
+            rows: r.loadedRows,
+            rejected: r.rejectedRows,
+            byCode: r.rejectsByCode,
+            ms: r.durationMs,
+          },
+          'table loaded, rows rejected (listed in sqlite2pg.rejects)',
+        );
+      else log.info({ table: t.targetName, rows: r.loadedRows, rejected: 0, ms: r.durationMs }, 'table loaded');
+      results.push(r);
+      await pausePoint(`committed:${t.targetName}`);
+      await writes.lock.check();
+      const built = await finishTable(
+        t,
+        (name) => finished.has(name),
+        (fn) => writes.transaction(fn),
+        run.warn,
+      );
+      Object.assign(r.stages, built);
+      finished.add(t.targetName);
+      log.debug({ table: t.targetName, ...built }, 'keys, indexes and foreign keys built');
+      return r;
+    },
+  );
   progress.stop();
 }
 
@@ -132,7 +208,12 @@ export async function loadTables(run: MigrateRun, decision: LoadDecision, ctx: L
 export async function buildRemainingKeys(run: MigrateRun): Promise<void> {
   const writes = writesOf(run);
   await writes.lock.check();
-  await buildKeysAndIndexes(run.plan.tables.filter((t) => !run.finished.has(t.targetName)), writes.lanes, (fn) => writes.transaction(fn), run.warn);
+  await buildKeysAndIndexes(
+    run.plan.tables.filter((t) => !run.finished.has(t.targetName)),
+    writes.lanes,
+    (fn) => writes.transaction(fn),
+    run.warn,
+  );
 }
 
 /** foreign keys the lanes could not add: those to or from tables a resume kept (normally nothing). */
@@ -147,7 +228,8 @@ export async function setRunSequences(run: MigrateRun): Promise<SequenceSet[]> {
   const writes = writesOf(run);
   await writes.lock.check();
   const sequences = await writes.transaction((c) => setSequences(c, run.plan.tables, writes.setsSequences));
-  for (const s of sequences.filter((x) => x.sequence === null)) run.env.warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
+  for (const s of sequences.filter((x) => x.sequence === null))
+    run.env.warnings.push(`${s.table}.${s.column}: no sequence found to set (the table was not created by sqlite2pg)`);
   return sequences;
 }
 

@@ -13,7 +13,19 @@ import { explainTargetError } from '../pg/explain-error.js';
 import { resumeNote, takeBackups } from './migrate-outcome.js';
 import { pausePoint } from '../runtime/pause-points.js';
 import { RejectBudget, type LoadContext } from '../load/load-context.js';
-import { addRemainingForeignKeys, buildRemainingKeys, createRunViews, createSchema, loadTables, measureLoad, prepare, setRunSequences, writesOf, type LoadInputs, type MigrateRun } from './migrate-steps.js';
+import {
+  addRemainingForeignKeys,
+  buildRemainingKeys,
+  createRunViews,
+  createSchema,
+  loadTables,
+  measureLoad,
+  prepare,
+  setRunSequences,
+  writesOf,
+  type LoadInputs,
+  type MigrateRun,
+} from './migrate-steps.js';
 import { closingVerify, migrateFields, recordRun, tableReport } from './migrate-close.js';
 
 export interface CommandResult {
@@ -25,11 +37,23 @@ export interface CommandResult {
 
 /** What loading a table needs from this run (load-context.ts). */
 function loadContext(run: MigrateRun, { sizes, defaults }: LoadInputs): LoadContext {
-  const { config, log, plan, progress, sources, env: { runId } } = run;
+  const {
+    config,
+    log,
+    plan,
+    progress,
+    sources,
+    env: { runId },
+  } = run;
   const writes = writesOf(run);
   const transaction = writes.transaction;
   return {
-    runId, mappingHash: plan.mappingHash, log, transaction, progress, signal: writes.lock.signal,
+    runId,
+    mappingHash: plan.mappingHash,
+    log,
+    transaction,
+    progress,
+    signal: writes.lock.signal,
     expectedRows: (t) => sizes.get(t.targetName) ?? 0,
     feed: (t, setup) => sources.hosted(t.source.file)!.feed(t, setup),
     rejectBudget: new RejectBudget(config.maxRejects),
@@ -44,7 +68,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   const backup = await takeBackups(config, env.runId, log);
   if (backup) await pausePoint('backed-up');
   // With --backup-dir, the run reads (and verifies against) the copies, the sources as they were backed up.
-  const fromBackup = backup ? { ...config, sourceDir: backup.dir, files: config.files.map((f) => path.join(backup.dir, path.basename(f))) } : config;
+  const fromBackup = backup
+    ? { ...config, sourceDir: backup.dir, files: config.files.map((f) => path.join(backup.dir, path.basename(f))) }
+    : config;
   const { sources, plan } = planSources(fromBackup, { log });
   env.closes(() => sources.close());
   const session = await env.openTarget(() => openTarget(config, log, migrateConnections(config.jobs, config.dryRun)));
@@ -54,8 +80,20 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     log.warn(message);
   };
   const run: MigrateRun = {
-    config, log, env, plan, sources, target: session.target, progress: runProgress(config, log), backup,
-    writes: null, created: [], results: [], finished: new Set(), refusedObjects: new Map(), warn,
+    config,
+    log,
+    env,
+    plan,
+    sources,
+    target: session.target,
+    progress: runProgress(config, log),
+    backup,
+    writes: null,
+    created: [],
+    results: [],
+    finished: new Set(),
+    refusedObjects: new Map(),
+    warn,
   };
 
   return env.run(
@@ -82,7 +120,9 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
   );
 }
 
-/** A migrate that stopped: too many rejects is a difference (exit 1); anything else fails, saying where a resume starts. */
+/**
+ * A migrate that stopped: too many rejects is a difference (exit 1); anything else fails, saying where a resume starts.
+ */
 async function failed(run: MigrateRun, thrown: unknown): Promise<CommandResult> {
   const { env, config, plan, writes } = run;
   run.progress.stop();
@@ -99,7 +139,8 @@ async function failed(run: MigrateRun, thrown: unknown): Promise<CommandResult> 
   if (err instanceof SourceReadError && writes) {
     // A run that cannot read its source leaves no empty table behind: a rerun after the fix starts clean.
     const dropped = await writes.dropUnloaded(plan, run.created);
-    if (dropped.length > 0) err.message += `; the empty tables this run created were dropped again (${dropped.join(', ')})`;
+    if (dropped.length > 0)
+      err.message += `; the empty tables this run created were dropped again (${dropped.join(', ')})`;
   }
   return env.fail(err, {
     explain: explainTargetError,

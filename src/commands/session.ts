@@ -33,7 +33,11 @@ export interface Sources {
  * the run's bulk reading; the main thread's `db` answers through it, on the same snapshot, and a question
  * that keeps it waiting long is logged on `hosted.log`.
  */
-export function openSources(mapping: LoadedMapping, config: Pick<Config, 'sourceDir' | 'quickCheck'>, hosted: { log: Logger } | null = null): Sources {
+export function openSources(
+  mapping: LoadedMapping,
+  config: Pick<Config, 'sourceDir' | 'quickCheck'>,
+  hosted: { log: Logger } | null = null,
+): Sources {
   const options = { quickCheck: config.quickCheck, busyTimeoutMs: 5000 };
   const files = mapping.mapping.sources.map((s) => ({ file: s.file, path: path.join(config.sourceDir, s.file) }));
   const workers = hosted ? SourceWorkers.start(files, options, slowRequestWarning(hosted.log)) : null;
@@ -64,7 +68,10 @@ export function openSources(mapping: LoadedMapping, config: Pick<Config, 'source
 /** The main thread stands still while a source worker answers: say so, and what it is waiting for. */
 function slowRequestWarning(log: Logger): SlowRequest {
   return ({ file, request, waitedMs }) =>
-    log.warn({ file, request, waitedS: Math.round(waitedMs / 1000) }, 'still waiting for a source worker: the run stands still until it answers');
+    log.warn(
+      { file, request, waitedS: Math.round(waitedMs / 1000) },
+      'still waiting for a source worker: the run stands still until it answers',
+    );
 }
 
 export interface PlannedSources {
@@ -110,7 +117,10 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
-/** Connects to --target / DATABASE_URL, or starts the embedded server and prints its URL; the pool sized as `connections` says. */
+/**
+ * Connects to --target / DATABASE_URL, or starts the embedded server and prints its URL; the pool sized as
+ * `connections` says.
+ */
 export async function openTarget(config: Config, log: Logger, connections: TargetConnections): Promise<TargetSession> {
   let embedded: EmbeddedServer | null = null;
   let url: string;
@@ -122,7 +132,13 @@ export async function openTarget(config: Config, log: Logger, connections: Targe
     url = config.target.url;
   }
   try {
-    const target = await connectTarget(url, { poolSize: connections.pool, retries: config.retries, log, statementTimeoutMs: config.statementTimeoutMs, stallSeconds: config.stallSeconds ?? undefined });
+    const target = await connectTarget(url, {
+      poolSize: connections.pool,
+      retries: config.retries,
+      log,
+      statementTimeoutMs: config.statementTimeoutMs,
+      stallSeconds: config.stallSeconds ?? undefined,
+    });
     return {
       target,
       embedded,

@@ -25,7 +25,10 @@ function selectTables(plan: RunPlan, names: string[] | null): readonly TablePlan
   if (!names) return plan.tables;
   return names.map((name) => {
     const t = plan.tables.find((x) => x.targetName === name || x.target.table === name || x.source.table === name);
-    if (!t) throw new UsageError(`--tables: no table "${name}" in the mapping (tables: ${plan.tables.map((x) => x.targetName).join(', ')})`);
+    if (!t)
+      throw new UsageError(
+        `--tables: no table "${name}" in the mapping (tables: ${plan.tables.map((x) => x.targetName).join(', ')})`,
+      );
     return t;
   });
 }
@@ -55,16 +58,38 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
       await env.step('record the start', () =>
         withClient(async (c) => {
           await ensureLedger(c, false);
-          await env.recordStart(c, { mappingName: plan.mappingName, mappingHash: plan.mappingHash, mode: null, resumedFrom: null, sourceDir: plan.sourceDir });
+          await env.recordStart(c, {
+            mappingName: plan.mappingName,
+            mappingHash: plan.mappingHash,
+            mode: null,
+            resumedFrom: null,
+            sourceDir: plan.sourceDir,
+          });
         }),
       );
       env.recorded = true;
-      log.info({ runId: env.runId, target: session.target.displayUrl, tables: tables.length, graceSeconds: config.graceSeconds }, 'verify started');
-      const verified = await env.step('verify tables', () => verifyTables(config, log, { env, plan, tables, sources, withClient, fresh, progress, target: session.target }));
+      log.info(
+        {
+          runId: env.runId,
+          target: session.target.displayUrl,
+          tables: tables.length,
+          graceSeconds: config.graceSeconds,
+        },
+        'verify started',
+      );
+      const verified = await env.step('verify tables', () =>
+        verifyTables(config, log, { env, plan, tables, sources, withClient, fresh, progress, target: session.target }),
+      );
       const reports = verified.map((v) => ({ ...v.report, emptySource: v.plan.emptyReason }));
       const inventory = completeInventory(plan.inventory, reports, 'not verified by this run (--tables)');
       const status = statusOf(reports, inventory);
-      const grace = config.graceSeconds === null ? null : { seconds: config.graceSeconds, cutoff: new Date(env.startedAt.getTime() - config.graceSeconds * 1000).toISOString() };
+      const grace =
+        config.graceSeconds === null
+          ? null
+          : {
+              seconds: config.graceSeconds,
+              cutoff: new Date(env.startedAt.getTime() - config.graceSeconds * 1000).toISOString(),
+            };
       const report = env.report(status, reports, { warnings: [], grace, inventory });
       await env.step('record', () =>
         withClient(async (c) => {
@@ -73,10 +98,12 @@ export async function runVerify(config: Config, log: Logger): Promise<CommandRes
         }),
       );
       // The trend includes this run; it goes into the rendered report, not into the ledger's copy.
-      if (config.format === 'html' || config.format === 'markdown') report.history = await withClient((c) => verificationHistory(c));
+      if (config.format === 'html' || config.format === 'markdown')
+        report.history = await withClient((c) => verificationHistory(c));
       return env.finished(report);
     },
-    (err) => env.fail(err, { explain: (e) => (e instanceof Error ? e.message : String(e)), report: null, ledger: pool }),
+    (err) =>
+      env.fail(err, { explain: (e) => (e instanceof Error ? e.message : String(e)), report: null, ledger: pool }),
   );
 }
 
@@ -95,18 +122,38 @@ interface VerifyInputs {
 async function verifyTables(config: Config, log: Logger, v: VerifyInputs): Promise<VerifiedTable[]> {
   const { plan, tables, sources, progress } = v;
   // Each table's row count, once up front, gives the progress its totals.
-  const sizes = new Map(tables.map((t) => [t.targetName, t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0]));
-  progress.phase('verifying', tables.length, [...sizes.values()].reduce((a, b) => a + b, 0));
+  const sizes = new Map(
+    tables.map((t) => [t.targetName, t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0]),
+  );
+  progress.phase(
+    'verifying',
+    tables.length,
+    [...sizes.values()].reduce((a, b) => a + b, 0),
+  );
   const verified = await verifyRun({
-    progress, expectedRows: (t) => sizes.get(t.targetName) ?? 0,
-    plan, tables, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient: v.withClient, jobs: config.jobs, sampleRows: config.sampleRows,
-    graceSeconds: config.graceSeconds, now: v.env.startedAt, fresh: v.fresh, targetSnapshot: true, structure: { sequences: true },
+    progress,
+    expectedRows: (t) => sizes.get(t.targetName) ?? 0,
+    plan,
+    tables,
+    sourceDb: (f) => sources.db(f),
+    hosted: (f) => sources.hosted(f)?.verify ?? null,
+    withClient: v.withClient,
+    jobs: config.jobs,
+    sampleRows: config.sampleRows,
+    graceSeconds: config.graceSeconds,
+    now: v.env.startedAt,
+    fresh: v.fresh,
+    targetSnapshot: true,
+    structure: { sequences: true },
     // Each table's streaming pass reads the target's COPY in the table's snapshot, exported, on the
     // source worker's own connection (the main thread then forwards no chunks).
     ownTargetReads: {
       settings: v.target.settings,
       refused: (table, reason) =>
-        log.warn({ table, reason: v.env.redact(reason) }, "verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection"),
+        log.warn(
+          { table, reason: v.env.redact(reason) },
+          "verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection",
+        ),
       read: (table) => log.debug({ table }, "target side read in the table's snapshot on a worker's own connection"),
     },
   });

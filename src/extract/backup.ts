@@ -59,7 +59,11 @@ async function backupOne(file: string, source: string, dest: string, options: Ba
     }
   } catch (err) {
     if (err instanceof SourceReadError) throw err;
-    throw new SourceReadError(`source ${file} (${source}) could not be backed up to ${dest}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new SourceReadError(
+      `source ${file} (${source}) could not be backed up to ${dest}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   } finally {
     opened.close();
   }
@@ -74,19 +78,34 @@ async function backupOne(file: string, source: string, dest: string, options: Ba
     }
   }
   if (mode !== PRIVATE_FILE_MODE) chmodSync(dest, mode);
-  return { file, source, backup: dest, bytes: statSync(dest).size, sha256: await sha256Of(dest), takenAt: new Date().toISOString() };
+  return {
+    file,
+    source,
+    backup: dest,
+    bytes: statSync(dest).size,
+    sha256: await sha256Of(dest),
+    takenAt: new Date().toISOString(),
+  };
 }
 
 /**
  * Backs up each of `files` (names in `sourceDir`) into `backupRoot`/`runId`/. Fails with exit 2, naming
  * the file, when a source cannot be read: nothing has touched the target yet.
  */
-export async function backupSources(files: string[], sourceDir: string, backupRoot: string, runId: string, options: BackupOptions): Promise<BackupSet> {
+export async function backupSources(
+  files: string[],
+  sourceDir: string,
+  backupRoot: string,
+  runId: string,
+  options: BackupOptions,
+): Promise<BackupSet> {
   const dir = path.join(backupRoot, runId);
   try {
     makePrivateDir(dir);
   } catch (err) {
-    throw new UsageError(`--backup-dir ${backupRoot}: cannot create ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(
+      `--backup-dir ${backupRoot}: cannot create ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const out: SourceBackup[] = [];
   for (const file of files) out.push(await backupOne(file, path.join(sourceDir, file), path.join(dir, file), options));

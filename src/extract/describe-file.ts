@@ -25,11 +25,21 @@ export interface FileFacts {
 
 /** Every ordinary table of schema main (SQLite's own and virtual tables' shadow tables excluded), and the rest. */
 export function describeFile(db: Database.Database): FileFacts {
-  const list = db.prepare("SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main' ORDER BY name").all() as {
-    name: string; type: string; wr: bigint; strict: bigint;
+  const list = db
+    .prepare("SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main' ORDER BY name")
+    .all() as {
+    name: string;
+    type: string;
+    wr: bigint;
+    strict: bigint;
   }[];
-  const created = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid").all() as {
-    type: string; name: string; tbl_name: string; sql: string;
+  const created = db
+    .prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid')
+    .all() as {
+    type: string;
+    name: string;
+    tbl_name: string;
+    sql: string;
   }[];
   // Tables in the order they were created: the order a person reading the schema knows.
   const order = new Map(created.map((o, i) => [o.name, i]));
@@ -46,14 +56,31 @@ export function describeFile(db: Database.Database): FileFacts {
     if (v?.excluded) return [{ kind: 'virtual table', name: o.name, reason: v.excluded, sql: o.sql }];
     return [];
   });
-  const shadows = shadowTables(db, vtabs).map((s): OtherObject => ({ kind: 'table', name: s.name, reason: shadowReason(s), sql: s.sql }));
-  return { tables: placeVirtual(tables, vtabs.filter((v) => v.excluded === null).map((v) => virtualFacts(db, v)), order), others: [...others, ...shadows] };
+  const shadows = shadowTables(db, vtabs).map((s): OtherObject => ({
+    kind: 'table',
+    name: s.name,
+    reason: shadowReason(s),
+    sql: s.sql,
+  }));
+  return {
+    tables: placeVirtual(
+      tables,
+      vtabs.filter((v) => v.excluded === null).map((v) => virtualFacts(db, v)),
+      order,
+    ),
+    others: [...others, ...shadows],
+  };
 }
 
 /** A migrated virtual table as an ordinary rowid table of its columns; an R*Tree's first column is its rowid. */
 function virtualFacts(db: Database.Database, v: VirtualTable): TableFacts {
   const facts = tableFacts(db, v.name, false, false);
-  return { ...facts, virtualModule: v.module, rowidAlias: v.rowidColumn ? (facts.columns[0]?.name ?? null) : null, autoincrement: false };
+  return {
+    ...facts,
+    virtualModule: v.module,
+    rowidAlias: v.rowidColumn ? (facts.columns[0]?.name ?? null) : null,
+    autoincrement: false,
+  };
 }
 
 /** Tables and migrated virtual tables together, in creation order. */

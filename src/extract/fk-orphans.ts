@@ -3,11 +3,22 @@
 import type Database from 'better-sqlite3';
 import { quoteSqlite } from './introspect.js';
 
-/** Rows of `child` whose `columns` (all non-NULL: MATCH SIMPLE) match no row of `parent` by `parentColumns`, compared as SQLite compares. */
-export function countOrphans(db: Database.Database, child: string, columns: string[], parent: string, parentColumns: string[]): number {
+/**
+ * Rows of `child` whose `columns` (all non-NULL: MATCH SIMPLE) match no row of `parent` by `parentColumns`, compared as
+ * SQLite compares.
+ */
+export function countOrphans(
+  db: Database.Database,
+  child: string,
+  columns: string[],
+  parent: string,
+  parentColumns: string[],
+): number {
   const notNull = columns.map((c) => `c.${quoteSqlite(c)} IS NOT NULL`).join(' AND ');
   const sql = (collate: string, scan = '') => {
-    const match = columns.map((c, i) => `p.${quoteSqlite(parentColumns[i])} = c.${quoteSqlite(c)}${collate}`).join(' AND ');
+    const match = columns
+      .map((c, i) => `p.${quoteSqlite(parentColumns[i])} = c.${quoteSqlite(c)}${collate}`)
+      .join(' AND ');
     return `SELECT count(*) FROM ${quoteSqlite(child)} AS c${scan} WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${quoteSqlite(parent)} AS p WHERE ${match})`;
   };
   try {

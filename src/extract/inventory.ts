@@ -33,14 +33,28 @@ export interface SourceObject {
 }
 
 /** Suffixes of the shadow tables of SQLite's own modules (FTS3/4/5, R*Tree, geopoly). */
-const SHADOW_SUFFIXES = ['content', 'data', 'idx', 'docsize', 'config', 'segments', 'segdir', 'stat', 'node', 'rowid', 'parent'];
+const SHADOW_SUFFIXES = [
+  'content',
+  'data',
+  'idx',
+  'docsize',
+  'config',
+  'segments',
+  'segdir',
+  'stat',
+  'node',
+  'rowid',
+  'parent',
+];
 
 /** `CREATE VIRTUAL TABLE x USING fts5(…)` → `fts5`. */
 export function moduleOf(sql: string): string {
   return /\bUSING\s+("?)([\w$]+)\1/i.exec(sql)?.[2]?.toLowerCase() ?? '';
 }
 
-/** The virtual table `name` is a shadow table of: the longest `<vtab>_<known suffix>` match, or SQLite's own verdict. */
+/**
+ * The virtual table `name` is a shadow table of: the longest `<vtab>_<known suffix>` match, or SQLite's own verdict.
+ */
 function shadowOwner(name: string, virtuals: string[], sqliteSaysShadow: boolean): string | null {
   const owners = virtuals
     .filter((v) => name.toLowerCase().startsWith(`${v.toLowerCase()}_`))
@@ -50,11 +64,18 @@ function shadowOwner(name: string, virtuals: string[], sqliteSaysShadow: boolean
 }
 
 function indexesOf(db: Database.Database, table: string, sqlOf: (name: string) => string | undefined): SourceObject[] {
-  const list = db.prepare('SELECT name, "unique" AS u, origin, partial FROM pragma_index_list(?) ORDER BY seq DESC').all(table) as {
-    name: string; u: bigint | number; origin: 'c' | 'u' | 'pk'; partial: bigint | number;
+  const list = db
+    .prepare('SELECT name, "unique" AS u, origin, partial FROM pragma_index_list(?) ORDER BY seq DESC')
+    .all(table) as {
+    name: string;
+    u: bigint | number;
+    origin: 'c' | 'u' | 'pk';
+    partial: bigint | number;
   }[];
   return list.map((ix) => {
-    const cols = db.prepare('SELECT cid, name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').all(ix.name) as { cid: bigint | number; name: string | null }[];
+    const cols = db
+      .prepare('SELECT cid, name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
+      .all(ix.name) as { cid: bigint | number; name: string | null }[];
     const sql = sqlOf(ix.name);
     return {
       kind: 'index' as const,
@@ -71,13 +92,27 @@ function indexesOf(db: Database.Database, table: string, sqlOf: (name: string) =
 }
 
 function foreignKeysOf(db: Database.Database, table: string): SourceObject[] {
-  const rows = db.prepare('SELECT id, "table" AS parent, "from" AS col, "to" AS ref FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq').all(table) as {
-    id: bigint | number; parent: string; col: string; ref: string | null;
+  const rows = db
+    .prepare(
+      'SELECT id, "table" AS parent, "from" AS col, "to" AS ref FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq',
+    )
+    .all(table) as {
+    id: bigint | number;
+    parent: string;
+    col: string;
+    ref: string | null;
   }[];
-  const byId = new Map<number, SourceObject & { columns: string[]; references: { table: string; columns: (string | null)[] } }>();
+  const byId = new Map<
+    number,
+    SourceObject & { columns: string[]; references: { table: string; columns: (string | null)[] } }
+  >();
   for (const r of rows) {
     let fk = byId.get(Number(r.id));
-    if (!fk) byId.set(Number(r.id), (fk = { kind: 'foreign key', name: '', table, columns: [], references: { table: r.parent, columns: [] } }));
+    if (!fk)
+      byId.set(
+        Number(r.id),
+        (fk = { kind: 'foreign key', name: '', table, columns: [], references: { table: r.parent, columns: [] } }),
+      );
     fk.columns.push(r.col);
     fk.references.columns.push(r.ref);
   }
@@ -90,19 +125,28 @@ function foreignKeysOf(db: Database.Database, table: string): SourceObject[] {
  * its indexes and foreign keys; then views and triggers. Reading a virtual table's schema needs no module.
  */
 export function readInventory(db: Database.Database): SourceObject[] {
-  const created = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid").all() as {
-    type: string; name: string; tbl_name: string; sql: string | null;
+  const created = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid').all() as {
+    type: string;
+    name: string;
+    tbl_name: string;
+    sql: string | null;
   }[];
   const sqlByName = new Map(created.map((o) => [`${o.type}:${o.name}`, o.sql ?? undefined]));
-  const listed = db.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'").all() as { name: string; type: string }[];
+  const listed = db.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'").all() as {
+    name: string;
+    type: string;
+  }[];
   const typeOf = new Map(listed.map((t) => [t.name, t.type]));
-  const virtuals = created.filter((o) => o.type === 'table' && /^\s*CREATE\s+VIRTUAL\s+TABLE\b/i.test(o.sql ?? '')).map((o) => o.name);
+  const virtuals = created
+    .filter((o) => o.type === 'table' && /^\s*CREATE\s+VIRTUAL\s+TABLE\b/i.test(o.sql ?? ''))
+    .map((o) => o.name);
   const out: SourceObject[] = [];
   const later: SourceObject[] = [];
   for (const o of created) {
     const sql = o.sql ?? undefined;
     if (o.type === 'view') later.push({ kind: 'view', name: o.name, ...(sql ? { sql } : {}) });
-    else if (o.type === 'trigger') later.push({ kind: 'trigger', name: o.name, table: o.tbl_name, ...(sql ? { sql } : {}) });
+    else if (o.type === 'trigger')
+      later.push({ kind: 'trigger', name: o.name, table: o.tbl_name, ...(sql ? { sql } : {}) });
     if (o.type !== 'table') continue;
     if (virtuals.includes(o.name)) {
       out.push({ kind: 'virtual table', name: o.name, module: moduleOf(o.sql ?? ''), ...(sql ? { sql } : {}) });
@@ -115,7 +159,13 @@ export function readInventory(db: Database.Database): SourceObject[] {
     const confirmed = typeOf.get(o.name) === 'shadow';
     const owner = shadowOwner(o.name, virtuals, confirmed);
     if (owner) {
-      out.push({ kind: 'shadow table', name: o.name, table: owner, ...(confirmed ? {} : { guessed: true }), ...(sql ? { sql } : {}) });
+      out.push({
+        kind: 'shadow table',
+        name: o.name,
+        table: owner,
+        ...(confirmed ? {} : { guessed: true }),
+        ...(sql ? { sql } : {}),
+      });
       continue;
     }
     out.push({ kind: 'table', name: o.name, ...(sql ? { sql } : {}) });

@@ -58,7 +58,12 @@ export function openSource(file: string, path: string, options: OpenOptions): Op
   } catch (err) {
     if (err instanceof SourceReadError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable (permission denied)'
+          : `cannot be read (${code})`;
     throw new SourceReadError(`source ${file} (${path}) ${why}`, { file });
   }
   if (size === 0) return { file, path, db: null, close: () => {} };

@@ -12,7 +12,12 @@ export interface QuickCheck {
 }
 
 const check = (db: Database.Database, table?: string): string[] =>
-  (table === undefined ? db.prepare('PRAGMA quick_check') : db.prepare('SELECT * FROM pragma_quick_check(?)').bind(table)).pluck().all() as string[];
+  (table === undefined
+    ? db.prepare('PRAGMA quick_check')
+    : db.prepare('SELECT * FROM pragma_quick_check(?)').bind(table)
+  )
+    .pluck()
+    .all() as string[];
 
 const problemsOf = (rows: string[]) => (rows.length === 1 && rows[0] === 'ok' ? [] : rows);
 
@@ -25,18 +30,27 @@ export function quickCheck(db: Database.Database): QuickCheck {
   }
   const problems: string[] = [];
   const warnings: string[] = [];
-  const tables = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow')").pluck().all() as string[];
+  const tables = db
+    .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow')")
+    .pluck()
+    .all() as string[];
   for (const table of tables) {
     try {
       problems.push(...problemsOf(check(db, table)));
       continue;
     } catch (err) {
       if (!isMissingCollation(err)) throw err;
-      warnings.push(`quick_check cannot check the indexes of ${table}: they use collation ${missingCollationName(err) ?? '(unknown)'}, which this reader lacks; the table's rows were read in full instead`);
+      warnings.push(
+        `quick_check cannot check the indexes of ${table}: they use collation ${missingCollationName(err) ?? '(unknown)'}, which this reader lacks; the table's rows were read in full instead`,
+      );
     }
     try {
       // A scan of the table's own b-tree (no index, so no collation): every page and overflow page is read.
-      for (const _ of db.prepare(`SELECT * FROM ${quoteSqlite(table)} NOT INDEXED`).raw(true).iterate()) void _;
+      for (const _ of db
+        .prepare(`SELECT * FROM ${quoteSqlite(table)} NOT INDEXED`)
+        .raw(true)
+        .iterate())
+        void _;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CORRUPT') problems.push(`${table}: ${(err as Error).message}`);
       else warnings.push(`${table} cannot be read by this reader (${(err as Error).message})`);

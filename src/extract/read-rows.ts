@@ -75,7 +75,10 @@ function pager(db: Database.Database, plan: TablePlan, range: RowidRange | null 
   // octet_length() of a column reads the record header, not the value (SQLite 3.43+).
   const sizes = `SELECT ${plan.sourceColumns.map((c) => `coalesce(octet_length(${quoteSqlite(c.name)}), 0)`).join(' + ') || '0'} FROM ${table}`;
   const order = ` ORDER BY ${keyCols.join(', ')} LIMIT ?`;
-  const after = keyCols.length === 1 ? `${keyCols[0]} > ${param}` : `(${keyCols.join(', ')}) > (${keyCols.map(() => param).join(', ')})`;
+  const after =
+    keyCols.length === 1
+      ? `${keyCols[0]} > ${param}`
+      : `(${keyCols.join(', ')}) > (${keyCols.map(() => param).join(', ')})`;
   const prep = (sql: string) => db.prepare(sql).raw(true).safeIntegers(true);
   const where = keyCols.map((k) => `${k} = ${param}`).join(' AND ');
   const refetchStmts = new Map<string, Database.Statement>();
@@ -85,8 +88,14 @@ function pager(db: Database.Database, plan: TablePlan, range: RowidRange | null 
   return {
     first: prep(range ? `${select} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : select + order),
     next: prep(`${select} WHERE ${after}${range ? ` AND ${keyCols[0]} <= ?` : ''}${order}`),
-    firstSizes: db.prepare(range ? `${sizes} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : sizes + order).pluck().safeIntegers(false),
-    nextSizes: db.prepare(`${sizes} WHERE ${after}${range ? ` AND ${keyCols[0]} <= ?` : ''}${order}`).pluck().safeIntegers(false),
+    firstSizes: db
+      .prepare(range ? `${sizes} WHERE ${keyCols[0]} BETWEEN ? AND ?${order}` : sizes + order)
+      .pluck()
+      .safeIntegers(false),
+    nextSizes: db
+      .prepare(`${sizes} WHERE ${after}${range ? ` AND ${keyCols[0]} <= ?` : ''}${order}`)
+      .pluck()
+      .safeIntegers(false),
     firstArgs: range ? [range.from, range.to] : [],
     nextArgs: range ? [range.to] : [],
     byKey: prep(`${select} WHERE ${where}`),
@@ -98,13 +107,17 @@ function pager(db: Database.Database, plan: TablePlan, range: RowidRange | null 
         const one = ` ORDER BY ${keyCols.join(', ')} LIMIT 1`;
         keyBytes = { first: prep(bytes + one), after: prep(`${bytes} WHERE ${after}${one}`) };
       }
-      const row = (last === null ? keyBytes.first.get() : keyBytes.after.get(...bindKey(last))) as (Buffer | null)[] | undefined;
+      const row = (last === null ? keyBytes.first.get() : keyBytes.after.get(...bindKey(last))) as
+        (Buffer | null)[] | undefined;
       return row ?? null;
     },
     refetch(column, keyValues) {
       let st = refetchStmts.get(column);
       if (!st) {
-        st = db.prepare(`SELECT CAST(${quoteSqlite(column)} AS BLOB) FROM ${table} WHERE ${where}`).pluck().safeIntegers(true);
+        st = db
+          .prepare(`SELECT CAST(${quoteSqlite(column)} AS BLOB) FROM ${table} WHERE ${where}`)
+          .pluck()
+          .safeIntegers(true);
         refetchStmts.set(column, st);
       }
       return (st.get(...bindKey(keyValues)) as Buffer | null) ?? null;
@@ -139,7 +152,10 @@ function exactKey(p: Pager, raw: unknown[], previous: readonly unknown[] | null)
 }
 
 /** What readability asks of a table: enough of a TablePlan to build its paging statements. */
-export type ReadShape = Pick<TablePlan, 'source' | 'sourceName' | 'sourceColumns' | 'sourceExprs' | 'hasRowid' | 'sourceKey'>;
+export type ReadShape = Pick<
+  TablePlan,
+  'source' | 'sourceName' | 'sourceColumns' | 'sourceExprs' | 'hasRowid' | 'sourceKey'
+>;
 
 /**
  * Why SQLite refuses the statements the load and verify read the table's rows with (null: it does not),
@@ -162,7 +178,8 @@ export function unreadableReason(db: Database.Database, shape: ReadShape): strin
  */
 function checkUtf8(p: Pager, plan: TablePlan, raw: unknown[]): number {
   const n = plan.sourceColumns.length;
-  // The row's TEXT and BLOB size (UTF-16 code units for TEXT, near enough), summed on the way: the pager sizes pages by it.
+  // The row's TEXT and BLOB size (UTF-16 code units for TEXT, near enough), summed on the way: the pager sizes pages by
+  // it.
   let size = 0;
   for (let i = 0; i < n; i++) {
     const v = raw[p.keyWidth + i];
@@ -221,7 +238,12 @@ function rowsThatFit(sizes: number[]): number {
  * A page holds at most PAGE_BYTES of values (or one row): the sizes of the rows ahead are read first
  * from their headers, for the first page and after a page that came near the limit.
  */
-export function* readRawPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000, range: RowidRange | null = null): Generator<SqliteValue[][]> {
+export function* readRawPages(
+  db: Database.Database | null,
+  plan: TablePlan,
+  pageSize = 2000,
+  range: RowidRange | null = null,
+): Generator<SqliteValue[][]> {
   if (!db || !plan.sourceExists) return;
   const p = pager(db, plan, range);
   let rows = rowsThatFit(p.firstSizes.all(...p.firstArgs, pageSize) as number[]);
@@ -238,7 +260,10 @@ export function* readRawPages(db: Database.Database | null, plan: TablePlan, pag
     if (page.length < rows) return;
     const last = p.bindKey(previous!.slice(0, p.keyWidth));
     // Pages well under the limit grow back to pageSize; one near it has the next rows' sizes read.
-    rows = bytes <= PAGE_BYTES / 2 ? Math.min(pageSize, rows * 2) : rowsThatFit(p.nextSizes.all(...last, ...p.nextArgs, pageSize) as number[]);
+    rows =
+      bytes <= PAGE_BYTES / 2
+        ? Math.min(pageSize, rows * 2)
+        : rowsThatFit(p.nextSizes.all(...last, ...p.nextArgs, pageSize) as number[]);
     page = p.next.all(...last, ...p.nextArgs, rows) as unknown[][];
   }
 }
@@ -247,7 +272,12 @@ export function* readRawPages(db: Database.Database | null, plan: TablePlan, pag
  * Yields the table's rows in pages of at most `pageSize`, in key order; with `range`, only the rows whose
  * rowid is within it (tables with a rowid only).
  */
-export async function* readPages(db: Database.Database | null, plan: TablePlan, pageSize = 2000, range: RowidRange | null = null): AsyncGenerator<SourceRow[]> {
+export async function* readPages(
+  db: Database.Database | null,
+  plan: TablePlan,
+  pageSize = 2000,
+  range: RowidRange | null = null,
+): AsyncGenerator<SourceRow[]> {
   const width = rawKeyWidth(plan);
   for (const page of readRawPages(db, plan, pageSize, range)) yield page.map((raw) => toSourceRow(plan, width, raw));
 }

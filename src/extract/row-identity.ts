@@ -31,7 +31,8 @@ export function valueLiteral(v: SqliteValue): string {
   if (v === null) return 'NULL';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return realLiteral(v);
-  if (typeof v === 'string') return v.includes('\u0000') ? textBytesLiteral(Buffer.from(v, 'utf8')) : `'${v.replaceAll("'", "''")}'`;
+  if (typeof v === 'string')
+    return v.includes('\u0000') ? textBytesLiteral(Buffer.from(v, 'utf8')) : `'${v.replaceAll("'", "''")}'`;
   if (v instanceof InvalidUtf8Text) return textBytesLiteral(v.bytes);
   return hexLiteral(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 }
@@ -128,7 +129,10 @@ export function parseIdentity(s: string, width: number): SqliteValue[] | null {
 }
 
 /** The key values a row's identity names in this table (the rowid for a table with one); null if none. */
-export function identityValues(plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>, identity: string): SqliteValue[] | null {
+export function identityValues(
+  plan: Pick<TablePlan, 'hasRowid' | 'sourceKey'>,
+  identity: string,
+): SqliteValue[] | null {
   const values = parseIdentity(identity, plan.hasRowid ? 1 : plan.sourceKey.length);
   if (values === null || (plan.hasRowid && typeof values[0] !== 'bigint')) return null;
   return values;

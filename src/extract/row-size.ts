@@ -43,7 +43,8 @@ function storedBytes(path: string): number {
  */
 function largestPayload(db: Database.Database, table: string): number {
   try {
-    const v = db.prepare("SELECT mx_payload FROM dbstat('main', 1) WHERE name = ?").pluck().get(table) as number | bigint | undefined;
+    const v = db.prepare("SELECT mx_payload FROM dbstat('main', 1) WHERE name = ?").pluck().get(table) as
+      number | bigint | undefined;
     return v === undefined ? Infinity : Number(v);
   } catch {
     return Infinity;
@@ -55,7 +56,12 @@ function largestPayload(db: Database.Database, table: string): number {
  * null. Skipped when the file is smaller than the limit; else one scan that reads record headers only
  * (octet_length() of a column reads no value).
  */
-export function oversizedRow(db: Database.Database | null, plan: TablePlan, path: string, limit = ROW_BYTES_LIMIT): OversizedRow | null {
+export function oversizedRow(
+  db: Database.Database | null,
+  plan: TablePlan,
+  path: string,
+  limit = ROW_BYTES_LIMIT,
+): OversizedRow | null {
   if (!db || !plan.sourceExists || plan.sourceColumns.length === 0 || storedBytes(path) <= limit) return null;
   if (largestPayload(db, plan.source.table) <= limit) return null;
   const keyCols = plan.hasRowid ? [rowidAlias(plan)] : plan.sourceKey.map(quoteSqlite);
@@ -65,5 +71,10 @@ export function oversizedRow(db: Database.Database | null, plan: TablePlan, path
   if (!raw) return null;
   const each = raw.slice(keyCols.length).map(Number);
   const largest = each.indexOf(Math.max(...each));
-  return { key: rawRowKey(plan, raw), bytes: each.reduce((a, b) => a + b, 0), column: plan.sourceColumns[largest].name, columnBytes: each[largest] };
+  return {
+    key: rawRowKey(plan, raw),
+    bytes: each.reduce((a, b) => a + b, 0),
+    column: plan.sourceColumns[largest].name,
+    columnBytes: each[largest],
+  };
 }

@@ -64,8 +64,15 @@ export interface TableFacts {
 const GENERATED: Record<number, Generated> = { 0: 'no', 2: 'virtual', 3: 'stored' };
 
 function columnsOf(db: Database.Database, table: string): ColumnFacts[] {
-  const rows = db.prepare('SELECT name, type, "notnull" AS nn, dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid').all(table) as {
-    name: string; type: string | null; nn: bigint; dflt_value: string | null; pk: bigint; hidden: bigint;
+  const rows = db
+    .prepare('SELECT name, type, "notnull" AS nn, dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid')
+    .all(table) as {
+    name: string;
+    type: string | null;
+    nn: bigint;
+    dflt_value: string | null;
+    pk: bigint;
+    hidden: bigint;
   }[];
   // hidden = 1 is a virtual table's hidden column: not data of an ordinary table.
   return rows
@@ -82,10 +89,14 @@ function columnsOf(db: Database.Database, table: string): ColumnFacts[] {
 }
 
 function indexesOf(db: Database.Database, table: string): IndexFacts[] {
-  const list = db.prepare('SELECT name, "unique" AS u, origin, partial FROM pragma_index_list(?) ORDER BY seq').all(table) as { name: string; u: bigint; origin: IndexFacts['origin']; partial: bigint }[];
+  const list = db
+    .prepare('SELECT name, "unique" AS u, origin, partial FROM pragma_index_list(?) ORDER BY seq')
+    .all(table) as { name: string; u: bigint; origin: IndexFacts['origin']; partial: bigint }[];
   const sqlOf = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").pluck();
   return list.reverse().map((ix) => {
-    const cols = db.prepare('SELECT cid, name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').all(ix.name) as { cid: bigint; name: string | null }[];
+    const cols = db
+      .prepare('SELECT cid, name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
+      .all(ix.name) as { cid: bigint; name: string | null }[];
     return {
       name: ix.name,
       unique: Number(ix.u) === 1,
@@ -99,13 +110,27 @@ function indexesOf(db: Database.Database, table: string): IndexFacts[] {
 }
 
 function foreignKeysOf(db: Database.Database, table: string): ForeignKeyFacts[] {
-  const rows = db.prepare('SELECT id, seq, "table" AS parent, "from" AS col, "to" AS ref, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(table) as {
-    id: bigint; seq: bigint; parent: string; col: string; ref: string | null; on_update: string; on_delete: string;
+  const rows = db
+    .prepare(
+      'SELECT id, seq, "table" AS parent, "from" AS col, "to" AS ref, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+    )
+    .all(table) as {
+    id: bigint;
+    seq: bigint;
+    parent: string;
+    col: string;
+    ref: string | null;
+    on_update: string;
+    on_delete: string;
   }[];
   const byId = new Map<number, ForeignKeyFacts>();
   for (const r of rows) {
     let fk = byId.get(Number(r.id));
-    if (!fk) byId.set(Number(r.id), (fk = { parent: r.parent, columns: [], parentColumns: [], onDelete: r.on_delete, onUpdate: r.on_update }));
+    if (!fk)
+      byId.set(
+        Number(r.id),
+        (fk = { parent: r.parent, columns: [], parentColumns: [], onDelete: r.on_delete, onUpdate: r.on_update }),
+      );
     fk.columns.push(r.col);
     fk.parentColumns.push(r.ref);
   }
@@ -127,7 +152,9 @@ function rowidAliasOf(withoutRowid: boolean, columns: ColumnFacts[], indexes: In
 
 /** Reads the facts of `table` (an ordinary table of schema main). */
 export function tableFacts(db: Database.Database, table: string, withoutRowid: boolean, strict: boolean): TableFacts {
-  const sql = (db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as string | null) ?? '';
+  const sql =
+    (db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as
+      string | null) ?? '';
   const columns = columnsOf(db, table);
   const indexes = indexesOf(db, table);
   const rowidAlias = rowidAliasOf(withoutRowid, columns, indexes);

@@ -42,7 +42,11 @@ export interface TableProfile {
  * its own JavaScript type: INTEGER bigint, REAL number, TEXT string, BLOB Buffer, so the class is exact)
  * and runs each column's probes on its non-NULL values.
  */
-export function profileTable(db: Database.Database, table: string, columns: { name: string; probes: Probe[] }[]): TableProfile {
+export function profileTable(
+  db: Database.Database,
+  table: string,
+  columns: { name: string; probes: Probe[] }[],
+): TableProfile {
   const profiles = columns.map((c) => ({
     classes: { null: 0, integer: 0, real: 0, text: 0, blob: 0 } as Record<StorageClass, number>,
     maxBytes: 0,
@@ -78,7 +82,9 @@ export function profileTable(db: Database.Database, table: string, columns: { na
 
 /** "118 text, 2 integer, 3 NULL" (classes present only), for reasons and notes. */
 export function describeClasses(p: ColumnProfile): string {
-  const parts = (Object.entries(p.classes) as [StorageClass, number][]).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c === 'null' ? 'NULL' : c}`);
+  const parts = (Object.entries(p.classes) as [StorageClass, number][])
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${n} ${c === 'null' ? 'NULL' : c}`);
   return parts.length ? parts.join(', ') : 'no rows';
 }
 

@@ -52,8 +52,10 @@ function exclusion(db: Database.Database, name: string, module: string, sql: str
   }
   if (FTS.has(module)) {
     const content = ftsOption(sql, 'content');
-    if (content === '') return `a contentless ${module} table (content=''): it holds only the full-text index, no column values to migrate`;
-    if (content !== null) return `an external-content ${module} table: its rows are the content table's (${content}), migrated as that table; re-create the full-text index on the target if wanted`;
+    if (content === '')
+      return `a contentless ${module} table (content=''): it holds only the full-text index, no column values to migrate`;
+    if (content !== null)
+      return `an external-content ${module} table: its rows are the content table's (${content}), migrated as that table; re-create the full-text index on the target if wanted`;
     return null;
   }
   if (RTREE.has(module)) return null;
@@ -62,16 +64,30 @@ function exclusion(db: Database.Database, name: string, module: string, sql: str
 
 /** Every virtual table of schema main, in creation order, with what sqlite2pg does with it. */
 export function virtualTables(db: Database.Database): VirtualTable[] {
-  const rows = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid").all() as { name: string; sql: string }[];
+  const rows = db
+    .prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid",
+    )
+    .all() as { name: string; sql: string }[];
   return rows.map((r) => {
     const module = moduleOf(r.sql);
-    return { name: r.name, module, sql: r.sql, excluded: exclusion(db, r.name, module, r.sql), rowidColumn: RTREE.has(module) };
+    return {
+      name: r.name,
+      module,
+      sql: r.sql,
+      excluded: exclusion(db, r.name, module, r.sql),
+      rowidColumn: RTREE.has(module),
+    };
   });
 }
 
 /** Names (lower-cased) of the virtual tables migrated as ordinary tables. */
 export function migratedVirtualTables(db: Database.Database): Set<string> {
-  return new Set(virtualTables(db).filter((v) => v.excluded === null).map((v) => v.name.toLowerCase()));
+  return new Set(
+    virtualTables(db)
+      .filter((v) => v.excluded === null)
+      .map((v) => v.name.toLowerCase()),
+  );
 }
 
 /** A shadow table SQLite keeps for a virtual table, with its owner. */
@@ -81,9 +97,16 @@ export interface ShadowTable {
   sql: string;
 }
 
-/** The shadow tables of the file's virtual tables (pragma_table_list says `shadow`; the owner is the longest name prefix). */
+/**
+ * The shadow tables of the file's virtual tables (pragma_table_list says `shadow`; the owner is the longest name
+ * prefix).
+ */
 export function shadowTables(db: Database.Database, owners: VirtualTable[]): ShadowTable[] {
-  const rows = db.prepare("SELECT l.name AS name, s.sql AS sql FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name WHERE l.schema = 'main' AND l.type = 'shadow' ORDER BY s.rowid").all() as { name: string; sql: string }[];
+  const rows = db
+    .prepare(
+      "SELECT l.name AS name, s.sql AS sql FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name WHERE l.schema = 'main' AND l.type = 'shadow' ORDER BY s.rowid",
+    )
+    .all() as { name: string; sql: string }[];
   const out: ShadowTable[] = [];
   for (const r of rows) {
     const owner = owners
@@ -97,5 +120,7 @@ export function shadowTables(db: Database.Database, owners: VirtualTable[]): Sha
 /** Why a shadow table is not migrated. */
 export function shadowReason(s: ShadowTable): string {
   const of = `a shadow table of the ${s.owner.module} table ${s.owner.name}: SQLite keeps that table's index or content in it`;
-  return s.owner.excluded === null ? `${of}; its rows are migrated as ${s.owner.name}` : `${of}; ${s.owner.name} is not migrated (see its entry)`;
+  return s.owner.excluded === null
+    ? `${of}; its rows are migrated as ${s.owner.name}`
+    : `${of}; ${s.owner.name} is not migrated (see its entry)`;
 }

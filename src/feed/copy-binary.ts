@@ -1,6 +1,7 @@
 // Encodes converted rows in COPY's binary format, the form load streams into PostgreSQL when every column
 // of the table has one here: the server then parses no number or timestamp text (the larger part of its
-// COPY CPU), and integers and doubles go from SQLite to the wire without ever becoming text. https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
+// COPY CPU), and integers and doubles go from SQLite to the wire without ever becoming text.
+// https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
 import { batchBytes } from './batch-memory.js';
 import type { TablePlan } from '../model/table-plan.js';
 import type { LogicalType } from '../model/logical-type.js';
@@ -8,7 +9,9 @@ import type { Field } from '../transform/field.js';
 import { daysFromCivil } from '../transform/calendar.js';
 
 /** "PGCOPY\n\377\r\n\0", flags 0, no header extension. */
-export const BINARY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+export const BINARY_HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
 /** A field count of -1 ends the data. */
 export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
@@ -21,7 +24,10 @@ const PG_EPOCH_DAYS = 10957;
 type FieldWriter = (w: BinaryRows, field: Exclude<Field, null>) => void;
 
 interface BinaryType {
-  /** Whether a text field of this type (the converters' output, or a column default PostgreSQL printed) has a binary form here. */
+  /**
+   * Whether a text field of this type (the converters' output, or a column default PostgreSQL printed) has a binary
+   * form here.
+   */
   accepts(text: string): boolean;
   write: FieldWriter;
 }
@@ -42,7 +48,8 @@ const digits = (s: string, from: number, to: number): number => {
 /** Microseconds since 2000-01-01 of a timestamp in the converters' form (the `+00` of timestamptz ignored). */
 function timestampMicros(s: string): number | bigint {
   const days = daysFromCivil(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10));
-  const seconds = (days - PG_EPOCH_DAYS) * 86400 + digits(s, 11, 13) * 3600 + digits(s, 14, 16) * 60 + digits(s, 17, 19);
+  const seconds =
+    (days - PG_EPOCH_DAYS) * 86400 + digits(s, 11, 13) * 3600 + digits(s, 14, 16) * 60 + digits(s, 17, 19);
   let micros = 0;
   if (s.charCodeAt(19) === 46 /* . */) {
     let end = 20;
@@ -59,23 +66,38 @@ const BINARY_TYPES: Partial<Record<LogicalType, BinaryType>> = {
   int2: { accepts: (t) => INTEGER_FORM.test(t), write: (w, f) => w.fixed(2).writeInt16BE(Number(f), w.at - 2) },
   int4: { accepts: (t) => INTEGER_FORM.test(t), write: (w, f) => w.fixed(4).writeInt32BE(Number(f), w.at - 4) },
   int8: { accepts: (t) => INTEGER_FORM.test(t), write: int8Writer },
-  // Text from the converters is the double's shortest exact spelling (or NaN/Infinity/-Infinity): Number() reads it back exactly.
-  float8: { accepts: (t) => t === 'NaN' || !Number.isNaN(Number(t)), write: (w, f) => w.fixed(8).writeDoubleBE(Number(f), w.at - 8) },
-  boolean: { accepts: (t) => t === 'true' || t === 'false', write: (w, f) => { w.fixed(1)[w.at - 1] = f === 'true' ? 1 : 0; } },
+  // Text from the converters is the double's shortest exact spelling (or NaN/Infinity/-Infinity): Number() reads it
+  // back exactly.
+  float8: {
+    accepts: (t) => t === 'NaN' || !Number.isNaN(Number(t)),
+    write: (w, f) => w.fixed(8).writeDoubleBE(Number(f), w.at - 8),
+  },
+  boolean: {
+    accepts: (t) => t === 'true' || t === 'false',
+    write: (w, f) => {
+      w.fixed(1)[w.at - 1] = f === 'true' ? 1 : 0;
+    },
+  },
   timestamp: { accepts: (t) => TIMESTAMP_FORM.test(t), write: (w, f) => w.int64(timestampMicros(f as string)) },
   timestamptz: { accepts: (t) => TIMESTAMPTZ_FORM.test(t), write: (w, f) => w.int64(timestampMicros(f as string)) },
   date: {
     accepts: (t) => DATE_FORM.test(t),
     write: (w, f) => {
       const s = f as string;
-      w.fixed(4).writeInt32BE(daysFromCivil(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10)) - PG_EPOCH_DAYS, w.at - 4);
+      w.fixed(4).writeInt32BE(
+        daysFromCivil(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10)) - PG_EPOCH_DAYS,
+        w.at - 4,
+      );
     },
   },
   text: { accepts: () => true, write: (w, f) => w.text(f as string, 0) },
   json: { accepts: () => true, write: (w, f) => w.text(f as string, 0) },
   // jsonb's binary form: a version byte (1), then the JSON text.
   jsonb: { accepts: () => true, write: (w, f) => w.text(f as string, 1) },
-  bytea: { accepts: (t) => BYTEA_FORM.test(t), write: (w, f) => w.bytes(f instanceof Uint8Array ? f : Buffer.from((f as string).slice(2), 'hex')) },
+  bytea: {
+    accepts: (t) => BYTEA_FORM.test(t),
+    write: (w, f) => w.bytes(f instanceof Uint8Array ? f : Buffer.from((f as string).slice(2), 'hex')),
+  },
 };
 
 /**
@@ -83,16 +105,28 @@ const BINARY_TYPES: Partial<Record<LogicalType, BinaryType>> = {
  * and real, whose tables stay in text format) and every default a `default` policy may write is in the
  * form the binary writer reads. Decided from the plan alone, so the feed and the COPY statement agree.
  */
-export function binaryCopyPossible(logical: readonly LogicalType[], defaults: readonly (string | null)[] = []): boolean {
+export function binaryCopyPossible(
+  logical: readonly LogicalType[],
+  defaults: readonly (string | null)[] = [],
+): boolean {
   if (!logical.every((l) => BINARY_TYPES[l] !== undefined)) return false;
   return defaults.every((d, i) => d === null || BINARY_TYPES[logical[i]]!.accepts(d));
 }
 
 /** binaryCopyPossible for a table, with the defaults evaluated for its `default` policies. */
-export function tableCopyFormat(plan: TablePlan, defaults: ReadonlyMap<string, string | null>, choice: 'auto' | 'text'): 'binary' | 'text' {
+export function tableCopyFormat(
+  plan: TablePlan,
+  defaults: ReadonlyMap<string, string | null>,
+  choice: 'auto' | 'text',
+): 'binary' | 'text' {
   if (choice === 'text') return 'text';
   const logical = plan.columns.map((c) => c.logical);
-  return binaryCopyPossible(logical, plan.columns.map((c) => defaults.get(c.name) ?? null)) ? 'binary' : 'text';
+  return binaryCopyPossible(
+    logical,
+    plan.columns.map((c) => defaults.get(c.name) ?? null),
+  )
+    ? 'binary'
+    : 'text';
 }
 
 /** Rows in COPY binary format written into one buffer, handed on in chunks by {@link take}. */
@@ -101,7 +135,10 @@ export class BinaryRows {
   at = 0;
   private readonly writers: FieldWriter[];
 
-  constructor(logical: readonly LogicalType[], private readonly chunkBytes: number) {
+  constructor(
+    logical: readonly LogicalType[],
+    private readonly chunkBytes: number,
+  ) {
     this.writers = logical.map((l) => {
       const t = BINARY_TYPES[l];
       if (!t) throw new Error(`COPY binary: no binary form for ${l} (binaryCopyPossible decides this first)`);

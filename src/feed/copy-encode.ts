@@ -39,7 +39,8 @@ export function encodeCopyRow(fields: readonly Field[]): string {
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) row += '\t';
     const f = fields[i];
-    row += typeof f === 'string' || f === null ? encodeCopyField(f) : f instanceof Uint8Array ? bytesField(f) : fieldText(f);
+    row +=
+      typeof f === 'string' || f === null ? encodeCopyField(f) : f instanceof Uint8Array ? bytesField(f) : fieldText(f);
   }
   return row + '\n';
 }
@@ -48,7 +49,18 @@ export function encodeCopyRow(fields: readonly Field[]): string {
  * Logical types whose PostgreSQL text, as the converters write it, never holds a character COPY text
  * escapes (digits, signs, `.`, `e`, `-`, `:`, spaces, `t`/`f`): their fields skip the escape test.
  */
-const PLAIN_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'boolean', 'timestamp', 'timestamptz', 'date']);
+const PLAIN_TYPES: ReadonlySet<string> = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'numeric',
+  'boolean',
+  'timestamp',
+  'timestamptz',
+  'date',
+]);
 
 /**
  * The COPY text row encoder for columns of these logical types: encodeCopyRow's output, with the escape
@@ -63,7 +75,15 @@ export function copyRowEncoder(logical: readonly string[]): (fields: readonly Fi
       // A number the fast path kept is written as its converter would have (digits, never an escape).
       // Strings first: most fields are, and they need no instanceof test.
       const field =
-        typeof f === 'string' ? (plain[i] ? f : encodeCopyField(f)) : f === null ? '\\N' : f instanceof Uint8Array ? bytesField(f) : (fieldText(f) as string);
+        typeof f === 'string'
+          ? plain[i]
+            ? f
+            : encodeCopyField(f)
+          : f === null
+            ? '\\N'
+            : f instanceof Uint8Array
+              ? bytesField(f)
+              : (fieldText(f) as string);
       row = i === 0 ? field : `${row}\t${field}`;
     }
     return `${row}\n`;

@@ -99,7 +99,8 @@ const SEP = KEY_SEP;
 
 /**
  * The keys of the tables a plan's foreign keys reference (self-references excluded), as read by
- * parent-keys.ts: integer keys sorted in a typed array or, when dense, as bits; other keys as text (parts joined by KEY_SEP).
+ * parent-keys.ts: integer keys sorted in a typed array or, when dense, as bits; other keys as text (parts joined by
+ * KEY_SEP).
  * Plain data: it crosses to a worker thread as it is.
  */
 export interface ParentKeys {
@@ -114,7 +115,8 @@ const textAffinity = (declared: string) => !/INT/i.test(declared) && /CHAR|CLOB|
 
 /**
  * Unique keys whose uniqueness SQLite already guarantees need no tracking (a set of text keys grows with
- * the table, by tens of bytes a row): a rowid alias (`INTEGER PRIMARY KEY`) mapped straight to an integer column, or the
+ * the table, by tens of bytes a row): a rowid alias (`INTEGER PRIMARY KEY`) mapped straight to an integer column, or
+ * the
  * table's declared primary key made of TEXT-affinity columns mapped straight to text columns. Text
  * conversion keeps distinct strings distinct (or rejects them); only a BLOB stored in such a column
  * (affinity does not convert BLOBs) could decode to a string equal to another row's, so a column holding
@@ -131,8 +133,21 @@ function guaranteedBySource(plan: TablePlan, columns: string[], hasBlob: (column
   const key = plan.sourceKey.map((k) => k.toLowerCase());
   if (!key.every((k) => sources.includes(k)) || new Set(sources).size !== sources.length) return false;
   const cols = columns.map((n) => plan.columns.find((c) => c.name === n)!);
-  if (cols.length === 1 && plan.hasRowid && INTEGER_TYPES.has(cols[0].logical) && cols[0].source.kind === 'column' && cols[0].source.declaredType.toUpperCase() === 'INTEGER') return true;
-  return cols.every((c) => c.logical === 'text' && c.source.kind === 'column' && textAffinity(c.source.declaredType) && !hasBlob(c.source.name));
+  if (
+    cols.length === 1 &&
+    plan.hasRowid &&
+    INTEGER_TYPES.has(cols[0].logical) &&
+    cols[0].source.kind === 'column' &&
+    cols[0].source.declaredType.toUpperCase() === 'INTEGER'
+  )
+    return true;
+  return cols.every(
+    (c) =>
+      c.logical === 'text' &&
+      c.source.kind === 'column' &&
+      textAffinity(c.source.declaredType) &&
+      !hasBlob(c.source.name),
+  );
 }
 
 /** Answers of columnHoldsBlob per source connection: its snapshot does not change during a run. */
@@ -151,8 +166,17 @@ function columnHoldsBlob(db: Database.Database, plan: TablePlan, column: string)
   return holds;
 }
 
-interface UniqueCheck { name: string; indexes: number[]; seen: Set<string> }
-interface ForeignCheck { name: string; indexes: number[]; references: string; parent: KeySet }
+interface UniqueCheck {
+  name: string;
+  indexes: number[];
+  seen: Set<string>;
+}
+interface ForeignCheck {
+  name: string;
+  indexes: number[];
+  references: string;
+  parent: KeySet;
+}
 
 export type KeyViolation = { code: 'unique' | 'foreign_key'; column: string; reason: string };
 
@@ -172,7 +196,14 @@ export class KeyGuard {
       ...plan.unique,
     ];
     const uniques = keyConstraints
-      .filter((u) => !guaranteedBySource(plan, u.columns, (column) => db !== null && plan.sourceExists && columnHoldsBlob(db, plan, column)))
+      .filter(
+        (u) =>
+          !guaranteedBySource(
+            plan,
+            u.columns,
+            (column) => db !== null && plan.sourceExists && columnHoldsBlob(db, plan, column),
+          ),
+      )
       .map((u) => ({ name: u.name, indexes: idx(u.columns), seen: new Set<string>() }));
     const foreign: ForeignCheck[] = [];
     // Foreign keys that share their parent's keys (readAllParentKeys) share one set too.
@@ -209,7 +240,11 @@ export class KeyGuard {
       const k = typeof single === 'bigint' ? single : KeyGuard.key(fields, f.indexes);
       if (k !== null && !f.parent.has(k)) {
         const cols = f.indexes.map((i) => this.names[i]);
-        return { code: 'foreign_key', column: cols.join(','), reason: `${cols.join(', ')} = ${String(k).split(SEP).join(', ')} points at no row of ${f.references} (${f.name})` };
+        return {
+          code: 'foreign_key',
+          column: cols.join(','),
+          reason: `${cols.join(', ')} = ${String(k).split(SEP).join(', ')} points at no row of ${f.references} (${f.name})`,
+        };
       }
     }
     const keys: (string | null)[] = [];
@@ -217,7 +252,11 @@ export class KeyGuard {
       const k = KeyGuard.key(fields, u.indexes);
       if (k !== null && u.seen.has(k)) {
         const cols = u.indexes.map((i) => this.names[i]);
-        return { code: 'unique', column: cols.join(','), reason: `${cols.join(', ')} = ${k.split(SEP).join(', ')} repeats a key already loaded (${u.name})` };
+        return {
+          code: 'unique',
+          column: cols.join(','),
+          reason: `${cols.join(', ')} = ${k.split(SEP).join(', ')} repeats a key already loaded (${u.name})`,
+        };
       }
       keys.push(k);
     }

@@ -46,7 +46,12 @@ export function selfReferenceOrphans(
   const names = plan.columns.map((c) => c.name);
   const selfKeys: SelfKey[] = plan.foreignKeys
     .filter((fk) => fk.references === plan.targetName)
-    .map((fk) => ({ name: fk.name, columns: fk.columns, own: fk.referencedColumns.map((c) => names.indexOf(c)), ref: fk.columns.map((c) => names.indexOf(c)) }));
+    .map((fk) => ({
+      name: fk.name,
+      columns: fk.columns,
+      own: fk.referencedColumns.map((c) => names.indexOf(c)),
+      ref: fk.columns.map((c) => names.indexOf(c)),
+    }));
   if (selfKeys.length === 0 || !db) return orphans;
 
   // The same checks the load runs, so that only rows the load would write provide keys.
@@ -57,7 +62,12 @@ export function selfReferenceOrphans(
     for (const raw of page) {
       const out = convert(raw);
       if (!out.ok || (guard.active && guard.check(out.fields))) continue;
-      const i = rows.push({ key: rawRowKey(plan, raw), own: selfKeys.map((k) => keyOf(out.fields, k.own)), ref: selfKeys.map((k) => keyOf(out.fields, k.ref)) }) - 1;
+      const i =
+        rows.push({
+          key: rawRowKey(plan, raw),
+          own: selfKeys.map((k) => keyOf(out.fields, k.own)),
+          ref: selfKeys.map((k) => keyOf(out.fields, k.ref)),
+        }) - 1;
       selfKeys.forEach((_, j) => {
         const own = rows[i].own[j];
         if (own !== null && !owners[j].has(own)) owners[j].set(own, i);
@@ -73,7 +83,11 @@ export function selfReferenceOrphans(
     dead.add(i);
     const k = selfKeys[j];
     const shown = rows[i].ref[j]!.split(SEP).join(', ');
-    orphans.set(rows[i].key, { code: 'foreign_key', column: k.columns.join(','), reason: `${k.columns.join(', ')} = ${shown} ${why} of ${plan.targetName} (${k.name})` });
+    orphans.set(rows[i].key, {
+      code: 'foreign_key',
+      column: k.columns.join(','),
+      reason: `${k.columns.join(', ')} = ${shown} ${why} of ${plan.targetName} (${k.name})`,
+    });
     queue.push(i);
   };
   rows.forEach((r, i) =>

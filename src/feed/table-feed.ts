@@ -57,7 +57,19 @@ const CHUNK_BYTES = 64 * 1024;
 
 /** The sqlite2pg.changes line of one value a policy changed. */
 function changeLine(runId: string, plan: TablePlan, key: string, c: ValueChange): string {
-  return encodeCopyRow([runId, plan.source.file, plan.source.table, key, plan.targetName, c.column, c.policy, c.code, c.reason, losslessValueJson(c.original), c.written]);
+  return encodeCopyRow([
+    runId,
+    plan.source.file,
+    plan.source.table,
+    key,
+    plan.targetName,
+    c.column,
+    c.policy,
+    c.code,
+    c.reason,
+    losslessValueJson(c.original),
+    c.written,
+  ]);
 }
 
 /** Encoded rows gathered for the next batch. */
@@ -102,8 +114,14 @@ function textBatches(logical: readonly LogicalType[]): RowBytes {
         return;
       }
       // The fields around the BLOB, encoded one by one; the BLOB's `\\x` and hex are written in take().
-      const before = fields.slice(0, at).map((_, i) => `${field(fields, i)}\t`).join('');
-      const after = fields.slice(at + 1).map((_, i) => `\t${field(fields, at + 1 + i)}`).join('');
+      const before = fields
+        .slice(0, at)
+        .map((_, i) => `${field(fields, i)}\t`)
+        .join('');
+      const after = fields
+        .slice(at + 1)
+        .map((_, i) => `\t${field(fields, at + 1 + i)}`)
+        .join('');
       const bytes = fields[at] as Uint8Array;
       rows.push(before, bytes, `${after}\n`);
       length += before.length + 3 + bytes.byteLength * 2 + after.length + 1;
@@ -119,7 +137,12 @@ function textBatches(logical: readonly LogicalType[]): RowBytes {
         data = batchBytes(Buffer.byteLength(text, 'utf8'));
         Buffer.from(data.buffer, 0, data.byteLength).write(text, 'utf8');
       } else {
-        data = batchBytes(rows.reduce<number>((n, r) => n + (typeof r === 'string' ? Buffer.byteLength(r, 'utf8') : 3 + r.byteLength * 2), 0));
+        data = batchBytes(
+          rows.reduce<number>(
+            (n, r) => n + (typeof r === 'string' ? Buffer.byteLength(r, 'utf8') : 3 + r.byteLength * 2),
+            0,
+          ),
+        );
         const out = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         let at = 0;
         for (const r of rows) {
@@ -129,7 +152,8 @@ function textBatches(logical: readonly LogicalType[]): RowBytes {
           }
           at += out.write('\\\\x', at, 'latin1');
           const bytes = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
-          for (let i = 0; i < bytes.length; i += HEX_PIECE_BYTES) at += out.write(bytes.toString('hex', i, Math.min(i + HEX_PIECE_BYTES, bytes.length)), at, 'latin1');
+          for (let i = 0; i < bytes.length; i += HEX_PIECE_BYTES)
+            at += out.write(bytes.toString('hex', i, Math.min(i + HEX_PIECE_BYTES, bytes.length)), at, 'latin1');
         }
       }
       rows = [];
@@ -143,7 +167,13 @@ function textBatches(logical: readonly LogicalType[]): RowBytes {
 /** COPY binary tuples, written straight into bytes. */
 function binaryBatches(logical: readonly LogicalType[]): RowBytes {
   const rows = new BinaryRows(logical, CHUNK_BYTES);
-  return { add: (fields) => rows.row(fields), get length() { return rows.length; }, take: () => rows.take() };
+  return {
+    add: (fields) => rows.row(fields),
+    get length() {
+      return rows.length;
+    },
+    take: () => rows.take(),
+  };
 }
 
 /**
@@ -160,10 +190,28 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
   // Rows whose self-reference points at no row of this table: rejected before they reach COPY.
   const orphans = selfReferenceOrphans(db, plan, convert, setup.parents);
   const sourceNames = plan.sourceColumns.map((c) => c.name);
-  const rejected = (raw: SqliteValue[], key: string, column: string | null, code: string, reason: string): FeedReject => ({
-    key, column, code, reason, row: losslessRowJson(sourceNames, raw.slice(width, width + sourceNames.length)),
+  const rejected = (
+    raw: SqliteValue[],
+    key: string,
+    column: string | null,
+    code: string,
+    reason: string,
+  ): FeedReject => ({
+    key,
+    column,
+    code,
+    reason,
+    row: losslessRowJson(sourceNames, raw.slice(width, width + sourceNames.length)),
   });
-  const fresh = (): FeedBatch => ({ data: new Uint8Array(0), seen: 0, loaded: 0, rejects: [], changes: [], extractMs: 0, transformMs: 0 });
+  const fresh = (): FeedBatch => ({
+    data: new Uint8Array(0),
+    seen: 0,
+    loaded: 0,
+    rejects: [],
+    changes: [],
+    extractMs: 0,
+    transformMs: 0,
+  });
   let batch = fresh();
   const take = (): FeedBatch => {
     const out = batch;
@@ -185,7 +233,9 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
         batch.rejects.push(rejected(raw, rawRowKey(plan, raw), out.column, out.code, out.reason));
         continue;
       }
-      const violation = (orphans.size > 0 ? orphans.get(rawRowKey(plan, raw)) : undefined) ?? (guard.active ? guard.check(out.fields) : null);
+      const violation =
+        (orphans.size > 0 ? orphans.get(rawRowKey(plan, raw)) : undefined) ??
+        (guard.active ? guard.check(out.fields) : null);
       if (violation) {
         batch.rejects.push(rejected(raw, rawRowKey(plan, raw), violation.column, violation.code, violation.reason));
         continue;

@@ -9,7 +9,16 @@ import { quoteLiteral } from '../pg/quote.js';
 export type DefaultTranslation = { sql: string; note: string | null } | { sql: null; note: string };
 
 /** The clock defaults SQLite applications write, by what they produce. */
-type Clock = 'utcSeconds' | 'localSeconds' | 'utcMillis' | 'utcMillisIsoZ' | 'utcDate' | 'localDate' | 'utcTime' | 'epochSeconds' | 'julianDay';
+type Clock =
+  | 'utcSeconds'
+  | 'localSeconds'
+  | 'utcMillis'
+  | 'utcMillisIsoZ'
+  | 'utcDate'
+  | 'localDate'
+  | 'utcTime'
+  | 'epochSeconds'
+  | 'julianDay';
 
 /** SQLite clock expressions (normalised: lower case and no blanks outside quotes, `"` read as `'`). */
 const CLOCKS: Record<string, Clock> = {
@@ -35,7 +44,14 @@ const CLOCKS: Record<string, Clock> = {
 
 const UTC = "now() AT TIME ZONE 'UTC'";
 const EPOCH = 'floor(extract(epoch FROM now()))::bigint';
-const NUMBERS = { smallint: EPOCH, integer: EPOCH, bigint: EPOCH, numeric: EPOCH, 'double precision': EPOCH, real: EPOCH };
+const NUMBERS = {
+  smallint: EPOCH,
+  integer: EPOCH,
+  bigint: EPOCH,
+  numeric: EPOCH,
+  'double precision': EPOCH,
+  real: EPOCH,
+};
 
 /**
  * Per clock, per target type: the PostgreSQL expression producing what SQLite would have written. SQLite's
@@ -44,26 +60,44 @@ const NUMBERS = { smallint: EPOCH, integer: EPOCH, bigint: EPOCH, numeric: EPOCH
  */
 const CLOCK_SQL: Record<Clock, Partial<Record<TargetType, string>>> = {
   utcSeconds: {
-    timestamp: `date_trunc('second', ${UTC})`, timestamptz: "date_trunc('second', now())",
-    date: `(${UTC})::date`, text: `to_char(${UTC}, 'YYYY-MM-DD HH24:MI:SS')`,
+    timestamp: `date_trunc('second', ${UTC})`,
+    timestamptz: "date_trunc('second', now())",
+    date: `(${UTC})::date`,
+    text: `to_char(${UTC}, 'YYYY-MM-DD HH24:MI:SS')`,
   },
   localSeconds: {
-    timestamp: "date_trunc('second', localtimestamp)", timestamptz: "date_trunc('second', now())",
-    date: 'current_date', text: "to_char(localtimestamp, 'YYYY-MM-DD HH24:MI:SS')",
+    timestamp: "date_trunc('second', localtimestamp)",
+    timestamptz: "date_trunc('second', now())",
+    date: 'current_date',
+    text: "to_char(localtimestamp, 'YYYY-MM-DD HH24:MI:SS')",
   },
   utcMillis: {
-    timestamp: `date_trunc('milliseconds', ${UTC})`, timestamptz: "date_trunc('milliseconds', now())",
+    timestamp: `date_trunc('milliseconds', ${UTC})`,
+    timestamptz: "date_trunc('milliseconds', now())",
     text: `to_char(${UTC}, 'YYYY-MM-DD HH24:MI:SS.MS')`,
   },
   utcMillisIsoZ: {
-    timestamp: `date_trunc('milliseconds', ${UTC})`, timestamptz: "date_trunc('milliseconds', now())",
+    timestamp: `date_trunc('milliseconds', ${UTC})`,
+    timestamptz: "date_trunc('milliseconds', now())",
     text: `to_char(${UTC}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   },
   utcDate: { date: `(${UTC})::date`, timestamp: `date_trunc('day', ${UTC})`, text: `to_char(${UTC}, 'YYYY-MM-DD')` },
-  localDate: { date: 'current_date', timestamp: 'date_trunc(\'day\', localtimestamp)', text: "to_char(localtimestamp, 'YYYY-MM-DD')" },
+  localDate: {
+    date: 'current_date',
+    timestamp: "date_trunc('day', localtimestamp)",
+    text: "to_char(localtimestamp, 'YYYY-MM-DD')",
+  },
   utcTime: { text: `to_char(${UTC}, 'HH24:MI:SS')` },
-  epochSeconds: { ...NUMBERS, text: `${EPOCH}::text`, timestamp: `date_trunc('second', ${UTC})`, timestamptz: "date_trunc('second', now())" },
-  julianDay: { 'double precision': "extract(epoch FROM now()) / 86400.0 + 2440587.5", numeric: "extract(epoch FROM now()) / 86400.0 + 2440587.5" },
+  epochSeconds: {
+    ...NUMBERS,
+    text: `${EPOCH}::text`,
+    timestamp: `date_trunc('second', ${UTC})`,
+    timestamptz: "date_trunc('second', now())",
+  },
+  julianDay: {
+    'double precision': 'extract(epoch FROM now()) / 86400.0 + 2440587.5',
+    numeric: 'extract(epoch FROM now()) / 86400.0 + 2440587.5',
+  },
 };
 
 const LOCAL_NOTE = "SQLite's 'localtime' was the application host's zone; PostgreSQL uses the session's TimeZone";
@@ -109,7 +143,8 @@ export function sqliteLiteral(text: string): SqliteValue | undefined {
     const n = BigInt(text);
     return n >= INT64_MIN && n <= INT64_MAX ? n : Number(text);
   }
-  if (/^[+-]?0x[0-9a-f]{1,16}$/i.test(text)) return BigInt.asIntN(64, BigInt(text.replace(/^[+-]/, ''))) * (text.startsWith('-') ? -1n : 1n);
+  if (/^[+-]?0x[0-9a-f]{1,16}$/i.test(text))
+    return BigInt.asIntN(64, BigInt(text.replace(/^[+-]/, ''))) * (text.startsWith('-') ? -1n : 1n);
   if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return Number(text);
   const single = /^'((?:[^']|'')*)'$/s.exec(text);
   if (single) return single[1].replace(/''/g, "'");
@@ -128,23 +163,33 @@ function literalSql(text: string, type: TargetType): string {
   return BARE.has(type) && /^(-?[0-9][0-9.e+-]*|true|false)$/i.test(text) ? text : quoteLiteral(text);
 }
 
-/** Translates the DEFAULT clause `sqliteDefault` (as pragma_table_info gives it) for a `type` column; null: no default. */
+/**
+ * Translates the DEFAULT clause `sqliteDefault` (as pragma_table_info gives it) for a `type` column; null: no default.
+ */
 export function translateDefault(sqliteDefault: string | null, type: TargetType): DefaultTranslation | null {
   if (sqliteDefault === null) return null;
   const inner = unwrap(sqliteDefault);
   const clock = CLOCKS[normalise(inner)];
   if (clock) {
     const sql = CLOCK_SQL[clock][type];
-    if (!sql) return { sql: null, note: `default ${sqliteDefault} dropped: no translation of this clock value for a ${type} column` };
+    if (!sql)
+      return {
+        sql: null,
+        note: `default ${sqliteDefault} dropped: no translation of this clock value for a ${type} column`,
+      };
     return { sql, note: `default ${sqliteDefault} → ${sql}${clock.startsWith('local') ? ` (${LOCAL_NOTE})` : ''}` };
   }
   const value = sqliteLiteral(inner);
   if (value === undefined) {
-    return { sql: null, note: `default ${sqliteDefault} dropped: a SQLite expression with no translation (the stored rows keep their values; only new inserts lose the default)` };
+    return {
+      sql: null,
+      note: `default ${sqliteDefault} dropped: a SQLite expression with no translation (the stored rows keep their values; only new inserts lose the default)`,
+    };
   }
   if (value === null) return null;
   const converted = TYPE_RULES[type].convert(value, { localTimeZone: null });
-  if (!converted.ok) return { sql: null, note: `default ${sqliteDefault} dropped: not a ${type} value (${converted.reason})` };
+  if (!converted.ok)
+    return { sql: null, note: `default ${sqliteDefault} dropped: not a ${type} value (${converted.reason})` };
   if (converted.text === null) return null;
   const sql = literalSql(converted.text, type);
   return { sql, note: sql === inner ? null : `default ${sqliteDefault} → ${sql}` };

@@ -6,7 +6,10 @@ import path from 'node:path';
 /** How `init` writes source names as target names. */
 export type IdentifierPolicy = 'keep' | 'lower' | 'snake';
 
-/** PostgreSQL truncates identifiers past NAMEDATALEN-1 bytes (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS). */
+/**
+ * PostgreSQL truncates identifiers past NAMEDATALEN-1 bytes
+ * (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS).
+ */
 export const PG_MAX_IDENTIFIER_BYTES = 63;
 
 /** "OrderItems", "order items", "HTTPServer2" → "order_items", "order_items", "http_server2". */
@@ -47,7 +50,12 @@ export function fitIdentifier(name: string, max = PG_MAX_IDENTIFIER_BYTES): stri
 export const PG_MAX_TABLE_BYTES = PG_MAX_IDENTIFIER_BYTES - '_pkey'.length;
 
 /** A source name under the policy, never empty, within `max` bytes (63; tables: 58). */
-export function targetName(source: string, policy: IdentifierPolicy, fallback: string, max = PG_MAX_IDENTIFIER_BYTES): string {
+export function targetName(
+  source: string,
+  policy: IdentifierPolicy,
+  fallback: string,
+  max = PG_MAX_IDENTIFIER_BYTES,
+): string {
   const name = POLICIES[policy](source).replace(/\0/g, '');
   return fitIdentifier(name === '' ? fallback : name, max);
 }
@@ -81,6 +89,7 @@ export function schemaForFile(file: string): string {
   // Any final extension goes (`.db`, `.sqlite3`, `.mbtiles`, `.anki2`…): it names the format, not the data.
   const base = snakeCase(path.basename(file).replace(/\.[^.]*$/, '')) || 'sqlite';
   const safe = /^\p{N}/u.test(base) ? `db_${base}` : base;
-  if (/^pg_/.test(safe) || ['sqlite2pg', 'public', 'information_schema'].includes(safe)) return fitIdentifier(`${safe}_data`);
+  if (/^pg_/.test(safe) || ['sqlite2pg', 'public', 'information_schema'].includes(safe))
+    return fitIdentifier(`${safe}_data`);
   return fitIdentifier(safe);
 }

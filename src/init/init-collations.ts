@@ -19,14 +19,21 @@ const WHAT: Record<string, string> = {
  * Sets `collation` on the text columns whose SQLite collation is not BINARY (columns: target columns,
  * `targetOf` source name lower-cased → target name) and returns the table's notMigrated entry, if any.
  */
-export function draftCollations(db: Database.Database, facts: TableFacts, columns: MappingColumn[], targetOf: Map<string, string>): NotMigrated | null {
+export function draftCollations(
+  db: Database.Database,
+  facts: TableFacts,
+  columns: MappingColumn[],
+  targetOf: Map<string, string>,
+): NotMigrated | null {
   const found = columnCollations(db, facts.sql);
   if (found.size === 0) return null;
   const parts: string[] = [];
   for (const [source, coll] of found) {
     const col = columns.find((c) => c.name === targetOf.get(source));
     if (!col) continue;
-    const what = WHAT[coll.name.toUpperCase()] ?? `${coll.name} (${coll.known ? 'a collation' : "an application's own collation, which this reader lacks; rows are read in rowid order, which needs none"})`;
+    const what =
+      WHAT[coll.name.toUpperCase()] ??
+      `${coll.name} (${coll.known ? 'a collation' : "an application's own collation, which this reader lacks; rows are read in rowid order, which needs none"})`;
     if (col.type === 'text') {
       col.collation = TARGET_COLLATION;
       const note = `SQLite collation ${coll.name} → COLLATE "${TARGET_COLLATION}" (byte order): PostgreSQL has no built-in equivalent, so ordering and uniqueness may differ from SQLite`;

@@ -25,13 +25,22 @@ const GENERATED_NOTE: Record<ColumnFacts['generated'], string | null> = {
   stored: 'a generated (STORED) column in SQLite: its computed values are copied; the expression is not re-created',
 };
 
-function columnOf(c: ColumnFacts, name: string, candidates: TypeCandidates, profile: TableProfile, facts: TableFacts, warnings: string[]): MappingColumn {
+function columnOf(
+  c: ColumnFacts,
+  name: string,
+  candidates: TypeCandidates,
+  profile: TableProfile,
+  facts: TableFacts,
+  warnings: string[],
+): MappingColumn {
   const choice = chooseType(candidates, profile.columns.get(c.name)!);
   warnings.push(...choice.warnings.map((w) => `${c.name}: ${w}`));
   const isRowid = facts.rowidAlias === c.name && choice.type === 'bigint';
   const notes = [
     GENERATED_NOTE[c.generated],
-    isRowid ? `the table's rowid (INTEGER PRIMARY KEY${facts.autoincrement ? ' AUTOINCREMENT: the sequence also starts past sqlite_sequence' : ''}): a bigserial, its sequence set past the largest key` : null,
+    isRowid
+      ? `the table's rowid (INTEGER PRIMARY KEY${facts.autoincrement ? ' AUTOINCREMENT: the sequence also starts past sqlite_sequence' : ''}): a bigserial, its sequence set past the largest key`
+      : null,
   ];
   const col: MappingColumn = { name, type: choice.type };
   // A generated column is not a stored column SQLite lists for `from`: its value is read by name as an expression.
@@ -50,7 +59,12 @@ function columnOf(c: ColumnFacts, name: string, candidates: TypeCandidates, prof
 }
 
 /** The target columns of a table, in the source's order, and what the key and constraint steps need. */
-export function draftColumns(facts: TableFacts, profile: TableProfile, candidates: Map<string, TypeCandidates>, policy: IdentifierPolicy): DraftColumns {
+export function draftColumns(
+  facts: TableFacts,
+  profile: TableProfile,
+  candidates: Map<string, TypeCandidates>,
+  policy: IdentifierPolicy,
+): DraftColumns {
   const registry = new NameRegistry();
   const targetOf = new Map<string, string>();
   const types = new Map<string, TargetType>();
@@ -59,7 +73,13 @@ export function draftColumns(facts: TableFacts, profile: TableProfile, candidate
     const wanted = targetName(c.name, policy, `column_${i + 1}`);
     const name = registry.take(wanted);
     const col = columnOf(c, name, candidates.get(c.name)!, profile, facts, warnings);
-    if (name !== wanted) col.note = [`named ${name}: ${wanted} was taken by another column under the "${policy}" identifier policy`, col.note].filter(Boolean).join('; ');
+    if (name !== wanted)
+      col.note = [
+        `named ${name}: ${wanted} was taken by another column under the "${policy}" identifier policy`,
+        col.note,
+      ]
+        .filter(Boolean)
+        .join('; ');
     targetOf.set(c.name.toLowerCase(), name);
     types.set(name, col.type);
     return col;

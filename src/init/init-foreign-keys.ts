@@ -51,30 +51,51 @@ type Resolved = { fk: MappingForeignKey; parent: TableDraft; parentColumns: stri
 function resolve(d: TableDraft, fk: ForeignKeyFacts, drafts: TableDraft[], schema: string): Resolved {
   const parent = drafts.find((p) => p.facts.name.toLowerCase() === fk.parent.toLowerCase());
   if (!parent) return { why: `it references ${fk.parent}, which is not a table of this file` };
-  const declaredKey = parent.facts.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const declaredKey = parent.facts.columns
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
   const parentColumns = fk.parentColumns.every((c) => c !== null) ? (fk.parentColumns as string[]) : declaredKey;
-  if (parentColumns.length !== fk.columns.length) return { why: `it names ${fk.columns.length} columns, the key of ${fk.parent} has ${parentColumns.length}` };
+  if (parentColumns.length !== fk.columns.length)
+    return { why: `it names ${fk.columns.length} columns, the key of ${fk.parent} has ${parentColumns.length}` };
   const columns = fk.columns.map((c) => d.cols.targetOf.get(c.toLowerCase()));
   const referenced = parentColumns.map((c) => parent.cols.targetOf.get(c.toLowerCase()));
-  if (columns.includes(undefined) || referenced.includes(undefined)) return { why: 'it names columns the tables do not have' };
+  if (columns.includes(undefined) || referenced.includes(undefined))
+    return { why: 'it names columns the tables do not have' };
   const keys = [parent.table.primaryKey ?? [], ...(parent.table.unique ?? []).map((u) => u.columns)];
   if (!keys.some((k) => sameSet(k, referenced as string[]))) {
-    return { why: `${parentColumns.join(', ')} is not the primary key or a unique constraint of ${parent.target} in the target` };
+    return {
+      why: `${parentColumns.join(', ')} is not the primary key or a unique constraint of ${parent.target} in the target`,
+    };
   }
   // A column widenToText can make text counts as matching; it is widened only once the whole key matches.
-  const mismatch = columns.findIndex((c, i) => d.cols.types.get(c!) !== parent.cols.types.get(referenced[i]!) && !widensToText(d, c!, parent, referenced[i]!));
+  const mismatch = columns.findIndex(
+    (c, i) =>
+      d.cols.types.get(c!) !== parent.cols.types.get(referenced[i]!) && !widensToText(d, c!, parent, referenced[i]!),
+  );
   if (mismatch >= 0) {
-    return { why: `${columns[mismatch]} is ${d.cols.types.get(columns[mismatch]!)} but ${referenced[mismatch]} is ${parent.cols.types.get(referenced[mismatch]!)}: PostgreSQL needs the same type on both sides` };
+    return {
+      why: `${columns[mismatch]} is ${d.cols.types.get(columns[mismatch]!)} but ${referenced[mismatch]} is ${parent.cols.types.get(referenced[mismatch]!)}: PostgreSQL needs the same type on both sides`,
+    };
   }
   columns.forEach((c, i) => widenToText(d, c!, parent, referenced[i]!));
-  const out: MappingForeignKey = { columns: columns as string[], references: `${schema}.${parent.target}`, referencedColumns: referenced as string[] };
+  const out: MappingForeignKey = {
+    columns: columns as string[],
+    references: `${schema}.${parent.target}`,
+    referencedColumns: referenced as string[],
+  };
   if (fk.onDelete !== 'NO ACTION') out.onDelete = fk.onDelete as ForeignKeyAction;
   if (fk.onUpdate !== 'NO ACTION') out.onUpdate = fk.onUpdate as ForeignKeyAction;
   return { fk: out, parent, parentColumns };
 }
 
 /** Adds each draft's foreign keys (in file order), or its not-migrated entry and a warning. */
-export function draftForeignKeys(db: Database.Database, drafts: TableDraft[], schema: string, relations: NameRegistry): void {
+export function draftForeignKeys(
+  db: Database.Database,
+  drafts: TableDraft[],
+  schema: string,
+  relations: NameRegistry,
+): void {
   const edges = new Map<string, Set<string>>();
   for (const d of drafts) {
     const kept: MappingForeignKey[] = [];
@@ -82,7 +103,12 @@ export function draftForeignKeys(db: Database.Database, drafts: TableDraft[], sc
       const label = `(${fk.columns.join(', ')}) → ${fk.parent}`;
       const r = resolve(d, fk, drafts, schema);
       if ('why' in r) {
-        d.notMigrated.push({ kind: 'foreign key', name: label, table: d.facts.name, reason: `not re-created: ${r.why}` });
+        d.notMigrated.push({
+          kind: 'foreign key',
+          name: label,
+          table: d.facts.name,
+          reason: `not re-created: ${r.why}`,
+        });
         d.warnings.push(`foreign key ${label} not re-created: ${r.why}`);
         continue;
       }
@@ -96,9 +122,13 @@ export function draftForeignKeys(db: Database.Database, drafts: TableDraft[], sc
       kept.push({ name: r.fk.name, ...r.fk });
       const orphans = countOrphans(db, d.facts.name, fk.columns, r.parent.facts.name, r.parentColumns);
       if (orphans > 0 && closesCycle) {
-        d.warnings.push(`foreign key ${label}: ${orphans} rows point at no row of ${fk.parent}; the key closes a cycle, so it is added after the load and PostgreSQL will refuse it (a warning of the run; the rows load): remove it from the mapping, or repair the rows`);
+        d.warnings.push(
+          `foreign key ${label}: ${orphans} rows point at no row of ${fk.parent}; the key closes a cycle, so it is added after the load and PostgreSQL will refuse it (a warning of the run; the rows load): remove it from the mapping, or repair the rows`,
+        );
       } else if (orphans > 0) {
-        d.warnings.push(`foreign key ${label}: ${orphans} rows point at no row of ${fk.parent} (SQLite enforces foreign keys only with PRAGMA foreign_keys=ON) and will be rejected; remove the foreign key from the mapping to load them`);
+        d.warnings.push(
+          `foreign key ${label}: ${orphans} rows point at no row of ${fk.parent} (SQLite enforces foreign keys only with PRAGMA foreign_keys=ON) and will be rejected; remove the foreign key from the mapping to load them`,
+        );
       }
     }
     if (kept.length) d.table.foreignKeys = kept;

@@ -36,12 +36,22 @@ function rowidKey(facts: TableFacts, cols: DraftColumns, why: string): KeyDraft 
   try {
     alias = rowidAlias({ sourceColumns: facts.columns });
   } catch {
-    return { primaryKey: [], rowidColumn: null, unique: null, notes: [`no key: ${why}, and columns named rowid, _rowid_ and oid hide the rowid; rows are verified by checksum without a key`] };
+    return {
+      primaryKey: [],
+      rowidColumn: null,
+      unique: null,
+      notes: [
+        `no key: ${why}, and columns named rowid, _rowid_ and oid hide the rowid; rows are verified by checksum without a key`,
+      ],
+    };
   }
   const name = cols.registry.take(ROWID_COLUMN);
   cols.types.set(name, 'bigint');
   const column: MappingColumn = {
-    name, type: 'bigint', expr: alias, nullable: false,
+    name,
+    type: 'bigint',
+    expr: alias,
+    nullable: false,
     reason: `the SQLite rowid (${why}): identifies each row in the target, in rejects and in verification; remove the column and the primaryKey to leave it behind`,
   };
   return { primaryKey: [name], rowidColumn: column, unique: null, notes: [] };
@@ -59,21 +69,37 @@ export function draftKey(facts: TableFacts, profile: TableProfile, cols: DraftCo
 
 function decideKey(facts: TableFacts, profile: TableProfile, cols: DraftColumns): KeyDraft {
   const target = (source: string) => cols.targetOf.get(source.toLowerCase())!;
-  const declared = facts.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const declared = facts.columns
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
   if (facts.rowidAlias) return { primaryKey: [target(facts.rowidAlias)], rowidColumn: null, unique: null, notes: [] };
   if (declared.length === 0) return rowidKey(facts, cols, 'the table declares no primary key');
   const nulls = declared.reduce((n, c) => n + (profile.columns.get(c)?.classes.null ?? 0), 0);
   const wide = keyBytes(profile, declared) > KEY_MAX_BYTES;
   if (!facts.withoutRowid && (nulls > 0 || wide)) {
-    const why = nulls > 0
-      ? `its declared primary key holds NULL in ${nulls} rows, which SQLite allows in rowid tables and PostgreSQL does not`
-      : `its declared primary key holds values longer than ${KEY_MAX_BYTES} bytes, past what a PostgreSQL index holds`;
+    const why =
+      nulls > 0
+        ? `its declared primary key holds NULL in ${nulls} rows, which SQLite allows in rowid tables and PostgreSQL does not`
+        : `its declared primary key holds values longer than ${KEY_MAX_BYTES} bytes, past what a PostgreSQL index holds`;
     const key = rowidKey(facts, cols, why);
-    if (!wide) return { ...key, unique: { columns: declared.map(target) }, notes: [`the declared primary key (${declared.join(', ')}) is kept as a UNIQUE constraint`] };
+    if (!wide)
+      return {
+        ...key,
+        unique: { columns: declared.map(target) },
+        notes: [`the declared primary key (${declared.join(', ')}) is kept as a UNIQUE constraint`],
+      };
     return { ...key, notes: [`the declared primary key (${declared.join(', ')}) is not re-created: ${why}`] };
   }
   if (wide) {
-    return { primaryKey: [], rowidColumn: null, unique: null, notes: [`the primary key (${declared.join(', ')}) is not re-created: it holds values longer than ${KEY_MAX_BYTES} bytes; rows are verified by checksum without a key`] };
+    return {
+      primaryKey: [],
+      rowidColumn: null,
+      unique: null,
+      notes: [
+        `the primary key (${declared.join(', ')}) is not re-created: it holds values longer than ${KEY_MAX_BYTES} bytes; rows are verified by checksum without a key`,
+      ],
+    };
   }
   // A WITHOUT ROWID table's key is NOT NULL by SQLite's own rule; a rowid table's was just checked.
   return { primaryKey: declared.map(target), rowidColumn: null, unique: null, notes: [] };

@@ -13,11 +13,45 @@ type Token =
   | { kind: 'op'; text: string };
 
 /** Functions with the same name and meaning in both (over text and numbers), and the ones renamed. */
-const SAME_FUNCTIONS = new Set(['lower', 'upper', 'length', 'abs', 'coalesce', 'nullif', 'trim', 'ltrim', 'rtrim', 'replace', 'round', 'substr']);
+const SAME_FUNCTIONS = new Set([
+  'lower',
+  'upper',
+  'length',
+  'abs',
+  'coalesce',
+  'nullif',
+  'trim',
+  'ltrim',
+  'rtrim',
+  'replace',
+  'round',
+  'substr',
+]);
 const RENAMED_FUNCTIONS: Record<string, string> = { ifnull: 'coalesce', instr: 'strpos' };
 
 /** Words that keep their meaning in PostgreSQL. */
-const KEYWORDS = new Set(['and', 'or', 'not', 'null', 'is', 'in', 'between', 'like', 'true', 'false', 'case', 'when', 'then', 'else', 'end', 'asc', 'desc', 'nulls', 'first', 'last']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'null',
+  'is',
+  'in',
+  'between',
+  'like',
+  'true',
+  'false',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'asc',
+  'desc',
+  'nulls',
+  'first',
+  'last',
+]);
 
 /** Words with no PostgreSQL counterpart of the same meaning: the expression is not carried. */
 const REFUSED: Record<string, string> = {
@@ -81,7 +115,8 @@ function tokenize(sql: string): Token[] {
     } else {
       const two = sql.slice(i, i + 2);
       const op = ['==', '!=', '<>', '<=', '>=', '||', '<<', '>>', '->'].includes(two) ? two : ch;
-      if (op === '->' || op === '?' || op === ':' || op === '@' || op === '$' || op === ';') throw new UntranslatableSql(`the operator or parameter ${op}`);
+      if (op === '->' || op === '?' || op === ':' || op === '@' || op === '$' || op === ';')
+        throw new UntranslatableSql(`the operator or parameter ${op}`);
       out.push({ kind: 'op', text: op });
       i += op.length;
     }
@@ -93,7 +128,13 @@ function tokenize(sql: string): Token[] {
 type NameResolver = (name: string, quoted: boolean, afterAs: boolean) => string | null;
 
 /** The translation shared by index expressions and views: tokens rewritten one by one. */
-function translate(sql: string, resolveName: NameResolver, keywords: ReadonlySet<string>, functions: ReadonlySet<string>, refused: Readonly<Record<string, string>>): string {
+function translate(
+  sql: string,
+  resolveName: NameResolver,
+  keywords: ReadonlySet<string>,
+  functions: ReadonlySet<string>,
+  refused: Readonly<Record<string, string>>,
+): string {
   const tokens = tokenize(sql);
   const out: string[] = [];
   tokens.forEach((t, i) => {
@@ -108,7 +149,8 @@ function translate(sql: string, resolveName: NameResolver, keywords: ReadonlySet
       const isCall = !t.quoted && next?.kind === 'op' && next.text === '(' && !keywords.has(lower) && !refused[lower];
       if (isCall) {
         const fn = RENAMED_FUNCTIONS[lower] ?? (functions.has(lower) ? lower : null);
-        if (fn === null) throw new UntranslatableSql(`the function ${t.text}() (no PostgreSQL function known to mean the same)`);
+        if (fn === null)
+          throw new UntranslatableSql(`the function ${t.text}() (no PostgreSQL function known to mean the same)`);
         out.push(fn);
         return;
       }
@@ -125,7 +167,14 @@ function translate(sql: string, resolveName: NameResolver, keywords: ReadonlySet
   let sqlText = '';
   out.forEach((part, i) => {
     const prev = out[i - 1];
-    const tight = i === 0 || prev === '(' || prev === '.' || part === '.' || part === ')' || part === ',' || (part === '(' && /^[a-z_]+$/.test(prev));
+    const tight =
+      i === 0 ||
+      prev === '(' ||
+      prev === '.' ||
+      part === '.' ||
+      part === ')' ||
+      part === ',' ||
+      (part === '(' && /^[a-z_]+$/.test(prev));
     sqlText += tight ? part : ` ${part}`;
   });
   return sqlText;
@@ -145,19 +194,50 @@ export function translateExpression(sql: string, columns: ReadonlyMap<string, st
 
 /** Words of a SELECT that keep their meaning in PostgreSQL. */
 const SELECT_KEYWORDS = new Set([
-  ...KEYWORDS, 'select', 'distinct', 'all', 'from', 'where', 'join', 'inner', 'left', 'right', 'full', 'outer', 'cross', 'on', 'using',
-  'as', 'group', 'by', 'having', 'order', 'limit', 'offset', 'union', 'intersect', 'except', 'with', 'exists',
+  ...KEYWORDS,
+  'select',
+  'distinct',
+  'all',
+  'from',
+  'where',
+  'join',
+  'inner',
+  'left',
+  'right',
+  'full',
+  'outer',
+  'cross',
+  'on',
+  'using',
+  'as',
+  'group',
+  'by',
+  'having',
+  'order',
+  'limit',
+  'offset',
+  'union',
+  'intersect',
+  'except',
+  'with',
+  'exists',
 ]);
 const SELECT_FUNCTIONS = new Set([...SAME_FUNCTIONS, 'count', 'sum', 'avg', 'min', 'max']);
 /** A view may hold subqueries (their names are translated like the rest). */
-const SELECT_REFUSED: Record<string, string> = Object.fromEntries(Object.entries(REFUSED).filter(([word]) => word !== 'select' && word !== 'exists'));
+const SELECT_REFUSED: Record<string, string> = Object.fromEntries(
+  Object.entries(REFUSED).filter(([word]) => word !== 'select' && word !== 'exists'),
+);
 
 /**
  * A view's SELECT, written for PostgreSQL: the file's tables become the target's qualified tables, their
  * columns the target's names; other names (aliases) are kept, quoted as SQLite reads them (an unquoted
  * name folded to lower case, a name after AS as written). PostgreSQL may still refuse the result.
  */
-export function translateSelect(sql: string, tables: ReadonlyMap<string, string>, columns: ReadonlyMap<string, string>): string {
+export function translateSelect(
+  sql: string,
+  tables: ReadonlyMap<string, string>,
+  columns: ReadonlyMap<string, string>,
+): string {
   const name = (text: string, quoted: boolean, afterAs: boolean) => {
     const lower = text.toLowerCase();
     if (afterAs) return quoteIdent(text);
@@ -171,7 +251,10 @@ export function translateSelect(sql: string, tables: ReadonlyMap<string, string>
 
 /** A CREATE VIEW statement's name and SELECT (SQLite text), or why it cannot be read. */
 export function viewSelect(createViewSql: string): string {
-  const m = /^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)\s*(\([^)]*\))?\s*AS\s+([\s\S]+?);?\s*$/i.exec(createViewSql);
+  const m =
+    /^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)\s*(\([^)]*\))?\s*AS\s+([\s\S]+?);?\s*$/i.exec(
+      createViewSql,
+    );
   if (!m) throw new UntranslatableSql('a CREATE VIEW statement sqlite2pg cannot read');
   if (m[1]) throw new UntranslatableSql('a column list after the view name');
   return m[2];
@@ -217,5 +300,7 @@ export function indexParts(createIndexSql: string): IndexParts {
 /** A key element with its trailing ASC/DESC kept apart (PostgreSQL takes them after the expression). */
 export function splitOrdering(element: string): { expression: string; ordering: string } {
   const m = /\s+(ASC|DESC)\s*$/i.exec(element);
-  return m ? { expression: element.slice(0, m.index), ordering: ` ${m[1].toUpperCase()}` } : { expression: element, ordering: '' };
+  return m
+    ? { expression: element.slice(0, m.index), ordering: ` ${m[1].toUpperCase()}` }
+    : { expression: element, ordering: '' };
 }

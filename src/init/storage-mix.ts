@@ -28,13 +28,27 @@ export function typeForMix(profile: ColumnProfile, refused: (type: TargetType) =
   const n = valueCount(profile);
   const fits = (type: TargetType) => refused(type) === 0;
   if (n === 0) return null;
-  if (integer === n && fits('bigint')) return { type: 'bigint', why: 'every stored value is an INTEGER: an integer type, whatever the declared type, so values keep their order and arithmetic' };
+  if (integer === n && fits('bigint'))
+    return {
+      type: 'bigint',
+      why: 'every stored value is an INTEGER: an integer type, whatever the declared type, so values keep their order and arithmetic',
+    };
   if (integer + real === n) {
-    if (fits('double precision')) return { type: 'double precision', why: 'every stored value is a number a double holds exactly' };
-    if (fits('numeric')) return { type: 'numeric', why: 'every stored value is a number; numeric holds them all exactly' };
+    if (fits('double precision'))
+      return { type: 'double precision', why: 'every stored value is a number a double holds exactly' };
+    if (fits('numeric'))
+      return { type: 'numeric', why: 'every stored value is a number; numeric holds them all exactly' };
   }
-  if (blob > 0 && fits('bytea')) return { type: 'bytea', why: 'the column mixes BLOBs with other storage classes: bytea holds them all (TEXT as its UTF-8 bytes, numbers as the bytes of their text)' };
-  if (text > 0 && integer + real > 0 && fits('text')) return { type: 'text', why: 'the column mixes TEXT and numbers: text holds them all (numbers as their decimal text)' };
+  if (blob > 0 && fits('bytea'))
+    return {
+      type: 'bytea',
+      why: 'the column mixes BLOBs with other storage classes: bytea holds them all (TEXT as its UTF-8 bytes, numbers as the bytes of their text)',
+    };
+  if (text > 0 && integer + real > 0 && fits('text'))
+    return {
+      type: 'text',
+      why: 'the column mixes TEXT and numbers: text holds them all (numbers as their decimal text)',
+    };
   if (fits('bytea')) return { type: 'bytea', why: 'no other type takes every stored value; bytea holds them as bytes' };
   return null;
 }

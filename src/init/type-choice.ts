@@ -46,19 +46,31 @@ const DECLARED_RULES: DeclaredRule[] = [
   { test: /\bTIMESTAMPTZ\b|\bTIMESTAMP\s+WITH\s+TIME\s+ZONE\b/, chain: ['timestamptz', 'double precision', 'text'] },
   { test: /\b(DATETIME2?|SMALLDATETIME|TIMESTAMP)\b/, chain: ['timestamp', 'double precision', 'text'] },
   { test: /^DATE$/, chain: ['date', 'timestamp', 'double precision', 'text'] },
-  { test: /^TIME\b/, chain: ['text'], remark: () => 'a time of day is kept as its text (no PostgreSQL time conversion rule)' },
-  { test: /\bJSONB?\b/, chain: ['jsonb', 'text'], remark: () => 'jsonb keeps the JSON meaning, not its spelling (type json keeps the text exactly)' },
+  {
+    test: /^TIME\b/,
+    chain: ['text'],
+    remark: () => 'a time of day is kept as its text (no PostgreSQL time conversion rule)',
+  },
+  {
+    test: /\bJSONB?\b/,
+    chain: ['jsonb', 'text'],
+    remark: () => 'jsonb keeps the JSON meaning, not its spelling (type json keeps the text exactly)',
+  },
   { test: /\b(UUID|GUID|UNIQUEIDENTIFIER)\b/, chain: ['text', 'bytea'] },
   {
     test: /\b(DECIMAL|NUMERIC|NUMBER|MONEY|DEC)\b/,
     chain: ['numeric', 'text'],
-    remark: (d) => (/\(/.test(d) ? `numeric without precision or scale, so no stored digit is rounded (SQLite does not enforce ${d.slice(d.indexOf('('))})` : null),
+    remark: (d) =>
+      /\(/.test(d)
+        ? `numeric without precision or scale, so no stored digit is rounded (SQLite does not enforce ${d.slice(d.indexOf('('))})`
+        : null,
   },
   {
     test: /\bSTRING\b/,
     chain: ['text', 'bytea'],
     trap: true,
-    remark: () => 'STRING has NUMERIC affinity in SQLite: text that looked like a number was stored as a number, and is written as its decimal text',
+    remark: () =>
+      'STRING has NUMERIC affinity in SQLite: text that looked like a number was stored as a number, and is written as its decimal text',
   },
   { test: /\b(BINARY|VARBINARY|IMAGE|BYTEA|RAW)\b/, chain: ['bytea', 'text'] },
 ];
@@ -73,7 +85,10 @@ const AFFINITY_CANDIDATES: Record<Affinity, { chain: TargetType[]; whenEmpty: Ta
 };
 
 /** No declared type at all: SQLite keeps each value as given, so the values alone decide. */
-const UNTYPED = { chain: ['bigint', 'double precision', 'numeric', 'text', 'bytea'] as TargetType[], whenEmpty: 'text' as TargetType };
+const UNTYPED = {
+  chain: ['bigint', 'double precision', 'numeric', 'text', 'bytea'] as TargetType[],
+  whenEmpty: 'text' as TargetType,
+};
 
 /** The storage classes each candidate of an untyped column takes. */
 const UNTYPED_CLASSES: Partial<Record<TargetType, StorageClass[]>> = {
@@ -86,9 +101,34 @@ const UNTYPED_CLASSES: Partial<Record<TargetType, StorageClass[]>> = {
 
 /** The type names of SQLite's documentation (§3.1.1), sizes removed: a name outside it is "unknown". */
 const DOCUMENTED = new Set([
-  'INT', 'INTEGER', 'TINYINT', 'SMALLINT', 'MEDIUMINT', 'BIGINT', 'UNSIGNED BIG INT', 'INT2', 'INT8',
-  'CHARACTER', 'VARCHAR', 'VARYING CHARACTER', 'NCHAR', 'NATIVE CHARACTER', 'NVARCHAR', 'TEXT', 'CLOB',
-  'BLOB', 'REAL', 'DOUBLE', 'DOUBLE PRECISION', 'FLOAT', 'NUMERIC', 'DECIMAL', 'BOOLEAN', 'DATE', 'DATETIME', 'ANY',
+  'INT',
+  'INTEGER',
+  'TINYINT',
+  'SMALLINT',
+  'MEDIUMINT',
+  'BIGINT',
+  'UNSIGNED BIG INT',
+  'INT2',
+  'INT8',
+  'CHARACTER',
+  'VARCHAR',
+  'VARYING CHARACTER',
+  'NCHAR',
+  'NATIVE CHARACTER',
+  'NVARCHAR',
+  'TEXT',
+  'CLOB',
+  'BLOB',
+  'REAL',
+  'DOUBLE',
+  'DOUBLE PRECISION',
+  'FLOAT',
+  'NUMERIC',
+  'DECIMAL',
+  'BOOLEAN',
+  'DATE',
+  'DATETIME',
+  'ANY',
 ]);
 
 /** The substrings SQLite's affinity rules look for (§3.1), by the affinity each gives. */
@@ -101,16 +141,27 @@ const AFFINITY_WORDS: RegExp[] = [/INT/, /CHAR|CLOB|TEXT/, /BLOB/, /REAL|FLOA|DO
  */
 const plainAffinity = (name: string) => AFFINITY_WORDS.filter((w) => w.test(name)).length === 1;
 
-const normalise = (declared: string) => declared.toUpperCase().replace(/\(.*\)/, '').replace(/\s+/g, ' ').trim();
+const normalise = (declared: string) =>
+  declared
+    .toUpperCase()
+    .replace(/\(.*\)/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The candidates a declared type proposes (`strict`: the table is STRICT, where ANY keeps values as given). */
 export function candidatesFor(declaredType: string, strict = false): TypeCandidates {
   const name = normalise(declaredType);
   const affinity = affinityOf(declaredType);
   const rule = DECLARED_RULES.find((r) => r.test.test(name));
-  const base = { declaredType, affinity, unknown: name !== '' && ((!DOCUMENTED.has(name) && !rule && !plainAffinity(name)) || rule?.trap === true), untyped: false };
+  const base = {
+    declaredType,
+    affinity,
+    unknown: name !== '' && ((!DOCUMENTED.has(name) && !rule && !plainAffinity(name)) || rule?.trap === true),
+    untyped: false,
+  };
   if (name === '' || (strict && name === 'ANY')) return { ...base, ...UNTYPED, remark: null, untyped: true };
-  if (rule) return { ...base, chain: rule.chain, whenEmpty: rule.chain[0], remark: rule.remark?.(declaredType.trim()) ?? null };
+  if (rule)
+    return { ...base, chain: rule.chain, whenEmpty: rule.chain[0], remark: rule.remark?.(declaredType.trim()) ?? null };
   return { ...base, ...AFFINITY_CANDIDATES[affinity], remark: null };
 }
 
@@ -124,7 +175,11 @@ export function looksJulian(v: SqliteValue): boolean {
 }
 
 /** Values a candidate's data rule would accept but read as something they are not. */
-const MISREAD: Partial<Record<TargetType, (v: SqliteValue) => boolean>> = { timestamp: looksJulian, timestamptz: looksJulian, date: looksJulian };
+const MISREAD: Partial<Record<TargetType, (v: SqliteValue) => boolean>> = {
+  timestamp: looksJulian,
+  timestamptz: looksJulian,
+  date: looksJulian,
+};
 
 /** Name of the probe that also asks for the type's own storage classes (untyped columns). */
 const own = (type: TargetType) => `${type} (own classes)`;
@@ -145,7 +200,10 @@ export function probesFor(c: TypeCandidates): Probe[] {
     const rule: Probe = { name: type, accepts: byRule(type) };
     const classes = UNTYPED_CLASSES[type];
     if (!c.untyped || !classes) return [rule];
-    return [rule, { name: own(type), accepts: (v: SqliteValue) => classes.includes(storageClass(v)) && rule.accepts(v) }];
+    return [
+      rule,
+      { name: own(type), accepts: (v: SqliteValue) => classes.includes(storageClass(v)) && rule.accepts(v) },
+    ];
   });
   // The storage-class rule (storage-mix.ts) may pick any of these, whatever the declared type proposes.
   for (const type of MIX_TYPES) if (!c.chain.includes(type)) probes.push({ name: type, accepts: byRule(type) });
@@ -174,7 +232,8 @@ export function chooseType(c: TypeCandidates, profile: ColumnProfile): TypeChoic
   const remark = c.remark ? `; ${c.remark}` : '';
   const warnings = c.unknown ? [`${basis}; chose the type by its affinity and the stored values`] : [];
   const n = valueCount(profile);
-  if (n === 0) return { type: c.whenEmpty, reason: `${basis} → ${c.whenEmpty} (no value stored to check)${remark}`, warnings };
+  if (n === 0)
+    return { type: c.whenEmpty, reason: `${basis} → ${c.whenEmpty} (no value stored to check)${remark}`, warnings };
   const probe = (name: string) => profile.probes.find((p) => p.name === name);
   const byRule = c.chain.map((type) => ({ type, probe: probe(type)! }));
   // Untyped: first a type taking every value in its own storage classes; else any type whose rule takes them all.
@@ -184,21 +243,34 @@ export function chooseType(c: TypeCandidates, profile: ColumnProfile): TypeChoic
   const clean = ownClean ?? byRule.find((r) => r.probe.refused === 0);
   const skipped = results
     .slice(0, clean ? results.findIndex((r) => r.type === clean.type) : results.length)
-    .map((r) => `${r.type} would refuse ${r.probe.refused} (e.g. ${describeValue(r.probe.example!)}${MISREAD[r.type]?.(r.probe.example!) ? ', a Julian day number' : ''})`);
+    .map(
+      (r) =>
+        `${r.type} would refuse ${r.probe.refused} (e.g. ${describeValue(r.probe.example!)}${MISREAD[r.type]?.(r.probe.example!) ? ', a Julian day number' : ''})`,
+    );
   const why = skipped.length ? `; ${skipped.join('; ')}` : '';
   const refused = (type: TargetType) => probe(type)?.refused ?? Infinity;
   if (clean) {
     // Numbers in a column whose declared type ends in text or bytea: the storage classes decide instead.
-    const mix = CATCH_ALL.has(clean.type) && profile.classes.integer + profile.classes.real > 0 ? typeForMix(profile, refused) : null;
+    const mix =
+      CATCH_ALL.has(clean.type) && profile.classes.integer + profile.classes.real > 0
+        ? typeForMix(profile, refused)
+        : null;
     if (mix) return { type: mix.type, reason: `${basis} → ${mix.type}: ${mix.why} (${stored})${remark}`, warnings };
-    return { type: clean.type, reason: `${basis} → ${clean.type}: every stored value converts (${stored})${why}${remark}`, warnings };
+    return {
+      type: clean.type,
+      reason: `${basis} → ${clean.type}: every stored value converts (${stored})${why}${remark}`,
+      warnings,
+    };
   }
   const mix = typeForMix(profile, refused);
   if (mix) {
     return {
       type: mix.type,
       reason: `${basis} → ${mix.type}: no candidate of the declared type takes every value${why}; ${mix.why} (${stored})${remark}`,
-      warnings: [...warnings, `no candidate of the declared type takes every value${why}; chose ${mix.type}, which keeps them all: set another "type" with a "policy" to have it otherwise`],
+      warnings: [
+        ...warnings,
+        `no candidate of the declared type takes every value${why}; chose ${mix.type}, which keeps them all: set another "type" with a "policy" to have it otherwise`,
+      ],
     };
   }
   const best = byRule.reduce((a, b) => (b.probe.refused < a.probe.refused ? b : a));

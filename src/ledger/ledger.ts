@@ -163,8 +163,17 @@ export async function insertRun(client: pg.ClientBase, r: RunStart): Promise<voi
 }
 
 /** Records how a run ended; only a run still 'running' (a rollback that marked it 'rolled back' stands). */
-export async function finishRun(client: pg.ClientBase, runId: string, status: string, report: unknown, error: string | null): Promise<void> {
-  await client.query(`UPDATE sqlite2pg.runs SET status = $2, finished_at = now(), report = $3, error = $4 WHERE run_id = $1 AND status = 'running'`, [runId, status, report === null ? null : JSON.stringify(report), error]);
+export async function finishRun(
+  client: pg.ClientBase,
+  runId: string,
+  status: string,
+  report: unknown,
+  error: string | null,
+): Promise<void> {
+  await client.query(
+    `UPDATE sqlite2pg.runs SET status = $2, finished_at = now(), report = $3, error = $4 WHERE run_id = $1 AND status = 'running'`,
+    [runId, status, report === null ? null : JSON.stringify(report), error],
+  );
 }
 
 /** Records the --backup-dir copies a run loads from (paths and sha256 checksums). */
@@ -173,9 +182,16 @@ export async function recordBackups(client: pg.ClientBase, runId: string, backup
 }
 
 /** Records objects (schemas, tables) this run created, so rollback removes only what it made. */
-export async function recordCreatedObjects(client: pg.ClientBase, runId: string, objects: { kind: string; name: string }[]): Promise<void> {
+export async function recordCreatedObjects(
+  client: pg.ClientBase,
+  runId: string,
+  objects: { kind: string; name: string }[],
+): Promise<void> {
   if (objects.length === 0) return;
-  await client.query('UPDATE sqlite2pg.runs SET created_objects = created_objects || $2::jsonb WHERE run_id = $1', [runId, JSON.stringify(objects)]);
+  await client.query('UPDATE sqlite2pg.runs SET created_objects = created_objects || $2::jsonb WHERE run_id = $1', [
+    runId,
+    JSON.stringify(objects),
+  ]);
 }
 
 export interface TableLoadRecord {
@@ -197,7 +213,19 @@ export async function insertTableLoad(client: pg.ClientBase, r: TableLoadRecord)
   await client.query(
     `INSERT INTO sqlite2pg.table_loads (run_id, target_table, source_file, source_table, mapping_hash, source_rows, loaded_rows, rejected_rows, changed_values, started_at, stage_ms, load_txid)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, txid_current())`,
-    [r.runId, r.targetTable, r.sourceFile, r.sourceTable, r.mappingHash, r.sourceRows, r.loadedRows, r.rejectedRows, r.changedValues, r.startedAt, JSON.stringify(r.stageMs)],
+    [
+      r.runId,
+      r.targetTable,
+      r.sourceFile,
+      r.sourceTable,
+      r.mappingHash,
+      r.sourceRows,
+      r.loadedRows,
+      r.rejectedRows,
+      r.changedValues,
+      r.startedAt,
+      JSON.stringify(r.stageMs),
+    ],
   );
 }
 
@@ -214,9 +242,14 @@ export interface LatestLoad {
 }
 
 /** For each target table, the committed load that put its current rows there (the newest one). */
-export async function latestLoads(client: pg.ClientBase, tables: string[], currentRunId: string | null = null): Promise<Map<string, LatestLoad>> {
+export async function latestLoads(
+  client: pg.ClientBase,
+  tables: string[],
+  currentRunId: string | null = null,
+): Promise<Map<string, LatestLoad>> {
   if (!(await ledgerExists(client))) return new Map();
-  // to_jsonb(l) ->> 'load_txid': NULL rather than an error in a ledger made before the column (preflight reads it before ensureLedger).
+  // to_jsonb(l) ->> 'load_txid': NULL rather than an error in a ledger made before the column (preflight reads it
+  // before ensureLedger).
   const r = await client.query(
     `SELECT DISTINCT ON (l.target_table) l.run_id, to_jsonb(l) ->> 'load_txid' AS load_txid, l.target_table, l.mapping_hash, l.source_rows, l.loaded_rows, l.rejected_rows, l.finished_at
        FROM sqlite2pg.table_loads l JOIN sqlite2pg.runs r USING (run_id)
@@ -243,13 +276,23 @@ export async function latestLoads(client: pg.ClientBase, tables: string[], curre
 
 /** Source row keys that the load of `targetTable` in `runId` rejected. */
 export async function rejectedKeys(client: pg.ClientBase, runId: string, targetTable: string): Promise<Set<string>> {
-  const r = await client.query('SELECT source_rowid FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = $2', [runId, targetTable]);
+  const r = await client.query('SELECT source_rowid FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = $2', [
+    runId,
+    targetTable,
+  ]);
   return new Set(r.rows.map((row) => row.source_rowid as string));
 }
 
 /** Recorded policy changes of that load: source key → column → the value written instead. */
-export async function recordedChanges(client: pg.ClientBase, runId: string, targetTable: string): Promise<Map<string, Map<string, string | null>>> {
-  const r = await client.query('SELECT source_rowid, column_name, new_value FROM sqlite2pg.changes WHERE run_id = $1 AND target_table = $2', [runId, targetTable]);
+export async function recordedChanges(
+  client: pg.ClientBase,
+  runId: string,
+  targetTable: string,
+): Promise<Map<string, Map<string, string | null>>> {
+  const r = await client.query(
+    'SELECT source_rowid, column_name, new_value FROM sqlite2pg.changes WHERE run_id = $1 AND target_table = $2',
+    [runId, targetTable],
+  );
   const out = new Map<string, Map<string, string | null>>();
   for (const row of r.rows) {
     const key = row.source_rowid as string;
@@ -260,11 +303,16 @@ export async function recordedChanges(client: pg.ClientBase, runId: string, targ
 }
 
 /** Records the DDL version applied for a mapping (once per distinct DDL). */
-export async function recordSchemaVersion(client: pg.ClientBase, mappingName: string, schemaVersion: number, mappingHash: string, ddlSha: string): Promise<void> {
+export async function recordSchemaVersion(
+  client: pg.ClientBase,
+  mappingName: string,
+  schemaVersion: number,
+  mappingHash: string,
+  ddlSha: string,
+): Promise<void> {
   await client.query(
     `INSERT INTO sqlite2pg.schema_version (mapping_name, schema_version, mapping_hash, ddl_sha256, ledger_version)
      VALUES ($1, $2, $3, $4, ${LEDGER_VERSION}) ON CONFLICT DO NOTHING`,
     [mappingName, schemaVersion, mappingHash, ddlSha],
   );
 }
-

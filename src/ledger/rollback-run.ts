@@ -12,7 +12,10 @@ import { canTellRowsOf, fromLoadCondition, rowOrigins } from './row-origin.js';
 /** What rollback did to one table the run loaded or created. */
 export interface RolledBackTable {
   table: string;
-  /** What happened to it: its rows removed (and the table dropped when the run created it and it is now empty), or why not. */
+  /**
+   * What happened to it: its rows removed (and the table dropped when the run created it and it is now empty), or why
+   * not.
+   */
   action: 'rows removed' | 'dropped' | 'superseded' | 'missing';
   removedRows: number;
   /** Rows left in place: written after the load (by an application, a person), or loaded by a later run. */
@@ -60,14 +63,20 @@ async function childrenFirst<T extends Located>(client: pg.ClientBase, tables: T
   );
   const names = new Set(tables.map((t) => t.name));
   const childrenOf = new Map<string, string[]>();
-  for (const row of r.rows) if (names.has(row.child) && names.has(row.parent)) childrenOf.set(row.parent, [...(childrenOf.get(row.parent) ?? []), row.child]);
+  for (const row of r.rows)
+    if (names.has(row.child) && names.has(row.parent))
+      childrenOf.set(row.parent, [...(childrenOf.get(row.parent) ?? []), row.child]);
   // A depth-first walk that places each table after the tables referencing it (its children).
   const out: T[] = [];
   const placed = new Set<string>();
   const visit = (t: T, path: Set<string>) => {
     if (placed.has(t.name) || path.has(t.name)) return;
     path.add(t.name);
-    for (const child of childrenOf.get(t.name) ?? []) visit(tables.find((x) => x.name === child)!, path);
+    for (const child of childrenOf.get(t.name) ?? [])
+      visit(
+        tables.find((x) => x.name === child)!,
+        path,
+      );
     placed.add(t.name);
     out.push(t);
   };
@@ -75,14 +84,16 @@ async function childrenFirst<T extends Located>(client: pg.ClientBase, tables: T
   return out;
 }
 
-
 /**
  * Rolls back `run` inside the caller's transaction. Refuses (exit 2, the caller rolls back: nothing
  * changed) when rows of a table cannot be told apart, or when rows written after the load reference
  * rows it loaded.
  */
 export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<RollbackOutcome> {
-  const loads = await client.query('SELECT target_table, to_jsonb(l) ->> $2 AS load_txid FROM sqlite2pg.table_loads l WHERE run_id = $1 ORDER BY target_table', [run.run_id, 'load_txid']);
+  const loads = await client.query(
+    'SELECT target_table, to_jsonb(l) ->> $2 AS load_txid FROM sqlite2pg.table_loads l WHERE run_id = $1 ORDER BY target_table',
+    [run.run_id, 'load_txid'],
+  );
   const names: string[] = loads.rows.map((r) => r.target_table);
   const latest = await latestLoads(client, names);
   const tables: RolledBackTable[] = [];
@@ -90,7 +101,13 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
   for (const row of loads.rows) {
     const name = row.target_table as string;
     if (latest.get(name)?.runId !== run.run_id) {
-      tables.push({ table: name, action: 'superseded', removedRows: 0, keptRows: 0, note: `a later run (${latest.get(name)?.runId ?? 'unknown'}) loaded it again: this run's rows are no longer there` });
+      tables.push({
+        table: name,
+        action: 'superseded',
+        removedRows: 0,
+        keptRows: 0,
+        note: `a later run (${latest.get(name)?.runId ?? 'unknown'}) loaded it again: this run's rows are no longer there`,
+      });
       continue;
     }
     const at = await locate(client, name);
@@ -99,7 +116,9 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
       continue;
     }
     if (!(await canTellRowsOf(client, row.load_txid))) {
-      throw new TargetRefusedError(`cannot tell the rows run ${run.run_id} loaded into ${name} from rows written after (${row.load_txid === null ? 'the ledger predates load transaction ids' : 'the load is more than 2^31 transactions old'}); nothing was rolled back`);
+      throw new TargetRefusedError(
+        `cannot tell the rows run ${run.run_id} loaded into ${name} from rows written after (${row.load_txid === null ? 'the ledger predates load transaction ids' : 'the load is more than 2^31 transactions old'}); nothing was rolled back`,
+      );
     }
     mine.push({ ...at, txid: row.load_txid });
   }
@@ -111,9 +130,19 @@ export async function rollbackRun(client: pg.ClientBase, run: RunRow): Promise<R
     } catch (err) {
       const e = err as { code?: string; message: string; detail?: string };
       if (e.code !== '23503') throw err;
-      throw new TargetRefusedError(`rows written after run ${run.run_id} reference rows it loaded into ${t.name} (${e.detail ?? e.message}); nothing was rolled back: remove or repoint those rows first`);
+      throw new TargetRefusedError(
+        `rows written after run ${run.run_id} reference rows it loaded into ${t.name} (${e.detail ?? e.message}); nothing was rolled back: remove or repoint those rows first`,
+      );
     }
-    tables.push({ table: t.name, action: 'rows removed', removedRows: before.loaded, keptRows: before.others, ...(before.others > 0 ? { note: `${before.others} rows written after the load were kept (and the table with them)` } : {}) });
+    tables.push({
+      table: t.name,
+      action: 'rows removed',
+      removedRows: before.loaded,
+      keptRows: before.others,
+      ...(before.others > 0
+        ? { note: `${before.others} rows written after the load were kept (and the table with them)` }
+        : {}),
+    });
   }
 
   // Tables and schemas the run created go when they hold nothing else; PostgreSQL refuses to drop one

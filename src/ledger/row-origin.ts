@@ -29,7 +29,12 @@ export async function canTellRowsOf(client: pg.ClientBase, txid: string | null):
 }
 
 /** Counts the rows of `schema.table` that the load with `txid` wrote, and the others. */
-export async function rowOrigins(client: pg.ClientBase, schema: string, table: string, txid: string): Promise<{ loaded: number; others: number }> {
+export async function rowOrigins(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+  txid: string,
+): Promise<{ loaded: number; others: number }> {
   const r = await client.query(
     `SELECT count(*) FILTER (WHERE ${fromLoadCondition('$1')})::bigint AS loaded, count(*) FILTER (WHERE NOT (${fromLoadCondition('$1')}))::bigint AS others FROM ${qualified(schema, table)}`,
     [txid],

@@ -66,7 +66,9 @@ export class RunLock {
     try {
       const pid = await RunLock.tryTake(client);
       if (pid === null) {
-        throw new TargetRefusedError(`another sqlite2pg migrate or rollback is running against this target; ${what} refused: wait for it to finish (sqlite2pg history shows it)`);
+        throw new TargetRefusedError(
+          `another sqlite2pg migrate or rollback is running against this target; ${what} refused: wait for it to finish (sqlite2pg history shows it)`,
+        );
       }
       const lock = new RunLock(pool, client, pid, log, what, retries);
       await lock.startHeartbeat();
@@ -105,7 +107,9 @@ export class RunLock {
     client.once('end', () => this.lose(new Error('the connection ended')));
   }
 
-  /** A query now and then on the lock connection: idle_session_timeout never fires, and a dead connection is noticed. */
+  /**
+   * A query now and then on the lock connection: idle_session_timeout never fires, and a dead connection is noticed.
+   */
   private async startHeartbeat(): Promise<void> {
     let every = HEARTBEAT_MS;
     const r = await this.client.query("SELECT current_setting('idle_session_timeout', true) AS t").catch(() => null);
@@ -133,7 +137,10 @@ export class RunLock {
     old.removeListener('error', this.onLost);
     old.on('error', ignore);
     old.release(true);
-    this.log.warn({ error: cause.message }, 'the connection holding the run lock was lost: taking the lock back, committing nothing meanwhile');
+    this.log.warn(
+      { error: cause.message },
+      'the connection holding the run lock was lost: taking the lock back, committing nothing meanwhile',
+    );
     this.retaking = this.retake(cause).finally(() => {
       this.retaking = null;
     });
@@ -163,7 +170,8 @@ export class RunLock {
         if (pid === null) return this.giveUp(client, cause, 'another sqlite2pg run holds it now');
         if (this.claimed) {
           const r = await client.query('SELECT token FROM sqlite2pg.run_lock WHERE id = 1');
-          if (r.rows[0]?.token !== this.token) return this.giveUp(client, cause, 'another sqlite2pg run took it meanwhile');
+          if (r.rows[0]?.token !== this.token)
+            return this.giveUp(client, cause, 'another sqlite2pg run took it meanwhile');
         }
         if (this.lostWith) {
           // A commit found the fence taken while this retake was under way: lost for good all the same.
@@ -182,8 +190,16 @@ export class RunLock {
         client?.release(true);
         const delay = budget.next(err);
         if (delay === null) return this.giveUp(null, cause, null, err);
-        if (!isRecovering(err)) this.log.warn({ attempt: budget.spent, delayMs: delay, error: explainTargetError(err) }, 'could not take the run lock back yet: retrying');
-        else if (!recoveringLogged) this.log.warn({ error: explainTargetError(err) }, 'the target is in crash recovery or starting up: waiting for it to take the run lock back');
+        if (!isRecovering(err))
+          this.log.warn(
+            { attempt: budget.spent, delayMs: delay, error: explainTargetError(err) },
+            'could not take the run lock back yet: retrying',
+          );
+        else if (!recoveringLogged)
+          this.log.warn(
+            { error: explainTargetError(err) },
+            'the target is in crash recovery or starting up: waiting for it to take the run lock back',
+          );
         recoveringLogged ||= isRecovering(err);
         await sleep(delay);
       }
@@ -194,23 +210,34 @@ export class RunLock {
    * Lost for good: every transaction of this run is ended at once (on the server too), and the run stops.
    * `why` says which other run came; null when the server could not be reached (`unreachable` says how).
    */
-  private async giveUp(client: pg.PoolClient | null, cause: Error, why: string | null, unreachable: unknown = null): Promise<void> {
+  private async giveUp(
+    client: pg.PoolClient | null,
+    cause: Error,
+    why: string | null,
+    unreachable: unknown = null,
+  ): Promise<void> {
     this.state = 'lost';
     if (why === null) {
       this.lostWith = unreachable instanceof Error ? unreachable : new Error(String(unreachable));
-      this.log.error({ error: explainTargetError(unreachable) }, 'run lock lost: the server could not be reached to take it back');
+      this.log.error(
+        { error: explainTargetError(unreachable) },
+        'run lock lost: the server could not be reached to take it back',
+      );
     } else {
       this.lostWith = new RunLockLostError(
         `lost the run lock (its connection ended: ${cause.message}) and ${why}: this ${this.what.replace(/^this /, '')} stopped at once and committed nothing after the loss, so the two runs never interleave; see sqlite2pg history for what the other run did before running again`,
       );
       this.log.error({ error: this.lostWith.message }, 'run lock lost');
     }
-    const pids = [...this.inUse].map((c) => (c as unknown as { processID: number }).processID).filter((p) => typeof p === 'number');
+    const pids = [...this.inUse]
+      .map((c) => (c as unknown as { processID: number }).processID)
+      .filter((p) => typeof p === 'number');
     this.aborter.abort(this.lostWith);
     const admin = client ?? (pids.length > 0 ? await this.pool.connect().catch(() => null) : null);
     if (admin) {
       admin.on('error', ignore);
-      if (pids.length > 0) await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]).catch(() => {});
+      if (pids.length > 0)
+        await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]).catch(() => {});
       // Taken (if at all) only to look at the fence: given back at once.
       if (client) await admin.query('SELECT pg_advisory_unlock_all()').catch(() => {});
       admin.release(true);
@@ -248,7 +275,10 @@ export class RunLock {
       await this.check();
       let row: { token: string; held: boolean } | undefined;
       try {
-        const r = await client.query(`SELECT token, ${HOLDS_LOCK} AS held FROM sqlite2pg.run_lock WHERE id = 1 FOR SHARE NOWAIT`, [this.pid]);
+        const r = await client.query(
+          `SELECT token, ${HOLDS_LOCK} AS held FROM sqlite2pg.run_lock WHERE id = 1 FOR SHARE NOWAIT`,
+          [this.pid],
+        );
         row = r.rows[0];
       } catch (err) {
         // 55P03: another run is claiming the fence (it holds the lock): this run has lost it.
@@ -286,7 +316,10 @@ export class RunLock {
     if (this.state !== 'held') return;
     this.client.removeListener('error', this.onLost);
     this.client.on('error', ignore);
-    const ok = await this.client.query('SELECT pg_advisory_unlock_all()').then(() => true, () => false);
+    const ok = await this.client.query('SELECT pg_advisory_unlock_all()').then(
+      () => true,
+      () => false,
+    );
     this.client.release(!ok);
   }
 }

@@ -16,7 +16,9 @@ export interface ExistingTable {
 export async function inspectTargetTables(client: pg.ClientBase, plan: RunPlan): Promise<Map<string, ExistingTable>> {
   const out = new Map<string, ExistingTable>();
   for (const t of plan.tables) {
-    const reg = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualified(t.target.schema, t.target.table)]);
+    const reg = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+      qualified(t.target.schema, t.target.table),
+    ]);
     if (!reg.rows[0].present) continue;
     const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qualified(t.target.schema, t.target.table)}) AS rows`);
     out.set(t.targetName, { name: t.targetName, rows: r.rows[0].rows as boolean });
@@ -25,7 +27,11 @@ export async function inspectTargetTables(client: pg.ClientBase, plan: RunPlan):
 }
 
 /** Runs the pre-load DDL; returns the schemas and tables that did not exist before. */
-export async function applySchema(client: pg.ClientBase, plan: RunPlan, runId: string | null): Promise<{ kind: string; name: string }[]> {
+export async function applySchema(
+  client: pg.ClientBase,
+  plan: RunPlan,
+  runId: string | null,
+): Promise<{ kind: string; name: string }[]> {
   const schemas = await client.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [plan.schemas]);
   const existingSchemas = new Set(schemas.rows.map((r) => r.nspname as string));
   const existing = await inspectTargetTables(client, plan);

@@ -22,7 +22,9 @@ function fullTextDdl(f: NonNullable<TablePlan['fullText']>): string {
 }
 
 export function createTableSql(t: TablePlan): string {
-  const cols = [...t.columns.map((c) => columnDdl(c)), ...(t.fullText ? [fullTextDdl(t.fullText)] : [])].map((c) => `  ${c}`).join(',\n');
+  const cols = [...t.columns.map((c) => columnDdl(c)), ...(t.fullText ? [fullTextDdl(t.fullText)] : [])]
+    .map((c) => `  ${c}`)
+    .join(',\n');
   return `CREATE TABLE IF NOT EXISTS ${qualified(t.target.schema, t.target.table)} (\n${cols}\n);`;
 }
 
@@ -40,12 +42,22 @@ const cols = (names: string[]) => names.map(quoteIdent).join(', ');
 export function primaryKeySql(t: TablePlan): string | null {
   if (t.primaryKey.length === 0) return null;
   const table = qualified(t.target.schema, t.target.table);
-  return unlessConstraint(t, "contype = 'p'", `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(`${t.target.table}_pkey`)} PRIMARY KEY (${cols(t.primaryKey)})`);
+  return unlessConstraint(
+    t,
+    "contype = 'p'",
+    `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(`${t.target.table}_pkey`)} PRIMARY KEY (${cols(t.primaryKey)})`,
+  );
 }
 
 export function uniqueSql(t: TablePlan): string[] {
   const table = qualified(t.target.schema, t.target.table);
-  return t.unique.map((u) => unlessConstraint(t, `conname = ${quoteLiteral(u.name)}`, `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(u.name)} UNIQUE (${cols(u.columns)})`));
+  return t.unique.map((u) =>
+    unlessConstraint(
+      t,
+      `conname = ${quoteLiteral(u.name)}`,
+      `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(u.name)} UNIQUE (${cols(u.columns)})`,
+    ),
+  );
 }
 
 /** One index's CREATE INDEX: key expressions each in parentheses, as PostgreSQL wants them. */
@@ -63,7 +75,11 @@ export function createIndexSql(t: TablePlan, ix: TablePlan['indexes'][number]): 
 /** The table's plain indexes (ported ones, which PostgreSQL may refuse, are built apart: portedIndexSql). */
 export function indexSql(t: TablePlan): string[] {
   const table = qualified(t.target.schema, t.target.table);
-  const gin = t.fullText ? [`CREATE INDEX IF NOT EXISTS ${quoteIdent(t.fullText.index)} ON ${table} USING GIN (${quoteIdent(t.fullText.column)});`] : [];
+  const gin = t.fullText
+    ? [
+        `CREATE INDEX IF NOT EXISTS ${quoteIdent(t.fullText.index)} ON ${table} USING GIN (${quoteIdent(t.fullText.column)});`,
+      ]
+    : [];
   return [...t.indexes.filter((ix) => !ix.ported).map((ix) => createIndexSql(t, ix)), ...gin];
 }
 
@@ -104,13 +120,20 @@ export function dropForeignKeySql(t: TablePlan): string[] {
 
 /** Schemas and tables: what must exist before loading. */
 export function preLoadSql(plan: RunPlan): string[] {
-  return [...plan.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)};`), ...plan.tables.map(createTableSql)];
+  return [
+    ...plan.schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)};`),
+    ...plan.tables.map(createTableSql),
+  ];
 }
 
 /** Keys, indexes and foreign keys: built after the data is in. */
 export function postLoadSql(plan: RunPlan): string[] {
   return [
-    ...plan.tables.flatMap((t) => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t), ...portedIndexSql(t).map((p) => p.sql)].filter((s): s is string => s !== null)),
+    ...plan.tables.flatMap((t) =>
+      [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t), ...portedIndexSql(t).map((p) => p.sql)].filter(
+        (s): s is string => s !== null,
+      ),
+    ),
     ...plan.tables.flatMap((t) => foreignKeySql(t)),
   ];
 }
@@ -128,6 +151,14 @@ export function fullSchemaSql(plan: RunPlan): string {
     '-- Idempotent: safe to run on a database where it already exists.',
     ...plan.deviations.map((d) => `-- Deviation: ${d.replace(/\r\n?|\n/g, '\n--   ')}`),
   ];
-  const views = plan.views.length ? ['', '-- Views, after the tables (one PostgreSQL refuses is a warning of the run):', ...plan.views.map(createViewSql)] : [];
-  return [...header, '', ...preLoadSql(plan), '', '-- Built after the load:', ...postLoadSql(plan), ...views, ''].join('\n');
+  const views = plan.views.length
+    ? [
+        '',
+        '-- Views, after the tables (one PostgreSQL refuses is a warning of the run):',
+        ...plan.views.map(createViewSql),
+      ]
+    : [];
+  return [...header, '', ...preLoadSql(plan), '', '-- Built after the load:', ...postLoadSql(plan), ...views, ''].join(
+    '\n',
+  );
 }

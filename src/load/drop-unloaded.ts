@@ -10,7 +10,11 @@ import { attempt } from '../pg/savepoint.js';
  * Drops the empty tables among `created` (then the created schemas left empty), each in a savepoint of the
  * caller's transaction — the run's fenced one; returns what was dropped.
  */
-export async function dropUnloadedTables(client: pg.ClientBase, plan: RunPlan, created: { kind: string; name: string }[]): Promise<string[]> {
+export async function dropUnloadedTables(
+  client: pg.ClientBase,
+  plan: RunPlan,
+  created: { kind: string; name: string }[],
+): Promise<string[]> {
   const dropped: string[] = [];
   const tables = new Map(plan.tables.map((t) => [t.targetName, t]));
   for (const o of created.filter((x) => x.kind === 'table')) {

@@ -17,7 +17,8 @@ export interface SequenceState {
 
 /** The state of every sequence of the ledger (schema sqlite2pg). */
 export async function captureSequences(client: pg.ClientBase): Promise<SequenceState[]> {
-  const seqs = await client.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  const seqs =
+    await client.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                                     WHERE c.relkind = 'S' AND n.nspname = 'sqlite2pg'`);
   const out: SequenceState[] = [];
   for (const s of seqs.rows) {
@@ -32,6 +33,7 @@ export async function restoreSequences(client: pg.ClientBase, states: SequenceSt
   for (const s of states) {
     const name = qualified(s.schema, s.name);
     const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [name]);
-    if (exists.rows[0].ok) await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [name, s.lastValue, s.isCalled]);
+    if (exists.rows[0].ok)
+      await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [name, s.lastValue, s.isCalled]);
   }
 }

@@ -46,7 +46,9 @@ export async function openDryRunTarget(pool: pg.Pool, lock: RunLock, o: { lanes:
     dropUnloaded: async () => [],
     async finish(warn) {
       for (const rel of await lockedOut(client, existing)) {
-        warn(`dry run: held an ACCESS EXCLUSIVE lock on ${rel} until its end (it added a key, index or foreign key the existing table lacked): readers of it waited`);
+        warn(
+          `dry run: held an ACCESS EXCLUSIVE lock on ${rel} until its end (it added a key, index or foreign key the existing table lacked): readers of it waited`,
+        );
       }
       await client.query('ROLLBACK');
       // setval is not transactional: put back only while no other run may be using the sequences.
@@ -54,7 +56,10 @@ export async function openDryRunTarget(pool: pg.Pool, lock: RunLock, o: { lanes:
       await restoreSequences(client, captured);
     },
     async abort() {
-      await client.query('ROLLBACK').then(() => (lock.lost ? undefined : restoreSequences(client, captured))).catch(() => {});
+      await client
+        .query('ROLLBACK')
+        .then(() => (lock.lost ? undefined : restoreSequences(client, captured)))
+        .catch(() => {});
     },
     async release() {
       await lock.release();

@@ -38,7 +38,11 @@ function fencedTransactions(pool: pg.Pool, lock: RunLock) {
   };
 }
 
-export function openLiveTarget(pool: pg.Pool, lock: RunLock, o: { lanes: number; retries: number; runId: string }): TargetWrites {
+export function openLiveTarget(
+  pool: pg.Pool,
+  lock: RunLock,
+  o: { lanes: number; retries: number; runId: string },
+): TargetWrites {
   const transaction = fencedTransactions(pool, lock);
   return {
     dryRun: false,
@@ -50,12 +54,21 @@ export function openLiveTarget(pool: pg.Pool, lock: RunLock, o: { lanes: number;
     ownTargetReads: true,
     transaction,
     async prepareTables(client: pg.ClientBase, plan: RunPlan, load: readonly TablePlan[]) {
-      // Foreign keys touching reloaded tables come off first (TRUNCATE refuses referenced tables); they return after the load.
+      // Foreign keys touching reloaded tables come off first (TRUNCATE refuses referenced tables); they return after
+      // the load.
       const reloaded = new Set(load.map((t) => t.targetName));
-      await dropForeignKeys(plan.tables.filter((t) => reloaded.has(t.targetName) || t.foreignKeys.some((fk) => reloaded.has(fk.references))), client);
+      await dropForeignKeys(
+        plan.tables.filter(
+          (t) => reloaded.has(t.targetName) || t.foreignKeys.some((fk) => reloaded.has(fk.references)),
+        ),
+        client,
+      );
     },
     // Through the fenced transaction, as every write of the run: even a cleanup after a failure.
-    dropUnloaded: (plan, created) => (created.length > 0 ? transaction((c) => dropUnloadedTables(c, plan, created)).catch(() => []) : Promise.resolve([])),
+    dropUnloaded: (plan, created) =>
+      created.length > 0
+        ? transaction((c) => dropUnloadedTables(c, plan, created)).catch(() => [])
+        : Promise.resolve([]),
     finish: async () => {},
     abort: async () => {},
     release: () => lock.release(),

@@ -77,7 +77,12 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     try {
       const columns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
       // Each batch's buffer goes back to the worker that encoded it once the socket has written it (batch-memory.ts).
-      const copy = client.query(new CopyIn(`COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}${ctx.dryRun ? '' : ', FREEZE true'})`, giveBack));
+      const copy = client.query(
+        new CopyIn(
+          `COPY ${target} (${columns}) FROM STDIN WITH (FORMAT ${format}${ctx.dryRun ? '' : ', FREEZE true'})`,
+          giveBack,
+        ),
+      );
       const tCopy = performance.now();
       await pipeline(Readable.from(copyChunks()), copy, ...(ctx.signal ? [{ signal: ctx.signal }] : []));
       stages.copyMs = performance.now() - tCopy - waitMs;
@@ -89,15 +94,29 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     }
     const stageMs = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)]));
     await insertTableLoad(client, {
-      runId: ctx.runId, targetTable: plan.targetName, sourceFile: plan.source.file, sourceTable: plan.source.table,
-      mappingHash: ctx.mappingHash, sourceRows: seen, loadedRows: loaded, rejectedRows: sink.rejectCount,
-      changedValues: sink.changeCount, startedAt, stageMs,
+      runId: ctx.runId,
+      targetTable: plan.targetName,
+      sourceFile: plan.source.file,
+      sourceTable: plan.source.table,
+      mappingHash: ctx.mappingHash,
+      sourceRows: seen,
+      loadedRows: loaded,
+      rejectedRows: sink.rejectCount,
+      changedValues: sink.changeCount,
+      startedAt,
+      stageMs,
     });
     if (sink.samples.length > 0) {
       // The row itself can be long (every value, escaped): not on a person's terminal unless asked for.
       ctx.log.debug({ table: plan.targetName, first: sink.samples[0] }, 'first rejected row');
     }
-    return { seen, loaded, rejected: sink.rejectCount, changed: sink.changeCount, byCode: Object.fromEntries(sink.byCode) };
+    return {
+      seen,
+      loaded,
+      rejected: sink.rejectCount,
+      changed: sink.changeCount,
+      byCode: Object.fromEntries(sink.byCode),
+    };
   });
 
   const durationMs = Math.round(performance.now() - t0);
@@ -110,7 +129,12 @@ export async function loadTable(ctx: LoadContext, plan: TablePlan): Promise<Tabl
     changedValues: result.changed,
     rejectsByCode: result.byCode,
     durationMs,
-    stages: { extractMs: Math.round(stages.extractMs), transformMs: Math.round(stages.transformMs), copyMs: Math.round(stages.copyMs), rejectsMs: Math.round(stages.rejectsMs) },
+    stages: {
+      extractMs: Math.round(stages.extractMs),
+      transformMs: Math.round(stages.transformMs),
+      copyMs: Math.round(stages.copyMs),
+      rejectsMs: Math.round(stages.rejectsMs),
+    },
     keptFromRun: null,
     copyFormat: format,
   };

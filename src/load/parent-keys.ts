@@ -20,16 +20,28 @@ async function eachLine(client: pg.ClientBase, sql: string, add: (line: string) 
  * into a sorted typed array sized by the count (8 bytes a key, no doubling and trimming copies); other
  * keys come as text.
  */
-async function readParentKeys(client: pg.ClientBase, parent: string, columns: string[], integer: boolean): Promise<ParentKeyData> {
+async function readParentKeys(
+  client: pg.ClientBase,
+  parent: string,
+  columns: string[],
+  integer: boolean,
+): Promise<ParentKeyData> {
   const dot = parent.indexOf('.');
   const table = qualified(parent.slice(0, dot), parent.slice(dot + 1));
   const cols = columns.map(quoteIdent);
   const where = cols.map((c) => `${c} IS NOT NULL`).join(' AND ');
   if (!integer) {
-    const r = await client.query({ text: `SELECT ${cols.map((c) => `${c}::text`).join(', ')} FROM ${table} WHERE ${where}`, rowMode: 'array' });
+    const r = await client.query({
+      text: `SELECT ${cols.map((c) => `${c}::text`).join(', ')} FROM ${table} WHERE ${where}`,
+      rowMode: 'array',
+    });
     return r.rows.map((row: string[]) => row.join(KEY_SEP));
   }
-  const stats = (await client.query<{ n: string; lo: string | null; hi: string | null }>(`SELECT count(*) AS n, min(${cols[0]})::text AS lo, max(${cols[0]})::text AS hi FROM ${table} WHERE ${where}`)).rows[0];
+  const stats = (
+    await client.query<{ n: string; lo: string | null; hi: string | null }>(
+      `SELECT count(*) AS n, min(${cols[0]})::text AS lo, max(${cols[0]})::text AS hi FROM ${table} WHERE ${where}`,
+    )
+  ).rows[0];
   const count = Number(stats.n);
   const select = `SELECT ${cols[0]} FROM ${table} WHERE ${where}`;
   if (stats.lo !== null && stats.hi !== null && BigInt(stats.hi) - BigInt(stats.lo) < 64n * BigInt(count)) {
@@ -49,7 +61,12 @@ async function readParentKeys(client: pg.ClientBase, parent: string, columns: st
 }
 
 /** Dense integer keys as bits from `low`; a key outside low..high (a row added since the count) kept aside. */
-export async function readDenseKeys(client: pg.ClientBase, sql: string, low: bigint, high: bigint): Promise<DenseIntKeys> {
+export async function readDenseKeys(
+  client: pg.ClientBase,
+  sql: string,
+  low: bigint,
+  high: bigint,
+): Promise<DenseIntKeys> {
   const bits = new Uint8Array(Number((high - low) / 8n) + 1);
   const outside: bigint[] = [];
   const set = (offset: number) => (bits[offset >>> 3] |= 1 << (offset & 7));
@@ -77,7 +94,8 @@ export async function readAllParentKeys(client: pg.ClientBase, plan: TablePlan):
   const byName: ParentKeys['byName'] = {};
   const read = new Map<string, ParentKeyData>();
   for (const fk of rowCheckedForeignKeys(plan)) {
-    const integer = fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
+    const integer =
+      fk.columns.length === 1 && INTEGER_TYPES.has(plan.columns.find((c) => c.name === fk.columns[0])!.logical);
     const id = JSON.stringify([fk.references, fk.referencedColumns, integer]);
     let keys = read.get(id);
     if (!keys) read.set(id, (keys = await readParentKeys(client, fk.references, fk.referencedColumns, integer)));

@@ -24,12 +24,21 @@ async function portedIndexes(client: pg.ClientBase, t: TablePlan, warn: Warn): P
     const err = await attempt(client, ix.sql);
     if (!err) continue;
     const reason = `PostgreSQL refused it (${err.message})`;
-    warn(`${t.targetName}: index ${ix.name} not created: ${reason}; edit its "expressions"/"where" in the mapping, or drop it`, { target: `${t.targetName}: index ${ix.name}`, reason });
+    warn(
+      `${t.targetName}: index ${ix.name} not created: ${reason}; edit its "expressions"/"where" in the mapping, or drop it`,
+      { target: `${t.targetName}: index ${ix.name}`, reason },
+    );
   }
 }
 
 /** One table's statements in one transaction (its ported indexes last, each allowed to fail). */
-async function runStatements(t: TablePlan, statements: string[], run: RunSql, step: string, warn: Warn | null = null): Promise<void> {
+async function runStatements(
+  t: TablePlan,
+  statements: string[],
+  run: RunSql,
+  step: string,
+  warn: Warn | null = null,
+): Promise<void> {
   await run(async (client) => {
     for (const sql of statements) await client.query(sql);
     if (warn) await portedIndexes(client, t, warn);
@@ -38,14 +47,27 @@ async function runStatements(t: TablePlan, statements: string[], run: RunSql, st
 }
 
 /** Runs each table's statements on its own connection, `jobs` at a time. */
-async function perTable(tables: readonly TablePlan[], jobs: number, run: RunSql, statements: (t: TablePlan) => string[], step: string, warn: Warn | null = null): Promise<void> {
+async function perTable(
+  tables: readonly TablePlan[],
+  jobs: number,
+  run: RunSql,
+  statements: (t: TablePlan) => string[],
+  step: string,
+  warn: Warn | null = null,
+): Promise<void> {
   const queue = new PQueue({ concurrency: jobs });
   await Promise.all(tables.map((t) => queue.add(() => runStatements(t, statements(t), run, step, warn))));
 }
 
-const keySql = (t: TablePlan): string[] => [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null);
+const keySql = (t: TablePlan): string[] =>
+  [primaryKeySql(t), ...uniqueSql(t), ...indexSql(t)].filter((s): s is string => s !== null);
 
-export async function buildKeysAndIndexes(tables: readonly TablePlan[], jobs: number, run: RunSql, warn: Warn): Promise<void> {
+export async function buildKeysAndIndexes(
+  tables: readonly TablePlan[],
+  jobs: number,
+  run: RunSql,
+  warn: Warn,
+): Promise<void> {
   await perTable(tables, jobs, run, keySql, 'keys', warn);
 }
 
@@ -63,12 +85,19 @@ export interface FinishTimes {
  * table only once the tables it references are finished, so their keys exist and nothing else holds their
  * locks. A foreign key to a table that is not finished (one a resume kept) waits for the pass after the load.
  */
-export async function finishTable(t: TablePlan, finished: (table: string) => boolean, run: RunSql, warn: Warn): Promise<FinishTimes> {
+export async function finishTable(
+  t: TablePlan,
+  finished: (table: string) => boolean,
+  run: RunSql,
+  warn: Warn,
+): Promise<FinishTimes> {
   const t0 = performance.now();
   const keys = keySql(t);
   if (keys.length || portedIndexSql(t).length) await runStatements(t, keys, run, 'keys', warn);
   const t1 = performance.now();
-  const ready = t.foreignKeys.filter((fk) => !fk.deferred && (fk.references === t.targetName || finished(fk.references)));
+  const ready = t.foreignKeys.filter(
+    (fk) => !fk.deferred && (fk.references === t.targetName || finished(fk.references)),
+  );
   if (ready.length) await runStatements(t, foreignKeySql(t, ready), run, 'foreign-keys');
   return { keysMs: Math.round(t1 - t0), foreignKeysMs: Math.round(performance.now() - t1) };
 }
@@ -84,18 +113,36 @@ async function deferredForeignKeys(client: pg.ClientBase, t: TablePlan, warn: Wa
     if (!err) continue;
     const fk = deferred[i];
     const reason = `PostgreSQL refused it (${err.message}${err.detail ? `: ${err.detail}` : ''})`;
-    warn(`${t.targetName}: foreign key ${fk.name} (closing a cycle, added after the load) not created: ${reason}`, { target: `${t.targetName}: foreign key ${fk.name}`, reason });
+    warn(`${t.targetName}: foreign key ${fk.name} (closing a cycle, added after the load) not created: ${reason}`, {
+      target: `${t.targetName}: foreign key ${fk.name}`,
+      reason,
+    });
   }
 }
 
 /** The foreign keys still missing after the load: those to tables a resume kept, and those closing a cycle. */
-export async function addForeignKeys(tables: readonly TablePlan[], jobs: number, run: RunSql, warn: Warn): Promise<void> {
+export async function addForeignKeys(
+  tables: readonly TablePlan[],
+  jobs: number,
+  run: RunSql,
+  warn: Warn,
+): Promise<void> {
   const queue = new PQueue({ concurrency: jobs });
-  await Promise.all(tables.map((t) => queue.add(() => run(async (client) => {
-    for (const sql of foreignKeySql(t, t.foreignKeys.filter((fk) => !fk.deferred))) await client.query(sql);
-    await deferredForeignKeys(client, t, warn);
-    await pausePoint(`foreign-keys:${t.targetName}`); // a fault test stops here, before the commit
-  }))));
+  await Promise.all(
+    tables.map((t) =>
+      queue.add(() =>
+        run(async (client) => {
+          for (const sql of foreignKeySql(
+            t,
+            t.foreignKeys.filter((fk) => !fk.deferred),
+          ))
+            await client.query(sql);
+          await deferredForeignKeys(client, t, warn);
+          await pausePoint(`foreign-keys:${t.targetName}`); // a fault test stops here, before the commit
+        }),
+      ),
+    ),
+  );
 }
 
 /** Foreign keys among reloaded tables are dropped first: TRUNCATE refuses a table another table references. */

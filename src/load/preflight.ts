@@ -31,7 +31,10 @@ export async function decideLoads(client: pg.ClientBase, plan: RunPlan, mode: Mo
   }
   if (mode === 'truncate') return { load: [...plan.tables], kept: [], resumedFrom: null };
 
-  const loads = await latestLoads(client, plan.tables.map((t) => t.targetName));
+  const loads = await latestLoads(
+    client,
+    plan.tables.map((t) => t.targetName),
+  );
   const kept: LoadDecision['kept'] = [];
   const load: TablePlan[] = [];
   for (const t of plan.tables) {

@@ -22,7 +22,10 @@ export class RejectSink {
   readonly samples: (RejectRecord & { row: string })[] = [];
   readonly byCode = new Map<string, number>();
 
-  constructor(private readonly runId: string, private readonly plan: TablePlan) {}
+  constructor(
+    private readonly runId: string,
+    private readonly plan: TablePlan,
+  ) {}
 
   get rejectCount(): number {
     return this.rejects.count;
@@ -35,9 +38,22 @@ export class RejectSink {
   /** A rejected row, as the table's feed reports it. */
   reject(r: FeedReject): void {
     this.byCode.set(r.code, (this.byCode.get(r.code) ?? 0) + 1);
-    if (this.samples.length < 5) this.samples.push({ key: r.key, column: r.column, code: r.code, reason: r.reason, row: r.row });
+    if (this.samples.length < 5)
+      this.samples.push({ key: r.key, column: r.column, code: r.code, reason: r.reason, row: r.row });
     const p = this.plan;
-    this.rejects.push(encodeCopyRow([this.runId, p.source.file, p.source.table, r.key, p.targetName, r.column, r.code, r.reason, r.row]));
+    this.rejects.push(
+      encodeCopyRow([
+        this.runId,
+        p.source.file,
+        p.source.table,
+        r.key,
+        p.targetName,
+        r.column,
+        r.code,
+        r.reason,
+        r.row,
+      ]),
+    );
   }
 
   /** A sqlite2pg.changes line, as the table's feed encodes it. */
@@ -51,13 +67,21 @@ export class RejectSink {
       if (this.rejects.count > 0) {
         await pipeline(
           this.rejects.stream(),
-          client.query(copyFrom('COPY sqlite2pg.rejects (run_id, source_file, source_table, source_rowid, target_table, column_name, reason_code, reason, original_row) FROM STDIN')),
+          client.query(
+            copyFrom(
+              'COPY sqlite2pg.rejects (run_id, source_file, source_table, source_rowid, target_table, column_name, reason_code, reason, original_row) FROM STDIN',
+            ),
+          ),
         );
       }
       if (this.changes.count > 0) {
         await pipeline(
           this.changes.stream(),
-          client.query(copyFrom('COPY sqlite2pg.changes (run_id, source_file, source_table, source_rowid, target_table, column_name, policy, reason_code, reason, original_value, new_value) FROM STDIN')),
+          client.query(
+            copyFrom(
+              'COPY sqlite2pg.changes (run_id, source_file, source_table, source_rowid, target_table, column_name, policy, reason_code, reason, original_value, new_value) FROM STDIN',
+            ),
+          ),
         );
       }
     } finally {

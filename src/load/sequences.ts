@@ -17,7 +17,11 @@ export interface SequenceSet {
  * Sets the sequences; with `apply` false (a dry run) only says what it would set: setval is not
  * transactional, and a rolled-back run must leave every sequence as it was.
  */
-export async function setSequences(client: pg.ClientBase, tables: readonly TablePlan[], apply = true): Promise<SequenceSet[]> {
+export async function setSequences(
+  client: pg.ClientBase,
+  tables: readonly TablePlan[],
+  apply = true,
+): Promise<SequenceSet[]> {
   const out: SequenceSet[] = [];
   for (const t of tables) {
     for (const c of t.columns.filter((col) => col.serial)) {

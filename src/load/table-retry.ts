@@ -28,20 +28,37 @@ class AttemptBudget extends RejectBudget {
  */
 async function committedLoad(ctx: LoadContext, plan: TablePlan): Promise<TableLoadResult | null> {
   return ctx.transaction(async (client: pg.ClientBase) => {
-    const r = await client.query('SELECT source_rows, loaded_rows, rejected_rows, changed_values FROM sqlite2pg.table_loads WHERE run_id = $1 AND target_table = $2', [ctx.runId, plan.targetName]);
+    const r = await client.query(
+      'SELECT source_rows, loaded_rows, rejected_rows, changed_values FROM sqlite2pg.table_loads WHERE run_id = $1 AND target_table = $2',
+      [ctx.runId, plan.targetName],
+    );
     if (r.rows.length === 0) return null;
-    const codes = await client.query('SELECT reason_code, count(*)::int AS n FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = $2 GROUP BY 1', [ctx.runId, plan.targetName]);
+    const codes = await client.query(
+      'SELECT reason_code, count(*)::int AS n FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = $2 GROUP BY 1',
+      [ctx.runId, plan.targetName],
+    );
     const row = r.rows[0];
     return {
-      plan, sourceRows: Number(row.source_rows), loadedRows: Number(row.loaded_rows), rejectedRows: Number(row.rejected_rows),
-      changedValues: Number(row.changed_values), rejectsByCode: Object.fromEntries(codes.rows.map((c) => [c.reason_code, c.n])),
-      durationMs: 0, stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 }, keptFromRun: null, copyFormat: null,
+      plan,
+      sourceRows: Number(row.source_rows),
+      loadedRows: Number(row.loaded_rows),
+      rejectedRows: Number(row.rejected_rows),
+      changedValues: Number(row.changed_values),
+      rejectsByCode: Object.fromEntries(codes.rows.map((c) => [c.reason_code, c.n])),
+      durationMs: 0,
+      stages: { extractMs: 0, transformMs: 0, copyMs: 0, rejectsMs: 0 },
+      keptFromRun: null,
+      copyFormat: null,
     };
   });
 }
 
 /** {@link loadTable}, retried within a {@link RetryBudget} of `retries` attempts when the connection is lost. */
-export async function loadTableWithRetries(ctx: LoadContext, plan: TablePlan, retries: number): Promise<TableLoadResult> {
+export async function loadTableWithRetries(
+  ctx: LoadContext,
+  plan: TablePlan,
+  retries: number,
+): Promise<TableLoadResult> {
   const t0 = performance.now();
   const retry = new RetryBudget(retries);
   let recoveringLogged = false;
@@ -65,11 +82,18 @@ export async function loadTableWithRetries(ctx: LoadContext, plan: TablePlan, re
       const delayMs = retry.next(err);
       if (delayMs === null) throw err;
       if (isRecovering(err)) {
-        if (!recoveringLogged) ctx.log.warn({ table: plan.targetName, error: explainTargetError(err) }, 'the target is in crash recovery or starting up: waiting for it');
+        if (!recoveringLogged)
+          ctx.log.warn(
+            { table: plan.targetName, error: explainTargetError(err) },
+            'the target is in crash recovery or starting up: waiting for it',
+          );
         recoveringLogged = true;
       } else {
         recoveringLogged = false;
-        ctx.log.warn({ table: plan.targetName, attempt: retry.spent, of: retries, delayMs, error: explainTargetError(err) }, 'connection lost while loading a table: loading it again from zero');
+        ctx.log.warn(
+          { table: plan.targetName, attempt: retry.spent, of: retries, delayMs, error: explainTargetError(err) },
+          'connection lost while loading a table: loading it again from zero',
+        );
       }
       await sleep(delayMs);
     }

@@ -32,7 +32,8 @@ class Checker {
   object(v: Json, at: string, allowed: string[], required: string[]): Record<string, Json> {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(at, 'must be an object');
     const o = v as Record<string, Json>;
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(`${at}.${k}`, `unknown key (allowed: ${allowed.join(', ')})`);
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k)) this.fail(`${at}.${k}`, `unknown key (allowed: ${allowed.join(', ')})`);
     for (const k of required) if (!(k in o)) this.fail(at, `missing "${k}"`);
     return o;
   }
@@ -45,7 +46,11 @@ class Checker {
   /** PostgreSQL silently cuts identifiers past 63 bytes (NAMEDATALEN - 1): refused here instead. */
   identifier(name: string, at: string, max = 63): void {
     const bytes = Buffer.byteLength(name, 'utf8');
-    if (bytes > max) this.fail(at, `${JSON.stringify(name)} is ${bytes} bytes; PostgreSQL keeps ${max === 63 ? '63' : `${max} here (its "_pkey" must fit 63)`}: shorten it`);
+    if (bytes > max)
+      this.fail(
+        at,
+        `${JSON.stringify(name)} is ${bytes} bytes; PostgreSQL keeps ${max === 63 ? '63' : `${max} here (its "_pkey" must fit 63)`}: shorten it`,
+      );
   }
 
   optString(v: Json, at: string): void {
@@ -90,7 +95,8 @@ function checkNotMigrated(c: Checker, v: Json, at: string): void {
   c.array(v, at).forEach((x, i) => {
     const xa = `${at}[${i}]`;
     const o = c.object(x, xa, ['kind', 'name', 'table', 'reason', 'sql'], ['kind', 'name', 'reason']);
-    if (!(NOT_MIGRATED_KINDS as readonly string[]).includes(o.kind as string)) c.fail(`${xa}.kind`, `unknown kind ${JSON.stringify(o.kind)} (known: ${NOT_MIGRATED_KINDS.join(', ')})`);
+    if (!(NOT_MIGRATED_KINDS as readonly string[]).includes(o.kind as string))
+      c.fail(`${xa}.kind`, `unknown kind ${JSON.stringify(o.kind)} (known: ${NOT_MIGRATED_KINDS.join(', ')})`);
     c.string(o.name, `${xa}.name`);
     c.string(o.reason, `${xa}.reason`);
     c.optString(o.table, `${xa}.table`);
@@ -101,7 +107,9 @@ function checkNotMigrated(c: Checker, v: Json, at: string): void {
 /** Each entry a table name, or `{ "table": name, "reason": why }`; a table is not both mapped and skipped. */
 function checkSkipTables(c: Checker, v: Json, tables: Json, at: string): void {
   if (v === undefined) return;
-  const mapped = Array.isArray(tables) ? tables.map((t) => String((t as { source?: unknown })?.source ?? '').toLowerCase()) : [];
+  const mapped = Array.isArray(tables)
+    ? tables.map((t) => String((t as { source?: unknown })?.source ?? '').toLowerCase())
+    : [];
   const names = c.array(v, at).map((x, i) => {
     const xa = `${at}[${i}]`;
     if (typeof x === 'string') return c.string(x, xa);
@@ -125,28 +133,55 @@ function validZone(zone: string): boolean {
 }
 
 function checkColumn(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['name', 'type', 'from', 'expr', 'value', 'nullable', 'default', 'serial', 'policy', 'localTimeZone', 'emptyAsNull', 'note', 'reason', 'collation'], ['name', 'type']);
+  const o = c.object(
+    v,
+    at,
+    [
+      'name',
+      'type',
+      'from',
+      'expr',
+      'value',
+      'nullable',
+      'default',
+      'serial',
+      'policy',
+      'localTimeZone',
+      'emptyAsNull',
+      'note',
+      'reason',
+      'collation',
+    ],
+    ['name', 'type'],
+  );
   c.identifier(c.string(o.name, `${at}.name`), `${at}.name`);
-  if (!TARGET_TYPES.includes(o.type as never)) c.fail(`${at}.type`, `unknown type ${JSON.stringify(o.type)} (known: ${TARGET_TYPES.join(', ')})`);
+  if (!TARGET_TYPES.includes(o.type as never))
+    c.fail(`${at}.type`, `unknown type ${JSON.stringify(o.type)} (known: ${TARGET_TYPES.join(', ')})`);
   const sources = ['from', 'expr', 'value'].filter((k) => k in o);
-  if (sources.length !== 1) c.fail(at, `needs exactly one of "from", "expr", "value" (has ${sources.length ? sources.join(', ') : 'none'})`);
+  if (sources.length !== 1)
+    c.fail(at, `needs exactly one of "from", "expr", "value" (has ${sources.length ? sources.join(', ') : 'none'})`);
   c.optString(o.from, `${at}.from`);
   c.optString(o.expr, `${at}.expr`);
-  if ('value' in o && o.value !== null && !['string', 'number', 'boolean'].includes(typeof o.value)) c.fail(`${at}.value`, 'must be a string, number, boolean or null');
+  if ('value' in o && o.value !== null && !['string', 'number', 'boolean'].includes(typeof o.value))
+    c.fail(`${at}.value`, 'must be a string, number, boolean or null');
   c.optBool(o.nullable, `${at}.nullable`);
   c.optBool(o.serial, `${at}.serial`);
   c.optBool(o.emptyAsNull, `${at}.emptyAsNull`);
   c.optString(o.default, `${at}.default`);
   c.optString(o.note, `${at}.note`);
   c.optString(o.reason, `${at}.reason`);
-  if (o.policy !== undefined && !POLICIES.includes(o.policy as string)) c.fail(`${at}.policy`, `unknown policy ${JSON.stringify(o.policy)} (known: ${POLICIES.join(', ')})`);
+  if (o.policy !== undefined && !POLICIES.includes(o.policy as string))
+    c.fail(`${at}.policy`, `unknown policy ${JSON.stringify(o.policy)} (known: ${POLICIES.join(', ')})`);
   if (o.policy === 'default' && o.default === undefined) c.fail(`${at}.policy`, 'policy "default" needs a "default"');
   if (o.localTimeZone !== undefined) {
     c.string(o.localTimeZone, `${at}.localTimeZone`);
-    if (!validZone(o.localTimeZone as string)) c.fail(`${at}.localTimeZone`, `unknown time zone ${JSON.stringify(o.localTimeZone)}`);
-    if (!['timestamp', 'timestamptz', 'date'].includes(o.type as string)) c.fail(`${at}.localTimeZone`, 'only for timestamp, timestamptz and date columns');
+    if (!validZone(o.localTimeZone as string))
+      c.fail(`${at}.localTimeZone`, `unknown time zone ${JSON.stringify(o.localTimeZone)}`);
+    if (!['timestamp', 'timestamptz', 'date'].includes(o.type as string))
+      c.fail(`${at}.localTimeZone`, 'only for timestamp, timestamptz and date columns');
   }
-  if (o.serial === true && !['bigint', 'integer', 'smallint'].includes(o.type as string)) c.fail(`${at}.serial`, 'only for integer columns');
+  if (o.serial === true && !['bigint', 'integer', 'smallint'].includes(o.type as string))
+    c.fail(`${at}.serial`, 'only for integer columns');
   if (o.collation !== undefined) {
     c.identifier(c.string(o.collation, `${at}.collation`), `${at}.collation`);
     if (o.type !== 'text') c.fail(`${at}.collation`, 'only for text columns');
@@ -154,7 +189,24 @@ function checkColumn(c: Checker, v: Json, at: string): void {
 }
 
 function checkTable(c: Checker, v: Json, at: string): void {
-  const o = c.object(v, at, ['source', 'target', 'columns', 'drop', 'primaryKey', 'unique', 'foreignKeys', 'indexes', 'timestampColumns', 'note', 'fullText'], ['source', 'target', 'columns']);
+  const o = c.object(
+    v,
+    at,
+    [
+      'source',
+      'target',
+      'columns',
+      'drop',
+      'primaryKey',
+      'unique',
+      'foreignKeys',
+      'indexes',
+      'timestampColumns',
+      'note',
+      'fullText',
+    ],
+    ['source', 'target', 'columns'],
+  );
   c.string(o.source, `${at}.source`);
   // The DDL names the primary key "<table>_pkey": PostgreSQL would cut a longer name, onto the table's own.
   c.identifier(c.string(o.target, `${at}.target`), `${at}.target`, o.primaryKey !== undefined ? 58 : 63);
@@ -166,16 +218,19 @@ function checkTable(c: Checker, v: Json, at: string): void {
   c.unique(names, `${at}.columns`, 'target column');
   const froms = cols.map((col) => (col as { from?: string }).from).filter((f): f is string => f !== undefined);
   const known = (list: string[], where: string) => {
-    for (const [i, n] of list.entries()) if (!names.includes(n)) c.fail(`${where}[${i}]`, `no target column "${n}" in this table`);
+    for (const [i, n] of list.entries())
+      if (!names.includes(n)) c.fail(`${where}[${i}]`, `no target column "${n}" in this table`);
   };
   if (o.drop !== undefined) {
     const drop = c.names(o.drop, `${at}.drop`, false);
     for (const [i, d] of drop.entries()) {
-      if (froms.some((f) => f.toLowerCase() === d.toLowerCase())) c.fail(`${at}.drop[${i}]`, `"${d}" is both dropped and mapped`);
+      if (froms.some((f) => f.toLowerCase() === d.toLowerCase()))
+        c.fail(`${at}.drop[${i}]`, `"${d}" is both dropped and mapped`);
     }
   }
   if (o.primaryKey !== undefined) known(c.names(o.primaryKey, `${at}.primaryKey`), `${at}.primaryKey`);
-  if (o.timestampColumns !== undefined) known(c.names(o.timestampColumns, `${at}.timestampColumns`, false), `${at}.timestampColumns`);
+  if (o.timestampColumns !== undefined)
+    known(c.names(o.timestampColumns, `${at}.timestampColumns`, false), `${at}.timestampColumns`);
   if (o.unique !== undefined) {
     c.array(o.unique, `${at}.unique`).forEach((u, i) => {
       const uo = c.object(u, `${at}.unique[${i}]`, ['name', 'columns'], ['columns']);
@@ -186,16 +241,23 @@ function checkTable(c: Checker, v: Json, at: string): void {
   if (o.foreignKeys !== undefined) {
     c.array(o.foreignKeys, `${at}.foreignKeys`).forEach((f, i) => {
       const fa = `${at}.foreignKeys[${i}]`;
-      const fo = c.object(f, fa, ['name', 'columns', 'references', 'referencedColumns', 'onDelete', 'onUpdate'], ['columns', 'references', 'referencedColumns']);
+      const fo = c.object(
+        f,
+        fa,
+        ['name', 'columns', 'references', 'referencedColumns', 'onDelete', 'onUpdate'],
+        ['columns', 'references', 'referencedColumns'],
+      );
       c.optString(fo.name, `${fa}.name`);
       for (const k of ['onDelete', 'onUpdate']) {
-        if (fo[k] !== undefined && !FK_ACTIONS.includes(fo[k] as string)) c.fail(`${fa}.${k}`, `unknown action ${JSON.stringify(fo[k])} (known: ${FK_ACTIONS.join(', ')})`);
+        if (fo[k] !== undefined && !FK_ACTIONS.includes(fo[k] as string))
+          c.fail(`${fa}.${k}`, `unknown action ${JSON.stringify(fo[k])} (known: ${FK_ACTIONS.join(', ')})`);
       }
       const fc = c.names(fo.columns, `${fa}.columns`);
       known(fc, `${fa}.columns`);
       const ref = c.string(fo.references, `${fa}.references`);
       if (!/^[^.]+\..+$/.test(ref)) c.fail(`${fa}.references`, 'must be "schema.table"');
-      if (c.names(fo.referencedColumns, `${fa}.referencedColumns`).length !== fc.length) c.fail(fa, 'columns and referencedColumns differ in length');
+      if (c.names(fo.referencedColumns, `${fa}.referencedColumns`).length !== fc.length)
+        c.fail(fa, 'columns and referencedColumns differ in length');
     });
   }
   if (o.indexes !== undefined) {
@@ -204,13 +266,15 @@ function checkTable(c: Checker, v: Json, at: string): void {
       const xo = c.object(x, xa, ['name', 'columns', 'expressions', 'where', 'unique'], ['name']);
       c.string(xo.name, `${xa}.name`);
       c.optBool(xo.unique, `${xa}.unique`);
-      if ((xo.columns === undefined) === (xo.expressions === undefined)) c.fail(xa, 'needs exactly one of "columns", "expressions"');
+      if ((xo.columns === undefined) === (xo.expressions === undefined))
+        c.fail(xa, 'needs exactly one of "columns", "expressions"');
       if (xo.columns !== undefined) known(c.names(xo.columns, `${xa}.columns`), `${xa}.columns`);
       if (xo.expressions !== undefined) c.names(xo.expressions, `${xa}.expressions`);
       if (xo.where !== undefined) c.string(xo.where, `${xa}.where`);
     });
   }
-  if (o.fullText !== undefined) checkFullText(c, o.fullText, `${at}.fullText`, cols as { name: string; type: string }[]);
+  if (o.fullText !== undefined)
+    checkFullText(c, o.fullText, `${at}.fullText`, cols as { name: string; type: string }[]);
 }
 
 /** `fullText`: a new column name, the table's text columns, a text search configuration name, an index name. */
@@ -224,7 +288,8 @@ function checkFullText(c: Checker, v: Json, at: string, cols: { name: string; ty
     if (!col || col.type !== 'text') c.fail(`${at}.columns[${i}]`, `"${n}" is not a text column of this table`);
   }
   // A configuration name (pg_ts_config), written into the DDL as a quoted literal.
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.string(o.language, `${at}.language`))) c.fail(`${at}.language`, 'must be a text search configuration name such as "simple" or "english"');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.string(o.language, `${at}.language`)))
+    c.fail(`${at}.language`, 'must be a text search configuration name such as "simple" or "english"');
   c.identifier(c.string(o.index, `${at}.index`), `${at}.index`);
 }
 
@@ -239,16 +304,24 @@ function checkReferencedKey(c: Checker, mapping: Mapping, t: MappingTable, fk: M
   const source = mapping.sources.find((s) => s.schema === fk.references.slice(0, dot));
   const parent = source?.tables.find((x) => x.target === fk.references.slice(dot + 1));
   if (!parent) return;
-  const same = (a: string[]) => a.length === fk.referencedColumns.length && a.every((x) => fk.referencedColumns.includes(x));
+  const same = (a: string[]) =>
+    a.length === fk.referencedColumns.length && a.every((x) => fk.referencedColumns.includes(x));
   if (!same(parent.primaryKey ?? []) && !(parent.unique ?? []).some((u) => same(u.columns))) {
-    c.fail(`${at}.referencedColumns`, `(${fk.referencedColumns.join(', ')}) is not the primary key or a unique constraint of ${fk.references}`);
+    c.fail(
+      `${at}.referencedColumns`,
+      `(${fk.referencedColumns.join(', ')}) is not the primary key or a unique constraint of ${fk.references}`,
+    );
   }
   fk.columns.forEach((name, n) => {
     const mine = t.columns.find((x) => x.name === name)!.type;
     const theirs = parent.columns.find((x) => x.name === fk.referencedColumns[n])?.type;
-    if (theirs === undefined) c.fail(`${at}.referencedColumns[${n}]`, `no column "${fk.referencedColumns[n]}" in ${fk.references}`);
+    if (theirs === undefined)
+      c.fail(`${at}.referencedColumns[${n}]`, `no column "${fk.referencedColumns[n]}" in ${fk.references}`);
     if (mine !== theirs && !(INTEGERS.includes(mine) && INTEGERS.includes(theirs!))) {
-      c.fail(`${at}.columns[${n}]`, `${name} is ${mine} but ${fk.references}.${fk.referencedColumns[n]} is ${theirs}: a foreign key needs comparable types`);
+      c.fail(
+        `${at}.columns[${n}]`,
+        `${name} is ${mine} but ${fk.references}.${fk.referencedColumns[n]} is ${theirs}: a foreign key needs comparable types`,
+      );
     }
   });
 }
@@ -256,10 +329,17 @@ function checkReferencedKey(c: Checker, mapping: Mapping, t: MappingTable, fk: M
 /** Checks a parsed mapping; throws MappingError naming the place at fault. */
 export function validateMapping(raw: Json, origin: string): Mapping {
   const c = new Checker(origin);
-  const o = c.object(raw, '$', ['$schema', 'version', 'name', 'schemaVersion', 'sources', 'deviations'], ['version', 'name', 'sources']);
-  if (o.version !== 1) c.fail('$.version', `unsupported mapping version ${JSON.stringify(o.version)} (this sqlite2pg reads version 1)`);
+  const o = c.object(
+    raw,
+    '$',
+    ['$schema', 'version', 'name', 'schemaVersion', 'sources', 'deviations'],
+    ['version', 'name', 'sources'],
+  );
+  if (o.version !== 1)
+    c.fail('$.version', `unsupported mapping version ${JSON.stringify(o.version)} (this sqlite2pg reads version 1)`);
   c.string(o.name, '$.name');
-  if (o.schemaVersion !== undefined && !Number.isInteger(o.schemaVersion)) c.fail('$.schemaVersion', 'must be an integer');
+  if (o.schemaVersion !== undefined && !Number.isInteger(o.schemaVersion))
+    c.fail('$.schemaVersion', 'must be an integer');
   if (o.deviations !== undefined) c.names(o.deviations, '$.deviations', false);
   const sources = c.array(o.sources, '$.sources');
   if (sources.length === 0) c.fail('$.sources', 'must not be empty');
@@ -267,7 +347,12 @@ export function validateMapping(raw: Json, origin: string): Mapping {
   const views: string[] = [];
   sources.forEach((s, i) => {
     const at = `$.sources[${i}]`;
-    const so = c.object(s, at, ['file', 'schema', 'tables', 'skipTables', 'include', 'exclude', 'views', 'notMigrated'], ['file', 'schema', 'tables']);
+    const so = c.object(
+      s,
+      at,
+      ['file', 'schema', 'tables', 'skipTables', 'include', 'exclude', 'views', 'notMigrated'],
+      ['file', 'schema', 'tables'],
+    );
     const file = c.string(so.file, `${at}.file`);
     if (path.basename(file) !== file) c.fail(`${at}.file`, 'must be a file name (found in --source-dir), not a path');
     const schema = c.string(so.schema, `${at}.schema`);
@@ -291,9 +376,18 @@ export function validateMapping(raw: Json, origin: string): Mapping {
       checkTable(c, t, `${at}.tables[${j}]`);
       targets.push(`${schema}.${(t as { target: string }).target}`);
     });
-    c.unique(tables.map((t) => (t as { source: string }).source), `${at}.tables`, 'source table', true);
+    c.unique(
+      tables.map((t) => (t as { source: string }).source),
+      `${at}.tables`,
+      'source table',
+      true,
+    );
   });
-  c.unique(sources.map((s) => (s as { file: string }).file), '$.sources', 'file');
+  c.unique(
+    sources.map((s) => (s as { file: string }).file),
+    '$.sources',
+    'file',
+  );
   c.unique(targets, '$.sources', 'target table');
   c.unique([...targets, ...views], '$.sources', 'table or view name');
   const mapping = { schemaVersion: 1, ...o } as unknown as Mapping;
@@ -301,7 +395,11 @@ export function validateMapping(raw: Json, origin: string): Mapping {
   mapping.sources.forEach((s, i) =>
     s.tables.forEach((t, j) =>
       (t.foreignKeys ?? []).forEach((fk, k) => {
-        if (!targets.includes(fk.references)) c.fail(`$.sources[${i}].tables[${j}].foreignKeys[${k}].references`, `"${fk.references}" is not a target table of this mapping`);
+        if (!targets.includes(fk.references))
+          c.fail(
+            `$.sources[${i}].tables[${j}].foreignKeys[${k}].references`,
+            `"${fk.references}" is not a target table of this mapping`,
+          );
         checkReferencedKey(c, mapping, t, fk, `$.sources[${i}].tables[${j}].foreignKeys[${k}]`);
       }),
     ),
@@ -316,7 +414,9 @@ export function loadMapping(file: string | undefined): LoadedMapping {
   try {
     text = readFileSync(origin, 'utf8');
   } catch (err) {
-    throw new MappingError(`cannot read mapping ${origin}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new MappingError(
+      `cannot read mapping ${origin}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let raw: Json;
   try {

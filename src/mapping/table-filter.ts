@@ -22,7 +22,10 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Decides per table name: taken when it matches an `include` pattern (or there is none) and no `exclude` pattern. */
-export function tableFilter(include: readonly string[] | undefined, exclude: readonly string[] | undefined): (table: string) => boolean {
+export function tableFilter(
+  include: readonly string[] | undefined,
+  exclude: readonly string[] | undefined,
+): (table: string) => boolean {
   const inc = (include ?? []).map(globToRegExp);
   const exc = (exclude ?? []).map(globToRegExp);
   return (table) => (inc.length === 0 || inc.some((r) => r.test(table))) && !exc.some((r) => r.test(table));

@@ -14,7 +14,11 @@ export interface ErrorPlace {
 export abstract class Sqlite2pgError extends Error {
   abstract readonly exitCode: ExitCode;
   abstract readonly code: string;
-  constructor(message: string, readonly place: ErrorPlace = {}, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly place: ErrorPlace = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }

@@ -1,7 +1,11 @@
 // One line of a report's inventory: a source object and what became of it. Built from the plan
 // (plan/account-objects.ts), completed with row counts by the run (report/inventory-report.ts).
-/** What a source object is. `shadow table`: a table a virtual table keeps its data in; `internal table`: SQLite's own (sqlite_*). */
-export type SourceObjectKind = 'table' | 'virtual table' | 'shadow table' | 'internal table' | 'view' | 'trigger' | 'index' | 'foreign key';
+/**
+ * What a source object is. `shadow table`: a table a virtual table keeps its data in; `internal table`: SQLite's own
+ * (sqlite_*).
+ */
+export type SourceObjectKind =
+  'table' | 'virtual table' | 'shadow table' | 'internal table' | 'view' | 'trigger' | 'index' | 'foreign key';
 
 /**
  * loaded: the table's rows went into `target`; created: the index, key or constraint exists in `target`;

@@ -1,4 +1,16 @@
 // The logical kinds of target values: what the COPY encoders, the verifier and the key guard tell apart.
 export type LogicalType =
-  | 'int2' | 'int4' | 'int8' | 'float4' | 'float8' | 'numeric'
-  | 'text' | 'boolean' | 'timestamp' | 'timestamptz' | 'date' | 'jsonb' | 'json' | 'bytea';
+  | 'int2'
+  | 'int4'
+  | 'int8'
+  | 'float4'
+  | 'float8'
+  | 'numeric'
+  | 'text'
+  | 'boolean'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'date'
+  | 'jsonb'
+  | 'json'
+  | 'bytea';

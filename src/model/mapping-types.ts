@@ -6,11 +6,20 @@ export type ValuePolicy = 'reject' | 'null' | 'default' | 'strip';
 
 /** A PostgreSQL column type the mapping may name (lower case, as PostgreSQL spells it). */
 export type TargetType =
-  | 'smallint' | 'integer' | 'bigint'
-  | 'real' | 'double precision' | 'numeric'
-  | 'text' | 'boolean'
-  | 'timestamp' | 'timestamptz' | 'date'
-  | 'jsonb' | 'json' | 'bytea';
+  | 'smallint'
+  | 'integer'
+  | 'bigint'
+  | 'real'
+  | 'double precision'
+  | 'numeric'
+  | 'text'
+  | 'boolean'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'date'
+  | 'jsonb'
+  | 'json'
+  | 'bytea';
 
 export interface MappingColumn {
   /** Target column name (created and quoted exactly as written). */
@@ -151,12 +160,23 @@ export interface SkippedTable {
 
 /** A source's skipTables entries, each as `{ table, reason }` (reason null when the mapping gives none). */
 export function skippedTables(s: Pick<MappingSource, 'skipTables'>): { table: string; reason: string | null }[] {
-  return (s.skipTables ?? []).map((x) => (typeof x === 'string' ? { table: x, reason: null } : { table: x.table, reason: x.reason ?? null }));
+  return (s.skipTables ?? []).map((x) =>
+    typeof x === 'string' ? { table: x, reason: null } : { table: x.table, reason: x.reason ?? null },
+  );
 }
 
 /** Kinds of schema objects a mapping can list as not migrated. */
 export const NOT_MIGRATED_KINDS = [
-  'view', 'trigger', 'virtual table', 'table', 'index', 'unique constraint', 'foreign key', 'check constraint', 'collation', 'default',
+  'view',
+  'trigger',
+  'virtual table',
+  'table',
+  'index',
+  'unique constraint',
+  'foreign key',
+  'check constraint',
+  'collation',
+  'default',
 ] as const;
 
 /** A schema object of the source left behind on purpose, with the reason and its SQL to re-create it by hand. */

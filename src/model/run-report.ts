@@ -8,7 +8,9 @@ export type RunStatus = 'ok' | 'differences' | 'failed';
 
 /** One differing row, as the report lists it. */
 export interface DifferenceSample {
-  /** The row's target key (canonical form; JSON for a composite key); tables without a key: `rowid N` or `ctid (p,n)`. */
+  /**
+   * The row's target key (canonical form; JSON for a composite key); tables without a key: `rowid N` or `ctid (p,n)`.
+   */
   key: string;
   kind: 'missing' | 'extra' | 'changed';
   /** changed: the columns whose values differ. */
@@ -107,7 +109,10 @@ export interface RunReport {
   history?: HistoryPoint[];
   /** migrate --backup-dir: the copies the run loaded from, with their sha256 checksums. */
   backups?: { file: string; source: string; backup: string; bytes: number; sha256: string; takenAt: string }[];
-  /** Every object of every source file (tables, virtual and shadow tables, views, triggers, indexes, foreign keys) and its fate. */
+  /**
+   * Every object of every source file (tables, virtual and shadow tables, views, triggers, indexes, foreign keys) and
+   * its fate.
+   */
   inventory?: InventoryEntry[];
 }
 
@@ -127,7 +132,9 @@ export interface HistoryPoint {
 
 /** True when the table matches: its verdict (or, without one, its checksums) and no structure problem. */
 export function tableOk(t: TableReport): boolean {
-  return (t.status ? t.status === 'match' : t.checksum.match) && !(t.structure ?? []).some((p) => p.severity !== 'warning');
+  return (
+    (t.status ? t.status === 'match' : t.checksum.match) && !(t.structure ?? []).some((p) => p.severity !== 'warning')
+  );
 }
 
 /** ok when every table matches and every source table's rows are accounted for; else differences. */

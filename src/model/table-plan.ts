@@ -2,7 +2,14 @@
 // and handed through extract → transform → load → verify. `sqlite2pg plan --json` prints it.
 import type { LogicalType } from './logical-type.js';
 import type { InventoryEntry } from './inventory-entry.js';
-import type { MappingForeignKey, MappingFullText, MappingIndex, NotMigrated, TargetType, ValuePolicy } from './mapping-types.js';
+import type {
+  MappingForeignKey,
+  MappingFullText,
+  MappingIndex,
+  NotMigrated,
+  TargetType,
+  ValuePolicy,
+} from './mapping-types.js';
 
 /** Where a target column's value comes from. */
 export type ColumnSource =
@@ -22,7 +29,9 @@ export interface ColumnPlan {
   policy: ValuePolicy;
   localTimeZone: string | null;
   emptyAsNull: boolean;
-  /** Position of this column's value in the extracted row values (sourceColumns, then sourceExprs); -1 for a constant. */
+  /**
+   * Position of this column's value in the extracted row values (sourceColumns, then sourceExprs); -1 for a constant.
+   */
   extractIndex: number;
   /** Why this type (the mapping's `reason`, written by `init`), if given. */
   reason?: string | null;
@@ -69,7 +78,10 @@ export interface TablePlan {
   dropped: string[];
   primaryKey: string[];
   unique: { name: string; columns: string[] }[];
-  /** `deferred`: it closes a cycle of foreign keys (plan/break-cycles.ts): added after every table loads, never row-checked. */
+  /**
+   * `deferred`: it closes a cycle of foreign keys (plan/break-cycles.ts): added after every table loads, never
+   * row-checked.
+   */
   foreignKeys: (MappingForeignKey & { name: string; deferred?: boolean })[];
   /** Indexes after the load; `ported` ones (expressions or a WHERE) are created best-effort: a refusal is a warning. */
   indexes: PlanIndex[];

@@ -9,7 +9,9 @@ import type { Logger } from '../runtime/log.js';
 
 /** Seconds a connection attempt may take when the URL sets no connect_timeout. */
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
-/** Seconds without a byte moving on a query or COPY before the stall watch asks the server (SQLITE2PG_STALL_SECONDS). */
+/**
+ * Seconds without a byte moving on a query or COPY before the stall watch asks the server (SQLITE2PG_STALL_SECONDS).
+ */
 export const DEFAULT_STALL_S = 20;
 /** Idle time before the kernel sends TCP keepalive probes on a connection. */
 const KEEPALIVE_IDLE_MS = 10_000;
@@ -30,8 +32,14 @@ export function connectTimeoutMs(url: string): number {
 }
 
 /** The node-postgres options every connection to `url` gets: keepalives and the connect timeout. */
-export function connectionGuards(url: string): Pick<pg.ClientConfig, 'keepAlive' | 'keepAliveInitialDelayMillis' | 'connectionTimeoutMillis'> {
-  return { keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS, connectionTimeoutMillis: connectTimeoutMs(url) };
+export function connectionGuards(
+  url: string,
+): Pick<pg.ClientConfig, 'keepAlive' | 'keepAliveInitialDelayMillis' | 'connectionTimeoutMillis'> {
+  return {
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+    connectionTimeoutMillis: connectTimeoutMs(url),
+  };
 }
 
 interface Watched {
@@ -142,21 +150,34 @@ export class StallWatch {
     probe.on('error', () => {});
     const work = (async () => {
       await probe.connect();
-      const r = await probe.query('SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1', [pid]);
-      const row = r.rows[0] as { state: string | null; wait_event_type: string | null; wait_event: string | null } | undefined;
+      const r = await probe.query('SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1', [
+        pid,
+      ]);
+      const row = r.rows[0] as
+        { state: string | null; wait_event_type: string | null; wait_event: string | null } | undefined;
       if (row && row.state === 'active' && row.wait_event_type !== 'Client') return 'busy' as const;
       // Bytes moved while the server was asked: the connection is alive after all.
       if (socket.bytesRead + socket.bytesWritten !== w.bytes) return 'busy' as const;
-      await probe.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [[pid, ...suspects.map((o) => processId(o.client))]]);
+      await probe.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [
+        [pid, ...suspects.map((o) => processId(o.client))],
+      ]);
       return row ? `${row.state ?? 'unknown'}${row.wait_event ? `, ${row.wait_event}` : ''}` : 'gone';
     })();
     const limit = connectTimeoutMs(this.url) * 2;
     let timer: NodeJS.Timeout | undefined;
     let message: string;
     try {
-      const outcome = await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit)))]);
+      const outcome = await Promise.race([
+        work,
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit)),
+        ),
+      ]);
       if (outcome === 'busy') {
-        this.log.debug({ pid, quietS }, 'no bytes moved on a target connection, but the server is working on its statement: waiting');
+        this.log.debug(
+          { pid, quietS },
+          'no bytes moved on a target connection, but the server is working on its statement: waiting',
+        );
         return;
       }
       // Worded as a lost connection (retry-budget.ts): the table in flight is loaded again.
@@ -164,8 +185,14 @@ export class StallWatch {
     } catch (err) {
       // The server answered, refusing the question (a role at its connection limit, max_connections): it is
       // reachable, and a statement that takes long is no reason to fail the run. Keep waiting.
-      if (typeof (err as { code?: unknown }).code === 'string' && /^[0-9][0-9A-Z]{4}$/.test((err as { code: string }).code)) {
-        this.log.warn({ pid, quietS, error: this.redact((err as Error).message) }, 'no bytes moved on a target connection, and the server refused the connection that would ask it why: waiting');
+      if (
+        typeof (err as { code?: unknown }).code === 'string' &&
+        /^[0-9][0-9A-Z]{4}$/.test((err as { code: string }).code)
+      ) {
+        this.log.warn(
+          { pid, quietS, error: this.redact((err as Error).message) },
+          'no bytes moved on a target connection, and the server refused the connection that would ask it why: waiting',
+        );
         return;
       }
       // Not a lost connection to retry: the server cannot be reached at all, and each retry would wait again.
@@ -177,7 +204,8 @@ export class StallWatch {
     }
     this.log.warn({ pid, quietS, alsoEnded: suspects.length }, message);
     socket.destroy(new Error(message));
-    for (const o of suspects) internals(o.client).socket?.destroy(new Error(`ended with a connection of the run that went silent: ${message}`));
+    for (const o of suspects)
+      internals(o.client).socket?.destroy(new Error(`ended with a connection of the run that went silent: ${message}`));
   }
 }
 

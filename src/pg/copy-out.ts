@@ -64,7 +64,12 @@ export class CopyDataFramer {
           code = this.#header[0];
           length = this.#header.readUInt32BE(1);
         }
-        if (code === ERROR_RESPONSE) return { rowBytes, end: 'error', rest: Buffer.concat([this.#header.subarray(0, carried), chunk.subarray(start)]) };
+        if (code === ERROR_RESPONSE)
+          return {
+            rowBytes,
+            end: 'error',
+            rest: Buffer.concat([this.#header.subarray(0, carried), chunk.subarray(start)]),
+          };
         this.#code = code;
         this.#remaining = length - 4;
       }
@@ -78,7 +83,12 @@ export class CopyDataFramer {
       if (this.#remaining === 0) {
         const code = this.#code;
         this.#code = 0;
-        const passing = code === COPY_DATA || code === COPY_OUT_RESPONSE || code === NOTICE_RESPONSE || code === NOTIFICATION_RESPONSE || code === PARAMETER_STATUS;
+        const passing =
+          code === COPY_DATA ||
+          code === COPY_OUT_RESPONSE ||
+          code === NOTICE_RESPONSE ||
+          code === NOTIFICATION_RESPONSE ||
+          code === PARAMETER_STATUS;
         if (!passing) return { rowBytes, end: 'done', rest: chunk.subarray(pos) }; // CopyDone
       }
     }
@@ -109,7 +119,8 @@ export class CopyOutStream extends Readable implements Submittable {
     this.#connection = connection;
     const socket: Duplex = connection.stream;
     const handlers = socket.listeners('data') as DataHandler[];
-    if (handlers.length !== 1) throw new Error(`COPY TO: expected pg's one data handler on the socket, found ${handlers.length}`);
+    if (handlers.length !== 1)
+      throw new Error(`COPY TO: expected pg's one data handler on the socket, found ${handlers.length}`);
     this.#pgDataHandler = handlers[0];
     socket.removeListener('data', this.#pgDataHandler);
     socket.pause();
@@ -130,7 +141,8 @@ export class CopyOutStream extends Readable implements Submittable {
     const socket = this.#connection.stream;
     let chunk: Buffer | null;
     // Reading waits while the stream holds back (back-pressure), except when the rest is to be dropped.
-    while ((this.#wanted || this.#discarding) && this.#connection && (chunk = socket.read() as Buffer | null) !== null) this.#parse(chunk);
+    while ((this.#wanted || this.#discarding) && this.#connection && (chunk = socket.read() as Buffer | null) !== null)
+      this.#parse(chunk);
     this.#forwarding = false;
   }
 

@@ -14,7 +14,11 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-interface Binaries { initdb: string; pg_ctl: string; postgres: string }
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
 
 async function binaries(): Promise<Binaries> {
   try {
@@ -73,7 +77,9 @@ function urlOf(port: number): string {
 function run(cmd: string, args: string[], user: { uid: number; gid: number } | null, what: string): string {
   const res = spawnSync(cmd, args, { encoding: 'utf8', ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } });
   if (res.status !== 0) {
-    throw new TargetError(`embedded PostgreSQL: ${what} failed: ${(res.stderr || res.stdout || String(res.error ?? '')).trim()}`);
+    throw new TargetError(
+      `embedded PostgreSQL: ${what} failed: ${(res.stderr || res.stdout || String(res.error ?? '')).trim()}`,
+    );
   }
   return res.stdout;
 }
@@ -116,7 +122,12 @@ export async function startEmbedded(baseDir: string, opts: { durable?: boolean }
       }
     }
     chmodSync(dataDir, 0o700);
-    run(bin.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], user, 'initdb');
+    run(
+      bin.initdb,
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      user,
+      'initdb',
+    );
   }
 
   const existing = runningPort(dataDir);
@@ -129,7 +140,12 @@ export async function startEmbedded(baseDir: string, opts: { durable?: boolean }
   // Test servers trade durability for speed; the tool's own embedded target keeps fsync on.
   const durability = opts.durable === false ? ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off' : '';
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_wal_size=4GB${durability}`;
-  run(bin.pg_ctl, ['-D', dataDir, '-l', logFile, '-w', '-t', '120', '-o', options, 'start'], user, `start (log: ${logFile})`);
+  run(
+    bin.pg_ctl,
+    ['-D', dataDir, '-l', logFile, '-w', '-t', '120', '-o', options, 'start'],
+    user,
+    `start (log: ${logFile})`,
+  );
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

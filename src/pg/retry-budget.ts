@@ -7,14 +7,16 @@
  * restarted, backend terminated), a client already broken is used again, a connection attempt times out,
  * or the stall watch (connection-guards.ts) ends a connection on which nothing moved.
  */
-const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Connection terminated due to connection timeout|no bytes moved on the connection/i;
+const CONNECTION_LOST =
+  /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Connection terminated due to connection timeout|no bytes moved on the connection/i;
 
 /** SQLSTATE classes and socket errors worth retrying: the server may come back. */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (!e) return false;
   if (typeof e.code !== 'string') return typeof e.message === 'string' && CONNECTION_LOST.test(e.message);
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(e.code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(e.code))
+    return true;
   return e.code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(e.code);
 }
 
@@ -26,7 +28,10 @@ export function isRecovering(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (!e) return false;
   if (e.code === '57P03') return !/shutting down/i.test(e.message ?? '');
-  return typeof e.message === 'string' && /the database system is (in recovery mode|starting up|not yet accepting connections)/i.test(e.message);
+  return (
+    typeof e.message === 'string' &&
+    /the database system is (in recovery mode|starting up|not yet accepting connections)/i.test(e.message)
+  );
 }
 
 /** A connection attempt that timed out: the server (or the path to it) accepts but does not answer. */

@@ -7,19 +7,21 @@ import { plaintextFallback } from './tls-fallback.js';
 import { connectionGuards, connectTimeoutMs, DEFAULT_STALL_S, StallWatch } from './connection-guards.js';
 import { isConnectTimeout, isRecovering, RetryBudget, sleep } from './retry-budget.js';
 
-
 /**
  * Session settings every connection gets: the verifier reads values in these formats, and
  * standard_conforming_strings=on keeps '…' free of backslash escapes whatever the database or role sets
  * (quote.ts writes literals that mean the same either way; this is the second guard).
  */
-const SESSION_OPTIONS = '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c bytea_output=hex -c IntervalStyle=postgres -c standard_conforming_strings=on';
+const SESSION_OPTIONS =
+  '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c client_encoding=UTF8 -c bytea_output=hex -c IntervalStyle=postgres -c standard_conforming_strings=on';
 
 /** Refuses a session where the pinned standard_conforming_strings did not take (a pooler dropping startup options). */
 async function checkPinnedSettings(pool: pg.Pool): Promise<void> {
   const r = await pool.query<{ scs: string }>("SELECT current_setting('standard_conforming_strings') AS scs");
   if (r.rows[0].scs !== 'on') {
-    throw new Error(`the session runs with standard_conforming_strings=${r.rows[0].scs} although sqlite2pg asks for on in its startup options (does a connection pooler drop them?)`);
+    throw new Error(
+      `the session runs with standard_conforming_strings=${r.rows[0].scs} although sqlite2pg asks for on in its startup options (does a connection pooler drop them?)`,
+    );
   }
 }
 
@@ -42,7 +44,8 @@ function secretsOf(url: string): string[] {
   try {
     const u = new URL(url);
     const out = [decodeURIComponent(u.password), u.password];
-    for (const [key, value] of u.searchParams) if (/pass|secret|token|key$/i.test(key) && key !== 'sslkey') out.push(value, encodeURIComponent(value));
+    for (const [key, value] of u.searchParams)
+      if (/pass|secret|token|key$/i.test(key) && key !== 'sslkey') out.push(value, encodeURIComponent(value));
     return out.filter((s) => s.length > 0);
   } catch {
     return []; // not a URL: nothing to take out
@@ -88,7 +91,10 @@ export interface ConnectOptions {
   stallSeconds?: number;
 }
 
-/** The server answered but refused the login (wrong password, no pg_hba.conf entry, no such role): retrying will not help. */
+/**
+ * The server answered but refused the login (wrong password, no pg_hba.conf entry, no such role): retrying will not
+ * help.
+ */
 export function isAuthFailure(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === '28P01' || code === '28000';
@@ -108,13 +114,17 @@ function loginUser(err: unknown, url: string): string | null {
 function describe(err: unknown, url: string): string {
   const e = err as { code?: string; message?: string };
   const user = isAuthFailure(err) ? loginUser(err, url) : null;
-  const why =
-    isAuthFailure(err) ? `authentication failed${user ? ` for user "${user}"` : ''} (check the user and password): ${e.message}` :
-    e.code === '3D000' ? 'the database does not exist' :
-    e.code === 'ECONNREFUSED' ? 'connection refused (is the server running and listening there?)' :
-    isConnectTimeout(err) ? `the server accepted the connection but did not answer within ${connectTimeoutMs(url) / 1000} s (connect_timeout; a server that is overloaded or hung, or a proxy or firewall that holds connections open)` :
-    isRecovering(err) ? `the server is not accepting connections yet (crash recovery or starting up), waited for it: ${e.message}` :
-    e.message ?? String(err);
+  const why = isAuthFailure(err)
+    ? `authentication failed${user ? ` for user "${user}"` : ''} (check the user and password): ${e.message}`
+    : e.code === '3D000'
+      ? 'the database does not exist'
+      : e.code === 'ECONNREFUSED'
+        ? 'connection refused (is the server running and listening there?)'
+        : isConnectTimeout(err)
+          ? `the server accepted the connection but did not answer within ${connectTimeoutMs(url) / 1000} s (connect_timeout; a server that is overloaded or hung, or a proxy or firewall that holds connections open)`
+          : isRecovering(err)
+            ? `the server is not accepting connections yet (crash recovery or starting up), waited for it: ${e.message}`
+            : (e.message ?? String(err));
   return redactText(`cannot connect to ${redactUrl(url)}: ${why}`, url);
 }
 
@@ -131,25 +141,41 @@ async function closeBounded(pool: pg.Pool, open: Set<pg.Client>, url: string): P
       timer = setTimeout(() => resolve(false), connectTimeoutMs(url));
       timer.unref();
     });
-    return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]).finally(() => clearTimeout(timer));
   };
   if (await within(pool.end())) return;
   const left = [...open];
-  const pids = left.map((c) => (c as unknown as { processID: number | null }).processID).filter((p): p is number => typeof p === 'number');
+  const pids = left
+    .map((c) => (c as unknown as { processID: number | null }).processID)
+    .filter((p): p is number => typeof p === 'number');
   const admin = new pg.Client({ connectionString: url, ...connectionGuards(url) });
   admin.on('error', () => {});
-  await within((async () => {
-    await admin.connect();
-    await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]);
-  })());
+  await within(
+    (async () => {
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]);
+    })(),
+  );
   (admin as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-  for (const c of left) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  for (const c of left)
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /** Opens a pool on `url` and checks it with one query, retrying connection-class errors (retry-budget.ts). */
 export async function connectTarget(url: string, opts: ConnectOptions): Promise<Target> {
   const timeout = opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : '';
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, options: SESSION_OPTIONS + timeout, ...connectionGuards(url) });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize,
+    options: SESSION_OPTIONS + timeout,
+    ...connectionGuards(url),
+  });
   const stallMs = (opts.stallSeconds ?? DEFAULT_STALL_S) * 1000;
   const stallWatch = new StallWatch(url, stallMs, opts.log, (t) => redactText(t, url));
   const open = new Set<pg.Client>();
@@ -184,12 +210,20 @@ export async function connectTarget(url: string, opts: ConnectOptions): Promise<
       if (plain) {
         stallWatch.stop();
         await pool.end().catch(() => {});
-        opts.log.info({ target: redactUrl(url) }, 'the server offers no TLS: connecting in plain text, as sslmode=prefer/allow allows');
+        opts.log.info(
+          { target: redactUrl(url) },
+          'the server offers no TLS: connecting in plain text, as sslmode=prefer/allow allows',
+        );
         return connectTarget(plain, opts);
       }
       const delay = budget.next(err);
       if (delay === null) break;
-      opts.log.warn({ attempt: budget.spent, delayMs: delay, error: describe(err, url) }, isRecovering(err) ? 'target in crash recovery or starting up, waiting for it' : 'target not reachable, retrying');
+      opts.log.warn(
+        { attempt: budget.spent, delayMs: delay, error: describe(err, url) },
+        isRecovering(err)
+          ? 'target in crash recovery or starting up, waiting for it'
+          : 'target not reachable, retrying',
+      );
       await sleep(delay);
     }
   }

@@ -26,7 +26,9 @@ export function deferCycleForeignKeys(tables: readonly TablePlan[]): TablePlan[]
   if (deferred.size === 0) return [...tables];
   return tables.map((t) => {
     const foreignKeys = t.foreignKeys.map((fk) => (deferred.has(edge(t, fk)) ? { ...fk, deferred: true } : fk));
-    const dependsOn = [...new Set(foreignKeys.filter((fk) => !fk.deferred && fk.references !== t.targetName).map((fk) => fk.references))];
+    const dependsOn = [
+      ...new Set(foreignKeys.filter((fk) => !fk.deferred && fk.references !== t.targetName).map((fk) => fk.references)),
+    ];
     return { ...t, foreignKeys, dependsOn };
   });
 }

@@ -79,7 +79,12 @@ function checkNothingOmitted(t: MappingTable, table: SourceTable, where: string)
  * A mapped table the file does not have is a bad mapping (a typo, or an object sqlite2pg does not read as
  * a table), never an empty source: only a 0-byte file is one.
  */
-function missingTable(s: MappingSource, t: MappingTable, tables: SourceTable[], objects: readonly SourceObject[]): MappingError {
+function missingTable(
+  s: MappingSource,
+  t: MappingTable,
+  tables: SourceTable[],
+  objects: readonly SourceObject[],
+): MappingError {
   const other = objects.find((o) => same(o.name, t.source));
   const what = !other
     ? `which the file does not have (its tables: ${tables.map((x) => x.name).join(', ') || 'none'})`
@@ -88,10 +93,20 @@ function missingTable(s: MappingSource, t: MappingTable, tables: SourceTable[], 
       : other.kind === 'shadow table'
         ? `which is a shadow table of virtual table ${other.table}, not a table of its own`
         : `which is ${other.kind === 'index' ? 'an' : 'a'} ${other.kind}, not a table`;
-  return new MappingError(`${s.file}: the mapping names table "${t.source}", ${what}; correct the name, or remove the table from the mapping`, { file: s.file });
+  return new MappingError(
+    `${s.file}: the mapping names table "${t.source}", ${what}; correct the name, or remove the table from the mapping`,
+    { file: s.file },
+  );
 }
 
-function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: SourceTable[] | null, planned: ReadonlySet<string>, objects: readonly SourceObject[]): TablePlan {
+function planTable(
+  s: MappingSource,
+  t: MappingTable,
+  src: OpenSource,
+  tables: SourceTable[] | null,
+  planned: ReadonlySet<string>,
+  objects: readonly SourceObject[],
+): TablePlan {
   const where = `${s.file}:${t.source}`;
   const table = tables?.find((x) => same(x.name, t.source));
   if (tables && !table) throw missingTable(s, t, tables, objects);
@@ -101,10 +116,15 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     checkNothingOmitted(t, table, where);
   }
   const targetName = `${s.schema}.${t.target}`;
-  const allForeignKeys = (t.foreignKeys ?? []).map((fk) => ({ ...fk, name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey` }));
+  const allForeignKeys = (t.foreignKeys ?? []).map((fk) => ({
+    ...fk,
+    name: fk.name ?? `${t.target}_${fk.columns.join('_')}_fkey`,
+  }));
   // A foreign key to a table the include/exclude patterns leave out cannot be created: it is left out too.
   const foreignKeys = allForeignKeys.filter((fk) => planned.has(fk.references));
-  const leftOut = allForeignKeys.filter((fk) => !planned.has(fk.references)).map((fk) => `foreign key ${fk.name} not created: ${fk.references} is excluded from this run`);
+  const leftOut = allForeignKeys
+    .filter((fk) => !planned.has(fk.references))
+    .map((fk) => `foreign key ${fk.name} not created: ${fk.references} is excluded from this run`);
   const plan: TablePlan = {
     sourceName: `${s.file}:${t.source}`,
     targetName,
@@ -113,13 +133,21 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
     sourceExists: table !== undefined,
     emptyReason: src.db === null ? 'the file is empty (0 bytes)' : null,
     hasRowid: table ? !table.withoutRowid : true,
-    sourceKey: table ? table.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name) : [],
+    sourceKey: table
+      ? table.columns
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => c.name)
+      : [],
     sourceColumns: table?.columns.map((c) => ({ name: c.name, declaredType: c.declaredType })) ?? [],
     sourceExprs: exprs,
     columns,
     dropped: t.drop ?? [],
     primaryKey: t.primaryKey ?? [],
-    unique: (t.unique ?? []).map((u) => ({ name: u.name ?? `${t.target}_${u.columns.join('_')}_key`, columns: u.columns })),
+    unique: (t.unique ?? []).map((u) => ({
+      name: u.name ?? `${t.target}_${u.columns.join('_')}_key`,
+      columns: u.columns,
+    })),
     foreignKeys,
     indexes: (t.indexes ?? []).map((ix) => ({
       name: ix.name,
@@ -145,7 +173,11 @@ function planTable(s: MappingSource, t: MappingTable, src: OpenSource, tables: S
 /** A table SQLite will not read as the load and verify read it: exit 2 before anything is written. */
 function checkReadable(db: NonNullable<OpenSource['db']>, plan: TablePlan): void {
   const why = unreadableReason(db, plan);
-  if (why) throw new SourceReadError(`source ${plan.source.file}, table ${plan.source.table}: its rows cannot be read (${why})`, { file: plan.source.file, table: plan.source.table });
+  if (why)
+    throw new SourceReadError(
+      `source ${plan.source.file}, table ${plan.source.table}: its rows cannot be read (${why})`,
+      { file: plan.source.file, table: plan.source.table },
+    );
 }
 
 /** A table's rows, or null when SQLite cannot read it (a virtual table whose module is not compiled in). */
@@ -175,7 +207,11 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
   const excluded: string[] = [];
   const inventory: InventoryEntry[] = [];
   const filters = new Map(mapping.sources.map((s) => [s.file, tableFilter(s.include, s.exclude)]));
-  const planned = new Set(mapping.sources.flatMap((s) => s.tables.filter((t) => filters.get(s.file)!(t.source)).map((t) => `${s.schema}.${t.target}`)));
+  const planned = new Set(
+    mapping.sources.flatMap((s) =>
+      s.tables.filter((t) => filters.get(s.file)!(t.source)).map((t) => `${s.schema}.${t.target}`),
+    ),
+  );
   for (const s of mapping.sources) {
     const src = sources.get(s.file);
     if (!src) throw new Error(`source ${s.file} was not opened`);
@@ -191,7 +227,8 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
     tables.push(...mine);
     if (src.db) inventory.push(...accountObjects(objects, { source: s, plans: mine, taken, count: counter(src) }));
     const mapped = new Set(s.tables.map((t) => t.source.toLowerCase()));
-    for (const t of found ?? []) if (!mapped.has(t.name.toLowerCase()) && !taken(t.name)) excluded.push(`${s.file}:${t.name}`);
+    for (const t of found ?? [])
+      if (!mapped.has(t.name.toLowerCase()) && !taken(t.name)) excluded.push(`${s.file}:${t.name}`);
   }
   return deepFreeze({
     mappingName: mapping.name,
@@ -210,11 +247,24 @@ export function buildRunPlan(loaded: LoadedMapping, sourceDir: string, sources: 
 }
 
 function viewsOf(mapping: Mapping): PlanView[] {
-  return mapping.sources.flatMap((s) => (s.views ?? []).map((v) => ({ file: s.file, schema: s.schema, name: v.name, sql: v.sql, required: v.required ?? false })));
+  return mapping.sources.flatMap((s) =>
+    (s.views ?? []).map((v) => ({
+      file: s.file,
+      schema: s.schema,
+      name: v.name,
+      sql: v.sql,
+      required: v.required ?? false,
+    })),
+  );
 }
 
 /** The plan as the mapping alone describes it (no source file consulted): enough for the DDL. */
 export function planFromMapping(loaded: LoadedMapping, sourceDir: string): RunPlan {
-  const stubs = new Map(loaded.mapping.sources.map((s) => [s.file, { file: s.file, path: path.resolve(sourceDir, s.file), db: null, close() {} } as OpenSource]));
+  const stubs = new Map(
+    loaded.mapping.sources.map((s) => [
+      s.file,
+      { file: s.file, path: path.resolve(sourceDir, s.file), db: null, close() {} } as OpenSource,
+    ]),
+  );
   return buildRunPlan(loaded, sourceDir, stubs);
 }

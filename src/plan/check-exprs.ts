@@ -14,7 +14,10 @@ const BARE_NAME = /^\s*("([^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s*$/;
 /** Runs `sql` and returns SQLite's message when it fails. */
 function failure(db: Database.Database, sql: string, args: unknown[] = []): string | null {
   try {
-    db.prepare(sql).raw(true).safeIntegers(true).get(...args);
+    db.prepare(sql)
+      .raw(true)
+      .safeIntegers(true)
+      .get(...args);
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -25,9 +28,13 @@ function failure(db: Database.Database, sql: string, args: unknown[] = []): stri
 function failingRowid(db: Database.Database, plan: TablePlan, expr: string): bigint | null {
   const alias = rowidAlias(plan);
   const table = quoteSqlite(plan.source.table);
-  const bounds = db.prepare(`SELECT min(${alias}), max(${alias}) FROM ${table}`).raw(true).safeIntegers(true).get() as [bigint | null, bigint | null];
+  const bounds = db.prepare(`SELECT min(${alias}), max(${alias}) FROM ${table}`).raw(true).safeIntegers(true).get() as [
+    bigint | null,
+    bigint | null,
+  ];
   if (bounds[0] === null || bounds[1] === null) return null;
-  const fails = (lo: bigint, hi: bigint) => failure(db, `SELECT count((${expr})) FROM ${table} WHERE ${alias} BETWEEN ? AND ?`, [lo, hi]) !== null;
+  const fails = (lo: bigint, hi: bigint) =>
+    failure(db, `SELECT count((${expr})) FROM ${table} WHERE ${alias} BETWEEN ? AND ?`, [lo, hi]) !== null;
   let [lo, hi] = bounds;
   if (!fails(lo, hi)) return null;
   while (lo < hi) {
@@ -49,7 +56,11 @@ export function checkExprs(db: Database.Database, plan: TablePlan, where: string
     const expr = c.source.sql;
     const place = { file: plan.source.file, table: plan.source.table, column: c.name };
     const compiled = failure(db, `SELECT (${expr}) FROM ${table} LIMIT 0`);
-    if (compiled !== null) throw new MappingError(`${where}: column "${c.name}": expression ${JSON.stringify(expr)} does not run in SQLite: ${compiled}`, place);
+    if (compiled !== null)
+      throw new MappingError(
+        `${where}: column "${c.name}": expression ${JSON.stringify(expr)} does not run in SQLite: ${compiled}`,
+        place,
+      );
     if (BARE_NAME.test(expr)) continue;
     const ran = failure(db, `SELECT count((${expr})) FROM ${table}`);
     if (ran === null) continue;

@@ -23,8 +23,15 @@ function sourceColumns(plan: TablePlan, targets: string[]): string[] | null {
   return out.every((x) => x !== null) ? (out as string[]) : null;
 }
 
-/** Converts every row of the table as the load would (the `default` policy's value is not known here: counted as a change, not a reject). */
-export async function forecastTable(db: Database.Database | null, plan: TablePlan, run: RunPlan): Promise<RejectForecast> {
+/**
+ * Converts every row of the table as the load would (the `default` policy's value is not known here: counted as a
+ * change, not a reject).
+ */
+export async function forecastTable(
+  db: Database.Database | null,
+  plan: TablePlan,
+  run: RunPlan,
+): Promise<RejectForecast> {
   const forecast: RejectForecast = { conversions: [], orphans: [] };
   if (!db || !plan.sourceExists) return forecast;
   const convert = makeRowConverter(plan);

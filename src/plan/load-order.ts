@@ -11,7 +11,9 @@ export function orderByDependencies<T extends Pick<TablePlan, 'targetName' | 'de
   const visit = (t: T, path: string[]) => {
     if (done.has(t.targetName)) return;
     if (visiting.has(t.targetName)) {
-      throw new MappingError(`foreign keys form a cycle: ${[...path, t.targetName].join(' → ')}; drop one of them from the mapping`);
+      throw new MappingError(
+        `foreign keys form a cycle: ${[...path, t.targetName].join(' → ')}; drop one of them from the mapping`,
+      );
     }
     visiting.add(t.targetName);
     for (const dep of t.dependsOn) {

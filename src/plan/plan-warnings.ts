@@ -16,15 +16,24 @@ const CHECKS: Check[] = [
       if (c.source.kind !== 'column') return [];
       const candidates = candidatesFor(c.source.declaredType);
       return candidates.unknown
-        ? [`${c.name}: declared type ${JSON.stringify(c.source.declaredType)} is not a SQLite type name (${candidates.affinity} affinity); values follow the data rules of ${c.targetType}`]
+        ? [
+            `${c.name}: declared type ${JSON.stringify(c.source.declaredType)} is not a SQLite type name (${candidates.affinity} affinity); values follow the data rules of ${c.targetType}`,
+          ]
         : [];
     }),
   (plan) =>
     plan.foreignKeys
       .filter((fk) => fk.references === plan.targetName)
-      .map((fk) => `${fk.name} refers to this table itself: rows that point at no row of it are rejected (foreign_key) before the constraint is added`),
+      .map(
+        (fk) =>
+          `${fk.name} refers to this table itself: rows that point at no row of it are rejected (foreign_key) before the constraint is added`,
+      ),
   (plan, table) =>
-    table && !table.withoutRowid && plan.primaryKey.length > 0 && plan.sourceKey.length === 0 && !plan.columns.some((c) => c.source.kind === 'expr' && /^\s*(rowid|_rowid_|oid)\s*$/i.test(c.source.sql))
+    table &&
+    !table.withoutRowid &&
+    plan.primaryKey.length > 0 &&
+    plan.sourceKey.length === 0 &&
+    !plan.columns.some((c) => c.source.kind === 'expr' && /^\s*(rowid|_rowid_|oid)\s*$/i.test(c.source.sql))
       ? []
       : [],
 ];

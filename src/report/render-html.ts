@@ -22,7 +22,18 @@ function tableRow(t: TableReport): string {
   const cells = [
     `<td><a href="#t-${esc(t.target)}">${esc(t.target)}</a></td>`,
     `<td class="l">${ok ? '✓ match' : '✗ differences'}</td>`,
-    ...[t.sourceRows, t.loadedRows, t.rejectedRows, t.targetRows, a ? a.graceSource + a.graceTarget : 0, a?.inFlight ?? 0, t.differences.missing, t.differences.extra, t.differences.changed, t.structure?.length ?? 0].map((x) => `<td>${n(x)}</td>`),
+    ...[
+      t.sourceRows,
+      t.loadedRows,
+      t.rejectedRows,
+      t.targetRows,
+      a ? a.graceSource + a.graceTarget : 0,
+      a?.inFlight ?? 0,
+      t.differences.missing,
+      t.differences.extra,
+      t.differences.changed,
+      t.structure?.length ?? 0,
+    ].map((x) => `<td>${n(x)}</td>`),
     `<td>${(t.durationMs / 1000).toFixed(1)} s</td>`,
   ];
   return `<tr class="${ok ? 'ok' : 'bad'}">${cells.join('')}</tr>`;
@@ -30,21 +41,33 @@ function tableRow(t: TableReport): string {
 
 /** One row per changed column (source and target value side by side); one row for a missing or extra row. */
 function sampleRows(s: TableReport['differences']['samples'][number]): string[] {
-  const head = (span: number) => `<td rowspan="${span}"><code>${esc(s.key)}</code></td><td class="l" rowspan="${span}">${s.kind}</td>`;
+  const head = (span: number) =>
+    `<td rowspan="${span}"><code>${esc(s.key)}</code></td><td class="l" rowspan="${span}">${s.kind}</td>`;
   const tail = (span: number) => `<td class="l" rowspan="${span}">${esc(s.sourceKey ?? '')}</td>`;
-  const value = (v: string | null, note?: string) => `<td class="l">${v === null ? '<span class="muted">NULL</span>' : `<code>${esc(v)}</code>`}${note ? ` <span class="muted">(${esc(note)})</span>` : ''}</td>`;
+  const value = (v: string | null, note?: string) =>
+    `<td class="l">${v === null ? '<span class="muted">NULL</span>' : `<code>${esc(v)}</code>`}${note ? ` <span class="muted">(${esc(note)})</span>` : ''}</td>`;
   const values = s.values ?? [];
-  if (values.length === 0) return [`<tr>${head(1)}<td class="l">${esc(s.columns?.join(', ') ?? '')}</td><td></td><td></td>${tail(1)}</tr>`];
-  return values.map((v, i) => `<tr>${i === 0 ? head(values.length) : ''}<td class="l">${esc(v.column)}</td>${value(v.source, v.sourceInvalid)}${value(v.target)}${i === 0 ? tail(values.length) : ''}</tr>`);
+  if (values.length === 0)
+    return [`<tr>${head(1)}<td class="l">${esc(s.columns?.join(', ') ?? '')}</td><td></td><td></td>${tail(1)}</tr>`];
+  return values.map(
+    (v, i) =>
+      `<tr>${i === 0 ? head(values.length) : ''}<td class="l">${esc(v.column)}</td>${value(v.source, v.sourceInvalid)}${value(v.target)}${i === 0 ? tail(values.length) : ''}</tr>`,
+  );
 }
 
 function tableSection(t: TableReport): string {
-  const out = [`<section class="table" id="t-${esc(t.target)}"><h3>${esc(t.target)} <span class="muted">from ${esc(t.source)}</span></h3>`];
-  out.push(`<p>Checksums: source <code>${esc(t.checksum.source ?? '—')}</code>, target <code>${esc(t.checksum.target ?? '—')}</code> ${t.checksum.match ? '(equal)' : '(different)'}.</p>`);
+  const out = [
+    `<section class="table" id="t-${esc(t.target)}"><h3>${esc(t.target)} <span class="muted">from ${esc(t.source)}</span></h3>`,
+  ];
+  out.push(
+    `<p>Checksums: source <code>${esc(t.checksum.source ?? '—')}</code>, target <code>${esc(t.checksum.target ?? '—')}</code> ${t.checksum.match ? '(equal)' : '(different)'}.</p>`,
+  );
   if (t.notCompared) out.push(`<p>Rows not compared: ${esc(t.notCompared)}.</p>`);
   const a = t.accounting;
   if (a) {
-    out.push(`<p>Accounted for: ${n(a.rejected)} rejected by the load (sqlite2pg.rejects), ${n(a.policyChanges)} values changed by a mapping policy (sqlite2pg.changes), ${n(a.graceSource)} source and ${n(a.graceTarget)} target rows left out by --grace, ${n(a.inFlight)} differing rows settled as in flight; ${n(a.rechecked)} rows read again before being reported${a.recheckSkipped ? `, ${n(a.recheckSkipped)} reported without (re-check limit)` : ''}.</p>`);
+    out.push(
+      `<p>Accounted for: ${n(a.rejected)} rejected by the load (sqlite2pg.rejects), ${n(a.policyChanges)} values changed by a mapping policy (sqlite2pg.changes), ${n(a.graceSource)} source and ${n(a.graceTarget)} target rows left out by --grace, ${n(a.inFlight)} differing rows settled as in flight; ${n(a.rechecked)} rows read again before being reported${a.recheckSkipped ? `, ${n(a.recheckSkipped)} reported without (re-check limit)` : ''}.</p>`,
+    );
   }
   if (t.structure?.length) {
     out.push('<h4>Structure</h4><ul>', ...t.structure.map((p) => `<li>${esc(describeProblem(p))}</li>`), '</ul>');
@@ -52,8 +75,12 @@ function tableSection(t: TableReport): string {
   const d = t.differences;
   if (d.samples.length) {
     const total = d.missing + d.extra + d.changed;
-    out.push(`<h4>Differing rows${total > d.samples.length ? ` (${n(d.samples.length)} of ${n(total)} shown)` : ''}</h4>`);
-    out.push('<table><tr><th>key</th><th>difference</th><th>column</th><th>source value</th><th>target value</th><th>source row</th></tr>');
+    out.push(
+      `<h4>Differing rows${total > d.samples.length ? ` (${n(d.samples.length)} of ${n(total)} shown)` : ''}</h4>`,
+    );
+    out.push(
+      '<table><tr><th>key</th><th>difference</th><th>column</th><th>source value</th><th>target value</th><th>source row</th></tr>',
+    );
     for (const s of d.samples) out.push(...sampleRows(s));
     out.push('</table>');
   }

@@ -14,12 +14,19 @@ export function renderMarkdown(r: RunReport): string {
     '',
     `${verdictOf(r)}. Run \`${r.runId}\`, started ${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s${r.target ? `, target ${md(r.target)}` : ''}.`,
   ];
-  if (r.grace) lines.push('', `--grace ${r.grace.seconds}: rows with a timestamp column at or after ${r.grace.cutoff} were left out.`);
+  if (r.grace)
+    lines.push(
+      '',
+      `--grace ${r.grace.seconds}: rows with a timestamp column at or after ${r.grace.cutoff} were left out.`,
+    );
   lines.push(
     '',
     '| table | status | source rows | loaded | rejected | target rows | missing | extra | changed | structure |',
     '| --- | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.tables.map((t) => `| ${md(t.target)} | ${tableOk(t) ? '✓' : '✗'} | ${t.sourceRows} | ${t.loadedRows} | ${t.rejectedRows} | ${t.targetRows} | ${t.differences.missing} | ${t.differences.extra} | ${t.differences.changed} | ${t.structure?.length ?? 0} |`),
+    ...r.tables.map(
+      (t) =>
+        `| ${md(t.target)} | ${tableOk(t) ? '✓' : '✗'} | ${t.sourceRows} | ${t.loadedRows} | ${t.rejectedRows} | ${t.targetRows} | ${t.differences.missing} | ${t.differences.extra} | ${t.differences.changed} | ${t.structure?.length ?? 0} |`,
+    ),
     `| **total** | ${r.tables.every(tableOk) ? '✓' : '✗'} | ${r.totals.sourceRows} | ${r.totals.loadedRows} | ${r.totals.rejectedRows} | ${r.totals.targetRows} | | | | |`,
   );
   const bad = r.tables.filter((t) => !tableOk(t));
@@ -31,20 +38,41 @@ export function renderMarkdown(r: RunReport): string {
       for (const p of t.structure ?? []) lines.push(`- structure: ${md(describeProblem(p))}`);
       for (const s of t.differences.samples) lines.push(`- ${md(describeSample(s))}`);
       const total = t.differences.missing + t.differences.extra + t.differences.changed;
-      if (total > t.differences.samples.length) lines.push(`- … and ${total - t.differences.samples.length} more differing rows`);
+      if (total > t.differences.samples.length)
+        lines.push(`- … and ${total - t.differences.samples.length} more differing rows`);
     }
   }
   if (r.inventory?.length) {
-    lines.push('', '## Inventory', '', 'Every object of the source files and what became of it.', '', '| file | object | on | fate |', '| --- | --- | --- | --- |');
-    for (const e of r.inventory) lines.push(`| ${md(e.file)} | ${md(`${e.kind} ${e.name}`)} | ${md(e.table ?? '')} | ${e.fate === 'not accounted for' ? '✗ ' : ''}${md(describeFate(e))} |`);
+    lines.push(
+      '',
+      '## Inventory',
+      '',
+      'Every object of the source files and what became of it.',
+      '',
+      '| file | object | on | fate |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const e of r.inventory)
+      lines.push(
+        `| ${md(e.file)} | ${md(`${e.kind} ${e.name}`)} | ${md(e.table ?? '')} | ${e.fate === 'not accounted for' ? '✗ ' : ''}${md(describeFate(e))} |`,
+      );
   }
   if (r.warnings?.length) lines.push('', '## Warnings', '', ...r.warnings.map((w) => `- ${md(w)}`));
   if (r.history?.length) {
-    lines.push('', '## Trend', '', '| verified at | command | status | differing rows | tables with differences | duration |', '| --- | --- | :---: | ---: | ---: | ---: |');
+    lines.push(
+      '',
+      '## Trend',
+      '',
+      '| verified at | command | status | differing rows | tables with differences | duration |',
+      '| --- | --- | :---: | ---: | ---: | ---: |',
+    );
     for (const p of r.history.slice(-15)) {
-      lines.push(`| ${p.at} | ${p.command} | ${p.status === 'ok' ? '✓' : '✗'} | ${p.differingRows} | ${p.tablesWithDifferences} of ${p.tables} | ${p.durationMs === null ? '' : `${(p.durationMs / 1000).toFixed(1)} s`} |`);
+      lines.push(
+        `| ${p.at} | ${p.command} | ${p.status === 'ok' ? '✓' : '✗'} | ${p.differingRows} | ${p.tablesWithDifferences} of ${p.tables} | ${p.durationMs === null ? '' : `${(p.durationMs / 1000).toFixed(1)} s`} |`,
+      );
     }
   }
-  if (r.deviations?.length) lines.push('', '## Deliberate schema deviations', '', ...r.deviations.map((d) => `- ${md(d)}`));
+  if (r.deviations?.length)
+    lines.push('', '## Deliberate schema deviations', '', ...r.deviations.map((d) => `- ${md(d)}`));
   return lines.join('\n') + '\n';
 }

@@ -29,7 +29,8 @@ export function migrateConnections(jobs: number, dryRun: boolean): TargetConnect
 
 /**
  * verify: per table being verified (--jobs at a time), the connection holding the table's snapshot and one
- * to read differing rows again, fresh, before they are reported, and one spare. Each table's worker reads its target side in the table's snapshot, exported, on its own connection.
+ * to read differing rows again, fresh, before they are reported, and one spare. Each table's worker reads its target
+ * side in the table's snapshot, exported, on its own connection.
  */
 export function verifyConnections(jobs: number): TargetConnections {
   return { pool: 2 * jobs + 1, workerReads: jobs };

@@ -17,7 +17,10 @@ export interface ProgressReporter {
 
 export const noProgress: ProgressReporter = { phase() {}, start() {}, update() {}, finish() {}, stop() {} };
 
-interface Entry { total: number; rows: number }
+interface Entry {
+  total: number;
+  rows: number;
+}
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
@@ -85,7 +88,10 @@ function track(tally: Tally, changed: (force: boolean) => void, ended: () => voi
   };
 }
 
-/** One live line, redrawn at most every 200 ms: `loading 3/11 tables  12,345/45,000 rows  5,000 rows/s  ETA 7s │ a 1,200/5,000`. */
+/**
+ * One live line, redrawn at most every 200 ms: `loading 3/11 tables  12,345/45,000 rows  5,000 rows/s  ETA 7s │ a
+ * 1,200/5,000`.
+ */
 export function terminalProgress(line: StatusLine): ProgressReporter {
   const tally = new Tally();
   let last = 0;
@@ -112,7 +118,16 @@ export function loggedProgress(log: Logger, intervalMs: number): ProgressReporte
     const s = tally.snapshot();
     const pct = tally.rows > 0 ? ` (${Math.floor((100 * s.done) / tally.rows)} %)` : '';
     log.info(
-      { phase: tally.name, tablesDone: tally.tablesDone, tables: tally.tables, rowsDone: Math.round(s.done), rows: tally.rows, rowsPerS: Math.round(s.rate), etaS: Number.isFinite(s.left) ? Math.ceil(s.left) : null, inFlight: s.inFlight },
+      {
+        phase: tally.name,
+        tablesDone: tally.tablesDone,
+        tables: tally.tables,
+        rowsDone: Math.round(s.done),
+        rows: tally.rows,
+        rowsPerS: Math.round(s.rate),
+        etaS: Number.isFinite(s.left) ? Math.ceil(s.left) : null,
+        inFlight: s.inFlight,
+      },
       `${tally.name}: ${tally.tablesDone} of ${tally.tables} tables, ${n(s.done)} of ${n(tally.rows)} rows${pct}, ${n(s.rate)} rows/s, ETA ${eta(s.left)}`,
     );
   };

@@ -110,14 +110,31 @@ export class RunEnvelope {
   /** The report's fields every run has, then the command's own. */
   report(status: RunReport['status'], tables: TableReport[], fields: Partial<RunReport> = {}): RunReport {
     return {
-      command: this.command, runId: this.runId, status, dryRun: this.dryRun, startedAt: this.startedAt.toISOString(),
-      durationMs: Math.round(performance.now() - this.t0), tables, totals: totalsOf(tables), target: this.target?.displayUrl, ...fields,
+      command: this.command,
+      runId: this.runId,
+      status,
+      dryRun: this.dryRun,
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - this.t0),
+      tables,
+      totals: totalsOf(tables),
+      target: this.target?.displayUrl,
+      ...fields,
     };
   }
 
   /** The run's start in the ledger (sqlite2pg.runs), in the command's transaction; `recorded` once it committed. */
-  async recordStart(client: pg.ClientBase, start: Omit<RunStart, 'runId' | 'command' | 'dryRun' | 'toolVersion'>): Promise<void> {
-    await insertRun(client, { ...start, runId: this.runId, command: this.command, dryRun: this.dryRun, toolVersion: TOOL_VERSION });
+  async recordStart(
+    client: pg.ClientBase,
+    start: Omit<RunStart, 'runId' | 'command' | 'dryRun' | 'toolVersion'>,
+  ): Promise<void> {
+    await insertRun(client, {
+      ...start,
+      runId: this.runId,
+      command: this.command,
+      dryRun: this.dryRun,
+      toolVersion: TOOL_VERSION,
+    });
   }
 
   /** A finished run: logged, exit 0 when everything matches, 1 on any difference. */
@@ -133,8 +150,13 @@ export class RunEnvelope {
    */
   async fail(err: unknown, how: Failure): Promise<never> {
     const message = this.redact(err instanceof Sqlite2pgError ? err.message : how.explain(err));
-    const wrapped = err instanceof Sqlite2pgError ? err : new TargetError(`${this.command} failed: ${message}${how.note ? `; ${how.note}` : ''}`, {}, { cause: err });
-    const report = how.report ? this.report('failed', how.report.tables, { ...how.report.fields, error: this.redact(wrapped.message) }) : null;
+    const wrapped =
+      err instanceof Sqlite2pgError
+        ? err
+        : new TargetError(`${this.command} failed: ${message}${how.note ? `; ${how.note}` : ''}`, {}, { cause: err });
+    const report = how.report
+      ? this.report('failed', how.report.tables, { ...how.report.fields, error: this.redact(wrapped.message) })
+      : null;
     await this.recordEnd(how.ledger, 'failed', report, report?.error ?? message);
     if (report && wrapped.exitCode !== EXIT.badInput) Object.assign(wrapped, { report });
     throw wrapped;

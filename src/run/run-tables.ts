@@ -16,7 +16,12 @@ export interface LaneRules<T> {
  * takes the first ready item whose group is idle, else the first ready item. After a failure no new item
  * starts; the running ones settle, then the first failure is thrown. Results come in the items' order.
  */
-export async function runInLanes<T, R>(items: readonly T[], jobs: number, rules: LaneRules<T>, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function runInLanes<T, R>(
+  items: readonly T[],
+  jobs: number,
+  rules: LaneRules<T>,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const pending = [...items];
   const results = new Map<T, R>();
   const busy = new Map<string, number>();
@@ -37,7 +42,8 @@ export async function runInLanes<T, R>(items: readonly T[], jobs: number, rules:
     let item = pick();
     while (item === null) {
       if (failure) return;
-      if (running === 0) throw new Error('no table can start: their foreign keys form a cycle the load order does not break');
+      if (running === 0)
+        throw new Error('no table can start: their foreign keys form a cycle the load order does not break');
       await new Promise<void>((resolve) => waiters.push(resolve));
       item = pick();
     }
@@ -73,7 +79,9 @@ export async function runInLanes<T, R>(items: readonly T[], jobs: number, rules:
 export function chainSizes(tables: readonly TablePlan[], sizeOf: (t: TablePlan) => number): Map<TablePlan, number> {
   const byName = new Map(tables.map((t) => [t.targetName, t]));
   const children = new Map<TablePlan, TablePlan[]>(tables.map((t) => [t, []]));
-  for (const t of tables) for (const d of new Set(t.dependsOn)) if (d !== t.targetName && byName.has(d)) children.get(byName.get(d)!)!.push(t);
+  for (const t of tables)
+    for (const d of new Set(t.dependsOn))
+      if (d !== t.targetName && byName.has(d)) children.get(byName.get(d)!)!.push(t);
   const chain = new Map<TablePlan, number>();
   const visiting = new Set<TablePlan>();
   const of = (t: TablePlan): number => {

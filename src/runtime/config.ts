@@ -35,16 +35,24 @@ export interface Config {
   logLevel: string;
   /** SQLITE2PG_DEBUG set: stack traces of unexpected errors on stderr. */
   debug: boolean;
-  /** Logs as JSON lines (machines) or short sentences (a person): --log-format, SQLITE2PG_LOG_FORMAT, else text on a terminal. */
+  /**
+   * Logs as JSON lines (machines) or short sentences (a person): --log-format, SQLITE2PG_LOG_FORMAT, else text on a
+   * terminal.
+   */
   logFormat: 'json' | 'text';
-  /** Progress: a live line redrawn in place (stderr a terminal, no --json), else a log line every `progressIntervalMs`. */
+  /**
+   * Progress: a live line redrawn in place (stderr a terminal, no --json), else a log line every `progressIntervalMs`.
+   */
   progress: 'line' | 'log';
   /** How often progress is logged when it cannot be drawn (SQLITE2PG_PROGRESS_INTERVAL_MS, default 10 s). */
   progressIntervalMs: number;
   quickCheck: boolean;
   retries: number;
   statementTimeoutMs: number;
-  /** SQLITE2PG_STALL_SECONDS: seconds without a byte moving on a query or COPY before the stall watch acts (0: off; null: the default, connection-guards.ts). */
+  /**
+   * SQLITE2PG_STALL_SECONDS: seconds without a byte moving on a query or COPY before the stall watch acts (0: off;
+   * null: the default, connection-guards.ts).
+   */
   stallSeconds: number | null;
   identifiers: 'keep' | 'lower' | 'snake';
   /** `embedded start|stop|status|url`: what to do with the embedded server. */
@@ -74,7 +82,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 function nonNegativeInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const text = String(v).trim();
-  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number ≥ 0 (got ${text === '' ? 'no value' : JSON.stringify(String(v))})`);
+  if (!/^\d+$/.test(text))
+    throw new UsageError(
+      `${flag} must be a whole number ≥ 0 (got ${text === '' ? 'no value' : JSON.stringify(String(v))})`,
+    );
   return Number(text);
 }
 
@@ -95,7 +106,8 @@ export function resolveTarget(flag: string | undefined, env: NodeJS.ProcessEnv, 
   if (flag === 'embedded') return embedded;
   const url = flag ?? str(env.DATABASE_URL);
   if (!url) return embedded;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError('--target must be a postgres:// or postgresql:// URL, or "embedded"');
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new UsageError('--target must be a postgres:// or postgresql:// URL, or "embedded"');
   return { kind: 'url', url };
 }
 
@@ -107,21 +119,38 @@ function sourceDirOf(command: Command, files: string[], flag: string | undefined
   if (command === 'init' || files.length === 0) return path.resolve(cwd, flag ?? 'data');
   if (flag !== undefined) throw new UsageError('name SQLite files as arguments or give --source-dir, not both');
   const dirs = [...new Set(files.map((f) => path.dirname(f)))];
-  if (dirs.length > 1) throw new UsageError(`the SQLite files must be in one folder (a mapping names each file by its name in that folder); they are in ${dirs.join(', ')}`);
+  if (dirs.length > 1)
+    throw new UsageError(
+      `the SQLite files must be in one folder (a mapping names each file by its name in that folder); they are in ${dirs.join(', ')}`,
+    );
   return dirs[0];
 }
 
-export function resolveConfig(command: Command, flags: Flags, env: NodeJS.ProcessEnv, cwd: string, stderrIsTty: boolean): Readonly<Config> {
+export function resolveConfig(
+  command: Command,
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  stderrIsTty: boolean,
+): Readonly<Config> {
   const mode = (str(flags.mode) ?? 'fresh') as Mode;
   const jobs = nonNegativeInt(flags.jobs, '--jobs') ?? 2;
   if (jobs < 1) throw new UsageError('--jobs must be at least 1');
   const json = flags.json === true;
   const format = (str(flags.format) ?? (json ? 'json' : 'text')) as Format;
   const grace = flags.grace === undefined ? null : Number(String(flags.grace).trim() || NaN);
-  if (grace !== null && !(grace >= 0)) throw new UsageError(`--grace must be a number of seconds ≥ 0 (got ${JSON.stringify(String(flags.grace))})`);
+  if (grace !== null && !(grace >= 0))
+    throw new UsageError(`--grace must be a number of seconds ≥ 0 (got ${JSON.stringify(String(flags.grace))})`);
   const files = ((flags.files as string[] | undefined) ?? []).map((f) => path.resolve(cwd, String(f)));
-  if (flags['save-mapping'] !== undefined && (files.length === 0 || str(flags.mapping))) throw new UsageError('--save-mapping writes the mapping made from SQLite files named as arguments: name the files, without --mapping');
-  const tables = str(flags.tables)?.split(',').map((t) => t.trim()).filter(Boolean) ?? null;
+  if (flags['save-mapping'] !== undefined && (files.length === 0 || str(flags.mapping)))
+    throw new UsageError(
+      '--save-mapping writes the mapping made from SQLite files named as arguments: name the files, without --mapping',
+    );
+  const tables =
+    str(flags.tables)
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean) ?? null;
   return Object.freeze({
     command,
     sourceDir: sourceDirOf(command, files, str(flags['source-dir']), cwd),
@@ -147,7 +176,8 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     debug: env.SQLITE2PG_DEBUG !== undefined && env.SQLITE2PG_DEBUG !== '',
     logFormat: logFormat(str(flags['log-format']) ?? str(env.SQLITE2PG_LOG_FORMAT), stderrIsTty),
     progress: stderrIsTty && !json ? 'line' : 'log',
-    progressIntervalMs: nonNegativeInt(str(env.SQLITE2PG_PROGRESS_INTERVAL_MS), 'SQLITE2PG_PROGRESS_INTERVAL_MS') ?? 10_000,
+    progressIntervalMs:
+      nonNegativeInt(str(env.SQLITE2PG_PROGRESS_INTERVAL_MS), 'SQLITE2PG_PROGRESS_INTERVAL_MS') ?? 10_000,
     quickCheck: flags['quick-check'] !== false,
     retries: nonNegativeInt(flags.retries, '--retries') ?? 3,
     statementTimeoutMs: nonNegativeInt(flags['statement-timeout'], '--statement-timeout') ?? 0,
@@ -155,7 +185,8 @@ export function resolveConfig(command: Command, flags: Flags, env: NodeJS.Proces
     // snake_case by default, as PostgreSQL users expect (unquoted names fold to lower case) and pgloader does.
     identifiers: (str(flags.identifiers) ?? 'snake') as Config['identifiers'],
     embeddedAction: (str(flags.action) ?? 'status') as Config['embeddedAction'],
-    fts: flags.fts === undefined || flags.fts === false ? null : String(flags.fts === true ? '' : flags.fts) || 'simple',
+    fts:
+      flags.fts === undefined || flags.fts === false ? null : String(flags.fts === true ? '' : flags.fts) || 'simple',
     pauseAt: str(env.SQLITE2PG_TEST_PAUSE_AT) ?? null,
     pauseMs: nonNegativeInt(str(env.SQLITE2PG_TEST_PAUSE_MS), 'SQLITE2PG_TEST_PAUSE_MS') ?? 120_000,
     copyFormat: copyFormat(env.SQLITE2PG_COPY_FORMAT),

@@ -20,8 +20,13 @@ function shortValue(v: unknown): string {
     const s = String(v);
     return cut(/^[^\s"=]*$/.test(s) ? s : JSON.stringify(s));
   }
-  if (Array.isArray(v)) return cut(v.map((x) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(','));
-  return cut(Object.entries(v).map(([k, x]) => `${k}:${x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x)}`).join(','));
+  if (Array.isArray(v))
+    return cut(v.map((x) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(','));
+  return cut(
+    Object.entries(v)
+      .map(([k, x]) => `${k}:${x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x)}`)
+      .join(','),
+  );
 }
 
 /** `12:03:04 warn  rows rejected  table=knowledge.items rejected=10`, from one pino JSON line. */
@@ -34,7 +39,9 @@ export function textLine(json: string): string {
   }
   const time = new Date(typeof o.time === 'number' ? o.time : Date.now()).toTimeString().slice(0, 8);
   const level = (LEVELS[o.level as number] ?? String(o.level)).padEnd(5);
-  const fields = Object.entries(o).filter(([k, v]) => !UNSHOWN.has(k) && v !== undefined).map(([k, v]) => `${k}=${shortValue(v)}`);
+  const fields = Object.entries(o)
+    .filter(([k, v]) => !UNSHOWN.has(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${shortValue(v)}`);
   return [`${time} ${level} ${String(o.msg ?? '')}`, ...fields].join('  ');
 }
 
@@ -43,7 +50,11 @@ function destination(format: LogFormat, line: StatusLine): { write(s: string): v
   return { write: (s: string) => line.print(format === 'json' ? s : textLine(s)) };
 }
 
-export function createLogger(level: string = 'info', format: LogFormat = 'json', line: StatusLine = stderrLine): Logger {
+export function createLogger(
+  level: string = 'info',
+  format: LogFormat = 'json',
+  line: StatusLine = stderrLine,
+): Logger {
   return pino({ level, base: { app: 'sqlite2pg' } }, destination(format, line));
 }
 

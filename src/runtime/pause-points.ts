@@ -21,7 +21,12 @@ let armed: Armed[] = [];
  * pauses. `null` disarms.
  */
 export function armPausePoint(spec: string | null, waitMs: number): void {
-  armed = spec ? spec.split(',').filter(Boolean).map((one) => ({ spec: one, waitMs, hit: false })) : [];
+  armed = spec
+    ? spec
+        .split(',')
+        .filter(Boolean)
+        .map((one) => ({ spec: one, waitMs, hit: false }))
+    : [];
 }
 
 function matches(spec: string, name: string): boolean {

@@ -3,8 +3,12 @@ import { type Converter, describeValue, fail, ok } from './conversion.js';
 
 /** The accepted spellings (compared in lower case). */
 const SPELLINGS = new Map<string, string>([
-  ['true', 'true'], ['t', 'true'], ['1', 'true'],
-  ['false', 'false'], ['f', 'false'], ['0', 'false'],
+  ['true', 'true'],
+  ['t', 'true'],
+  ['1', 'true'],
+  ['false', 'false'],
+  ['f', 'false'],
+  ['0', 'false'],
 ]);
 
 /** boolean: INTEGER 0/1, REAL 0.0/1.0, TEXT `true`/`false`/`t`/`f`/`1`/`0` in any case; BLOB → `type_mismatch`. */

@@ -41,7 +41,8 @@ interface StepFailure {
 /** The value as a Field, or why it cannot be written. No object on success. */
 type ColumnStep = (values: SqliteValue[], changes: ValueChange[]) => Field | StepFailure;
 
-const isFailure = (r: Field | StepFailure): r is StepFailure => r !== null && typeof r === 'object' && !(r instanceof Uint8Array);
+const isFailure = (r: Field | StepFailure): r is StepFailure =>
+  r !== null && typeof r === 'object' && !(r instanceof Uint8Array);
 
 const INT_RANGE: Partial<Record<ColumnPlan['targetType'], readonly [bigint, bigint]>> = {
   smallint: [-32768n, 32767n],
@@ -58,21 +59,45 @@ function slowStep(col: ColumnPlan, defaultText: string | null, offset: number): 
   return (values, changes) => {
     let value = constant !== undefined ? constant : values[index];
     if (col.emptyAsNull && value === '') {
-      changes.push({ column: col.name, policy: 'emptyAsNull', code: 'empty_as_null', reason: "empty string written as NULL (emptyAsNull)", original: value, written: null });
+      changes.push({
+        column: col.name,
+        policy: 'emptyAsNull',
+        code: 'empty_as_null',
+        reason: 'empty string written as NULL (emptyAsNull)',
+        original: value,
+        written: null,
+      });
       value = null;
     }
     const result = convert(value, options);
     let text: string | null;
     if (result.ok) {
       text = result.text;
-    } else if (col.policy === 'null' || col.policy === 'default' || (col.policy === 'strip' && result.stripped !== undefined)) {
+    } else if (
+      col.policy === 'null' ||
+      col.policy === 'default' ||
+      (col.policy === 'strip' && result.stripped !== undefined)
+    ) {
       text = col.policy === 'null' ? null : col.policy === 'default' ? defaultText : (result.stripped ?? null);
-      changes.push({ column: col.name, policy: col.policy, code: result.code, reason: result.reason, original: value, written: text });
+      changes.push({
+        column: col.name,
+        policy: col.policy,
+        code: result.code,
+        reason: result.reason,
+        original: value,
+        written: text,
+      });
     } else {
       return { code: result.code, reason: result.reason };
     }
     if (text === null && !col.nullable) {
-      return { code: 'not_null', reason: value === null ? `NULL in NOT NULL column ${col.name}` : `policy "${col.policy}" left NULL in NOT NULL column ${col.name}` };
+      return {
+        code: 'not_null',
+        reason:
+          value === null
+            ? `NULL in NOT NULL column ${col.name}`
+            : `policy "${col.policy}" left NULL in NOT NULL column ${col.name}`,
+      };
     }
     return text;
   };
@@ -136,7 +161,11 @@ interface WellFormed {
  * run (for the `default` policy). `offset`: where the plan's values start in the array the converter is
  * given (the raw rows of readRawPages hold the key columns first).
  */
-export function makeRowConverter(plan: TablePlan, defaults: ReadonlyMap<string, string | null> = new Map(), offset = 0): RowConverter {
+export function makeRowConverter(
+  plan: TablePlan,
+  defaults: ReadonlyMap<string, string | null> = new Map(),
+  offset = 0,
+): RowConverter {
   const steps = plan.columns.map((c) => columnStep(c, defaults.get(c.name) ?? null, offset));
   const names = plan.columns.map((c) => c.name);
   // One array for the changes of every row: most rows have none, and a fresh array each would be garbage.

@@ -38,7 +38,15 @@ const ARRAY = 1;
 const OBJECT = 2;
 
 function newScan(): JsonScan {
-  return { syntax: null, nonFinite: null, rawSurrogate: -1, loneSurrogate: -1, negativeZero: null, numberRange: null, nulEscapes: [] };
+  return {
+    syntax: null,
+    nonFinite: null,
+    rawSurrogate: -1,
+    loneSurrogate: -1,
+    negativeZero: null,
+    numberRange: null,
+    nulEscapes: [],
+  };
 }
 
 function error(at: number, what: string): -1 {
@@ -75,7 +83,8 @@ function hex4(i: number): number {
 function escape(i: number): number {
   const c = S.charCodeAt(i + 1);
   // " \ / b f n r t
-  if (c === 0x22 || c === 0x5c || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74) return i + 2;
+  if (c === 0x22 || c === 0x5c || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74)
+    return i + 2;
   if (c !== 0x75) return error(i, 'an invalid escape in a string');
   const u = hex4(i + 2);
   if (u < 0) return error(i, 'a \\u escape without four hex digits');
@@ -107,7 +116,10 @@ function string(i: number): number {
       i = escape(i);
       if (i < 0) return -1;
     } else if (c < 0x20) {
-      return error(i, `a raw control character U+${c.toString(16).padStart(4, '0').toUpperCase()} in a string (it must be escaped)`);
+      return error(
+        i,
+        `a raw control character U+${c.toString(16).padStart(4, '0').toUpperCase()} in a string (it must be escaped)`,
+      );
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const d = s.charCodeAt(i + 1);
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i += 2;
@@ -184,12 +196,22 @@ function number(i: number): number {
 }
 
 /** PostgreSQL numeric's input limits (see numbers.ts `numericRangeProblem`). */
-function numericProblem(intDigits: number, fracDigits: number, firstNonzeroFrac: number, nonzero: boolean, exponent: number, start: number, end: number): string | null {
+function numericProblem(
+  intDigits: number,
+  fracDigits: number,
+  firstNonzeroFrac: number,
+  nonzero: boolean,
+  exponent: number,
+  start: number,
+  end: number,
+): string | null {
   const shown = end - start > 40 ? `${S.slice(start, start + 40)}…` : S.slice(start, end);
   if (Math.abs(exponent) >= 1073741823) return `the number ${shown} has an exponent beyond what numeric holds`;
-  if (fracDigits - exponent > 16383) return `the number ${shown} has more than 16383 digits after the decimal point (numeric’s limit)`;
+  if (fracDigits - exponent > 16383)
+    return `the number ${shown} has more than 16383 digits after the decimal point (numeric’s limit)`;
   const weight = firstNonzeroFrac < 0 ? intDigits - 1 : -(firstNonzeroFrac + 1);
-  if (nonzero && weight + exponent > 131071) return `the number ${shown} has more than 131072 digits before the decimal point (numeric’s limit)`;
+  if (nonzero && weight + exponent > 131071)
+    return `the number ${shown} has more than 131072 digits before the decimal point (numeric’s limit)`;
   return null;
 }
 
@@ -294,18 +316,28 @@ function withoutNulEscapes(text: string, at: number[]): string {
 function checkJsonText(text: string, value: SqliteValue, binary: boolean): Conversion {
   const scan = scanJson(text);
   if (scan.syntax !== null) return fail('invalid_json', `${describeValue(value)} is not JSON: ${scan.syntax}`);
-  if (scan.nonFinite !== null) return fail('json_non_finite', `${describeValue(value)} holds ${scan.nonFinite}, which JSON does not have`);
+  if (scan.nonFinite !== null)
+    return fail('json_non_finite', `${describeValue(value)} holds ${scan.nonFinite}, which JSON does not have`);
   if (scan.rawSurrogate >= 0) {
-    return fail('invalid_utf8', `${describeValue(value)} holds an unpaired surrogate character at ${scan.rawSurrogate + 1}, which has no UTF-8 form`);
+    return fail(
+      'invalid_utf8',
+      `${describeValue(value)} holds an unpaired surrogate character at ${scan.rawSurrogate + 1}, which has no UTF-8 form`,
+    );
   }
   if (!binary) return ok(text);
   // jsonb converts escapes and numbers: https://www.postgresql.org/docs/current/datatype-json.html
   if (scan.loneSurrogate >= 0) {
     const escape = text.slice(scan.loneSurrogate, scan.loneSurrogate + 6);
-    return fail('json_lone_surrogate', `${describeValue(value)} has an unpaired surrogate escape ${escape}, which jsonb refuses`);
+    return fail(
+      'json_lone_surrogate',
+      `${describeValue(value)} has an unpaired surrogate escape ${escape}, which jsonb refuses`,
+    );
   }
   if (scan.negativeZero !== null) {
-    return fail('json_negative_zero', `${describeValue(value)} has the number ${scan.negativeZero}: jsonb's numeric has no negative zero and would store 0`);
+    return fail(
+      'json_negative_zero',
+      `${describeValue(value)} has the number ${scan.negativeZero}: jsonb's numeric has no negative zero and would store 0`,
+    );
   }
   if (scan.numberRange !== null) return fail('out_of_range', `${describeValue(value)}: ${scan.numberRange}`);
   if (scan.nulEscapes.length > 0) {
@@ -324,7 +356,10 @@ function jsonConverter(binary: boolean): Converter {
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) return fail('json_non_finite', `${describeValue(value)} is not a JSON number`);
       if (binary && Object.is(value, -0)) {
-        return fail('json_negative_zero', `${describeValue(value)}: jsonb's numeric has no negative zero and would store 0`);
+        return fail(
+          'json_negative_zero',
+          `${describeValue(value)}: jsonb's numeric has no negative zero and would store 0`,
+        );
       }
       return ok(formatDouble(value));
     }

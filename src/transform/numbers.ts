@@ -1,4 +1,5 @@
-// Converters to PostgreSQL's number types (smallint, integer, bigint, real, double precision, numeric): exact or rejected.
+// Converters to PostgreSQL's number types (smallint, integer, bigint, real, double precision, numeric): exact or
+// rejected.
 import { type Conversion, type Converter, describeValue, fail, ok } from './conversion.js';
 import type { SqliteValue } from '../model/sqlite-value.js';
 
@@ -56,7 +57,8 @@ function sameDecimal(a: DecimalText, b: DecimalText): boolean {
  */
 export function numericRangeProblem(d: DecimalText): string | null {
   if (Math.abs(d.writtenExponent) >= 1073741823) return 'its exponent is beyond what numeric holds';
-  if (d.fractionDigits - d.writtenExponent > 16383) return 'it has more than 16383 digits after the decimal point (numeric’s limit)';
+  if (d.fractionDigits - d.writtenExponent > 16383)
+    return 'it has more than 16383 digits after the decimal point (numeric’s limit)';
   if (d.digits !== '' && d.digits.length - 1 + d.exponent > 131071) {
     return 'it has more than 131072 digits before the decimal point (numeric’s limit)';
   }
@@ -107,16 +109,32 @@ function nearDecimals(x: number, p: number): DecimalText[] {
   const mantissa = BigInt(e.slice(x < 0 ? 1 : 0, at).replace('.', ''));
   const exponent = Number(e.slice(at + 1)) - (p - 1);
   // toExponential rounds a halfway value up; Ryu (PostgreSQL's output) breaks that tie to the even digit.
-  const midpoint = { negative: x < 0, digits: String((2n * mantissa - 1n) * 5n), exponent: exponent - 1, writtenExponent: 0, fractionDigits: 0 };
+  const midpoint = {
+    negative: x < 0,
+    digits: String((2n * mantissa - 1n) * 5n),
+    exponent: exponent - 1,
+    writtenExponent: 0,
+    fractionDigits: 0,
+  };
   const tieBelow = mantissa % 2n === 1n && compareExact(midpoint, x) === 0;
   const order = tieBelow ? [mantissa - 1n, mantissa, mantissa + 1n] : [mantissa, mantissa + 1n, mantissa - 1n];
-  return order.filter((m) => m > 0n).map((m) => {
-    const digits = String(m).replace(/0+$/, '');
-    return { negative: x < 0, digits, exponent: exponent + String(m).length - digits.length, writtenExponent: 0, fractionDigits: 0 };
-  });
+  return order
+    .filter((m) => m > 0n)
+    .map((m) => {
+      const digits = String(m).replace(/0+$/, '');
+      return {
+        negative: x < 0,
+        digits,
+        exponent: exponent + String(m).length - digits.length,
+        writtenExponent: 0,
+        fractionDigits: 0,
+      };
+    });
 }
 
-/** A non-zero decimal as ECMAScript's Number-to-String would write it (fixed below 1e21 and from 1e-6, else `1.5e+25`). */
+/**
+ * A non-zero decimal as ECMAScript's Number-to-String would write it (fixed below 1e21 and from 1e-6, else `1.5e+25`).
+ */
 function renderDecimal(dec: DecimalText): string {
   const k = dec.digits.length;
   const n = dec.exponent + k; // the decimal point sits after n digits
@@ -211,7 +229,8 @@ function integerConverter(name: string, min: bigint, max: bigint): Converter {
     if (typeof value === 'bigint') return inRange(value, value);
     if (typeof value === 'number') {
       if (Number.isNaN(value)) return fail('not_a_number', `${describe(value)} is not a number`);
-      if (!Number.isFinite(value)) return fail('out_of_range', `${describe(value)} is outside ${name}'s range ${min}..${max}`);
+      if (!Number.isFinite(value))
+        return fail('out_of_range', `${describe(value)} is outside ${name}'s range ${min}..${max}`);
       if (!Number.isInteger(value)) return fail('precision_loss', `${describe(value)} is not a whole number`);
       // A whole double is exactly a BigInt; -0.0 is the integer 0 (integers have no signed zero).
       return inRange(BigInt(value), value);
@@ -248,10 +267,14 @@ function parseFloatText(text: string, kind: FloatKind, value: SqliteValue): Conv
   // ECMAScript's string-to-number rounds correctly, as strtod does.
   const f = kind === 'real' ? parseFloat4(text, dec) : Number(text);
   if (!Number.isFinite(f)) return fail('out_of_range', `${describe(value)} is outside ${kind}'s range`);
-  if (f === 0 && dec.digits !== '') return fail('precision_loss', `${describe(value)} is too small for ${kind}: it would become 0`);
+  if (f === 0 && dec.digits !== '')
+    return fail('precision_loss', `${describe(value)} is too small for ${kind}: it would become 0`);
   const shortest = kind === 'real' ? formatFloat4(f) : formatDouble(f);
   if (!sameDecimal(dec, parseDecimal(shortest) as DecimalText)) {
-    return fail('precision_loss', `${describe(value)} has more precision than ${kind} keeps (it would read back as ${shortest})`);
+    return fail(
+      'precision_loss',
+      `${describe(value)} has more precision than ${kind} keeps (it would read back as ${shortest})`,
+    );
   }
   return ok(shortest);
 }
@@ -263,7 +286,10 @@ function floatConverter(kind: FloatKind): Converter {
     if (typeof value === 'number') {
       if (!isReal) return ok(formatDouble(value));
       if (Number.isNaN(value) || Math.fround(value) === value) return ok(formatFloat4(value));
-      return fail('precision_loss', `${describe(value)} is not exactly a real (4-byte float) value: real would round it`);
+      return fail(
+        'precision_loss',
+        `${describe(value)} is not exactly a real (4-byte float) value: real would round it`,
+      );
     }
     if (typeof value === 'bigint') {
       const d = isReal ? Math.fround(Number(value)) : Number(value);
@@ -279,10 +305,14 @@ function floatConverter(kind: FloatKind): Converter {
 
 /** real (float4): only values a 4-byte float holds exactly; SQLite's REAL is 8 bytes, so most are `precision_loss`. */
 export const toReal: Converter = floatConverter('real');
-/** double precision: SQLite's REAL exactly, INTEGER when a double holds it, decimal text when it reads back the same. */
+/**
+ * double precision: SQLite's REAL exactly, INTEGER when a double holds it, decimal text when it reads back the same.
+ */
 export const toDouble: Converter = floatConverter('double precision');
 
-/** numeric: INTEGER digits, REAL's shortest decimal (NaN and ±Infinity need PostgreSQL 14+), decimal text as written. */
+/**
+ * numeric: INTEGER digits, REAL's shortest decimal (NaN and ±Infinity need PostgreSQL 14+), decimal text as written.
+ */
 export const toNumeric: Converter = (value) => {
   if (value === null) return ok(null);
   if (typeof value === 'bigint') return ok(String(value));

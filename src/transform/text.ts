@@ -111,10 +111,18 @@ export function pythonRepr(n: number): string {
 export function checkText(text: string, value: SqliteValue): Conversion {
   if (!isWellFormed(text)) {
     const stripped = text.replace(/\p{Cs}/gu, '').replaceAll('\u0000', '');
-    return fail('invalid_utf8', `${describeValue(value)} holds an unpaired surrogate, which has no UTF-8 form`, stripped);
+    return fail(
+      'invalid_utf8',
+      `${describeValue(value)} holds an unpaired surrogate, which has no UTF-8 form`,
+      stripped,
+    );
   }
   if (text.includes('\u0000')) {
-    return fail('nul_byte', `${describeValue(value)} holds a NUL character, which PostgreSQL text cannot store`, text.replaceAll('\u0000', ''));
+    return fail(
+      'nul_byte',
+      `${describeValue(value)} holds a NUL character, which PostgreSQL text cannot store`,
+      text.replaceAll('\u0000', ''),
+    );
   }
   return ok(text);
 }
@@ -131,6 +139,7 @@ export const toText: Converter = (value) => {
   }
   const text = decodeUtf8(value);
   if (text === null) return fail('invalid_utf8', `${describeValue(value)} is not valid UTF-8 text`);
-  if (text.includes('\u0000')) return fail('nul_byte', `${describeValue(value)} holds a NUL byte, which PostgreSQL text cannot store`);
+  if (text.includes('\u0000'))
+    return fail('nul_byte', `${describeValue(value)} holds a NUL byte, which PostgreSQL text cannot store`);
   return ok(text);
 };

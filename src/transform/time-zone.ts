@@ -34,8 +34,15 @@ function zoneOf(name: string): Zone {
     try {
       // h23: midnight is 00, never 24. era: years before 1 come out as "1 BC" and so on.
       format = new Intl.DateTimeFormat('en-US', {
-        timeZone: name, hourCycle: 'h23', era: 'short',
-        year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+        timeZone: name,
+        hourCycle: 'h23',
+        era: 'short',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
       });
     } catch {
       throw new Error(`unknown time zone '${name}' (localTimeZone must be an IANA name such as Europe/Berlin)`);
@@ -48,17 +55,36 @@ function zoneOf(name: string): Zone {
 
 /** The zone's offset from UTC, in seconds, at `utc` (seconds since 1970), read from Intl (ICU's tz data). */
 function exactOffset(zone: Zone, utc: number): number {
-  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  let y = 0,
+    mo = 0,
+    d = 0,
+    h = 0,
+    mi = 0,
+    s = 0;
   let bc = false;
   for (const part of zone.format.formatToParts(new Date(utc * 1000))) {
     switch (part.type) {
-      case 'year': y = Number(part.value); break;
-      case 'month': mo = Number(part.value); break;
-      case 'day': d = Number(part.value); break;
-      case 'hour': h = Number(part.value); break;
-      case 'minute': mi = Number(part.value); break;
-      case 'second': s = Number(part.value); break;
-      case 'era': bc = part.value === 'BC'; break;
+      case 'year':
+        y = Number(part.value);
+        break;
+      case 'month':
+        mo = Number(part.value);
+        break;
+      case 'day':
+        d = Number(part.value);
+        break;
+      case 'hour':
+        h = Number(part.value);
+        break;
+      case 'minute':
+        mi = Number(part.value);
+        break;
+      case 'second':
+        s = Number(part.value);
+        break;
+      case 'era':
+        bc = part.value === 'BC';
+        break;
     }
   }
   if (bc) y = 1 - y;
@@ -131,4 +157,3 @@ export function localToUtc(name: string, local: number): number | 'nonexistent' 
   }
   return found ?? 'nonexistent';
 }
-

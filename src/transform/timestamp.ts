@@ -1,4 +1,5 @@
-// Converters to PostgreSQL `timestamp`, `timestamptz` and `date`: known text forms and Unix epochs, checked and put in UTC.
+// Converters to PostgreSQL `timestamp`, `timestamptz` and `date`: known text forms and Unix epochs, checked and put in
+// UTC.
 import { type Conversion, type ConvertOptions, type Converter, describeValue, fail, ok } from './conversion.js';
 import { formatDouble, parseDecimal } from './numbers.js';
 import { InvalidUtf8Text, type SqliteValue } from '../model/sqlite-value.js';
@@ -80,15 +81,26 @@ function scan(s: string): Scanned | null {
   const d = d2(s, 8);
   if (yHi < 0 || yLo < 0 || mo < 0 || d < 0) return null;
   const r: Scanned = {
-    y: yHi * 100 + yLo, mo, d, h: 0, mi: 0, s: 0,
-    hasTime: false, tSeparator: false, fraction: '', subMicro: false, offset: null, canonical: true,
+    y: yHi * 100 + yLo,
+    mo,
+    d,
+    h: 0,
+    mi: 0,
+    s: 0,
+    hasTime: false,
+    tSeparator: false,
+    fraction: '',
+    subMicro: false,
+    offset: null,
+    canonical: true,
   };
   if (n === 10) {
     r.canonical = false; // a date alone: timestamp adds 00:00:00
     return r;
   }
   const sep = s.charCodeAt(10);
-  if (sep === 84) r.tSeparator = true; // T
+  if (sep === 84)
+    r.tSeparator = true; // T
   else if (sep !== 32) return null;
   r.h = d2(s, 11);
   r.mi = d2(s, 14);
@@ -164,11 +176,15 @@ function formatSeconds(seconds: number, fraction: string, target: Target): strin
 
 function convertText(text: string, value: SqliteValue, target: Target, zone: string | null): Conversion {
   const t = scan(text);
-  if (t === null) return fail('invalid_timestamp', `${describeValue(value)} is not a timestamp in a known form (${FORMS})`);
+  if (t === null)
+    return fail('invalid_timestamp', `${describeValue(value)} is not a timestamp in a known form (${FORMS})`);
   const problem = fieldProblem(t);
   if (problem !== null) return fail('invalid_timestamp', `${describeValue(value)} ${problem}`);
   if (t.subMicro) {
-    return fail('precision_loss', `${describeValue(value)} has a fraction finer than a microsecond, which PostgreSQL would round`);
+    return fail(
+      'precision_loss',
+      `${describeValue(value)} has a fraction finer than a microsecond, which PostgreSQL would round`,
+    );
   }
   const shiftByZone = zone !== null && t.tSeparator && t.offset === null;
   if (t.offset === null && !shiftByZone) {
@@ -196,7 +212,10 @@ function convertText(text: string, value: SqliteValue, target: Target, zone: str
       return fail('invalid_timestamp', `${describeValue(value)} does not exist in ${zone} (skipped by a DST change)`);
     }
     if (found === 'ambiguous') {
-      return fail('invalid_timestamp', `${describeValue(value)} happened twice in ${zone} (repeated by a DST change): the instant cannot be known`);
+      return fail(
+        'invalid_timestamp',
+        `${describeValue(value)} happened twice in ${zone} (repeated by a DST change): the instant cannot be known`,
+      );
     }
     utc = found;
   }
@@ -204,7 +223,10 @@ function convertText(text: string, value: SqliteValue, target: Target, zone: str
     return fail('out_of_range', `${describeValue(value)} falls outside the years 0001–9999 in UTC`);
   }
   if (target === 'date' && (utc % 86400 !== 0 || t.fraction !== '')) {
-    return fail('precision_loss', `${describeValue(value)} is ${formatSeconds(utc, t.fraction, 'timestamp')} in UTC: date would drop the time of day`);
+    return fail(
+      'precision_loss',
+      `${describeValue(value)} is ${formatSeconds(utc, t.fraction, 'timestamp')} in UTC: date would drop the time of day`,
+    );
   }
   return ok(formatSeconds(utc, t.fraction, target));
 }
@@ -221,9 +243,13 @@ function epochMicros(value: number): bigint | Conversion {
   if (dec === null || dec.digits === '') return 0n;
   const shift = dec.exponent + (seconds ? 6 : 3);
   if (shift < 0) {
-    return fail('precision_loss', `${describeValue(value)} has a fraction finer than a microsecond as epoch ${seconds ? 'seconds' : 'milliseconds'}`);
+    return fail(
+      'precision_loss',
+      `${describeValue(value)} has a fraction finer than a microsecond as epoch ${seconds ? 'seconds' : 'milliseconds'}`,
+    );
   }
-  if (shift > 30) return fail('out_of_range', `${describeValue(value)} as a Unix epoch falls outside the years 0001–9999`);
+  if (shift > 30)
+    return fail('out_of_range', `${describeValue(value)} as a Unix epoch falls outside the years 0001–9999`);
   const micros = BigInt(dec.digits) * 10n ** BigInt(shift);
   return dec.negative ? -micros : micros;
 }
@@ -269,15 +295,23 @@ function timestampConverter(target: Target): Converter {
     if (value === null) return ok(null);
     if (typeof value === 'string') return convertText(value, value, target, options.localTimeZone);
     if (typeof value === 'bigint' || typeof value === 'number') {
-      if (target === 'date') return fail('type_mismatch', `${describeValue(value)}: a number is not a date (only timestamp columns read epochs)`);
+      if (target === 'date')
+        return fail(
+          'type_mismatch',
+          `${describeValue(value)}: a number is not a date (only timestamp columns read epochs)`,
+        );
       return convertEpoch(value, target);
     }
-    if (value instanceof InvalidUtf8Text) return fail('invalid_timestamp', `${describeValue(value)} is not a timestamp`);
+    if (value instanceof InvalidUtf8Text)
+      return fail('invalid_timestamp', `${describeValue(value)} is not a timestamp`);
     return fail('type_mismatch', `${describeValue(value)} cannot be ${target}`);
   };
 }
 
-/** timestamp: the text forms of docs/data-rules.md or a Unix epoch; offsets and `localTimeZone` converted to UTC, else as written. */
+/**
+ * timestamp: the text forms of docs/data-rules.md or a Unix epoch; offsets and `localTimeZone` converted to UTC, else
+ * as written.
+ */
 export const toTimestamp: Converter = timestampConverter('timestamp');
 /** timestamptz: as timestamp, sent in UTC with `+00` (naive values without a `localTimeZone` are read as UTC). */
 export const toTimestamptz: Converter = timestampConverter('timestamptz');

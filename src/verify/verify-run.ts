@@ -70,7 +70,12 @@ export interface VerifiedTable {
  * connection can read the streaming pass's COPY in it; where the server cannot export one (a standby
  * before PostgreSQL 10, say) `notExported` hears why, `fn` gets null and the passes read through `client` alone.
  */
-async function inSnapshot<T>(client: pg.ClientBase, exported: boolean, notExported: (reason: string) => void, fn: (snapshot: string | null) => Promise<T>): Promise<T> {
+async function inSnapshot<T>(
+  client: pg.ClientBase,
+  exported: boolean,
+  notExported: (reason: string) => void,
+  fn: (snapshot: string | null) => Promise<T>,
+): Promise<T> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   let snapshot: string | null = null;
   if (exported) {
@@ -97,11 +102,19 @@ async function inSnapshot<T>(client: pg.ClientBase, exported: boolean, notExport
 /** Verifies the tables, `jobs` at a time, each with the rejects and changes of the load that filled it. */
 export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]> {
   const tables = input.tables ?? input.plan.tables;
-  const cutoffMicros = input.graceSeconds == null ? null : graceCutoffMicros(input.now ?? new Date(), input.graceSeconds);
-  const loads = await input.withClient((c) => latestLoads(c, tables.map((t) => t.targetName), input.currentRunId ?? null));
+  const cutoffMicros =
+    input.graceSeconds == null ? null : graceCutoffMicros(input.now ?? new Date(), input.graceSeconds);
+  const loads = await input.withClient((c) =>
+    latestLoads(
+      c,
+      tables.map((t) => t.targetName),
+      input.currentRunId ?? null,
+    ),
+  );
   // Both sides of the streaming pass are tallied in the file's source worker: checked before any table starts.
   const tallies = new Map(tables.map((t) => [t.source.file, input.hosted(t.source.file)]));
-  for (const [file, hosted] of tallies) if (!hosted) throw new Error(`verify: source ${file} is not hosted in a source worker`);
+  for (const [file, hosted] of tallies)
+    if (!hosted) throw new Error(`verify: source ${file} is not hosted in a source worker`);
   // In a table's snapshot a worker reads on its own connection only in that snapshot, exported.
   const ownReads = (snapshot: string | null): OwnTargetReads | null => {
     if (!input.ownTargetReads) return null;
@@ -119,14 +132,28 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
           rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
           changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
         };
-        const ctx = tableContext({ plan, db: input.sourceDb(plan.source.file), sourceTally: tallies.get(plan.source.file)!.source, client, source, cutoffMicros, targetTally: tallies.get(plan.source.file)!.target, ownTargetReads: ownReads(snapshot), sampleRows: input.sampleRows, fresh: input.fresh ?? null, onSourceRows: (rows) => input.progress?.update(plan.targetName, rows) });
+        const ctx = tableContext({
+          plan,
+          db: input.sourceDb(plan.source.file),
+          sourceTally: tallies.get(plan.source.file)!.source,
+          client,
+          source,
+          cutoffMicros,
+          targetTally: tallies.get(plan.source.file)!.target,
+          ownTargetReads: ownReads(snapshot),
+          sampleRows: input.sampleRows,
+          fresh: input.fresh ?? null,
+          onSourceRows: (rows) => input.progress?.update(plan.targetName, rows),
+        });
         const verification = await verifyTable(ctx, input.structure ?? null);
         const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
         const report = verificationReport(plan, verification, loaded, verification.durationMs);
         return { plan, verification, report, loadRunId: load?.runId ?? null };
       };
       const own = input.ownTargetReads ?? null;
-      const out = input.targetSnapshot ? await inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run) : await run(null);
+      const out = input.targetSnapshot
+        ? await inSnapshot(client, own !== null, (reason) => own?.refused(plan.targetName, reason), run)
+        : await run(null);
       input.progress?.finish(plan.targetName);
       return out;
     }),
@@ -134,7 +161,11 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
 }
 
 /** Writes the verification results into the ledger under `runId`. */
-export async function recordVerifications(client: pg.ClientBase, runId: string, results: VerifiedTable[]): Promise<void> {
+export async function recordVerifications(
+  client: pg.ClientBase,
+  runId: string,
+  results: VerifiedTable[],
+): Promise<void> {
   for (const r of results) {
     const v = r.verification;
     await client.query(
@@ -143,8 +174,21 @@ export async function recordVerifications(client: pg.ClientBase, runId: string, 
        ON CONFLICT (run_id, target_table) DO UPDATE SET status = EXCLUDED.status, source_rows = EXCLUDED.source_rows, target_rows = EXCLUDED.target_rows,
          rejected_rows = EXCLUDED.rejected_rows, source_checksum = EXCLUDED.source_checksum, target_checksum = EXCLUDED.target_checksum,
          missing = EXCLUDED.missing, extra = EXCLUDED.extra, changed = EXCLUDED.changed, samples = EXCLUDED.samples, verified_at = now()`,
-      [runId, r.plan.targetName, r.plan.sourceName, v.status, v.sourceRows, v.targetRows, v.rejectedRows,
-        v.checksum.source, v.checksum.target, v.differences.missing, v.differences.extra, v.differences.changed, JSON.stringify(v.differences.samples)],
+      [
+        runId,
+        r.plan.targetName,
+        r.plan.sourceName,
+        v.status,
+        v.sourceRows,
+        v.targetRows,
+        v.rejectedRows,
+        v.checksum.source,
+        v.checksum.target,
+        v.differences.missing,
+        v.differences.extra,
+        v.differences.changed,
+        JSON.stringify(v.differences.samples),
+      ],
     );
   }
 }

@@ -30,13 +30,21 @@ export interface TableVerification {
 }
 
 /** Counts the source rows only: the target table cannot be read as the plan expects. */
-async function sourceOnly(ctx: TableContext, why: string, problems: StructureProblem[], t0: number): Promise<TableVerification> {
+async function sourceOnly(
+  ctx: TableContext,
+  why: string,
+  problems: StructureProblem[],
+  t0: number,
+): Promise<TableVerification> {
   const counts: SourceCounts = { rows: 0, rejected: 0 };
   for await (const page of sourceRowPages(ctx.db, ctx.plan, ctx.source, counts)) void page;
   let targetRows = 0;
   const targetMissing = problems.some((p) => p.object === 'table');
   if (!targetMissing) {
-    targetRows = Number((await ctx.client.query(`SELECT count(*) AS n FROM ${qualified(ctx.plan.target.schema, ctx.plan.target.table)}`)).rows[0].n);
+    targetRows = Number(
+      (await ctx.client.query(`SELECT count(*) AS n FROM ${qualified(ctx.plan.target.schema, ctx.plan.target.table)}`))
+        .rows[0].n,
+    );
   }
   return {
     sourceRows: counts.rows,
@@ -45,7 +53,16 @@ async function sourceOnly(ctx: TableContext, why: string, problems: StructurePro
     checksum: { source: null, target: null, match: false },
     // A missing table is missing every source row it should hold; missing columns make rows incomparable.
     differences: { missing: targetMissing ? counts.rows - counts.rejected : 0, extra: 0, changed: 0, samples: [] },
-    accounting: { rejected: counts.rejected, policyChanges: 0, graceSource: 0, graceTarget: 0, inFlight: 0, rechecked: 0, recheckSkipped: 0, invalidLoaded: 0 },
+    accounting: {
+      rejected: counts.rejected,
+      policyChanges: 0,
+      graceSource: 0,
+      graceTarget: 0,
+      inFlight: 0,
+      rechecked: 0,
+      recheckSkipped: 0,
+      invalidLoaded: 0,
+    },
     structure: problems,
     notCompared: why,
     status: 'differences',
@@ -62,8 +79,15 @@ async function firstLevel(ctx: TableContext): Promise<FirstLevelSpec> {
   if (ctx.keyKind === 'hashed') return { kind: 'keys' };
   const { plan } = ctx;
   const col = quoteIdent(plan.primaryKey[0]);
-  const r = (await ctx.client.query(`SELECT min(${col})::text AS lo, max(${col})::text AS hi FROM ${qualified(plan.target.schema, plan.target.table)}`)).rows[0];
-  const bounds = [r.lo === null ? null : ([BigInt(r.lo), BigInt(r.hi)] as [bigint, bigint]), ctx.rowidKey ? rowidBounds(ctx.db, plan) : null].filter((b): b is [bigint, bigint] => b !== null);
+  const r = (
+    await ctx.client.query(
+      `SELECT min(${col})::text AS lo, max(${col})::text AS hi FROM ${qualified(plan.target.schema, plan.target.table)}`,
+    )
+  ).rows[0];
+  const bounds = [
+    r.lo === null ? null : ([BigInt(r.lo), BigInt(r.hi)] as [bigint, bigint]),
+    ctx.rowidKey ? rowidBounds(ctx.db, plan) : null,
+  ].filter((b): b is [bigint, bigint] => b !== null);
   if (bounds.length === 0) return { kind: 'keys' };
   const lo = bounds.map((b) => b[0]).reduce((a, b) => (b < a ? b : a));
   const hi = bounds.map((b) => b[1]).reduce((a, b) => (b > a ? b : a));
@@ -75,7 +99,9 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
   const t0 = performance.now();
   const checked = structure ? await checkStructure(ctx.client, ctx.plan) : null;
   if (checked && !checked.comparable) {
-    const missing = checked.problems.find((p) => p.object === 'table') ? 'the target table is missing' : 'columns are missing from the target table';
+    const missing = checked.problems.find((p) => p.object === 'table')
+      ? 'the target table is missing'
+      : 'columns are missing from the target table';
     return sourceOnly(ctx, missing, checked.problems, t0);
   }
 
@@ -84,7 +110,8 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
   const match = source.acc.equals(target.acc);
   if (checked && structure?.sequences) {
     // After the pass: with --grace it says whether source rows were left out, which the check must know.
-    const grace = ctx.cutoffMicros === null ? null : { cutoffMicros: ctx.cutoffMicros, sourceLeftOut: source.excluded > 0 };
+    const grace =
+      ctx.cutoffMicros === null ? null : { cutoffMicros: ctx.cutoffMicros, sourceLeftOut: source.excluded > 0 };
     checked.problems.push(...(await checkSequences(ctx.client, ctx.plan, grace)));
   }
   const findings = new Findings(ctx.sampleRows);
@@ -92,13 +119,16 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
     // The streaming pass kept the first level's checksums: narrowing down starts from the segments that differ.
     const pending: Pending[] = [];
     firstLevelSegments(spec).forEach((seg, i) => {
-      if (!source.sums.same(target.sums, i)) pending.push({ seg, rows: Math.max(source.sums.counts[i], target.sums.counts[i]) });
+      if (!source.sums.same(target.sums, i))
+        pending.push({ seg, rows: Math.max(source.sums.counts[i], target.sums.counts[i]) });
     });
     await localise(ctx, pending, findings);
   }
   const differences = findings.differences();
   const problems = checked?.problems ?? null;
-  const differs = differences.missing + differences.extra + differences.changed > 0 || (problems ?? []).some((p) => p.severity !== 'warning');
+  const differs =
+    differences.missing + differences.extra + differences.changed > 0 ||
+    (problems ?? []).some((p) => p.severity !== 'warning');
   let policyChanges = 0;
   for (const m of ctx.source.changes.values()) policyChanges += m.size;
   return {
@@ -125,7 +155,12 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
 }
 
 /** The table's verification as the report's table entry (loaded rows filled in by the caller). */
-export function verificationReport(plan: TablePlan, v: TableVerification, loadedRows: number, durationMs: number): TableReport {
+export function verificationReport(
+  plan: TablePlan,
+  v: TableVerification,
+  loadedRows: number,
+  durationMs: number,
+): TableReport {
   const report: TableReport = {
     source: plan.sourceName,
     target: plan.targetName,

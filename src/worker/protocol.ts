@@ -22,7 +22,16 @@ export interface WorkerSetup {
 export type SyncRequest =
   | { op: 'open'; file: string }
   | { op: 'prepare'; file: string; sql: string }
-  | { op: 'run'; file: string; sql: string; method: 'all' | 'get'; raw: boolean; pluck: boolean; safe: boolean | null; args: unknown[] }
+  | {
+      op: 'run';
+      file: string;
+      sql: string;
+      method: 'all' | 'get';
+      raw: boolean;
+      pluck: boolean;
+      safe: boolean | null;
+      args: unknown[];
+    }
   | { op: 'close' };
 
 /** Why something failed in the worker, enough to raise the same error on the main thread. */
@@ -43,10 +52,26 @@ export type JobRequest =
   | { type: 'cancel'; id: number }
   /** A batch's buffer back from the main thread, its bytes written (load/batch-memory.ts). */
   | { type: 'spare'; id: 0; buffer: ArrayBuffer }
-  | { type: 'tally'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions; spec: FirstLevelSpec; cutoffMicros: number | null }
+  | {
+      type: 'tally';
+      id: number;
+      file: string;
+      plan: TablePlan;
+      opts: SourceSideOptions;
+      spec: FirstLevelSpec;
+      cutoffMicros: number | null;
+    }
   | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
   /** The target side read by the worker itself (the table's COPY TO) on a connection of its own. */
-  | { type: 'target-copy'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null; connection: ConnectionSettings; snapshot: string | null }
+  | {
+      type: 'target-copy';
+      id: number;
+      plan: TablePlan;
+      spec: FirstLevelSpec;
+      cutoffMicros: number | null;
+      connection: ConnectionSettings;
+      snapshot: string | null;
+    }
   | { type: 'target-chunk'; id: number; data: Uint8Array }
   | { type: 'target-end'; id: number };
 

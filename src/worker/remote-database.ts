@@ -51,7 +51,18 @@ class RemoteStatement {
   }
 
   #run(method: 'all' | 'get', args: unknown[]): unknown {
-    return revive(this.call({ op: 'run', file: this.file, sql: this.source, method, raw: this.#raw, pluck: this.#pluck, safe: this.#safe, args }));
+    return revive(
+      this.call({
+        op: 'run',
+        file: this.file,
+        sql: this.source,
+        method,
+        raw: this.#raw,
+        pluck: this.#pluck,
+        safe: this.#safe,
+        args,
+      }),
+    );
   }
 
   all(...args: unknown[]): unknown[] {

@@ -83,7 +83,8 @@ class SourceThread {
     this.worker.on('message', (m: JobReply) => this.#jobs.get(m.id)?.(m));
     const fail = (err: Error) => {
       this.#failure = err;
-      for (const [id, handle] of this.#jobs) handle({ type: 'error', id, error: { message: `source worker stopped: ${err.message}`, name: 'Error' } });
+      for (const [id, handle] of this.#jobs)
+        handle({ type: 'error', id, error: { message: `source worker stopped: ${err.message}`, name: 'Error' } });
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
@@ -102,11 +103,14 @@ class SourceThread {
       Atomics.wait(this.#signal, 0, 0, 1000);
       if (Atomics.load(this.#signal, 0) !== 0) break;
       if (Atomics.load(this.#signal, 2) === 0 && Date.now() - this.#created > this.startMs) {
-        this.#failure = new Error(`source worker did not start within ${Math.round(this.startMs / 1000)} s: its code failed to load (build sqlite2pg again: npm run build)`);
+        this.#failure = new Error(
+          `source worker did not start within ${Math.round(this.startMs / 1000)} s: its code failed to load (build sqlite2pg again: npm run build)`,
+        );
         throw this.#failure;
       }
       const verdict = wait.check(Atomics.load(this.#signal, 1));
-      if (verdict.kind === 'slow') this.onSlow({ file: 'file' in req ? req.file : null, request: requestText(req), waitedMs: verdict.waitedMs });
+      if (verdict.kind === 'slow')
+        this.onSlow({ file: 'file' in req ? req.file : null, request: requestText(req), waitedMs: verdict.waitedMs });
       if (verdict.kind === 'failed') {
         this.#failure = new Error(`source worker stopped while ${requestText(req)}: ${verdict.reason}`);
         throw this.#failure;
@@ -202,7 +206,12 @@ function targetTallier(thread: SourceThread): TargetTallier {
   };
 }
 
-async function* feedFrom(thread: SourceThread, file: string, plan: TablePlan, setup: FeedSetup): AsyncGenerator<FeedBatch> {
+async function* feedFrom(
+  thread: SourceThread,
+  file: string,
+  plan: TablePlan,
+  setup: FeedSetup,
+): AsyncGenerator<FeedBatch> {
   const queue: FeedBatch[] = [];
   let ended = false;
   let failure: Error | null = null;
@@ -252,8 +261,17 @@ export class SourceWorkers {
    * order given. `entry` is the compiled worker (paths.ts); a missing one is an error, not a reason to
    * read on the main thread instead.
    */
-  static start(files: { file: string; path: string }[], options: OpenOptions, onSlow: SlowRequest, entry: string = SOURCE_WORKER_ENTRY, startMs = START_MS): SourceWorkers {
-    if (!existsSync(entry)) throw new Error(`sqlite2pg: its source worker ${entry} is missing: build sqlite2pg (npm run build) and run it again`);
+  static start(
+    files: { file: string; path: string }[],
+    options: OpenOptions,
+    onSlow: SlowRequest,
+    entry: string = SOURCE_WORKER_ENTRY,
+    startMs = START_MS,
+  ): SourceWorkers {
+    if (!existsSync(entry))
+      throw new Error(
+        `sqlite2pg: its source worker ${entry} is missing: build sqlite2pg (npm run build) and run it again`,
+      );
     const hosts = new SourceWorkers();
     // One worker per file up to twice the cores (a worker's idle heap is ~10 MB; only --jobs tables read at
     // once); beyond that, files share workers, the largest files spread first.

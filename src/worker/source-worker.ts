@@ -66,7 +66,8 @@ function dbOf(file: string): Database.Database | null {
 const statements = new Map<string, Database.Statement>();
 
 /** better-sqlite3 binds Buffers; a Buffer arrives from the main thread as a plain Uint8Array. */
-const asBindable = (a: unknown) => (a instanceof Uint8Array && !Buffer.isBuffer(a) ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : a);
+const asBindable = (a: unknown) =>
+  a instanceof Uint8Array && !Buffer.isBuffer(a) ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : a;
 
 function runSync(req: SyncRequest): unknown {
   switch (req.op) {
@@ -160,7 +161,12 @@ function step(id: number): void {
 parentPort!.on('message', (m: JobRequest) => {
   if (m.type === 'feed') {
     try {
-      feeds.set(m.id, { gen: tableFeed(dbOf(m.file), m.plan, m.setup), credits: m.window, waiting: false, cancelled: false });
+      feeds.set(m.id, {
+        gen: tableFeed(dbOf(m.file), m.plan, m.setup),
+        credits: m.window,
+        waiting: false,
+        cancelled: false,
+      });
       setImmediate(step, m.id);
     } catch (err) {
       post({ type: 'error', id: m.id, error: describe(err) });
@@ -205,12 +211,19 @@ parentPort!.on('message', (m: JobRequest) => {
 });
 
 /** Verify's target side of a table (its COPY output, forwarded by the main thread) tallied here too. */
-const targets = new Map<number, { lines: CopyLines; tallyLines: ReturnType<typeof targetLineTallier>; tally: SideTally }>();
+const targets = new Map<
+  number,
+  { lines: CopyLines; tallyLines: ReturnType<typeof targetLineTallier>; tally: SideTally }
+>();
 
 function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk' | 'target-end' }>): void {
   try {
     if (m.type === 'target-start') {
-      targets.set(m.id, { lines: targetCopyLines(m.plan), tallyLines: targetLineTallier(m.plan), tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)) });
+      targets.set(m.id, {
+        lines: targetCopyLines(m.plan),
+        tallyLines: targetLineTallier(m.plan),
+        tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)),
+      });
       return;
     }
     const job = targets.get(m.id);
@@ -250,7 +263,11 @@ async function importSnapshot(client: pg.Client, snapshot: string): Promise<void
 }
 
 async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Promise<TallyState> {
-  const client = new pg.Client({ connectionString: m.connection.url, options: m.connection.options, ...connectionGuards(m.connection.url) });
+  const client = new pg.Client({
+    connectionString: m.connection.url,
+    options: m.connection.options,
+    ...connectionGuards(m.connection.url),
+  });
   // A server that goes away between queries must not crash the thread; the query in progress reports it.
   client.on('error', () => {});
   try {
@@ -261,11 +278,21 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { name: OWN_CONNECTION_REFUSED });
   }
   // A read whose network path goes silent ends as a lost connection instead of waiting forever.
-  const stallWatch = new StallWatch(m.connection.url, m.connection.stallMs ?? DEFAULT_STALL_S * 1000, silentLogger, (t) => t);
+  const stallWatch = new StallWatch(
+    m.connection.url,
+    m.connection.stallMs ?? DEFAULT_STALL_S * 1000,
+    silentLogger,
+    (t) => t,
+  );
   stallWatch.add(client);
   try {
     if (m.snapshot !== null) await importSnapshot(client, m.snapshot);
-    const tally = await tallyCopyOutput(client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>, m.plan, m.cutoffMicros, m.spec);
+    const tally = await tallyCopyOutput(
+      client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>,
+      m.plan,
+      m.cutoffMicros,
+      m.spec,
+    );
     return tally.state();
   } finally {
     stallWatch.stop();

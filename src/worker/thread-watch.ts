@@ -64,7 +64,11 @@ export class ReplyWait {
 
   check(tid: number, now = Date.now()): WaitVerdict {
     const work = threadWork(tid);
-    if (work === 'gone') return { kind: 'failed', reason: 'its thread ended without answering (a worker stopped for running out of memory ends this way)' };
+    if (work === 'gone')
+      return {
+        kind: 'failed',
+        reason: 'its thread ended without answering (a worker stopped for running out of memory ends this way)',
+      };
     if (work !== 'unknown' && work !== this.#lastWork) {
       if (this.#lastWork !== null) this.#lastProgress = now;
       this.#lastWork = work;

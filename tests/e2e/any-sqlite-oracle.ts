@@ -59,7 +59,11 @@ async function expected(client: pg.Client, type: string, v: unknown): Promise<st
       const s = String(v);
       const offset = s.length > 10 && /(Z|[+-]\d\d(:?\d\d)?)$/.test(s);
       if (type === 'timestamptz') return pgText(client, `SELECT $1::timestamptz::text AS v`, offset ? s : `${s}+00`);
-      return pgText(client, offset ? "SELECT ($1::timestamptz AT TIME ZONE 'UTC')::text AS v" : 'SELECT $1::timestamp::text AS v', s);
+      return pgText(
+        client,
+        offset ? "SELECT ($1::timestamptz AT TIME ZONE 'UTC')::text AS v" : 'SELECT $1::timestamp::text AS v',
+        s,
+      );
     }
     default:
       throw new Error(`the oracle has no rule for ${type}`);
@@ -72,9 +76,15 @@ async function expected(client: pg.Client, type: string, v: unknown): Promise<st
  * REAL key comes out NULL here, and the comparison refuses it rather than guess.
  */
 function sourceKeySql(db: Database.Database, table: string): string {
-  const wr = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().get(table) as number;
+  const wr = db
+    .prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?")
+    .pluck()
+    .get(table) as number;
   if (!wr) return '_rowid_';
-  const pk = db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').pluck().all(table) as string[];
+  const pk = db
+    .prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk')
+    .pluck()
+    .all(table) as string[];
   const lits = pk.map((c) => `CASE typeof(${q(c)}) WHEN 'real' THEN NULL ELSE quote(${q(c)}) END`);
   return lits.length === 1 ? lits[0] : `'(' || ${lits.join(" || ', ' || ")} || ')'`;
 }
@@ -83,14 +93,30 @@ function sourceKeySql(db: Database.Database, table: string): string {
  * Compares every target row of `t` (in `schema`) with its source row; rows whose source key is in
  * `rejected` must be absent. Columns come from a source column (`from`) or a SQLite expression (`expr`).
  */
-export async function compareWithSource(client: pg.Client, db: Database.Database, schema: string, t: MappingTable, rejected: ReadonlySet<string>) {
+export async function compareWithSource(
+  client: pg.Client,
+  db: Database.Database,
+  schema: string,
+  t: MappingTable,
+  rejected: ReadonlySet<string>,
+) {
   const cols = t.columns.filter((c) => c.from !== undefined || c.expr !== undefined);
   const key = sourceKeySql(db, t.source);
   const select = cols.map((c, i) => `${c.from !== undefined ? q(c.from) : `(${c.expr})`} AS c${i}`);
-  const rows = db.prepare(`SELECT ${key} AS k, ${select.join(', ')} FROM ${q(t.source)}`).raw(true).safeIntegers(true).all() as unknown[][];
+  const rows = db
+    .prepare(`SELECT ${key} AS k, ${select.join(', ')} FROM ${q(t.source)}`)
+    .raw(true)
+    .safeIntegers(true)
+    .all() as unknown[][];
   const pk = (t.primaryKey ?? []).map((p) => cols.findIndex((c) => c.name === p));
-  const target = await client.query({ text: `SELECT ${cols.map((c) => q(c.name)).join(', ')} FROM ${q(schema)}.${q(t.target)}`, types: raw, rowMode: 'array' });
-  const byKey = new Map<string, (string | null)[]>(target.rows.map((r: (string | null)[]) => [JSON.stringify(pk.map((i) => r[i])), r]));
+  const target = await client.query({
+    text: `SELECT ${cols.map((c) => q(c.name)).join(', ')} FROM ${q(schema)}.${q(t.target)}`,
+    types: raw,
+    rowMode: 'array',
+  });
+  const byKey = new Map<string, (string | null)[]>(
+    target.rows.map((r: (string | null)[]) => [JSON.stringify(pk.map((i) => r[i])), r]),
+  );
   const mismatches: Mismatch[] = [];
   const missing: string[] = [];
   const unexpected: string[] = [];
@@ -112,7 +138,8 @@ export async function compareWithSource(client: pg.Client, db: Database.Database
     }
     cols.forEach((c, i) => {
       compared++;
-      if (got[i] !== want[i]) mismatches.push({ key: sourceKey, column: c.name, source: row[i + 1], target: got[i], expected: want[i] });
+      if (got[i] !== want[i])
+        mismatches.push({ key: sourceKey, column: c.name, source: row[i + 1], target: got[i], expected: want[i] });
     });
   }
   return { rows: rows.length, targetRows: target.rows.length, compared, mismatches, missing, unexpected };

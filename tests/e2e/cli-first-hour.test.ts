@@ -18,10 +18,15 @@ let app: string;
 const CUSTOMERS = Array.from({ length: 300 }, (_, i) => ({
   id: i + 1,
   name: `customer ${i + 1} ${'é'.repeat(i % 3)}`,
-  balance: i % 7 === 0 ? null : (i * 12.25) - 100,
+  balance: i % 7 === 0 ? null : i * 12.25 - 100,
   photo: i % 5 === 0 ? null : Buffer.from([i % 256, 0, 255, (i * 7) % 256]),
 }));
-const ORDERS = Array.from({ length: 900 }, (_, i) => ({ id: i + 1, customer: (i % 300) + 1, qty: (i % 9) + 1, note: i % 4 === 0 ? null : `order ${i + 1}` }));
+const ORDERS = Array.from({ length: 900 }, (_, i) => ({
+  id: i + 1,
+  customer: (i % 300) + 1,
+  qty: (i % 9) + 1,
+  note: i % 4 === 0 ? null : `order ${i + 1}`,
+}));
 
 beforeAll(() => {
   mkdirSync(path.join(fx.dir, 'files'));
@@ -37,7 +42,6 @@ beforeAll(() => {
   })();
   db.close();
 });
-
 
 describe('the command line', () => {
   it('--version prints the version in package.json', async () => {
@@ -66,10 +70,18 @@ describe('any SQLite file in one command', () => {
     const r = await runCli(['migrate', app, '--target', db.url, '--json', '--save-mapping', saved]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.status).toBe('ok');
-    expect(r.json.tables.map((t: { target: string; targetRows: number }) => [t.target, t.targetRows])).toEqual([['app.customers', 300], ['app.orders', 900]]);
-    const customers = (await db.query('SELECT id::int AS id, name, balance, photo FROM app.customers ORDER BY id')).rows;
+    expect(r.json.tables.map((t: { target: string; targetRows: number }) => [t.target, t.targetRows])).toEqual([
+      ['app.customers', 300],
+      ['app.orders', 900],
+    ]);
+    const customers = (await db.query('SELECT id::int AS id, name, balance, photo FROM app.customers ORDER BY id'))
+      .rows;
     expect(customers).toEqual(CUSTOMERS);
-    const orders = (await db.query('SELECT id::int AS id, customer::int AS customer, qty::int AS qty, note FROM app.orders ORDER BY id')).rows;
+    const orders = (
+      await db.query(
+        'SELECT id::int AS id, customer::int AS customer, qty::int AS qty, note FROM app.orders ORDER BY id',
+      )
+    ).rows;
     expect(orders).toEqual(ORDERS);
     // --save-mapping wrote what `init` writes for the same file, readable by its owner only.
     const init = await runCli(['init', app]);
@@ -85,12 +97,23 @@ describe('any SQLite file in one command', () => {
   });
 
   it('the saved mapping is the same mapping: --mode resume keeps what the file run loaded', async () => {
-    const r = await runCli(['migrate', '--mapping', path.join(fx.dir, 'saved.json'), '--source-dir', path.dirname(app), '--target', db.url, '--mode', 'resume', '--json']);
+    const r = await runCli([
+      'migrate',
+      '--mapping',
+      path.join(fx.dir, 'saved.json'),
+      '--source-dir',
+      path.dirname(app),
+      '--target',
+      db.url,
+      '--mode',
+      'resume',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.tables.every((t: { keptFromRun?: string }) => typeof t.keptFromRun === 'string')).toBe(true);
   });
 
-  it('a --source-dir holding none of the mapping\'s files: exit 2, the files it holds and the ways on', async () => {
+  it("a --source-dir holding none of the mapping's files: exit 2, the files it holds and the ways on", async () => {
     const r = await runCli(['migrate', '--source-dir', path.dirname(app), '--target', db.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/holds none of the files the built-in mapping .* names \(knowledge_retention\.db/);
@@ -116,9 +139,14 @@ describe('any SQLite file in one command', () => {
 describe('a failed run', () => {
   it('shows no ✓ on its total row', async () => {
     const db = await fx.freshDb();
-    const child = startPaused(['migrate', app, '--target', db.url, '--retries', '0', '--jobs', '1'], 'copy:app.customers');
+    const child = startPaused(
+      ['migrate', app, '--target', db.url, '--retries', '0', '--jobs', '1'],
+      'copy:app.customers',
+    );
     await child.paused;
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %'`);
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %'`,
+    );
     child.resume();
     const r = await child.done;
     expect(r.code, r.stderr).toBe(3);
@@ -156,7 +184,9 @@ function onTerminal(args: string[], env: Record<string, string>): Promise<{ code
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, CLI, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, SQLITE2PG_LOG_FORMAT: '', ...env, COLUMNS: '200' } });
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, SQLITE2PG_LOG_FORMAT: '', ...env, COLUMNS: '200' },
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -172,7 +202,10 @@ describe('what a terminal shows', () => {
     const r = await onTerminal(['migrate', app, '--target', db.url], { SQLITE2PG_LOG_LEVEL: 'info' });
     expect(r.code, r.out).toBe(0);
     const lines = r.out.split(/[\r\n]+/).map((l) => l.replace(/\x1b\[K/g, ''));
-    expect(lines.filter((l) => l.trimStart().startsWith('{')), r.out).toEqual([]);
+    expect(
+      lines.filter((l) => l.trimStart().startsWith('{')),
+      r.out,
+    ).toEqual([]);
     expect(r.out).toMatch(/\d\d:\d\d:\d\d info {2}migrate started/);
     expect(r.out).toMatch(/\d\d:\d\d:\d\d info {2}table loaded {2}table=app\.customers {2}rows=300/);
     expect(r.out).toMatch(/loading \d\/2 tables {2}[\d,]+\/1,200 rows/);
@@ -180,7 +213,11 @@ describe('what a terminal shows', () => {
     // Each log line starts on a line of its own: at the start, after a newline, or after the progress line was erased.
     const starts = [...r.out.matchAll(/\d\d:\d\d:\d\d (info|warn|error) /g)].map((m) => m.index!);
     expect(starts.length).toBeGreaterThanOrEqual(3);
-    for (const at of starts) expect(at === 0 || r.out[at - 1] === '\n' || r.out.slice(0, at).endsWith('\r\x1b[K'), JSON.stringify(r.out.slice(Math.max(0, at - 80), at + 40))).toBe(true);
+    for (const at of starts)
+      expect(
+        at === 0 || r.out[at - 1] === '\n' || r.out.slice(0, at).endsWith('\r\x1b[K'),
+        JSON.stringify(r.out.slice(Math.max(0, at - 80), at + 40)),
+      ).toBe(true);
     // The table the report prints stands on clean lines too.
     expect(r.out).toMatch(/(^|\n)total +1,200 +1,200 +0 +1,200 +✓/);
   });
@@ -189,7 +226,11 @@ describe('what a terminal shows', () => {
 describe('what a cron log shows (stderr not a terminal)', () => {
   const slowly = { SQLITE2PG_LOG_LEVEL: 'info', SQLITE2PG_LOG_FORMAT: '', SQLITE2PG_PROGRESS_INTERVAL_MS: '100' };
   const progressLines = (stderr: string, phase: string) =>
-    stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((o) => o.phase === phase);
+    stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((o) => o.phase === phase);
 
   it('JSON logs, and a progress line every interval while the load stands still', async () => {
     const db = await fx.freshDb();
@@ -207,12 +248,22 @@ describe('what a cron log shows (stderr not a terminal)', () => {
   });
 
   it('an error is one JSON line, holding the whole message', async () => {
-    const r = await runCli(['migrate', path.join(fx.dir, 'nowhere.db'), '--target', 'postgresql://127.0.0.1:1/x'], { env: { SQLITE2PG_LOG_FORMAT: '' } });
+    const r = await runCli(['migrate', path.join(fx.dir, 'nowhere.db'), '--target', 'postgresql://127.0.0.1:1/x'], {
+      env: { SQLITE2PG_LOG_FORMAT: '' },
+    });
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toMatchObject({ level: 50, command: 'migrate', exitCode: 2, kind: 'source', file: 'nowhere.db' });
-    expect(JSON.parse(lines[0]).msg).toMatch(/^sqlite2pg migrate: source nowhere\.db \(.*nowhere\.db\) does not exist$/);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 50,
+      command: 'migrate',
+      exitCode: 2,
+      kind: 'source',
+      file: 'nowhere.db',
+    });
+    expect(JSON.parse(lines[0]).msg).toMatch(
+      /^sqlite2pg migrate: source nowhere\.db \(.*nowhere\.db\) does not exist$/,
+    );
   });
 
   it('verify too', async () => {
@@ -226,7 +277,9 @@ describe('what a cron log shows (stderr not a terminal)', () => {
     child.resume();
     const r = await child.done;
     expect(r.code, r.stderr).toBe(0);
-    expect(progressLines(r.stderr, 'verifying').some((p) => p.tablesDone === 1 && p.tables === 2 && p.rows === 1200)).toBe(true);
+    expect(
+      progressLines(r.stderr, 'verifying').some((p) => p.tablesDone === 1 && p.tables === 2 && p.rows === 1200),
+    ).toBe(true);
   });
 });
 
@@ -236,17 +289,25 @@ describe('identifiers', () => {
     try {
       const file = path.join(dir, 'Shop Data.db');
       const d = new Database(file);
-      d.exec('CREATE TABLE "itemTypes" ("ItemTypeID" INTEGER PRIMARY KEY, "Display Name" TEXT); INSERT INTO "itemTypes" VALUES (1, \'x\')');
+      d.exec(
+        'CREATE TABLE "itemTypes" ("ItemTypeID" INTEGER PRIMARY KEY, "Display Name" TEXT); INSERT INTO "itemTypes" VALUES (1, \'x\')',
+      );
       d.close();
       const snake = await runCli(['init', file]);
       expect(snake.code, snake.stderr).toBe(0);
       const m = JSON.parse(snake.stdout);
       expect(m.sources[0].schema).toBe('shop_data');
       expect(m.sources[0].tables[0].target).toBe('item_types');
-      expect(m.sources[0].tables[0].columns.map((c: { name: string }) => c.name)).toEqual(['item_type_id', 'display_name']);
+      expect(m.sources[0].tables[0].columns.map((c: { name: string }) => c.name)).toEqual([
+        'item_type_id',
+        'display_name',
+      ]);
       const kept = JSON.parse((await runCli(['init', file, '--identifiers', 'keep'])).stdout);
       expect(kept.sources[0].tables[0].target).toBe('itemTypes');
-      expect(kept.sources[0].tables[0].columns.map((c: { name: string }) => c.name)).toEqual(['ItemTypeID', 'Display Name']);
+      expect(kept.sources[0].tables[0].columns.map((c: { name: string }) => c.name)).toEqual([
+        'ItemTypeID',
+        'Display Name',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -55,28 +55,55 @@ describe.skipIf(!HAS_PYTHON)('a flashcard-style file using the collation unicase
   it('init exits 0, maps every table, gives the unicase columns COLLATE "C" and says so', () => {
     expect(r.init.code).toBe(0);
     expect(r.mapping.sources[0].tables.map((t) => t.source)).toEqual(['notes', 'decks', 'cards', 'reviews']);
-    const col = (t: string, c: string) => r.mapping.sources[0].tables.find((x) => x.source === t)!.columns.find((x) => x.name === c)!;
+    const col = (t: string, c: string) =>
+      r.mapping.sources[0].tables.find((x) => x.source === t)!.columns.find((x) => x.name === c)!;
     expect(col('notes', 'title')).toMatchObject({ type: 'text', collation: 'C' });
     expect(col('cards', 'word')).toMatchObject({ type: 'text', collation: 'C' });
     expect(col('reviews', 'card').collation).toBeUndefined();
     const entry = r.mapping.sources[0].notMigrated!.find((n) => n.kind === 'collation' && n.name === 'notes')!;
-    expect(entry.reason).toMatch(/title: unicase \(an application's own collation, which this reader lacks.*\) → COLLATE "C"/);
+    expect(entry.reason).toMatch(
+      /title: unicase \(an application's own collation, which this reader lacks.*\) → COLLATE "C"/,
+    );
     expect(r.init.stderr).toMatch(/quick_check cannot check the indexes of notes: they use collation unicase/);
   });
 
   it('migrate and verify exit 0 with every row; the target columns are COLLATE "C" and hold the source values', async () => {
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
-    const rows = Object.fromEntries(r.migrate.json.tables.map((t: { target: string; targetRows: number; rejectedRows: number }) => [t.target, [t.targetRows, t.rejectedRows]]));
-    expect(rows).toEqual({ 'collection.notes': [40, 0], 'collection.decks': [3, 0], 'collection.cards': [30, 0], 'collection.reviews': [30, 0] });
+    const rows = Object.fromEntries(
+      r.migrate.json.tables.map((t: { target: string; targetRows: number; rejectedRows: number }) => [
+        t.target,
+        [t.targetRows, t.rejectedRows],
+      ]),
+    );
+    expect(rows).toEqual({
+      'collection.notes': [40, 0],
+      'collection.decks': [3, 0],
+      'collection.cards': [30, 0],
+      'collection.reviews': [30, 0],
+    });
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const coll = await fx.db.query("SELECT table_name, column_name, collation_name FROM information_schema.columns WHERE table_schema = 'collection' AND collation_name IS NOT NULL ORDER BY 1, 2");
-    expect(coll.rows.map((x) => `${x.table_name}.${x.column_name}:${x.collation_name}`)).toEqual(['cards.word:C', 'decks.name:C', 'notes.title:C']);
-    const titles = (await fx.db.query('SELECT title FROM collection.notes ORDER BY title LIMIT 4')).rows.map((x) => x.title);
-    expect(titles).toEqual(['Apple1', 'Apple10', 'Apple2', 'Apple3']);
-    expect((await fx.db.query("SELECT id::int, title, body FROM collection.notes WHERE id IN (1, 3, 4) ORDER BY id")).rows).toEqual([
-      { id: 1, title: 'apple0', body: 'body 1' }, { id: 3, title: 'bé0', body: 'body 3' }, { id: 4, title: 'Apple1', body: 'body 4' },
+    const coll = await fx.db.query(
+      "SELECT table_name, column_name, collation_name FROM information_schema.columns WHERE table_schema = 'collection' AND collation_name IS NOT NULL ORDER BY 1, 2",
+    );
+    expect(coll.rows.map((x) => `${x.table_name}.${x.column_name}:${x.collation_name}`)).toEqual([
+      'cards.word:C',
+      'decks.name:C',
+      'notes.title:C',
     ]);
-    expect((await fx.db.query("SELECT word, deck::int, note::int FROM collection.cards WHERE word = 'Word07'")).rows).toEqual([{ word: 'Word07', deck: 2, note: 7 }]);
+    const titles = (await fx.db.query('SELECT title FROM collection.notes ORDER BY title LIMIT 4')).rows.map(
+      (x) => x.title,
+    );
+    expect(titles).toEqual(['Apple1', 'Apple10', 'Apple2', 'Apple3']);
+    expect(
+      (await fx.db.query('SELECT id::int, title, body FROM collection.notes WHERE id IN (1, 3, 4) ORDER BY id')).rows,
+    ).toEqual([
+      { id: 1, title: 'apple0', body: 'body 1' },
+      { id: 3, title: 'bé0', body: 'body 3' },
+      { id: 4, title: 'Apple1', body: 'body 4' },
+    ]);
+    expect(
+      (await fx.db.query("SELECT word, deck::int, note::int FROM collection.cards WHERE word = 'Word07'")).rows,
+    ).toEqual([{ word: 'Word07', deck: 2, note: 7 }]);
   });
 });
 
@@ -89,31 +116,68 @@ describe.skipIf(!HAS_PYTHON)('a WITHOUT ROWID table keyed by a collation the rea
     const m = structuredClone(r.mapping) as Mapping;
     m.sources[0].skipTables = [];
     m.sources[0].schema = 'tagged_by_hand';
-    m.sources[0].tables.push({ source: 'tags', target: 'tags', primaryKey: ['tag'], columns: [{ name: 'tag', type: 'text', from: 'tag', nullable: false }, { name: 'usn', type: 'bigint', from: 'usn' }] });
+    m.sources[0].tables.push({
+      source: 'tags',
+      target: 'tags',
+      primaryKey: ['tag'],
+      columns: [
+        { name: 'tag', type: 'text', from: 'tag', nullable: false },
+        { name: 'usn', type: 'bigint', from: 'usn' },
+      ],
+    });
     handMapping = path.join(fx.dir, 'tagged-by-hand.json');
     writeFileSync(handMapping, JSON.stringify(m));
   });
 
   it('init lists it as not migrated with the cause, and the rest migrates and verifies (exit 0)', () => {
     expect(r.init.code).toBe(0);
-    expect(r.mapping.sources[0].skipTables).toEqual([{ table: 'tags', reason: expect.stringMatching(/^not migrated: SQLite refuses to read its rows here \(no such collation sequence: unicase\)/) }]);
-    expect(r.mapping.sources[0].notMigrated!.find((n) => n.name === 'tags')).toMatchObject({ kind: 'table', reason: expect.stringMatching(/no such collation sequence: unicase/) });
-    expect(r.init.stderr).toMatch(/tags: table not migrated: SQLite refuses to read its rows here \(no such collation sequence: unicase\)/);
+    expect(r.mapping.sources[0].skipTables).toEqual([
+      {
+        table: 'tags',
+        reason: expect.stringMatching(
+          /^not migrated: SQLite refuses to read its rows here \(no such collation sequence: unicase\)/,
+        ),
+      },
+    ]);
+    expect(r.mapping.sources[0].notMigrated!.find((n) => n.name === 'tags')).toMatchObject({
+      kind: 'table',
+      reason: expect.stringMatching(/no such collation sequence: unicase/),
+    });
+    expect(r.init.stderr).toMatch(
+      /tags: table not migrated: SQLite refuses to read its rows here \(no such collation sequence: unicase\)/,
+    );
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.verify.code, r.verify.stderr).toBe(0);
   });
 
   it('a mapping naming it makes migrate and verify exit 2 naming file, table and cause, leaving no table behind', async () => {
     for (const extra of [[], ['--no-quick-check']]) {
-      const m = await runCli(['migrate', '--mapping', handMapping, '--source-dir', fx.dir, '--target', fx.db.url, ...extra]);
+      const m = await runCli([
+        'migrate',
+        '--mapping',
+        handMapping,
+        '--source-dir',
+        fx.dir,
+        '--target',
+        fx.db.url,
+        ...extra,
+      ]);
       expect(m.code, m.stderr).toBe(2);
-      expect(m.stderr).toMatch(/source tagged\.db, table tags: its rows cannot be read \(no such collation sequence: unicase\)/);
+      expect(m.stderr).toMatch(
+        /source tagged\.db, table tags: its rows cannot be read \(no such collation sequence: unicase\)/,
+      );
       expect(m.stderr).not.toMatch(/--mode resume/);
     }
     const v = await runCli(['verify', '--mapping', handMapping, '--source-dir', fx.dir, '--target', fx.db.url]);
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/table tags: its rows cannot be read/);
-    expect((await fx.db.query("SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'tagged_by_hand'")).rows[0].n).toBe(0);
+    expect(
+      (
+        await fx.db.query(
+          "SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'tagged_by_hand'",
+        )
+      ).rows[0].n,
+    ).toBe(0);
     expect(JSON.parse(readFileSync(handMapping, 'utf8')).sources[0].tables).toHaveLength(2);
   });
 });

@@ -16,7 +16,9 @@ describe('two runs against the same target', () => {
     const t0 = Date.now();
     const second = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'truncate']);
     expect(second.code).toBe(2);
-    expect(second.stderr).toMatch(/another sqlite2pg migrate or rollback is running against this target; this migrate refused/);
+    expect(second.stderr).toMatch(
+      /another sqlite2pg migrate or rollback is running against this target; this migrate refused/,
+    );
     expect(Date.now() - t0).toBeLessThan(10_000);
     const rollback = await runCli(['rollback', '--target', db.url]);
     expect(rollback.code).toBe(2);
@@ -35,13 +37,18 @@ describe('two runs against the same target', () => {
     const db = await fx.freshDb();
     expect((await runCli(['migrate', '--source-dir', fx.data, '--target', db.url])).code).toBe(0);
     for (let round = 0; round < 2; round++) {
-      const both = await Promise.all([0, 1].map(() => runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'truncate'])));
+      const both = await Promise.all(
+        [0, 1].map(() => runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'truncate'])),
+      );
       for (const r of both) expect([0, 2], r.stderr).toContain(r.code);
       expect(both.some((r) => r.code === 0)).toBe(true);
     }
-    const runs = await db.query(`SELECT started_at, finished_at, status FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at`);
+    const runs = await db.query(
+      `SELECT started_at, finished_at, status FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at`,
+    );
     for (const r of runs.rows) expect(r.status).toBe('ok');
-    for (let i = 1; i < runs.rows.length; i++) expect(runs.rows[i].started_at.getTime()).toBeGreaterThanOrEqual(runs.rows[i - 1].finished_at.getTime());
+    for (let i = 1; i < runs.rows.length; i++)
+      expect(runs.rows[i].started_at.getTime()).toBeGreaterThanOrEqual(runs.rows[i - 1].finished_at.getTime());
     expect((await runCli(['verify', '--source-dir', fx.data, '--target', db.url])).code).toBe(0);
   });
 });

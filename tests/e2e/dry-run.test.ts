@@ -27,7 +27,17 @@ describe('migrate --dry-run', () => {
     // A sequence behind its table's keys: a dry run must not move it (setval is not transactional).
     await fx.db.query(`SELECT setval('knowledge.knowledge_items_id_seq', 5)`);
     const before = await targetSnapshot(fx.db);
-    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url, '--dry-run', '--mode', 'truncate', '--json']);
+    const r = await runCli([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      fx.db.url,
+      '--dry-run',
+      '--mode',
+      'truncate',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.json.totals.loadedRows).toBeGreaterThan(1000);
     expect(await targetSnapshot(fx.db)).toEqual(before);
@@ -45,7 +55,9 @@ describe('migrate --dry-run beside an application', () => {
 
   /** Every table of the target (data and ledger) with its committed row count. */
   async function committedCounts(client: pg.Client): Promise<Record<string, number>> {
-    const tables = await client.query(`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`);
+    const tables = await client.query(
+      `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    );
     const out: Record<string, number> = {};
     for (const { t } of tables.rows) out[t] = (await client.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
     return out;
@@ -60,7 +72,10 @@ describe('migrate --dry-run beside an application', () => {
       expect(committed['knowledge.knowledge_items']).toBeGreaterThan(0);
       // Paused at the closing verify: every table has been emptied and reloaded, keys and foreign keys
       // built, and the dry run's transaction still holds every lock it took.
-      const child = startPaused(['migrate', '--source-dir', fx.data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json'], 'verify-table:*');
+      const child = startPaused(
+        ['migrate', '--source-dir', fx.data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json'],
+        'verify-table:*',
+      );
       try {
         await child.paused;
         const held = await reader.query(
@@ -85,14 +100,23 @@ describe('migrate --dry-run beside an application', () => {
     }
   });
 
-  it('names the tables it had to lock readers out of: an existing table without the mapping\'s primary key', async () => {
+  it("names the tables it had to lock readers out of: an existing table without the mapping's primary key", async () => {
     await live.query('ALTER TABLE knowledge.knowledge_items DROP CONSTRAINT knowledge_items_pkey CASCADE');
     const before = await targetSnapshot(live);
-    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', live.url, '--dry-run', '--mode', 'truncate', '--json']);
+    const r = await runCli([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      live.url,
+      '--dry-run',
+      '--mode',
+      'truncate',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const locked = r.json.warnings.filter((w: string) => w.startsWith('dry run:'));
     expect(locked.some((w: string) => w.includes('ACCESS EXCLUSIVE lock on knowledge.knowledge_items '))).toBe(true);
     expect(await targetSnapshot(live)).toEqual(before);
   });
 });
-

@@ -65,7 +65,9 @@ describe('sqlite2pg embedded start|stop|status|url', () => {
       await client.connect();
       try {
         const n = await client.query('SELECT count(*)::int AS n FROM rss.fetch_items');
-        const table = (m.json.tables as { target: string; targetRows: number }[]).find((t) => t.target === 'rss.fetch_items')!;
+        const table = (m.json.tables as { target: string; targetRows: number }[]).find(
+          (t) => t.target === 'rss.fetch_items',
+        )!;
         expect(n.rows[0].n).toBe(table.targetRows);
       } finally {
         await client.end();

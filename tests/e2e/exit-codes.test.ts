@@ -34,7 +34,9 @@ describe('exit 2: bad invocation or bad input, nothing written to the target', (
 
   it('a file that is not a SQLite database, named', async () => {
     const before = await targetSnapshot(fx.db);
-    const d = variantDir('notdb', (x) => writeFileSync(path.join(x, 'continuum_memory.db'), 'id,tier\n1,L0\n'.repeat(200)));
+    const d = variantDir('notdb', (x) =>
+      writeFileSync(path.join(x, 'continuum_memory.db'), 'id,tier\n1,L0\n'.repeat(200)),
+    );
     const r = await runCli(['migrate', '--source-dir', d, '--target', fx.db.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/source continuum_memory\.db .* is not a SQLite database/);
@@ -43,7 +45,9 @@ describe('exit 2: bad invocation or bad input, nothing written to the target', (
 
   it('an invalid mapping, with the place at fault', async () => {
     const m = JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
-    m.sources[0].tables[0].columns = m.sources[0].tables[0].columns.filter((c: { name: string }) => c.name !== 'source');
+    m.sources[0].tables[0].columns = m.sources[0].tables[0].columns.filter(
+      (c: { name: string }) => c.name !== 'source',
+    );
     const f = path.join(fx.dir, 'omits-a-column.json');
     writeFileSync(f, JSON.stringify(m));
     const r = await runCli(['migrate', '--source-dir', fx.data, '--mapping', f, '--target', fx.db.url]);
@@ -55,7 +59,15 @@ describe('exit 2: bad invocation or bad input, nothing written to the target', (
 describe('exit 3: the target fails', () => {
   it('an unreachable server, within seconds, password kept out of the message', async () => {
     const t0 = Date.now();
-    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', 'postgresql://postgres:s3cr3t-pw@127.0.0.1:1/x', '--retries', '1']);
+    const r = await runCli([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      'postgresql://postgres:s3cr3t-pw@127.0.0.1:1/x',
+      '--retries',
+      '1',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/x: connection refused/);
     expect(r.stderr + r.stdout).not.toContain('s3cr3t-pw');
@@ -76,18 +88,28 @@ describe('exit 1 and 0: differences and a match', () => {
     try {
       const m = await runCli(['migrate', '--source-dir', fx.data, '--target', clean.url, '--mode', 'truncate']);
       expect(m.code).toBe(0);
-      await clean.query(`UPDATE knowledge.knowledge_items SET content = content || '!' WHERE id = (SELECT min(id) FROM knowledge.knowledge_items)`);
+      await clean.query(
+        `UPDATE knowledge.knowledge_items SET content = content || '!' WHERE id = (SELECT min(id) FROM knowledge.knowledge_items)`,
+      );
       const id = (await clean.query('SELECT min(id)::text AS id FROM knowledge.knowledge_items')).rows[0].id;
       const v = await runCli(['verify', '--source-dir', fx.data, '--target', clean.url, '--json']);
       expect(v.code).toBe(1);
       const t = v.json.tables.find((x: { target: string }) => x.target === 'knowledge.knowledge_items');
       expect(t.checksum.match).toBe(false);
       expect(t.differences).toMatchObject({ missing: 0, extra: 0, changed: 1 });
-      expect(t.differences.samples).toEqual([{ key: id, kind: 'changed', columns: ['content'], values: [{ column: 'content', source: expect.any(String), target: expect.any(String) }] }]);
+      expect(t.differences.samples).toEqual([
+        {
+          key: id,
+          kind: 'changed',
+          columns: ['content'],
+          values: [{ column: 'content', source: expect.any(String), target: expect.any(String) }],
+        },
+      ]);
       const [{ source, target }] = t.differences.samples[0].values;
       // Long values are cut at 120 characters with their length given; the change is at the end.
       if (source.length <= 120) expect(target).toBe(`${source}!`);
-      else expect(target.replace(/… \(([\d,]+) characters\)$/, '')).toBe(source.replace(/… \(([\d,]+) characters\)$/, ''));
+      else
+        expect(target.replace(/… \(([\d,]+) characters\)$/, '')).toBe(source.replace(/… \(([\d,]+) characters\)$/, ''));
       expect(v.json.tables.filter((x: { checksum: { match: boolean } }) => !x.checksum.match)).toHaveLength(1);
     } finally {
       await clean.drop();

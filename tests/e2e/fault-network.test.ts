@@ -34,11 +34,19 @@ async function throughProxy(fn: (db: TestDatabase, proxy: Proxy, url: string) =>
 
 /** Sessions on the test database other than the asking one: the run's, while it has any. */
 const runSessions = async (db: TestDatabase): Promise<number> =>
-  (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows[0].n as number;
+  (
+    await db.query(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    )
+  ).rows[0].n as number;
 
 /** A migrate through `url`, one lane, stall watch at 2 s, paused at continuum.tier_audit's COPY. */
 const pausedMigrate = (url: string, extra: string[] = []) =>
-  startPaused(['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '1', ...extra, '--json'], 'copy:continuum.tier_audit', { SQLITE2PG_STALL_SECONDS: '2' });
+  startPaused(
+    ['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '1', ...extra, '--json'],
+    'copy:continuum.tier_audit',
+    { SQLITE2PG_STALL_SECONDS: '2' },
+  );
 
 interface Proxy {
   port: number;
@@ -131,19 +139,22 @@ describe('the network path goes silent mid-COPY', () => {
       const r = await child.done;
       const took = Date.now() - t0;
       expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/no bytes moved on the connection for \d+ s \(SQLITE2PG_STALL_SECONDS=2\): the connection was ended and its server session \(pid \d+, active, ClientRead\) was terminated/);
+      expect(r.stderr).toMatch(
+        /no bytes moved on the connection for \d+ s \(SQLITE2PG_STALL_SECONDS=2\): the connection was ended and its server session \(pid \d+, active, ClientRead\) was terminated/,
+      );
       expect(r.stderr).toMatch(/run again with --mode resume/);
       // Each silent connection costs at most the stall time plus a probe (connect_timeout 2 s, twice at most);
       // the COPY's, the lock's, the idle ones closed at exit: well under a minute all told.
       expect(took).toBeLessThan(45_000);
-      // Nothing of the run is left holding locks or slots on the server, although the proxy still holds every socket open.
-      await waitFor('the run\'s sessions to be gone', async () => (await sessions()) === 0, 15_000);
+      // Nothing of the run is left holding locks or slots on the server, although the proxy still holds every socket
+      // open.
+      await waitFor("the run's sessions to be gone", async () => (await sessions()) === 0, 15_000);
       const tier = await db.query('SELECT count(*)::int AS n FROM continuum.tier_audit');
       expect(tier.rows[0].n).toBe(0); // the table in flight rolled back
     });
   });
 
-  it('with retries left: the table is loaded again on fresh connections (the run\'s other quiet ones ended too), exit 0, every table verified', async () => {
+  it("with retries left: the table is loaded again on fresh connections (the run's other quiet ones ended too), exit 0, every table verified", async () => {
     await throughProxy(async (db, proxy, url) => {
       const child = pausedMigrate(url);
       await child.paused;
@@ -151,9 +162,12 @@ describe('the network path goes silent mid-COPY', () => {
       child.resume();
       const r = await child.done;
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/no bytes moved on the connection for \d+ s \(SQLITE2PG_STALL_SECONDS=2\): the connection was ended and its server session \(pid \d+, active, ClientRead\) was terminated/);
+      expect(r.stderr).toMatch(
+        /no bytes moved on the connection for \d+ s \(SQLITE2PG_STALL_SECONDS=2\): the connection was ended and its server session \(pid \d+, active, ClientRead\) was terminated/,
+      );
       expect(r.stderr).toMatch(/connection lost while loading a table: loading it again from zero/);
-      for (const t of (r.json as { tables: { target: string; checksum: { match: boolean } }[] }).tables) expect(t.checksum.match, t.target).toBe(true);
+      for (const t of (r.json as { tables: { target: string; checksum: { match: boolean } }[] }).tables)
+        expect(t.checksum.match, t.target).toBe(true);
       await waitFor("the run's sessions to be gone", async () => (await runSessions(db)) === 0, 15_000);
     });
   });
@@ -168,7 +182,9 @@ describe('the network path goes silent mid-COPY', () => {
       const r = await child.done;
       const took = Date.now() - t0;
       expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/the target went silent: nothing moved for \d+ s on a statement in flight \(SQLITE2PG_STALL_SECONDS=2\), and the server could not be reached to end its session/);
+      expect(r.stderr).toMatch(
+        /the target went silent: nothing moved for \d+ s on a statement in flight \(SQLITE2PG_STALL_SECONDS=2\), and the server could not be reached to end its session/,
+      );
       expect(r.stderr).toMatch(/run again with --mode resume/);
       expect(r.stderr).not.toMatch(/loading it again from zero/); // an unreachable server is not retried
       // The stall (2 s), the probe's connect_timeout (2 s), then each step of the exit at most one connect_timeout.
@@ -182,7 +198,13 @@ describe('a server that accepts TCP and never answers', () => {
     const silent = await startSilentServer();
     try {
       const t0 = Date.now();
-      const r = await runCli(['migrate', '--source-dir', fx.data, '--target', `postgresql://postgres@127.0.0.1:${silent.port}/x?connect_timeout=2`]);
+      const r = await runCli([
+        'migrate',
+        '--source-dir',
+        fx.data,
+        '--target',
+        `postgresql://postgres@127.0.0.1:${silent.port}/x?connect_timeout=2`,
+      ]);
       expect(r.code, r.stderr).toBe(3);
       expect(Date.now() - t0).toBeLessThan(12_000);
       expect(r.stderr).toMatch(/the server accepted the connection but did not answer within 2 s \(connect_timeout/);
@@ -196,7 +218,13 @@ describe('a server that accepts TCP and never answers', () => {
     const silent = await startSilentServer();
     try {
       const t0 = Date.now();
-      const r = await runCli(['migrate', '--source-dir', fx.data, '--target', `postgresql://postgres@127.0.0.1:${silent.port}/x`]);
+      const r = await runCli([
+        'migrate',
+        '--source-dir',
+        fx.data,
+        '--target',
+        `postgresql://postgres@127.0.0.1:${silent.port}/x`,
+      ]);
       expect(r.code, r.stderr).toBe(3);
       expect(Date.now() - t0).toBeLessThan(25_000);
       expect(r.stderr).toMatch(/did not answer within 10 s \(connect_timeout/);
@@ -209,9 +237,14 @@ describe('a server that accepts TCP and never answers', () => {
 describe('crash recovery', () => {
   it('a backend killed mid-COPY (the server restarts every backend and replays its WAL): waited out, the lock taken back, exit 0, every table verified', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'],
+      'copy:knowledge.knowledge_items',
+    );
     await child.paused;
-    const copy = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %knowledge_items%'`);
+    const copy = await db.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %knowledge_items%'`,
+    );
     expect(copy.rows).toHaveLength(1);
     process.kill(copy.rows[0].pid as number, 'SIGKILL');
     child.resume();
@@ -219,7 +252,8 @@ describe('crash recovery', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/loading it again from zero/);
     expect(r.stderr).toMatch(/run lock taken back on a new connection: no other run took it meanwhile/);
-    for (const t of (r.json as { tables: { target: string; checksum: { match: boolean } }[] }).tables) expect(t.checksum.match, t.target).toBe(true);
+    for (const t of (r.json as { tables: { target: string; checksum: { match: boolean } }[] }).tables)
+      expect(t.checksum.match, t.target).toBe(true);
     await db.drop();
   });
 });

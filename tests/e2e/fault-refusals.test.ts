@@ -18,18 +18,29 @@ async function expectRefusedUntouched(args: string[], why: RegExp): Promise<void
 
 describe('refusals write nothing', () => {
   it('--mode fresh onto a table holding rows of its own (no ledger yet): exit 2, not even a ledger created', async () => {
-    await fx.db.query(`CREATE SCHEMA rss; CREATE TABLE rss.fetch_cycles (id bigint, note text); INSERT INTO rss.fetch_cycles VALUES (1, 'the application''s')`);
-    await expectRefusedUntouched([], /--mode fresh refuses target tables that already hold rows: rss\.fetch_cycles; use --mode truncate/);
+    await fx.db.query(
+      `CREATE SCHEMA rss; CREATE TABLE rss.fetch_cycles (id bigint, note text); INSERT INTO rss.fetch_cycles VALUES (1, 'the application''s')`,
+    );
+    await expectRefusedUntouched(
+      [],
+      /--mode fresh refuses target tables that already hold rows: rss\.fetch_cycles; use --mode truncate/,
+    );
     expect((await fx.db.query(`SELECT to_regclass('sqlite2pg.runs') AS r`)).rows[0].r).toBeNull();
   });
 
   it('--mode resume onto rows sqlite2pg did not load: exit 2', async () => {
-    await expectRefusedUntouched(['--mode', 'resume'], /--mode resume will not replace rows sqlite2pg did not load: rss\.fetch_cycles/);
+    await expectRefusedUntouched(
+      ['--mode', 'resume'],
+      /--mode resume will not replace rows sqlite2pg did not load: rss\.fetch_cycles/,
+    );
   });
 
   it('--mode fresh onto a migrated target: exit 2, ledger and sequences included unchanged', async () => {
     await fx.db.query('DROP SCHEMA rss CASCADE');
     expect((await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url])).code).toBe(0);
-    await expectRefusedUntouched([], /--mode fresh refuses target tables that already hold rows: knowledge\.knowledge_items, /);
+    await expectRefusedUntouched(
+      [],
+      /--mode fresh refuses target tables that already hold rows: knowledge\.knowledge_items, /,
+    );
   });
 });

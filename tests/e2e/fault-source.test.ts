@@ -2,7 +2,19 @@
 // unreadable, a WAL with rows not yet checkpointed, a 0-byte file. A file that cannot be read is exit 2,
 // named, with nothing written to the target; what can be read is read from one consistent snapshot, and
 // the files are never written.
-import { chmodSync, copyFileSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -35,11 +47,19 @@ async function expectRefused(sourceDir: string, file: string, why: RegExp): Prom
 
 describe('a source that cannot be read: exit 2, the file named, nothing written to the target', () => {
   it('a missing file', async () => {
-    await expectRefused(variant((d) => rmSync(path.join(d, 'accuracy_scores.db'))), 'accuracy_scores.db', /does not exist/);
+    await expectRefused(
+      variant((d) => rmSync(path.join(d, 'accuracy_scores.db'))),
+      'accuracy_scores.db',
+      /does not exist/,
+    );
   });
 
   it('a file that is not a SQLite database', async () => {
-    await expectRefused(variant((d) => writeFileSync(path.join(d, 'continuum_memory.db'), 'id,tier\n1,L0\n'.repeat(500))), 'continuum_memory.db', /is not a SQLite database/);
+    await expectRefused(
+      variant((d) => writeFileSync(path.join(d, 'continuum_memory.db'), 'id,tier\n1,L0\n'.repeat(500))),
+      'continuum_memory.db',
+      /is not a SQLite database/,
+    );
   });
 
   it('a truncated file', async () => {
@@ -57,7 +77,8 @@ describe('a source that cannot be read: exit 2, the file named, nothing written 
       // Garbage over the middle of the file's pages, the header (page 1) intact.
       const fd = openSync(f, 'r+');
       const pages = Math.floor(statSync(f).size / pageSize);
-      for (let p = Math.floor(pages / 3); p < Math.floor(pages / 3) + 3; p++) writeSync(fd, Buffer.alloc(200, 0xa5), 0, 200, p * pageSize + 8);
+      for (let p = Math.floor(pages / 3); p < Math.floor(pages / 3) + 3; p++)
+        writeSync(fd, Buffer.alloc(200, 0xa5), 0, 200, p * pageSize + 8);
       closeSync(fd);
     });
     await expectRefused(d, 'accuracy_scores.db', /is corrupt/);
@@ -69,7 +90,7 @@ describe('a source that cannot be read: exit 2, the file named, nothing written 
     try {
       expect(writer.pragma('journal_mode', { simple: true })).toBe('delete');
       writer.exec('BEGIN EXCLUSIVE');
-      writer.exec("UPDATE knowledge_items SET source = source WHERE id = (SELECT min(id) FROM knowledge_items)");
+      writer.exec('UPDATE knowledge_items SET source = source WHERE id = (SELECT min(id) FROM knowledge_items)');
       await expectRefused(d, 'knowledge_retention.db', /is locked by a writer/);
     } finally {
       writer.exec('ROLLBACK');
@@ -86,7 +107,9 @@ describe('a source that cannot be read: exit 2, the file named, nothing written 
     const child = startPaused(['migrate', '--source-dir', d, '--target', fx.db.url], null, { HOME: d }, asUser);
     const r = await child.done;
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`source rss_fetch_history.db (${path.join(d, 'rss_fetch_history.db')}) is not readable (permission denied)`);
+    expect(r.stderr).toContain(
+      `source rss_fetch_history.db (${path.join(d, 'rss_fetch_history.db')}) is not readable (permission denied)`,
+    );
     expect(await targetSnapshot(fx.db)).toEqual(before);
   });
 });
@@ -101,7 +124,9 @@ describe('what can be read is read whole, from one snapshot, and never written',
     const inMain = new Database(path.join(mainOnly, 'rss.db'), { readonly: true });
     const mainRows = (inMain.prepare('SELECT count(*) AS n FROM rss_fetch_items').get() as { n: number }).n;
     inMain.close();
-    const expected = fx.manifest.tables.find((t) => t.file === 'rss_fetch_history.db' && t.table === 'rss_fetch_items')!.rows;
+    const expected = fx.manifest.tables.find(
+      (t) => t.file === 'rss_fetch_history.db' && t.table === 'rss_fetch_items',
+    )!.rows;
     expect(mainRows).toBeLessThan(expected);
 
     const before = fileStates(d);
@@ -109,7 +134,9 @@ describe('what can be read is read whole, from one snapshot, and never written',
     try {
       const r = await runCli(['migrate', '--source-dir', d, '--target', target.url, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.json.tables.find((t: { source: string }) => t.source === 'rss_fetch_history.db:rss_fetch_items').sourceRows).toBe(expected);
+      expect(
+        r.json.tables.find((t: { source: string }) => t.source === 'rss_fetch_history.db:rss_fetch_items').sourceRows,
+      ).toBe(expected);
       expect(fileStates(d)).toEqual(before);
     } finally {
       await target.drop();
@@ -125,10 +152,14 @@ describe('what can be read is read whole, from one snapshot, and never written',
       const count = () => (app.prepare('SELECT count(*) AS n FROM rss_fetch_items').get() as { n: number }).n;
       const committed = count();
       app.exec('BEGIN IMMEDIATE');
-      app.exec('INSERT INTO rss_fetch_items (cycle_id, title, source_url, fetch_timestamp, status) SELECT cycle_id, title, source_url, fetch_timestamp, status FROM rss_fetch_items LIMIT 5');
+      app.exec(
+        'INSERT INTO rss_fetch_items (cycle_id, title, source_url, fetch_timestamp, status) SELECT cycle_id, title, source_url, fetch_timestamp, status FROM rss_fetch_items LIMIT 5',
+      );
       const r = await runCli(['migrate', '--source-dir', d, '--target', target.url, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.json.tables.find((t: { source: string }) => t.source === 'rss_fetch_history.db:rss_fetch_items').sourceRows).toBe(committed);
+      expect(
+        r.json.tables.find((t: { source: string }) => t.source === 'rss_fetch_history.db:rss_fetch_items').sourceRows,
+      ).toBe(committed);
       app.exec('ROLLBACK');
     } finally {
       app.close();

@@ -45,7 +45,9 @@ async function expectEmpty(db: TestDatabase, table: string): Promise<void> {
 
 /** --mode resume finishes the job: exit 0, every table verified, the tables the failed run committed kept. */
 async function expectResumeFinishes(db: TestDatabase, failedRun: string): Promise<void> {
-  const committed = (await db.query('SELECT target_table FROM sqlite2pg.table_loads WHERE run_id = $1', [failedRun])).rows.map((x) => x.target_table);
+  const committed = (
+    await db.query('SELECT target_table FROM sqlite2pg.table_loads WHERE run_id = $1', [failedRun])
+  ).rows.map((x) => x.target_table);
   const r = await migrate(db, ['--mode', 'resume']);
   expect(r.code, r.stderr).toBe(0);
   for (const t of r.json.tables as { target: string; keptFromRun: string | null; checksum: { match: boolean } }[]) {
@@ -67,7 +69,15 @@ describe('a target that cannot be reached or refuses the login', () => {
   it('unreachable: retried a bounded number of times with backoff, then exit 3 within seconds', async () => {
     const port = await freePort();
     const t0 = Date.now();
-    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', `postgresql://postgres:pw-unreachable-1@127.0.0.1:${port}/x`, '--retries', '2']);
+    const r = await runCli([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      `postgresql://postgres:pw-unreachable-1@127.0.0.1:${port}/x`,
+      '--retries',
+      '2',
+    ]);
     expect(r.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(r.stderr.match(/target not reachable, retrying/g)).toHaveLength(2);
@@ -82,7 +92,13 @@ describe('a target that cannot be reached or refuses the login', () => {
     prependHba(fx.server, 'host all s2p_login 127.0.0.1/32 scram-sha-256');
     await db.query('SELECT pg_reload_conf()');
     const t0 = Date.now();
-    const r = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.server.urlFor(db.name, 's2p_login', 'wrong-pw-7')]);
+    const r = await runCli([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      fx.server.urlFor(db.name, 's2p_login', 'wrong-pw-7'),
+    ]);
     expect(r.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(r.stderr).toMatch(/authentication failed for user "s2p_login" \(check the user and password\)/);
@@ -94,7 +110,10 @@ describe('a target that cannot be reached or refuses the login', () => {
 describe('the server goes away during a COPY', () => {
   it('restarted: the connection loss is retried, the table loaded again from zero, the run carries on to exit 0', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'],
+      'copy:knowledge.knowledge_items',
+    );
     await child.paused;
     fx.server.restart();
     child.resume();
@@ -104,12 +123,18 @@ describe('the server goes away during a COPY', () => {
     const t = (r.json as { tables: { target: string; targetRows: number; checksum: { match: boolean } }[] }).tables;
     expect(t.every((x) => x.checksum.match)).toBe(true);
     const c = await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM knowledge.knowledge_items');
-    expect(c.rows[0]).toEqual({ n: t.find((x) => x.target === 'knowledge.knowledge_items')!.targetRows, d: c.rows[0].n });
+    expect(c.rows[0]).toEqual({
+      n: t.find((x) => x.target === 'knowledge.knowledge_items')!.targetRows,
+      d: c.rows[0].n,
+    });
   });
 
   it('restarted with --retries 0: exit 3 at once, the table rolled back, the ledger says where to resume', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'], 'copy:continuum.tier_audit');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'],
+      'copy:continuum.tier_audit',
+    );
     await child.paused;
     fx.server.restart();
     const t0 = Date.now();
@@ -120,7 +145,9 @@ describe('the server goes away during a COPY', () => {
     // Which connection tells first is a race: the paused COPY's, or the run lock's watcher, which may try to
     // take the lock back while the server is still restarting (or shutting down). Either way: exit 3 with the
     // resume note.
-    expect(r.stderr).toMatch(/the server ended the connection|lost the connection to the target|not accepting connections/);
+    expect(r.stderr).toMatch(
+      /the server ended the connection|lost the connection to the target|not accepting connections/,
+    );
     expect(r.stderr).toMatch(/run again with --mode resume/);
     await expectFailedRun(db, (r.json as { runId: string }).runId, 'continuum.tier_audit');
     await expectResumeFinishes(db, (r.json as { runId: string }).runId);
@@ -128,7 +155,10 @@ describe('the server goes away during a COPY', () => {
 
   it('stopped for good: bounded retries, exit 3 within seconds; once it is back, resume finishes', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:rss.fetch_items');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'],
+      'copy:rss.fetch_items',
+    );
     await child.paused;
     fx.server.stop('immediate');
     const t0 = Date.now();
@@ -152,11 +182,16 @@ describe('the server goes away during a COPY', () => {
 
 describe('our connections are terminated (pg_terminate_backend)', () => {
   const terminateAll = (db: TestDatabase) =>
-    db.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    db.query(
+      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
 
   it('every backend of the run, the one holding the lock included: retried, the lock taken back (no other run claimed it meanwhile), exit 0', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'],
+      'copy:knowledge.knowledge_items',
+    );
     await child.paused;
     expect((await terminateAll(db)).rows[0].n).toBeGreaterThanOrEqual(2);
     child.resume();
@@ -168,9 +203,14 @@ describe('our connections are terminated (pg_terminate_backend)', () => {
 
   it('with --retries 0: exit 3, the table rolled back, then resume finishes', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'], 'copy:knowledge.learning_sessions');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--retries', '0', '--json'],
+      'copy:knowledge.learning_sessions',
+    );
     await child.paused;
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %learning_sessions%'`);
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %learning_sessions%'`,
+    );
     child.resume();
     const r = await child.done;
     expect(r.code, r.stderr).toBe(3);
@@ -190,13 +230,17 @@ describe("no connection to spare for the verify's workers", () => {
 
   /** Caps `role` at the connections it holds now (at least `least`): the run may keep those, and no more. */
   async function capAtHeld(db: TestDatabase, role: string, least: number): Promise<void> {
-    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])).rows[0].n as number;
+    const held = (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])).rows[0]
+      .n as number;
     expect(held).toBeGreaterThanOrEqual(least);
     await db.query(`ALTER ROLE ${role} CONNECTION LIMIT ${held}`);
   }
 
   /** Exit 0, the connection refused, and every table verified equal with all its rows. */
-  function expectAllVerified(r: { code: number | null; stderr: string; json: { tables: unknown } }, warning: RegExp): void {
+  function expectAllVerified(
+    r: { code: number | null; stderr: string; json: { tables: unknown } },
+    warning: RegExp,
+  ): void {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(warning);
     expect(r.stderr).toMatch(/too many connections for role/);
@@ -208,33 +252,49 @@ describe("no connection to spare for the verify's workers", () => {
     }
   }
 
-  it('a role at its connection limit: each table read through the run\'s own connection instead, every table verified, exit 0', async () => {
+  it("a role at its connection limit: each table read through the run's own connection instead, every table verified, exit 0", async () => {
     const { db, url } = await ownedBy('s2p_capped');
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '2', '--json'], 'sequences:*');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '2', '--json'],
+      'sequences:*',
+    );
     await child.paused;
     // Loaded and keyed, the verify not started.
     await capAtHeld(db, 's2p_capped', 2);
     child.resume();
-    expectAllVerified(await child.done, /could not open a worker's own target connection: reading the table through the run's connection/);
+    expectAllVerified(
+      await child.done,
+      /could not open a worker's own target connection: reading the table through the run's connection/,
+    );
   });
 
   it('sqlite2pg verify with a role at its connection limit: each table read in its snapshot through its own connection, exit 0', async () => {
     const { db, url } = await ownedBy('s2p_capped_v');
     const loaded = await runCli(['migrate', '--source-dir', fx.data, '--target', url, '--json']);
     expect(loaded.code, loaded.stderr).toBe(0);
-    const child = startPaused(['verify', '--source-dir', fx.data, '--target', url, '--jobs', '1', '--json'], 'verify-table:*');
+    const child = startPaused(
+      ['verify', '--source-dir', fx.data, '--target', url, '--jobs', '1', '--json'],
+      'verify-table:*',
+    );
     await child.paused;
     // The first table's snapshot is taken: no worker can open a connection to import it.
     await capAtHeld(db, 's2p_capped_v', 1);
     child.resume();
-    expectAllVerified(await child.done, /verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection/);
+    expectAllVerified(
+      await child.done,
+      /verify could not read a table in its snapshot on a worker's own target connection: reading it through the table's connection/,
+    );
   });
 });
 
 describe('errors that are not about the connection are never retried', () => {
   it('--statement-timeout: the COPY that outlives it is canceled, exit 3, the table rolled back', async () => {
     const db = await newDb();
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--statement-timeout', '1500', '--json'], 'copy:accuracy.accuracy_scores', { SQLITE2PG_TEST_PAUSE_MS: '4000' });
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--statement-timeout', '1500', '--json'],
+      'copy:accuracy.accuracy_scores',
+      { SQLITE2PG_TEST_PAUSE_MS: '4000' },
+    );
     await child.paused;
     const r = await child.done;
     expect(r.code, r.stderr).toBe(3);
@@ -249,7 +309,8 @@ describe('errors that are not about the connection are never retried', () => {
     mkdirSync(tiny);
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=320k', 'tmpfs', tiny]);
     if (mount.status !== 0) {
-      // Without the right to mount, the same path (a server error mid-COPY, never retried) is the statement timeout test's.
+      // Without the right to mount, the same path (a server error mid-COPY, never retried) is the statement timeout
+      // test's.
       ctx.skip();
       return;
     }
@@ -274,13 +335,17 @@ describe('errors that are not about the connection are never retried', () => {
       const inFlight = /load the rest \(([^,)]+)/.exec(failed.rows[0].error)![1];
       await expectFailedRun(db, failed.rows[0].run_id, inFlight);
       // Make room: move the tables to the default tablespace, then resume.
-      const tables = await db.query(`SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablespace = 'tiny'`);
+      const tables = await db.query(
+        `SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablespace = 'tiny'`,
+      );
       for (const t of tables.rows) await db.query(`ALTER TABLE ${t.t} SET TABLESPACE pg_default`);
       await db.query('ALTER INDEX ALL IN TABLESPACE tiny SET TABLESPACE pg_default');
       await expectResumeFinishes(db, failed.rows[0].run_id);
     } finally {
       await db.drop();
-      await createDbOn(fx.server, 'drop_ts').then((x) => x.query('DROP TABLESPACE IF EXISTS tiny').then(() => x.drop()));
+      await createDbOn(fx.server, 'drop_ts').then((x) =>
+        x.query('DROP TABLESPACE IF EXISTS tiny').then(() => x.drop()),
+      );
     }
   });
 });

@@ -10,7 +10,10 @@ import { ROOT, runCli } from '../support/cli.js';
 
 const CHROMIUM = process.env.SQLITE2PG_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`html-report-browser: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SQLITE2PG_CHROMIUM)`);
+if (!HAVE_CHROMIUM)
+  console.warn(
+    `html-report-browser: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SQLITE2PG_CHROMIUM)`,
+  );
 
 let browser: Browser;
 
@@ -19,7 +22,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root Chromium needs --no-sandbox; the rest keeps it off a network this machine does not have.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -35,8 +46,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML verify report in a browser', () => {
     const m = await runCli(['migrate', ...target, '--json']);
     expect(m.code, m.stderr).toBe(0);
     for (let i = 0; i < 2; i++) expect((await runCli(['verify', ...target, '--json'])).code).toBe(0);
-    const gone = (await fx.db.query('DELETE FROM rss.fetch_items WHERE id = (SELECT min(id) FROM rss.fetch_items) RETURNING id')).rows[0].id as number;
-    const changed = (await fx.db.query(`UPDATE accuracy.learning_objectives SET objective_text = 'tampered text' WHERE id = (SELECT min(id) FROM accuracy.learning_objectives) RETURNING id`)).rows[0].id as number;
+    const gone = (
+      await fx.db.query('DELETE FROM rss.fetch_items WHERE id = (SELECT min(id) FROM rss.fetch_items) RETURNING id')
+    ).rows[0].id as number;
+    const changed = (
+      await fx.db.query(
+        `UPDATE accuracy.learning_objectives SET objective_text = 'tampered text' WHERE id = (SELECT min(id) FROM accuracy.learning_objectives) RETURNING id`,
+      )
+    ).rows[0].id as number;
     const out = path.join(fx.dir, 'report.html');
     const v = await runCli(['verify', ...target, '--format', 'html', '--out', out]);
     expect(v.code, v.stderr).toBe(1);
@@ -57,7 +74,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML verify report in a browser', () => {
     // The changed column with both values side by side: the source's text and the tampered one.
     const cells = await page.locator('tr', { hasText: 'objective_text' }).locator('td').allInnerTexts();
     expect(cells).toContain('tampered text');
-    expect(cells.some((c) => c.length > 0 && c !== 'tampered text' && !/^(objective_text|changed|\d+)$/.test(c))).toBe(true);
+    expect(cells.some((c) => c.length > 0 && c !== 'tampered text' && !/^(objective_text|changed|\d+)$/.test(c))).toBe(
+      true,
+    );
     // The trend: one point per verification recorded (two clean ones, the migrate's own and this one).
     const bars = await page.locator('svg rect.ok, svg rect.bad').count();
     expect(bars).toBeGreaterThanOrEqual(3);

@@ -76,7 +76,14 @@ describe('init writes the hostile names and DEFAULT as they are', () => {
     const child = tables[1];
     expect(child.columns.map((c) => c.name)).toEqual(['id', 'v$$', 'ref$s2p$', 'w', 'd']);
     expect(child.columns.find((c) => c.name === 'd')!.default).toBe("E'a\\\\''); DROP TABLE public.foo; SELECT (1 --'");
-    expect(child.foreignKeys).toEqual([{ name: `${TABLE}_ref$s2p$_fkey`, columns: ['ref$s2p$'], references: `hostile.${PARENT}`, referencedColumns: [KEY_COL] }]);
+    expect(child.foreignKeys).toEqual([
+      {
+        name: `${TABLE}_ref$s2p$_fkey`,
+        columns: ['ref$s2p$'],
+        references: `hostile.${PARENT}`,
+        referencedColumns: [KEY_COL],
+      },
+    ]);
   });
 });
 
@@ -86,12 +93,14 @@ describe.each(['off', 'on'] as const)('on a database with standard_conforming_st
 
   /** Every relation outside the schemas sqlite2pg writes, with foo's rows: what must not change. */
   const untouched = async () => {
-    const rels = await db.query(`SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    const rels =
+      await db.query(`SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname NOT IN ('hostile', 'sqlite2pg', 'pg_toast') ORDER BY 1`);
     const foo = await db.query('SELECT x FROM public.foo ORDER BY x');
     return [...rels.rows.map((r) => r.r as string), `foo: ${JSON.stringify(foo.rows)}`];
   };
-  const run = (command: string, ...args: string[]) => runCli([command, '--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json', ...args]);
+  const run = (command: string, ...args: string[]) =>
+    runCli([command, '--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json', ...args]);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -113,21 +122,37 @@ describe.each(['off', 'on'] as const)('on a database with standard_conforming_st
 
     const parent = await db.query(`SELECT ${q(KEY_COL)} AS k, n::int FROM hostile.${q(PARENT)} ORDER BY n`);
     expect(parent.rows.map((r) => [r.k, r.n])).toEqual(PARENT_ROWS);
-    const child = await db.query(`SELECT id::int, "v$$" AS v, "ref$s2p$" AS ref, w, d FROM hostile.${q(TABLE)} ORDER BY id`);
+    const child = await db.query(
+      `SELECT id::int, "v$$" AS v, "ref$s2p$" AS ref, w, d FROM hostile.${q(TABLE)} ORDER BY id`,
+    );
     expect(child.rows.map((r) => [r.id, r.v, r.ref, r.w, r.d])).toEqual(CHILD_ROWS);
 
     // Keys only: PostgreSQL 18 also lists each NOT NULL in pg_constraint (contype 'n').
-    const constraints = await db.query(`SELECT c.contype::text || ' ' || c.conname AS k FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'hostile' AND c.contype IN ('p', 'u', 'f') ORDER BY 1`);
-    expect(constraints.rows.map((r) => r.k)).toEqual([`f ${TABLE}_ref$s2p$_fkey`, `p ${PARENT}_pkey`, `p ${TABLE}_pkey`, `u ${TABLE}_w_key`].sort());
+    const constraints = await db.query(
+      `SELECT c.contype::text || ' ' || c.conname AS k FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'hostile' AND c.contype IN ('p', 'u', 'f') ORDER BY 1`,
+    );
+    expect(constraints.rows.map((r) => r.k)).toEqual(
+      [`f ${TABLE}_ref$s2p$_fkey`, `p ${PARENT}_pkey`, `p ${TABLE}_pkey`, `u ${TABLE}_w_key`].sort(),
+    );
     // The DEFAULT is the source's value, and the foreign key holds (both in a transaction rolled back).
-    const inserted = (await db.query(`BEGIN; INSERT INTO hostile.${q(TABLE)} (w) VALUES ('new') RETURNING d; ROLLBACK;`)) as unknown as pg.QueryResult[];
+    const inserted = (await db.query(
+      `BEGIN; INSERT INTO hostile.${q(TABLE)} (w) VALUES ('new') RETURNING d; ROLLBACK;`,
+    )) as unknown as pg.QueryResult[];
     expect(inserted[1].rows).toEqual([{ d: DEFAULT_VALUE }]);
-    await expect(db.query(`INSERT INTO hostile.${q(TABLE)} ("ref$s2p$") VALUES ('no such key')`)).rejects.toThrow(/foreign key/);
+    await expect(db.query(`INSERT INTO hostile.${q(TABLE)} ("ref$s2p$") VALUES ('no such key')`)).rejects.toThrow(
+      /foreign key/,
+    );
 
     // Again as a resume: every DO block of the key DDL runs again over keys that exist, and is a no-op.
     const again = await run('migrate', '--mode', 'resume');
     expect(again.code, again.stderr).toBe(0);
-    expect((await db.query(`SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'hostile' AND c.contype IN ('p', 'u', 'f')`)).rows[0].n).toBe(4);
+    expect(
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'hostile' AND c.contype IN ('p', 'u', 'f')`,
+        )
+      ).rows[0].n,
+    ).toBe(4);
     expect(await untouched()).toEqual(before);
   });
 
@@ -143,9 +168,11 @@ describe.each(['off', 'on'] as const)('on a database with standard_conforming_st
     expect(v.code, v.stderr).toBe(1);
     const t = v.json.tables.find((x: { target: string }) => x.target === `hostile.${PARENT}`);
     expect(t.differences).toMatchObject({ missing: 0, extra: 0, changed: tampered.length });
-    expect(t.differences.samples.map((s: { key: string; kind: string; columns: string[] }) => [s.key, s.kind, s.columns]).sort()).toEqual(
-      tampered.map((k) => [k, 'changed', ['n']]).sort(),
-    );
+    expect(
+      t.differences.samples
+        .map((s: { key: string; kind: string; columns: string[] }) => [s.key, s.kind, s.columns])
+        .sort(),
+    ).toEqual(tampered.map((k) => [k, 'changed', ['n']]).sort());
     expect(await untouched()).toEqual(before);
     expect(existsSync(MARKER)).toBe(false);
   });

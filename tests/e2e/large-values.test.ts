@@ -32,7 +32,10 @@ const textCopyBlob = randomBytes(8 * MB);
  */
 function runMeasured(args: string[]): Promise<{ code: number; stdout: string; stderr: string; peakBytes: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn' },
+    });
     let stdout = '';
     let stderr = '';
     let peak = 0;
@@ -59,7 +62,9 @@ function runMeasured(args: string[]): Promise<{ code: number; stdout: string; st
 beforeAll(async () => {
   mkdirSync(fx.data);
   const s = new Database(path.join(fx.data, 'media.db'));
-  s.exec('CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT, data BLOB); CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);');
+  s.exec(
+    'CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT, data BLOB); CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);',
+  );
   s.exec('CREATE TABLE priced (id INTEGER PRIMARY KEY, price DECIMAL(10,2), data BLOB);');
   s.prepare('INSERT INTO priced VALUES (?, ?, ?)').run(1, 12.5, textCopyBlob);
   s.prepare('INSERT INTO priced VALUES (?, ?, ?)').run(2, 3, Buffer.from('\\\t\n'));
@@ -75,7 +80,16 @@ beforeAll(async () => {
 
 describe('large values', () => {
   it('a 100 MB BLOB and a 40 MB TEXT migrate and verify, byte for byte, in bounded memory', async () => {
-    const m = await runMeasured(['migrate', '--source-dir', fx.data, '--mapping', mapping, '--target', fx.db.url, '--json']);
+    const m = await runMeasured([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--mapping',
+      mapping,
+      '--target',
+      fx.db.url,
+      '--json',
+    ]);
     expect(m.code, m.stderr).toBe(0);
     expect(m.peakBytes).toBeGreaterThan(0);
     expect(m.peakBytes).toBeLessThan(PEAK_LIMIT);
@@ -92,7 +106,16 @@ describe('large values', () => {
       { id: '2', price: '3', md5: md5(Buffer.from('\\\t\n')) },
     ]);
 
-    const v = await runMeasured(['verify', '--source-dir', fx.data, '--mapping', mapping, '--target', fx.db.url, '--json']);
+    const v = await runMeasured([
+      'verify',
+      '--source-dir',
+      fx.data,
+      '--mapping',
+      mapping,
+      '--target',
+      fx.db.url,
+      '--json',
+    ]);
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout).tables.map((t: { status: string }) => t.status)).toEqual(['match', 'match', 'match']);
     expect(v.peakBytes).toBeLessThan(PEAK_LIMIT);
@@ -102,10 +125,25 @@ describe('large values', () => {
     const at = 77 * MB + 5; // 0-based
     await fx.db.query(`UPDATE media.files SET data = set_byte(data, $1, $2) WHERE id = 2`, [at, blob[at] ^ 0xff]);
     const ch = [...text][30 * MB] === 'Z' ? 'Y' : 'Z';
-    await fx.db.query(`UPDATE media.docs SET body = overlay(body placing $1 from $2 for 1) WHERE id = 2`, [ch, 30 * MB + 1]);
-    const v = await runMeasured(['verify', '--source-dir', fx.data, '--mapping', mapping, '--target', fx.db.url, '--json']);
+    await fx.db.query(`UPDATE media.docs SET body = overlay(body placing $1 from $2 for 1) WHERE id = 2`, [
+      ch,
+      30 * MB + 1,
+    ]);
+    const v = await runMeasured([
+      'verify',
+      '--source-dir',
+      fx.data,
+      '--mapping',
+      mapping,
+      '--target',
+      fx.db.url,
+      '--json',
+    ]);
     expect(v.code, v.stderr).toBe(1);
-    const tables = JSON.parse(v.stdout).tables as { target: string; differences: { changed: number; missing: number; extra: number; samples: { key: string; columns?: string[] }[] } }[];
+    const tables = JSON.parse(v.stdout).tables as {
+      target: string;
+      differences: { changed: number; missing: number; extra: number; samples: { key: string; columns?: string[] }[] };
+    }[];
     const files = tables.find((t) => t.target === 'media.files')!;
     const docs = tables.find((t) => t.target === 'media.docs')!;
     expect(files.differences).toMatchObject({ changed: 1, missing: 0, extra: 0 });
@@ -120,7 +158,7 @@ describe('large values', () => {
     mkdirSync(bigDir);
     const s = new Database(path.join(bigDir, 'huge.db'));
     s.exec('CREATE TABLE scans (id INTEGER PRIMARY KEY, page BLOB)');
-    s.prepare('INSERT INTO scans VALUES (1, x\'00\')').run();
+    s.prepare("INSERT INTO scans VALUES (1, x'00')").run();
     s.prepare('INSERT INTO scans VALUES (42, zeroblob(?))').run(ROW_BYTES_LIMIT + 1);
     s.close();
     const bigMapping = path.join(fx.dir, 'big.json');
@@ -135,7 +173,9 @@ describe('large values', () => {
       const m = await runCli(['migrate', '--source-dir', bigDir, '--mapping', bigMapping, '--target', target.url]);
       expect(m.code).toBe(2);
       expect(m.stderr).toMatch(/table scans, row 42/);
-      const schemas = await target.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname IN ('huge', 'sqlite2pg')`);
+      const schemas = await target.query(
+        `SELECT count(*)::int AS n FROM pg_namespace WHERE nspname IN ('huge', 'sqlite2pg')`,
+      );
       expect(schemas.rows[0].n).toBe(0);
     } finally {
       await target.drop();

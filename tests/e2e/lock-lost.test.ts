@@ -13,19 +13,32 @@ const freshDb = (): Promise<TestDatabase> => fx.freshDb();
 
 /** The pid of the session holding the run lock in `db`, or null. */
 async function lockHolder(db: TestDatabase): Promise<number | null> {
-  const r = await db.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 1395069673 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+  const r = await db.query(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 1395069673 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
   return r.rows.length > 0 ? (r.rows[0].pid as number) : null;
 }
 
 const loadsOf = async (db: TestDatabase, runId: string) =>
-  (await db.query('SELECT target_table, finished_at FROM sqlite2pg.table_loads WHERE run_id = $1 ORDER BY target_table', [runId])).rows.map((r) => `${r.target_table} ${r.finished_at.toISOString()}`);
+  (
+    await db.query(
+      'SELECT target_table, finished_at FROM sqlite2pg.table_loads WHERE run_id = $1 ORDER BY target_table',
+      [runId],
+    )
+  ).rows.map((r) => `${r.target_table} ${r.finished_at.toISOString()}`);
 
 /**
  * Migrate A paused mid-COPY; its lock session terminated; A paused again as it goes to take the lock back.
  * Returns A, its run id, the loads it had committed, and a function giving its stderr so far.
  */
-async function loseLockMidLoad(db: TestDatabase, at = 'copy:continuum.tier_audit'): Promise<{ a: PausedCli; runA: string; committed: string[]; stderr: () => string }> {
-  const a = startPaused(['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'], `${at},lock:retake`);
+async function loseLockMidLoad(
+  db: TestDatabase,
+  at = 'copy:continuum.tier_audit',
+): Promise<{ a: PausedCli; runA: string; committed: string[]; stderr: () => string }> {
+  const a = startPaused(
+    ['migrate', '--source-dir', fx.data, '--target', db.url, '--jobs', '1', '--json'],
+    `${at},lock:retake`,
+  );
   let stderr = '';
   a.child.stderr!.on('data', (d) => (stderr += d));
   await a.paused;
@@ -40,7 +53,11 @@ async function loseLockMidLoad(db: TestDatabase, at = 'copy:continuum.tier_audit
 }
 
 /** B started while A is paused: once B holds the lock, A carries on; both results. */
-async function otherRunTakesTheLock(db: TestDatabase, a: PausedCli, args: string[]): Promise<{ ra: CliResult; rb: CliResult }> {
+async function otherRunTakesTheLock(
+  db: TestDatabase,
+  a: PausedCli,
+  args: string[],
+): Promise<{ ra: CliResult; rb: CliResult }> {
   const b = runCli(args);
   await waitFor('the other run to hold the lock', async () => (await lockHolder(db)) !== null, 30_000);
   a.resume();
@@ -48,7 +65,8 @@ async function otherRunTakesTheLock(db: TestDatabase, a: PausedCli, args: string
   return { ra, rb };
 }
 
-const LOST_WORDS = /lost the run lock \(its connection ended: .*\) and another sqlite2pg run holds it now: this migrate stopped at once and committed nothing after the loss, so the two runs never interleave/;
+const LOST_WORDS =
+  /lost the run lock \(its connection ended: .*\) and another sqlite2pg run holds it now: this migrate stopped at once and committed nothing after the loss, so the two runs never interleave/;
 
 describe('the run lock is lost mid-load', () => {
   it('a rollback takes it: the migrate stops (exit 3) without committing more, and the rollback stands', async () => {
@@ -64,7 +82,9 @@ describe('the run lock is lost mid-load', () => {
     const run = await db.query('SELECT status FROM sqlite2pg.runs WHERE run_id = $1', [runA]);
     expect(run.rows[0].status).toBe('rolled back');
     // The rollback removed what A had committed: A's tables were all its own (a fresh database), so they are gone.
-    const left = await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname IN ('knowledge', 'continuum', 'rss', 'accuracy')`);
+    const left = await db.query(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname IN ('knowledge', 'continuum', 'rss', 'accuracy')`,
+    );
     expect(left.rows[0].n).toBe(0);
     expect(await lockHolder(db)).toBeNull();
   });
@@ -72,18 +92,31 @@ describe('the run lock is lost mid-load', () => {
   it('a truncate migrate takes it: the first stops (exit 3), the second loads everything and verifies', async () => {
     const db = await freshDb();
     const { a, runA, committed } = await loseLockMidLoad(db);
-    const { ra, rb } = await otherRunTakesTheLock(db, a, ['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'truncate', '--json']);
+    const { ra, rb } = await otherRunTakesTheLock(db, a, [
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      db.url,
+      '--mode',
+      'truncate',
+      '--json',
+    ]);
     expect(rb.code, rb.stderr).toBe(0);
     expect(ra.code, ra.stderr).toBe(3);
     expect(ra.stderr).toMatch(LOST_WORDS);
     expect(ra.stderr).not.toMatch(/Release called on client/);
     expect(await loadsOf(db, runA)).toEqual(committed);
-    const runs = await db.query(`SELECT run_id, status, error FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at`);
+    const runs = await db.query(
+      `SELECT run_id, status, error FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at`,
+    );
     expect(runs.rows.map((r) => r.status)).toEqual(['failed', 'ok']);
     expect(runs.rows[0].error).toMatch(LOST_WORDS);
     // Every table's current load is B's: none of A's commits came after B's.
     const runB = runs.rows[1].run_id;
-    const latest = await db.query(`SELECT DISTINCT ON (target_table) target_table, run_id FROM sqlite2pg.table_loads ORDER BY target_table, finished_at DESC`);
+    const latest = await db.query(
+      `SELECT DISTINCT ON (target_table) target_table, run_id FROM sqlite2pg.table_loads ORDER BY target_table, finished_at DESC`,
+    );
     for (const r of latest.rows) expect(r.run_id, r.target_table).toBe(runB);
     const v = await runCli(['verify', '--source-dir', fx.data, '--target', db.url]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
@@ -98,10 +131,16 @@ describe('the run lock is lost mid-load', () => {
     a.resume();
     const ra = await a.done;
     expect(ra.code, ra.stderr).toBe(3);
-    expect(ra.stderr).toMatch(/lost the run lock \(its connection ended: .*\) and another sqlite2pg run took it meanwhile: this migrate stopped at once and committed nothing after the loss/);
+    expect(ra.stderr).toMatch(
+      /lost the run lock \(its connection ended: .*\) and another sqlite2pg run took it meanwhile: this migrate stopped at once and committed nothing after the loss/,
+    );
     expect(await loadsOf(db, runA)).toEqual(committed);
-    expect((await db.query('SELECT status FROM sqlite2pg.runs WHERE run_id = $1', [runA])).rows[0].status).toBe('rolled back');
-    const left = await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname IN ('knowledge', 'continuum', 'rss', 'accuracy')`);
+    expect((await db.query('SELECT status FROM sqlite2pg.runs WHERE run_id = $1', [runA])).rows[0].status).toBe(
+      'rolled back',
+    );
+    const left = await db.query(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname IN ('knowledge', 'continuum', 'rss', 'accuracy')`,
+    );
     expect(left.rows[0].n).toBe(0);
     expect(await lockHolder(db)).toBeNull();
   });

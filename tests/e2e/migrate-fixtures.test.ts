@@ -29,7 +29,10 @@ async function expectEveryValueLoaded(runId: string): Promise<void> {
       if (readFileSync(path_).length === 0) continue;
       const sqlite = new Database(path_, { readonly: true });
       try {
-        const rej = await client.query('SELECT source_rowid FROM sqlite2pg.rejects WHERE run_id = $1 AND source_table = $2 AND source_file = $3', [runId, table.source, file]);
+        const rej = await client.query(
+          'SELECT source_rowid FROM sqlite2pg.rejects WHERE run_id = $1 AND source_table = $2 AND source_file = $3',
+          [runId, table.source, file],
+        );
         const result = await compareTable(client, sqlite, schema, table, new Set(rej.rows.map((r) => r.source_rowid)));
         expect(result.mismatches, `${schema}.${table.target}`).toEqual([]);
         expect(result.missing, `${schema}.${table.target} rows neither loaded nor rejected`).toEqual([]);
@@ -68,16 +71,28 @@ describe('migrate over the fixture files', () => {
 
   it('says in the report which constraints of the planned schema it relaxed', () => {
     expect(first.json.deviations).toEqual(loadMapping(undefined).mapping.deviations);
-    expect(first.json.deviations.some((d: string) => d.startsWith('rss.fetch_cycles.cycle_number is not UNIQUE'))).toBe(true);
+    expect(first.json.deviations.some((d: string) => d.startsWith('rss.fetch_cycles.cycle_number is not UNIQUE'))).toBe(
+      true,
+    );
     expect(summaryTable(first.json)).toMatch(/schema: 10 deliberate deviation\(s\) from the planned schema/);
   });
 
   it('rejects exactly the hazard rows the data rules reject, with their reason code', async () => {
-    const rejects = await fx.db.query(`SELECT source_file, source_table, source_rowid, column_name, reason_code, original_row FROM sqlite2pg.rejects WHERE run_id = $1`, [first.json.runId]);
-    const got = new Set(rejects.rows.map((r) => `${r.source_file}:${r.source_table}:${r.source_rowid}:${r.reason_code}`));
-    const expected = fx.manifest.hazards.filter((h) => h.expect === 'reject').map((h) => `${h.file}:${h.table}:${h.rowid}:${h.code}`);
+    const rejects = await fx.db.query(
+      `SELECT source_file, source_table, source_rowid, column_name, reason_code, original_row FROM sqlite2pg.rejects WHERE run_id = $1`,
+      [first.json.runId],
+    );
+    const got = new Set(
+      rejects.rows.map((r) => `${r.source_file}:${r.source_table}:${r.source_rowid}:${r.reason_code}`),
+    );
+    const expected = fx.manifest.hazards
+      .filter((h) => h.expect === 'reject')
+      .map((h) => `${h.file}:${h.table}:${h.rowid}:${h.code}`);
     for (const e of expected) expect(got, e).toContain(e);
-    expect(rejects.rows.length).toBe(new Set(fx.manifest.hazards.filter((h) => h.expect === 'reject').map((h) => `${h.file}:${h.table}:${h.rowid}`)).size);
+    expect(rejects.rows.length).toBe(
+      new Set(fx.manifest.hazards.filter((h) => h.expect === 'reject').map((h) => `${h.file}:${h.table}:${h.rowid}`))
+        .size,
+    );
     // Each reject keeps the whole original row, every column present.
     for (const r of rejects.rows) expect(Object.keys(r.original_row).length).toBeGreaterThan(3);
   });
@@ -88,52 +103,74 @@ describe('migrate over the fixture files', () => {
   });
 
   it('keeps the values that need care exactly', async () => {
-    const big = await fx.db.query(`SELECT metadata::text AS m FROM knowledge.knowledge_items WHERE metadata::text LIKE '%12345678901234567890%'`);
+    const big = await fx.db.query(
+      `SELECT metadata::text AS m FROM knowledge.knowledge_items WHERE metadata::text LIKE '%12345678901234567890%'`,
+    );
     expect(big.rows.length).toBeGreaterThan(0);
     // Integers above 2^53 survive (a JavaScript double would round 9007199254740993 to ...992).
     const h = fx.manifest.hazards.find((x) => x.hazard === 'int_above_2_53' && x.table === 'rss_fetch_cycles')!;
     const sqlite = new Database(path.join(fx.data, h.file), { readonly: true });
-    const src = sqlite.prepare(`SELECT CAST(${h.column} AS TEXT) FROM ${h.table} WHERE rowid = ?`).pluck().get(h.rowid) as string;
+    const src = sqlite
+      .prepare(`SELECT CAST(${h.column} AS TEXT) FROM ${h.table} WHERE rowid = ?`)
+      .pluck()
+      .get(h.rowid) as string;
     sqlite.close();
     const loaded = await fx.db.query(`SELECT ${h.column}::text AS v FROM rss.fetch_cycles WHERE id = $1`, [h.rowid]);
     expect(loaded.rows[0].v).toBe(src);
     expect(BigInt(src)).toBeGreaterThan(2n ** 53n);
     // A text that is literally \N stays that text, not NULL.
-    const n = fx.manifest.hazards.find((x) => x.hazard === 'text_literal_backslash_n' && x.table === 'learning_sessions')!;
+    const n = fx.manifest.hazards.find(
+      (x) => x.hazard === 'text_literal_backslash_n' && x.table === 'learning_sessions',
+    )!;
     const r = await fx.db.query(`SELECT content_learned FROM knowledge.learning_sessions WHERE id = $1`, [n.rowid]);
     expect(r.rows[0].content_learned).toContain('\\N');
   });
 
   it('derives fetch_cycles.status from completed_at and writes NULL where the plan has no source', async () => {
-    const r = await fx.db.query(`SELECT count(*) FILTER (WHERE status = 'completed' AND completed_at IS NULL)::int AS bad1,
+    const r = await fx.db
+      .query(`SELECT count(*) FILTER (WHERE status = 'completed' AND completed_at IS NULL)::int AS bad1,
                                      count(*) FILTER (WHERE status = 'incomplete' AND completed_at IS NOT NULL)::int AS bad2,
                                      count(*) FILTER (WHERE error_message IS NOT NULL)::int AS invented FROM rss.fetch_cycles`);
     expect(r.rows[0]).toEqual({ bad1: 0, bad2: 0, invented: 0 });
-    const tm = await fx.db.query('SELECT count(*) FILTER (WHERE access_count IS NOT NULL OR metadata IS NOT NULL)::int AS n FROM continuum.tier_metrics');
+    const tm = await fx.db.query(
+      'SELECT count(*) FILTER (WHERE access_count IS NOT NULL OR metadata IS NOT NULL)::int AS n FROM continuum.tier_metrics',
+    );
     expect(tm.rows[0].n).toBe(0);
   });
 
   it('sets sequences past the largest key and past sqlite_sequence', async () => {
     for (const t of fx.manifest.tables.filter((x) => x.table !== 'tier_metrics')) {
-      const target = first.json.tables.find((x: { source: string }) => x.source === `${t.file}:${t.table}`).target as string;
+      const target = first.json.tables.find((x: { source: string }) => x.source === `${t.file}:${t.table}`)
+        .target as string;
       const [schema, table] = target.split('.');
       const r = await fx.db.query(`SELECT last_value::text AS v, is_called FROM ${schema}.${table}_id_seq`);
       const sqlite = new Database(path.join(fx.data, t.file), { readonly: true });
-      const seq = sqlite.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(t.table) as number | undefined;
+      const seq = sqlite.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(t.table) as
+        number | undefined;
       sqlite.close();
       expect(Number(r.rows[0].v), target).toBeGreaterThanOrEqual(Math.max(t.maxRowid, seq ?? 0));
     }
   });
 
   it('builds primary keys, indexes and foreign keys after the load, and records the schema version', async () => {
-    const c = await fx.db.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'knowledge.knowledge_relationships'::regclass AND contype IN ('p', 'u', 'f') ORDER BY 1`);
-    expect(c.rows.map((r) => r.conname)).toEqual(['knowledge_relationships_pkey', 'knowledge_relationships_source_id_fkey', 'knowledge_relationships_target_id_fkey']);
+    const c = await fx.db.query(
+      `SELECT conname FROM pg_constraint WHERE conrelid = 'knowledge.knowledge_relationships'::regclass AND contype IN ('p', 'u', 'f') ORDER BY 1`,
+    );
+    expect(c.rows.map((r) => r.conname)).toEqual([
+      'knowledge_relationships_pkey',
+      'knowledge_relationships_source_id_fkey',
+      'knowledge_relationships_target_id_fkey',
+    ]);
     const ix = await fx.db.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'rss' ORDER BY 1`);
-    expect(ix.rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['idx_rss_fetch_cycles_status', 'fetch_cycles_pkey', 'fetch_items_pkey']));
+    expect(ix.rows.map((r) => r.indexname)).toEqual(
+      expect.arrayContaining(['idx_rss_fetch_cycles_status', 'fetch_cycles_pkey', 'fetch_items_pkey']),
+    );
     const v = await fx.db.query('SELECT mapping_name, schema_version FROM sqlite2pg.schema_version');
     expect(v.rows).toEqual([{ mapping_name: 'legacy-app', schema_version: 1 }]);
     // Built in each table's lane right after its rows committed: validated, and timed in the table's stages.
-    const fks = await fx.db.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' AND connamespace = 'knowledge'::regnamespace ORDER BY 1`);
+    const fks = await fx.db.query(
+      `SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' AND connamespace = 'knowledge'::regnamespace ORDER BY 1`,
+    );
     expect(fks.rows.length).toBeGreaterThan(0);
     expect(fks.rows.every((r) => r.convalidated)).toBe(true);
     for (const t of first.json.tables) {
@@ -146,13 +183,18 @@ describe('migrate over the fixture files', () => {
     const before = await fx.db.query('SELECT count(*)::int AS n FROM knowledge.knowledge_items');
     const again = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/--mode fresh refuses target tables that already hold rows: knowledge\.knowledge_items/);
+    expect(again.stderr).toMatch(
+      /--mode fresh refuses target tables that already hold rows: knowledge\.knowledge_items/,
+    );
     const after = await fx.db.query('SELECT count(*)::int AS n FROM knowledge.knowledge_items');
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
   it('runs again in truncate mode, in COPY text format, with the same result; every value identical, verify alone agrees', async () => {
-    const again = await runCli(['migrate', '--source-dir', fx.data, '--target', fx.db.url, '--mode', 'truncate', '--json'], { env: { SQLITE2PG_COPY_FORMAT: 'text' } });
+    const again = await runCli(
+      ['migrate', '--source-dir', fx.data, '--target', fx.db.url, '--mode', 'truncate', '--json'],
+      { env: { SQLITE2PG_COPY_FORMAT: 'text' } },
+    );
     expect(again.code).toBe(0);
     expect(again.json.totals).toEqual(first.json.totals);
     expect(copyFormatsOf(again.json)).toEqual(['text']);

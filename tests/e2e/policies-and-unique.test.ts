@@ -12,7 +12,10 @@ const fx = useFixtureTarget('s2p-policies-');
 let run: CliResult;
 
 function column(m: any, table: string, name: string) {
-  return m.sources.flatMap((s: any) => s.tables).find((t: any) => t.target === table).columns.find((c: any) => c.name === name);
+  return m.sources
+    .flatMap((s: any) => s.tables)
+    .find((t: any) => t.target === table)
+    .columns.find((c: any) => c.name === name);
 }
 
 beforeAll(async () => {
@@ -21,12 +24,24 @@ beforeAll(async () => {
   column(m, 'knowledge_items', 'content').policy = 'strip';
   column(m, 'knowledge_items', 'confidence_score').policy = 'default';
   column(m, 'fetch_items', 'summary').emptyAsNull = true;
-  m.sources.find((s: any) => s.schema === 'rss').tables.find((t: any) => t.target === 'fetch_cycles').unique = [{ columns: ['cycle_number'] }];
+  m.sources.find((s: any) => s.schema === 'rss').tables.find((t: any) => t.target === 'fetch_cycles').unique = [
+    { columns: ['cycle_number'] },
+  ];
   writeFileSync(path.join(fx.dir, 'mapping.json'), JSON.stringify(m, null, 2));
-  run = await runCli(['migrate', '--source-dir', fx.data, '--mapping', path.join(fx.dir, 'mapping.json'), '--target', fx.db.url, '--json']);
+  run = await runCli([
+    'migrate',
+    '--source-dir',
+    fx.data,
+    '--mapping',
+    path.join(fx.dir, 'mapping.json'),
+    '--target',
+    fx.db.url,
+    '--json',
+  ]);
 });
 
-const hazards = (table: string, codes: string[]) => fx.manifest.hazards.filter((h) => h.table === table && h.expect === 'reject' && codes.includes(h.code!));
+const hazards = (table: string, codes: string[]) =>
+  fx.manifest.hazards.filter((h) => h.table === table && h.expect === 'reject' && codes.includes(h.code!));
 
 describe('policies and a UNIQUE the data breaks', () => {
   it('ends with exit 0: verification accounts for every change and reject', () => {
@@ -40,11 +55,17 @@ describe('policies and a UNIQUE the data breaks', () => {
     for (const h of hs) {
       const row = await fx.db.query('SELECT metadata FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
       expect(row.rows, `row ${h.rowid}`).toEqual([{ metadata: null }]);
-      const c = await fx.db.query(`SELECT policy, reason_code, original_value, new_value FROM sqlite2pg.changes WHERE target_table = 'knowledge.knowledge_items' AND source_rowid = $1 AND column_name = 'metadata'`, [String(h.rowid)]);
+      const c = await fx.db.query(
+        `SELECT policy, reason_code, original_value, new_value FROM sqlite2pg.changes WHERE target_table = 'knowledge.knowledge_items' AND source_rowid = $1 AND column_name = 'metadata'`,
+        [String(h.rowid)],
+      );
       expect(c.rows).toEqual([expect.objectContaining({ policy: 'null', reason_code: h.code, new_value: null })]);
     }
     const nan = hs.find((h) => h.code === 'json_non_finite')!;
-    const c = await fx.db.query(`SELECT original_value FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'metadata' AND target_table = 'knowledge.knowledge_items'`, [String(nan.rowid)]);
+    const c = await fx.db.query(
+      `SELECT original_value FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'metadata' AND target_table = 'knowledge.knowledge_items'`,
+      [String(nan.rowid)],
+    );
     const sqlite = new Database(path.join(fx.data, nan.file), { readonly: true });
     const original = sqlite.prepare('SELECT metadata FROM knowledge_items WHERE rowid = ?').pluck().get(nan.rowid);
     sqlite.close();
@@ -54,12 +75,18 @@ describe('policies and a UNIQUE the data breaks', () => {
   it('policy strip: a NUL is removed from text, and recorded', async () => {
     const h = hazards('knowledge_items', ['nul_byte'])[0];
     const sqlite = new Database(path.join(fx.data, h.file), { readonly: true });
-    const original = sqlite.prepare('SELECT content FROM knowledge_items WHERE rowid = ?').pluck().get(h.rowid) as string;
+    const original = sqlite
+      .prepare('SELECT content FROM knowledge_items WHERE rowid = ?')
+      .pluck()
+      .get(h.rowid) as string;
     sqlite.close();
     expect(original).toContain('\0');
     const row = await fx.db.query('SELECT content FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
     expect(row.rows[0].content).toBe(original.replace(/\0/g, ''));
-    const c = await fx.db.query(`SELECT policy, reason_code FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'content' AND target_table = 'knowledge.knowledge_items'`, [String(h.rowid)]);
+    const c = await fx.db.query(
+      `SELECT policy, reason_code FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'content' AND target_table = 'knowledge.knowledge_items'`,
+      [String(h.rowid)],
+    );
     expect(c.rows).toEqual([{ policy: 'strip', reason_code: 'nul_byte' }]);
   });
 
@@ -67,18 +94,29 @@ describe('policies and a UNIQUE the data breaks', () => {
     const h = hazards('knowledge_items', ['not_a_number']).find((x) => x.column === 'confidence_score')!;
     const row = await fx.db.query('SELECT confidence_score FROM knowledge.knowledge_items WHERE id = $1', [h.rowid]);
     expect(row.rows).toEqual([{ confidence_score: 0 }]);
-    const c = await fx.db.query(`SELECT policy FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'confidence_score'`, [String(h.rowid)]);
+    const c = await fx.db.query(
+      `SELECT policy FROM sqlite2pg.changes WHERE source_rowid = $1 AND column_name = 'confidence_score'`,
+      [String(h.rowid)],
+    );
     expect(c.rows).toEqual([{ policy: 'default' }]);
   });
 
   it('emptyAsNull: every empty summary is NULL, each one recorded', async () => {
     const sqlite = new Database(path.join(fx.data, 'rss_fetch_history.db'), { readonly: true });
-    const empties = (sqlite.prepare(`SELECT rowid FROM rss_fetch_items WHERE summary = ''`).pluck().all() as number[]).map(String);
+    const empties = (
+      sqlite.prepare(`SELECT rowid FROM rss_fetch_items WHERE summary = ''`).pluck().all() as number[]
+    ).map(String);
     sqlite.close();
     expect(empties.length).toBeGreaterThan(0);
-    const rejected = new Set((await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_items'`)).rows.map((r) => r.source_rowid));
+    const rejected = new Set(
+      (await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_items'`)).rows.map(
+        (r) => r.source_rowid,
+      ),
+    );
     const loadedEmpties = empties.filter((k) => !rejected.has(k));
-    const c = await fx.db.query(`SELECT source_rowid FROM sqlite2pg.changes WHERE target_table = 'rss.fetch_items' AND column_name = 'summary' AND policy = 'emptyAsNull' ORDER BY source_rowid::bigint`);
+    const c = await fx.db.query(
+      `SELECT source_rowid FROM sqlite2pg.changes WHERE target_table = 'rss.fetch_items' AND column_name = 'summary' AND policy = 'emptyAsNull' ORDER BY source_rowid::bigint`,
+    );
     expect(c.rows.map((r) => r.source_rowid)).toEqual(loadedEmpties.sort((a, b) => Number(a) - Number(b)));
     const left = await fx.db.query(`SELECT count(*)::int AS n FROM rss.fetch_items WHERE summary = ''`);
     expect(left.rows[0].n).toBe(0);
@@ -86,8 +124,19 @@ describe('policies and a UNIQUE the data breaks', () => {
 
   it('UNIQUE (cycle_number): later duplicates are rejects with code unique, the first in rowid order kept', async () => {
     const sqlite = new Database(path.join(fx.data, 'rss_fetch_history.db'), { readonly: true });
-    const rejectedElse = new Set((await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code <> 'unique'`)).rows.map((r) => r.source_rowid));
-    const rows = (sqlite.prepare('SELECT rowid AS k, cycle_number AS n FROM rss_fetch_cycles ORDER BY rowid').all() as { k: number; n: number }[]).filter((r) => !rejectedElse.has(String(r.k)));
+    const rejectedElse = new Set(
+      (
+        await fx.db.query(
+          `SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code <> 'unique'`,
+        )
+      ).rows.map((r) => r.source_rowid),
+    );
+    const rows = (
+      sqlite.prepare('SELECT rowid AS k, cycle_number AS n FROM rss_fetch_cycles ORDER BY rowid').all() as {
+        k: number;
+        n: number;
+      }[]
+    ).filter((r) => !rejectedElse.has(String(r.k)));
     sqlite.close();
     const seen = new Set<number>();
     const expected: string[] = [];
@@ -96,9 +145,13 @@ describe('policies and a UNIQUE the data breaks', () => {
       seen.add(r.n);
     }
     expect(expected.length).toBeGreaterThan(0);
-    const got = await fx.db.query(`SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code = 'unique' ORDER BY source_rowid::bigint`);
+    const got = await fx.db.query(
+      `SELECT source_rowid FROM sqlite2pg.rejects WHERE target_table = 'rss.fetch_cycles' AND reason_code = 'unique' ORDER BY source_rowid::bigint`,
+    );
     expect(got.rows.map((r) => r.source_rowid)).toEqual(expected);
-    const con = await fx.db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'rss.fetch_cycles'::regclass AND contype = 'u'`);
+    const con = await fx.db.query(
+      `SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'rss.fetch_cycles'::regclass AND contype = 'u'`,
+    );
     expect(con.rows[0].n).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
-// Partial and expression indexes, views and foreign keys in a cycle of a SQLite file arrive in PostgreSQL: `init` translates their
+// Partial and expression indexes, views and foreign keys in a cycle of a SQLite file arrive in PostgreSQL: `init`
+// translates their
 // SQL, the migrate builds them after the load, verify's structure check knows the indexes, and the partial
 // UNIQUE index keeps refusing what SQLite refused. One PostgreSQL refuses is a warning of the run, by name,
 // with why (a required view: exit 1); rollback removes the views it created.
@@ -48,7 +49,12 @@ async function initMapping(): Promise<{ path: string; mapping: Mapping }> {
 }
 
 const indexDefs = async (db: TestDatabase) =>
-  Object.fromEntries((await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'app' ORDER BY 1`)).rows.map((r) => [r.indexname, r.indexdef]));
+  Object.fromEntries(
+    (await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'app' ORDER BY 1`)).rows.map((r) => [
+      r.indexname,
+      r.indexdef,
+    ]),
+  );
 
 describe('partial and expression indexes', () => {
   it('are translated by init, built by migrate, checked by verify; what cannot be translated is listed with why', async () => {
@@ -59,7 +65,9 @@ describe('partial and expression indexes', () => {
       { name: 'users_lower_name', expressions: ['lower("name") DESC', '"id"'] },
       { name: 'users_live', columns: ['id'], where: '"deleted" = 0 AND coalesce("score", 0) > 1.5' },
     ]);
-    expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'index', name: 'users_glob', reason: expect.stringMatching(/GLOB/) }));
+    expect(source.notMigrated).toContainEqual(
+      expect.objectContaining({ kind: 'index', name: 'users_glob', reason: expect.stringMatching(/GLOB/) }),
+    );
 
     const db = await fx.freshDb();
     const target = ['--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json'];
@@ -67,15 +75,23 @@ describe('partial and expression indexes', () => {
     expect(m.code, m.stderr).toBe(0);
     expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([]);
     const defs = await indexDefs(db);
-    expect(defs.users_email).toMatch(/CREATE UNIQUE INDEX users_email ON app\.users USING btree \(email\) WHERE \(email <> ''::text\)/);
+    expect(defs.users_email).toMatch(
+      /CREATE UNIQUE INDEX users_email ON app\.users USING btree \(email\) WHERE \(email <> ''::text\)/,
+    );
     expect(defs.users_lower_name).toMatch(/\(lower\(name\) DESC, id\)/);
-    expect(defs.users_live).toMatch(/WHERE \(\(deleted = 0\) AND \(COALESCE\(score, \(0\)::double precision\) > \(1\.5\)::double precision\)\)/);
+    expect(defs.users_live).toMatch(
+      /WHERE \(\(deleted = 0\) AND \(COALESCE\(score, \(0\)::double precision\) > \(1\.5\)::double precision\)\)/,
+    );
     expect(defs.users_glob).toBeUndefined();
 
-    const rows = (await db.query('SELECT email, name, deleted::int AS deleted, score FROM app.users ORDER BY id')).rows.map((r) => [r.email, r.name, r.deleted, r.score]);
+    const rows = (
+      await db.query('SELECT email, name, deleted::int AS deleted, score FROM app.users ORDER BY id')
+    ).rows.map((r) => [r.email, r.name, r.deleted, r.score]);
     expect(rows).toEqual(ROWS);
     // The partial UNIQUE index still refuses a second address, and still lets empty ones repeat.
-    await expect(db.query(`INSERT INTO app.users (email, name) VALUES ('ann@example.com', 'again')`)).rejects.toThrow(/users_email/);
+    await expect(db.query(`INSERT INTO app.users (email, name) VALUES ('ann@example.com', 'again')`)).rejects.toThrow(
+      /users_email/,
+    );
     await db.query(`INSERT INTO app.users (email, name) VALUES ('', 'third empty')`);
     await db.query(`DELETE FROM app.users WHERE name = 'third empty'`);
 
@@ -87,11 +103,25 @@ describe('partial and expression indexes', () => {
     await db.query('DROP INDEX app.users_lower_name');
     const gone = await runCli(['verify', ...target]);
     expect(gone.code, gone.stderr).toBe(0);
-    expect(gone.json.tables[0].structure).toEqual([{ object: 'index users_lower_name', problem: 'missing', expected: '2 keys with expressions', severity: 'warning' }]);
+    expect(gone.json.tables[0].structure).toEqual([
+      {
+        object: 'index users_lower_name',
+        problem: 'missing',
+        expected: '2 keys with expressions',
+        severity: 'warning',
+      },
+    ]);
     await db.query('CREATE INDEX users_lower_name ON app.users (lower(name))');
     const changed = await runCli(['verify', ...target]);
     expect(changed.code).toBe(1);
-    expect(changed.json.tables[0].structure).toEqual([{ object: 'index users_lower_name', problem: 'different', expected: '2 keys with expressions', found: '1 key with expressions' }]);
+    expect(changed.json.tables[0].structure).toEqual([
+      {
+        object: 'index users_lower_name',
+        problem: 'different',
+        expected: '2 keys with expressions',
+        found: '1 key with expressions',
+      },
+    ]);
   });
 
   it('one that PostgreSQL refuses is a warning naming it and the server’s reason; the run still exits 0', async () => {
@@ -103,11 +133,17 @@ describe('partial and expression indexes', () => {
     const target = ['--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
-    expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([expect.stringMatching(/^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/)]);
+    expect((m.json.warnings as string[]).filter((w) => /index .* not created/.test(w))).toEqual([
+      expect.stringMatching(
+        /^app\.users: index users_live not created: PostgreSQL refused it \(operator does not exist: bigint = boolean\)/,
+      ),
+    ]);
     expect(Object.keys(await indexDefs(db)).sort()).toEqual(['users_email', 'users_lower_name', 'users_pkey']);
     const v = await runCli(['verify', ...target]);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.json.tables[0].structure).toEqual([{ object: 'index users_live', problem: 'missing', expected: '1 key, partial', severity: 'warning' }]);
+    expect(v.json.tables[0].structure).toEqual([
+      { object: 'index users_live', problem: 'missing', expected: '1 key, partial', severity: 'warning' },
+    ]);
   });
 });
 
@@ -116,26 +152,48 @@ describe('views', () => {
     const { path: mappingPath, mapping } = await initMapping();
     const source = mapping.sources[0];
     expect(source.views).toEqual([
-      { name: 'live_users', sql: 'SELECT "u"."id", "u"."email" AS "Address" FROM "app"."users" AS "u" WHERE "deleted" = 0 AND EXISTS (SELECT 1 FROM "app"."users" "x" WHERE "x"."id" = "u"."id")' },
-      { name: 'high_scores', sql: expect.stringMatching(/^SELECT "name" FROM "app"\."users" WHERE "score" LIKE E?'2%'$/) },
+      {
+        name: 'live_users',
+        sql: 'SELECT "u"."id", "u"."email" AS "Address" FROM "app"."users" AS "u" WHERE "deleted" = 0 AND EXISTS (SELECT 1 FROM "app"."users" "x" WHERE "x"."id" = "u"."id")',
+      },
+      {
+        name: 'high_scores',
+        sql: expect.stringMatching(/^SELECT "name" FROM "app"\."users" WHERE "score" LIKE E?'2%'$/),
+      },
       // A view of a view: the view it reads is named as the target's view.
       { name: 'a_live_count', sql: 'SELECT count(*) AS "n" FROM "app"."live_users"' },
     ]);
-    expect(source.notMigrated).toContainEqual(expect.objectContaining({ kind: 'view', name: 'stamped', reason: expect.stringMatching(/datetime\(\)/) }));
+    expect(source.notMigrated).toContainEqual(
+      expect.objectContaining({ kind: 'view', name: 'stamped', reason: expect.stringMatching(/datetime\(\)/) }),
+    );
 
     const db = await fx.freshDb();
     const target = ['--mapping', mappingPath, '--source-dir', fx.dir, '--target', db.url, '--json'];
     const m = await runCli(['migrate', ...target]);
     expect(m.code, m.stderr).toBe(0);
-    expect(m.json.warnings).toContainEqual(expect.stringMatching(/^view app\.high_scores not created: PostgreSQL refused it \(operator does not exist: double precision ~~/));
+    expect(m.json.warnings).toContainEqual(
+      expect.stringMatching(
+        /^view app\.high_scores not created: PostgreSQL refused it \(operator does not exist: double precision ~~/,
+      ),
+    );
     const live = await db.query('SELECT id::int AS id, "Address" FROM app.live_users ORDER BY id');
-    expect(live.rows).toEqual([{ id: 1, Address: 'ann@example.com' }, { id: 2, Address: '' }, { id: 4, Address: 'cy@example.com' }]);
+    expect(live.rows).toEqual([
+      { id: 1, Address: 'ann@example.com' },
+      { id: 2, Address: '' },
+      { id: 4, Address: 'cy@example.com' },
+    ]);
     // Created although it comes first and reads a view made after it (views are tried again until none is made).
     expect((await db.query('SELECT n::int AS n FROM app.a_live_count')).rows).toEqual([{ n: 3 }]);
 
     const r = await runCli(['rollback', '--target', db.url, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect((await db.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'app'::regnamespace`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n).toBe(0);
+    expect(
+      (
+        await db
+          .query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'app'::regnamespace`)
+          .catch(() => ({ rows: [{ n: 0 }] }))
+      ).rows[0].n,
+    ).toBe(0);
   });
 
   it('a required view PostgreSQL refuses makes the migrate exit 1, naming it', async () => {
@@ -174,15 +232,26 @@ describe('foreign keys in a cycle', () => {
   }
 
   const fks = async (db: TestDatabase) =>
-    (await db.query(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = ANY (SELECT oid FROM pg_namespace WHERE nspname LIKE 'cycle%') ORDER BY 1`)).rows.map((r) => r.conname);
+    (
+      await db.query(
+        `SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = ANY (SELECT oid FROM pg_namespace WHERE nspname LIKE 'cycle%') ORDER BY 1`,
+      )
+    ).rows.map((r) => r.conname);
 
   it('both keys arrive: one while loading, the one closing the cycle after every table is in', async () => {
     const { db, target, migrate } = await run(cycleFile('cycle.db', false));
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(migrate.json.warnings ?? []).toEqual([]);
     expect(await fks(db)).toEqual(['players_team_id_fkey', 'teams_captain_id_fkey']);
-    expect((await db.query('SELECT id::int, name, captain_id::int FROM cycle.teams ORDER BY id')).rows).toEqual([{ id: 1, name: 'Reds', captain_id: 10 }, { id: 2, name: 'Blues', captain_id: 11 }]);
-    expect((await db.query('SELECT id::int, team_id::int FROM cycle.players ORDER BY id')).rows).toEqual([{ id: 10, team_id: 1 }, { id: 11, team_id: 2 }, { id: 12, team_id: null }]);
+    expect((await db.query('SELECT id::int, name, captain_id::int FROM cycle.teams ORDER BY id')).rows).toEqual([
+      { id: 1, name: 'Reds', captain_id: 10 },
+      { id: 2, name: 'Blues', captain_id: 11 },
+    ]);
+    expect((await db.query('SELECT id::int, team_id::int FROM cycle.players ORDER BY id')).rows).toEqual([
+      { id: 10, team_id: 1 },
+      { id: 11, team_id: 2 },
+      { id: 12, team_id: null },
+    ]);
     const v = await runCli(['verify', ...target]);
     expect(v.code, v.stderr).toBe(0);
   });
@@ -190,14 +259,24 @@ describe('foreign keys in a cycle', () => {
   it('a row pointing at nothing: the closing key is refused with PostgreSQL’s words, every row loads, verify warns', async () => {
     const { init, db, target, migrate } = await run(cycleFile('cycle_orphan.db', true));
     // players' key to teams closes the cycle (teams → players came first): it is the one added after the load.
-    expect(init.stderr).toMatch(/players: foreign key \(team_id\) → teams: 1 rows point at no row of teams; the key closes a cycle/);
+    expect(init.stderr).toMatch(
+      /players: foreign key \(team_id\) → teams: 1 rows point at no row of teams; the key closes a cycle/,
+    );
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(await fks(db)).toEqual(['teams_captain_id_fkey']);
-    expect((await db.query('SELECT team_id::int FROM cycle_orphan.players WHERE id = 12')).rows).toEqual([{ team_id: 99 }]);
-    expect(migrate.json.warnings).toEqual([expect.stringMatching(/^cycle_orphan\.players: foreign key players_team_id_fkey \(closing a cycle, added after the load\) not created: PostgreSQL refused it \(.*violates foreign key constraint/)]);
+    expect((await db.query('SELECT team_id::int FROM cycle_orphan.players WHERE id = 12')).rows).toEqual([
+      { team_id: 99 },
+    ]);
+    expect(migrate.json.warnings).toEqual([
+      expect.stringMatching(
+        /^cycle_orphan\.players: foreign key players_team_id_fkey \(closing a cycle, added after the load\) not created: PostgreSQL refused it \(.*violates foreign key constraint/,
+      ),
+    ]);
     expect(migrate.json.totals).toMatchObject({ sourceRows: 5, loadedRows: 5, rejectedRows: 0 });
     const v = await runCli(['verify', ...target]);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.json.tables.flatMap((t: { structure?: { severity?: string }[] }) => t.structure ?? [])).toEqual([expect.objectContaining({ problem: 'missing', severity: 'warning' })]);
+    expect(v.json.tables.flatMap((t: { structure?: { severity?: string }[] }) => t.structure ?? [])).toEqual([
+      expect.objectContaining({ problem: 'missing', severity: 'warning' }),
+    ]);
   });
 });

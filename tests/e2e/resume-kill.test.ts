@@ -34,16 +34,27 @@ async function checkInterrupted(db: TestDatabase, runId: string): Promise<string
   expect(h.code).toBe(0);
   const entry = h.json.runs.find((r: { runId: string }) => r.runId === runId);
   expect(entry.status).toBe('interrupted');
-  const loads = await db.query('SELECT target_table, loaded_rows::int AS n FROM sqlite2pg.table_loads WHERE run_id = $1 ORDER BY 1', [runId]);
+  const loads = await db.query(
+    'SELECT target_table, loaded_rows::int AS n FROM sqlite2pg.table_loads WHERE run_id = $1 ORDER BY 1',
+    [runId],
+  );
   expect(entry.tables).toBe(loads.rows.length);
   for (const l of loads.rows) {
-    const c = await db.query(`SELECT count(*)::int AS n FROM ${l.target_table.split('.').map((p: string) => `"${p}"`).join('.')}`);
+    const c = await db.query(
+      `SELECT count(*)::int AS n FROM ${l.target_table
+        .split('.')
+        .map((p: string) => `"${p}"`)
+        .join('.')}`,
+    );
     expect(c.rows[0].n, `${l.target_table}: a committed table holds exactly the rows its ledger record says`).toBe(l.n);
   }
   return loads.rows.map((r) => r.target_table as string);
 }
 
-/** Resumes and checks: exit 0, kept tables as the killed run committed them, every row once, keys and sequences in place. */
+/**
+ * Resumes and checks: exit 0, kept tables as the killed run committed them, every row once, keys and sequences in
+ * place.
+ */
 async function resumeAndCheck(db: TestDatabase, killedRun: string, committed: string[]): Promise<void> {
   const r = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'resume', '--json']);
   expect(r.code, r.stderr).toBe(0);
@@ -59,19 +70,29 @@ async function resumeAndCheck(db: TestDatabase, killedRun: string, committed: st
   // Every row exactly once: each table has its primary key (so no key twice) and as many rows as the report says.
   for (const t of r.json.tables) {
     const [schema, table] = t.target.split('.');
-    const pk = await db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [`"${schema}"."${table}"`]);
+    const pk = await db.query(
+      `SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+      [`"${schema}"."${table}"`],
+    );
     expect(pk.rows[0].n, `${t.target} has its primary key`).toBe(1);
     const c = await db.query(`SELECT count(*)::int AS n FROM "${schema}"."${table}"`);
     expect(c.rows[0].n, t.target).toBe(t.targetRows);
     // Rejects of the load that put the rows there are counted once, not once per attempt.
     const loadRun = t.keptFromRun ?? r.json.runId;
-    const rej = await db.query('SELECT count(*)::int AS n, count(DISTINCT source_rowid)::int AS d FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = $2', [loadRun, t.target]);
+    const rej = await db.query(
+      'SELECT count(*)::int AS n, count(DISTINCT source_rowid)::int AS d FROM sqlite2pg.rejects WHERE run_id = $1 AND target_table = $2',
+      [loadRun, t.target],
+    );
     expect(rej.rows[0]).toEqual({ n: t.rejectedRows, d: t.rejectedRows });
   }
-  const fks = await db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND connamespace <> 'sqlite2pg'::regnamespace`);
+  const fks = await db.query(
+    `SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND connamespace <> 'sqlite2pg'::regnamespace`,
+  );
   expect(fks.rows[0].n).toBeGreaterThan(0);
   // Sequences past the largest key: the next insert cannot collide.
-  const seq = await db.query(`SELECT last_value::bigint AS v, (SELECT max(id) FROM knowledge.knowledge_items) AS m FROM knowledge.knowledge_items_id_seq`);
+  const seq = await db.query(
+    `SELECT last_value::bigint AS v, (SELECT max(id) FROM knowledge.knowledge_items) AS m FROM knowledge.knowledge_items_id_seq`,
+  );
   expect(BigInt(seq.rows[0].v)).toBeGreaterThanOrEqual(BigInt(seq.rows[0].m));
 }
 
@@ -83,7 +104,9 @@ describe('kill -9, then --mode resume', () => {
       // on their way when the pause begins). Bytes, not tuples: on PostgreSQL 18 (the embedded server)
       // tuples_processed stayed 0 for the whole pause of this small table's COPY, its rows all sent.
       await waitFor('rows to reach the COPY', async () => {
-        const p = await db.query(`SELECT bytes_processed::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND relid = 'knowledge.knowledge_items'::regclass`);
+        const p = await db.query(
+          `SELECT bytes_processed::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND relid = 'knowledge.knowledge_items'::regclass`,
+        );
         expect(p.rows).toHaveLength(1);
         return p.rows[0].n > 0;
       });
@@ -94,7 +117,17 @@ describe('kill -9, then --mode resume', () => {
     expect(inFlight.rows[0].n).toBe(0);
     // A dry run of the resume changes nothing, schema and ledger included.
     const before = await targetSnapshot(db);
-    const dry = await runCli(['migrate', '--source-dir', fx.data, '--target', db.url, '--mode', 'resume', '--dry-run', '--json']);
+    const dry = await runCli([
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      db.url,
+      '--mode',
+      'resume',
+      '--dry-run',
+      '--json',
+    ]);
     expect(dry.code, dry.stderr).toBe(0);
     expect(await targetSnapshot(db)).toEqual(before);
     await resumeAndCheck(db, killed, committed);
@@ -117,7 +150,8 @@ describe('kill -9, then --mode resume', () => {
     if (point.startsWith('committed:')) expect(committed).toContain(point.slice('committed:'.length));
     // A table's keys, indexes and foreign keys are built in its lane once its rows have committed, while
     // the other lane may still be loading: the paused table is committed, the one beside it may not be.
-    if (point === 'keys:*' || point === 'foreign-keys:*') expect(committed).toContain(pausedAt.slice(pausedAt.indexOf(':') + 1));
+    if (point === 'keys:*' || point === 'foreign-keys:*')
+      expect(committed).toContain(pausedAt.slice(pausedAt.indexOf(':') + 1));
     if (point === 'sequences:*') expect(committed).toHaveLength(11);
     await resumeAndCheck(db, killed, committed);
   });

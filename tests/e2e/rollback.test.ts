@@ -16,37 +16,59 @@ beforeAll(() => {
   data = copyFixtures(fx.data, path.join(fx.dir, 'data'));
 });
 
-const migrate = (db: TestDatabase, ...extra: string[]) => runCli(['migrate', '--source-dir', data, '--target', db.url, '--json', ...extra]);
+const migrate = (db: TestDatabase, ...extra: string[]) =>
+  runCli(['migrate', '--source-dir', data, '--target', db.url, '--json', ...extra]);
 const rollback = (db: TestDatabase, ...extra: string[]) => runCli(['rollback', '--target', db.url, '--json', ...extra]);
-const count = async (db: TestDatabase, table: string) => (await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
-const exists = async (db: TestDatabase, name: string) => (await db.query('SELECT to_regclass($1) IS NOT NULL AS ok', [name])).rows[0].ok as boolean;
-const schemaExists = async (db: TestDatabase, name: string) => (await db.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [name])).rows[0].n === 1;
+const count = async (db: TestDatabase, table: string) =>
+  (await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+const exists = async (db: TestDatabase, name: string) =>
+  (await db.query('SELECT to_regclass($1) IS NOT NULL AS ok', [name])).rows[0].ok as boolean;
+const schemaExists = async (db: TestDatabase, name: string) =>
+  (await db.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [name])).rows[0].n === 1;
 
 describe('sqlite2pg rollback', () => {
   it("removes the run's rows and what it created, keeps what others wrote, and never writes the sources", async () => {
     const db = await fx.freshDb();
     const sourcesBefore = fileStates(data);
     // Before the run: a schema and a table of the application's own.
-    await db.query(`CREATE SCHEMA rss; CREATE TABLE rss.app_cache (k text PRIMARY KEY, v text); INSERT INTO rss.app_cache VALUES ('a', '1'), ('b', '2')`);
+    await db.query(
+      `CREATE SCHEMA rss; CREATE TABLE rss.app_cache (k text PRIMARY KEY, v text); INSERT INTO rss.app_cache VALUES ('a', '1'), ('b', '2')`,
+    );
     const m = await migrate(db);
     expect(m.code, m.stderr).toBe(0);
-    const loadedItems = m.json.tables.find((t: { target: string }) => t.target === 'knowledge.knowledge_items').targetRows;
+    const loadedItems = m.json.tables.find(
+      (t: { target: string }) => t.target === 'knowledge.knowledge_items',
+    ).targetRows;
     // After the run, a dual-writing application: a new row, an updated loaded row, a table of its own.
-    await db.query(`INSERT INTO knowledge.knowledge_items (content, source, knowledge_type) VALUES ('written by the app', 'app', 'fact')`);
-    await db.query(`UPDATE rss.fetch_items SET item_title = item_title || ' (edited by the app)' WHERE id = (SELECT min(id) FROM rss.fetch_items)`);
+    await db.query(
+      `INSERT INTO knowledge.knowledge_items (content, source, knowledge_type) VALUES ('written by the app', 'app', 'fact')`,
+    );
+    await db.query(
+      `UPDATE rss.fetch_items SET item_title = item_title || ' (edited by the app)' WHERE id = (SELECT min(id) FROM rss.fetch_items)`,
+    );
     await db.query(`CREATE TABLE accuracy.app_notes (note text); INSERT INTO accuracy.app_notes VALUES ('mine')`);
     const appCache = await db.query('SELECT * FROM rss.app_cache ORDER BY k');
 
     const r = await rollback(db);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.rolledBack).toBe(m.json.runId);
-    const byTable = new Map<string, { action: string; removedRows: number; keptRows: number }>(r.json.tables.map((t: { table: string }) => [t.table, t]));
-    expect(byTable.get('knowledge.knowledge_items')).toMatchObject({ action: 'rows removed', removedRows: loadedItems, keptRows: 1 });
+    const byTable = new Map<string, { action: string; removedRows: number; keptRows: number }>(
+      r.json.tables.map((t: { table: string }) => [t.table, t]),
+    );
+    expect(byTable.get('knowledge.knowledge_items')).toMatchObject({
+      action: 'rows removed',
+      removedRows: loadedItems,
+      keptRows: 1,
+    });
     expect(byTable.get('rss.fetch_items')).toMatchObject({ action: 'rows removed', keptRows: 1 });
     expect(byTable.get('continuum.tier_metrics')).toMatchObject({ action: 'dropped' });
     // What the application wrote stays, with the tables and schemas holding it.
-    expect((await db.query('SELECT content FROM knowledge.knowledge_items')).rows).toEqual([{ content: 'written by the app' }]);
-    expect((await db.query('SELECT item_title FROM rss.fetch_items')).rows[0].item_title).toMatch(/\(edited by the app\)$/);
+    expect((await db.query('SELECT content FROM knowledge.knowledge_items')).rows).toEqual([
+      { content: 'written by the app' },
+    ]);
+    expect((await db.query('SELECT item_title FROM rss.fetch_items')).rows[0].item_title).toMatch(
+      /\(edited by the app\)$/,
+    );
     expect(await count(db, 'accuracy.app_notes')).toBe(1);
     expect((await db.query('SELECT * FROM rss.app_cache ORDER BY k')).rows).toEqual(appCache.rows);
     expect(await schemaExists(db, 'rss')).toBe(true); // not created by the run
@@ -58,14 +80,18 @@ describe('sqlite2pg rollback', () => {
     expect(r.json.droppedSchemas).toEqual(['continuum']);
     // The ledger: the run marked rolled back, the rollback recorded, nothing left to roll back.
     const h = await runCli(['history', '--target', db.url, '--json']);
-    expect(h.json.runs.slice(0, 2).map((x: { command: string; status: string }) => `${x.command} ${x.status}`)).toEqual(['rollback ok', 'migrate rolled back']);
+    expect(h.json.runs.slice(0, 2).map((x: { command: string; status: string }) => `${x.command} ${x.status}`)).toEqual(
+      ['rollback ok', 'migrate rolled back'],
+    );
     const again = await rollback(db);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no migrate run to roll back/);
     // A resume must not take the application's rows for its own.
     const resume = await migrate(db, '--mode', 'resume');
     expect(resume.code).toBe(2);
-    expect(resume.stderr).toMatch(/will not replace rows sqlite2pg did not load: knowledge\.knowledge_items \(1 rows written after/);
+    expect(resume.stderr).toMatch(
+      /will not replace rows sqlite2pg did not load: knowledge\.knowledge_items \(1 rows written after/,
+    );
     // The sources, -wal included, were never written.
     expect(fileStates(data)).toEqual(sourcesBefore);
   });
@@ -85,11 +111,15 @@ describe('sqlite2pg rollback', () => {
     const db = await fx.freshDb();
     expect((await migrate(db)).code).toBe(0);
     // The application links two loaded items: its row would point at nothing once they are gone.
-    await db.query(`INSERT INTO knowledge.knowledge_relationships (source_id, target_id, relationship_type) SELECT min(id), max(id), 'app' FROM knowledge.knowledge_items`);
+    await db.query(
+      `INSERT INTO knowledge.knowledge_relationships (source_id, target_id, relationship_type) SELECT min(id), max(id), 'app' FROM knowledge.knowledge_items`,
+    );
     const before = await targetSnapshot(db);
     const r = await rollback(db);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/rows written after run .* reference rows it loaded into knowledge\.knowledge_items .*nothing was rolled back/);
+    expect(r.stderr).toMatch(
+      /rows written after run .* reference rows it loaded into knowledge\.knowledge_items .*nothing was rolled back/,
+    );
     expect(await targetSnapshot(db)).toEqual(before);
   });
 
@@ -117,14 +147,19 @@ describe('sqlite2pg rollback', () => {
 
   it('rolls back an interrupted run (killed mid-load): the tables it committed are removed', async () => {
     const db = await fx.freshDb();
-    const child = startPaused(['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1'], 'committed:knowledge.knowledge_items');
+    const child = startPaused(
+      ['migrate', '--source-dir', data, '--target', db.url, '--jobs', '1'],
+      'committed:knowledge.knowledge_items',
+    );
     await child.paused;
     child.kill();
     await child.done;
     await lockReleased(db);
     const r = await rollback(db);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json.tables.find((t: { table: string }) => t.table === 'knowledge.knowledge_items')).toMatchObject({ action: 'dropped' });
+    expect(r.json.tables.find((t: { table: string }) => t.table === 'knowledge.knowledge_items')).toMatchObject({
+      action: 'dropped',
+    });
     expect(r.json.droppedSchemas.sort()).toEqual(['accuracy', 'continuum', 'knowledge', 'rss']);
   });
 

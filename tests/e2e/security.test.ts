@@ -26,14 +26,36 @@ beforeAll(async () => {
   cert = path.join(fx.dir, 'server.crt');
   const key = path.join(fx.server.dataDir, 'server.key');
   // Without openssl the server stays without TLS, and the tests that need it are skipped.
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE'], { stdio: 'ignore' });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { stdio: 'ignore' },
+  );
   tls = made.status === 0;
   db = await createDbOn(fx.server, 'secure');
   if (tls) {
     copyFileSync(cert, path.join(fx.server.dataDir, 'server.crt'));
     const owner = serverOwner();
-    for (const f of ['server.key', 'server.crt']) if (owner) chownSync(path.join(fx.server.dataDir, f), owner.uid, owner.gid);
+    for (const f of ['server.key', 'server.crt'])
+      if (owner) chownSync(path.join(fx.server.dataDir, f), owner.uid, owner.gid);
     chmodSync(key, 0o600);
     await db.query(`ALTER SYSTEM SET ssl = on`);
   }
@@ -65,19 +87,49 @@ describe('passwords stay out of everything sqlite2pg writes', () => {
       return r;
     };
     // Success, the URL in --target (password in the user part), with a report file.
-    const m = await run('migrate --target', ['migrate', '--source-dir', fx.data, '--target', secretUrl('userinfo'), '--json', '--report', report]);
+    const m = await run('migrate --target', [
+      'migrate',
+      '--source-dir',
+      fx.data,
+      '--target',
+      secretUrl('userinfo'),
+      '--json',
+      '--report',
+      report,
+    ]);
     expect(m.code, m.stderr).toBe(0);
     expect(m.json.target).toBe(`postgresql://s2p_secret:***@127.0.0.1:${fx.server.port}/secure`);
     // The URL from DATABASE_URL, password as a query parameter.
-    const v = await run('verify via DATABASE_URL', ['verify', '--source-dir', fx.data, '--json'], { DATABASE_URL: secretUrl('query') });
+    const v = await run('verify via DATABASE_URL', ['verify', '--source-dir', fx.data, '--json'], {
+      DATABASE_URL: secretUrl('query'),
+    });
     expect(v.code, v.stderr).toBe(0);
     expect((await run('history', ['history', '--target', secretUrl('query')])).code).toBe(0);
     expect((await run('check', ['check', '--source-dir', fx.data, '--target', secretUrl('userinfo')])).code).toBe(0);
     // A refusal (fresh onto tables holding rows) and a failure mid-run (its connection cut, no retries).
-    expect((await run('refused', ['migrate', '--source-dir', fx.data, '--target', secretUrl('userinfo')])).code).toBe(2);
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', secretUrl('query'), '--mode', 'truncate', '--retries', '0', '--json'], 'copy:knowledge.knowledge_items', env);
+    expect((await run('refused', ['migrate', '--source-dir', fx.data, '--target', secretUrl('userinfo')])).code).toBe(
+      2,
+    );
+    const child = startPaused(
+      [
+        'migrate',
+        '--source-dir',
+        fx.data,
+        '--target',
+        secretUrl('query'),
+        '--mode',
+        'truncate',
+        '--retries',
+        '0',
+        '--json',
+      ],
+      'copy:knowledge.knowledge_items',
+      env,
+    );
     await child.paused;
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'secure' AND query LIKE 'COPY %'`);
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'secure' AND query LIKE 'COPY %'`,
+    );
     child.resume();
     const failed = await child.done;
     outputs.push(['failed migrate', failed]);
@@ -99,7 +151,9 @@ describe('passwords stay out of everything sqlite2pg writes', () => {
     // The whole ledger, every table of it, as text.
     const tables = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'sqlite2pg'`);
     for (const t of tables.rows) {
-      const dump = await db.query(`SELECT coalesce(string_agg(x::text, E'\\n'), '') AS d FROM sqlite2pg."${t.table_name}" x`);
+      const dump = await db.query(
+        `SELECT coalesce(string_agg(x::text, E'\\n'), '') AS d FROM sqlite2pg."${t.table_name}" x`,
+      );
       expectNoSecret(`sqlite2pg.${t.table_name}`, dump.rows[0].d);
     }
     const errors = await db.query(`SELECT count(*)::int AS n FROM sqlite2pg.runs WHERE error IS NOT NULL`);
@@ -111,10 +165,16 @@ describe('TLS settings in the URL are honoured', () => {
   /** Whether the COPY connection of a migrate paused mid-COPY uses TLS. */
   async function copyUsesTls(url: string): Promise<boolean> {
     const target = await createDbOn(fx.server, `tls_${Math.random().toString(36).slice(2, 8)}`);
-    const child = startPaused(['migrate', '--source-dir', fx.data, '--target', target.url.replace(/\?.*$/, '') + url, '--jobs', '1'], 'copy:knowledge.knowledge_items');
+    const child = startPaused(
+      ['migrate', '--source-dir', fx.data, '--target', target.url.replace(/\?.*$/, '') + url, '--jobs', '1'],
+      'copy:knowledge.knowledge_items',
+    );
     try {
       await child.paused;
-      const r = await db.query(`SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = $1 AND a.query LIKE 'COPY %'`, [target.name]);
+      const r = await db.query(
+        `SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = $1 AND a.query LIKE 'COPY %'`,
+        [target.name],
+      );
       child.resume();
       const end = await child.done;
       expect(end.code, end.stderr).toBe(0);
@@ -162,7 +222,9 @@ describe('TLS settings in the URL are honoured', () => {
     it('sslmode=disable works; sslmode=prefer falls back to plain text as libpq does', async (ctx) => {
       if (plainHasTls) return ctx.skip();
       expect((await runCli(['history', '--target', `${plain.url}?sslmode=disable`])).code).toBe(0);
-      const p = await runCli(['history', '--target', `${plain.url}?sslmode=prefer`], { env: { SQLITE2PG_LOG_LEVEL: 'info' } });
+      const p = await runCli(['history', '--target', `${plain.url}?sslmode=prefer`], {
+        env: { SQLITE2PG_LOG_LEVEL: 'info' },
+      });
       expect(p.code, p.stderr).toBe(0);
       expect(p.stderr).toMatch(/the server offers no TLS: connecting in plain text/);
     });
@@ -182,30 +244,72 @@ describe('every identifier is quoted', () => {
     sqlite.close();
     const schema = 'S2p "Odd"; Schema';
     const mapping = {
-      version: 1, name: 'hostile', sources: [{
-        file: 'odd.db', schema, tables: [
-          { source: 'Parent "P"; DROP TABLE x', target: 'Parent "P"; DROP TABLE x', primaryKey: ['Id'],
-            columns: [{ name: 'Id', type: 'bigint', from: 'Id', serial: true, nullable: false }, { name: 'select', type: 'text', from: 'select', nullable: false }],
-            indexes: [{ name: 'ix "select"; --', columns: ['select'] }], unique: [{ name: 'uq "sel"', columns: ['select'] }] },
-          { source: 'child.items', target: 'child.items', primaryKey: ['id'],
-            columns: [{ name: 'id', type: 'bigint', from: 'id' }, { name: 'parent Id', type: 'bigint', from: 'parent Id' },
-              { name: 'naïve Ünïcode', type: 'double precision', from: 'naïve Ünïcode' }, { name: 'col"quote', type: 'text', from: 'col"quote' }],
-            foreignKeys: [{ name: 'fk "parent"', columns: ['parent Id'], references: `${schema}.Parent "P"; DROP TABLE x`, referencedColumns: ['Id'] }] },
-        ],
-      }],
+      version: 1,
+      name: 'hostile',
+      sources: [
+        {
+          file: 'odd.db',
+          schema,
+          tables: [
+            {
+              source: 'Parent "P"; DROP TABLE x',
+              target: 'Parent "P"; DROP TABLE x',
+              primaryKey: ['Id'],
+              columns: [
+                { name: 'Id', type: 'bigint', from: 'Id', serial: true, nullable: false },
+                { name: 'select', type: 'text', from: 'select', nullable: false },
+              ],
+              indexes: [{ name: 'ix "select"; --', columns: ['select'] }],
+              unique: [{ name: 'uq "sel"', columns: ['select'] }],
+            },
+            {
+              source: 'child.items',
+              target: 'child.items',
+              primaryKey: ['id'],
+              columns: [
+                { name: 'id', type: 'bigint', from: 'id' },
+                { name: 'parent Id', type: 'bigint', from: 'parent Id' },
+                { name: 'naïve Ünïcode', type: 'double precision', from: 'naïve Ünïcode' },
+                { name: 'col"quote', type: 'text', from: 'col"quote' },
+              ],
+              foreignKeys: [
+                {
+                  name: 'fk "parent"',
+                  columns: ['parent Id'],
+                  references: `${schema}.Parent "P"; DROP TABLE x`,
+                  referencedColumns: ['Id'],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     };
     const mappingFile = path.join(fx.dir, 'hostile.json');
     writeFileSync(mappingFile, JSON.stringify(mapping, null, 2));
     const target = await createTestDatabase();
     try {
-      const m = await runCli(['migrate', '--source-dir', src, '--mapping', mappingFile, '--target', target.url, '--json']);
+      const m = await runCli([
+        'migrate',
+        '--source-dir',
+        src,
+        '--mapping',
+        mappingFile,
+        '--target',
+        target.url,
+        '--json',
+      ]);
       expect(m.code, m.stderr).toBe(0);
       expect(m.json.totals).toMatchObject({ sourceRows: 6, loadedRows: 5, rejectedRows: 1 });
-      const t = await target.query(`SELECT "select" FROM "S2p ""Odd""; Schema"."Parent ""P""; DROP TABLE x" ORDER BY "Id"`);
+      const t = await target.query(
+        `SELECT "select" FROM "S2p ""Odd""; Schema"."Parent ""P""; DROP TABLE x" ORDER BY "Id"`,
+      );
       expect(t.rows.map((r) => r.select)).toEqual(['a', 'b', 'c']);
       const fk = await target.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 'fk "parent"'`);
       expect(fk.rows[0].n).toBe(1);
-      expect((await runCli(['verify', '--source-dir', src, '--mapping', mappingFile, '--target', target.url])).code).toBe(0);
+      expect(
+        (await runCli(['verify', '--source-dir', src, '--mapping', mappingFile, '--target', target.url])).code,
+      ).toBe(0);
       const rb = await runCli(['rollback', '--target', target.url, '--json']);
       expect(rb.code, rb.stderr).toBe(0);
       expect(rb.json.droppedSchemas).toEqual([schema]);

@@ -25,15 +25,36 @@ describe('a source damaged where only reading its rows finds it', () => {
     const pages = bytes.length / 1024;
     for (let p = pages - 20; p < pages - 10; p++) bytes.fill(0xab, p * 1024 + 8, p * 1024 + 200);
     writeFileSync(file, bytes);
-    const r = await runCli(['migrate', '--mapping', mapping, '--source-dir', fx.dir, '--target', fx.db.url, '--no-quick-check']);
+    const r = await runCli([
+      'migrate',
+      '--mapping',
+      mapping,
+      '--source-dir',
+      fx.dir,
+      '--target',
+      fx.db.url,
+      '--no-quick-check',
+    ]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/source damaged\.db, table big: reading its rows failed \(database disk image is malformed\)/);
+    expect(r.stderr).toMatch(
+      /source damaged\.db, table big: reading its rows failed \(database disk image is malformed\)/,
+    );
     expect(r.stderr).not.toMatch(/--mode resume/);
     expect(r.stderr).toMatch(/the empty tables this run created were dropped again \(damaged\.big, schema damaged\)/);
-    expect((await fx.db.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'damaged'")).rows[0].n).toBe(0);
-    expect((await fx.db.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'damaged'")).rows[0].n).toBe(0);
+    expect(
+      (await fx.db.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'damaged'"))
+        .rows[0].n,
+    ).toBe(0);
+    expect((await fx.db.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'damaged'")).rows[0].n).toBe(
+      0,
+    );
     // The ledger records the run as failed, with the same words.
-    const run = await fx.db.query("SELECT status, error FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at DESC LIMIT 1");
-    expect(run.rows[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/table big: reading its rows failed/) });
+    const run = await fx.db.query(
+      "SELECT status, error FROM sqlite2pg.runs WHERE command = 'migrate' ORDER BY started_at DESC LIMIT 1",
+    );
+    expect(run.rows[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/table big: reading its rows failed/),
+    });
   });
 });

@@ -25,7 +25,12 @@ describe('continuum_memory.db variants', () => {
     const continuum = r.json.tables.filter((t: { target: string }) => t.target.startsWith('continuum.'));
     expect(continuum).toHaveLength(3);
     for (const t of continuum) {
-      expect(t).toMatchObject({ sourceRows: 0, loadedRows: 0, targetRows: 0, emptySource: 'the file is empty (0 bytes)' });
+      expect(t).toMatchObject({
+        sourceRows: 0,
+        loadedRows: 0,
+        targetRows: 0,
+        emptySource: 'the file is empty (0 bytes)',
+      });
       expect(t.checksum.match).toBe(true);
     }
     const n = await db.query('SELECT count(*)::int AS n FROM continuum.tier_metrics');
@@ -38,12 +43,20 @@ describe('continuum_memory.db variants', () => {
     const { data, db, r } = await migrate('old');
     expect(r.code, r.stderr).toBe(0);
     const sqlite = new Database(path.join(data, 'continuum_memory.db'), { readonly: true });
-    const cols = (sqlite.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('tier_metrics') as string[]);
+    const cols = sqlite.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('tier_metrics') as string[];
     expect(cols[cols.length - 1]).toBe('last_update_cycle');
-    const src = sqlite.prepare('SELECT item_id, CAST(last_update_cycle AS TEXT) AS c, tier FROM tier_metrics WHERE typeof(last_update_cycle) = \'integer\'').all() as { item_id: string; c: string; tier: string }[];
+    const src = sqlite
+      .prepare(
+        "SELECT item_id, CAST(last_update_cycle AS TEXT) AS c, tier FROM tier_metrics WHERE typeof(last_update_cycle) = 'integer'",
+      )
+      .all() as { item_id: string; c: string; tier: string }[];
     sqlite.close();
     expect(src.length).toBeGreaterThan(10);
-    const got = new Map((await db.query('SELECT item_id, last_update_cycle::text AS c, tier FROM continuum.tier_metrics')).rows.map((x) => [x.item_id, x]));
+    const got = new Map(
+      (await db.query('SELECT item_id, last_update_cycle::text AS c, tier FROM continuum.tier_metrics')).rows.map(
+        (x) => [x.item_id, x],
+      ),
+    );
     let compared = 0;
     for (const s of src) {
       const t = got.get(s.item_id);

@@ -37,8 +37,15 @@ describe('text primary keys and the key guard', () => {
     const table = (t: string) => r.json.tables.find((x: { target: string }) => x.target === `keys.${t}`);
     expect(table('plain')).toMatchObject({ sourceRows: 501, loadedRows: 501, rejectedRows: 0 });
     expect(table('pair')).toMatchObject({ sourceRows: 2, loadedRows: 2, rejectedRows: 0 });
-    expect(table('blobbed')).toMatchObject({ sourceRows: 3, loadedRows: 2, rejectedRows: 1, rejectsByCode: { unique: 1 } });
-    const rejected = await fx.db.query(`SELECT source_rowid, reason_code FROM sqlite2pg.rejects WHERE target_table = 'keys.blobbed'`);
+    expect(table('blobbed')).toMatchObject({
+      sourceRows: 3,
+      loadedRows: 2,
+      rejectedRows: 1,
+      rejectsByCode: { unique: 1 },
+    });
+    const rejected = await fx.db.query(
+      `SELECT source_rowid, reason_code FROM sqlite2pg.rejects WHERE target_table = 'keys.blobbed'`,
+    );
     expect(rejected.rows).toEqual([{ source_rowid: '2', reason_code: 'unique' }]);
     const rows = await fx.db.query('SELECT k, v FROM keys.blobbed ORDER BY v');
     expect(rows.rows).toEqual([

@@ -13,10 +13,33 @@ import { runCli } from '../support/cli.js';
 const fx = useFixtureTarget('s2p-verify-', { database: false });
 let db: TestDatabase;
 
-type TableJson = { target: string; status: string; sourceRows: number; rejectedRows: number; targetRows: number; notCompared?: string; checksum: { match: boolean }; differences: { missing: number; extra: number; changed: number; samples: { key: string; kind: string; columns?: string[]; values?: { column: string; source: string | null; target: string | null }[] }[] }; structure?: { object: string; problem: string }[]; accounting: Record<string, number>; excludedByGrace?: number };
+type TableJson = {
+  target: string;
+  status: string;
+  sourceRows: number;
+  rejectedRows: number;
+  targetRows: number;
+  notCompared?: string;
+  checksum: { match: boolean };
+  differences: {
+    missing: number;
+    extra: number;
+    changed: number;
+    samples: {
+      key: string;
+      kind: string;
+      columns?: string[];
+      values?: { column: string; source: string | null; target: string | null }[];
+    }[];
+  };
+  structure?: { object: string; problem: string }[];
+  accounting: Record<string, number>;
+  excludedByGrace?: number;
+};
 
 const table = (json: { tables: TableJson[] }, name: string) => json.tables.find((t) => t.target === name)!;
-const others = (json: { tables: TableJson[] }, ...names: string[]) => json.tables.filter((t) => !names.includes(t.target));
+const others = (json: { tables: TableJson[] }, ...names: string[]) =>
+  json.tables.filter((t) => !names.includes(t.target));
 
 async function migratedDatabase(sourceDir = fx.data, extra: string[] = []): Promise<TestDatabase> {
   const d = await fx.freshDb();
@@ -25,7 +48,8 @@ async function migratedDatabase(sourceDir = fx.data, extra: string[] = []): Prom
   return d;
 }
 
-const verify = (d: TestDatabase, ...args: string[]) => runCli(['verify', '--source-dir', fx.data, '--target', d.url, '--json', ...args]);
+const verify = (d: TestDatabase, ...args: string[]) =>
+  runCli(['verify', '--source-dir', fx.data, '--target', d.url, '--json', ...args]);
 
 /** The next double above x (one unit in the last place). */
 function nextUp(x: number): number {
@@ -35,10 +59,17 @@ function nextUp(x: number): number {
   return view.getFloat64(0);
 }
 
-/** The same JSON meaning written differently: keys in reverse order, spaces, integers as `NeO`, decimals with a trailing zero. */
+/**
+ * The same JSON meaning written differently: keys in reverse order, spaces, integers as `NeO`, decimals with a trailing
+ * zero.
+ */
 function rewriteJson(v: unknown): string {
   if (Array.isArray(v)) return `[ ${v.map(rewriteJson).join(' , ')} ]`;
-  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).reverse().map(([k, x]) => `${JSON.stringify(k)} : ${rewriteJson(x)}`).join(' , ')} }`;
+  if (v !== null && typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .reverse()
+      .map(([k, x]) => `${JSON.stringify(k)} : ${rewriteJson(x)}`)
+      .join(' , ')} }`;
   if (typeof v === 'number') return Number.isInteger(v) ? `${v}e0` : String(v).includes('e') ? String(v) : `${v}0`;
   return JSON.stringify(v);
 }
@@ -51,18 +82,40 @@ describe('verify reports exactly the real differences, by key', () => {
   it('one character, one float by one ulp, a deleted row, an added row — and nothing for an equal jsonb rewrite', async () => {
     const clean = await verify(db);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(clean.json.tables.every((t: TableJson) => t.checksum.match && t.status === 'match' && t.structure?.length === 0)).toBe(true);
+    expect(
+      clean.json.tables.every((t: TableJson) => t.checksum.match && t.status === 'match' && t.structure?.length === 0),
+    ).toBe(true);
 
-    const ids = (await db.query(`SELECT id::text AS id FROM accuracy.accuracy_scores ORDER BY id LIMIT 3 OFFSET 5`)).rows.map((r) => r.id as string);
+    const ids = (
+      await db.query(`SELECT id::text AS id FROM accuracy.accuracy_scores ORDER BY id LIMIT 3 OFFSET 5`)
+    ).rows.map((r) => r.id as string);
     const [oneChar, oneUlp, deleted] = ids;
-    await db.query(`UPDATE accuracy.accuracy_scores SET question = overlay(question placing '~' from 1 for 1) WHERE id = $1`, [oneChar]);
-    const before = Number((await db.query(`SELECT accuracy_score::text AS v FROM accuracy.accuracy_scores WHERE id = $1`, [oneUlp])).rows[0].v);
-    await db.query(`UPDATE accuracy.accuracy_scores SET accuracy_score = $2::float8 WHERE id = $1`, [oneUlp, String(nextUp(before))]);
+    await db.query(
+      `UPDATE accuracy.accuracy_scores SET question = overlay(question placing '~' from 1 for 1) WHERE id = $1`,
+      [oneChar],
+    );
+    const before = Number(
+      (await db.query(`SELECT accuracy_score::text AS v FROM accuracy.accuracy_scores WHERE id = $1`, [oneUlp])).rows[0]
+        .v,
+    );
+    await db.query(`UPDATE accuracy.accuracy_scores SET accuracy_score = $2::float8 WHERE id = $1`, [
+      oneUlp,
+      String(nextUp(before)),
+    ]);
     await db.query(`DELETE FROM accuracy.accuracy_scores WHERE id = $1`, [deleted]);
-    const added = (await db.query(`INSERT INTO accuracy.accuracy_scores (question, actual_answer, accuracy_score, scoring_method) VALUES ('q?', 'a', 0.5, 'exact') RETURNING id::text AS id`)).rows[0].id as string;
+    const added = (
+      await db.query(
+        `INSERT INTO accuracy.accuracy_scores (question, actual_answer, accuracy_score, scoring_method) VALUES ('q?', 'a', 0.5, 'exact') RETURNING id::text AS id`,
+      )
+    ).rows[0].id as string;
     // An object with several keys and plain numbers (JSON.parse below must not round it).
-    const j = (await db.query(`SELECT id::text AS id, metadata::text AS m FROM accuracy.accuracy_scores
-      WHERE jsonb_typeof(metadata) = 'object' AND (SELECT count(*) FROM jsonb_object_keys(metadata)) >= 2 AND metadata::text !~ '[0-9]{15}' AND id <> ALL($1::bigint[]) ORDER BY id LIMIT 1`, [ids])).rows[0];
+    const j = (
+      await db.query(
+        `SELECT id::text AS id, metadata::text AS m FROM accuracy.accuracy_scores
+      WHERE jsonb_typeof(metadata) = 'object' AND (SELECT count(*) FROM jsonb_object_keys(metadata)) >= 2 AND metadata::text !~ '[0-9]{15}' AND id <> ALL($1::bigint[]) ORDER BY id LIMIT 1`,
+        [ids],
+      )
+    ).rows[0];
     const rewritten = rewriteJson(JSON.parse(j.m));
     expect(rewritten).not.toBe(j.m);
     await db.query(`UPDATE accuracy.accuracy_scores SET metadata = $2::jsonb WHERE id = $1`, [j.id, rewritten]);
@@ -74,17 +127,21 @@ describe('verify reports exactly the real differences, by key', () => {
     expect(t.checksum.match).toBe(false);
     expect(t.differences).toMatchObject({ missing: 1, extra: 1, changed: 2 });
     expect(new Set(t.differences.samples.map(({ values: _values, ...s }) => JSON.stringify(s)))).toEqual(
-      new Set([
-        { key: oneChar, kind: 'changed', columns: ['question'] },
-        { key: oneUlp, kind: 'changed', columns: ['accuracy_score'] },
-        { key: deleted, kind: 'missing' },
-        { key: added, kind: 'extra' },
-      ].map((s) => JSON.stringify(s))),
+      new Set(
+        [
+          { key: oneChar, kind: 'changed', columns: ['question'] },
+          { key: oneUlp, kind: 'changed', columns: ['accuracy_score'] },
+          { key: deleted, kind: 'missing' },
+          { key: added, kind: 'extra' },
+        ].map((s) => JSON.stringify(s)),
+      ),
     );
     expect(t.differences.samples.map((s) => s.key)).not.toContain(j.id);
     // Each changed column with both sides' values: the reader sees what differs without querying.
     const values = (key: string) => t.differences.samples.find((s) => s.key === key)!.values!;
-    expect(values(oneChar)).toEqual([{ column: 'question', source: expect.not.stringMatching(/^~/), target: expect.stringMatching(/^~/) }]);
+    expect(values(oneChar)).toEqual([
+      { column: 'question', source: expect.not.stringMatching(/^~/), target: expect.stringMatching(/^~/) },
+    ]);
     expect(values(oneChar)[0].source!.slice(1)).toBe(values(oneChar)[0].target!.slice(1));
     const [ulp] = values(oneUlp);
     expect([ulp.column, Number(ulp.source), Number(ulp.target)]).toEqual(['accuracy_score', before, nextUp(before)]);
@@ -92,7 +149,9 @@ describe('verify reports exactly the real differences, by key', () => {
   });
 
   it('--sample-rows caps the list; the counts stay exact', async () => {
-    const n = Number((await db.query(`UPDATE accuracy.learning_objectives SET objective_text = objective_text || '!'`)).rowCount);
+    const n = Number(
+      (await db.query(`UPDATE accuracy.learning_objectives SET objective_text = objective_text || '!'`)).rowCount,
+    );
     expect(n).toBeGreaterThan(10);
     const v = await verify(db, '--tables', 'accuracy.learning_objectives', '--sample-rows', '5');
     expect(v.code).toBe(1);
@@ -110,7 +169,9 @@ describe('verify reports exactly the real differences, by key', () => {
     const v = await verify(db, '--tables', 'rss.fetch_cycles,rss.fetch_items');
     expect(v.code).toBe(1);
     const cycles = table(v.json, 'rss.fetch_cycles');
-    expect(cycles.structure).toEqual([{ object: 'index idx_rss_fetch_cycles_status', problem: 'missing', expected: '(status)' }]);
+    expect(cycles.structure).toEqual([
+      { object: 'index idx_rss_fetch_cycles_status', problem: 'missing', expected: '(status)' },
+    ]);
     expect(cycles.checksum.match).toBe(true);
     expect(cycles.status).toBe('differences');
     const items = table(v.json, 'rss.fetch_items');
@@ -121,7 +182,9 @@ describe('verify reports exactly the real differences, by key', () => {
   it('an index, a unique constraint and a foreign key the mapping does not know are reported as extra', async () => {
     await db.query('CREATE INDEX app_cycles_started ON rss.fetch_cycles (started_at)');
     await db.query('ALTER TABLE rss.fetch_cycles ADD CONSTRAINT app_cycles_started_uq UNIQUE (started_at, id)');
-    await db.query('ALTER TABLE rss.fetch_items ADD CONSTRAINT app_items_cycle_fk FOREIGN KEY (cycle_id) REFERENCES rss.fetch_cycles (id) NOT VALID');
+    await db.query(
+      'ALTER TABLE rss.fetch_items ADD CONSTRAINT app_items_cycle_fk FOREIGN KEY (cycle_id) REFERENCES rss.fetch_cycles (id) NOT VALID',
+    );
     try {
       const v = await verify(db, '--tables', 'rss.fetch_cycles,rss.fetch_items');
       expect(v.code).toBe(1);
@@ -131,10 +194,18 @@ describe('verify reports exactly the real differences, by key', () => {
           { object: 'unique app_cycles_started_uq', problem: 'extra', found: '(started_at, id)' },
         ]),
       );
-      expect(table(v.json, 'rss.fetch_cycles').structure!.some((p) => p.object === 'index app_cycles_started_uq')).toBe(false);
-      expect(table(v.json, 'rss.fetch_items').structure).toContainEqual({ object: 'foreign key app_items_cycle_fk', problem: 'extra', found: '(cycle_id) → rss.fetch_cycles (id)' });
+      expect(table(v.json, 'rss.fetch_cycles').structure!.some((p) => p.object === 'index app_cycles_started_uq')).toBe(
+        false,
+      );
+      expect(table(v.json, 'rss.fetch_items').structure).toContainEqual({
+        object: 'foreign key app_items_cycle_fk',
+        problem: 'extra',
+        found: '(cycle_id) → rss.fetch_cycles (id)',
+      });
     } finally {
-      await db.query('ALTER TABLE rss.fetch_items DROP CONSTRAINT app_items_cycle_fk; ALTER TABLE rss.fetch_cycles DROP CONSTRAINT app_cycles_started_uq; DROP INDEX rss.app_cycles_started');
+      await db.query(
+        'ALTER TABLE rss.fetch_items DROP CONSTRAINT app_items_cycle_fk; ALTER TABLE rss.fetch_cycles DROP CONSTRAINT app_cycles_started_uq; DROP INDEX rss.app_cycles_started',
+      );
     }
   });
 
@@ -165,19 +236,49 @@ describe('reports', () => {
     expect(text.stdout).toMatch(/DIFFERENCES/);
 
     const out = (f: string) => path.join(fx.dir, f);
-    const json = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--format', 'json', '--out', out('r.json')]);
+    const json = await runCli([
+      'verify',
+      '--source-dir',
+      fx.data,
+      '--target',
+      db.url,
+      '--format',
+      'json',
+      '--out',
+      out('r.json'),
+    ]);
     expect(json.code).toBe(1);
     expect(JSON.parse(readFileSync(out('r.json'), 'utf8')).tables).toHaveLength(11);
     expect(json.stdout).toBe('');
 
-    const md = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--format', 'markdown', '--out', out('r.md')]);
+    const md = await runCli([
+      'verify',
+      '--source-dir',
+      fx.data,
+      '--target',
+      db.url,
+      '--format',
+      'markdown',
+      '--out',
+      out('r.md'),
+    ]);
     expect(md.code).toBe(1);
     const mdText = readFileSync(out('r.md'), 'utf8');
     expect(mdText).toMatch(/^# sqlite2pg verify: differences/);
     expect(mdText).toMatch(/\| accuracy\.accuracy_scores \| ✗ \|/);
     expect(mdText).toMatch(/## Trend/);
 
-    const html = await runCli(['verify', '--source-dir', fx.data, '--target', db.url, '--format', 'html', '--out', out('r.html')]);
+    const html = await runCli([
+      'verify',
+      '--source-dir',
+      fx.data,
+      '--target',
+      db.url,
+      '--format',
+      'html',
+      '--out',
+      out('r.html'),
+    ]);
     expect(html.code).toBe(1);
     const page = readFileSync(out('r.html'), 'utf8');
     expect(page).toMatch(/^<!doctype html>/);
@@ -195,19 +296,36 @@ describe('reports', () => {
 describe('a table without a key', () => {
   it('gets counts and checksums, and its differing rows by rowid (missing) and ctid (extra)', async () => {
     const mapping = JSON.parse(readFileSync(BUILTIN_MAPPING_PATH, 'utf8'));
-    const lo = mapping.sources.find((s: { file: string }) => s.file === 'accuracy_scores.db').tables.find((t: { target: string }) => t.target === 'learning_objectives');
+    const lo = mapping.sources
+      .find((s: { file: string }) => s.file === 'accuracy_scores.db')
+      .tables.find((t: { target: string }) => t.target === 'learning_objectives');
     delete lo.primaryKey;
     const file = path.join(fx.dir, 'keyless.json');
     writeFileSync(file, JSON.stringify(mapping));
     const d = await migratedDatabase(fx.data, ['--mapping', file]);
-    const run = (...args: string[]) => runCli(['verify', '--source-dir', fx.data, '--mapping', file, '--target', d.url, '--json', '--tables', 'accuracy.learning_objectives', ...args]);
+    const run = (...args: string[]) =>
+      runCli([
+        'verify',
+        '--source-dir',
+        fx.data,
+        '--mapping',
+        file,
+        '--target',
+        d.url,
+        '--json',
+        '--tables',
+        'accuracy.learning_objectives',
+        ...args,
+      ]);
     const clean = await run();
     expect(clean.code, clean.stderr).toBe(0);
     const t0 = table(clean.json, 'accuracy.learning_objectives');
     expect(t0.checksum.match).toBe(true);
     expect(t0.targetRows).toBeGreaterThan(0);
 
-    const [a, b] = (await d.query(`SELECT id::text AS id FROM accuracy.learning_objectives ORDER BY id LIMIT 2`)).rows.map((r) => r.id as string);
+    const [a, b] = (
+      await d.query(`SELECT id::text AS id FROM accuracy.learning_objectives ORDER BY id LIMIT 2`)
+    ).rows.map((r) => r.id as string);
     await d.query(`UPDATE accuracy.learning_objectives SET current_score = current_score + 1 WHERE id = $1`, [a]);
     await d.query(`DELETE FROM accuracy.learning_objectives WHERE id = $1`, [b]);
     const v = await run();
@@ -216,7 +334,9 @@ describe('a table without a key', () => {
     // Without a key a changed row is one missing (its old values) and one extra (its new ones).
     expect(t.differences).toMatchObject({ missing: 2, extra: 1, changed: 0 });
     const keys = t.differences.samples.map((s) => `${s.kind} ${s.key}`).sort();
-    expect(keys).toEqual([expect.stringMatching(/^extra ctid \(\d+,\d+\)$/), `missing rowid ${a}`, `missing rowid ${b}`].sort());
+    expect(keys).toEqual(
+      [expect.stringMatching(/^extra ctid \(\d+,\d+\)$/), `missing rowid ${a}`, `missing rowid ${b}`].sort(),
+    );
   });
 });
 
@@ -224,26 +344,61 @@ describe('--grace (dual-write)', () => {
   it('leaves out rows written within the window on both sides, says how many, and settles rows in flight', async () => {
     const src = path.join(fx.dir, 'dual');
     mkdirSync(src);
-    for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) {
+    for (const f of [
+      'knowledge_retention.db',
+      'continuum_memory.db',
+      'rss_fetch_history.db',
+      'rss_fetch_history.db-wal',
+      'accuracy_scores.db',
+    ]) {
       if (existsSync(path.join(fx.data, f))) copyFileSync(path.join(fx.data, f), path.join(src, f));
     }
     const d = await migratedDatabase(src);
-    const run = (...args: string[]) => runCli(['verify', '--source-dir', src, '--target', d.url, '--json', '--tables', 'knowledge.knowledge_items', ...args]);
+    const run = (...args: string[]) =>
+      runCli([
+        'verify',
+        '--source-dir',
+        src,
+        '--target',
+        d.url,
+        '--json',
+        '--tables',
+        'knowledge.knowledge_items',
+        ...args,
+      ]);
     const base = table((await run('--grace', '3600')).json, 'knowledge.knowledge_items').accounting;
 
     // The application writes "now": a new row in PostgreSQL, another in SQLite, and touches a row in PostgreSQL only.
-    const pgId = Number((await d.query(`INSERT INTO knowledge.knowledge_items (content, source, knowledge_type, created_at, last_accessed)
-      VALUES ('written now', 'app', 'fact', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC') RETURNING id`)).rows[0].id);
+    const pgId = Number(
+      (
+        await d.query(`INSERT INTO knowledge.knowledge_items (content, source, knowledge_type, created_at, last_accessed)
+      VALUES ('written now', 'app', 'fact', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC') RETURNING id`)
+      ).rows[0].id,
+    );
     await d.query(`SELECT setval(pg_get_serial_sequence('knowledge.knowledge_items', 'id'), $1)`, [pgId + 1]);
     const sqlite = new Database(path.join(src, 'knowledge_retention.db'));
-    sqlite.prepare(`INSERT INTO knowledge_items (id, content, source, knowledge_type, created_at, last_accessed) VALUES (?, 'also now', 'app', 'fact', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`).run(pgId + 1);
+    sqlite
+      .prepare(
+        `INSERT INTO knowledge_items (id, content, source, knowledge_type, created_at, last_accessed) VALUES (?, 'also now', 'app', 'fact', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+      )
+      .run(pgId + 1);
     sqlite.close();
-    const touched = (await d.query(`SELECT min(id)::text AS id FROM knowledge.knowledge_items WHERE last_accessed < now() - interval '1 day' AND created_at < now() - interval '1 day'`)).rows[0].id as string;
-    await d.query(`UPDATE knowledge.knowledge_items SET last_accessed = now() AT TIME ZONE 'UTC' WHERE id = $1`, [touched]);
+    const touched = (
+      await d.query(
+        `SELECT min(id)::text AS id FROM knowledge.knowledge_items WHERE last_accessed < now() - interval '1 day' AND created_at < now() - interval '1 day'`,
+      )
+    ).rows[0].id as string;
+    await d.query(`UPDATE knowledge.knowledge_items SET last_accessed = now() AT TIME ZONE 'UTC' WHERE id = $1`, [
+      touched,
+    ]);
 
     const strict = await run();
     expect(strict.code).toBe(1);
-    expect(table(strict.json, 'knowledge.knowledge_items').differences).toMatchObject({ missing: 1, extra: 1, changed: 1 });
+    expect(table(strict.json, 'knowledge.knowledge_items').differences).toMatchObject({
+      missing: 1,
+      extra: 1,
+      changed: 1,
+    });
 
     const graced = await run('--grace', '3600');
     expect(graced.code, JSON.stringify(table(graced.json, 'knowledge.knowledge_items'))).toBe(0);
@@ -259,23 +414,45 @@ describe('--grace (dual-write)', () => {
   it('the sequence check leaves out the rows grace left out: a live writer ahead of the migration is not "behind"', async () => {
     const src = path.join(fx.dir, 'live-writer');
     mkdirSync(src);
-    for (const f of ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db']) {
+    for (const f of [
+      'knowledge_retention.db',
+      'continuum_memory.db',
+      'rss_fetch_history.db',
+      'rss_fetch_history.db-wal',
+      'accuracy_scores.db',
+    ]) {
       if (existsSync(path.join(fx.data, f))) copyFileSync(path.join(fx.data, f), path.join(src, f));
     }
     const d = await migratedDatabase(src);
-    const run = (...args: string[]) => runCli(['verify', '--source-dir', src, '--target', d.url, '--json', '--tables', 'knowledge.knowledge_items', ...args]);
+    const run = (...args: string[]) =>
+      runCli([
+        'verify',
+        '--source-dir',
+        src,
+        '--target',
+        d.url,
+        '--json',
+        '--tables',
+        'knowledge.knowledge_items',
+        ...args,
+      ]);
     const base = table((await run('--grace', '3600')).json, 'knowledge.knowledge_items');
     expect(base.structure).toEqual([]);
 
     // The application goes on writing into SQLite (AUTOINCREMENT hands out keys past the target's
     // sequence); the newest row has already reached PostgreSQL too, with its SQLite key.
     const sqlite = new Database(path.join(src, 'knowledge_retention.db'));
-    const insert = sqlite.prepare(`INSERT INTO knowledge_items (content, source, knowledge_type, created_at, last_accessed) VALUES (?, 'app', 'fact', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`);
+    const insert = sqlite.prepare(
+      `INSERT INTO knowledge_items (content, source, knowledge_type, created_at, last_accessed) VALUES (?, 'app', 'fact', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+    );
     const ids = ['one', 'two', 'three'].map((c) => Number(insert.run(`written now: ${c}`).lastInsertRowid));
     const last = sqlite.prepare('SELECT * FROM knowledge_items WHERE id = ?').get(ids[2]) as Record<string, unknown>;
     sqlite.close();
-    await d.query(`INSERT INTO knowledge.knowledge_items (id, content, source, knowledge_type, confidence_score, retention_score, access_count, created_at, last_accessed)
-      VALUES ($1, $2, 'app', 'fact', $3, $4, $5, $6::timestamp, $6::timestamp)`, [ids[2], last.content, last.confidence_score, last.retention_score, last.access_count, last.created_at]);
+    await d.query(
+      `INSERT INTO knowledge.knowledge_items (id, content, source, knowledge_type, confidence_score, retention_score, access_count, created_at, last_accessed)
+      VALUES ($1, $2, 'app', 'fact', $3, $4, $5, $6::timestamp, $6::timestamp)`,
+      [ids[2], last.content, last.confidence_score, last.retention_score, last.access_count, last.created_at],
+    );
 
     const strict = await run();
     expect(strict.code).toBe(1);
@@ -294,6 +471,8 @@ describe('--grace (dual-write)', () => {
     await d.query(`SELECT setval(pg_get_serial_sequence('knowledge.knowledge_items', 'id'), 5)`);
     const behind = await run('--grace', '3600');
     expect(behind.code).toBe(1);
-    expect(table(behind.json, 'knowledge.knowledge_items').structure!.map((p) => `${p.object}: ${p.problem}`)).toEqual(['sequence of id: behind']);
+    expect(table(behind.json, 'knowledge.knowledge_items').structure!.map((p) => `${p.object}: ${p.problem}`)).toEqual([
+      'sequence of id: behind',
+    ]);
   });
 });

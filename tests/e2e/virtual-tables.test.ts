@@ -8,7 +8,8 @@ import { initMigrateVerify, python3, runPython, type InitRun } from '../support/
 
 const fx = useFixtureTarget('s2p-vtab-', { fixtures: false });
 
-const notMigrated = (r: InitRun) => Object.fromEntries((r.mapping.sources[0].notMigrated ?? []).map((n) => [`${n.kind} ${n.name}`, n.reason]));
+const notMigrated = (r: InitRun) =>
+  Object.fromEntries((r.mapping.sources[0].notMigrated ?? []).map((n) => [`${n.kind} ${n.name}`, n.reason]));
 
 describe('a file whose only table is an FTS5 table', () => {
   let r: InitRun;
@@ -16,7 +17,8 @@ describe('a file whose only table is an FTS5 table', () => {
     const d = new Database(path.join(fx.dir, 'notes.db'));
     d.exec('CREATE VIRTUAL TABLE notes USING fts5(title, body)');
     const ins = d.prepare('INSERT INTO notes (rowid, title, body) VALUES (?, ?, ?)');
-    for (let i = 0; i < 174; i++) ins.run(BigInt(i * 3 + 1), `title ${i}`, i === 5 ? null : `body of document ${i} — é`);
+    for (let i = 0; i < 174; i++)
+      ins.run(BigInt(i * 3 + 1), `title ${i}`, i === 5 ? null : `body of document ${i} — é`);
     d.close();
     r = await initMigrateVerify(fx.dir, 'notes.db', fx.db.url);
   });
@@ -24,9 +26,19 @@ describe('a file whose only table is an FTS5 table', () => {
   it('init maps it as a table of its columns keyed by the rowid, and lists its shadow tables as not migrated', () => {
     expect(r.init.stdout).toMatch(/notes → notes: 174 rows, 3 columns, key \(sqlite_rowid\)/);
     const t = r.mapping.sources[0].tables[0];
-    expect(t.columns.map((c) => [c.name, c.type])).toEqual([['sqlite_rowid', 'bigint'], ['title', 'text'], ['body', 'text']]);
+    expect(t.columns.map((c) => [c.name, c.type])).toEqual([
+      ['sqlite_rowid', 'bigint'],
+      ['title', 'text'],
+      ['body', 'text'],
+    ]);
     expect(t.note).toMatch(/full-text \(fts5\) virtual table/);
-    expect(Object.keys(notMigrated(r))).toEqual(['table notes_data', 'table notes_idx', 'table notes_content', 'table notes_docsize', 'table notes_config']);
+    expect(Object.keys(notMigrated(r))).toEqual([
+      'table notes_data',
+      'table notes_idx',
+      'table notes_content',
+      'table notes_docsize',
+      'table notes_config',
+    ]);
     expect(notMigrated(r)['table notes_content']).toMatch(/shadow table of the fts5 table notes.*migrated as notes/);
   });
 
@@ -34,7 +46,9 @@ describe('a file whose only table is an FTS5 table', () => {
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.migrate.json.tables[0]).toMatchObject({ sourceRows: 174, targetRows: 174, rejectedRows: 0 });
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const rows = (await fx.db.query('SELECT sqlite_rowid::text AS id, title, body FROM notes.notes ORDER BY sqlite_rowid')).rows;
+    const rows = (
+      await fx.db.query('SELECT sqlite_rowid::text AS id, title, body FROM notes.notes ORDER BY sqlite_rowid')
+    ).rows;
     expect(rows).toHaveLength(174);
     expect(rows[0]).toEqual({ id: '1', title: 'title 0', body: 'body of document 0 — é' });
     expect(rows[5]).toEqual({ id: '16', title: 'title 5', body: null });
@@ -58,10 +72,13 @@ describe('FTS4, R*Tree, external-content FTS and a module the reader lacks, besi
     d.close();
     // A vector table of an extension module (vec0) the reader lacks: its schema entry, written as the extension would.
     if (python3()) {
-      runPython(`import sqlite3, sys
+      runPython(
+        `import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); db.execute('PRAGMA writable_schema=ON')
 db.execute("INSERT INTO sqlite_schema(type, name, tbl_name, rootpage, sql) VALUES ('table', 'vec', 'vec', 0, 'CREATE VIRTUAL TABLE vec USING vec0(embedding float[4])')")
-db.commit()`, file);
+db.commit()`,
+        file,
+      );
     }
     r = await initMigrateVerify(fx.dir, 'mixed.db', fx.db.url);
   });
@@ -70,16 +87,27 @@ db.commit()`, file);
     const tables = Object.fromEntries(r.mapping.sources[0].tables.map((t) => [t.source, t]));
     expect(Object.keys(tables)).toEqual(['articles', 'old_fts', 'boxes']);
     expect(tables.boxes.primaryKey).toEqual(['id']);
-    expect(tables.boxes.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['minx', 'double precision'], ['maxx', 'double precision'], ['miny', 'double precision'], ['maxy', 'double precision'], ['label', 'text']]);
+    expect(tables.boxes.columns.map((c) => [c.name, c.type])).toEqual([
+      ['id', 'bigint'],
+      ['minx', 'double precision'],
+      ['maxx', 'double precision'],
+      ['miny', 'double precision'],
+      ['maxy', 'double precision'],
+      ['label', 'text'],
+    ]);
     expect(tables.old_fts.primaryKey).toEqual(['sqlite_rowid']);
     const nm = notMigrated(r);
-    expect(nm['virtual table articles_fts']).toMatch(/external-content fts5 table: its rows are the content table's \(articles\)/);
+    expect(nm['virtual table articles_fts']).toMatch(
+      /external-content fts5 table: its rows are the content table's \(articles\)/,
+    );
     expect(nm['table boxes_node']).toMatch(/shadow table of the rtree table boxes/);
     expect(nm['table old_fts_segdir']).toMatch(/shadow table of the fts4 table old_fts/);
     if (python3()) {
       expect(nm['virtual table vec']).toMatch(/module vec0, which this reader lacks .*no such module: vec0/);
       expect(r.init.stdout).toMatch(/not migrated: .*virtual table vec/);
-      expect(r.init.stderr).toMatch(/warning: mixed\.db:vec: virtual table not migrated: a virtual table of module vec0, which this reader lacks/);
+      expect(r.init.stderr).toMatch(
+        /warning: mixed\.db:vec: virtual table not migrated: a virtual table of module vec0, which this reader lacks/,
+      );
     }
   });
 
@@ -87,13 +115,23 @@ db.commit()`, file);
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.verify.code, r.verify.stderr).toBe(0);
     const src = new Database(path.join(fx.dir, 'mixed.db'), { readonly: true });
-    const stored = src.prepare('SELECT CAST(id AS TEXT) AS id, minx, maxx, miny, maxy, label FROM boxes ORDER BY id').all();
+    const stored = src
+      .prepare('SELECT CAST(id AS TEXT) AS id, minx, maxx, miny, maxy, label FROM boxes ORDER BY id')
+      .all();
     src.close();
     // R*Tree keeps 32-bit floats, rounded outwards: 0.1 is stored as 0.09999998658895493.
     expect(stored[0]).toMatchObject({ minx: 0.09999998658895493, maxx: 0.20000000298023224 });
-    expect((await fx.db.query('SELECT id::text, minx, maxx, miny, maxy, label FROM mixed.boxes ORDER BY id')).rows).toEqual(stored);
-    expect((await fx.db.query('SELECT sqlite_rowid::text AS id, a, b FROM mixed.old_fts ORDER BY 1')).rows).toEqual([{ id: '7', a: 'x', b: '3' }, { id: '9', a: 'y', b: null }]);
-    expect((await fx.db.query('SELECT id::text, body FROM mixed.articles ORDER BY id')).rows).toEqual([{ id: '1', body: 'hello world' }, { id: '2', body: 'second' }]);
+    expect(
+      (await fx.db.query('SELECT id::text, minx, maxx, miny, maxy, label FROM mixed.boxes ORDER BY id')).rows,
+    ).toEqual(stored);
+    expect((await fx.db.query('SELECT sqlite_rowid::text AS id, a, b FROM mixed.old_fts ORDER BY 1')).rows).toEqual([
+      { id: '7', a: 'x', b: '3' },
+      { id: '9', a: 'y', b: null },
+    ]);
+    expect((await fx.db.query('SELECT id::text, body FROM mixed.articles ORDER BY id')).rows).toEqual([
+      { id: '1', body: 'hello world' },
+      { id: '2', body: 'second' },
+    ]);
   });
 });
 
@@ -108,12 +146,21 @@ describe('init --fts: PostgreSQL full-text search for a migrated FTS table', () 
   });
 
   it('adds a generated tsvector column and a GIN index; migrate and verify exit 0 and the column answers searches', async () => {
-    expect(r.mapping.sources[0].tables[0].fullText).toEqual({ column: 'search', columns: ['title', 'body'], language: 'english', index: 'pages_search_idx' });
+    expect(r.mapping.sources[0].tables[0].fullText).toEqual({
+      column: 'search',
+      columns: ['title', 'body'],
+      language: 'english',
+      index: 'pages_search_idx',
+    });
     expect(r.migrate.code, r.migrate.stderr).toBe(0);
     expect(r.verify.code, r.verify.stderr).toBe(0);
-    const hits = await fx.db.query("SELECT sqlite_rowid::int AS id FROM searchable.pages WHERE search @@ to_tsquery('english', 'run') ORDER BY 1");
+    const hits = await fx.db.query(
+      "SELECT sqlite_rowid::int AS id FROM searchable.pages WHERE search @@ to_tsquery('english', 'run') ORDER BY 1",
+    );
     expect(hits.rows).toEqual([{ id: 1 }, { id: 3 }]);
-    const ix = await fx.db.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'searchable' AND indexname = 'pages_search_idx'");
+    const ix = await fx.db.query(
+      "SELECT indexdef FROM pg_indexes WHERE schemaname = 'searchable' AND indexname = 'pages_search_idx'",
+    );
     expect(ix.rows[0].indexdef).toMatch(/USING gin \(search\)/);
   });
 });

@@ -16,12 +16,30 @@ function facts(sql: string) {
 
 describe('describeFile', () => {
   it('reads columns with declared type, affinity, NOT NULL, default and key position', () => {
-    const f = facts(`CREATE TABLE "Order Items" ("Product Name" TEXT VARCHAR NOT NULL DEFAULT 'x', n NUMERIC(10,2), misc, b BLOB, PRIMARY KEY (n, "Product Name"))`);
+    const f = facts(
+      `CREATE TABLE "Order Items" ("Product Name" TEXT VARCHAR NOT NULL DEFAULT 'x', n NUMERIC(10,2), misc, b BLOB, PRIMARY KEY (n, "Product Name"))`,
+    );
     const t = f.tables[0];
     expect(t.name).toBe('Order Items');
     expect(t.columns).toEqual([
-      { name: 'Product Name', declaredType: 'TEXT VARCHAR', affinity: 'TEXT', notNull: true, defaultSql: "'x'", pk: 2, generated: 'no' },
-      { name: 'n', declaredType: 'NUMERIC(10,2)', affinity: 'NUMERIC', notNull: false, defaultSql: null, pk: 1, generated: 'no' },
+      {
+        name: 'Product Name',
+        declaredType: 'TEXT VARCHAR',
+        affinity: 'TEXT',
+        notNull: true,
+        defaultSql: "'x'",
+        pk: 2,
+        generated: 'no',
+      },
+      {
+        name: 'n',
+        declaredType: 'NUMERIC(10,2)',
+        affinity: 'NUMERIC',
+        notNull: false,
+        defaultSql: null,
+        pk: 1,
+        generated: 'no',
+      },
       { name: 'misc', declaredType: '', affinity: 'BLOB', notNull: false, defaultSql: null, pk: 0, generated: 'no' },
       { name: 'b', declaredType: 'BLOB', affinity: 'BLOB', notNull: false, defaultSql: null, pk: 0, generated: 'no' },
     ]);
@@ -52,7 +70,13 @@ describe('describeFile', () => {
       CREATE UNIQUE INDEX ux_ac ON t (a, c DESC);
       CREATE INDEX ix_part ON t (a) WHERE a > 0;
       CREATE INDEX ix_expr ON t (lower(b), c);`);
-    const ix = f.tables[0].indexes.map((i) => ({ name: i.name, unique: i.unique, origin: i.origin, partial: i.partial, columns: i.columns }));
+    const ix = f.tables[0].indexes.map((i) => ({
+      name: i.name,
+      unique: i.unique,
+      origin: i.origin,
+      partial: i.partial,
+      columns: i.columns,
+    }));
     expect(ix).toEqual([
       { name: 'sqlite_autoindex_t_1', unique: true, origin: 'u', partial: false, columns: ['b'] },
       { name: 'sqlite_autoindex_t_2', unique: true, origin: 'pk', partial: false, columns: ['a', 'c'] },
@@ -86,19 +110,33 @@ describe('describeFile', () => {
       CREATE VIRTUAL TABLE fx USING fts5(a, content='t');
       CREATE VIRTUAL TABLE st USING dbstat;`);
     expect(f.tables.map((t) => t.name)).toEqual(['t', 'ft']);
-    expect(f.tables[0].columns.map((c) => [c.name, c.generated])).toEqual([['a', 'no'], ['g', 'virtual'], ['s', 'stored']]);
+    expect(f.tables[0].columns.map((c) => [c.name, c.generated])).toEqual([
+      ['a', 'no'],
+      ['g', 'virtual'],
+      ['s', 'stored'],
+    ]);
     expect(f.tables[1]).toMatchObject({ virtualModule: 'fts5', rowidAlias: null, columns: [{ name: 'body' }] });
     expect(f.others.map((o) => [o.kind, o.name, o.table ?? null])).toEqual([
-      ['view', 'v', null], ['trigger', 'tr', 't'], ['virtual table', 'fx', null], ['virtual table', 'st', null],
-      ['table', 'ft_data', null], ['table', 'ft_idx', null], ['table', 'ft_content', null], ['table', 'ft_docsize', null], ['table', 'ft_config', null],
-      ['table', 'fx_data', null], ['table', 'fx_idx', null], ['table', 'fx_docsize', null], ['table', 'fx_config', null],
+      ['view', 'v', null],
+      ['trigger', 'tr', 't'],
+      ['virtual table', 'fx', null],
+      ['virtual table', 'st', null],
+      ['table', 'ft_data', null],
+      ['table', 'ft_idx', null],
+      ['table', 'ft_content', null],
+      ['table', 'ft_docsize', null],
+      ['table', 'ft_config', null],
+      ['table', 'fx_data', null],
+      ['table', 'fx_idx', null],
+      ['table', 'fx_docsize', null],
+      ['table', 'fx_config', null],
     ]);
     expect(f.others[2].reason).toMatch(/external-content fts5 table: its rows are the content table's \(t\)/);
     expect(f.others[3].reason).toMatch(/module dbstat: its rows are computed or kept by the module/);
     expect(f.others[0].sql).toBe('CREATE VIEW v AS SELECT a FROM t');
   });
 
-  it('leaves SQLite\'s own tables out', () => {
+  it("leaves SQLite's own tables out", () => {
     const f = facts(`CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT); INSERT INTO t DEFAULT VALUES; ANALYZE;`);
     expect(f.tables.map((t) => t.name)).toEqual(['t']);
   });

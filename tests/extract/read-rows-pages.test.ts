@@ -30,11 +30,33 @@ setup.close();
 
 const mapping = validateMapping(
   {
-    version: 1, name: 't',
-    sources: [{ file, schema: 's', tables: [
-      { source: 'files', target: 'files', columns: [{ name: 'id', type: 'bigint', from: 'id' }, { name: 'data', type: 'bytea', from: 'data' }] },
-      { source: 'notes', target: 'notes', primaryKey: ['k'], columns: [{ name: 'k', type: 'text', from: 'k' }, { name: 'body', type: 'text', from: 'body' }] },
-    ] }],
+    version: 1,
+    name: 't',
+    sources: [
+      {
+        file,
+        schema: 's',
+        tables: [
+          {
+            source: 'files',
+            target: 'files',
+            columns: [
+              { name: 'id', type: 'bigint', from: 'id' },
+              { name: 'data', type: 'bytea', from: 'data' },
+            ],
+          },
+          {
+            source: 'notes',
+            target: 'notes',
+            primaryKey: ['k'],
+            columns: [
+              { name: 'k', type: 'text', from: 'k' },
+              { name: 'body', type: 'text', from: 'body' },
+            ],
+          },
+        ],
+      },
+    ],
   },
   'm.json',
 );
@@ -43,7 +65,16 @@ const plan = buildRunPlan({ mapping, origin: 'm.json', hash: 'h' }, dir, new Map
 const table = (name: string) => plan.tables.find((t) => t.source.table === name)!;
 afterAll(() => src.close());
 
-const bytesOf = (page: unknown[][]) => page.reduce((n, row) => n + row.reduce<number>((m, v) => m + (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0), 0), 0);
+const bytesOf = (page: unknown[][]) =>
+  page.reduce(
+    (n, row) =>
+      n +
+      row.reduce<number>(
+        (m, v) => m + (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0),
+        0,
+      ),
+    0,
+  );
 
 describe('readRawPages', () => {
   it('keeps each page within PAGE_BYTES (or one row) and yields every row once, in key order', () => {
@@ -63,7 +94,9 @@ describe('readRawPages', () => {
   });
   it('pages a WITHOUT ROWID table by its key the same way', () => {
     const pages = [...readRawPages(src.db, table('notes'), 256)];
-    expect(pages.flat().map((r) => r[0])).toEqual(Array.from({ length: 30 }, (_, i) => `k${String(i + 1).padStart(3, '0')}`));
+    expect(pages.flat().map((r) => r[0])).toEqual(
+      Array.from({ length: 30 }, (_, i) => `k${String(i + 1).padStart(3, '0')}`),
+    );
     for (const page of pages) expect(page.length === 1 || bytesOf(page) <= PAGE_BYTES).toBe(true);
     expect(pages.length).toBeGreaterThan(1);
   });

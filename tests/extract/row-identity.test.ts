@@ -21,7 +21,10 @@ function typed(v: SqliteValue): string {
   return `blob ${Buffer.from(v).toString('hex')}`;
 }
 
-const invalidUtf8 = fc.uint8Array({ minLength: 1, maxLength: 8 }).map((b) => Buffer.concat([Buffer.from(b), Buffer.from([0xff])])).map((b) => new InvalidUtf8Text(b));
+const invalidUtf8 = fc
+  .uint8Array({ minLength: 1, maxLength: 8 })
+  .map((b) => Buffer.concat([Buffer.from(b), Buffer.from([0xff])]))
+  .map((b) => new InvalidUtf8Text(b));
 const value: fc.Arbitrary<SqliteValue> = fc.oneof(
   fc.constant(null),
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
@@ -56,7 +59,22 @@ describe('row identity', () => {
 
   it('is injective: as many identities as distinct typed values, among values that look alike', () => {
     // Look-alikes of one number in every storage class: where JSON or text would merge them.
-    const lookAlikes = fc.integer({ min: -1e6, max: 1e6 }).map((n) => [BigInt(n), n, n + 0.5, String(n), `${n}.0`, `'${n}'`, Buffer.from(String(n)), Buffer.from(`${n}.0`), new InvalidUtf8Text(Buffer.from([...Buffer.from(String(n)), 0xff]))] as SqliteValue[]);
+    const lookAlikes = fc
+      .integer({ min: -1e6, max: 1e6 })
+      .map(
+        (n) =>
+          [
+            BigInt(n),
+            n,
+            n + 0.5,
+            String(n),
+            `${n}.0`,
+            `'${n}'`,
+            Buffer.from(String(n)),
+            Buffer.from(`${n}.0`),
+            new InvalidUtf8Text(Buffer.from([...Buffer.from(String(n)), 0xff])),
+          ] as SqliteValue[],
+      );
     fc.assert(
       fc.property(lookAlikes, fc.array(tuple, { maxLength: 30 }), (alike, tuples) => {
         const all = [...alike.map((v) => [v]), ...alike.flatMap((a) => alike.map((b) => [a, b])), ...tuples];
@@ -73,7 +91,18 @@ describe('row identity', () => {
       fc.property(value, (v) => {
         const lit = valueLiteral(v);
         const [cls, got] = db.prepare(`SELECT typeof(${lit}), ${lit}`).raw(true).get() as [string, SqliteValue];
-        const want = v instanceof InvalidUtf8Text ? 'text' : v === null ? 'null' : typeof v === 'bigint' ? 'integer' : typeof v === 'number' ? 'real' : typeof v === 'string' ? 'text' : 'blob';
+        const want =
+          v instanceof InvalidUtf8Text
+            ? 'text'
+            : v === null
+              ? 'null'
+              : typeof v === 'bigint'
+                ? 'integer'
+                : typeof v === 'number'
+                  ? 'real'
+                  : typeof v === 'string'
+                    ? 'text'
+                    : 'blob';
         expect(cls).toBe(want);
         if (v instanceof InvalidUtf8Text) {
           expect(db.prepare(`SELECT hex(${lit})`).pluck().get()).toBe(v.bytes.toString('hex').toUpperCase());
@@ -82,7 +111,11 @@ describe('row identity', () => {
         } else {
           expect(typed(got)).toBe(typed(v));
         }
-        if (typeof v !== 'number' && !(v instanceof InvalidUtf8Text) && !(typeof v === 'string' && v.includes('\u0000'))) {
+        if (
+          typeof v !== 'number' &&
+          !(v instanceof InvalidUtf8Text) &&
+          !(typeof v === 'string' && v.includes('\u0000'))
+        ) {
           expect(lit).toBe(db.prepare('SELECT quote(?)').pluck().get(v));
         }
       }),
@@ -91,14 +124,40 @@ describe('row identity', () => {
   });
 
   it('refuses what it never writes: other spellings, the JSON keys of older versions, a wrong width', () => {
-    for (const s of ['01', '1.50', '+1', '1.', "x'31'", "X'3'", "X'3g'", '["1"]', '[1]', '{"type":"Buffer","data":[49]}', "'a", "'a''", 'null', ' 1', '-0', '1e21', "CAST(X'61' AS TEXT)"]) {
+    for (const s of [
+      '01',
+      '1.50',
+      '+1',
+      '1.',
+      "x'31'",
+      "X'3'",
+      "X'3g'",
+      '["1"]',
+      '[1]',
+      '{"type":"Buffer","data":[49]}',
+      "'a",
+      "'a''",
+      'null',
+      ' 1',
+      '-0',
+      '1e21',
+      "CAST(X'61' AS TEXT)",
+    ]) {
       expect(parseIdentity(s, 1), s).toBeNull();
     }
-    for (const [s, w] of [['(1,2)', 2], ['(1, 2)', 3], ['(1, 2)', 1], ['1, 2', 2], ['(1, 2) ', 2], ['(1)', 1]] as const) expect(parseIdentity(s, w), s).toBeNull();
+    for (const [s, w] of [
+      ['(1,2)', 2],
+      ['(1, 2)', 3],
+      ['(1, 2)', 1],
+      ['1, 2', 2],
+      ['(1, 2) ', 2],
+      ['(1)', 1],
+    ] as const)
+      expect(parseIdentity(s, w), s).toBeNull();
     expect(parseIdentity("(1, 'a')", 2)).toEqual([1n, 'a']);
   });
 
-  it('keeps a rowid table\'s identity its rowid, and reads only integers back for it', () => {
+  it("keeps a rowid table's identity its rowid, and reads only integers back for it", () => {
     const rowid = { hasRowid: true, sourceKey: [] as string[] };
     const noRowid = { hasRowid: false, sourceKey: ['id'] };
     expect(rawRowKey(rowid, [42n, 'x'])).toBe('42');

@@ -26,13 +26,20 @@ setup.close();
 const text = (name: string) => ({ name, type: 'text', from: name });
 const mapping = validateMapping(
   {
-    version: 1, name: 't',
-    sources: [{ file, schema: 's', tables: [
-      { source: 'aliased', target: 'aliased', columns: [{ name: 'id', type: 'bigint', from: 'id' }, text('v')] },
-      { source: 'plain', target: 'plain', columns: [text('v')] },
-      { source: 'shadowed', target: 'shadowed', columns: [text('rowid'), text('v')] },
-      { source: 'empty', target: 'empty', columns: [{ name: 'id', type: 'bigint', from: 'id' }] },
-    ] }],
+    version: 1,
+    name: 't',
+    sources: [
+      {
+        file,
+        schema: 's',
+        tables: [
+          { source: 'aliased', target: 'aliased', columns: [{ name: 'id', type: 'bigint', from: 'id' }, text('v')] },
+          { source: 'plain', target: 'plain', columns: [text('v')] },
+          { source: 'shadowed', target: 'shadowed', columns: [text('rowid'), text('v')] },
+          { source: 'empty', target: 'empty', columns: [{ name: 'id', type: 'bigint', from: 'id' }] },
+        ],
+      },
+    ],
   },
   'm.json',
 );

@@ -11,9 +11,15 @@ describe('profileTable', () => {
   for (const v of [1n, 2.5, 'text', Buffer.from([0, 255, 1]), null, 'ééé']) ins.safeIntegers(true).run(v, 'x');
 
   it('counts each storage class exactly as typeof() does', () => {
-    const p = profileTable(db, 'my table', [{ name: 'v', probes: [] }, { name: 'Odd Name', probes: [] }]);
+    const p = profileTable(db, 'my table', [
+      { name: 'v', probes: [] },
+      { name: 'Odd Name', probes: [] },
+    ]);
     expect(p.rows).toBe(6);
-    const byTypeof = db.prepare('SELECT typeof(v) AS t, count(*) AS n FROM "my table" GROUP BY 1').all() as { t: string; n: number }[];
+    const byTypeof = db.prepare('SELECT typeof(v) AS t, count(*) AS n FROM "my table" GROUP BY 1').all() as {
+      t: string;
+      n: number;
+    }[];
     for (const { t, n } of byTypeof) expect(p.columns.get('v')!.classes[t as 'integer']).toBe(n);
     expect(describeClasses(p.columns.get('v')!)).toBe('1 NULL, 1 integer, 1 real, 2 text, 1 blob');
     // 'ééé' is 6 bytes of UTF-8: the longest value, in bytes.
@@ -21,7 +27,9 @@ describe('profileTable', () => {
   });
 
   it('runs probes on non-NULL values and keeps the first value each refuses', () => {
-    const p = profileTable(db, 'my table', [{ name: 'v', probes: [{ name: 'is-number', accepts: (x) => typeof x === 'bigint' || typeof x === 'number' }] }]);
+    const p = profileTable(db, 'my table', [
+      { name: 'v', probes: [{ name: 'is-number', accepts: (x) => typeof x === 'bigint' || typeof x === 'number' }] },
+    ]);
     expect(p.columns.get('v')!.probes).toEqual([{ name: 'is-number', refused: 3, example: 'text' }]);
   });
 

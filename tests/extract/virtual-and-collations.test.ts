@@ -6,16 +6,27 @@ import { columnCollations, declaredCollations } from '../../src/extract/collatio
 import { moduleOf, virtualTables } from '../../src/extract/virtual-tables.js';
 
 describe('declaredCollations', () => {
-  it('finds each column\'s COLLATE clause, whatever the quoting, ignoring commas inside parentheses and strings', () => {
+  it("finds each column's COLLATE clause, whatever the quoting, ignoring commas inside parentheses and strings", () => {
     const sql = `CREATE TABLE t ("a b" TEXT COLLATE "unicase" NOT NULL, [c] VARCHAR(10, 2) DEFAULT 'x,y' COLLATE nocase,
       d TEXT, e COLLATE RTRIM, CHECK (d <> ','), PRIMARY KEY (a COLLATE binary))`;
-    expect(Object.fromEntries(declaredCollations(sql))).toEqual({ 'a b': 'unicase', c: 'nocase', e: 'RTRIM', primary: 'binary' });
+    expect(Object.fromEntries(declaredCollations(sql))).toEqual({
+      'a b': 'unicase',
+      c: 'nocase',
+      e: 'RTRIM',
+      primary: 'binary',
+    });
   });
 
   it('tells the collations the reader has from those it lacks, BINARY left out', () => {
     const db = new Database(':memory:');
-    const found = columnCollations(db, 'CREATE TABLE t (a TEXT COLLATE unicase, b TEXT COLLATE NOCASE, c TEXT COLLATE BINARY)');
-    expect(Object.fromEntries(found)).toEqual({ a: { name: 'unicase', known: false }, b: { name: 'NOCASE', known: true } });
+    const found = columnCollations(
+      db,
+      'CREATE TABLE t (a TEXT COLLATE unicase, b TEXT COLLATE NOCASE, c TEXT COLLATE BINARY)',
+    );
+    expect(Object.fromEntries(found)).toEqual({
+      a: { name: 'unicase', known: false },
+      b: { name: 'NOCASE', known: true },
+    });
     db.close();
   });
 });

@@ -19,7 +19,12 @@ beforeAll(() => {
   dir = tempDir('s2p-guard-');
   generateFixtures({ outDir: dir });
   const loaded = loadMapping(undefined);
-  sources = new Map(loaded.mapping.sources.map((s) => [s.file, openSource(s.file, path.join(dir, s.file), { quickCheck: false, busyTimeoutMs: 100 })]));
+  sources = new Map(
+    loaded.mapping.sources.map((s) => [
+      s.file,
+      openSource(s.file, path.join(dir, s.file), { quickCheck: false, busyTimeoutMs: 100 }),
+    ]),
+  );
   plan = buildRunPlan(loaded, dir, sources);
 });
 
@@ -51,7 +56,8 @@ describe('KeyGuard', () => {
       const tiers = tablePlan('continuum.tier_metrics');
       const guard = KeyGuard.fromKeys(tiers, { byName: {} }, src.db);
       expect(guard.active).toBe(true);
-      const row = (id: string) => tiers.columns.map((c) => (c.name === 'item_id' ? id : c.name === 'tier' ? 'L1' : null));
+      const row = (id: string) =>
+        tiers.columns.map((c) => (c.name === 'item_id' ? id : c.name === 'tier' ? 'L1' : null));
       expect(guard.check(row('abc'))).toBeNull();
       expect(guard.check(row('abc'))).toMatchObject({ code: 'unique', column: 'item_id' });
     } finally {

@@ -30,11 +30,24 @@ function probesAgree(keys: bigint[]): void {
   // Bits only where the range is small enough to hold them in a test.
   const range = keys.length ? sorted(keys)[keys.length - 1] - sorted(keys)[0] : 0n;
   if (range < 1_000_000n) agree(dense(keys), keys, reference);
-  if (keys.length > 2 && sorted(keys)[keys.length - 3] - sorted(keys)[0] < 1_000_000n) agree(dense(keys, 2), keys, reference);
+  if (keys.length > 2 && sorted(keys)[keys.length - 3] - sorted(keys)[0] < 1_000_000n)
+    agree(dense(keys, 2), keys, reference);
 }
 
 function agree(set: { has(k: string | bigint): boolean }, keys: bigint[], reference: Set<bigint>): void {
-  const probes = new Set<bigint>([0n, 1n, -1n, MAX, MAX + 1n, MAX + 2n, -MAX, -MAX - 1n, -MAX - 2n, 2n ** 63n - 1n, -(2n ** 63n)]);
+  const probes = new Set<bigint>([
+    0n,
+    1n,
+    -1n,
+    MAX,
+    MAX + 1n,
+    MAX + 2n,
+    -MAX,
+    -MAX - 1n,
+    -MAX - 2n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+  ]);
   for (const k of keys) for (const d of [-2n, -1n, 0n, 1n, 2n]) probes.add(k + d);
   for (const p of probes) {
     if (p >= 2n ** 63n || p < -(2n ** 63n)) continue;
@@ -46,10 +59,27 @@ function agree(set: { has(k: string | bigint): boolean }, keys: bigint[], refere
 describe('SortedIntKeys and DenseIntKeySet', () => {
   it('answers for an id column 1..n', () => probesAgree(Array.from({ length: 1000 }, (_, i) => BigInt(i + 1))));
 
-  it('answers for a contiguous run of negative keys', () => probesAgree(Array.from({ length: 50 }, (_, i) => BigInt(i - 25))));
+  it('answers for a contiguous run of negative keys', () =>
+    probesAgree(Array.from({ length: 50 }, (_, i) => BigInt(i - 25))));
 
   it('answers for sparse keys, negative and past 2^32 too', () =>
-    probesAgree([1n, 3n, 4n, 10n, 1000n, -7n, -1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 1n, -(2n ** 32n), -(2n ** 40n) - 3n, 2n ** 40n + 5n, MAX, -MAX + 2n ** 32n]));
+    probesAgree([
+      1n,
+      3n,
+      4n,
+      10n,
+      1000n,
+      -7n,
+      -1n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      2n ** 32n + 1n,
+      -(2n ** 32n),
+      -(2n ** 40n) - 3n,
+      2n ** 40n + 5n,
+      MAX,
+      -MAX + 2n ** 32n,
+    ]));
 
   it('answers for sparse keys reaching the ends of the safe range', () => probesAgree([1n, 3n, MAX, -MAX, 2n ** 40n]));
 
@@ -69,8 +99,24 @@ describe('SortedIntKeys and DenseIntKeySet', () => {
     probesAgree([1n, 2n, MAX + 1n, MAX + 2n, 2n ** 62n, -(2n ** 62n), 2n ** 63n - 1n, -(2n ** 63n)]));
 
   it('bits: the slack after the last key answers no, unless a key read aside is there', () => {
-    const set = new DenseIntKeySet({ low: 1n, bits: Uint8Array.from([0b1111_1111, 0b0000_0011]), outside: BigInt64Array.from([13n, 900n]) });
-    expect([0n, 1n, 10n, 11n, 12n, 13n, 14n, 16n, 17n, 900n, 901n].map((k) => set.has(k))).toEqual([false, true, true, false, false, true, false, false, false, true, false]);
+    const set = new DenseIntKeySet({
+      low: 1n,
+      bits: Uint8Array.from([0b1111_1111, 0b0000_0011]),
+      outside: BigInt64Array.from([13n, 900n]),
+    });
+    expect([0n, 1n, 10n, 11n, 12n, 13n, 14n, 16n, 17n, 900n, 901n].map((k) => set.has(k))).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
     expect(set.has('13')).toBe(true);
     expect(set.has('x')).toBe(false);
   });

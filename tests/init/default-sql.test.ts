@@ -55,9 +55,14 @@ describe('translateDefault', () => {
       note: 'default (random()) dropped: a SQLite expression with no translation (the stored rows keep their values; only new inserts lose the default)',
     });
     expect(translateDefault("'abc'", 'bigint')!.sql).toBeNull();
-    expect(translateDefault("'abc'", 'bigint')!.note).toMatch(/^default 'abc' dropped: not a bigint value \(text 'abc' is not/);
+    expect(translateDefault("'abc'", 'bigint')!.note).toMatch(
+      /^default 'abc' dropped: not a bigint value \(text 'abc' is not/,
+    );
     expect(translateDefault('2', 'boolean')!.note).toMatch(/dropped: not a boolean value/);
-    expect(translateDefault("time('now')", 'timestamp')).toEqual({ sql: null, note: "default time('now') dropped: no translation of this clock value for a timestamp column" });
+    expect(translateDefault("time('now')", 'timestamp')).toEqual({
+      sql: null,
+      note: "default time('now') dropped: no translation of this clock value for a timestamp column",
+    });
   });
 
   it('reads SQLite literals as SQLite stores them', () => {

@@ -1,6 +1,13 @@
 // Target names under the identifier policies, PostgreSQL's 63-byte limit, de-duplication, schema names.
 import { describe, expect, it } from 'vitest';
-import { NameRegistry, PG_MAX_TABLE_BYTES, fitIdentifier, schemaForFile, snakeCase, targetName } from '../../src/init/identifiers.js';
+import {
+  NameRegistry,
+  PG_MAX_TABLE_BYTES,
+  fitIdentifier,
+  schemaForFile,
+  snakeCase,
+  targetName,
+} from '../../src/init/identifiers.js';
 import { globToRegExp, tableFilter } from '../../src/mapping/table-filter.js';
 
 describe('identifier policies', () => {
@@ -34,7 +41,13 @@ describe('identifier policies', () => {
 
   it('de-duplicates within a namespace, exactly (quoted names are case-sensitive)', () => {
     const r = new NameRegistry(['taken']);
-    expect([r.take('taken'), r.take('a'), r.take('a'), r.take('A'), r.take('a')]).toEqual(['taken_2', 'a', 'a_2', 'A', 'a_3']);
+    expect([r.take('taken'), r.take('a'), r.take('a'), r.take('A'), r.take('a')]).toEqual([
+      'taken_2',
+      'a',
+      'a_2',
+      'A',
+      'a_3',
+    ]);
   });
 
   it('derives a schema from the file name, away from reserved names', () => {
@@ -64,7 +77,11 @@ describe('include/exclude patterns', () => {
 
   it('takes tables matching an include pattern (all when none) and no exclude pattern', () => {
     const take = tableFilter(['order*', 'customers'], ['*_backup']);
-    expect(['orders', 'Order Items', 'customers', 'orders_backup', 'logs'].filter(take)).toEqual(['orders', 'Order Items', 'customers']);
+    expect(['orders', 'Order Items', 'customers', 'orders_backup', 'logs'].filter(take)).toEqual([
+      'orders',
+      'Order Items',
+      'customers',
+    ]);
     expect(['a', 'b_old'].filter(tableFilter(undefined, ['*_old']))).toEqual(['a']);
   });
 });

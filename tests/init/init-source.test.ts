@@ -38,7 +38,13 @@ describe('keys', () => {
   it('keys a table by its rowid alias, a bigserial', () => {
     const d = draft('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT)');
     expect(d.table('t').primaryKey).toEqual(['id']);
-    expect(d.table('t').columns[0]).toMatchObject({ name: 'id', type: 'bigint', from: 'id', serial: true, nullable: false });
+    expect(d.table('t').columns[0]).toMatchObject({
+      name: 'id',
+      type: 'bigint',
+      from: 'id',
+      serial: true,
+      nullable: false,
+    });
     expect(d.table('t').columns[0].note).toMatch(/AUTOINCREMENT: the sequence also starts past sqlite_sequence/);
   });
 
@@ -52,7 +58,9 @@ describe('keys', () => {
   });
 
   it('keeps a declared key holding NULLs (legal in a rowid table) as UNIQUE, keyed by the rowid', () => {
-    const d = draft('CREATE TABLE t (code TEXT PRIMARY KEY, v)', 'keep', (db) => db.exec("INSERT INTO t VALUES (NULL, 1), (NULL, 2), ('a', 3)"));
+    const d = draft('CREATE TABLE t (code TEXT PRIMARY KEY, v)', 'keep', (db) =>
+      db.exec("INSERT INTO t VALUES (NULL, 1), (NULL, 2), ('a', 3)"),
+    );
     const t = d.table('t');
     expect(t.primaryKey).toEqual(['sqlite_rowid']);
     expect(t.unique).toEqual([{ name: 't_code_key', columns: ['code'] }]);
@@ -68,14 +76,19 @@ describe('keys', () => {
   });
 
   it('does not make an index of values too long for a PostgreSQL B-tree', () => {
-    const d = draft('CREATE TABLE t (k TEXT PRIMARY KEY, body TEXT UNIQUE); CREATE INDEX ix_body ON t (body)', 'keep', (db) =>
-      db.prepare('INSERT INTO t VALUES (?, ?)').run('k'.repeat(3000), 'b'.repeat(3000)),
+    const d = draft(
+      'CREATE TABLE t (k TEXT PRIMARY KEY, body TEXT UNIQUE); CREATE INDEX ix_body ON t (body)',
+      'keep',
+      (db) => db.prepare('INSERT INTO t VALUES (?, ?)').run('k'.repeat(3000), 'b'.repeat(3000)),
     );
     const t = d.table('t');
     expect(t.primaryKey).toEqual(['sqlite_rowid']);
     expect(t.unique).toBeUndefined();
     expect(t.indexes).toBeUndefined();
-    expect(d.source.notMigrated!.map((n) => [n.kind, n.name])).toEqual([['unique constraint', 'sqlite_autoindex_t_2'], ['index', 'ix_body']]);
+    expect(d.source.notMigrated!.map((n) => [n.kind, n.name])).toEqual([
+      ['unique constraint', 'sqlite_autoindex_t_2'],
+      ['index', 'ix_body'],
+    ]);
   });
 });
 
@@ -89,11 +102,21 @@ describe('constraints and foreign keys', () => {
     CREATE UNIQUE INDEX orders_ref ON orders (ref, customer);
     CREATE INDEX orders_customer ON orders (customer);
     CREATE INDEX orders_lower ON orders (lower(customer));`;
-  const d = draft(schema, 'keep', (db) => db.exec("INSERT INTO customers VALUES ('c1', 'x@y', 'X'); INSERT INTO orders (id, customer) VALUES (1, 'c1'), (2, 'nobody')"));
+  const d = draft(schema, 'keep', (db) =>
+    db.exec(
+      "INSERT INTO customers VALUES ('c1', 'x@y', 'X'); INSERT INTO orders (id, customer) VALUES (1, 'c1'), (2, 'nobody')",
+    ),
+  );
 
   it('re-creates foreign keys PostgreSQL can hold, implicit parent columns resolved, actions kept', () => {
     expect(d.table('orders').foreignKeys).toEqual([
-      { name: 'orders_customer_fkey', columns: ['customer'], references: 'app.customers', referencedColumns: ['code'], onDelete: 'CASCADE' },
+      {
+        name: 'orders_customer_fkey',
+        columns: ['customer'],
+        references: 'app.customers',
+        referencedColumns: ['code'],
+        onDelete: 'CASCADE',
+      },
       // ref INT under a text key: the column is made text, so the key is kept (widenToText).
       { name: 'orders_ref_fkey', columns: ['ref'], references: 'app.customers', referencedColumns: ['code'] },
       { name: 'orders_parent_fkey', columns: ['parent'], references: 'app.orders', referencedColumns: ['id'] },
@@ -102,8 +125,12 @@ describe('constraints and foreign keys', () => {
     expect(d.table('a').foreignKeys).toHaveLength(1);
     // The key closing the cycle a → b → a is kept: the plan adds it after the load.
     expect(d.table('b').foreignKeys).toEqual([expect.objectContaining({ columns: ['a_id'], references: 'app.a' })]);
-    expect(d.plan.tables.find((t) => t.target.table === 'b')!.foreignKeys.map((fk) => fk.deferred ?? false)).toEqual([true]);
-    expect(d.plan.tables.find((t) => t.target.table === 'a')!.foreignKeys.map((fk) => fk.deferred ?? false)).toEqual([false]);
+    expect(d.plan.tables.find((t) => t.target.table === 'b')!.foreignKeys.map((fk) => fk.deferred ?? false)).toEqual([
+      true,
+    ]);
+    expect(d.plan.tables.find((t) => t.target.table === 'a')!.foreignKeys.map((fk) => fk.deferred ?? false)).toEqual([
+      false,
+    ]);
   });
 
   it('lists the others as not migrated, each with its reason', () => {
@@ -118,13 +145,18 @@ describe('constraints and foreign keys', () => {
       `CREATE TABLE unit (auth TEXT NOT NULL, code INTEGER_OR_TEXT NOT NULL, PRIMARY KEY (auth, code));
        CREATE TABLE usage (id INTEGER PRIMARY KEY, auth TEXT, code INTEGER_OR_TEXT, FOREIGN KEY (auth, code) REFERENCES unit (auth, code))`,
       'keep',
-      (db) => db.exec(`INSERT INTO unit VALUES ('EPSG', 9001), ('EPSG', 'x'); INSERT INTO usage VALUES (1, 'EPSG', 9001), (2, 'EPSG', 9001)`),
+      (db) =>
+        db.exec(
+          `INSERT INTO unit VALUES ('EPSG', 9001), ('EPSG', 'x'); INSERT INTO usage VALUES (1, 'EPSG', 9001), (2, 'EPSG', 9001)`,
+        ),
     );
     expect(d.table('unit').columns.find((c) => c.name === 'code')!.type).toBe('text');
     const code = d.table('usage').columns.find((c) => c.name === 'code')!;
     expect(code.type).toBe('text');
     expect(code.reason).toMatch(/text, not bigint: it references unit\.code, which is text/);
-    expect(d.table('usage').foreignKeys).toEqual([expect.objectContaining({ columns: ['auth', 'code'], references: 'app.unit' })]);
+    expect(d.table('usage').foreignKeys).toEqual([
+      expect.objectContaining({ columns: ['auth', 'code'], references: 'app.unit' }),
+    ]);
   });
 
   it('warns about rows that point at no parent row', () => {
@@ -144,24 +176,35 @@ describe('constraints and foreign keys', () => {
   });
 
   it('plans parents before children', () => {
-    expect(d.plan.tables.map((t) => t.target.table).indexOf('customers')).toBeLessThan(d.plan.tables.map((t) => t.target.table).indexOf('orders'));
+    expect(d.plan.tables.map((t) => t.target.table).indexOf('customers')).toBeLessThan(
+      d.plan.tables.map((t) => t.target.table).indexOf('orders'),
+    );
   });
 });
 
 describe('names, columns and what is not migrated', () => {
   it('applies the identifier policy to tables, columns, indexes and constraint names, de-duplicated', () => {
-    const sql = 'CREATE TABLE "Order Items" ("Item ID" INTEGER PRIMARY KEY, "ItemName" TEXT, item_name TEXT); CREATE INDEX "IX Name" ON "Order Items" ("ItemName")';
+    const sql =
+      'CREATE TABLE "Order Items" ("Item ID" INTEGER PRIMARY KEY, "ItemName" TEXT, item_name TEXT); CREATE INDEX "IX Name" ON "Order Items" ("ItemName")';
     const snake = draft(sql, 'snake').table('Order Items');
     expect(snake.target).toBe('order_items');
-    expect(snake.columns.map((c) => [c.name, c.from])).toEqual([['item_id', 'Item ID'], ['item_name', 'ItemName'], ['item_name_2', 'item_name']]);
-    expect(snake.columns[2].note).toMatch(/named item_name_2: item_name was taken by another column under the "snake" identifier policy/);
+    expect(snake.columns.map((c) => [c.name, c.from])).toEqual([
+      ['item_id', 'Item ID'],
+      ['item_name', 'ItemName'],
+      ['item_name_2', 'item_name'],
+    ]);
+    expect(snake.columns[2].note).toMatch(
+      /named item_name_2: item_name was taken by another column under the "snake" identifier policy/,
+    );
     expect(snake.indexes).toEqual([{ name: 'ix_name', columns: ['item_name'] }]);
     expect(draft(sql, 'lower').table('Order Items').target).toBe('order items');
     expect(draft(sql, 'keep').table('Order Items').columns[0].name).toBe('Item ID');
   });
 
   it('copies generated columns as expressions, translates defaults, drops the untranslatable with a note', () => {
-    const t = draft("CREATE TABLE t (a INT DEFAULT 0, g INT AS (a * 2) STORED, d DATETIME DEFAULT (datetime('now')), r INT DEFAULT (random()), b BOOLEAN DEFAULT 'f')").table('t');
+    const t = draft(
+      "CREATE TABLE t (a INT DEFAULT 0, g INT AS (a * 2) STORED, d DATETIME DEFAULT (datetime('now')), r INT DEFAULT (random()), b BOOLEAN DEFAULT 'f')",
+    ).table('t');
     const by = Object.fromEntries(t.columns.map((c) => [c.name, c]));
     expect(by.g).toMatchObject({ expr: '"g"', type: 'bigint' });
     expect(by.g.from).toBeUndefined();
@@ -178,8 +221,15 @@ describe('names, columns and what is not migrated', () => {
       CREATE VIEW v AS SELECT a FROM t; CREATE VIEW w AS SELECT a GLOB 'x*' FROM t; CREATE TRIGGER tr AFTER DELETE ON t BEGIN SELECT 1; END;
       CREATE VIRTUAL TABLE docs USING fts5(body);`);
     expect(d.source.notMigrated!.map((n) => `${n.kind}:${n.name}`)).toEqual([
-      'check constraint:t', 'collation:t', 'view:w', 'trigger:tr',
-      'table:docs_data', 'table:docs_idx', 'table:docs_content', 'table:docs_docsize', 'table:docs_config',
+      'check constraint:t',
+      'collation:t',
+      'view:w',
+      'trigger:tr',
+      'table:docs_data',
+      'table:docs_idx',
+      'table:docs_content',
+      'table:docs_docsize',
+      'table:docs_config',
     ]);
     expect(d.source.views).toEqual([{ name: 'v', sql: 'SELECT "a" FROM "app"."t"' }]);
     expect(d.source.tables.map((t) => t.source)).toEqual(['t', 'docs']);
@@ -188,14 +238,27 @@ describe('names, columns and what is not migrated', () => {
     expect(d.table('t').columns.find((c) => c.name === 'a')!.collation).toBe('C');
     expect(d.source.notMigrated![4].reason).toMatch(/shadow table of the fts5 table docs.*migrated as docs/);
     // Every table of the file is in the mapping: the FTS table migrates, its shadow tables are skipped, with why.
-    const skipped = new Map((d.source.skipTables as { table: string; reason: string }[]).map((x) => [x.table, x.reason]));
-    expect([...skipped.keys()].sort()).toEqual(['docs_config', 'docs_content', 'docs_data', 'docs_docsize', 'docs_idx']);
+    const skipped = new Map(
+      (d.source.skipTables as { table: string; reason: string }[]).map((x) => [x.table, x.reason]),
+    );
+    expect([...skipped.keys()].sort()).toEqual([
+      'docs_config',
+      'docs_content',
+      'docs_data',
+      'docs_docsize',
+      'docs_idx',
+    ]);
   });
 
   it('leaves out, listed and skipped, a table whose columns hide its rowid (its rows cannot be read by rowid)', () => {
     const d = draft('CREATE TABLE t (rowid TEXT, _rowid_ TEXT, oid TEXT); CREATE TABLE ok (a)');
     expect(d.source.tables.map((t) => t.source)).toEqual(['ok']);
-    expect(d.source.skipTables).toEqual([{ table: 't', reason: expect.stringMatching(/^not migrated: columns named rowid, _rowid_ and oid hide the rowid/) }]);
+    expect(d.source.skipTables).toEqual([
+      {
+        table: 't',
+        reason: expect.stringMatching(/^not migrated: columns named rowid, _rowid_ and oid hide the rowid/),
+      },
+    ]);
     expect(d.source.notMigrated![0]).toMatchObject({ kind: 'table', name: 't' });
     expect(d.warnings[0]).toMatch(/^t: table not migrated: columns named rowid, _rowid_ and oid hide the rowid/);
   });
@@ -206,7 +269,9 @@ describe('names, columns and what is not migrated', () => {
     expect(JSON.parse(text)).toEqual(d.mapping);
     const lines = text.split('\n');
     expect(lines.filter((l) => l.trimStart().startsWith('{"name": ')).length).toBe(3 + 1);
-    expect(lines.find((l) => l.includes('"a b"'))).toMatch(/^\s+\{"name": "a b", "type": "text", "from": "a b", "reason": "declared TEXT → text/);
+    expect(lines.find((l) => l.includes('"a b"'))).toMatch(
+      /^\s+\{"name": "a b", "type": "text", "from": "a b", "reason": "declared TEXT → text/,
+    );
   });
 
   it('gives an empty (0-byte) file a source without tables', () => {

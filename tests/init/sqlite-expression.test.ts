@@ -22,21 +22,29 @@ function refusal(sql: string): string {
 
 describe('translateExpression', () => {
   it('quotes column names as the target spells them, whatever the source quoting and case', () => {
-    expect(translateExpression(`EMAIL != '' AND "Name" IS NOT NULL AND [score] > 1.5 and \`email\` == 'x'`, columns)).toBe(
-      `"email" != '' AND "full name" IS NOT NULL AND "score" > 1.5 AND "email" = 'x'`.replace(/'x'/, quoteLiteral('x')).replace("''", quoteLiteral('')),
+    expect(
+      translateExpression(`EMAIL != '' AND "Name" IS NOT NULL AND [score] > 1.5 and \`email\` == 'x'`, columns),
+    ).toBe(
+      `"email" != '' AND "full name" IS NOT NULL AND "score" > 1.5 AND "email" = 'x'`
+        .replace(/'x'/, quoteLiteral('x'))
+        .replace("''", quoteLiteral('')),
     );
   });
 
   it('quotes every literal again through the one quoting function (quotes, backslashes, blobs)', () => {
     // SQLite's literal 'a\'' ); DROP TABLE t; --' is one string: a backslash is no escape there.
-    expect(translateExpression(`email = 'a\\'' ); DROP TABLE t; --'`, columns)).toBe(`"email" = ${quoteLiteral("a\\' ); DROP TABLE t; --")}`);
+    expect(translateExpression(`email = 'a\\'' ); DROP TABLE t; --'`, columns)).toBe(
+      `"email" = ${quoteLiteral("a\\' ); DROP TABLE t; --")}`,
+    );
     expect(translateExpression(`email = x'DEAD'`, columns)).toBe(`"email" = ${quoteLiteral('\\xDEAD')}::bytea`);
     expect(translateExpression('score = 0x10', columns)).toBe('"score" = 16');
   });
 
   it('renames ifnull and instr, keeps the functions that mean the same, refuses others', () => {
-    expect(translateExpression('ifnull(score, 0) + length(lower(name))', columns)).toBe('coalesce("score", 0) + length(lower("full name"))');
-    expect(translateExpression('instr(email, \'@\')', columns)).toBe(`strpos("email", ${quoteLiteral('@')})`);
+    expect(translateExpression('ifnull(score, 0) + length(lower(name))', columns)).toBe(
+      'coalesce("score", 0) + length(lower("full name"))',
+    );
+    expect(translateExpression("instr(email, '@')", columns)).toBe(`strpos("email", ${quoteLiteral('@')})`);
     expect(refusal('datetime(score)')).toMatch(/function datetime\(\)/);
   });
 
@@ -52,7 +60,9 @@ describe('translateExpression', () => {
 
 describe('indexParts', () => {
   it('cuts the key list at top-level commas and keeps the WHERE clause', () => {
-    expect(indexParts(`CREATE UNIQUE INDEX "a,b" ON t (lower(name), substr(email, 1, 3) DESC, "x,y") WHERE email != ')'`)).toEqual({
+    expect(
+      indexParts(`CREATE UNIQUE INDEX "a,b" ON t (lower(name), substr(email, 1, 3) DESC, "x,y") WHERE email != ')'`),
+    ).toEqual({
       elements: ['lower(name)', 'substr(email, 1, 3) DESC', '"x,y"'],
       where: "email != ')'",
     });

@@ -83,22 +83,46 @@ describe('chooseType', () => {
     expect(c.reason).toBe(
       "declared DATETIME → text: every stored value converts (stored: 2 text); timestamp would refuse 1 (e.g. text 'yesterday'); double precision would refuse 2 (e.g. text '2024-01-02')",
     );
-    expect(choose('NUMERIC(10,2)', [1]).reason).toMatch(/numeric without precision or scale, so no stored digit is rounded \(SQLite does not enforce \(10,2\)\)/);
+    expect(choose('NUMERIC(10,2)', [1]).reason).toMatch(
+      /numeric without precision or scale, so no stored digit is rounded \(SQLite does not enforce \(10,2\)\)/,
+    );
     expect(choose('DATETIME', [2460000.5]).reason).toMatch(/a Julian day number/);
   });
 
   it('warns about declared types SQLite does not document, and chooses by affinity and values anyway', () => {
     for (const declared of ['STRING', 'WHATEVER', 'YEAR', 'FLOATING POINT', 'CHARINT']) {
       const c = choose(declared, ['1']);
-      expect(c.warnings.join(), declared).toMatch(/^declared .+ \(not a SQLite type name: \w+ affinity\); chose the type by its affinity and the stored values$/);
+      expect(c.warnings.join(), declared).toMatch(
+        /^declared .+ \(not a SQLite type name: \w+ affinity\); chose the type by its affinity and the stored values$/,
+      );
       expect(c.warnings.join()).toContain(`declared ${declared} (`);
     }
     // Documented by SQLite, or recognised by sqlite2pg's own table (TIMESTAMP, JSON, UUID…): no warning.
-    for (const declared of ['INTEGER', 'MEDIUMINT', 'NUMERIC(10,2)', 'DATETIME', 'BOOLEAN', 'VARCHAR(255)', '', 'TIMESTAMP', 'JSON', 'UUID']) {
+    for (const declared of [
+      'INTEGER',
+      'MEDIUMINT',
+      'NUMERIC(10,2)',
+      'DATETIME',
+      'BOOLEAN',
+      'VARCHAR(255)',
+      '',
+      'TIMESTAMP',
+      'JSON',
+      'UUID',
+    ]) {
       expect(choose(declared, [1]).warnings, declared).toEqual([]);
     }
     // Other dialects' spellings whose affinity is plain (one affinity's words only): no warning either.
-    for (const declared of ['SMALLINT UNSIGNED', 'INT UNSIGNED', 'MEDIUMTEXT', 'LONGTEXT', 'VARCHAR2(10)', 'TEXT VARCHAR', 'LONGBLOB', 'DOUBLE UNSIGNED']) {
+    for (const declared of [
+      'SMALLINT UNSIGNED',
+      'INT UNSIGNED',
+      'MEDIUMTEXT',
+      'LONGTEXT',
+      'VARCHAR2(10)',
+      'TEXT VARCHAR',
+      'LONGBLOB',
+      'DOUBLE UNSIGNED',
+    ]) {
       expect(choose(declared, [1]).warnings, declared).toEqual([]);
     }
   });
@@ -106,7 +130,9 @@ describe('chooseType', () => {
   it('keeps every value in bytea when no candidate of the declared type takes them all, and warns', () => {
     const c = choose('TEXT', ['ok', 'a\u0000b']);
     expect(c.type).toBe('bytea');
-    expect(c.warnings.join()).toMatch(/text would refuse 1 \(e\.g\. text 'a\\u0000b'\); chose bytea, which keeps them all/);
+    expect(c.warnings.join()).toMatch(
+      /text would refuse 1 \(e\.g\. text 'a\\u0000b'\); chose bytea, which keeps them all/,
+    );
   });
 
   it('keeps STRICT ANY columns like untyped ones', () => {

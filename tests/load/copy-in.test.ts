@@ -7,13 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { CopyIn } from '../../src/load/copy-in.js';
 import { useTestClient } from '../support/pg.js';
 
-
 const session = useTestClient(async (c) => {
   await c.query('CREATE TABLE t (id int PRIMARY KEY, s text)');
 });
 
-
-const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from }, (_, i) => `${from + i}\tvalue ${from + i}\n`).join(''));
+const lines = (from: number, to: number) =>
+  Buffer.from(Array.from({ length: to - from }, (_, i) => `${from + i}\tvalue ${from + i}\n`).join(''));
 const count = async () => (await session.client.query<{ n: number }>('SELECT count(*)::int AS n FROM t')).rows[0].n;
 
 describe('CopyIn', () => {
@@ -45,7 +44,9 @@ describe('CopyIn', () => {
   it('rows the server refuses: the pipeline rejects with its error and the connection carries on', async () => {
     await session.client.query('TRUNCATE t');
     const copy = session.client.query(new CopyIn('COPY t (id, s) FROM STDIN'));
-    await expect(pipeline(Readable.from([lines(0, 10), Buffer.from('not a number\tx\n'), lines(10, 20)]), copy)).rejects.toThrow(/invalid input syntax for type integer/);
+    await expect(
+      pipeline(Readable.from([lines(0, 10), Buffer.from('not a number\tx\n'), lines(10, 20)]), copy),
+    ).rejects.toThrow(/invalid input syntax for type integer/);
     expect(await count()).toBe(0);
   });
 

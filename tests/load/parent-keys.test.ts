@@ -30,7 +30,12 @@ afterAll(async () => {
 
 /** A child table's plan with one integer foreign key per parent (and two to p.dense), as far as the key reads look. */
 function childPlan(): TablePlan {
-  const fk = (name: string, column: string, references: string, referenced: string) => ({ name, columns: [column], references, referencedColumns: [referenced] });
+  const fk = (name: string, column: string, references: string, referenced: string) => ({
+    name,
+    columns: [column],
+    references,
+    referencedColumns: [referenced],
+  });
   return {
     targetName: 'c.child',
     target: { schema: 'c', table: 'child' },
@@ -43,7 +48,13 @@ function childPlan(): TablePlan {
       { name: 'h', logical: 'int8' },
       { name: 'n', logical: 'text' },
     ],
-    foreignKeys: [fk('a_fk', 'a', 'p.dense', 'id'), fk('b_fk', 'b', 'p.dense', 'id'), fk('s_fk', 's', 'p.sparse', 'id'), fk('h_fk', 'h', 'p.huge', 'id'), fk('n_fk', 'n', 'p.named', 'code')],
+    foreignKeys: [
+      fk('a_fk', 'a', 'p.dense', 'id'),
+      fk('b_fk', 'b', 'p.dense', 'id'),
+      fk('s_fk', 's', 'p.sparse', 'id'),
+      fk('h_fk', 'h', 'p.huge', 'id'),
+      fk('n_fk', 'n', 'p.named', 'code'),
+    ],
   } as unknown as TablePlan;
 }
 
@@ -62,14 +73,19 @@ describe('readAllParentKeys', () => {
     expect(dense.bits.length).toBe(625); // 4,999 values from 1: 625 bytes, where 4,286 keys sorted take 34,288
     expect(parents.byName.b_fk).toBe(dense); // one read, one set
     expect(parents.byName.s_fk).toBeInstanceOf(BigInt64Array);
-    expect([...(parents.byName.s_fk as BigInt64Array)]).toEqual(Array.from({ length: 41 }, (_, i) => BigInt((i - 20) * 1000)));
+    expect([...(parents.byName.s_fk as BigInt64Array)]).toEqual(
+      Array.from({ length: 41 }, (_, i) => BigInt((i - 20) * 1000)),
+    );
     expect(Array.isArray(parents.byName.n_fk)).toBe(true);
     // beyond 2^53 the keys are bits too (read as bigints)
     expect((parents.byName.h_fk as DenseIntKeys).low).toBe(9223372036854775807n - 300n);
 
     const guard = KeyGuard.fromKeys(childPlan(), parents);
-    for (let k = -2; k <= 5003; k++) expect(accepts(guard, 0, BigInt(k)), `dense ${k}`).toBe(k >= 1 && k <= 5000 && k % 7 !== 0);
-    for (let k = -20_002; k <= 20_002; k += 1) if (k % 500 === 0 || Math.abs(k % 1000) <= 1) expect(accepts(guard, 2, BigInt(k)), `sparse ${k}`).toBe(k % 1000 === 0 && Math.abs(k) <= 20_000);
+    for (let k = -2; k <= 5003; k++)
+      expect(accepts(guard, 0, BigInt(k)), `dense ${k}`).toBe(k >= 1 && k <= 5000 && k % 7 !== 0);
+    for (let k = -20_002; k <= 20_002; k += 1)
+      if (k % 500 === 0 || Math.abs(k % 1000) <= 1)
+        expect(accepts(guard, 2, BigInt(k)), `sparse ${k}`).toBe(k % 1000 === 0 && Math.abs(k) <= 20_000);
     for (let i = -2; i <= 302; i++) {
       const k = 9223372036854775807n - BigInt(i);
       if (i >= 0) expect(accepts(guard, 3, k), `huge ${k}`).toBe(i <= 300 && i % 5 !== 1);
@@ -86,11 +102,28 @@ describe('readAllParentKeys', () => {
   });
 
   it('keeps a key read outside the counted range aside (a row added between the count and the read)', async () => {
-    await client.query(`CREATE TABLE p.growing (id int PRIMARY KEY); INSERT INTO p.growing SELECT generate_series(1, 100); INSERT INTO p.growing VALUES (102), (-5), (100000)`);
+    await client.query(
+      `CREATE TABLE p.growing (id int PRIMARY KEY); INSERT INTO p.growing SELECT generate_series(1, 100); INSERT INTO p.growing VALUES (102), (-5), (100000)`,
+    );
     // As if the count had seen 1..100 only.
     const keys = await readDenseKeys(client, 'COPY (SELECT id FROM p.growing) TO STDOUT', 1n, 100n);
     expect([...keys.outside]).toEqual([-5n, 102n, 100000n]);
-    const guard = KeyGuard.fromKeys({ ...childPlan(), foreignKeys: [{ name: 'g', columns: ['a'], references: 'p.growing', referencedColumns: ['id'] }] } as unknown as TablePlan, { byName: { g: keys } });
-    expect([-5n, 0n, 1n, 100n, 101n, 102n, 103n, 100000n].map((k) => accepts(guard, 0, k))).toEqual([true, false, true, true, false, true, false, true]);
+    const guard = KeyGuard.fromKeys(
+      {
+        ...childPlan(),
+        foreignKeys: [{ name: 'g', columns: ['a'], references: 'p.growing', referencedColumns: ['id'] }],
+      } as unknown as TablePlan,
+      { byName: { g: keys } },
+    );
+    expect([-5n, 0n, 1n, 100n, 101n, 102n, 103n, 100000n].map((k) => accepts(guard, 0, k))).toEqual([
+      true,
+      false,
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
   });
 });

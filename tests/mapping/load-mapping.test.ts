@@ -34,20 +34,30 @@ describe('the built-in mapping', () => {
     const { mapping } = loadMapping(undefined);
     for (const m of plan.matchAll(/CREATE TABLE (\w+)\.(\w+) \(([\s\S]*?)\n\);/g)) {
       const [, schema, table, body] = m;
-      const cols = body.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((c) => c && /^[a-z_]+$/.test(c));
+      const cols = body
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[0])
+        .filter((c) => c && /^[a-z_]+$/.test(c));
       const src = mapping.sources.find((s) => s.schema === schema)!;
       const t = src.tables.find((x) => x.target === table)!;
       expect(t, `${schema}.${table}`).toBeDefined();
-      for (const c of cols) expect(t.columns.map((x) => x.name), `${schema}.${table}.${c}`).toContain(c);
+      for (const c of cols)
+        expect(
+          t.columns.map((x) => x.name),
+          `${schema}.${table}.${c}`,
+        ).toContain(c);
     }
-    for (const s of mapping.sources) for (const t of s.tables) for (const c of t.columns) expect(c.type).not.toBe('real');
+    for (const s of mapping.sources)
+      for (const t of s.tables) for (const c of t.columns) expect(c.type).not.toBe('real');
   });
 
   it('has every column note in docs/schema-deviations.md', () => {
     const doc = readFileSync(path.join(ROOT, 'docs', 'schema-deviations.md'), 'utf8');
     const { mapping } = loadMapping(undefined);
     for (const d of mapping.deviations ?? []) expect(doc).toContain(d);
-    for (const s of mapping.sources) for (const t of s.tables) for (const c of t.columns) if (c.note) expect(doc, `${t.target}.${c.name}`).toContain(c.note);
+    for (const s of mapping.sources)
+      for (const t of s.tables)
+        for (const c of t.columns) if (c.note) expect(doc, `${t.target}.${c.name}`).toContain(c.note);
   });
 });
 
@@ -100,13 +110,18 @@ describe('a bad mapping names the place at fault', () => {
   it('skipTables: names or {table, reason}; a bad entry, a table twice, or a table both mapped and skipped', () => {
     const m = builtin();
     m.sources[0].skipTables = ['old_a', { table: 'old_b', reason: 'kept in SQLite' }];
-    expect(validateMapping(m, 'm.json').sources[0].skipTables).toEqual(['old_a', { table: 'old_b', reason: 'kept in SQLite' }]);
+    expect(validateMapping(m, 'm.json').sources[0].skipTables).toEqual([
+      'old_a',
+      { table: 'old_b', reason: 'kept in SQLite' },
+    ]);
     m.sources[0].skipTables = [{ table: 'old_b', why: 'x' }];
     expect(refusal(m)).toMatch(/\$\.sources\[0\]\.skipTables\[0\]\.why: unknown key \(allowed: table, reason\)/);
     m.sources[0].skipTables = ['old_a', { table: 'OLD_A' }];
     expect(refusal(m)).toMatch(/\$\.sources\[0\]\.skipTables: table "OLD_A" appears twice/);
     m.sources[0].skipTables = ['knowledge_items'];
-    expect(refusal(m)).toMatch(/\$\.sources\[0\]\.skipTables\[0\]: "knowledge_items" is both mapped \(under "tables"\) and skipped/);
+    expect(refusal(m)).toMatch(
+      /\$\.sources\[0\]\.skipTables\[0\]: "knowledge_items" is both mapped \(under "tables"\) and skipped/,
+    );
   });
 
   it('malformed JSON, with the file named', () => {

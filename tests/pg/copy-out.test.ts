@@ -8,7 +8,6 @@ import { copyOut, CopyDataFramer } from '../../src/pg/copy-out.js';
 import { transferListOf } from '../../src/runtime/transfer.js';
 import { useTestClient } from '../support/pg.js';
 
-
 const session = useTestClient(async (c) => {
   await c.query(`CREATE TABLE t (id int PRIMARY KEY, body text)`);
   // Tiny rows, rows with COPY escapes and multi-byte text, and rows far larger than a socket read.
@@ -19,7 +18,6 @@ const session = useTestClient(async (c) => {
       ELSE md5(i::text) END
     FROM generate_series(1, 30000) i`);
 });
-
 
 async function collect(stream: AsyncIterable<Buffer>, slow = false): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
@@ -75,12 +73,16 @@ describe('copyOut', () => {
     const after = await session.client.query('SELECT count(*)::int AS n FROM t');
     expect(after.rows[0].n).toBe(30000);
     // and another copy on the same connection still reads whole
-    const again = Buffer.concat(await collect(session.client.query(copyOut('COPY (SELECT id FROM t WHERE id <= 3 ORDER BY id) TO STDOUT'))));
+    const again = Buffer.concat(
+      await collect(session.client.query(copyOut('COPY (SELECT id FROM t WHERE id <= 3 ORDER BY id) TO STDOUT'))),
+    );
     expect(again.toString()).toBe('1\n2\n3\n');
   });
 
   it('reports a statement the server refuses before any row', async () => {
-    await expect(collect(session.client.query(copyOut('COPY no_such_table TO STDOUT')))).rejects.toThrow(/no_such_table/);
+    await expect(collect(session.client.query(copyOut('COPY no_such_table TO STDOUT')))).rejects.toThrow(
+      /no_such_table/,
+    );
     expect((await session.client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
   });
 
@@ -123,7 +125,8 @@ function frame(wire: Buffer, cuts: number[]): { rows: Buffer; end: string; rest:
     const piece = Buffer.from(wire.subarray(bounds[i], bounds[i + 1])); // a read of its own, as the socket gives it
     const r = framer.take(piece);
     rows.push(Buffer.from(piece.subarray(0, r.rowBytes)));
-    if (r.end !== 'more') return { rows: Buffer.concat(rows), end: r.end, rest: Buffer.concat([r.rest, wire.subarray(bounds[i + 1])]) };
+    if (r.end !== 'more')
+      return { rows: Buffer.concat(rows), end: r.end, rest: Buffer.concat([r.rest, wire.subarray(bounds[i + 1])]) };
   }
   return { rows: Buffer.concat(rows), end: 'more', rest: Buffer.alloc(0) };
 }
@@ -154,7 +157,10 @@ describe('CopyDataFramer', () => {
   });
 
   it('reads the rows from one-byte reads and from reads cut in three', () => {
-    const ones = frame(wire, Array.from({ length: wire.length - 1 }, (_, i) => i + 1));
+    const ones = frame(
+      wire,
+      Array.from({ length: wire.length - 1 }, (_, i) => i + 1),
+    );
     expect(ones.rows.equals(rows)).toBe(true);
     expect(ones.rest.equals(tail)).toBe(true);
     for (let a = 1; a < wire.length; a += 3) {
@@ -168,7 +174,13 @@ describe('CopyDataFramer', () => {
 
   it('stops at an error and gives pg the whole error message, wherever a read split its header', () => {
     const error = message('E', 'SERROR\0C22012\0Mdivision by zero\0\0');
-    const failing = Buffer.concat([message('H', Buffer.from([0, 0, 1, 0, 0])), message('d', '1\n'), message('d', '2\n'), error, message('Z', 'I')]);
+    const failing = Buffer.concat([
+      message('H', Buffer.from([0, 0, 1, 0, 0])),
+      message('d', '1\n'),
+      message('d', '2\n'),
+      error,
+      message('Z', 'I'),
+    ]);
     for (let cut = 0; cut <= failing.length; cut++) {
       const got = frame(failing, [cut]);
       expect(got.end).toBe('error');

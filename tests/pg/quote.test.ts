@@ -23,7 +23,7 @@ const HOSTILE = [
   "a\\'b\\\\'c",
   'ends in a backslash\\',
   '\\x41\\101\\u0041\\n\\t\\b', // escapes an E'' literal would decode if the backslashes were not doubled
-  'E\'x\'',
+  "E'x'",
   '$$',
   '$$; DROP TABLE public.foo; $$',
   '$s2p$',
@@ -32,13 +32,11 @@ const HOSTILE = [
   '',
 ];
 
-
 const SETTINGS = ['off', 'on'] as const;
 
 const session = useTestClient(async (c) => {
   await c.query('CREATE TABLE public.foo (x int); INSERT INTO public.foo VALUES (42)');
 });
-
 
 /** The sentinel table is still there, holding exactly its one row. */
 async function expectSentinel(): Promise<void> {
@@ -49,7 +47,9 @@ async function expectSentinel(): Promise<void> {
 describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
   beforeAll(async () => {
     await session.client.query(`SET standard_conforming_strings = ${scs}`);
-    expect((await session.client.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe(scs);
+    expect((await session.client.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe(
+      scs,
+    );
   });
 
   it('a literal reads back as exactly its value, and runs nothing (simple-query protocol, as COPY and DDL go)', async () => {
@@ -60,7 +60,9 @@ describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
     }
     // All of them in one statement, inside the COPY (… IN ((…))) shape verify's re-check sends.
     const tuples = HOSTILE.map((v) => `(${quoteLiteral(v)})`).join(', ');
-    const r = await session.client.query(`SELECT count(*)::int AS n FROM (VALUES ${tuples}) v(t) WHERE (t) IN (${tuples})`);
+    const r = await session.client.query(
+      `SELECT count(*)::int AS n FROM (VALUES ${tuples}) v(t) WHERE (t) IN (${tuples})`,
+    );
     expect(r.rows[0].n).toBe(HOSTILE.length);
     await expectSentinel();
   });
@@ -77,7 +79,19 @@ describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
   it('the key and foreign-key DDL of names holding quotes, backslashes and dollar tags creates exactly those objects', async () => {
     const schema = `s\\'$$ ${scs}`;
     const parent = plan(schema, "p$$ \\'); DROP TABLE public.foo; --", ['k$$'], []);
-    const child = plan(schema, 'c$s2p$ x', ['id'], [{ name: `fk$$ \\' $s2p$`, columns: ['ref$$'], references: `${schema}.${parent.target.table}`, referencedColumns: ['k$$'] }]);
+    const child = plan(
+      schema,
+      'c$s2p$ x',
+      ['id'],
+      [
+        {
+          name: `fk$$ \\' $s2p$`,
+          columns: ['ref$$'],
+          references: `${schema}.${parent.target.table}`,
+          referencedColumns: ['k$$'],
+        },
+      ],
+    );
     child.unique = [{ name: "u$$\\'", columns: ['ref$$'] }];
     const ddl = [
       `CREATE SCHEMA ${quoteIdent(schema)}`,
@@ -97,11 +111,15 @@ describe.each(SETTINGS)('with standard_conforming_strings = %s', (scs) => {
       [schema],
     );
     const found = r.rows.map((x) => `${x.contype} ${x.conname}`).sort();
-    expect(found).toEqual([`p ${child.target.table}_pkey`, `f fk$$ \\' $s2p$`, "u u$$\\'", `p ${parent.target.table}_pkey`].sort());
+    expect(found).toEqual(
+      [`p ${child.target.table}_pkey`, `f fk$$ \\' $s2p$`, "u u$$\\'", `p ${parent.target.table}_pkey`].sort(),
+    );
     // The foreign key holds: a child row must point at a parent row.
     await session.client.query(`INSERT INTO ${qualified(schema, parent.target.table)} VALUES ($1)`, ['k']);
     await session.client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (1, $1)`, ['k']);
-    await expect(session.client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (2, $1)`, ['none'])).rejects.toThrow(/foreign key/);
+    await expect(
+      session.client.query(`INSERT INTO ${qualified(schema, child.target.table)} VALUES (2, $1)`, ['none']),
+    ).rejects.toThrow(/foreign key/);
     await expectSentinel();
   });
 });
@@ -113,7 +131,14 @@ function column(name: string): ColumnPlan {
 /** The DDL-relevant part of a table plan. */
 function plan(schema: string, table: string, primaryKey: string[], foreignKeys: TablePlan['foreignKeys']): TablePlan {
   const columns = foreignKeys.length ? [column('id'), column('ref$$')] : [column('k$$')];
-  return { target: { schema, table }, columns, primaryKey, unique: [], indexes: [], foreignKeys } as unknown as TablePlan;
+  return {
+    target: { schema, table },
+    columns,
+    primaryKey,
+    unique: [],
+    indexes: [],
+    foreignKeys,
+  } as unknown as TablePlan;
 }
 
 describe('quoteLiteral and quoteIdent', () => {
@@ -130,7 +155,14 @@ describe('quoteLiteral and quoteIdent', () => {
 
 describe('plan --sql', () => {
   it('keeps text from the mapping inside its comment lines (a line break in it would start a line of SQL)', () => {
-    const sql = fullSchemaSql({ mappingName: 'm\nDROP TABLE public.foo;', schemaVersion: 1, deviations: ['d\r\nDROP TABLE public.foo;\rx'], schemas: [], tables: [], views: [] } as unknown as RunPlan);
+    const sql = fullSchemaSql({
+      mappingName: 'm\nDROP TABLE public.foo;',
+      schemaVersion: 1,
+      deviations: ['d\r\nDROP TABLE public.foo;\rx'],
+      schemas: [],
+      tables: [],
+      views: [],
+    } as unknown as RunPlan);
     const lines = sql.split(/\r\n?|\n/).filter((l) => l !== '');
     expect(lines.every((l) => l.startsWith('--'))).toBe(true);
     expect(sql).toContain('-- Target schema of mapping "m\\nDROP TABLE public.foo;"');
@@ -146,7 +178,8 @@ describe('the target session', () => {
       const target = await connectTarget(off.url, { poolSize: 2, retries: 0, log: silentLogger });
       try {
         const clients = await Promise.all([target.pool.connect(), target.pool.connect()]);
-        for (const c of clients) expect((await c.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe('on');
+        for (const c of clients)
+          expect((await c.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe('on');
         for (const c of clients) c.release();
         // A worker thread's own connection takes the same options.
         const own = new pg.Client({ connectionString: target.settings.url, options: target.settings.options });

@@ -29,11 +29,16 @@ describe('runInLanes', () => {
     const done = new Set<string>();
     const order: string[] = [];
     const deps: Record<string, string[]> = { child: ['parent'], grandchild: ['child'], parent: [] };
-    await runInLanes(['grandchild', 'child', 'parent'], 3, { ready: (i) => deps[i].every((d) => done.has(d)), groupOf: (i) => i }, async (i) => {
-      order.push(i);
-      await tick();
-      done.add(i);
-    });
+    await runInLanes(
+      ['grandchild', 'child', 'parent'],
+      3,
+      { ready: (i) => deps[i].every((d) => done.has(d)), groupOf: (i) => i },
+      async (i) => {
+        order.push(i);
+        await tick();
+        done.add(i);
+      },
+    );
     expect(order).toEqual(['parent', 'child', 'grandchild']);
   });
 
@@ -52,7 +57,9 @@ describe('runInLanes', () => {
   });
 
   it('refuses items that can never become ready instead of hanging', async () => {
-    await expect(runInLanes(['a'], 2, { ready: () => false, groupOf: (i) => i }, async () => undefined)).rejects.toThrow(/cycle/);
+    await expect(
+      runInLanes(['a'], 2, { ready: () => false, groupOf: (i) => i }, async () => undefined),
+    ).rejects.toThrow(/cycle/);
   });
 });
 
@@ -90,11 +97,16 @@ describe('runInDependencyOrder', () => {
     const sizes: Record<string, number> = { big: 1200, items: 600, links: 1000, small: 10 };
     const plans = [table('big'), table('items'), table('links', ['items']), table('small')];
     const started: string[] = [];
-    const out = await runInDependencyOrder(plans, 1, (t) => sizes[t.targetName], async (t) => {
-      started.push(t.targetName);
-      await tick();
-      return t.targetName;
-    });
+    const out = await runInDependencyOrder(
+      plans,
+      1,
+      (t) => sizes[t.targetName],
+      async (t) => {
+        started.push(t.targetName);
+        await tick();
+        return t.targetName;
+      },
+    );
     // items (600 rows, 1,600 with links behind it) before big (1,200); then big's chain before links'.
     expect(started).toEqual(['items', 'big', 'links', 'small']);
     expect(out).toEqual(['big', 'items', 'links', 'small']); // results in the tables' order

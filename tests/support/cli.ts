@@ -15,12 +15,18 @@ export interface CliResult {
 }
 
 /** `umask`: run the CLI under this umask (octal text, e.g. '022') through sh, whatever the test's own. */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; umask?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; umask?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // Logs as sentences, as a person reads them (stderr is a pipe here, where JSON would be the default).
     const env = { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn', SQLITE2PG_LOG_FORMAT: 'text', ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const command = opts.umask === undefined ? [process.execPath, CLI, ...args] : ['/bin/sh', '-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, CLI, ...args];
+    const command =
+      opts.umask === undefined
+        ? [process.execPath, CLI, ...args]
+        : ['/bin/sh', '-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, CLI, ...args];
     const child = spawn(command[0], command.slice(1), { cwd: opts.cwd ?? ROOT, env });
     let stdout = '';
     let stderr = '';

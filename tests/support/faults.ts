@@ -24,10 +24,26 @@ export interface PausedCli {
 }
 
 /** Starts `sqlite2pg args…` pausing at `point` (a name, or a prefix ending in `*`). */
-export function startPaused(args: string[], point: string | null, env: Record<string, string | undefined> = {}, spawnOpts: { uid?: number; gid?: number; cwd?: string } = {}): PausedCli {
-  const full = { ...process.env, SQLITE2PG_LOG_LEVEL: 'warn', SQLITE2PG_LOG_FORMAT: 'text', ...(point ? { SQLITE2PG_TEST_PAUSE_AT: point } : {}), ...env };
+export function startPaused(
+  args: string[],
+  point: string | null,
+  env: Record<string, string | undefined> = {},
+  spawnOpts: { uid?: number; gid?: number; cwd?: string } = {},
+): PausedCli {
+  const full = {
+    ...process.env,
+    SQLITE2PG_LOG_LEVEL: 'warn',
+    SQLITE2PG_LOG_FORMAT: 'text',
+    ...(point ? { SQLITE2PG_TEST_PAUSE_AT: point } : {}),
+    ...env,
+  };
   for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: spawnOpts.cwd ?? ROOT, env: full, uid: spawnOpts.uid, gid: spawnOpts.gid });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: spawnOpts.cwd ?? ROOT,
+    env: full,
+    uid: spawnOpts.uid,
+    gid: spawnOpts.gid,
+  });
   let stdout = '';
   let stderr = '';
   let onPause: (p: string) => void = () => {};
@@ -56,7 +72,9 @@ export function startPaused(args: string[], point: string | null, env: Record<st
     });
   });
   return {
-    child, paused, done,
+    child,
+    paused,
+    done,
     resume: () => child.kill('SIGUSR2'),
     kill: () => child.kill('SIGKILL'),
   };
@@ -74,20 +92,32 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 /** Waits until no session of `db` holds the migrate lock (a killed child's backend has gone). */
 export function lockReleased(db: TestDatabase): Promise<void> {
   return waitFor('the migrate lock to be released', async () => {
-    const r = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 1395069673 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+    const r = await db.query(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 1395069673 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
     return r.rows[0].n === 0;
   });
 }
 
 /** Everything a run could change: objects in every schema, row-content hashes of tables, sequence states. */
 export async function targetSnapshot(db: TestDatabase): Promise<string[]> {
-  const objs = await db.query(`SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  const objs =
+    await db.query(`SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                                 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1`);
-  const schemas = await db.query(`SELECT 'schema ' || nspname AS s FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1`);
+  const schemas = await db.query(
+    `SELECT 'schema ' || nspname AS s FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1`,
+  );
   const out = [...schemas.rows.map((r) => r.s as string), ...objs.rows.map((r) => r.o as string)];
-  const quoted = (o: string) => o.slice(0, -2).split('.').map((p) => `"${p}"`).join('.');
+  const quoted = (o: string) =>
+    o
+      .slice(0, -2)
+      .split('.')
+      .map((p) => `"${p}"`)
+      .join('.');
   for (const o of out.filter((x) => x.endsWith(':r'))) {
-    const h = await db.query(`SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') AS h FROM ${quoted(o)} t`);
+    const h = await db.query(
+      `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') AS h FROM ${quoted(o)} t`,
+    );
     out.push(`${o} ${h.rows[0].h}`);
   }
   for (const o of out.filter((x) => x.endsWith(':S'))) {
@@ -98,7 +128,13 @@ export async function targetSnapshot(db: TestDatabase): Promise<string[]> {
 }
 
 /** The four fixture files (and the -wal) copied into `dir`: never open the originals read-write. */
-export const FIXTURE_NAMES = ['knowledge_retention.db', 'continuum_memory.db', 'rss_fetch_history.db', 'rss_fetch_history.db-wal', 'accuracy_scores.db'];
+export const FIXTURE_NAMES = [
+  'knowledge_retention.db',
+  'continuum_memory.db',
+  'rss_fetch_history.db',
+  'rss_fetch_history.db-wal',
+  'accuracy_scores.db',
+];
 
 export function copyFixtures(from: string, to: string): string {
   mkdirSync(to, { recursive: true });
@@ -133,7 +169,10 @@ export interface OwnServer {
   urlFor(db: string, user?: string, password?: string): string;
 }
 
-/** Starts a fresh embedded server (fsync off, which a crash of the server alone survives; synchronous_commit stays on so an immediate stop keeps every acknowledged commit) in `dir`: initdb, then pg_ctl with the same options each time. */
+/**
+ * Starts a fresh embedded server (fsync off, which a crash of the server alone survives; synchronous_commit stays on so
+ * an immediate stop keeps every acknowledged commit) in `dir`: initdb, then pg_ctl with the same options each time.
+ */
 export async function startOwnServer(dir: string): Promise<OwnServer> {
   const { startEmbedded } = await import('../../src/pg/embedded.js');
   const server = await startEmbedded(dir, { durable: false });
@@ -143,14 +182,22 @@ export async function startOwnServer(dir: string): Promise<OwnServer> {
   const user = serverOwner() ?? {};
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_wal_size=4GB -c fsync=off -c full_page_writes=off`;
   const ctl = (args: string[]) => {
-    const r = spawnSync(bin.pg_ctl, ['-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, ...args], { encoding: 'utf8', ...user });
+    const r = spawnSync(
+      bin.pg_ctl,
+      ['-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, ...args],
+      { encoding: 'utf8', ...user },
+    );
     if (r.status !== 0) throw new Error(`pg_ctl ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
   };
   // Restarted once with this server's own options: the embedded start turned synchronous_commit off, and
   // these tests stop the server with -m immediate.
   ctl(['-m', 'fast', 'restart']);
   return {
-    url: server.url, dir, dataDir, port, ctl,
+    url: server.url,
+    dir,
+    dataDir,
+    port,
+    ctl,
     start: () => ctl(['start']),
     stop: (mode = 'fast') => ctl(['-m', mode, 'stop']),
     restart: () => ctl(['-m', 'fast', 'restart']),

@@ -71,7 +71,8 @@ export async function fixturesAndDatabase(prefix: string, opts: TargetOptions = 
     if (mode !== undefined) chmodSync(dir, mode);
     const data = path.join(dir, opts.dataFolder ?? 'data');
     const fixtures = opts.fixtures ?? true;
-    const manifest = fixtures === false ? undefined : generateFixtures({ ...(fixtures === true ? {} : fixtures), outDir: data });
+    const manifest =
+      fixtures === false ? undefined : generateFixtures({ ...(fixtures === true ? {} : fixtures), outDir: data });
     const db = opts.database === false ? undefined : await freshDb();
     if (opts.ownServer) server = await startOwnServer(path.join(dir, 'pg'));
     return { dir, data, manifest: manifest!, db: db!, server: server!, freshDb, close };

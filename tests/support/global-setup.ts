@@ -24,9 +24,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // End-to-end tests run the real executable, and every run's source workers are compiled JavaScript, also
   // when a test runs a command in process: build first so neither is ever stale.
   // A type error still emits JavaScript; it is reported here and fails `npm run build` (and CI's npm ci).
-  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')],
+    { encoding: 'utf8' },
+  );
   if (tsc.status !== 0) process.stderr.write(`tsc reported errors:\n${tsc.stdout}${tsc.stderr}`);
-  if (!existsSync(SOURCE_WORKER_ENTRY)) throw new Error(`the build left no source worker at ${SOURCE_WORKER_ENTRY}:\n${tsc.stdout}${tsc.stderr}`);
+  if (!existsSync(SOURCE_WORKER_ENTRY))
+    throw new Error(`the build left no source worker at ${SOURCE_WORKER_ENTRY}:\n${tsc.stdout}${tsc.stderr}`);
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
     project.provide('pgUrl', fromEnv);

@@ -13,8 +13,15 @@ export interface InitRun {
   verify: CliResult;
 }
 
-/** init (with `initArgs`) → migrate → verify of `file` (in `dir`) onto `target`; the mapping is written beside the file. */
-export async function initMigrateVerify(dir: string, file: string, target: string, initArgs: string[] = []): Promise<InitRun> {
+/**
+ * init (with `initArgs`) → migrate → verify of `file` (in `dir`) onto `target`; the mapping is written beside the file.
+ */
+export async function initMigrateVerify(
+  dir: string,
+  file: string,
+  target: string,
+  initArgs: string[] = [],
+): Promise<InitRun> {
   const out = path.join(dir, `${path.basename(file)}.mapping.json`);
   const init = await runCli(['init', path.join(dir, file), '--out', out, ...initArgs]);
   if (init.code !== 0) throw new Error(`init exited ${init.code}: ${init.stderr}`);

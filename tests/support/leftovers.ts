@@ -41,7 +41,10 @@ function processesIn(dir: string): string[] {
 /** The databases of run `run` still on the server, dropped once named (the name is this run's alone). */
 /** Files and folders in the checkout that git does not track (ignored ones too), or none outside a checkout. */
 function untrackedIn(root: string): string[] {
-  const r = spawnSync('git', ['ls-files', '--others', '--directory', '--no-empty-directory'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '--others', '--directory', '--no-empty-directory'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean) : [];
 }
 
@@ -49,7 +52,9 @@ async function dropDatabasesOf(pgUrl: string, run: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: pgUrl });
   await client.connect();
   try {
-    const r = await client.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1', [databasePrefix(run)]);
+    const r = await client.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1', [
+      databasePrefix(run),
+    ]);
     const names = r.rows.map((x) => x.datname as string);
     for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     return names.map((n) => `database ${n}`);
@@ -76,7 +81,9 @@ export function watchLeftovers(root: string, provide: (run: string) => void): (p
   return async (pgUrl) => {
     const left = [
       ...readdirSync(dir).map((f) => `temporary ${path.join(dir, f)}`),
-      ...untrackedIn(root).filter((f) => !untracked.has(f)).map((f) => `in the checkout ${f}`),
+      ...untrackedIn(root)
+        .filter((f) => !untracked.has(f))
+        .map((f) => `in the checkout ${f}`),
       ...processesIn(dir),
       ...(await dropDatabasesOf(pgUrl, run)),
     ];
@@ -84,6 +91,8 @@ export function watchLeftovers(root: string, provide: (run: string) => void): (p
     if (left.length === 0) return;
     // Vitest reports an error thrown at teardown but still exits 0: the exit code says it too.
     process.exitCode = 1;
-    throw new Error(`the tests of this run left ${left.length} thing(s) behind (every test removes what it creates):\n  ${left.join('\n  ')}`);
+    throw new Error(
+      `the tests of this run left ${left.length} thing(s) behind (every test removes what it creates):\n  ${left.join('\n  ')}`,
+    );
   };
 }

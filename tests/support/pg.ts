@@ -37,7 +37,11 @@ export function databaseAt(name: string, url: string, adminUrl: string): TestDat
     name,
     url,
     query: (sql, params) => withClient(url, (c) => c.query(sql, params)),
-    drop: () => withClient(adminUrl, async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`))),
+    drop: () =>
+      withClient(
+        adminUrl,
+        async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)),
+      ),
   };
 }
 

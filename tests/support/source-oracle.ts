@@ -16,8 +16,15 @@ export interface ValueMismatch {
 /** pg hands every value back as the server's text: no JavaScript conversion in between. */
 const rawTypes = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
-function sourceRows(db: Database.Database, table: string, key: string): { byKey: Map<string, Record<string, unknown>>; keyOfRowid: Map<string, string> } {
-  const rows = db.prepare(`SELECT rowid AS __rowid, * FROM "${table}"`).safeIntegers(true).all() as Record<string, unknown>[];
+function sourceRows(
+  db: Database.Database,
+  table: string,
+  key: string,
+): { byKey: Map<string, Record<string, unknown>>; keyOfRowid: Map<string, string> } {
+  const rows = db.prepare(`SELECT rowid AS __rowid, * FROM "${table}"`).safeIntegers(true).all() as Record<
+    string,
+    unknown
+  >[];
   return {
     byKey: new Map(rows.map((r) => [String(r[key]), r])),
     keyOfRowid: new Map(rows.map((r) => [String(r.__rowid), String(r[key])])),
@@ -33,16 +40,26 @@ async function expectedText(client: pg.Client, type: string, v: unknown): Promis
     const n = Number(v);
     return n === Infinity ? 'Infinity' : n === -Infinity ? '-Infinity' : String(n);
   }
-  if (type === 'jsonb') return (await client.query({ text: 'SELECT $1::jsonb::text AS v', values: [String(v)], types: rawTypes })).rows[0].v;
+  if (type === 'jsonb')
+    return (await client.query({ text: 'SELECT $1::jsonb::text AS v', values: [String(v)], types: rawTypes })).rows[0]
+      .v;
   if (type === 'timestamp') {
     if (typeof v === 'bigint' || typeof v === 'number') {
       const n = Number(v);
       const seconds = Math.abs(n) < 1e11 ? String(v) : String(Number(v) / 1000);
-      return (await client.query({ text: "SELECT (to_timestamp($1::numeric) AT TIME ZONE 'UTC')::text AS v", values: [seconds], types: rawTypes })).rows[0].v;
+      return (
+        await client.query({
+          text: "SELECT (to_timestamp($1::numeric) AT TIME ZONE 'UTC')::text AS v",
+          values: [seconds],
+          types: rawTypes,
+        })
+      ).rows[0].v;
     }
     const s = String(v);
     const hasOffset = /(Z|[+-]\d\d(:?\d\d)?)$/.test(s) && s.length > 10;
-    const sql = hasOffset ? "SELECT ($1::timestamptz AT TIME ZONE 'UTC')::text AS v" : 'SELECT $1::timestamp::text AS v';
+    const sql = hasOffset
+      ? "SELECT ($1::timestamptz AT TIME ZONE 'UTC')::text AS v"
+      : 'SELECT $1::timestamp::text AS v';
     return (await client.query({ text: sql, values: [s], types: rawTypes })).rows[0].v;
   }
   return undefined;
@@ -78,7 +95,8 @@ export async function compareTable(
       const expected = await expectedText(client, c.type, v);
       if (expected === undefined) continue;
       compared++;
-      if (expected !== row[c.name]) mismatches.push({ table: t.target, key: k, column: c.name, source: v, target: row[c.name], expected });
+      if (expected !== row[c.name])
+        mismatches.push({ table: t.target, key: k, column: c.name, source: v, target: row[c.name], expected });
     }
   }
   const missing = [...source.keys()].filter((k) => !seen.has(k) && !rejected.has(k));

@@ -25,20 +25,53 @@ import { createTestDatabase, type TestDatabase } from '../support/pg.js';
  */
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() % 1_000_000 : Number(process.env.FUZZ_SEED ?? 20261122);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
-const REJECT_CODES = ['type_mismatch', 'not_a_number', 'out_of_range', 'precision_loss', 'invalid_timestamp', 'invalid_boolean', 'invalid_json', 'json_non_finite', 'json_nul', 'json_negative_zero', 'json_lone_surrogate', 'nul_byte', 'invalid_utf8', 'not_null'];
+const REJECT_CODES = [
+  'type_mismatch',
+  'not_a_number',
+  'out_of_range',
+  'precision_loss',
+  'invalid_timestamp',
+  'invalid_boolean',
+  'invalid_json',
+  'json_non_finite',
+  'json_nul',
+  'json_negative_zero',
+  'json_lone_surrogate',
+  'nul_byte',
+  'invalid_utf8',
+  'not_null',
+];
 
 // ---- what goes into SQLite ---------------------------------------------------------------------------
 
 /** A value as it is written into SQLite: `textBytes` are stored as TEXT whatever they hold. */
-type Written = { k: 'null' } | { k: 'int'; v: bigint } | { k: 'real'; v: number } | { k: 'text'; v: string } | { k: 'blob'; v: Buffer } | { k: 'textBytes'; v: Buffer };
+type Written =
+  | { k: 'null' }
+  | { k: 'int'; v: bigint }
+  | { k: 'real'; v: number }
+  | { k: 'text'; v: string }
+  | { k: 'blob'; v: Buffer }
+  | { k: 'textBytes'; v: Buffer };
 
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
 const bytes = fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b));
-const copyHazards = fc.string({ unit: pick('\\', '\t', '\n', '\r', 'N', '.', 'a', 'é', '😀', ' ', '\u0000', '"', "'"), maxLength: 10 });
+const copyHazards = fc.string({
+  unit: pick('\\', '\t', '\n', '\r', 'N', '.', 'a', 'é', '😀', ' ', '\u0000', '"', "'"),
+  maxLength: 10,
+});
 const decimalText = fc.stringMatching(/^[+-]?([0-9]{1,20}\.?[0-9]{0,12}|\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$/);
 const timestampText = fc
-  .tuple(fc.integer({ min: 0, max: 10_500 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), pick(' ', 'T', ''), fc.integer({ min: 0, max: 24 }),
-    fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 61 }), fc.stringMatching(/^(\.[0-9]{1,9})?$/), pick('', '', 'Z', '+05:45', '-00:30', '+0200', '-11', '+15:59', ' UTC'))
+  .tuple(
+    fc.integer({ min: 0, max: 10_500 }),
+    fc.integer({ min: 0, max: 13 }),
+    fc.integer({ min: 0, max: 32 }),
+    pick(' ', 'T', ''),
+    fc.integer({ min: 0, max: 24 }),
+    fc.integer({ min: 0, max: 60 }),
+    fc.integer({ min: 0, max: 61 }),
+    fc.stringMatching(/^(\.[0-9]{1,9})?$/),
+    pick('', '', 'Z', '+05:45', '-00:30', '+0200', '-11', '+15:59', ' UTC'),
+  )
   .map(([y, mo, d, sep, h, mi, s, frac, off]) => {
     const p = (n: number, w = 2) => String(n).padStart(w, '0');
     const date = `${p(y, 4)}-${p(mo)}-${p(d)}`;
@@ -46,31 +79,71 @@ const timestampText = fc
   });
 const jsonText = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.nat(), pick('NaN', 'Infinity', '-0', '-0.0', '"\\u0000"', '"\\ud800"', ',', '}', "'", '1e400', '1E-7', '12345678901234567890'))
+  fc
+    .tuple(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.nat(),
+      pick(
+        'NaN',
+        'Infinity',
+        '-0',
+        '-0.0',
+        '"\\u0000"',
+        '"\\ud800"',
+        ',',
+        '}',
+        "'",
+        '1e400',
+        '1E-7',
+        '12345678901234567890',
+      ),
+    )
     .map(([v, at, token]) => {
       const t = JSON.stringify([v, 0]);
       return t.slice(0, at % t.length) + token + t.slice(at % t.length);
     }),
 );
-const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), copyHazards, pick('', '\\N', 't', 'FALSE', '1', '0', 'yes', 'inf', '-Infinity', 'nan', '-0', '1e5', ' 5'));
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  copyHazards,
+  pick('', '\\N', 't', 'FALSE', '1', '0', 'yes', 'inf', '-Infinity', 'nan', '-0', '1e5', ' 5'),
+);
 const plausible: Record<string, fc.Arbitrary<string>> = { number: decimalText, time: timestampText, json: jsonText };
 
 function written(kind: keyof typeof plausible | null): fc.Arbitrary<Written> {
   return fc.oneof(
     fc.constant<Written>({ k: 'null' }),
-    fc.oneof(fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n), fc.bigInt(-100n, 100n), fc.bigInt(-(10n ** 14n), 10n ** 14n)).map((v): Written => ({ k: 'int', v })),
-    fc.oneof(fc.double({ noNaN: true }), fc.double({ min: -1e13, max: 1e13, noNaN: true }), fc.integer().map((n) => n / 8)).map((v): Written => ({ k: 'real', v })),
+    fc
+      .oneof(fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n), fc.bigInt(-100n, 100n), fc.bigInt(-(10n ** 14n), 10n ** 14n))
+      .map((v): Written => ({ k: 'int', v })),
+    fc
+      .oneof(
+        fc.double({ noNaN: true }),
+        fc.double({ min: -1e13, max: 1e13, noNaN: true }),
+        fc.integer().map((n) => n / 8),
+      )
+      .map((v): Written => ({ k: 'real', v })),
     anyText.map((v): Written => ({ k: 'text', v })),
     bytes.map((v): Written => ({ k: 'blob', v })),
     bytes.map((v): Written => ({ k: 'textBytes', v })),
-    ...(kind ? [plausible[kind].map((v): Written => ({ k: 'text', v })), plausible[kind].map((v): Written => ({ k: 'text', v }))] : []),
+    ...(kind
+      ? [
+          plausible[kind].map((v): Written => ({ k: 'text', v })),
+          plausible[kind].map((v): Written => ({ k: 'text', v })),
+        ]
+      : []),
   );
 }
 
 // ---- the oracle: SQLite read on its own, PostgreSQL's parsers ---------------------------------------
 
 /** A source value as the oracle reads it back from SQLite: its storage class and exact content. */
-type Src = { cls: 'null' } | { cls: 'integer'; v: bigint } | { cls: 'real'; v: number } | { cls: 'text'; v: string | null; raw: Buffer } | { cls: 'blob'; raw: Buffer };
+type Src =
+  | { cls: 'null' }
+  | { cls: 'integer'; v: bigint }
+  | { cls: 'real'; v: number }
+  | { cls: 'text'; v: string | null; raw: Buffer }
+  | { cls: 'blob'; raw: Buffer };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -83,7 +156,12 @@ function utf8OrNull(b: Buffer): string | null {
 }
 
 function readSource(db: Database.Database): Map<number, Src> {
-  const rows = db.prepare('SELECT id, typeof(v) AS cls, v, CAST(v AS BLOB) AS raw FROM t').safeIntegers(true).all() as { id: bigint; cls: string; v: unknown; raw: Buffer | null }[];
+  const rows = db.prepare('SELECT id, typeof(v) AS cls, v, CAST(v AS BLOB) AS raw FROM t').safeIntegers(true).all() as {
+    id: bigint;
+    cls: string;
+    v: unknown;
+    raw: Buffer | null;
+  }[];
   const out = new Map<number, Src>();
   for (const r of rows) {
     const id = Number(r.id);
@@ -118,7 +196,17 @@ function decimal(s: string): string | null {
 }
 
 /** PostgreSQL's float output for non-finite values. */
-const SPECIAL: Record<string, string> = { inf: 'Infinity', '+inf': 'Infinity', infinity: 'Infinity', '+infinity': 'Infinity', '-inf': '-Infinity', '-infinity': '-Infinity', nan: 'NaN', '+nan': 'NaN', '-nan': 'NaN' };
+const SPECIAL: Record<string, string> = {
+  inf: 'Infinity',
+  '+inf': 'Infinity',
+  infinity: 'Infinity',
+  '+infinity': 'Infinity',
+  '-inf': '-Infinity',
+  '-infinity': '-Infinity',
+  nan: 'NaN',
+  '+nan': 'NaN',
+  '-nan': 'NaN',
+};
 
 /** Exact microseconds since the epoch of an epoch number (seconds below 1e11, else milliseconds), or null. */
 function epochMicros(text: string): bigint | null {
@@ -142,10 +230,14 @@ type PgCheck = { sql: string; src: string };
 type Verdict = true | string | PgCheck;
 
 const isInt = (s: string) => /^[+-]?[0-9]+$/.test(s);
-const floatText = (d: number) => (Object.is(d, -0) ? '-0' : d === Infinity ? 'Infinity' : d === -Infinity ? '-Infinity' : String(d));
+const floatText = (d: number) =>
+  Object.is(d, -0) ? '-0' : d === Infinity ? 'Infinity' : d === -Infinity ? '-Infinity' : String(d);
 const tsSql = (cast: 'timestamp' | 'timestamptz', src: string): PgCheck => {
   const offset = /(Z|[+-]\d\d(:?\d\d)?)$/.test(src) && src.length > 10;
-  return { sql: cast === 'timestamp' && offset ? `v = (src::timestamptz AT TIME ZONE 'UTC')` : `v = src::${cast}`, src };
+  return {
+    sql: cast === 'timestamp' && offset ? `v = (src::timestamptz AT TIME ZONE 'UTC')` : `v = src::${cast}`,
+    src,
+  };
 };
 
 /** The oracle: is `stored` (PostgreSQL's text output, null for NULL) exactly `src` in type `type`? */
@@ -167,16 +259,21 @@ function judge(type: TargetType, src: Src, stored: string | null): Verdict {
       if (src.cls === 'integer') return got.toString('utf8') === src.v.toString() || 'integer text bytes differ';
       return Object.is(Number(got.toString('utf8')), src.v) || `REAL ${src.v} read back as ${got.toString('utf8')}`;
     }
-    case 'smallint': case 'integer': case 'bigint':
+    case 'smallint':
+    case 'integer':
+    case 'bigint':
       if (src.cls === 'integer') return BigInt(stored) === src.v || 'integer differs';
-      if (src.cls === 'real') return (Number.isInteger(src.v) && BigInt(stored) === BigInt(src.v)) || `REAL ${src.v} became ${stored}`;
+      if (src.cls === 'real')
+        return (Number.isInteger(src.v) && BigInt(stored) === BigInt(src.v)) || `REAL ${src.v} became ${stored}`;
       if (text !== null && isInt(text)) return BigInt(stored) === BigInt(text) || 'integer text differs';
       return `${src.cls} ${text ?? ''} accepted as an integer`;
-    case 'double precision': case 'real': {
+    case 'double precision':
+    case 'real': {
       // PostgreSQL prints a real in the shortest form that reads back as the same float4: read it so.
       const back = type === 'real' ? Math.fround(Number(stored)) : Number(stored);
       if (src.cls === 'real') return Object.is(back, src.v) || `REAL ${floatText(src.v)} read back as ${stored}`;
-      if (src.cls === 'integer') return (Number.isInteger(back) && BigInt(back) === src.v) || `INTEGER ${src.v} read back as ${stored}`;
+      if (src.cls === 'integer')
+        return (Number.isInteger(back) && BigInt(back) === src.v) || `INTEGER ${src.v} read back as ${stored}`;
       if (text === null) return `${src.cls} accepted as a float`;
       const special = SPECIAL[text.toLowerCase()];
       if (special) return stored === special || `${text} read back as ${stored}`;
@@ -184,26 +281,53 @@ function judge(type: TargetType, src: Src, stored: string | null): Verdict {
     }
     case 'numeric':
       if (src.cls === 'integer') return stored === src.v.toString() || 'integer differs';
-      if (src.cls === 'real') return Number.isFinite(src.v) ? decimal(stored) === decimal(String(src.v)) || `REAL ${src.v} became ${stored}` : stored === floatText(src.v) || 'non-finite differs';
+      if (src.cls === 'real')
+        return Number.isFinite(src.v)
+          ? decimal(stored) === decimal(String(src.v)) || `REAL ${src.v} became ${stored}`
+          : stored === floatText(src.v) || 'non-finite differs';
       if (text === null) return `${src.cls} accepted as numeric`;
       return { sql: 'v::text = src::numeric::text', src: text };
     case 'boolean': {
       // boolean::text is 'true' / 'false'.
-      const want = src.cls === 'integer' ? (src.v === 1n ? 'true' : src.v === 0n ? 'false' : null)
-        : src.cls === 'real' ? (src.v === 1 ? 'true' : src.v === 0 ? 'false' : null)
-        : text !== null ? ({ true: 'true', t: 'true', '1': 'true', false: 'false', f: 'false', '0': 'false' } as Record<string, string>)[text.toLowerCase()] ?? null : null;
+      const want =
+        src.cls === 'integer'
+          ? src.v === 1n
+            ? 'true'
+            : src.v === 0n
+              ? 'false'
+              : null
+          : src.cls === 'real'
+            ? src.v === 1
+              ? 'true'
+              : src.v === 0
+                ? 'false'
+                : null
+            : text !== null
+              ? ((
+                  { true: 'true', t: 'true', '1': 'true', false: 'false', f: 'false', '0': 'false' } as Record<
+                    string,
+                    string
+                  >
+                )[text.toLowerCase()] ?? null)
+              : null;
       return want === stored || `${src.cls} ${text ?? ''} became ${stored}`;
     }
-    case 'timestamp': case 'timestamptz': case 'date': {
+    case 'timestamp':
+    case 'timestamptz':
+    case 'date': {
       if (src.cls === 'integer' || src.cls === 'real') {
         if (type === 'date') return 'a number accepted as a date';
         const micros = epochMicros(src.cls === 'integer' ? src.v.toString() : String(src.v));
         if (micros === null) return `epoch ${src.cls} finer than a microsecond accepted`;
-        return { sql: `v = ${type === 'timestamp' ? "timestamp '1970-01-01'" : "timestamptz '1970-01-01 00:00:00+00'"} + (src || ' microseconds')::interval`, src: micros.toString() };
+        return {
+          sql: `v = ${type === 'timestamp' ? "timestamp '1970-01-01'" : "timestamptz '1970-01-01 00:00:00+00'"} + (src || ' microseconds')::interval`,
+          src: micros.toString(),
+        };
       }
       if (text === null) return `${src.cls} accepted as a timestamp`;
       // A date keeps the whole instant only when it is midnight: compare as timestamps.
-      if (type === 'date') return { sql: `v::timestamp = (${tsSql('timestamp', text).sql.replace(/^v = /, '')})`, src: text };
+      if (type === 'date')
+        return { sql: `v::timestamp = (${tsSql('timestamp', text).sql.replace(/^v = /, '')})`, src: text };
       return tsSql(type, text);
     }
     case 'jsonb':
@@ -225,10 +349,15 @@ let client: pg.Client;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url, types: { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig });
+  client = new pg.Client({
+    connectionString: db.url,
+    types: { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig,
+  });
   await client.connect();
   // The loader's session settings: what the values are read back in.
-  await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; SET bytea_output = 'hex'; SET IntervalStyle = 'postgres'");
+  await client.query(
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; SET bytea_output = 'hex'; SET IntervalStyle = 'postgres'",
+  );
   await client.query('CREATE SCHEMA fz');
 });
 
@@ -249,7 +378,27 @@ function sqliteTable(type: TargetType, values: Written[]): { sqlite: Database.Da
     if (w.k === 'textBytes') asText.run(id, w.v);
     else plain.run(id, w.k === 'null' ? null : w.v);
   });
-  const mapping = { version: 1 as const, name: 'fuzz', schemaVersion: 1, sources: [{ file: 'f.db', schema: 'fz', tables: [{ source: 't', target: `t_${type.replace(' ', '_')}`, columns: [{ name: 'id', type: 'bigint' as const, from: 'id' }, { name: 'v', type, from: 'v' }] }] }] };
+  const mapping = {
+    version: 1 as const,
+    name: 'fuzz',
+    schemaVersion: 1,
+    sources: [
+      {
+        file: 'f.db',
+        schema: 'fz',
+        tables: [
+          {
+            source: 't',
+            target: `t_${type.replace(' ', '_')}`,
+            columns: [
+              { name: 'id', type: 'bigint' as const, from: 'id' },
+              { name: 'v', type, from: 'v' },
+            ],
+          },
+        ],
+      },
+    ],
+  };
   const sources = new Map([['f.db', { file: 'f.db', path: ':memory:', db: sqlite, close: () => sqlite.close() }]]);
   const plan = buildRunPlan({ mapping, origin: 'fuzz', hash: 'fuzz' }, '.', sources).tables[0];
   return { sqlite, plan };
@@ -272,13 +421,19 @@ async function roundTrip(type: TargetType, values: Written[]): Promise<string | 
     const table = `fz."${plan.target.table}"`;
     await client.query(`TRUNCATE ${table}`);
     await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(`COPY ${table} (id, v) FROM STDIN`)));
-    const loaded = new Map((await client.query(`SELECT id, v::text AS v FROM ${table}`)).rows.map((r) => [Number(r.id), r.v as string | null]));
+    const loaded = new Map(
+      (await client.query(`SELECT id, v::text AS v FROM ${table}`)).rows.map((r) => [
+        Number(r.id),
+        r.v as string | null,
+      ]),
+    );
     const source = readSource(sqlite);
     const pgChecks: { id: number; check: PgCheck }[] = [];
     for (const [id, src] of source) {
       const r = rejected.get(id);
       if (r) {
-        if (!REJECT_CODES.includes(r.code) || r.reason.trim() === '') return `row ${id}: rejected without a known code and a reason (${JSON.stringify(r)})`;
+        if (!REJECT_CODES.includes(r.code) || r.reason.trim() === '')
+          return `row ${id}: rejected without a known code and a reason (${JSON.stringify(r)})`;
         if (loaded.has(id)) return `row ${id}: both rejected and loaded`;
         continue;
       }
@@ -288,8 +443,12 @@ async function roundTrip(type: TargetType, values: Written[]): Promise<string | 
       if (verdict !== true) pgChecks.push({ id, check: verdict });
     }
     for (const { id, check } of pgChecks) {
-      const r = await client.query(`SELECT (${check.sql}) AS same FROM ${table}, (SELECT $1::text AS src) s WHERE id = $2`, [check.src, id]);
-      if (r.rows[0].same !== 't' && r.rows[0].same !== true) return `row ${id} (${show(source.get(id)!)}): PostgreSQL reads ${JSON.stringify(check.src)} differently from what was loaded (${loaded.get(id)})`;
+      const r = await client.query(
+        `SELECT (${check.sql}) AS same FROM ${table}, (SELECT $1::text AS src) s WHERE id = $2`,
+        [check.src, id],
+      );
+      if (r.rows[0].same !== 't' && r.rows[0].same !== true)
+        return `row ${id} (${show(source.get(id)!)}): PostgreSQL reads ${JSON.stringify(check.src)} differently from what was loaded (${loaded.get(id)})`;
     }
     return null;
   } finally {
@@ -298,18 +457,28 @@ async function roundTrip(type: TargetType, values: Written[]): Promise<string | 
 }
 
 function show(src: Src): string {
-  if (src.cls === 'text') return src.v === null ? `TEXT bytes ${src.raw.toString('hex')}` : `TEXT ${JSON.stringify(src.v)}`;
+  if (src.cls === 'text')
+    return src.v === null ? `TEXT bytes ${src.raw.toString('hex')}` : `TEXT ${JSON.stringify(src.v)}`;
   if (src.cls === 'blob') return `BLOB ${src.raw.toString('hex')}`;
   if (src.cls === 'null') return 'NULL';
   return `${src.cls.toUpperCase()} ${src.cls === 'real' ? floatText(src.v) : src.v}`;
 }
 
 const TYPES: { type: TargetType; kind: keyof typeof plausible | null }[] = [
-  { type: 'text', kind: null }, { type: 'bytea', kind: null }, { type: 'boolean', kind: null },
-  { type: 'smallint', kind: 'number' }, { type: 'integer', kind: 'number' }, { type: 'bigint', kind: 'number' },
-  { type: 'double precision', kind: 'number' }, { type: 'real', kind: 'number' }, { type: 'numeric', kind: 'number' },
-  { type: 'timestamp', kind: 'time' }, { type: 'timestamptz', kind: 'time' }, { type: 'date', kind: 'time' },
-  { type: 'jsonb', kind: 'json' }, { type: 'json', kind: 'json' },
+  { type: 'text', kind: null },
+  { type: 'bytea', kind: null },
+  { type: 'boolean', kind: null },
+  { type: 'smallint', kind: 'number' },
+  { type: 'integer', kind: 'number' },
+  { type: 'bigint', kind: 'number' },
+  { type: 'double precision', kind: 'number' },
+  { type: 'real', kind: 'number' },
+  { type: 'numeric', kind: 'number' },
+  { type: 'timestamp', kind: 'time' },
+  { type: 'timestamptz', kind: 'time' },
+  { type: 'date', kind: 'time' },
+  { type: 'jsonb', kind: 'json' },
+  { type: 'json', kind: 'json' },
 ];
 
 describe(`fuzz: SQLite → extract → convert → COPY → PostgreSQL (seed ${SEED}, FUZZ_SEED to replay)`, () => {

@@ -33,7 +33,10 @@ const sqliteValue: fc.Arbitrary<SqliteValue> = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.string({ unit: fc.constantFrom('a', '\u0000', '"', '\\', '\n', 'é') }),
   fc.uint8Array().map((b) => Buffer.from(b)),
-  fc.uint8Array({ minLength: 1 }).map((b) => Buffer.concat([Buffer.from(b), Buffer.from([0xff])])).map((b) => new InvalidUtf8Text(b)),
+  fc
+    .uint8Array({ minLength: 1 })
+    .map((b) => Buffer.concat([Buffer.from(b), Buffer.from([0xff])]))
+    .map((b) => new InvalidUtf8Text(b)),
 );
 
 describe('losslessValueJson', () => {
@@ -93,16 +96,22 @@ describe('losslessRowJson', () => {
   });
   it('property: parses to the same values', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 6 }).chain((cols) =>
-        fc.tuple(fc.constant(cols), fc.array(sqliteValue, { minLength: cols.length, maxLength: cols.length }))), ([cols, values]) => {
-        const json = losslessRowJson(cols, values);
-        expect(scanJson(json).syntax).toBeNull();
-        const parsed = JSON.parse(json) as Record<string, unknown>;
-        expect(Object.keys(parsed).sort()).toEqual([...cols].sort());
-        cols.forEach((c, i) => {
-          expect(json).toContain(`${JSON.stringify(c)}:${losslessValueJson(values[i])}`);
-        });
-      }),
+      fc.property(
+        fc
+          .uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 6 })
+          .chain((cols) =>
+            fc.tuple(fc.constant(cols), fc.array(sqliteValue, { minLength: cols.length, maxLength: cols.length })),
+          ),
+        ([cols, values]) => {
+          const json = losslessRowJson(cols, values);
+          expect(scanJson(json).syntax).toBeNull();
+          const parsed = JSON.parse(json) as Record<string, unknown>;
+          expect(Object.keys(parsed).sort()).toEqual([...cols].sort());
+          cols.forEach((c, i) => {
+            expect(json).toContain(`${JSON.stringify(c)}:${losslessValueJson(values[i])}`);
+          });
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -3,8 +3,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Conversion, Converter } from '../../src/transform/conversion.js';
 import {
-  formatDouble, formatFloat4, numericRangeProblem, parseDecimal, parseFloat4, readFloat4,
-  toBigint, toDouble, toInteger, toNumeric, toReal, toSmallint,
+  formatDouble,
+  formatFloat4,
+  numericRangeProblem,
+  parseDecimal,
+  parseFloat4,
+  readFloat4,
+  toBigint,
+  toDouble,
+  toInteger,
+  toNumeric,
+  toReal,
+  toSmallint,
 } from '../../src/transform/numbers.js';
 import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
 
@@ -33,10 +43,20 @@ describe('parseDecimal', () => {
 describe('numericRangeProblem (PostgreSQL numeric input limits)', () => {
   const problem = (t: string) => numericRangeProblem(parseDecimal(t)!);
   it('accepts up to 131072 digits before the point and 16383 after', () => {
-    for (const t of ['1e131071', '9.99e131071', '1e-16383', '1.5e-16382', '0e1073741822', `0.${'0'.repeat(16383)}`]) expect(problem(t), t).toBeNull();
+    for (const t of ['1e131071', '9.99e131071', '1e-16383', '1.5e-16382', '0e1073741822', `0.${'0'.repeat(16383)}`])
+      expect(problem(t), t).toBeNull();
   });
   it('refuses beyond them', () => {
-    for (const t of ['1e131072', '1e-16384', '1.5e-16383', '0e-16384', '0e1073741823', '0e-1073741823', `0.${'0'.repeat(16384)}`, '1e99999999999999999999']) {
+    for (const t of [
+      '1e131072',
+      '1e-16384',
+      '1.5e-16383',
+      '0e-16384',
+      '0e1073741823',
+      '0e-1073741823',
+      `0.${'0'.repeat(16384)}`,
+      '1e99999999999999999999',
+    ]) {
       expect(problem(t), t).not.toBeNull();
     }
   });
@@ -67,8 +87,15 @@ describe('formatDouble', () => {
 describe('formatFloat4', () => {
   it('writes what PostgreSQL prints for a real', () => {
     const cases: [number, string][] = [
-      [0.1, '0.1'], [1e-45, '1e-45'], [3.4028234663852886e38, '3.4028235e+38'], [1.1754943508222875e-38, '1.1754944e-38'],
-      [16777216, '16777216'], [0.3, '0.3'], [-2.5, '-2.5'], [-0, '-0'], [Infinity, 'Infinity'],
+      [0.1, '0.1'],
+      [1e-45, '1e-45'],
+      [3.4028234663852886e38, '3.4028235e+38'],
+      [1.1754943508222875e-38, '1.1754944e-38'],
+      [16777216, '16777216'],
+      [0.3, '0.3'],
+      [-2.5, '-2.5'],
+      [-0, '-0'],
+      [Infinity, 'Infinity'],
     ];
     for (const [v, s] of cases) expect(formatFloat4(Math.fround(v)), String(v)).toBe(s);
   });
@@ -169,8 +196,15 @@ describe('bigint edge values', () => {
 describe('double precision', () => {
   it('takes REAL as its shortest round-trip decimal', () => {
     const cases: [number, string][] = [
-      [0.1, '0.1'], [0.1 + 0.2, '0.30000000000000004'], [5e-324, '5e-324'], [1e308, '1e+308'], [-0, '-0'],
-      [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [NaN, 'NaN'], [1.7976931348623157e308, '1.7976931348623157e+308'],
+      [0.1, '0.1'],
+      [0.1 + 0.2, '0.30000000000000004'],
+      [5e-324, '5e-324'],
+      [1e308, '1e+308'],
+      [-0, '-0'],
+      [Infinity, 'Infinity'],
+      [-Infinity, '-Infinity'],
+      [NaN, 'NaN'],
+      [1.7976931348623157e308, '1.7976931348623157e+308'],
       [2 ** 53 + 2, '9007199254740994'],
     ];
     for (const [v, s] of cases) accepts(toDouble, v, s);
@@ -210,7 +244,8 @@ describe('double precision', () => {
     for (const t of ['nan', 'NaN', 'NAN', '-nan', '+NaN']) accepts(toDouble, t, 'NaN');
   });
   it('refuses anything else', () => {
-    for (const t of ['', ' 1', '1 ', 'N/A', '1,5', '0x10', 'infinit', 'nana', '1e', '٣']) rejects(toDouble, t, 'not_a_number');
+    for (const t of ['', ' 1', '1 ', 'N/A', '1,5', '0x10', 'infinit', 'nana', '1e', '٣'])
+      rejects(toDouble, t, 'not_a_number');
     rejects(toDouble, Buffer.from('1'), 'type_mismatch');
     rejects(toDouble, new InvalidUtf8Text(Buffer.from([0xff])), 'not_a_number');
     accepts(toDouble, null, null);
@@ -229,13 +264,17 @@ describe('double precision', () => {
   });
   it('property: a decimal with more digits than the shortest form is precision_loss unless it is the same value', () => {
     fc.assert(
-      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }), fc.integer({ min: 1, max: 9 }), (d, extra) => {
-        if (d === 0) return;
-        // 18 or more significant digits: never the shortest form of any double.
-        const e = d.toExponential();
-        const text = e.replace('e', `${e.includes('.') ? '' : '.'}${'0'.repeat(17)}${extra}e`);
-        expect(run(toDouble, text)).toMatchObject({ ok: false, code: 'precision_loss' });
-      }),
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }),
+        fc.integer({ min: 1, max: 9 }),
+        (d, extra) => {
+          if (d === 0) return;
+          // 18 or more significant digits: never the shortest form of any double.
+          const e = d.toExponential();
+          const text = e.replace('e', `${e.includes('.') ? '' : '.'}${'0'.repeat(17)}${extra}e`);
+          expect(run(toDouble, text)).toMatchObject({ ok: false, code: 'precision_loss' });
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -307,7 +346,17 @@ describe('numeric', () => {
     accepts(toNumeric, -Infinity, '-Infinity');
   });
   it('sends decimal TEXT as written (numeric keeps every digit)', () => {
-    for (const t of ['1.50', '+5', '.5', '5.', '1e5', '-0.000', '12345678901234567890.123456789012345678901234567890', '1e-16383']) accepts(toNumeric, t, t);
+    for (const t of [
+      '1.50',
+      '+5',
+      '.5',
+      '5.',
+      '1e5',
+      '-0.000',
+      '12345678901234567890.123456789012345678901234567890',
+      '1e-16383',
+    ])
+      accepts(toNumeric, t, t);
   });
   it('refuses text that is not a decimal, and decimals numeric cannot hold', () => {
     for (const t of ['', 'NaN', 'Infinity', 'abc', '1 ', '1,5', '$5']) rejects(toNumeric, t, 'not_a_number');
@@ -327,7 +376,11 @@ describe('numeric', () => {
 describe('reasons', () => {
   it('say what the value is and why it does not fit', () => {
     expect(run(toBigint, 3.5)).toEqual({ ok: false, code: 'precision_loss', reason: 'REAL 3.5 is not a whole number' });
-    expect(run(toSmallint, 40000n)).toMatchObject({ reason: "INTEGER 40000 is outside smallint's range -32768..32767" });
-    expect(run(toInteger, 'x'.repeat(200))).toMatchObject({ reason: expect.stringMatching(/^text 'x{80}…' is not an integer$/) });
+    expect(run(toSmallint, 40000n)).toMatchObject({
+      reason: "INTEGER 40000 is outside smallint's range -32768..32767",
+    });
+    expect(run(toInteger, 'x'.repeat(200))).toMatchObject({
+      reason: expect.stringMatching(/^text 'x{80}…' is not an integer$/),
+    });
   });
 });

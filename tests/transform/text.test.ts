@@ -1,4 +1,5 @@
-// The text converter: TEXT byte for byte, NUL and non-UTF-8 refused (with what `strip` would write), REAL as Python's repr.
+// The text converter: TEXT byte for byte, NUL and non-UTF-8 refused (with what `strip` would write), REAL as Python's
+// repr.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidUtf8Text, type SqliteValue } from '../../src/model/sqlite-value.js';
@@ -9,14 +10,26 @@ const run = (v: SqliteValue) => toText(v, { localTimeZone: null });
 describe('TEXT', () => {
   it('is copied verbatim: entities, backslashes, tabs, newlines, a literal \\N, emoji, empty', () => {
     const samples = [
-      'Tom &amp; Jerry&#x27;s', 'C:\\Users\\admin', 'a\tb', 'line\nnext\r\nold mac\r', '\\N', '\\\\N', '学习 😀 naïve',
-      '', ' leading and trailing ', '\u00a0\u200b\ufeffBOM inside', 'x'.repeat(100_000),
+      'Tom &amp; Jerry&#x27;s',
+      'C:\\Users\\admin',
+      'a\tb',
+      'line\nnext\r\nold mac\r',
+      '\\N',
+      '\\\\N',
+      '学习 😀 naïve',
+      '',
+      ' leading and trailing ',
+      '\u00a0\u200b\ufeffBOM inside',
+      'x'.repeat(100_000),
     ];
     for (const s of samples) expect(run(s)).toEqual({ ok: true, text: s });
   });
   it('with a NUL is nul_byte; strip removes the NULs', () => {
     expect(run('before\u0000after')).toEqual({
-      ok: false, code: 'nul_byte', reason: "text 'before\\u0000after' holds a NUL character, which PostgreSQL text cannot store", stripped: 'beforeafter',
+      ok: false,
+      code: 'nul_byte',
+      reason: "text 'before\\u0000after' holds a NUL character, which PostgreSQL text cannot store",
+      stripped: 'beforeafter',
     });
     expect(run('\u0000')).toMatchObject({ code: 'nul_byte', stripped: '' });
   });
@@ -44,7 +57,8 @@ describe('TEXT', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
         const r = run(s);
-        if (s.includes('\u0000')) expect(r).toMatchObject({ ok: false, code: 'nul_byte', stripped: s.replaceAll('\u0000', '') });
+        if (s.includes('\u0000'))
+          expect(r).toMatchObject({ ok: false, code: 'nul_byte', stripped: s.replaceAll('\u0000', '') });
         else expect(r).toEqual({ ok: true, text: s });
       }),
       { numRuns: 500 },
@@ -87,12 +101,30 @@ describe('INTEGER and REAL', () => {
   });
   it("REAL is Python's repr", () => {
     const cases: [number, string][] = [
-      [1, '1.0'], [0.1, '0.1'], [100, '100.0'], [-1.5, '-1.5'], [123.456, '123.456'],
-      [1e15, '1000000000000000.0'], [9999999999999998, '9999999999999998.0'], [1e16, '1e+16'],
-      [123456789012345678, '1.2345678901234568e+17'], [1e22, '1e+22'], [1.5e300, '1.5e+300'],
-      [0.0001, '0.0001'], [0.00012, '0.00012'], [0.00001, '1e-05'], [1.5e-7, '1.5e-07'], [5e-324, '5e-324'],
-      [1.7976931348623157e308, '1.7976931348623157e+308'], [0.1 + 0.2, '0.30000000000000004'],
-      [-0, '-0.0'], [0, '0.0'], [Infinity, 'inf'], [-Infinity, '-inf'], [NaN, 'nan'], [2 ** 53 + 1, '9007199254740992.0'],
+      [1, '1.0'],
+      [0.1, '0.1'],
+      [100, '100.0'],
+      [-1.5, '-1.5'],
+      [123.456, '123.456'],
+      [1e15, '1000000000000000.0'],
+      [9999999999999998, '9999999999999998.0'],
+      [1e16, '1e+16'],
+      [123456789012345678, '1.2345678901234568e+17'],
+      [1e22, '1e+22'],
+      [1.5e300, '1.5e+300'],
+      [0.0001, '0.0001'],
+      [0.00012, '0.00012'],
+      [0.00001, '1e-05'],
+      [1.5e-7, '1.5e-07'],
+      [5e-324, '5e-324'],
+      [1.7976931348623157e308, '1.7976931348623157e+308'],
+      [0.1 + 0.2, '0.30000000000000004'],
+      [-0, '-0.0'],
+      [0, '0.0'],
+      [Infinity, 'inf'],
+      [-Infinity, '-inf'],
+      [NaN, 'nan'],
+      [2 ** 53 + 1, '9007199254740992.0'],
     ];
     for (const [v, s] of cases) {
       expect(pythonRepr(v), String(v)).toBe(s);

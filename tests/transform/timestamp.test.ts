@@ -73,15 +73,33 @@ describe('text forms', () => {
     expect(ts('0001-01-01 00:00:00')).toEqual(okText('0001-01-01 00:00:00'));
     expect(ts('9999-12-31 23:59:59.999999')).toEqual(okText('9999-12-31 23:59:59.999999'));
     expect(ts('1970-01-01 00:00:00')).toEqual(okText('1970-01-01 00:00:00'));
-    for (const bad of ['2023-02-29', '1900-02-29', '2024-02-30 10:00:00', '2024-04-31', '2024-13-01', '2024-00-10', '2024-01-00', '2024-01-32', '0000-01-01']) {
+    for (const bad of [
+      '2023-02-29',
+      '1900-02-29',
+      '2024-02-30 10:00:00',
+      '2024-04-31',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-01-00',
+      '2024-01-32',
+      '0000-01-01',
+    ]) {
       expect(ts(bad), bad).toMatchObject({ ok: false, code: 'invalid_timestamp' });
     }
     expect(ts('2024-02-30 10:00:00')).toEqual({
-      ok: false, code: 'invalid_timestamp', reason: "text '2024-02-30 10:00:00' is not a real date",
+      ok: false,
+      code: 'invalid_timestamp',
+      reason: "text '2024-02-30 10:00:00' is not a real date",
     });
   });
   it('checks the clock: hours 00–23, minutes and seconds 00–59, no leap second', () => {
-    for (const bad of ['2024-01-01 24:00:00', '2024-01-01 23:60:00', '2024-01-01 23:59:60', '2024-01-01 23:59:61', '2024-01-01 99:00']) {
+    for (const bad of [
+      '2024-01-01 24:00:00',
+      '2024-01-01 23:60:00',
+      '2024-01-01 23:59:60',
+      '2024-01-01 23:59:61',
+      '2024-01-01 99:00',
+    ]) {
       expect(ts(bad), bad).toMatchObject({ ok: false, code: 'invalid_timestamp' });
     }
     expect(ts('2016-12-31 23:59:60')).toMatchObject({ reason: expect.stringContaining('leap second') });
@@ -94,11 +112,37 @@ describe('text forms', () => {
   });
   it('refuses every other shape', () => {
     const bad = [
-      '', 'yesterday', 'now', '1700000000', '2024-3-1', '24-03-01', '2024/03/01', '2024-03-01 ', ' 2024-03-01', '2024-03-01  10:00',
-      '2024-03-01t10:00:00', '2024-03-01T10:00:00z', '2024-03-01 10', '2024-03-01 10:0', '2024-03-01 10:00:0', '2024-03-01 10:00:00.',
-      '2024-03-01 10:00.5', '2024-03-01 10:00:00 +02:00', '2024-03-01 10:00:00+2', '2024-03-01 10:00:00+02:0', '2024-03-01 10:00:00+02:000',
-      '2024-03-01 10:00:00+16:00', '2024-03-01 10:00:00+02:60', '2024-03-01Z', '2024-03-01+02:00', '2024-03-01 10:00:00 UTC',
-      '2024-03-01 10:00:00+02:00Z', 'Fri, 01 Mar 2024 10:00:00 GMT', '2024-03-01T10:00:00.123+', '+2024-03-01', '20240301T100000',
+      '',
+      'yesterday',
+      'now',
+      '1700000000',
+      '2024-3-1',
+      '24-03-01',
+      '2024/03/01',
+      '2024-03-01 ',
+      ' 2024-03-01',
+      '2024-03-01  10:00',
+      '2024-03-01t10:00:00',
+      '2024-03-01T10:00:00z',
+      '2024-03-01 10',
+      '2024-03-01 10:0',
+      '2024-03-01 10:00:0',
+      '2024-03-01 10:00:00.',
+      '2024-03-01 10:00.5',
+      '2024-03-01 10:00:00 +02:00',
+      '2024-03-01 10:00:00+2',
+      '2024-03-01 10:00:00+02:0',
+      '2024-03-01 10:00:00+02:000',
+      '2024-03-01 10:00:00+16:00',
+      '2024-03-01 10:00:00+02:60',
+      '2024-03-01Z',
+      '2024-03-01+02:00',
+      '2024-03-01 10:00:00 UTC',
+      '2024-03-01 10:00:00+02:00Z',
+      'Fri, 01 Mar 2024 10:00:00 GMT',
+      '2024-03-01T10:00:00.123+',
+      '+2024-03-01',
+      '20240301T100000',
       '２０２４-03-01',
     ];
     for (const b of bad) expect(ts(b), b).toMatchObject({ ok: false, code: 'invalid_timestamp' });
@@ -116,14 +160,19 @@ describe('text forms', () => {
   });
   it('property: any instant written in the accepted forms comes back as the reference text', () => {
     fc.assert(
-      fc.property(fc.integer({ min: MIN_MS, max: MAX_MS }), fc.integer({ min: 0, max: 999 }), fc.boolean(), (ms, extra, tSep) => {
-        const ref = reference(ms, extra);
-        const iso = new Date(ms).toISOString();
-        const text = `${iso.slice(0, 10)}${tSep ? 'T' : ' '}${iso.slice(11, 23)}${String(extra).padStart(3, '0')}`;
-        expect(ts(text)).toEqual(okText(ref));
-        expect(tstz(text)).toEqual(okText(`${ref}+00`));
-        expect(ts(`${text}000`)).toEqual(okText(ref));
-      }),
+      fc.property(
+        fc.integer({ min: MIN_MS, max: MAX_MS }),
+        fc.integer({ min: 0, max: 999 }),
+        fc.boolean(),
+        (ms, extra, tSep) => {
+          const ref = reference(ms, extra);
+          const iso = new Date(ms).toISOString();
+          const text = `${iso.slice(0, 10)}${tSep ? 'T' : ' '}${iso.slice(11, 23)}${String(extra).padStart(3, '0')}`;
+          expect(ts(text)).toEqual(okText(ref));
+          expect(tstz(text)).toEqual(okText(`${ref}+00`));
+          expect(ts(`${text}000`)).toEqual(okText(ref));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -140,7 +189,8 @@ describe('text forms', () => {
           const hh = String(Math.floor(Math.abs(offsetMin) / 60)).padStart(2, '0');
           const mm = String(Math.abs(offsetMin) % 60).padStart(2, '0');
           const sign = offsetMin < 0 ? '-' : '+';
-          const suffix = style === 'hh' ? `${sign}${hh}` : style === 'hhmm' ? `${sign}${hh}${mm}` : `${sign}${hh}:${mm}`;
+          const suffix =
+            style === 'hh' ? `${sign}${hh}` : style === 'hhmm' ? `${sign}${hh}${mm}` : `${sign}${hh}:${mm}`;
           const local = new Date(ms + offsetMin * 60_000).toISOString();
           const text = `${local.slice(0, 10)}T${local.slice(11, 19)}${suffix}`;
           expect(ts(text)).toEqual(okText(reference(ms)));
@@ -161,16 +211,34 @@ describe('localTimeZone', () => {
     expect(ts('2024-07-01', paris)).toEqual(okText('2024-07-01 00:00:00')); // no T: as written
   });
   it('refuses local times skipped by a DST change', () => {
-    for (const [v, o] of [['2024-03-31T02:30:00', paris], ['2024-03-31T02:00:00', paris], ['2024-03-10T02:30:00', newYork], ['2024-03-10T02:59:59.999999', newYork]] as const) {
-      expect(ts(v, o), v).toMatchObject({ ok: false, code: 'invalid_timestamp', reason: expect.stringContaining('does not exist') });
+    for (const [v, o] of [
+      ['2024-03-31T02:30:00', paris],
+      ['2024-03-31T02:00:00', paris],
+      ['2024-03-10T02:30:00', newYork],
+      ['2024-03-10T02:59:59.999999', newYork],
+    ] as const) {
+      expect(ts(v, o), v).toMatchObject({
+        ok: false,
+        code: 'invalid_timestamp',
+        reason: expect.stringContaining('does not exist'),
+      });
     }
     expect(ts('2024-03-31T01:59:59', paris)).toEqual(okText('2024-03-31 00:59:59'));
     expect(ts('2024-03-31T03:00:00', paris)).toEqual(okText('2024-03-31 01:00:00'));
     expect(ts('2024-03-10T03:00:00', newYork)).toEqual(okText('2024-03-10 07:00:00'));
   });
   it('refuses local times repeated by a DST change', () => {
-    for (const [v, o] of [['2024-10-27T02:30:00', paris], ['2024-10-27T02:00:00', paris], ['2024-11-03T01:30:00', newYork], ['2024-11-03T01:00:00', newYork]] as const) {
-      expect(ts(v, o), v).toMatchObject({ ok: false, code: 'invalid_timestamp', reason: expect.stringContaining('twice') });
+    for (const [v, o] of [
+      ['2024-10-27T02:30:00', paris],
+      ['2024-10-27T02:00:00', paris],
+      ['2024-11-03T01:30:00', newYork],
+      ['2024-11-03T01:00:00', newYork],
+    ] as const) {
+      expect(ts(v, o), v).toMatchObject({
+        ok: false,
+        code: 'invalid_timestamp',
+        reason: expect.stringContaining('twice'),
+      });
     }
     expect(ts('2024-10-27T01:59:59', paris)).toEqual(okText('2024-10-26 23:59:59'));
     expect(ts('2024-10-27T03:00:00', paris)).toEqual(okText('2024-10-27 02:00:00'));
@@ -193,33 +261,59 @@ describe('localTimeZone', () => {
     const wall = (z: string, ms: number) => {
       let f = formats.get(z);
       if (!f) {
-        f = new Intl.DateTimeFormat('sv-SE', { timeZone: z, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+        f = new Intl.DateTimeFormat('sv-SE', {
+          timeZone: z,
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+          hourCycle: 'h23',
+        });
         formats.set(z, f);
       }
       return f.format(new Date(ms)).replace(' ', 'T');
     };
     const offsetMs = (z: string, ms: number) => Date.parse(`${wall(z, ms)}Z`) - ms;
     fc.assert(
-      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2060, 0, 1) }), (zone, ms) => {
-        ms -= ms % 1000;
-        const text = wall(zone, ms);
-        const r = ts(text, { localTimeZone: zone });
-        if (r.ok) {
-          expect(r.text, `${zone} ${text}`).toBe(reference(ms));
-          return;
-        }
-        expect(r, `${zone} ${text}`).toMatchObject({ code: 'invalid_timestamp', reason: expect.stringContaining('twice') });
-        // The other instant with this wall time is one offset change away.
-        const change = offsetMs(zone, ms + 86_400_000) - offsetMs(zone, ms - 86_400_000);
-        expect([wall(zone, ms + change), wall(zone, ms - change)], `${zone} ${text}`).toContain(text);
-      }),
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2060, 0, 1) }),
+        (zone, ms) => {
+          ms -= ms % 1000;
+          const text = wall(zone, ms);
+          const r = ts(text, { localTimeZone: zone });
+          if (r.ok) {
+            expect(r.text, `${zone} ${text}`).toBe(reference(ms));
+            return;
+          }
+          expect(r, `${zone} ${text}`).toMatchObject({
+            code: 'invalid_timestamp',
+            reason: expect.stringContaining('twice'),
+          });
+          // The other instant with this wall time is one offset change away.
+          const change = offsetMs(zone, ms + 86_400_000) - offsetMs(zone, ms - 86_400_000);
+          expect([wall(zone, ms + change), wall(zone, ms - change)], `${zone} ${text}`).toContain(text);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
   it('property: around every transition, each wall minute is found, skipped or doubled consistently', () => {
-    // Brute force: the instants whose wall time is W are found by scanning every minute from 20 h before to 44 h after the day starts in UTC.
+    // Brute force: the instants whose wall time is W are found by scanning every minute from 20 h before to 44 h after
+    // the day starts in UTC.
     const zone = 'Europe/Paris';
-    const fmt = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    const fmt = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     for (const day of [Date.UTC(2024, 2, 31), Date.UTC(2024, 9, 27), Date.UTC(1976, 2, 28), Date.UTC(1945, 8, 16)]) {
       const byWall = new Map<string, number[]>();
       for (let t = day - 20 * 3_600_000; t <= day + 44 * 3_600_000; t += 60_000) {
@@ -231,7 +325,11 @@ describe('localTimeZone', () => {
         const instants = byWall.get(local) ?? [];
         const r = ts(local, paris);
         if (instants.length === 1) expect(r, local).toEqual(okText(reference(instants[0])));
-        else expect(r, local).toMatchObject({ ok: false, reason: expect.stringContaining(instants.length === 0 ? 'does not exist' : 'twice') });
+        else
+          expect(r, local).toMatchObject({
+            ok: false,
+            reason: expect.stringContaining(instants.length === 0 ? 'does not exist' : 'twice'),
+          });
       }
     }
   });

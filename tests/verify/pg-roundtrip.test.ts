@@ -4,14 +4,30 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalFromPg, jsonbOutputIsCanonical } from '../../src/verify/canonical/canonical-pg.js';
 import { canonicalJsonb, parseJson } from '../../src/verify/canonical/canonical-json.js';
-import { canonicalFromSource, type CanonicalColumn, type Logical, type SourceValue } from '../../src/verify/canonical/canonical-source.js';
+import {
+  canonicalFromSource,
+  type CanonicalColumn,
+  type Logical,
+  type SourceValue,
+} from '../../src/verify/canonical/canonical-source.js';
 import { ChecksumAccumulator } from '../../src/verify/canonical/row-hash.js';
 import { openSession, type PgSession } from './pg-session.js';
 
 const TYPES: Record<Logical, string> = {
-  int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision',
-  numeric: 'numeric', text: 'text', boolean: 'boolean', timestamp: 'timestamp', timestamptz: 'timestamptz',
-  date: 'date', jsonb: 'jsonb', json: 'json', bytea: 'bytea',
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  numeric: 'numeric',
+  text: 'text',
+  boolean: 'boolean',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  date: 'date',
+  jsonb: 'jsonb',
+  json: 'json',
+  bytea: 'bytea',
 };
 const LOGICALS = Object.keys(TYPES) as Logical[];
 
@@ -26,7 +42,8 @@ interface Case {
   column?: Partial<CanonicalColumn>;
 }
 
-const f4next = (x: number) => new Float32Array(new Uint32Array([new Uint32Array(new Float32Array([x]).buffer)[0] + 1]).buffer)[0];
+const f4next = (x: number) =>
+  new Float32Array(new Uint32Array([new Uint32Array(new Float32Array([x]).buffer)[0] + 1]).buffer)[0];
 const big = '{"n":12345678901234567890,"m":[0.1000000000000000000001]}';
 
 /** Sent values PostgreSQL stores as the very source value: canonical forms must be equal. */
@@ -49,7 +66,11 @@ const SAME: Case[] = [
   { logical: 'float8', source: 9007199254740992n, sent: '9007199254740992' },
   { logical: 'numeric', source: '1.50', sent: '1.50' },
   { logical: 'numeric', source: '1.50', sent: '1.5' }, // equal values: numeric compares by value (see canonical-number.ts)
-  { logical: 'numeric', source: '-12345678901234567890.000000000000000000001', sent: '-12345678901234567890.000000000000000000001' },
+  {
+    logical: 'numeric',
+    source: '-12345678901234567890.000000000000000000001',
+    sent: '-12345678901234567890.000000000000000000001',
+  },
   { logical: 'numeric', source: '1.5e-7', sent: '1.5e-7' },
   { logical: 'numeric', source: 1e21, sent: '1e+21' },
   { logical: 'numeric', source: 123456789012345678901234567890n, sent: '123456789012345678901234567890' },
@@ -63,15 +84,31 @@ const SAME: Case[] = [
   { logical: 'text', source: Buffer.from('from a blob'), sent: 'from a blob' },
   { logical: 'boolean', source: 'TRUE', sent: 'TRUE' },
   { logical: 'boolean', source: 0n, sent: 'f' },
-  { logical: 'timestamp', source: '2024-06-01T12:00:00.123456+02:00', sent: '2024-06-01T12:00:00.123456+02:00', expr: "$1::timestamptz AT TIME ZONE 'UTC'" },
+  {
+    logical: 'timestamp',
+    source: '2024-06-01T12:00:00.123456+02:00',
+    sent: '2024-06-01T12:00:00.123456+02:00',
+    expr: "$1::timestamptz AT TIME ZONE 'UTC'",
+  },
   { logical: 'timestamp', source: '0001-01-01 00:00:00', sent: '0001-01-01 00:00:00' },
   { logical: 'timestamp', source: '9999-12-31 23:59:59.999999', sent: '9999-12-31 23:59:59.999999' },
   { logical: 'timestamp', source: '2024-06-01 12:00', sent: '2024-06-01 12:00' },
   { logical: 'timestamptz', source: '2024-06-01 12:00:00.5-04', sent: '2024-06-01 12:00:00.5-04' },
   { logical: 'timestamptz', source: 1700000000n, sent: 1700000000, expr: 'to_timestamp($1)' },
   { logical: 'timestamptz', source: 1700000000123n, sent: 1700000000.123, expr: 'to_timestamp($1)' },
-  { logical: 'timestamptz', source: '2024-07-15T12:00:00', sent: '2024-07-15T12:00:00', expr: "$1::timestamp AT TIME ZONE 'America/New_York'", column: { localTimeZone: 'America/New_York' } },
-  { logical: 'timestamptz', source: '2024-07-15 12:00:00', sent: '2024-07-15 12:00:00', column: { localTimeZone: 'America/New_York' } },
+  {
+    logical: 'timestamptz',
+    source: '2024-07-15T12:00:00',
+    sent: '2024-07-15T12:00:00',
+    expr: "$1::timestamp AT TIME ZONE 'America/New_York'",
+    column: { localTimeZone: 'America/New_York' },
+  },
+  {
+    logical: 'timestamptz',
+    source: '2024-07-15 12:00:00',
+    sent: '2024-07-15 12:00:00',
+    column: { localTimeZone: 'America/New_York' },
+  },
   { logical: 'date', source: '2024-02-29', sent: '2024-02-29' },
   { logical: 'date', source: '2024-02-29 00:00:00', sent: '2024-02-29' },
   { logical: 'jsonb', source: '{"b":1,"a":2}', sent: '{"b":1,"a":2}' },
@@ -83,9 +120,17 @@ const SAME: Case[] = [
   { logical: 'jsonb', source: '"\\u00e9\\ud83d\\ude00\\/"', sent: '"\\u00e9\\ud83d\\ude00\\/"' },
   { logical: 'jsonb', source: '"\\u00e9"', sent: '"é"' },
   { logical: 'jsonb', source: big, sent: big },
-  { logical: 'jsonb', source: '{"aa":1,"b":2,"é":3,"z":{"y":[true,null,"\\t"]},"":0}', sent: '{"aa":1,"b":2,"é":3,"z":{"y":[true,null,"\\t"]},"":0}' },
+  {
+    logical: 'jsonb',
+    source: '{"aa":1,"b":2,"é":3,"z":{"y":[true,null,"\\t"]},"":0}',
+    sent: '{"aa":1,"b":2,"é":3,"z":{"y":[true,null,"\\t"]},"":0}',
+  },
   { logical: 'jsonb', source: 12345678901234567890n, sent: '12345678901234567890' },
-  { logical: 'jsonb', source: `${'['.repeat(5000)}1${']'.repeat(5000)}`, sent: `${'['.repeat(5000)}1${']'.repeat(5000)}` },
+  {
+    logical: 'jsonb',
+    source: `${'['.repeat(5000)}1${']'.repeat(5000)}`,
+    sent: `${'['.repeat(5000)}1${']'.repeat(5000)}`,
+  },
   { logical: 'json', source: '{"b":1,  "a":2, "a":3, "n":1.50}', sent: '{"b":1,  "a":2, "a":3, "n":1.50}' },
   { logical: 'json', source: '"\\u0000 \\ud800"', sent: '"\\u0000 \\ud800"' },
   { logical: 'bytea', source: Buffer.from([0, 255, 92, 10]), sent: Buffer.from([0, 255, 92, 10]) },
@@ -105,7 +150,12 @@ const DIFFERENT: Case[] = [
   { logical: 'json', source: '{"b":1,"a":2}', sent: '{"a": 2, "b": 1}' },
   { logical: 'timestamp', source: '2024-06-01 12:00:00', sent: '2024-06-01 13:00:00' },
   { logical: 'timestamptz', source: '2024-06-01 12:00:00.000001', sent: '2024-06-01 12:00:00' },
-  { logical: 'timestamptz', source: '2024-07-15T12:00:00', sent: '2024-07-15 12:00:00', column: { localTimeZone: 'America/New_York' } },
+  {
+    logical: 'timestamptz',
+    source: '2024-07-15T12:00:00',
+    sent: '2024-07-15 12:00:00',
+    column: { localTimeZone: 'America/New_York' },
+  },
   { logical: 'timestamptz', source: 1700000000123n, sent: 1700000000123, expr: 'to_timestamp($1)' }, // ms read as seconds
   { logical: 'float8', source: 0.1, sent: '0.10000000000000002' },
   { logical: 'float8', source: -0, sent: '0' },
@@ -145,7 +195,10 @@ beforeAll(async () => {
   await pg.client.query(`CREATE TABLE every_type (id integer PRIMARY KEY, ${cols})`);
   for (const [i, c] of ALL.entries()) {
     const expr = c.expr ?? `$2::${TYPES[c.logical]}`;
-    await pg.client.query(`INSERT INTO every_type (id, c_${c.logical}) VALUES ($1, ${expr.replaceAll('$1', '$2')})`, [i, c.sent]);
+    await pg.client.query(`INSERT INTO every_type (id, c_${c.logical}) VALUES ($1, ${expr.replaceAll('$1', '$2')})`, [
+      i,
+      c.sent,
+    ]);
   }
   rows = await pg.copyRows(`SELECT id, ${LOGICALS.map((l) => `c_${l}`).join(', ')} FROM every_type ORDER BY id`);
 });
@@ -159,13 +212,19 @@ describe('canonical forms against PostgreSQL (COPY TO STDOUT)', () => {
     expect(rows.map((r) => Number(r[0]))).toEqual(ALL.map((_, i) => i));
   });
 
-  it.each(SAME.map((c, i) => [i, c.logical, c] as const))('agrees on what PostgreSQL stores as sent: #%i %s', (i, _l, c) => {
-    expect(pgCanon(c, rows[i])).toBe(sourceCanon(c));
-  });
+  it.each(SAME.map((c, i) => [i, c.logical, c] as const))(
+    'agrees on what PostgreSQL stores as sent: #%i %s',
+    (i, _l, c) => {
+      expect(pgCanon(c, rows[i])).toBe(sourceCanon(c));
+    },
+  );
 
-  it.each(DIFFERENT.map((c, i) => [SAME.length + i, c.logical, c] as const))('disagrees on a changed value: #%i %s', (i, _l, c) => {
-    expect(pgCanon(c, rows[i])).not.toBe(sourceCanon(c));
-  });
+  it.each(DIFFERENT.map((c, i) => [SAME.length + i, c.logical, c] as const))(
+    'disagrees on a changed value: #%i %s',
+    (i, _l, c) => {
+      expect(pgCanon(c, rows[i])).not.toBe(sourceCanon(c));
+    },
+  );
 
   it('gives equal table checksums for the same rows, and different ones when one value changed', () => {
     const rowOf = (c: Case, value: string | null) => LOGICALS.map((l) => (l === c.logical ? value : null));
@@ -185,11 +244,15 @@ describe('canonical forms against PostgreSQL (COPY TO STDOUT)', () => {
   it('reads timestamptz the same whatever the session time zone', async () => {
     await pg.client.query("SET TimeZone = 'Asia/Kolkata'");
     try {
-      const shifted = await pg.copyRows('SELECT id, c_timestamptz FROM every_type WHERE c_timestamptz IS NOT NULL ORDER BY id');
+      const shifted = await pg.copyRows(
+        'SELECT id, c_timestamptz FROM every_type WHERE c_timestamptz IS NOT NULL ORDER BY id',
+      );
       expect(shifted.length).toBeGreaterThan(3);
       for (const [id, text] of shifted) {
         expect(text).toMatch(/\+05:30$/);
-        expect(canonicalFromPg('timestamptz', text)).toBe(canonicalFromPg('timestamptz', rows[Number(id)][1 + LOGICALS.indexOf('timestamptz')]));
+        expect(canonicalFromPg('timestamptz', text)).toBe(
+          canonicalFromPg('timestamptz', rows[Number(id)][1 + LOGICALS.indexOf('timestamptz')]),
+        );
       }
     } finally {
       await pg.client.query("SET TimeZone = 'UTC'");
@@ -198,17 +261,24 @@ describe('canonical forms against PostgreSQL (COPY TO STDOUT)', () => {
 });
 
 describe('jsonb output read without parsing', () => {
-  it('takes PostgreSQL\'s jsonb text as it is exactly when parsing and printing it again would not change it', async () => {
+  it("takes PostgreSQL's jsonb text as it is exactly when parsing and printing it again would not change it", async () => {
     const written = [
       '[1.50, 0.0, -0.0, 1e2, 1E-2, 100, 10.10, 0.5, -0.25, 1e-7, 123.4560]',
       '{"b": 1, "a": {"é": "x\\u0001\\"\\\\ y", "aa": [true, false, null, "1.50", "e", "-0"]}, "": -0.0}',
       '{"n": 12345678901234567890.000, "m": [0.1000000000000000000001]}',
       '"\\u00e9\\ud83d\\ude00\\/ 2.50"',
-      '{}', '[]', '0', '-0.000', '3.0e0',
+      '{}',
+      '[]',
+      '0',
+      '-0.000',
+      '3.0e0',
     ];
     const generated = fc.sample(fc.json({ maxDepth: 3 }), { numRuns: 400, seed: 42 });
     const texts = [...written, ...generated];
-    const { rows: back } = await pg.client.query<{ t: string }>('SELECT x::text AS t FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(x, n) ORDER BY n', [texts]);
+    const { rows: back } = await pg.client.query<{ t: string }>(
+      'SELECT x::text AS t FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(x, n) ORDER BY n',
+      [texts],
+    );
     expect(back).toHaveLength(texts.length);
     let fast = 0;
     for (const { t } of back) {

@@ -6,28 +6,74 @@ import { trendChart } from '../../src/report/trend-chart.js';
 import type { HistoryPoint, RunReport, TableReport } from '../../src/model/run-report.js';
 
 const table = (over: Partial<TableReport>): TableReport => ({
-  source: 'a.db:t', target: 's.t', sourceRows: 10, loadedRows: 9, rejectedRows: 1, targetRows: 9,
-  checksum: { source: '9:00', target: '9:00', match: true }, differences: { missing: 0, extra: 0, changed: 0, samples: [] }, durationMs: 5,
-  status: 'match', structure: [], ...over,
+  source: 'a.db:t',
+  target: 's.t',
+  sourceRows: 10,
+  loadedRows: 9,
+  rejectedRows: 1,
+  targetRows: 9,
+  checksum: { source: '9:00', target: '9:00', match: true },
+  differences: { missing: 0, extra: 0, changed: 0, samples: [] },
+  durationMs: 5,
+  status: 'match',
+  structure: [],
+  ...over,
 });
 
 const point = (i: number, diff: number): HistoryPoint => ({
-  runId: `r${i}`, command: 'verify', at: `2026-01-0${i + 1}T02:00:00.000Z`, status: diff ? 'differences' : 'ok', tables: 2, tablesWithDifferences: diff ? 1 : 0, differingRows: diff, sourceRows: 100, durationMs: 1000 + i,
+  runId: `r${i}`,
+  command: 'verify',
+  at: `2026-01-0${i + 1}T02:00:00.000Z`,
+  status: diff ? 'differences' : 'ok',
+  tables: 2,
+  tablesWithDifferences: diff ? 1 : 0,
+  differingRows: diff,
+  sourceRows: 100,
+  durationMs: 1000 + i,
 });
 
 const report: RunReport = {
-  command: 'verify', runId: 'run-1', status: 'differences', dryRun: false, startedAt: '2026-01-05T02:00:00.000Z', durationMs: 1234,
+  command: 'verify',
+  runId: 'run-1',
+  status: 'differences',
+  dryRun: false,
+  startedAt: '2026-01-05T02:00:00.000Z',
+  durationMs: 1234,
   tables: [
     table({}),
     table({
-      target: 's.<bad>|t', status: 'differences', checksum: { source: '9:01', target: '9:02', match: false },
-      differences: { missing: 1, extra: 0, changed: 3, samples: [
-        { key: '<script>alert(1)</script>', kind: 'changed', columns: ['a|b'] },
-        { key: '7', kind: 'missing', sourceKey: '12' },
-        { key: '9', kind: 'changed', columns: ['title', 'score'], values: [{ column: 'title', source: 'Ann <b>', target: 'Anne' }, { column: 'score', source: '1.5', target: null }] },
-      ] },
+      target: 's.<bad>|t',
+      status: 'differences',
+      checksum: { source: '9:01', target: '9:02', match: false },
+      differences: {
+        missing: 1,
+        extra: 0,
+        changed: 3,
+        samples: [
+          { key: '<script>alert(1)</script>', kind: 'changed', columns: ['a|b'] },
+          { key: '7', kind: 'missing', sourceKey: '12' },
+          {
+            key: '9',
+            kind: 'changed',
+            columns: ['title', 'score'],
+            values: [
+              { column: 'title', source: 'Ann <b>', target: 'Anne' },
+              { column: 'score', source: '1.5', target: null },
+            ],
+          },
+        ],
+      },
       structure: [{ object: 'index ix', problem: 'missing', expected: '(a)' }],
-      accounting: { rejected: 1, policyChanges: 0, graceSource: 2, graceTarget: 3, inFlight: 1, rechecked: 4, recheckSkipped: 0, invalidLoaded: 0 },
+      accounting: {
+        rejected: 1,
+        policyChanges: 0,
+        graceSource: 2,
+        graceTarget: 3,
+        inFlight: 1,
+        rechecked: 4,
+        recheckSkipped: 0,
+        invalidLoaded: 0,
+      },
     }),
   ],
   totals: { sourceRows: 20, loadedRows: 18, rejectedRows: 2, targetRows: 18 },
@@ -65,8 +111,12 @@ describe('report formats', () => {
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(html).toContain('index ix: missing');
     // A changed row: one line per column, the source and target values side by side.
-    expect(html).toContain('<td class="l">title</td><td class="l"><code>Ann &#60;b&#62;</code></td><td class="l"><code>Anne</code></td>');
-    expect(html).toContain('<td class="l">score</td><td class="l"><code>1.5</code></td><td class="l"><span class="muted">NULL</span></td>');
+    expect(html).toContain(
+      '<td class="l">title</td><td class="l"><code>Ann &#60;b&#62;</code></td><td class="l"><code>Anne</code></td>',
+    );
+    expect(html).toContain(
+      '<td class="l">score</td><td class="l"><code>1.5</code></td><td class="l"><span class="muted">NULL</span></td>',
+    );
     expect((html.match(/<rect class="(ok|bad)"/g) ?? []).length).toBe(4);
   });
 });
@@ -76,10 +126,34 @@ describe('the inventory in every format', () => {
     ...report,
     tables: [table({ target: 's.t' })],
     inventory: [
-      { file: 'a.db', kind: 'table', name: 't', fate: 'loaded', target: 's.t', rows: 10, loadedRows: 9, rejectedRows: 1, targetRows: 9 },
-      { file: 'a.db', kind: 'index', name: 'ix<1>', table: 't', fate: 'not migrated', detail: 'a partial index (WHERE …): re-create it by hand' },
+      {
+        file: 'a.db',
+        kind: 'table',
+        name: 't',
+        fate: 'loaded',
+        target: 's.t',
+        rows: 10,
+        loadedRows: 9,
+        rejectedRows: 1,
+        targetRows: 9,
+      },
+      {
+        file: 'a.db',
+        kind: 'index',
+        name: 'ix<1>',
+        table: 't',
+        fate: 'not migrated',
+        detail: 'a partial index (WHERE …): re-create it by hand',
+      },
       { file: 'a.db', kind: 'table', name: 'old', fate: 'excluded', rows: 4, detail: 'kept in SQLite' },
-      { file: 'a.db', kind: 'table', name: 'lost|t', fate: 'not accounted for', rows: 3, detail: '3 rows, neither mapped nor excluded' },
+      {
+        file: 'a.db',
+        kind: 'table',
+        name: 'lost|t',
+        fate: 'not accounted for',
+        rows: 3,
+        detail: '3 rows, neither mapped nor excluded',
+      },
     ],
   };
 

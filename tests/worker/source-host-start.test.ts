@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { SourceWorkers } from '../../src/worker/source-host.js';
 import { tempDir } from '../support/temp-dir.js';
 
-
 describe('SourceWorkers.start', () => {
   it('gives up on a worker whose code does not load, naming the cause, within the start limit', () => {
     const dir = tempDir('s2p-worker-start-');
@@ -15,6 +14,14 @@ describe('SourceWorkers.start', () => {
     new Database(db).exec('CREATE TABLE t (x)').close();
     const broken = path.join(dir, 'broken-worker.mjs');
     writeFileSync(broken, "import './no-such-module.mjs';\n");
-    expect(() => SourceWorkers.start([{ file: 'a.db', path: db }], { quickCheck: false, busyTimeoutMs: 1000 }, () => {}, broken, 2_000)).toThrow(/source worker did not start within 2 s: its code failed to load/);
+    expect(() =>
+      SourceWorkers.start(
+        [{ file: 'a.db', path: db }],
+        { quickCheck: false, busyTimeoutMs: 1000 },
+        () => {},
+        broken,
+        2_000,
+      ),
+    ).toThrow(/source worker did not start within 2 s: its code failed to load/);
   });
 });

@@ -8,7 +8,10 @@ import { currentThreadId, ReplyWait, threadWork } from '../../src/worker/thread-
 const linux = existsSync('/proc/thread-self');
 
 /** A worker that publishes its thread id in `signal[1]`, then runs `body` (CommonJS, `signal` in scope). */
-function startWorker(body: string, limits?: { maxOldGenerationSizeMb: number }): { worker: Worker; signal: Int32Array; tid: () => number } {
+function startWorker(
+  body: string,
+  limits?: { maxOldGenerationSizeMb: number },
+): { worker: Worker; signal: Int32Array; tid: () => number } {
   const signal = new Int32Array(new SharedArrayBuffer(8));
   const code = `
     const { workerData } = require('node:worker_threads');
@@ -52,7 +55,9 @@ describe.runIf(linux)('threadWork', () => {
   });
 
   it('is gone once a worker ran out of its heap, seen while this thread is blocked', () => {
-    const oom = startWorker('const keep = []; for (;;) keep.push(new Array(1000).fill({ n: Math.random() }));', { maxOldGenerationSizeMb: 16 });
+    const oom = startWorker('const keep = []; for (;;) keep.push(new Array(1000).fill({ n: Math.random() }));', {
+      maxOldGenerationSizeMb: 16,
+    });
     started.push(oom.worker);
     const tid = oom.tid();
     let work = threadWork(tid);
@@ -95,7 +100,9 @@ describe('ReplyWait', () => {
     expect(verdicts.stalled.slice(0, 9)).not.toContain('failed');
     expect(verdicts.working).not.toContain('failed');
     expect(verdicts.working.filter((k) => k === 'slow').length).toBe(3);
-    expect(stalled.check(s, 1_600)).toMatchObject({ reason: 'it neither answered nor used CPU or read from disk for 1 s' });
+    expect(stalled.check(s, 1_600)).toMatchObject({
+      reason: 'it neither answered nor used CPU or read from disk for 1 s',
+    });
   });
 
   it.runIf(linux)('fails at once when the thread has ended', async () => {

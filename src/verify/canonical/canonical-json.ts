@@ -53,7 +53,10 @@ export function parseJson(text: string, flavour: JsonFlavour): JsonResult {
 
 class Reader {
   pos = 0;
-  constructor(readonly text: string, readonly jsonb: boolean) {}
+  constructor(
+    readonly text: string,
+    readonly jsonb: boolean,
+  ) {}
 
   fail(why: string): never {
     throw new JsonError(`${why} at offset ${this.pos}`);
@@ -101,7 +104,8 @@ class Reader {
           if (top.object !== null) top.object.keys.push(this.key());
           break;
         }
-        if (sep !== (top.items !== null ? 93 : 125)) this.fail(top.items !== null ? "expected ',' or ']'" : "expected ',' or '}'");
+        if (sep !== (top.items !== null ? 93 : 125))
+          this.fail(top.items !== null ? "expected ',' or ']'" : "expected ',' or '}'");
         open.pop();
         done = top.items ?? top.object!;
       }
@@ -145,7 +149,8 @@ class Reader {
     this.pos += m[0].length;
     if (this.jsonb) {
       const t = m[0];
-      if (t.charCodeAt(0) === 45 && NEGATIVE_ZERO.test(t)) this.fail('negative zero: jsonb numbers have none (json_negative_zero)');
+      if (t.charCodeAt(0) === 45 && NEGATIVE_ZERO.test(t))
+        this.fail('negative zero: jsonb numbers have none (json_negative_zero)');
       const overflow = surelyFitsNumeric(t) ? null : numericOverflow(parseDecimal(t)!);
       if (overflow) this.fail(`${overflow} (out_of_range)`);
     }
@@ -188,7 +193,8 @@ class Reader {
             continue;
           }
         }
-        if (this.jsonb && unit >= 0xd800 && unit <= 0xdfff) this.fail('unpaired surrogate escape (json_lone_surrogate)');
+        if (this.jsonb && unit >= 0xd800 && unit <= 0xdfff)
+          this.fail('unpaired surrogate escape (json_lone_surrogate)');
         if (this.jsonb && unit === 0) this.fail('\\u0000 escape: jsonb cannot hold it (json_nul)');
         out += String.fromCharCode(unit);
       } else {
@@ -208,8 +214,21 @@ class Reader {
   }
 }
 
-const WORDS: [string, JsonValue][] = [['null', null], ['true', true], ['false', false]];
-const ESCAPES: Record<number, string> = { 34: '"', 92: '\\', 47: '/', 98: '\b', 102: '\f', 110: '\n', 114: '\r', 116: '\t' };
+const WORDS: [string, JsonValue][] = [
+  ['null', null],
+  ['true', true],
+  ['false', false],
+];
+const ESCAPES: Record<number, string> = {
+  34: '"',
+  92: '\\',
+  47: '/',
+  98: '\b',
+  102: '\f',
+  110: '\n',
+  114: '\r',
+  116: '\t',
+};
 
 /**
  * The jsonb canonical text: keys sorted as jsonb sorts them (shorter first, then by UTF-8 bytes), numbers

@@ -125,7 +125,7 @@ const u32 = new Uint32Array(f32.buffer);
 function nextFloat(f: number, towards: number): number {
   if (f === 0) return towards > 0 ? 2 ** -149 : -(2 ** -149);
   f32[0] = f;
-  const awayFromZero = (towards > f) === (f > 0);
+  const awayFromZero = towards > f === f > 0;
   u32[0] += awayFromZero ? 1 : -1;
   return f32[0];
 }

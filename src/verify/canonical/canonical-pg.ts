@@ -28,7 +28,8 @@ export function canonicalFromPg(logical: Logical, text: string | null): string |
 export function canonicalFromCopyField(logical: Logical, field: string): string | null {
   // A long value's stand-in, made as the line was read (long-line.ts): no COPY field starts with NUL.
   if (field.charCodeAt(0) === 0) return field;
-  if (logical === 'bytea' && field.startsWith('\\\\x') && field.indexOf('\\', 2) < 0) return canonicalFromPg(logical, field.slice(1));
+  if (logical === 'bytea' && field.startsWith('\\\\x') && field.indexOf('\\', 2) < 0)
+    return canonicalFromPg(logical, field.slice(1));
   return canonicalFromPg(logical, copyTextUnescape(field));
 }
 
@@ -51,7 +52,8 @@ function special(t: string): string | null {
  */
 const PG_FIXED_SHORTEST = /^-?(0|[1-9][0-9]{0,14})(\.[0-9]*[1-9])?$/;
 
-const float8: PgRule = (t) => (PG_FIXED_SHORTEST.test(t) ? t : (special(t) ?? (PG_FLOAT.test(t) ? canonicalDouble(Number(t)) : UNREADABLE + t)));
+const float8: PgRule = (t) =>
+  PG_FIXED_SHORTEST.test(t) ? t : (special(t) ?? (PG_FLOAT.test(t) ? canonicalDouble(Number(t)) : UNREADABLE + t));
 const float4: PgRule = (t) => special(t) ?? (PG_FLOAT.test(t) ? canonicalFloat4(decimalToFloat4(t)) : UNREADABLE + t);
 
 const PG_NUMERIC = /^-?[0-9]+(\.[0-9]+)?$/;
@@ -73,7 +75,8 @@ const date: PgRule = (t) => t;
  * True when jsonb output text is already canonical. jsonb_out prints keys in jsonb's order without
  * repeats, with `, ` and `: ` and the same string escapes as canonicalJsonb; only numbers may differ, as
  * numeric keeps its display scale (`1.50`, `0.0`). So a scan outside strings for a fraction ending in 0,
- * an exponent or `-0` decides, instead of parsing and printing every value again. Should this ever pass text that is not canonical, the value differs from the source's and
+ * an exponent or `-0` decides, instead of parsing and printing every value again. Should this ever pass text that is
+ * not canonical, the value differs from the source's and
  * is reported: a false alarm at worst, never a false match.
  */
 export function jsonbOutputIsCanonical(t: string): boolean {

@@ -2,8 +2,19 @@
 // canonical form, by the data rules (docs/data-rules.md) re-implemented here apart from src/transform.
 import type { ColumnPlan } from '../../model/table-plan.js';
 import {
-  DECIMAL_TEXT, canonicalDouble, canonicalFloat4, decimalToFloat4, doubleDecimal, normaliseDecimalText, numericOverflow, pgDoubleDecimal, pgDoubleText,
-  parseDecimal, plainDecimal, sameDecimal, surelyFitsNumeric,
+  DECIMAL_TEXT,
+  canonicalDouble,
+  canonicalFloat4,
+  decimalToFloat4,
+  doubleDecimal,
+  normaliseDecimalText,
+  numericOverflow,
+  pgDoubleDecimal,
+  pgDoubleText,
+  parseDecimal,
+  plainDecimal,
+  sameDecimal,
+  surelyFitsNumeric,
 } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
 import { civilFromDays, epochInstant, microsText, parseSourceTimestamp, type TimeResult } from './canonical-time.js';
@@ -62,7 +73,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Text PostgreSQL can hold: well-formed Unicode without NUL. */
 function checkText(s: string): string | null {
   if (s.includes('\0')) return 'nul_byte: text holds a NUL character';
-  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'invalid_utf8: text holds an unpaired surrogate';
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed())
+    return 'invalid_utf8: text holds an unpaired surrogate';
   return null;
 }
 
@@ -101,7 +113,7 @@ function integer(min: bigint, max: bigint): Rule {
     } else if (isBlob(v)) return no('type_mismatch: BLOB in an integer column');
     else return no('not_a_number: TEXT bytes are not UTF-8');
     if (n < min || n > max) return no(`out_of_range: ${n}`);
-    return (n.toString());
+    return n.toString();
   };
 }
 
@@ -113,18 +125,19 @@ function float(kind: 'float4' | 'float8'): Rule {
   return (v) => {
     if (typeof v === 'number') {
       if (exact(v) !== v && !Number.isNaN(v)) return no(`precision_loss: ${v} is not a float4`);
-      return (show(v));
+      return show(v);
     }
     if (typeof v === 'bigint') {
       const x = exact(Number(v));
       if (!Number.isFinite(x) || BigInt(x) !== v) return no(`precision_loss: ${v} is not exactly a ${kind}`);
-      return (show(x));
+      return show(x);
     }
-    if (typeof v !== 'string') return no(isBlob(v) ? 'type_mismatch: BLOB in a float column' : 'not_a_number: TEXT bytes are not UTF-8');
+    if (typeof v !== 'string')
+      return no(isBlob(v) ? 'type_mismatch: BLOB in a float column' : 'not_a_number: TEXT bytes are not UTF-8');
     const special = SPECIAL_FLOAT.exec(v);
     if (special) {
-      if (special[1].toLowerCase() === 'nan') return ('NaN');
-      return (v.startsWith('-') ? '-Infinity' : 'Infinity');
+      if (special[1].toLowerCase() === 'nan') return 'NaN';
+      return v.startsWith('-') ? '-Infinity' : 'Infinity';
     }
     if (!DECIMAL_TEXT.test(v)) return no('not_a_number: text is not a decimal number');
     const written = parseDecimal(v)!;
@@ -133,7 +146,7 @@ function float(kind: 'float4' | 'float8'): Rule {
     if (x === 0 && written.digits !== '') return no(`precision_loss: ${v} underflows to 0`);
     const shortest = kind === 'float8' ? doubleDecimal(x) : parseDecimal(canonicalFloat4(x))!;
     if (!sameDecimal(written, shortest)) return no(`precision_loss: ${v} is not exactly a ${kind}`);
-    return (show(x));
+    return show(x);
   };
 }
 
@@ -144,14 +157,15 @@ function float(kind: 'float4' | 'float8'): Rule {
  * The price: a loader that dropped trailing fraction zeros from TEXT would not be caught here.
  */
 const numeric: Rule = (v) => {
-  if (typeof v === 'bigint') return (v.toString());
-  if (typeof v === 'number') return (Number.isFinite(v) ? plainDecimal(pgDoubleDecimal(v)) : String(v));
-  if (typeof v !== 'string') return no(isBlob(v) ? 'type_mismatch: BLOB in a numeric column' : 'not_a_number: TEXT bytes are not UTF-8');
-  if (surelyFitsNumeric(v)) return (normaliseDecimalText(v));
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isFinite(v) ? plainDecimal(pgDoubleDecimal(v)) : String(v);
+  if (typeof v !== 'string')
+    return no(isBlob(v) ? 'type_mismatch: BLOB in a numeric column' : 'not_a_number: TEXT bytes are not UTF-8');
+  if (surelyFitsNumeric(v)) return normaliseDecimalText(v);
   if (!DECIMAL_TEXT.test(v)) return no('not_a_number: text is not a decimal number');
   const dec = parseDecimal(v)!;
   const overflow = numericOverflow(dec);
-  return overflow ? no(`out_of_range: ${overflow}`) : (plainDecimal(dec));
+  return overflow ? no(`out_of_range: ${overflow}`) : plainDecimal(dec);
 };
 
 /** Python's repr of a float: shortest digits, fixed notation for decimal exponents -4..15 (with `.0`), else `1e-05`. */
@@ -172,25 +186,25 @@ export function pythonFloatRepr(x: number): string {
 }
 
 const text: Rule = (v) => {
-  if (typeof v === 'bigint') return (v.toString());
-  if (typeof v === 'number') return (pythonFloatRepr(v));
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return pythonFloatRepr(v);
   return textOf(v);
 };
 
 const BOOLEAN_TEXT: Record<string, string> = { true: 't', t: 't', '1': 't', false: 'f', f: 'f', '0': 'f' };
 
 const boolean: Rule = (v) => {
-  if (typeof v === 'bigint') return v === 0n ? ('f') : v === 1n ? ('t') : no(`invalid_boolean: ${v}`);
-  if (typeof v === 'number') return v === 0 ? ('f') : v === 1 ? ('t') : no(`invalid_boolean: ${v}`);
+  if (typeof v === 'bigint') return v === 0n ? 'f' : v === 1n ? 't' : no(`invalid_boolean: ${v}`);
+  if (typeof v === 'number') return v === 0 ? 'f' : v === 1 ? 't' : no(`invalid_boolean: ${v}`);
   if (typeof v === 'string') {
     const b = Object.hasOwn(BOOLEAN_TEXT, v.toLowerCase()) ? BOOLEAN_TEXT[v.toLowerCase()] : undefined;
-    return b ? (b) : no('invalid_boolean: text is not true/false/t/f/1/0');
+    return b ? b : no('invalid_boolean: text is not true/false/t/f/1/0');
   }
   return no(isBlob(v) ? 'type_mismatch: BLOB in a boolean column' : 'invalid_boolean: TEXT bytes are not UTF-8');
 };
 
 function fromTime(r: TimeResult): CanonicalValue {
-  return r.ok ? (microsText(r.instant)) : no(r.reason);
+  return r.ok ? microsText(r.instant) : no(r.reason);
 }
 
 const timestamp: Rule = (v, col) => {
@@ -206,20 +220,20 @@ const date: Rule = (v, col) => {
   const r = parseSourceTimestamp(v, col.localTimeZone);
   if (!r.ok) return no(r.reason);
   if (r.instant.micros !== 0) return no('precision_loss: a time other than midnight in a date column');
-  return (v.length === 10 ? v : civilFromDays(r.instant.days)); // a valid YYYY-MM-DD is its own canonical form
+  return v.length === 10 ? v : civilFromDays(r.instant.days); // a valid YYYY-MM-DD is its own canonical form
 };
 
 const jsonb: Rule = (v) => {
-  if (typeof v === 'bigint') return (v.toString());
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return no(`json_non_finite: ${v}`);
     if (Object.is(v, -0)) return no('json_negative_zero: -0.0');
-    return (plainDecimal(pgDoubleDecimal(v)));
+    return plainDecimal(pgDoubleDecimal(v));
   }
   const t = textOf(v);
   if (t instanceof Refused) return t;
   const parsed = parseJson(t, 'jsonb');
-  return parsed.ok ? (canonicalJsonb(parsed.value)) : no(jsonReason(parsed.reason));
+  return parsed.ok ? canonicalJsonb(parsed.value) : no(jsonReason(parsed.reason));
 };
 
 /**
@@ -228,8 +242,8 @@ const jsonb: Rule = (v) => {
  * exactly halfway to a neighbouring double (PostgreSQL's choice, e.g. 1e23 is 9.999999999999999e+22).
  */
 const json: Rule = (v) => {
-  if (typeof v === 'bigint') return (v.toString());
-  if (typeof v === 'number') return Number.isFinite(v) ? (pgDoubleText(v)) : no(`json_non_finite: ${v}`);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isFinite(v) ? pgDoubleText(v) : no(`json_non_finite: ${v}`);
   const t = textOf(v);
   if (t instanceof Refused) return t;
   const parsed = parseJson(t, 'json');

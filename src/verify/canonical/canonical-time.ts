@@ -92,7 +92,10 @@ function digitsAt(s: string, at: number, n: number): number {
   return v;
 }
 
-/** Reads `.f…` at `at` (1 to `max` digits): its microseconds, whether digits past the 6th are non-zero, and where it ends. */
+/**
+ * Reads `.f…` at `at` (1 to `max` digits): its microseconds, whether digits past the 6th are non-zero, and where it
+ * ends.
+ */
 function fractionAt(s: string, at: number, max: number): { micros: number; finer: boolean; end: number } | null {
   let end = at + 1;
   while (end < s.length && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
@@ -121,7 +124,11 @@ export function parseSourceTimestamp(text: string, localTimeZone: string | null)
   const day = digitsAt(text, 8, 2);
   if (year < 0 || month < 0 || day < 0) return bad;
   let i = 10;
-  let hour = 0, minute = 0, second = 0, fracMicros = 0, finer = false;
+  let hour = 0,
+    minute = 0,
+    second = 0,
+    fracMicros = 0,
+    finer = false;
   const sep = text.charCodeAt(i);
   const tSep = sep === 84; // 'T'
   if (sep === 32 || tSep) {
@@ -198,7 +205,8 @@ export function epochInstant(value: bigint | number): TimeResult {
     micros = dec.digits === '' ? 0n : BigInt(dec.digits + '0'.repeat(exp));
     if (dec.neg) micros = -micros;
   }
-  const dayBig = micros >= 0n ? micros / BigInt(US_PER_DAY) : -((-micros + BigInt(US_PER_DAY) - 1n) / BigInt(US_PER_DAY));
+  const dayBig =
+    micros >= 0n ? micros / BigInt(US_PER_DAY) : -((-micros + BigInt(US_PER_DAY) - 1n) / BigInt(US_PER_DAY));
   if (dayBig < BigInt(MIN_DAY) || dayBig > BigInt(MAX_DAY)) return invalid('epoch outside years 0001–9999');
   return inRange({ days: Number(dayBig), micros: Number(micros - dayBig * BigInt(US_PER_DAY)) });
 }
@@ -212,7 +220,8 @@ export function pgTimestampMicros(text: string): string | null {
   let i = 0;
   let year = 0;
   for (let c = text.charCodeAt(0); c >= 48 && c <= 57; c = text.charCodeAt(++i)) year = year * 10 + (c - 48);
-  if (i < 4 || i > 6 || text.charCodeAt(i) !== 45 || text.charCodeAt(i + 3) !== 45 || text.charCodeAt(i + 6) !== 32) return null;
+  if (i < 4 || i > 6 || text.charCodeAt(i) !== 45 || text.charCodeAt(i + 3) !== 45 || text.charCodeAt(i + 6) !== 32)
+    return null;
   if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return null;
   const month = digitsAt(text, i + 1, 2);
   const day = digitsAt(text, i + 4, 2);

@@ -14,8 +14,12 @@ function offsetsFor(zone: string): Offsets | null {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
       era: 'short',
     });
   } catch {
@@ -27,7 +31,14 @@ function offsetsFor(zone: string): Offsets | null {
     for (const p of format.formatToParts(new Date(utc * 1000))) parts[p.type] = p.value;
     let year = Number(parts.year);
     if (parts.era === 'BC' || parts.era === 'B') year = 1 - year;
-    const wall = Date.UTC(2000, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+    const wall = Date.UTC(
+      2000,
+      Number(parts.month) - 1,
+      Number(parts.day),
+      Number(parts.hour),
+      Number(parts.minute),
+      Number(parts.second),
+    );
     // Date.UTC maps years 0–99 to 1900s: shift from 2000 by whole years instead.
     const shifted = new Date(wall);
     shifted.setUTCFullYear(year);
@@ -58,11 +69,7 @@ export function localToUtcSeconds(
 ): { ok: true; seconds: number } | { ok: false; reason: string } {
   const offsetAt = offsetsFor(zone);
   if (offsetAt === null) return { ok: false, reason: `unknown time zone ${zone}` };
-  const candidates = new Set([
-    offsetAt(localSeconds - 86400),
-    offsetAt(localSeconds),
-    offsetAt(localSeconds + 86400),
-  ]);
+  const candidates = new Set([offsetAt(localSeconds - 86400), offsetAt(localSeconds), offsetAt(localSeconds + 86400)]);
   const found = new Set<number>();
   for (const offset of candidates) {
     const utc = localSeconds - offset;

@@ -48,6 +48,7 @@ export function hexOfBytes(bytes: Uint8Array): string {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length * 2 < LONG_VALUE_UNITS) return buf.toString('hex');
   const d = new LongValueDigest();
-  for (let at = 0; at < buf.length; at += HEX_PIECE_BYTES) d.units(buf.toString('hex', at, Math.min(at + HEX_PIECE_BYTES, buf.length)));
+  for (let at = 0; at < buf.length; at += HEX_PIECE_BYTES)
+    d.units(buf.toString('hex', at, Math.min(at + HEX_PIECE_BYTES, buf.length)));
   return d.standIn();
 }

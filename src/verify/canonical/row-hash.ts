@@ -20,7 +20,8 @@ export function rowWords(values: readonly (string | null)[], invalid = false): n
       continue;
     }
     out.push(v.length);
-    for (let i = 0; i < v.length; i += 2) out.push((v.charCodeAt(i) | ((i + 1 < v.length ? v.charCodeAt(i + 1) : 0) << 16)) >>> 0);
+    for (let i = 0; i < v.length; i += 2)
+      out.push((v.charCodeAt(i) | ((i + 1 < v.length ? v.charCodeAt(i + 1) : 0) << 16)) >>> 0);
   }
   return out;
 }
@@ -48,7 +49,17 @@ function fmix(h: number): number {
 const out = new Int32Array(4);
 
 /** MurmurHash3_x86_128's tail (the last 0–3 words, k1–k3) and finalisation; leaves h1–h4 in `out`. */
-function finish(h1: number, h2: number, h3: number, h4: number, k1: number, k2: number, k3: number, lane: number, words: number): void {
+function finish(
+  h1: number,
+  h2: number,
+  h3: number,
+  h4: number,
+  k1: number,
+  k2: number,
+  k3: number,
+  lane: number,
+  words: number,
+): void {
   if (lane > 2) h3 ^= Math.imul(rotl(Math.imul(k3, C3), 17), C4);
   if (lane > 1) h2 ^= Math.imul(rotl(Math.imul(k2, C2), 16), C3);
   if (lane > 0) h1 ^= Math.imul(rotl(Math.imul(k1, C1), 15), C2);
@@ -80,15 +91,20 @@ function finish(h1: number, h2: number, h3: number, h4: number, k1: number, k2: 
  * time) goes to the next of the block's four lanes, and the fourth mixes the block.
  */
 export function digestRow(values: readonly (string | null)[], invalid = false): string {
-  let h1 = 0, h2 = 0, h3 = 0, h4 = 0;
-  let k1 = invalid ? INVALID_WORD : 0, k2 = 0, k3 = 0;
+  let h1 = 0,
+    h2 = 0,
+    h3 = 0,
+    h4 = 0;
+  let k1 = invalid ? INVALID_WORD : 0,
+    k2 = 0,
+    k3 = 0;
   let lane = invalid ? 1 : 0;
   let words = lane;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const n = v === null ? -1 : v.length;
     // j = -1: the value's first word (NULL_WORD or its length); then its code units from j on.
-    for (let j = -1; ; ) {
+    for (let j = -1; ;) {
       let w: number;
       if (lane === 0 && j >= 0 && j + 8 <= n) {
         // A whole block from eight code units at once: most of a long value goes this way.
@@ -137,12 +153,27 @@ export function digestRow(values: readonly (string | null)[], invalid = false): 
     }
   }
   finish(h1, h2, h3, h4, k1, k2, k3, lane, words);
-  const a = out[0], b = out[1], c = out[2], d = out[3];
+  const a = out[0],
+    b = out[1],
+    c = out[2],
+    d = out[3];
   return String.fromCharCode(
-    a & 0xff, (a >>> 8) & 0xff, (a >>> 16) & 0xff, a >>> 24,
-    b & 0xff, (b >>> 8) & 0xff, (b >>> 16) & 0xff, b >>> 24,
-    c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24,
-    d & 0xff, (d >>> 8) & 0xff, (d >>> 16) & 0xff, d >>> 24,
+    a & 0xff,
+    (a >>> 8) & 0xff,
+    (a >>> 16) & 0xff,
+    a >>> 24,
+    b & 0xff,
+    (b >>> 8) & 0xff,
+    (b >>> 16) & 0xff,
+    b >>> 24,
+    c & 0xff,
+    (c >>> 8) & 0xff,
+    (c >>> 16) & 0xff,
+    c >>> 24,
+    d & 0xff,
+    (d >>> 8) & 0xff,
+    (d >>> 16) & 0xff,
+    d >>> 24,
   );
 }
 
@@ -171,7 +202,10 @@ export class WordDigest {
     else if (lane === 1) this.#k2 = w;
     else if (lane === 2) this.#k3 = w;
     else {
-      let h1 = this.#h1, h2 = this.#h2, h3 = this.#h3, h4 = this.#h4;
+      let h1 = this.#h1,
+        h2 = this.#h2,
+        h3 = this.#h3,
+        h4 = this.#h4;
       h1 ^= Math.imul(rotl(Math.imul(this.#k1, C1), 15), C2);
       h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
       h2 ^= Math.imul(rotl(Math.imul(this.#k2, C2), 16), C3);
@@ -206,7 +240,10 @@ export class WordDigest {
       j += 2;
     }
     if (j + 8 <= end) {
-      let h1 = this.#h1, h2 = this.#h2, h3 = this.#h3, h4 = this.#h4;
+      let h1 = this.#h1,
+        h2 = this.#h2,
+        h3 = this.#h3,
+        h4 = this.#h4;
       let blocks = 0;
       do {
         h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
@@ -238,7 +275,8 @@ export class WordDigest {
     }
     finish(this.#h1, this.#h2, this.#h3, this.#h4, this.#k1, this.#k2, this.#k3, this.#lane, this.#words);
     let hex = '';
-    for (let i = 0; i < 4; i++) for (let b = 0; b < 32; b += 8) hex += ((out[i] >>> b) & 0xff).toString(16).padStart(2, '0');
+    for (let i = 0; i < 4; i++)
+      for (let b = 0; b < 32; b += 8) hex += ((out[i] >>> b) & 0xff).toString(16).padStart(2, '0');
     return hex;
   }
 }
@@ -313,7 +351,13 @@ export class ChecksumAccumulator {
 
   /** True when both saw the same multiset of rows (as far as a 128-bit sum can tell). */
   equals(other: ChecksumAccumulator): boolean {
-    return this.#count === other.#count && this.#l0 === other.#l0 && this.#l1 === other.#l1 && this.#l2 === other.#l2 && this.#l3 === other.#l3;
+    return (
+      this.#count === other.#count &&
+      this.#l0 === other.#l0 &&
+      this.#l1 === other.#l1 &&
+      this.#l2 === other.#l2 &&
+      this.#l3 === other.#l3
+    );
   }
 
   /** `<row count>:<sum as 32 hex digits>`: equal exactly when both sides saw the same multiset of rows. */
@@ -339,5 +383,7 @@ export class ChecksumAccumulator {
 
 /** Little-endian uint32 from four latin1 characters of a digest string. */
 function limb(s: string, at: number): number {
-  return (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16) | (s.charCodeAt(at + 3) << 24)) >>> 0;
+  return (
+    (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16) | (s.charCodeAt(at + 3) << 24)) >>> 0
+  );
 }

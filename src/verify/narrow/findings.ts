@@ -37,7 +37,10 @@ export const SAMPLE_VALUE_CHARS = 120;
 /** Cut to SAMPLE_VALUE_CHARS, a NUL written as `\u0000` (the report is stored as jsonb, which refuses NUL). */
 function cut(v: string | null): string | null {
   if (v === null) return v;
-  const shown = v.length <= SAMPLE_VALUE_CHARS ? v : `${v.slice(0, SAMPLE_VALUE_CHARS)}… (${v.length.toLocaleString('en-US')} characters)`;
+  const shown =
+    v.length <= SAMPLE_VALUE_CHARS
+      ? v
+      : `${v.slice(0, SAMPLE_VALUE_CHARS)}… (${v.length.toLocaleString('en-US')} characters)`;
   return shown.replace(/\u0000/g, '\\u0000');
 }
 
@@ -66,14 +69,17 @@ export class Findings {
     const key = c.ctid ?? c.key ?? (c.sourceKey !== null ? `source ${c.sourceKey}` : 'NULL');
     const sample: DifferenceSample = { key, kind: c.kind };
     if (c.kind === 'changed') sample.columns = c.columns ?? [];
-    if (c.kind === 'changed' && c.values) sample.values = c.values.map((v) => ({ ...v, source: cut(v.source), target: cut(v.target) }));
+    if (c.kind === 'changed' && c.values)
+      sample.values = c.values.map((v) => ({ ...v, source: cut(v.source), target: cut(v.target) }));
     if (c.sourceKey !== null && c.sourceKey !== key && c.key !== null) sample.sourceKey = c.sourceKey;
     this.samples.push(sample);
   }
 
   /** The contract's `differences`, samples in key order. */
   differences(): { missing: number; extra: number; changed: number; samples: DifferenceSample[] } {
-    const samples = this.samples.slice().sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }) || a.kind.localeCompare(b.kind));
+    const samples = this.samples
+      .slice()
+      .sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }) || a.kind.localeCompare(b.kind));
     return { missing: this.missing, extra: this.extra, changed: this.changed, samples };
   }
 }
@@ -96,7 +102,9 @@ export function readableMicros(digits: string): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}.${fraction.toString().padStart(6, '0')}`;
 }
 
-/** The differing columns of a changed row with both sides' canonical values (timestamps made readable), for the report. */
+/**
+ * The differing columns of a changed row with both sides' canonical values (timestamps made readable), for the report.
+ */
 export function differingValues(
   columns: readonly { name: string; targetType: string }[],
   source: readonly (string | null)[],
@@ -109,9 +117,17 @@ export function differingValues(
     const show = (v: string | null) => {
       if (v === null) return v;
       // A long value is compared by a stand-in (NUL, its length, its hash): shown as what it is.
-      if (isStandIn(v)) return `(a long value: ${v.slice(1).replace(/^long (\d+):(\w+)$/, (_, n: string, h: string) => `${Number(n).toLocaleString('en-US')} characters, hash ${h.slice(0, 16)}…`)})`;
+      if (isStandIn(v))
+        return `(a long value: ${v.slice(1).replace(/^long (\d+):(\w+)$/, (_, n: string, h: string) => `${Number(n).toLocaleString('en-US')} characters, hash ${h.slice(0, 16)}…`)})`;
       return c.targetType === 'timestamp' || c.targetType === 'timestamptz' ? readableMicros(v) : v;
     };
-    return [{ column: c.name, source: show(source[i]), target: show(target[i]), ...(why !== null ? { sourceInvalid: why } : {}) }];
+    return [
+      {
+        column: c.name,
+        source: show(source[i]),
+        target: show(target[i]),
+        ...(why !== null ? { sourceInvalid: why } : {}),
+      },
+    ];
   });
 }

@@ -78,7 +78,13 @@ export class KeyedLeaf implements LeafCompare {
   finish(): void {
     for (const [key, first] of this.#rows) {
       for (let e: Entry | null = first; e; e = e.next) {
-        if (!e.recent) this.candidates.push({ kind: 'missing', key: key.startsWith('\u0000') ? null : key, sourceKey: e.sourceKey, invalidColumns: e.invalid });
+        if (!e.recent)
+          this.candidates.push({
+            kind: 'missing',
+            key: key.startsWith('\u0000') ? null : key,
+            sourceKey: e.sourceKey,
+            invalidColumns: e.invalid,
+          });
       }
     }
     this.#rows.clear();
@@ -116,7 +122,13 @@ export class KeylessLeaf implements LeafCompare {
   }
 
   finish(): void {
-    for (const e of this.#rows.values()) for (const sourceKey of e.sourceKeys) this.candidates.push({ kind: 'missing', key: `${this.hasRowid ? 'rowid' : 'source key'} ${sourceKey}`, sourceKey: null });
+    for (const e of this.#rows.values())
+      for (const sourceKey of e.sourceKeys)
+        this.candidates.push({
+          kind: 'missing',
+          key: `${this.hasRowid ? 'rowid' : 'source key'} ${sourceKey}`,
+          sourceKey: null,
+        });
     this.#rows.clear();
   }
 }

@@ -44,7 +44,10 @@ function* passes(pending: readonly Pending[]): Generator<Pass> {
     const children = p.rows > LEAF_ROWS ? splitSegment(p.seg, parts) : null;
     const add = children ?? [p.seg];
     const rows = children ? 0 : p.rows;
-    if (pass.segments.length > 0 && (pass.segments.length + add.length > MAX_SEGMENTS_PER_PASS || leafRows + rows > MAX_LEAF_ROWS_PER_PASS)) {
+    if (
+      pass.segments.length > 0 &&
+      (pass.segments.length + add.length > MAX_SEGMENTS_PER_PASS || leafRows + rows > MAX_LEAF_ROWS_PER_PASS)
+    ) {
       yield pass;
       pass = { segments: [], leaf: [] };
       leafRows = 0;
@@ -72,7 +75,12 @@ async function runPass(ctx: TableContext, pass: Pass, findings: Findings): Promi
     if (!a) side.set(seg, (a = new ChecksumAccumulator()));
     a.addDigest(digest);
   };
-  const leaf: LeafCompare = keyed ? new KeyedLeaf(plan.columns.map((c) => c.name), findings.room) : new KeylessLeaf(plan.hasRowid);
+  const leaf: LeafCompare = keyed
+    ? new KeyedLeaf(
+        plan.columns.map((c) => c.name),
+        findings.room,
+      )
+    : new KeylessLeaf(plan.hasRowid);
   const visit = (side: 'source' | 'target', row: CanonicalRow) => {
     const digest = canonicalDigest(row);
     const seg = locate(row.targetKey, digest);
@@ -88,12 +96,16 @@ async function runPass(ctx: TableContext, pass: Pass, findings: Findings): Promi
   const spans = pass.segments.some((s) => s.kind === 'bucket') ? null : rangeSpans(pass.segments, MAX_SPANS);
   const column = keyed ? quoteIdent(plan.primaryKey[0]) : '';
   // Quoted int8 literals: -9223372036854775808 unquoted is a numeric, and a numeric bound forgoes the index.
-  const where = spans ? spans.map(([lo, hi]) => `${column} BETWEEN '${lo}'::int8 AND '${hi}'::int8`).join(' OR ') : 'true';
+  const where = spans
+    ? spans.map(([lo, hi]) => `${column} BETWEEN '${lo}'::int8 AND '${hi}'::int8`).join(' OR ')
+    : 'true';
   const rowidRanges: RowidRange[] | null = spans && ctx.rowidKey ? spans.map(([from, to]) => ({ from, to })) : null;
 
-  for await (const page of sourceRowPages(ctx.db, plan, ctx.source, null, { rowidRanges, keep })) for (const row of page) visit('source', row);
+  for await (const page of sourceRowPages(ctx.db, plan, ctx.source, null, { rowidRanges, keep }))
+    for (const row of page) visit('source', row);
   const withCtid = !keyed && pass.leaf.some(Boolean);
-  for await (const page of targetRowPages(ctx.client, plan, { where, keep, ctid: withCtid })) for (const row of page) visit('target', row);
+  for await (const page of targetRowPages(ctx.client, plan, { where, keep, ctid: withCtid }))
+    for (const row of page) visit('target', row);
   leaf.finish();
   findings.inFlight += leaf.inFlight;
   await settle(ctx, leaf.candidates, findings);

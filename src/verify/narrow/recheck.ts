@@ -44,20 +44,37 @@ type Side = CanonicalRow | null | typeof AS_FOUND;
  * Reads the candidates again and returns, per candidate, what to report now: null when the row settled
  * (equal now, gone from both sides, or within the --grace window on either side).
  */
-export async function recheck(ctx: TableContext, fresh: FreshSides, candidates: readonly Candidate[]): Promise<(Candidate | null)[]> {
+export async function recheck(
+  ctx: TableContext,
+  fresh: FreshSides,
+  candidates: readonly Candidate[],
+): Promise<(Candidate | null)[]> {
   const { plan } = ctx;
   const db = fresh.sourceDb(plan);
   // An extra row has no source identity; when the key is the rowid, its source row is found by the key.
   const sourceKeys = candidates.map((c) => c.sourceKey ?? (c.kind === 'extra' && ctx.rowidKey ? c.key : null));
-  const sources = db ? sourceRowsByKey(db, plan, ctx.source, sourceKeys.filter((k): k is string => k !== null)) : null;
-  const targetKeys = keysCanBeLookedUp(plan) ? candidates.map((c) => c.key).filter((k): k is string => k !== null && keyPredicate(plan, [k]) !== null) : [];
+  const sources = db
+    ? sourceRowsByKey(
+        db,
+        plan,
+        ctx.source,
+        sourceKeys.filter((k): k is string => k !== null),
+      )
+    : null;
+  const targetKeys = keysCanBeLookedUp(plan)
+    ? candidates.map((c) => c.key).filter((k): k is string => k !== null && keyPredicate(plan, [k]) !== null)
+    : [];
   const lookedUp = new Set(targetKeys);
-  const targets = targetKeys.length > 0 ? await fresh.withClient((client) => targetRowsByKey(client, plan, targetKeys)) : new Map<string, CanonicalRow>();
+  const targets =
+    targetKeys.length > 0
+      ? await fresh.withClient((client) => targetRowsByKey(client, plan, targetKeys))
+      : new Map<string, CanonicalRow>();
 
   return candidates.map((c, i) => {
     const sk = sourceKeys[i];
     const s: Side = sources && sk !== null ? (sources.get(sk) ?? null) : c.kind === 'extra' ? null : AS_FOUND;
-    const t: Side = c.key !== null && lookedUp.has(c.key) ? (targets.get(c.key) ?? null) : c.kind === 'missing' ? null : AS_FOUND;
+    const t: Side =
+      c.key !== null && lookedUp.has(c.key) ? (targets.get(c.key) ?? null) : c.kind === 'missing' ? null : AS_FOUND;
     const recent = (x: Side) => x !== null && x !== AS_FOUND && (ctx.recent?.(x.values) ?? false);
     if (recent(s) || recent(t)) return null;
     if (s === null && t === null) return null;

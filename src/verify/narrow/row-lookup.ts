@@ -78,7 +78,11 @@ export function keyPredicate(plan: TablePlan, keys: readonly string[]): string |
 }
 
 /** Target rows by canonical key (keys that match no row, or cannot be looked up, are absent from the map). */
-export async function targetRowsByKey(client: pg.ClientBase, plan: TablePlan, keys: readonly string[]): Promise<Map<string, CanonicalRow>> {
+export async function targetRowsByKey(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  keys: readonly string[],
+): Promise<Map<string, CanonicalRow>> {
   const out = new Map<string, CanonicalRow>();
   const wanted = new Set(keys);
   for (let i = 0; i < keys.length; i += 500) {
@@ -93,5 +97,8 @@ export async function targetRowsByKey(client: pg.ClientBase, plan: TablePlan, ke
 
 /** True when every key column can be looked up by value (json cannot: it has no equality). */
 export function keysCanBeLookedUp(plan: TablePlan): boolean {
-  return plan.primaryKey.length > 0 && plan.primaryKey.every((name) => plan.columns.find((c) => c.name === name)?.logical !== 'json');
+  return (
+    plan.primaryKey.length > 0 &&
+    plan.primaryKey.every((name) => plan.columns.find((c) => c.name === name)?.logical !== 'json')
+  );
 }

@@ -14,9 +14,16 @@ export const RECHECK_LIMIT = 10_000;
 
 /** Names the changed columns of the changed candidates that the samples will show (read from verify's snapshots). */
 async function nameChangedColumns(ctx: TableContext, candidates: Candidate[], room: number): Promise<void> {
-  const shown = candidates.slice(0, room).filter((c) => c.kind === 'changed' && c.columns === undefined && c.sourceKey !== null);
+  const shown = candidates
+    .slice(0, room)
+    .filter((c) => c.kind === 'changed' && c.columns === undefined && c.sourceKey !== null);
   if (shown.length === 0) return;
-  const sources = sourceRowsByKey(ctx.db, ctx.plan, ctx.source, shown.map((c) => c.sourceKey!));
+  const sources = sourceRowsByKey(
+    ctx.db,
+    ctx.plan,
+    ctx.source,
+    shown.map((c) => c.sourceKey!),
+  );
   const unread = shown.filter((c) => !c.targetValues && c.key !== null).map((c) => c.key!);
   const targets = unread.length > 0 ? await targetRowsByKey(ctx.client, ctx.plan, unread) : new Map();
   for (const c of shown) {

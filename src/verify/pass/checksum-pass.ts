@@ -22,7 +22,10 @@ export async function checksumPass(ctx: TableContext, spec: FirstLevelSpec): Pro
     return { source: SideTally.fromState(r.state, spec), counts: r.counts };
   };
   // Both sides run at once; neither is abandoned half-read when the other fails (the connection is reused).
-  const [s, t] = await Promise.allSettled([readSource(), targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.targetTally, ctx.ownTargetReads)]);
+  const [s, t] = await Promise.allSettled([
+    readSource(),
+    targetTally(ctx.client, ctx.plan, ctx.cutoffMicros, spec, ctx.targetTally, ctx.ownTargetReads),
+  ]);
   if (s.status === 'rejected') throw s.reason;
   if (t.status === 'rejected') throw t.reason;
   return { source: s.value.source, target: t.value, counts: s.value.counts };

@@ -40,13 +40,20 @@ function graceColumns(plan: TablePlan): { index: number; name: string; logical: 
  * Null when nothing is left out. Same reading: naive timestamps and dates (at midnight) as UTC, a NULL
  * is not recent, infinity is.
  */
-export function recentRowSql(plan: TablePlan, cutoffMicros: number | null, cutoff: string, quote: (name: string) => string): string | null {
+export function recentRowSql(
+  plan: TablePlan,
+  cutoffMicros: number | null,
+  cutoff: string,
+  quote: (name: string) => string,
+): string | null {
   if (cutoffMicros === null) return null;
   const columns = graceColumns(plan);
   if (columns.length === 0) return null;
   const instant = `(timestamptz 'epoch' + ${cutoff} * interval '1 microsecond')`;
   const tests = columns.map((c) =>
-    c.logical === 'timestamptz' ? `${quote(c.name)} >= ${instant}` : `${quote(c.name)}::timestamp >= (${instant} AT TIME ZONE 'UTC')`,
+    c.logical === 'timestamptz'
+      ? `${quote(c.name)} >= ${instant}`
+      : `${quote(c.name)}::timestamp >= (${instant} AT TIME ZONE 'UTC')`,
   );
   return `coalesce(${tests.join(' OR ')}, false)`;
 }

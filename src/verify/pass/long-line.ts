@@ -26,7 +26,9 @@ interface FieldStream {
 
 const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
-/** text and json: COPY's escapes undone across pieces (a backslash ending one piece escapes the next's first character). */
+/**
+ * text and json: COPY's escapes undone across pieces (a backslash ending one piece escapes the next's first character).
+ */
 function textStream(): FieldStream {
   const d = new LongValueDigest();
   let escaped = false;

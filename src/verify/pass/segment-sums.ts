@@ -7,7 +7,11 @@ export class SegmentSums {
   readonly limbs: Float64Array;
   readonly counts: Float64Array;
 
-  constructor(readonly size: number, limbs?: Float64Array, counts?: Float64Array) {
+  constructor(
+    readonly size: number,
+    limbs?: Float64Array,
+    counts?: Float64Array,
+  ) {
     this.limbs = limbs ?? new Float64Array(size * 4);
     this.counts = counts ?? new Float64Array(size);
   }
@@ -19,7 +23,9 @@ export class SegmentSums {
     let carry = 0;
     for (let k = 0; k < 4; k++) {
       const i = k * 4;
-      const a = (h.charCodeAt(i) | (h.charCodeAt(i + 1) << 8) | (h.charCodeAt(i + 2) << 16) | (h.charCodeAt(i + 3) << 24)) >>> 0;
+      const a =
+        (h.charCodeAt(i) | (h.charCodeAt(i + 1) << 8) | (h.charCodeAt(i + 2) << 16) | (h.charCodeAt(i + 3) << 24)) >>>
+        0;
       const s = l[at + k] + a + carry;
       carry = s >= 0x1_0000_0000 ? 1 : 0;
       l[at + k] = s - carry * 0x1_0000_0000; // the carry out of 2^128 is dropped

@@ -9,9 +9,7 @@ import { digestBucket } from '../canonical/row-hash.js';
  * value the target type cannot hold), which no range holds.
  */
 export type Segment =
-  | { kind: 'range'; lo: bigint; hi: bigint }
-  | { kind: 'bucket'; bits: number; prefix: number }
-  | { kind: 'misfit' };
+  { kind: 'range'; lo: bigint; hi: bigint } | { kind: 'bucket'; bits: number; prefix: number } | { kind: 'misfit' };
 
 /** Where a row goes: its integer key (a number when exact, else a bigint) or its 32-bit hash; null: no integer key. */
 export type Route = number | bigint | null;
@@ -48,13 +46,15 @@ export function splitSegment(seg: Segment, parts: number): Segment[] | null {
     const n = BigInt(parts) < width ? BigInt(Math.max(parts, 2)) : width;
     const step = (width + n - 1n) / n;
     const out: Segment[] = [];
-    for (let lo = seg.lo; lo <= seg.hi; lo += step) out.push({ kind: 'range', lo, hi: lo + step - 1n < seg.hi ? lo + step - 1n : seg.hi });
+    for (let lo = seg.lo; lo <= seg.hi; lo += step)
+      out.push({ kind: 'range', lo, hi: lo + step - 1n < seg.hi ? lo + step - 1n : seg.hi });
     return out;
   }
   const extra = Math.min(Math.max(1, Math.ceil(Math.log2(parts))), 32 - seg.bits);
   if (extra <= 0) return null;
   const out: Segment[] = [];
-  for (let j = 0; j < 2 ** extra; j++) out.push({ kind: 'bucket', bits: seg.bits + extra, prefix: seg.prefix + j * 2 ** seg.bits });
+  for (let j = 0; j < 2 ** extra; j++)
+    out.push({ kind: 'bucket', bits: seg.bits + extra, prefix: seg.prefix + j * 2 ** seg.bits });
   return out;
 }
 
@@ -148,7 +148,8 @@ export function rangeSpans(segments: readonly Segment[], max: number): [bigint, 
   }
   while (merged.length > max) {
     let best = 1;
-    for (let i = 2; i < merged.length; i++) if (merged[i][0] - merged[i - 1][1] < merged[best][0] - merged[best - 1][1]) best = i;
+    for (let i = 2; i < merged.length; i++)
+      if (merged[i][0] - merged[i - 1][1] < merged[best][0] - merged[best - 1][1]) best = i;
     merged[best - 1][1] = merged[best][1];
     merged.splice(best, 1);
   }
@@ -181,8 +182,13 @@ export function firstLevelSegments(spec: FirstLevelSpec): Segment[] {
   return out;
 }
 
-/** Finds a row's segment among `segments`: by its integer key when they are ranges, else by a hash of its key or digest. */
-export function segmentLocator(segments: readonly Segment[], keyed: boolean): (key: string | null, digest: string) => number {
+/**
+ * Finds a row's segment among `segments`: by its integer key when they are ranges, else by a hash of its key or digest.
+ */
+export function segmentLocator(
+  segments: readonly Segment[],
+  keyed: boolean,
+): (key: string | null, digest: string) => number {
   const index = new SegmentIndex(segments);
   if (segments.some((s) => s.kind !== 'bucket')) return (key) => index.range(integerRoute(key));
   if (keyed) return (key) => index.bucket(keyHash(key ?? '\u0000'));

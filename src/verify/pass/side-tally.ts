@@ -63,7 +63,14 @@ export class SideTally {
   }
 
   state(): TallyState {
-    return { seen: this.seen, excluded: this.excluded, invalid: this.invalid, acc: this.acc.state(), limbs: this.sums.limbs, counts: this.sums.counts };
+    return {
+      seen: this.seen,
+      excluded: this.excluded,
+      invalid: this.invalid,
+      acc: this.acc.state(),
+      limbs: this.sums.limbs,
+      counts: this.sums.counts,
+    };
   }
 
   static fromState(s: TallyState, spec: FirstLevelSpec): SideTally {

@@ -2,7 +2,15 @@
 // canonical form, straight from the source values (never from what the loader sent), a page at a time.
 import type Database from 'better-sqlite3';
 import type { TablePlan } from '../../model/table-plan.js';
-import { rawKeyWidth, readPages, readRawPages, readRowsByKey, STREAM_PAGE_ROWS, type RowidRange, type SourceRow } from '../../extract/read-rows.js';
+import {
+  rawKeyWidth,
+  readPages,
+  readRawPages,
+  readRowsByKey,
+  STREAM_PAGE_ROWS,
+  type RowidRange,
+  type SourceRow,
+} from '../../extract/read-rows.js';
 import { rawRowKey } from '../../extract/row-identity.js';
 import type { SqliteValue } from '../../model/sqlite-value.js';
 import { canonicalSourceValue, Refused } from '../canonical/canonical-source.js';
@@ -11,7 +19,10 @@ import { digestRow } from '../canonical/row-hash.js';
 
 /** One row in canonical form, from either side. */
 export interface CanonicalRow {
-  /** Source identity (extract/row-identity.ts: the rowid, or the primary key as SQLite literals); null on the target side. */
+  /**
+   * Source identity (extract/row-identity.ts: the rowid, or the primary key as SQLite literals); null on the target
+   * side.
+   */
   sourceKey: string | null;
   /** The row's target primary key in canonical form (JSON for a composite key); null without a key or when NULL. */
   targetKey: string | null;
@@ -204,7 +215,12 @@ export async function* sourceRowPages(
 }
 
 /** The canonical rows with these source keys (absent keys left out; rejected rows count as absent). */
-export function sourceRowsByKey(db: Database.Database | null, plan: TablePlan, opts: SourceSideOptions, keys: readonly string[]): Map<string, CanonicalRow> {
+export function sourceRowsByKey(
+  db: Database.Database | null,
+  plan: TablePlan,
+  opts: SourceSideOptions,
+  keys: readonly string[],
+): Map<string, CanonicalRow> {
   const read = sourceRowReader(plan, opts);
   const out = new Map<string, CanonicalRow>();
   for (const row of readRowsByKey(db, plan, keys)) {

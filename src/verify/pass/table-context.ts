@@ -25,7 +25,13 @@ export interface FreshSides {
  * Makes the source side's tally of a table where the file's snapshot is held (a source worker thread of
  * the run), from the same plan and ledger facts the main thread would use.
  */
-export type SourceTallier = (plan: TablePlan, opts: SourceSideOptions, spec: FirstLevelSpec, cutoffMicros: number | null, onRows?: (rows: number) => void) => Promise<{ state: TallyState; counts: SourceCounts }>;
+export type SourceTallier = (
+  plan: TablePlan,
+  opts: SourceSideOptions,
+  spec: FirstLevelSpec,
+  cutoffMicros: number | null,
+  onRows?: (rows: number) => void,
+) => Promise<{ state: TallyState; counts: SourceCounts }>;
 
 /** The verification of one table works from this, built once by tableContext(). */
 export interface TableContext {
@@ -67,14 +73,24 @@ export function keyIsRowid(plan: TablePlan, source: SourceSideOptions): boolean 
   if (col.source.kind !== 'column' || col.emptyAsNull) return false;
   const name = col.source.name.toLowerCase();
   if (plan.sourceKey.length !== 1 || plan.sourceKey[0].toLowerCase() !== name) return false;
-  if (plan.sourceColumns.find((c) => c.name.toLowerCase() === name)?.declaredType.trim().toUpperCase() !== 'INTEGER') return false;
+  if (
+    plan.sourceColumns
+      .find((c) => c.name.toLowerCase() === name)
+      ?.declaredType.trim()
+      .toUpperCase() !== 'INTEGER'
+  )
+    return false;
   for (const changed of source.changes.values()) if (changed.has(col.name)) return false;
   return true;
 }
 
 /** Completes a table's context: how its rows are keyed, whether the key is the rowid, the --grace test. */
 export function tableContext(
-  base: Pick<TableContext, 'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'targetTally' | 'sampleRows' | 'fresh'> & Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows'>>,
+  base: Pick<
+    TableContext,
+    'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'targetTally' | 'sampleRows' | 'fresh'
+  > &
+    Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows'>>,
 ): TableContext {
   return {
     ownTargetReads: null,

@@ -86,7 +86,11 @@ export interface TargetScan {
 }
 
 /** Streams the target's canonical rows, one page per chunk of COPY output. */
-export async function* targetRowPages(client: pg.ClientBase, plan: TablePlan, scan: TargetScan = {}): AsyncGenerator<CanonicalRow[]> {
+export async function* targetRowPages(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  scan: TargetScan = {},
+): AsyncGenerator<CanonicalRow[]> {
   const read = targetRowReader(plan, scan.ctid ?? false);
   const keep = scan.keep ?? null;
   const lines = targetCopyLines(plan);
@@ -98,6 +102,7 @@ export async function* targetRowPages(client: pg.ClientBase, plan: TablePlan, sc
     }
     return out;
   };
-  for await (const chunk of client.query(copyOut(copyOutSql(plan, scan.where, scan.ctid)))) yield toRows(lines.push(chunk as Buffer));
+  for await (const chunk of client.query(copyOut(copyOutSql(plan, scan.where, scan.ctid))))
+    yield toRows(lines.push(chunk as Buffer));
   yield toRows(lines.end());
 }

@@ -13,12 +13,23 @@ import { recentRowTest } from './grace.js';
 /** Tallies a table's target side in another thread (the file's source worker). */
 export interface TargetTallier {
   /** Tallies the COPY output chunks read on this thread. */
-  run(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, chunks: AsyncIterable<Buffer>): Promise<TallyState>;
+  run(
+    plan: TablePlan,
+    cutoffMicros: number | null,
+    spec: FirstLevelSpec,
+    chunks: AsyncIterable<Buffer>,
+  ): Promise<TallyState>;
   /**
    * Reads the table's COPY output itself, on a connection of its own with these settings, and tallies it
    * (a source worker: the main thread then allocates nothing for the table's target side).
    */
-  copy(plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, connection: ConnectionSettings, snapshot: string | null): Promise<TallyState>;
+  copy(
+    plan: TablePlan,
+    cutoffMicros: number | null,
+    spec: FirstLevelSpec,
+    connection: ConnectionSettings,
+    snapshot: string | null,
+  ): Promise<TallyState>;
 }
 
 /** The name a worker gives the error when it could not open its own target connection. */
@@ -46,7 +57,14 @@ export interface OwnTargetReads {
  * or cannot take the snapshot (a server or role at its connection limit, say) `client` reads the COPY
  * after all, as it does without `own`, and the chunks go to the worker.
  */
-export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec, tallier: TargetTallier, own: OwnTargetReads | null = null): Promise<SideTally> {
+export async function targetTally(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  cutoffMicros: number | null,
+  spec: FirstLevelSpec,
+  tallier: TargetTallier,
+  own: OwnTargetReads | null = null,
+): Promise<SideTally> {
   if (own) {
     try {
       const state = await tallier.copy(plan, cutoffMicros, spec, own.settings, own.snapshot ?? null);
@@ -62,7 +80,12 @@ export async function targetTally(client: pg.ClientBase, plan: TablePlan, cutoff
 }
 
 /** Tallies a table's COPY output as it arrives, on this thread (the source worker's side of `TargetTallier`). */
-export async function tallyCopyOutput(chunks: AsyncIterable<Buffer>, plan: TablePlan, cutoffMicros: number | null, spec: FirstLevelSpec): Promise<SideTally> {
+export async function tallyCopyOutput(
+  chunks: AsyncIterable<Buffer>,
+  plan: TablePlan,
+  cutoffMicros: number | null,
+  spec: FirstLevelSpec,
+): Promise<SideTally> {
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
   const tallyLines = targetLineTallier(plan);
   const lines = targetCopyLines(plan);

@@ -51,7 +51,15 @@ export interface ExpectedStructure {
   unique: { name: string; columns: string[] }[];
   foreignKeys: ExpectedForeignKey[];
   /** `ported`: expressions or a predicate, compared by shape (PostgreSQL rewrites their SQL); absent: a warning. */
-  indexes: { name: string; columns: string[]; unique: boolean; ported: boolean; keys: number; expressions: boolean; partial: boolean }[];
+  indexes: {
+    name: string;
+    columns: string[];
+    unique: boolean;
+    ported: boolean;
+    keys: number;
+    expressions: boolean;
+    partial: boolean;
+  }[];
   /** Serial columns: each has a sequence at or past the column's largest value. */
   serialColumns: string[];
 }
@@ -69,7 +77,9 @@ export function expectedStructure(plan: TablePlan): ExpectedStructure {
         default: c.serial ? 'serial' : c.default !== null ? 'some' : 'none',
       })),
       // The generated tsvector column: its expression is kept where a default is (pg_attrdef).
-      ...(plan.fullText ? [{ name: plan.fullText.column, type: 'tsvector', notNull: false, default: 'some' as const }] : []),
+      ...(plan.fullText
+        ? [{ name: plan.fullText.column, type: 'tsvector', notNull: false, default: 'some' as const }]
+        : []),
     ],
     primaryKey: [...plan.primaryKey],
     unique: plan.unique.map((u) => ({ name: u.name, columns: [...u.columns] })),
@@ -92,7 +102,19 @@ export function expectedStructure(plan: TablePlan): ExpectedStructure {
         expressions: ix.expressions !== null,
         partial: ix.where !== null,
       })),
-      ...(plan.fullText ? [{ name: plan.fullText.index, columns: [plan.fullText.column], unique: false, ported: false, keys: 1, expressions: false, partial: false }] : []),
+      ...(plan.fullText
+        ? [
+            {
+              name: plan.fullText.index,
+              columns: [plan.fullText.column],
+              unique: false,
+              ported: false,
+              keys: 1,
+              expressions: false,
+              partial: false,
+            },
+          ]
+        : []),
     ],
     serialColumns: plan.columns.filter((c) => c.serial).map((c) => c.name),
   };

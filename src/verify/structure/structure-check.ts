@@ -18,7 +18,10 @@ export interface StructureResult {
 
 /** Which structure checks apply. */
 export interface StructureOptions {
-  /** Check sequences, with checkSequences (not in a dry run: setval is not transactional, so a dry run leaves them as they were). */
+  /**
+   * Check sequences, with checkSequences (not in a dry run: setval is not transactional, so a dry run leaves them as
+   * they were).
+   */
   sequences: boolean;
 }
 
@@ -26,14 +29,36 @@ export interface StructureOptions {
 const keyNames = (rel: string, keys: string) =>
   `ARRAY(SELECT a.attname::text FROM unnest(${keys}) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = k.n ORDER BY k.o)`;
 
-const ACTIONS: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+const ACTIONS: Record<string, string> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+};
 
 const list = (xs: readonly string[]) => `(${xs.join(', ')})`;
 
 interface Catalog {
   columns: { name: string; type: string; not_null: boolean; default: string | null }[];
-  constraints: { name: string; type: string; columns: string[]; ref_table: string | null; ref_columns: string[]; on_delete: string; on_update: string }[];
-  indexes: { name: string; unique: boolean; valid: boolean; columns: string[]; keys: number; expressions: boolean; partial: boolean }[];
+  constraints: {
+    name: string;
+    type: string;
+    columns: string[];
+    ref_table: string | null;
+    ref_columns: string[];
+    on_delete: string;
+    on_update: string;
+  }[];
+  indexes: {
+    name: string;
+    unique: boolean;
+    valid: boolean;
+    columns: string[];
+    keys: number;
+    expressions: boolean;
+    partial: boolean;
+  }[];
 }
 
 async function readCatalog(client: pg.ClientBase, oid: string): Promise<Catalog> {
@@ -71,32 +96,59 @@ function compareColumns(want: ExpectedStructure, cat: Catalog, out: StructurePro
       continue;
     }
     if (got.type !== c.type) out.push({ object, problem: 'different', expected: c.type, found: got.type });
-    if (got.not_null !== c.notNull) out.push({ object, problem: 'different', expected: c.notNull ? 'NOT NULL' : 'nullable', found: got.not_null ? 'NOT NULL' : 'nullable' });
+    if (got.not_null !== c.notNull)
+      out.push({
+        object,
+        problem: 'different',
+        expected: c.notNull ? 'NOT NULL' : 'nullable',
+        found: got.not_null ? 'NOT NULL' : 'nullable',
+      });
     const def = got.default === null ? 'none' : got.default.startsWith('nextval(') ? 'serial' : 'some';
     // A serial column's nextval() is a default too; a column with a default may also have got a sequence.
     if (def !== c.default && !(c.default === 'some' && def === 'serial')) {
-      out.push({ object, problem: 'different', expected: c.default === 'serial' ? 'default nextval(…)' : c.default === 'some' ? 'a default' : 'no default', found: got.default ?? 'no default' });
+      out.push({
+        object,
+        problem: 'different',
+        expected: c.default === 'serial' ? 'default nextval(…)' : c.default === 'some' ? 'a default' : 'no default',
+        found: got.default ?? 'no default',
+      });
     }
   }
-  for (const got of cat.columns) if (!want.columns.some((c) => c.name === got.name)) out.push({ object: `column ${got.name}`, problem: 'extra', found: got.type });
+  for (const got of cat.columns)
+    if (!want.columns.some((c) => c.name === got.name))
+      out.push({ object: `column ${got.name}`, problem: 'extra', found: got.type });
   return complete;
 }
 
 function compareConstraints(want: ExpectedStructure, cat: Catalog, out: StructureProblem[]): void {
   const pk = cat.constraints.find((c) => c.type === 'p');
-  if (want.primaryKey.length > 0 && !pk) out.push({ object: 'primary key', problem: 'missing', expected: list(want.primaryKey) });
-  else if (want.primaryKey.length === 0 && pk) out.push({ object: 'primary key', problem: 'extra', found: list(pk.columns) });
-  else if (pk && list(pk.columns) !== list(want.primaryKey)) out.push({ object: 'primary key', problem: 'different', expected: list(want.primaryKey), found: list(pk.columns) });
+  if (want.primaryKey.length > 0 && !pk)
+    out.push({ object: 'primary key', problem: 'missing', expected: list(want.primaryKey) });
+  else if (want.primaryKey.length === 0 && pk)
+    out.push({ object: 'primary key', problem: 'extra', found: list(pk.columns) });
+  else if (pk && list(pk.columns) !== list(want.primaryKey))
+    out.push({ object: 'primary key', problem: 'different', expected: list(want.primaryKey), found: list(pk.columns) });
   for (const u of want.unique) {
     const got = cat.constraints.find((c) => c.type === 'u' && c.name === u.name);
     if (!got) out.push({ object: `unique ${u.name}`, problem: 'missing', expected: list(u.columns) });
-    else if (list(got.columns) !== list(u.columns)) out.push({ object: `unique ${u.name}`, problem: 'different', expected: list(u.columns), found: list(got.columns) });
+    else if (list(got.columns) !== list(u.columns))
+      out.push({
+        object: `unique ${u.name}`,
+        problem: 'different',
+        expected: list(u.columns),
+        found: list(got.columns),
+      });
   }
   for (const fk of want.foreignKeys) {
     const got = cat.constraints.find((c) => c.type === 'f' && c.name === fk.name);
     const expected = `${list(fk.columns)} → ${fk.references} ${list(fk.referencedColumns)} ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`;
     if (!got) {
-      out.push({ object: `foreign key ${fk.name}`, problem: 'missing', expected, ...(fk.deferred ? { severity: 'warning' as const } : {}) });
+      out.push({
+        object: `foreign key ${fk.name}`,
+        problem: 'missing',
+        expected,
+        ...(fk.deferred ? { severity: 'warning' as const } : {}),
+      });
       continue;
     }
     const found = `${list(got.columns)} → ${got.ref_table} ${list(got.ref_columns)} ON DELETE ${ACTIONS[got.on_delete]} ON UPDATE ${ACTIONS[got.on_update]}`;
@@ -110,20 +162,42 @@ function compareConstraints(want: ExpectedStructure, cat: Catalog, out: Structur
     }
     const expected = `${ix.unique ? 'UNIQUE ' : ''}${list(ix.columns)}`;
     if (!got) out.push({ object: `index ${ix.name}`, problem: 'missing', expected });
-    else if (!got.valid) out.push({ object: `index ${ix.name}`, problem: 'invalid', expected, found: 'INVALID (a failed CREATE INDEX CONCURRENTLY?)' });
-    else if (`${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` !== expected) out.push({ object: `index ${ix.name}`, problem: 'different', expected, found: `${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` });
+    else if (!got.valid)
+      out.push({
+        object: `index ${ix.name}`,
+        problem: 'invalid',
+        expected,
+        found: 'INVALID (a failed CREATE INDEX CONCURRENTLY?)',
+      });
+    else if (`${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}` !== expected)
+      out.push({
+        object: `index ${ix.name}`,
+        problem: 'different',
+        expected,
+        found: `${got.unique ? 'UNIQUE ' : ''}${list(got.columns)}`,
+      });
   }
   // Objects the mapping does not know change what the table accepts (a UNIQUE, a foreign key) or what
   // the cutover ships (an index): reported, so they are added to the mapping or dropped on purpose.
   for (const c of cat.constraints) {
-    if (c.type === 'u' && !want.unique.some((u) => u.name === c.name)) out.push({ object: `unique ${c.name}`, problem: 'extra', found: list(c.columns) });
-    if (c.type === 'f' && !want.foreignKeys.some((fk) => fk.name === c.name)) out.push({ object: `foreign key ${c.name}`, problem: 'extra', found: `${list(c.columns)} → ${c.ref_table} ${list(c.ref_columns)}` });
+    if (c.type === 'u' && !want.unique.some((u) => u.name === c.name))
+      out.push({ object: `unique ${c.name}`, problem: 'extra', found: list(c.columns) });
+    if (c.type === 'f' && !want.foreignKeys.some((fk) => fk.name === c.name))
+      out.push({
+        object: `foreign key ${c.name}`,
+        problem: 'extra',
+        found: `${list(c.columns)} → ${c.ref_table} ${list(c.ref_columns)}`,
+      });
   }
   // A primary key's or unique constraint's own index is that constraint, not an index of its own.
   const constraintIndexes = new Set(cat.constraints.filter((c) => c.type !== 'f').map((c) => c.name));
   for (const ix of cat.indexes) {
     if (constraintIndexes.has(ix.name) || want.indexes.some((w) => w.name === ix.name)) continue;
-    out.push({ object: `index ${ix.name}`, problem: 'extra', found: `${ix.unique ? 'UNIQUE ' : ''}${list(ix.columns)}` });
+    out.push({
+      object: `index ${ix.name}`,
+      problem: 'extra',
+      found: `${ix.unique ? 'UNIQUE ' : ''}${list(ix.columns)}`,
+    });
   }
 }
 
@@ -135,10 +209,20 @@ const shape = (ix: { unique: boolean; keys: number; expressions: boolean; partia
  * An index ported from SQLite (expressions, a predicate) is compared by shape: PostgreSQL stores its SQL
  * rewritten. One that PostgreSQL refused at load time was a warning of the migrate; here too.
  */
-function comparePortedIndex(ix: ExpectedStructure['indexes'][number], got: Catalog['indexes'][number] | undefined, out: StructureProblem[]): void {
+function comparePortedIndex(
+  ix: ExpectedStructure['indexes'][number],
+  got: Catalog['indexes'][number] | undefined,
+  out: StructureProblem[],
+): void {
   const object = `index ${ix.name}`;
   if (!got) out.push({ object, problem: 'missing', expected: shape(ix), severity: 'warning' });
-  else if (!got.valid) out.push({ object, problem: 'invalid', expected: shape(ix), found: 'INVALID (a failed CREATE INDEX CONCURRENTLY?)' });
+  else if (!got.valid)
+    out.push({
+      object,
+      problem: 'invalid',
+      expected: shape(ix),
+      found: 'INVALID (a failed CREATE INDEX CONCURRENTLY?)',
+    });
   else if (shape(got) !== shape(ix)) out.push({ object, problem: 'different', expected: shape(ix), found: shape(got) });
 }
 
@@ -156,7 +240,11 @@ export interface SequenceGrace {
  * SQLite's AUTOINCREMENT mark — among the rows verify compared: rows --grace left out (an application
  * still writing) are no more counted here than in the comparison.
  */
-export async function checkSequences(client: pg.ClientBase, plan: TablePlan, grace: SequenceGrace | null): Promise<StructureProblem[]> {
+export async function checkSequences(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  grace: SequenceGrace | null,
+): Promise<StructureProblem[]> {
   const out: StructureProblem[] = [];
   const table = qualified(plan.target.schema, plan.target.table);
   const recent = grace ? recentRowSql(plan, grace.cutoffMicros, '$1::bigint', quoteIdent) : null;
@@ -174,24 +262,37 @@ export async function checkSequences(client: pg.ClientBase, plan: TablePlan, gra
       continue;
     }
     const { seq, schema, name: seqName } = owned.rows[0];
-    const state = (await client.query(`SELECT last_value::text AS last, is_called FROM ${qualified(schema, seqName)}`)).rows[0] as { last: string; is_called: boolean };
-    const max = (recent
-      ? await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table} WHERE NOT ${recent}`, [String(grace!.cutoffMicros)])
-      : await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table}`)
+    const state = (await client.query(`SELECT last_value::text AS last, is_called FROM ${qualified(schema, seqName)}`))
+      .rows[0] as { last: string; is_called: boolean };
+    const max = (
+      recent
+        ? await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table} WHERE NOT ${recent}`, [
+            String(grace!.cutoffMicros),
+          ])
+        : await client.query(`SELECT max(${quoteIdent(name)})::text AS max FROM ${table}`)
     ).rows[0].max as string | null;
     // The last value handed out; nextval() gives the one after it.
     const handedOut = BigInt(state.last) - (state.is_called ? 0n : 1n);
     const floor = [max === null ? 0n : BigInt(max), mark].reduce((a, b) => (b > a ? b : a));
-    if (handedOut < floor) out.push({ object, problem: 'behind', expected: `next value > ${floor}`, found: `next value ${handedOut + 1n} (${seq})` });
+    if (handedOut < floor)
+      out.push({
+        object,
+        problem: 'behind',
+        expected: `next value > ${floor}`,
+        found: `next value ${handedOut + 1n} (${seq})`,
+      });
   }
   return out;
 }
 
 /** Reads one table's structure from the catalogs and compares it with the plan's (sequences: checkSequences). */
 export async function checkStructure(client: pg.ClientBase, plan: TablePlan): Promise<StructureResult> {
-  const reg = await client.query('SELECT to_regclass($1)::oid::text AS oid', [qualified(plan.target.schema, plan.target.table)]);
+  const reg = await client.query('SELECT to_regclass($1)::oid::text AS oid', [
+    qualified(plan.target.schema, plan.target.table),
+  ]);
   const oid = reg.rows[0].oid as string | null;
-  if (!oid) return { problems: [{ object: 'table', problem: 'missing', expected: plan.targetName }], comparable: false };
+  if (!oid)
+    return { problems: [{ object: 'table', problem: 'missing', expected: plan.targetName }], comparable: false };
   const want = expectedStructure(plan);
   const cat = await readCatalog(client, oid);
   const problems: StructureProblem[] = [];

@@ -10,15 +10,54 @@ const jsonb = (text: string): string => {
 describe('parseJson', () => {
   it('keeps numbers as written, never through a double', () => {
     const r = parseJson('[12345678901234567890, 0.1000000000000000000001, 1E400]', 'json');
-    expect(r.ok && (r.value as JsonNumber[]).map((n) => n.text)).toEqual(['12345678901234567890', '0.1000000000000000000001', '1E400']);
+    expect(r.ok && (r.value as JsonNumber[]).map((n) => n.text)).toEqual([
+      '12345678901234567890',
+      '0.1000000000000000000001',
+      '1E400',
+    ]);
   });
   it('accepts what RFC 8259 accepts', () => {
-    for (const t of ['0', '-1.5e+3', '"x"', 'true', 'null', ' \t\r\n[ ] ', '{}', '{"":{"":[]}}', '"\\b\\f\\n\\r\\t\\/\\\\\\""', '"\\uD834\\uDD1E"']) {
+    for (const t of [
+      '0',
+      '-1.5e+3',
+      '"x"',
+      'true',
+      'null',
+      ' \t\r\n[ ] ',
+      '{}',
+      '{"":{"":[]}}',
+      '"\\b\\f\\n\\r\\t\\/\\\\\\""',
+      '"\\uD834\\uDD1E"',
+    ]) {
       expect(parseJson(t, 'jsonb').ok, t).toBe(true);
     }
   });
   it('refuses what RFC 8259 refuses', () => {
-    for (const t of ['', ' ', '01', '-', '1.', '.5', '+1', '1e', '[1,]', '{"a":1,}', "'a'", '"a', '"\t"', '"\\x41"', '"\\u12"', 'nul', 'True', '{a:1}', '[1 2]', '1 2', '\uFEFF1', '[1]x', '\u00a01']) {
+    for (const t of [
+      '',
+      ' ',
+      '01',
+      '-',
+      '1.',
+      '.5',
+      '+1',
+      '1e',
+      '[1,]',
+      '{"a":1,}',
+      "'a'",
+      '"a',
+      '"\t"',
+      '"\\x41"',
+      '"\\u12"',
+      'nul',
+      'True',
+      '{a:1}',
+      '[1 2]',
+      '1 2',
+      '\uFEFF1',
+      '[1]x',
+      '\u00a01',
+    ]) {
       expect(parseJson(t, 'json').ok, JSON.stringify(t)).toBe(false);
     }
   });

@@ -1,14 +1,28 @@
 // Unit tests of the verifier's decimal arithmetic: exact parsing, numeric's limits, float4 rounding.
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalFloat4, compareDecimalToDouble, decimalToFloat4, doubleDecimal, numericOverflow, parseDecimal, plainDecimal,
+  canonicalFloat4,
+  compareDecimalToDouble,
+  decimalToFloat4,
+  doubleDecimal,
+  numericOverflow,
+  parseDecimal,
+  plainDecimal,
 } from '../../../src/verify/canonical/canonical-number.js';
 
 describe('parseDecimal and plainDecimal', () => {
   it('normalise any spelling to one value text', () => {
     const cases: [string, string][] = [
-      ['0', '0'], ['-0.000', '0'], ['007.500', '7.5'], ['.5', '0.5'], ['5.', '5'], ['1e2', '100'], ['1E-2', '0.01'],
-      ['-12.34e+3', '-12340'], ['0.000e99', '0'], ['123456789012345678901234567890', '123456789012345678901234567890'],
+      ['0', '0'],
+      ['-0.000', '0'],
+      ['007.500', '7.5'],
+      ['.5', '0.5'],
+      ['5.', '5'],
+      ['1e2', '100'],
+      ['1E-2', '0.01'],
+      ['-12.34e+3', '-12340'],
+      ['0.000e99', '0'],
+      ['123456789012345678901234567890', '123456789012345678901234567890'],
     ];
     for (const [text, plain] of cases) expect(plainDecimal(parseDecimal(text)!), text).toBe(plain);
     expect(parseDecimal('1.2.3')).toBeNull();
@@ -67,6 +81,9 @@ describe('a REAL where the decimal itself is kept (numeric, json, jsonb)', () =>
     expect(pgDoubleText(34262784306106928)).toBe('34262784306106928');
     expect(pgDoubleText(0.1)).toBe('0.1');
     const col = { logical: 'numeric' as const, localTimeZone: null, emptyAsNull: false };
-    expect(canonicalFromSource(col, 1e23)).toEqual({ ok: true, value: canonicalFromPg('numeric', '99999999999999990000000') });
+    expect(canonicalFromSource(col, 1e23)).toEqual({
+      ok: true,
+      value: canonicalFromPg('numeric', '99999999999999990000000'),
+    });
   });
 });

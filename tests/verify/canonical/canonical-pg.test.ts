@@ -30,9 +30,15 @@ describe('canonicalFromPg', () => {
     expect(canonicalFromPg('timestamp', '1970-01-01 00:00:00.000001')).toBe('1');
     expect(canonicalFromPg('timestamp', '1969-12-31 23:59:59.999999')).toBe('-1');
     expect(canonicalFromPg('timestamp', '9999-12-31 23:59:59.999999')).toBe('253402300799999999');
-    expect(canonicalFromPg('timestamptz', '2024-06-01 12:00:00.5+00')).toBe(canonicalFromPg('timestamptz', '2024-06-01 17:30:00.5+05:30'));
-    expect(canonicalFromPg('timestamptz', '2024-06-01 12:00:00+00')).toBe(canonicalFromPg('timestamptz', '2024-06-01 11:00:00-01'));
-    expect(canonicalFromPg('timestamptz', '1900-01-01 00:00:00+00')).toBe(canonicalFromPg('timestamptz', '1900-01-01 00:53:28+00:53:28'));
+    expect(canonicalFromPg('timestamptz', '2024-06-01 12:00:00.5+00')).toBe(
+      canonicalFromPg('timestamptz', '2024-06-01 17:30:00.5+05:30'),
+    );
+    expect(canonicalFromPg('timestamptz', '2024-06-01 12:00:00+00')).toBe(
+      canonicalFromPg('timestamptz', '2024-06-01 11:00:00-01'),
+    );
+    expect(canonicalFromPg('timestamptz', '1900-01-01 00:00:00+00')).toBe(
+      canonicalFromPg('timestamptz', '1900-01-01 00:53:28+00:53:28'),
+    );
     expect(canonicalFromPg('timestamp', '0001-12-31 23:00:00 BC')).toBe('-62135600400000000');
     expect(canonicalFromPg('timestamp', 'infinity')).toBe('infinity');
     expect(canonicalFromPg('timestamp', 'Jan 1 2024')).toMatch(/^!unreadable:/);

@@ -4,8 +4,18 @@ import fc from 'fast-check';
 import { formatDouble } from '../../../src/transform/numbers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalFromPg } from '../../../src/verify/canonical/canonical-pg.js';
-import { canonicalFromSource, type CanonicalColumn, type Logical, type SourceValue } from '../../../src/verify/canonical/canonical-source.js';
-import { canonicalFloat4, decimalToFloat4, parseDecimal, sameDecimal } from '../../../src/verify/canonical/canonical-number.js';
+import {
+  canonicalFromSource,
+  type CanonicalColumn,
+  type Logical,
+  type SourceValue,
+} from '../../../src/verify/canonical/canonical-source.js';
+import {
+  canonicalFloat4,
+  decimalToFloat4,
+  parseDecimal,
+  sameDecimal,
+} from '../../../src/verify/canonical/canonical-number.js';
 import { openSession, type PgSession } from '../pg-session.js';
 
 let pg: PgSession;
@@ -91,7 +101,11 @@ describe('float8 and float4', () => {
   });
   it('float8 from decimal text: accepted exactly when PostgreSQL keeps its decimal value', async () => {
     const text = fc
-      .tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1, max: 25 }), fc.constantFrom('', '0', '00'))
+      .tuple(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.constantFrom('', '0', '00'),
+      )
       .map(([x, p, zeros]) => {
         const t = x.toPrecision(p);
         return t.includes('e') || !t.includes('.') ? t : t + zeros;
@@ -114,7 +128,9 @@ describe('float8 and float4', () => {
         const source = src('float4', f);
         expectSame(source, await fromPg('float4', '$1::float4', sendDouble(f)));
         if (Number.isFinite(f) && Number.isFinite(nextAway(f, true))) {
-          expect(await fromPg('float4', '$1::float4', sendDouble(nextAway(f, true)))).not.toBe(source.ok && source.value);
+          expect(await fromPg('float4', '$1::float4', sendDouble(nextAway(f, true)))).not.toBe(
+            source.ok && source.value,
+          );
         }
       }),
       RUNS,
@@ -152,7 +168,10 @@ function exactDecimal(x: number): string {
 describe('float4 rounding next to a midpoint', () => {
   it('rounds decimal text to float4 correctly where Math.fround(Number(text)) would round twice', async () => {
     const nearMidpoint = fc
-      .tuple(fc.float({ noNaN: true, noDefaultInfinity: true, min: Math.fround(-3e38), max: Math.fround(3e38) }), fc.constantFrom('0000000001', '-'))
+      .tuple(
+        fc.float({ noNaN: true, noDefaultInfinity: true, min: Math.fround(-3e38), max: Math.fround(3e38) }),
+        fc.constantFrom('0000000001', '-'),
+      )
       .map(([f, nudge]) => {
         const mid = (f + nextAway(f, true)) / 2; // exactly a double
         const exact = exactDecimal(mid);
@@ -176,13 +195,22 @@ describe('float4 rounding next to a midpoint', () => {
   });
 });
 
-const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+const digits = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
 
 describe('numeric', () => {
   it('from decimal text in any spelling', async () => {
     const text = fc
-      .tuple(fc.constantFrom('', '+', '-'), digits(0, 30), fc.option(digits(0, 30)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 60 }))))
-      .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`)
+      .tuple(
+        fc.constantFrom('', '+', '-'),
+        digits(0, 30),
+        fc.option(digits(0, 30)),
+        fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 60 }))),
+      )
+      .map(
+        ([sign, int, frac, exp]) =>
+          `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`,
+      )
       .filter((t) => /[0-9]/.test(t.split(/[eE]/)[0]));
     await fc.assert(
       fc.asyncProperty(text, async (t) => {
@@ -202,7 +230,10 @@ describe('numeric', () => {
     );
     // The double fast-check found: its shortest JavaScript spelling is a midpoint.
     expect(String(23248596547048312)).toBe('23248596547048310');
-    expectSame(src('numeric', 23248596547048312), await fromPg('numeric', '$1::numeric', formatDouble(23248596547048312)));
+    expectSame(
+      src('numeric', 23248596547048312),
+      await fromPg('numeric', '$1::numeric', formatDouble(23248596547048312)),
+    );
   });
 });
 
@@ -236,19 +267,42 @@ describe('text and bytea', () => {
 });
 
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0);
+  return (
+    new Date(Date.UTC(2000, month, 0)).getUTCDate() -
+    (month === 2 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0)
+  );
 }
 
 const p2 = (n: number) => String(n).padStart(2, '0');
 const civil = fc
-  .record({ year: fc.integer({ min: 2, max: 9998 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }) })
+  .record({
+    year: fc.integer({ min: 2, max: 9998 }),
+    month: fc.integer({ min: 1, max: 12 }),
+    day: fc.integer({ min: 1, max: 31 }),
+  })
   .map(({ year, month, day }) => ({ year, month, day: Math.min(day, daysIn(year, month)) }));
-const clock = fc.record({ hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }), second: fc.integer({ min: 0, max: 59 }) });
-const fraction = fc.oneof(fc.constant(''), digits(1, 6).map((d) => `.${d}`), fc.tuple(digits(1, 6), fc.integer({ min: 1, max: 3 })).map(([d, z]) => `.${d}${'0'.repeat(Math.min(z, 9 - d.length))}`));
+const clock = fc.record({
+  hour: fc.integer({ min: 0, max: 23 }),
+  minute: fc.integer({ min: 0, max: 59 }),
+  second: fc.integer({ min: 0, max: 59 }),
+});
+const fraction = fc.oneof(
+  fc.constant(''),
+  digits(1, 6).map((d) => `.${d}`),
+  fc
+    .tuple(digits(1, 6), fc.integer({ min: 1, max: 3 }))
+    .map(([d, z]) => `.${d}${'0'.repeat(Math.min(z, 9 - d.length))}`),
+);
 
 describe('timestamps and dates', () => {
   const text = fc
-    .tuple(civil, clock, fraction, fc.constantFrom('date', 'hm', 'hms', 'T'), fc.constantFrom('', 'Z', '+05', '-0330', '+05:45', '-15:59', '+00:00'))
+    .tuple(
+      civil,
+      clock,
+      fraction,
+      fc.constantFrom('date', 'hm', 'hms', 'T'),
+      fc.constantFrom('', 'Z', '+05', '-0330', '+05:45', '-15:59', '+00:00'),
+    )
     .map(([d, c, f, form, offset]): [string, string] => {
       const date = `${String(d.year).padStart(4, '0')}-${p2(d.month)}-${p2(d.day)}`;
       // PostgreSQL cannot read a date directly followed by a negative offset: it is given the midnight.
@@ -263,15 +317,28 @@ describe('timestamps and dates', () => {
         const tz = src('timestamptz', t);
         expectSame(tz, await fromPg('timestamptz', '$1::timestamptz', forPg));
         expectSame(src('timestamp', t), await fromPg('timestamp', "$1::timestamptz AT TIME ZONE 'UTC'", forPg));
-        expect(await fromPg('timestamptz', "$1::timestamptz + interval '1 microsecond'", forPg)).not.toBe(tz.ok && tz.value);
+        expect(await fromPg('timestamptz', "$1::timestamptz + interval '1 microsecond'", forPg)).not.toBe(
+          tz.ok && tz.value,
+        );
       }),
       RUNS,
     );
   });
   it('naive T values in a localTimeZone, as PostgreSQL converts them', async () => {
-    const zone = fc.constantFrom('America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/Sao_Paulo', 'Asia/Kathmandu');
+    const zone = fc.constantFrom(
+      'America/New_York',
+      'Europe/Berlin',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'America/Sao_Paulo',
+      'Asia/Kathmandu',
+    );
     const local = fc
-      .tuple(civil.filter((d) => d.year >= 1971 && d.year <= 2037), clock, fraction)
+      .tuple(
+        civil.filter((d) => d.year >= 1971 && d.year <= 2037),
+        clock,
+        fraction,
+      )
       .map(([d, c, f]) => `${d.year}-${p2(d.month)}-${p2(d.day)}T${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)}${f}`);
     await fc.assert(
       fc.asyncProperty(local, zone, async (t, z) => {
@@ -299,12 +366,17 @@ describe('timestamps and dates', () => {
         expectSame(src('timestamptz', s), await fromPg('timestamptz', 'to_timestamp($1::float8)', String(s)));
         expectSame(
           src('timestamptz', ms),
-          await fromPg('timestamptz', "to_timestamp(($1::bigint / 1000)::float8) + ($1::bigint % 1000) * interval '1 millisecond'", String(ms)),
+          await fromPg(
+            'timestamptz',
+            "to_timestamp(($1::bigint / 1000)::float8) + ($1::bigint % 1000) * interval '1 millisecond'",
+            String(ms),
+          ),
         );
         const real = Number(us) / 1e6;
         const source = src('timestamptz', real);
         if (source.ok) {
-          const exact = "to_timestamp(floor($1::numeric)::float8) + (($1::numeric - floor($1::numeric)) * 1000000)::bigint * interval '1 microsecond'";
+          const exact =
+            "to_timestamp(floor($1::numeric)::float8) + (($1::numeric - floor($1::numeric)) * 1000000)::bigint * interval '1 microsecond'";
           expect(await fromPg('timestamptz', exact, String(real))).toBe(source.value);
         }
       }),
@@ -331,7 +403,12 @@ const space = fc.constantFrom('', '', ' ', '\n', '\t', '\r\n ');
 const jsonChar = fc.oneof(
   fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }).map((s) => s.replace(/["\\\u0000-\u001f]/g, 'q')),
   fc.constantFrom('\\n', '\\"', '\\\\', '\\/', '\\t', '\\b', '\\f', '\\r', '\\u001f', 'é', '\\u00e9', '\\u00E9'),
-  fc.tuple(fc.integer({ min: 1, max: 0xffff }).filter((c) => c < 0xd800 || c > 0xdfff), fc.boolean()).map(([c, u]) => `\\u${hex4(c, u)}`),
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 0xffff }).filter((c) => c < 0xd800 || c > 0xdfff),
+      fc.boolean(),
+    )
+    .map(([c, u]) => `\\u${hex4(c, u)}`),
   fc.tuple(fc.integer({ min: 0x10000, max: 0x10ffff }), fc.boolean()).map(([cp, u]) => {
     const v = cp - 0x10000;
     return `\\u${hex4(0xd800 + (v >> 10), u)}\\u${hex4(0xdc00 + (v & 0x3ff), u)}`;
@@ -339,8 +416,16 @@ const jsonChar = fc.oneof(
 );
 const jsonString = fc.array(jsonChar, { maxLength: 6 }).map((cs) => `"${cs.join('')}"`);
 const jsonNumber = fc
-  .tuple(fc.boolean(), fc.oneof(fc.constant('0'), fc.bigInt(1n, 10n ** 25n).map(String)), fc.option(digits(1, 20)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 40 }))))
-  .map(([neg, int, frac, exp]) => `${neg ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`);
+  .tuple(
+    fc.boolean(),
+    fc.oneof(fc.constant('0'), fc.bigInt(1n, 10n ** 25n).map(String)),
+    fc.option(digits(1, 20)),
+    fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 40 }))),
+  )
+  .map(
+    ([neg, int, frac, exp]) =>
+      `${neg ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`,
+  );
 const jsonKey = fc.oneof(fc.constantFrom('"a"', '"b"', '"aa"', '"é"', '"\\u00e9"', '""'), jsonString);
 
 const { doc } = fc.letrec<{ doc: string; array: string; object: string }>((tie) => ({
@@ -352,7 +437,9 @@ const { doc } = fc.letrec<{ doc: string; array: string; object: string }>((tie) 
     tie('array'),
     tie('object'),
   ),
-  array: fc.tuple(fc.array(fc.tuple(space, tie('doc'), space), { maxLength: 4 })).map(([items]) => `[${items.map((i) => i.join('')).join(',')}]`),
+  array: fc
+    .tuple(fc.array(fc.tuple(space, tie('doc'), space), { maxLength: 4 }))
+    .map(([items]) => `[${items.map((i) => i.join('')).join(',')}]`),
   object: fc
     .array(fc.tuple(space, jsonKey, space, space, tie('doc'), space), { maxLength: 5 })
     .map((entries) => `{${entries.map(([a, k, b, c, v, d]) => `${a}${k}${b}:${c}${v}${d}`).join(',')}}`),
@@ -361,13 +448,16 @@ const { doc } = fc.letrec<{ doc: string; array: string; object: string }>((tie) 
 describe('jsonb and json', () => {
   it('jsonb as PostgreSQL normalises it (key order, duplicates, numbers, escapes), json as written', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.tuple(space, doc, space).map((p) => p.join('')), async (t) => {
-        const source = src('jsonb', t);
-        const target = await fromPg('jsonb', '$1::jsonb', t);
-        if (source.ok) expect(target).toBe(source.value);
-        else expect(source.reason).toMatch(/^json_negative_zero/); // PostgreSQL would store 0: a change, so a reject
-        expectSame(src('json', t), await fromPg('json', '$1::json', t));
-      }),
+      fc.asyncProperty(
+        fc.tuple(space, doc, space).map((p) => p.join('')),
+        async (t) => {
+          const source = src('jsonb', t);
+          const target = await fromPg('jsonb', '$1::jsonb', t);
+          if (source.ok) expect(target).toBe(source.value);
+          else expect(source.reason).toMatch(/^json_negative_zero/); // PostgreSQL would store 0: a change, so a reject
+          expectSame(src('json', t), await fromPg('json', '$1::json', t));
+        },
+      ),
       RUNS,
     );
   });
@@ -376,7 +466,9 @@ describe('jsonb and json', () => {
       fc.asyncProperty(fc.bigInt(10n ** 16n, 10n ** 40n), fc.constantFrom(-1n, 1n), async (n, step) => {
         const source = src('jsonb', `{"id": ${n}, "v": [${n}]}`);
         expectSame(source, await fromPg('jsonb', '$1::jsonb', `{"v":[${n}],"id":${n}}`));
-        expect(await fromPg('jsonb', '$1::jsonb', `{"id": ${n}, "v": [${n + step}]}`)).not.toBe(source.ok && source.value);
+        expect(await fromPg('jsonb', '$1::jsonb', `{"id": ${n}, "v": [${n + step}]}`)).not.toBe(
+          source.ok && source.value,
+        );
       }),
       RUNS,
     );

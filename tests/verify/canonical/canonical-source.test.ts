@@ -1,6 +1,12 @@
 // Unit tests of the verifier's source-side canonical form, one block per logical type.
 import { describe, expect, it } from 'vitest';
-import { canonicalFromSource, pythonFloatRepr, type CanonicalColumn, type Logical, type SourceValue } from '../../../src/verify/canonical/canonical-source.js';
+import {
+  canonicalFromSource,
+  pythonFloatRepr,
+  type CanonicalColumn,
+  type Logical,
+  type SourceValue,
+} from '../../../src/verify/canonical/canonical-source.js';
 import { InvalidUtf8Text } from '../../../src/model/sqlite-value.js';
 
 const col = (logical: Logical, extra: Partial<CanonicalColumn> = {}): CanonicalColumn => ({
@@ -112,7 +118,9 @@ describe('numeric', () => {
     expect(canon('numeric', '1e2')).toBe('100');
     expect(canon('numeric', '-0.000')).toBe('0');
     expect(canon('numeric', '+.5')).toBe('0.5');
-    expect(canon('numeric', '12345678901234567890.123456789012345678901')).toBe('12345678901234567890.123456789012345678901');
+    expect(canon('numeric', '12345678901234567890.123456789012345678901')).toBe(
+      '12345678901234567890.123456789012345678901',
+    );
     expect(canon('numeric', '1.5e-7')).toBe('0.00000015');
     expect(canon('numeric', 123456789012345678901234567890n)).toBe('123456789012345678901234567890');
     expect(canon('numeric', 0.1)).toBe('0.1');
@@ -142,9 +150,20 @@ describe('text', () => {
   it('writes numbers as digits and REAL as Python repr', () => {
     expect(canon('text', 12345678901234567890n)).toBe('12345678901234567890');
     const reprs: [number, string][] = [
-      [1, '1.0'], [0.1, '0.1'], [1e16, '1e+16'], [1e15, '1000000000000000.0'], [123.456, '123.456'],
-      [1e-4, '0.0001'], [1e-5, '1e-05'], [1.5e300, '1.5e+300'], [-2.5, '-2.5'], [-0, '-0.0'],
-      [Infinity, 'inf'], [-Infinity, '-inf'], [NaN, 'nan'], [0.30000000000000004, '0.30000000000000004'],
+      [1, '1.0'],
+      [0.1, '0.1'],
+      [1e16, '1e+16'],
+      [1e15, '1000000000000000.0'],
+      [123.456, '123.456'],
+      [1e-4, '0.0001'],
+      [1e-5, '1e-05'],
+      [1.5e300, '1.5e+300'],
+      [-2.5, '-2.5'],
+      [-0, '-0.0'],
+      [Infinity, 'inf'],
+      [-Infinity, '-inf'],
+      [NaN, 'nan'],
+      [0.30000000000000004, '0.30000000000000004'],
     ];
     for (const [x, repr] of reprs) {
       expect(pythonFloatRepr(x)).toBe(repr);
@@ -178,7 +197,9 @@ describe('timestamp and timestamptz', () => {
     expect(canon('timestamp', '1970-01-01 00:00:00.000001')).toBe('1');
     expect(canon('timestamp', '1969-12-31 23:59:59.999999')).toBe('-1');
     expect(canon('timestamp', '2024-02-29 12:34')).toBe(us('2024-02-29T12:34:00Z'));
-    expect(canon('timestamp', '2024-02-29T12:34:56.123456')).toBe(String(BigInt(Date.parse('2024-02-29T12:34:56Z')) * 1000n + 123456n));
+    expect(canon('timestamp', '2024-02-29T12:34:56.123456')).toBe(
+      String(BigInt(Date.parse('2024-02-29T12:34:56Z')) * 1000n + 123456n),
+    );
     expect(canon('timestamp', '2024-02-29 12:34:56.123456789')).toBe('!precision_loss');
     expect(canon('timestamp', '2024-02-29 12:34:56.123456000')).toBe(canon('timestamp', '2024-02-29 12:34:56.123456'));
     expect(canon('timestamp', '0001-01-01 00:00:00')).toBe('-62135596800000000');
@@ -187,7 +208,12 @@ describe('timestamp and timestamptz', () => {
   });
   it('converts offsets to UTC', () => {
     const utc = canon('timestamptz', '2024-06-01 10:00:00Z');
-    for (const s of ['2024-06-01T12:00:00+02', '2024-06-01 12:00:00+0200', '2024-06-01T12:00:00+02:00', '2024-06-01 05:30:00-04:30']) {
+    for (const s of [
+      '2024-06-01T12:00:00+02',
+      '2024-06-01 12:00:00+0200',
+      '2024-06-01T12:00:00+02:00',
+      '2024-06-01 05:30:00-04:30',
+    ]) {
       expect(canon('timestamptz', s)).toBe(utc);
       expect(canon('timestamp', s)).toBe(utc);
     }
@@ -198,8 +224,21 @@ describe('timestamp and timestamptz', () => {
     expect(canon('timestamp', '2024-06-01 12:00:00+05:60')).toBe('!invalid_timestamp');
   });
   it('refuses forms and dates the rules do not accept', () => {
-    for (const s of ['2023-02-29', '2024-13-01', '2024-01-01 24:00:00', '2024-01-01 23:59:60', '2024-01-01 23:60',
-      '2024-01-01T12:00', '20240101', '2024-01-01 12', '0000-01-01', '2024-1-01', '1700000000', '', 'now']) {
+    for (const s of [
+      '2023-02-29',
+      '2024-13-01',
+      '2024-01-01 24:00:00',
+      '2024-01-01 23:59:60',
+      '2024-01-01 23:60',
+      '2024-01-01T12:00',
+      '20240101',
+      '2024-01-01 12',
+      '0000-01-01',
+      '2024-1-01',
+      '1700000000',
+      '',
+      'now',
+    ]) {
       expect(canon('timestamp', s), s).toBe('!invalid_timestamp');
     }
     expect(canon('timestamp', Buffer.from('2024-01-01'))).toBe('!type_mismatch');
@@ -221,14 +260,18 @@ describe('timestamp and timestamptz', () => {
   it('reads naive T values as local time in localTimeZone, keeping space-separated (UTC) ones', () => {
     const ny = { localTimeZone: 'America/New_York' };
     expect(canon('timestamptz', '2024-01-15T12:00:00', ny)).toBe(us('2024-01-15T17:00:00Z'));
-    expect(canon('timestamptz', '2024-07-15T12:00:00.000001', ny)).toBe(String(BigInt(Date.parse('2024-07-15T16:00:00Z')) * 1000n + 1n));
+    expect(canon('timestamptz', '2024-07-15T12:00:00.000001', ny)).toBe(
+      String(BigInt(Date.parse('2024-07-15T16:00:00Z')) * 1000n + 1n),
+    );
     expect(canon('timestamptz', '2024-07-15 12:00:00', ny)).toBe(us('2024-07-15T12:00:00Z'));
     expect(canon('timestamptz', '2024-07-15T12:00:00Z', ny)).toBe(us('2024-07-15T12:00:00Z'));
     expect(canon('timestamp', '2024-03-10T02:30:00', ny)).toBe('!invalid_timestamp'); // skipped by DST
     expect(canon('timestamp', '2024-11-03T01:30:00', ny)).toBe('!invalid_timestamp'); // repeated by DST
     expect(canon('timestamp', '2024-11-03T00:59:59', ny)).toBe(us('2024-11-03T04:59:59Z'));
     expect(canon('timestamp', '2024-11-03T02:00:00', ny)).toBe(us('2024-11-03T07:00:00Z'));
-    expect(canon('timestamp', '2024-07-15T12:00:00', { localTimeZone: 'Asia/Kolkata' })).toBe(us('2024-07-15T06:30:00Z'));
+    expect(canon('timestamp', '2024-07-15T12:00:00', { localTimeZone: 'Asia/Kolkata' })).toBe(
+      us('2024-07-15T06:30:00Z'),
+    );
     expect(canon('timestamp', '2024-07-15T12:00:00', { localTimeZone: 'Not/AZone' })).toBe('!invalid_timestamp');
   });
 });

@@ -21,7 +21,13 @@ function referenceDigest(v: string): string {
   const bytes = Buffer.alloc(words.length * 4);
   words.forEach((w, i) => bytes.writeUInt32LE(w, i * 4));
   const h = murmur3x86_128(bytes);
-  return [0, 8, 16, 24].map((at) => Buffer.from(h.slice(at, at + 8), 'hex').reverse().toString('hex')).join('');
+  return [0, 8, 16, 24]
+    .map((at) =>
+      Buffer.from(h.slice(at, at + 8), 'hex')
+        .reverse()
+        .toString('hex'),
+    )
+    .join('');
 }
 
 describe('stand-ins', () => {
@@ -36,11 +42,13 @@ describe('stand-ins', () => {
       const big = randomBytes(n + 10);
       const view = big.subarray(7, 7 + n);
       expect(hexOfBytes(view)).toBe(keptValue(view.toString('hex')));
-      expect(canonicalSourceValue({ logical: 'bytea', localTimeZone: null, emptyAsNull: false }, view)).toBe(keptValue(view.toString('hex')));
+      expect(canonicalSourceValue({ logical: 'bytea', localTimeZone: null, emptyAsNull: false }, view)).toBe(
+        keptValue(view.toString('hex')),
+      );
     }
   });
   it('any split into pieces gives the digest of the whole, and one unit changed gives another (property)', () => {
-    const value = `${randomBytes(LONG_VALUE_UNITS).toString("base64")}é€𝄞`;
+    const value = `${randomBytes(LONG_VALUE_UNITS).toString('base64')}é€𝄞`;
     const whole = keptValue(value);
     fc.assert(
       fc.property(fc.array(fc.nat(value.length), { maxLength: 12 }), fc.nat(value.length - 1), (cuts, at) => {
@@ -91,7 +99,9 @@ describe('a long COPY line read piece by piece', () => {
       }),
       { numRuns: 8 },
     );
-    expect(expected[0][2]).toBe(canonicalSourceValue({ logical: 'text', localTimeZone: null, emptyAsNull: false }, text));
+    expect(expected[0][2]).toBe(
+      canonicalSourceValue({ logical: 'text', localTimeZone: null, emptyAsNull: false }, text),
+    );
   });
   it('gives the same canonical values as the line read whole', () => {
     expect(read(new CopyLines(), [65536]).map(canonical)).toEqual(expected);

@@ -14,7 +14,22 @@ function checksum(rows: (string | null)[][]): string {
 
 describe('row encoding', () => {
   it('tells apart NULL, empty, "NULL" and different splits of the same characters', () => {
-    const rows = [['ab', 'c'], ['a', 'bc'], ['abc'], [null], [''], ['NULL'], ['N'], [null, null], ['', ''], [], ['V1:a'], ['a'], ['\ud800'], ['\ufffd']];
+    const rows = [
+      ['ab', 'c'],
+      ['a', 'bc'],
+      ['abc'],
+      [null],
+      [''],
+      ['NULL'],
+      ['N'],
+      [null, null],
+      ['', ''],
+      [],
+      ['V1:a'],
+      ['a'],
+      ['\ud800'],
+      ['\ufffd'],
+    ];
     const hashes = new Set(rows.map((r) => hashRow(r).toString('hex')));
     expect(hashes.size).toBe(rows.length);
   });
@@ -63,7 +78,9 @@ describe('ChecksumAccumulator', () => {
   it('does not depend on row order (property)', () => {
     const rowsAndPermutation = fc
       .array(row, { maxLength: 30 })
-      .chain((rows) => fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length })));
+      .chain((rows) =>
+        fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length })),
+      );
     fc.assert(
       fc.property(rowsAndPermutation, ([rows, shuffled]) => {
         expect(checksum(shuffled)).toBe(checksum(rows));

@@ -5,8 +5,19 @@ import { KeyedLeaf, KeylessLeaf } from '../../../src/verify/narrow/leaf-compare.
 import { Findings } from '../../../src/verify/narrow/findings.js';
 import type { CanonicalRow } from '../../../src/verify/pass/source-side.js';
 
-const src = (key: string, sourceKey = key): CanonicalRow => ({ sourceKey, targetKey: key, values: [key], invalid: null });
-const tgt = (key: string | null, ctid?: string): CanonicalRow => ({ sourceKey: null, targetKey: key, values: [key], invalid: null, ctid });
+const src = (key: string, sourceKey = key): CanonicalRow => ({
+  sourceKey,
+  targetKey: key,
+  values: [key],
+  invalid: null,
+});
+const tgt = (key: string | null, ctid?: string): CanonicalRow => ({
+  sourceKey: null,
+  targetKey: key,
+  values: [key],
+  invalid: null,
+  ctid,
+});
 
 describe('KeyedLeaf', () => {
   it('finds missing, extra and changed rows, and keeps a source row duplicated by key apart', () => {
@@ -20,7 +31,11 @@ describe('KeyedLeaf', () => {
     leaf.matchTarget(tgt('3'), 'c', false);
     leaf.matchTarget(tgt('4'), 'd', false);
     leaf.finish();
-    expect(leaf.candidates.map((c) => [c.kind, c.key, c.sourceKey])).toEqual([['changed', '2', '2'], ['extra', '4', null], ['missing', '3', '99']]);
+    expect(leaf.candidates.map((c) => [c.kind, c.key, c.sourceKey])).toEqual([
+      ['changed', '2', '2'],
+      ['extra', '4', null],
+      ['missing', '3', '99'],
+    ]);
     expect(leaf.candidates[0].targetValues).toEqual(['2']);
   });
 
@@ -47,7 +62,11 @@ describe('KeylessLeaf', () => {
     leaf.matchTarget(tgt(null, 'ctid (0,1)'), 'dup', false);
     leaf.matchTarget(tgt(null, 'ctid (0,2)'), 'new', false);
     leaf.finish();
-    expect(leaf.candidates.map((c) => `${c.kind} ${c.ctid ?? c.key}`).sort()).toEqual(['extra ctid (0,2)', 'missing rowid 2', 'missing rowid 3']);
+    expect(leaf.candidates.map((c) => `${c.kind} ${c.ctid ?? c.key}`).sort()).toEqual([
+      'extra ctid (0,2)',
+      'missing rowid 2',
+      'missing rowid 3',
+    ]);
   });
 });
 
@@ -58,7 +77,10 @@ describe('Findings', () => {
     f.add({ kind: 'missing', key: '7', sourceKey: '8' });
     const d = f.differences();
     expect(d).toMatchObject({ missing: 1, extra: 0, changed: 3 });
-    expect(d.samples).toEqual([{ key: '9', kind: 'changed', columns: ['a'] }, { key: '10', kind: 'changed', columns: ['a'] }]);
+    expect(d.samples).toEqual([
+      { key: '9', kind: 'changed', columns: ['a'] },
+      { key: '10', kind: 'changed', columns: ['a'] },
+    ]);
     expect(f.room).toBe(0);
   });
 });

@@ -39,17 +39,33 @@ beforeAll(async () => {
   for (let i = 1; i <= 50; i++) insert.run(i, `item ${i}`);
   sqlite.close();
   mapping = path.join(dir, 'mapping.json');
-  writeFileSync(mapping, JSON.stringify({
-    version: 1, name: 'mini', schemaVersion: 1,
-    sources: [{ file: 'app.db', schema: 'app', tables: [{
-      source: 'items', target: 'items', primaryKey: ['id'], timestampColumns: ['updated_at'],
-      columns: [
-        { name: 'id', type: 'bigint', from: 'id', serial: true, nullable: false },
-        { name: 'name', type: 'text', from: 'name', nullable: false },
-        { name: 'updated_at', type: 'timestamp', from: 'updated_at' },
+  writeFileSync(
+    mapping,
+    JSON.stringify({
+      version: 1,
+      name: 'mini',
+      schemaVersion: 1,
+      sources: [
+        {
+          file: 'app.db',
+          schema: 'app',
+          tables: [
+            {
+              source: 'items',
+              target: 'items',
+              primaryKey: ['id'],
+              timestampColumns: ['updated_at'],
+              columns: [
+                { name: 'id', type: 'bigint', from: 'id', serial: true, nullable: false },
+                { name: 'name', type: 'text', from: 'name', nullable: false },
+                { name: 'updated_at', type: 'timestamp', from: 'updated_at' },
+              ],
+            },
+          ],
+        },
       ],
-    }] }],
-  }));
+    }),
+  );
   db = await createTestDatabase();
   const m = await runMigrate(resolveConfig('migrate', flags(), {}, dir, false), silentLogger);
   expect(m.exitCode).toBe(0);
@@ -67,7 +83,17 @@ async function verifyAround(between: () => Promise<void>, recheck: boolean) {
   const fresh = recheck ? openFreshSides(withClient) : null;
   try {
     await between();
-    const [r] = await verifyRun({ plan, sourceDb: (f) => sources.db(f), hosted: (f) => sources.hosted(f)?.verify ?? null, withClient, jobs: 1, sampleRows: 10, fresh, targetSnapshot: true, structure: null });
+    const [r] = await verifyRun({
+      plan,
+      sourceDb: (f) => sources.db(f),
+      hosted: (f) => sources.hosted(f)?.verify ?? null,
+      withClient,
+      jobs: 1,
+      sampleRows: 10,
+      fresh,
+      targetSnapshot: true,
+      structure: null,
+    });
     return r.verification;
   } finally {
     fresh?.close();

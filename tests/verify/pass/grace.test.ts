@@ -4,7 +4,10 @@ import { graceCutoffMicros, recentRowTest } from '../../../src/verify/pass/grace
 import type { TablePlan } from '../../../src/model/table-plan.js';
 
 const col = (name: string, logical: string) => ({ name, logical }) as TablePlan['columns'][number];
-const plan = { timestampColumns: ['created_at', 'day', 'note'], columns: [col('id', 'int8'), col('created_at', 'timestamp'), col('day', 'date'), col('note', 'text')] } as unknown as TablePlan;
+const plan = {
+  timestampColumns: ['created_at', 'day', 'note'],
+  columns: [col('id', 'int8'), col('created_at', 'timestamp'), col('day', 'date'), col('note', 'text')],
+} as unknown as TablePlan;
 
 describe('recentRowTest', () => {
   const now = new Date('2026-01-02T00:00:00Z');

@@ -33,7 +33,7 @@ const TAIL = 4096;
 export async function runMeasured(
   command: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; rssEveryMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; rssEveryMs?: number; discardStdout?: boolean } = {},
 ): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), 's2p-bench-'));
   const timeFile = path.join(dir, 'time');
@@ -42,12 +42,13 @@ export async function runMeasured(
     const child = spawn(GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args], {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // A stream read only to be thrown away (the read floor) goes to /dev/null, not into memory.
+      stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     let err = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => {
       err = (err + b.toString('utf8')).slice(-TAIL);
     });
     const rssTimeline: [number, number][] = [];

@@ -1,0 +1,115 @@
+// A sync's tables, one transaction each, parents before children (inserts and updates need their parents);
+// a delete a child row still refuses is tried again in a second round, children first, once the children
+// have had their turn. Refuses (exit 2) tables no migrate loaded, or loaded with another mapping.
+import type pg from 'pg';
+import type Database from 'better-sqlite3';
+import type { RunPlan, TablePlan } from '../model/table-plan.js';
+import { TargetRefusedError } from '../model/errors.js';
+import { orderByDependencies } from '../plan/load-order.js';
+import { evaluateDefaults } from '../load/defaults.js';
+import { syncBases, type SyncBase } from '../ledger/sync-ledger.js';
+import { graceCutoffMicros } from '../verify/pass/grace.js';
+import type { SourceTallier } from '../verify/pass/table-context.js';
+import type { TargetTallier } from '../verify/pass/target-tally.js';
+import { syncTable, type SyncedTable } from './sync-table.js';
+import { addCounts } from './sync-counts.js';
+
+export interface SyncRunInput {
+  plan: RunPlan;
+  tables: readonly TablePlan[];
+  sourceDb(file: string): Database.Database | null;
+  hosted(file: string): { source: SourceTallier; target: TargetTallier } | null;
+  client: pg.ClientBase;
+  runId: string;
+  dryRun: boolean;
+  graceSeconds: number | null;
+  now: Date;
+  fence(client: pg.ClientBase): Promise<void>;
+  /** Told when each table is done. */
+  done?(t: SyncedTable): void;
+}
+
+/** What the ledger says each table descends from; refused (exit 2) when a table has no migrate to sync from. */
+export async function syncBasesOrRefuse(
+  client: pg.ClientBase,
+  plan: RunPlan,
+  tables: readonly TablePlan[],
+): Promise<Map<string, SyncBase>> {
+  const bases = await syncBases(
+    client,
+    tables.map((t) => t.targetName),
+  );
+  const never = tables.filter((t) => !bases.has(t.targetName)).map((t) => t.targetName);
+  if (never.length > 0)
+    throw new TargetRefusedError(
+      `sync brings a migrated target up to date, and no migrate loaded ${never.join(', ')} into this target: run sqlite2pg migrate first`,
+    );
+  const other = tables.filter((t) => bases.get(t.targetName)!.migrateMappingHash !== plan.mappingHash);
+  if (other.length > 0)
+    throw new TargetRefusedError(
+      `the mapping is not the one ${other.map((t) => t.targetName).join(', ')} was migrated with: sync writes rows as the migrate's mapping did; migrate again with this mapping (--mode truncate) instead`,
+    );
+  return bases;
+}
+
+/** Syncs the tables; returns each table's outcome, both rounds added up, in load order. */
+export async function syncRun(input: SyncRunInput, bases: Map<string, SyncBase>): Promise<SyncedTable[]> {
+  const { client } = input;
+  const cutoffMicros = input.graceSeconds === null ? null : graceCutoffMicros(input.now, input.graceSeconds);
+  const defaults = await evaluateDefaults(client, input.plan);
+  const ordered = orderByDependencies([...input.tables]);
+  const one = async (plan: TablePlan, base: SyncBase, again: boolean) => {
+    const talliers = input.hosted(plan.source.file);
+    if (!talliers) throw new Error(`sync: source ${plan.source.file} is not hosted in a source worker`);
+    return syncTable({
+      client,
+      plan,
+      db: input.sourceDb(plan.source.file),
+      talliers,
+      runId: input.runId,
+      mappingHash: input.plan.mappingHash,
+      dryRun: input.dryRun,
+      cutoffMicros,
+      base,
+      again,
+      defaults: defaults.get(plan.targetName) ?? new Map(),
+      fence: input.fence,
+    });
+  };
+  const results = new Map<string, SyncedTable>();
+  for (const plan of ordered) {
+    const r = await one(plan, bases.get(plan.targetName)!, false);
+    results.set(plan.targetName, r);
+    if (r.counts.blocked === 0) input.done?.(r);
+  }
+  // A dry run's first round is rolled back: the children's deletes a second round would wait for never happened.
+  const blocked = ordered.filter((t) => results.get(t.targetName)!.counts.blocked > 0).reverse();
+  if (blocked.length > 0 && !input.dryRun) {
+    const now = await syncBases(
+      client,
+      blocked.map((t) => t.targetName),
+    );
+    for (const plan of blocked) {
+      const first = results.get(plan.targetName)!;
+      const base = { ...bases.get(plan.targetName)!, writerTxids: now.get(plan.targetName)?.writerTxids ?? [] };
+      const second = await one(plan, base, true);
+      // The second round sees again what the first left as it is: its rejects (recorded anew), its extra rows.
+      const counts = addCounts(first.counts, second.counts);
+      counts.newlyRejected = first.counts.newlyRejected;
+      counts.stillRejected = first.counts.stillRejected;
+      counts.unchanged = first.counts.unchanged;
+      counts.inFlight = first.counts.inFlight;
+      counts.blocked = second.counts.blocked;
+      counts.extraLeft = second.counts.extraLeft;
+      const merged = {
+        ...second,
+        counts,
+        targetRowsBefore: first.targetRowsBefore,
+        durationMs: first.durationMs + second.durationMs,
+      };
+      results.set(plan.targetName, merged);
+      input.done?.(merged);
+    }
+  } else for (const t of blocked) input.done?.(results.get(t.targetName)!);
+  return ordered.map((t) => results.get(t.targetName)!);
+}

@@ -33,6 +33,11 @@ export interface ApplyInput {
   rejectedBefore: ReadonlySet<string>;
   /** Each row in a savepoint (after a plain try was refused); else a refusal throws RowRefused. */
   careful: boolean;
+  /**
+   * Rejects and changes go into the ledger (not in a dry run: their ids come from sequences, which a rollback
+   * does not take back).
+   */
+  record: boolean;
 }
 
 /** A plain try met a row PostgreSQL refuses: the table is synced again, carefully. */
@@ -95,7 +100,7 @@ export async function applyRows(input: ApplyInput, candidates: readonly Candidat
   const sourceNames = plan.sourceColumns.map((c) => c.name);
   const rowJson = (r: SourceRow) => losslessRowJson(sourceNames, r.values.slice(0, sourceNames.length));
   const reject = async (r: SourceRow, column: string | null, code: string, reason: string) => {
-    await insertReject(client, input.at, { key: r.key, column, code, reason, row: rowJson(r) });
+    if (input.record) await insertReject(client, input.at, { key: r.key, column, code, reason, row: rowJson(r) });
     processed.add(r.key);
   };
 
@@ -116,7 +121,7 @@ export async function applyRows(input: ApplyInput, candidates: readonly Candidat
   const inserts: { r: SourceRow; out: Converted }[] = [];
   const written = async (r: SourceRow, changes: Converted) => {
     processed.add(r.key);
-    for (const ch of changes.changes ?? [])
+    for (const ch of input.record ? (changes.changes ?? []) : [])
       await insertChange(client, input.at, {
         key: r.key,
         column: ch.column,

@@ -52,8 +52,21 @@ export async function syncBasesOrRefuse(
   return bases;
 }
 
-/** Syncs the tables; returns each table's outcome, both rounds added up, in load order. */
+/**
+ * Syncs the tables; returns each table's outcome, both rounds added up, in load order. A dry run does it all in
+ * one transaction, rolled back at the end: its second round sees the first round's deletes, as a sync's would.
+ */
 export async function syncRun(input: SyncRunInput, bases: Map<string, SyncBase>): Promise<SyncedTable[]> {
+  if (!input.dryRun) return syncRounds(input, bases);
+  await input.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    return await syncRounds(input, bases);
+  } finally {
+    await input.client.query('ROLLBACK').catch(() => {});
+  }
+}
+
+async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Promise<SyncedTable[]> {
   const { client } = input;
   const cutoffMicros = input.graceSeconds === null ? null : graceCutoffMicros(input.now, input.graceSeconds);
   const defaults = await evaluateDefaults(client, input.plan);
@@ -82,9 +95,8 @@ export async function syncRun(input: SyncRunInput, bases: Map<string, SyncBase>)
     results.set(plan.targetName, r);
     if (r.counts.blocked === 0) input.done?.(r);
   }
-  // A dry run's first round is rolled back: the children's deletes a second round would wait for never happened.
   const blocked = ordered.filter((t) => results.get(t.targetName)!.counts.blocked > 0).reverse();
-  if (blocked.length > 0 && !input.dryRun) {
+  if (blocked.length > 0) {
     const now = await syncBases(
       client,
       blocked.map((t) => t.targetName),
@@ -110,6 +122,6 @@ export async function syncRun(input: SyncRunInput, bases: Map<string, SyncBase>)
       results.set(plan.targetName, merged);
       input.done?.(merged);
     }
-  } else for (const t of blocked) input.done?.(results.get(t.targetName)!);
+  }
   return ordered.map((t) => results.get(t.targetName)!);
 }

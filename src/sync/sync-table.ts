@@ -1,6 +1,6 @@
 // Syncs one table in one transaction: compares both sides (find-changes.ts), writes the differing rows
 // (apply-rows.ts), moves the table's sequences past the new maximum, and records the sync as the table's
-// latest load with the whole of its rejects and changes; a dry run rolls it all back.
+// latest load with the whole of its rejects and changes; a dry run's tables are savepoints of one transaction.
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type Database from 'better-sqlite3';
@@ -59,7 +59,11 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
   const { client, plan } = input;
   const t0 = performance.now();
   const startedAt = new Date();
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  // A dry run is one transaction, rolled back at its end (sync-run.ts): each table a savepoint in it.
+  const tx = input.dryRun
+    ? { begin: 'SAVEPOINT sqlite2pg_sync_table', rollback: 'ROLLBACK TO SAVEPOINT sqlite2pg_sync_table' }
+    : { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ', rollback: 'ROLLBACK' };
+  await client.query(tx.begin);
   try {
     const ctx = tableContext({
       plan,
@@ -82,7 +86,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       sourceTable: plan.source.table,
       targetTable: plan.targetName,
     };
-    if (input.again)
+    if (input.again && !input.dryRun)
       await forgetKeys(
         client,
         input.runId,
@@ -99,6 +103,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
         txids: input.base.writerTxids,
         rejectedBefore: before.rejected,
         careful,
+        record: !input.dryRun,
       },
       found.candidates,
     );
@@ -114,7 +119,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
         counts.newlyRejected -
         counts.stillRejected,
     );
-    if (!input.again) {
+    if (!input.again && !input.dryRun) {
       // Rejects and changes of rows not looked at again (left by --grace) go on under this run, if still in the source.
       const untouched = [...new Set([...before.rejected, ...before.changed])].filter((k) => !applied.processed.has(k));
       const still = readRowsByKey(input.db, plan, untouched).map((r) => r.key);
@@ -140,7 +145,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       await input.fence(client);
       await client.query('COMMIT');
     } else {
-      await client.query('ROLLBACK');
+      await client.query('RELEASE SAVEPOINT sqlite2pg_sync_table');
     }
     return {
       plan,
@@ -151,7 +156,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       durationMs: ms(performance.now() - t0),
     };
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query(tx.rollback).catch(() => {});
     throw err;
   }
 }

@@ -178,6 +178,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
       (y) =>
         withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping', 'identifiers'], {
           tables: { type: 'string', describe: 'comma-separated tables to sync' },
+          jobs: { requiresArg: true, describe: 'tables synced in parallel (default 2)' },
           grace: { requiresArg: true, describe: 'leave rows newer than this many seconds for the next sync' },
           'dry-run': { type: 'boolean', describe: 'say what would change, change nothing' },
           report: { type: 'string', describe: 'also write the JSON report to this file' },

@@ -17,10 +17,11 @@ import { syncTableReport, syncText } from '../sync/sync-report.js';
 import type { CommandResult } from './migrate.js';
 
 /**
- * The run lock's session, the one connection every table's transaction runs on in turn (parents before
- * children), and one for the lock to take itself back on after a drop.
+ * A connection per lane (--jobs tables at a time, each in a transaction of its own), one for what is no
+ * table's (the ledger, a dry run's one transaction), the run lock's session, and one for the lock to take
+ * itself back on after a drop.
  */
-const SYNC_CONNECTIONS: TargetConnections = { pool: 3, workerReads: 0 };
+const syncConnections = (jobs: number): TargetConnections => ({ pool: jobs + 3, workerReads: 0 });
 
 /** The tables --tables names (by target name, target table or source table), or all of them. */
 function selectTables(plan: RunPlan, names: string[] | null): readonly TablePlan[] {
@@ -40,7 +41,7 @@ export async function runSync(config: Config, log: Logger): Promise<CommandResul
   const env = new RunEnvelope('sync', config.dryRun, log);
   const { sources, plan } = planSources(config, { log });
   env.closes(() => sources.close());
-  const session = await env.openTarget(() => openTarget(config, log, SYNC_CONNECTIONS));
+  const session = await env.openTarget(() => openTarget(config, log, syncConnections(config.jobs)));
   const { pool } = session.target;
   let client: pg.PoolClient | null = null;
   let lock: RunLock | null = null;
@@ -87,6 +88,17 @@ export async function runSync(config: Config, log: Logger): Promise<CommandResul
               sourceDb: (f) => sources.db(f),
               hosted: (f) => sources.hosted(f)?.verify ?? null,
               client: c,
+              withClient: async (fn) => {
+                const lane = await pool.connect();
+                const untrack = held.track(lane);
+                try {
+                  return await fn(lane);
+                } finally {
+                  untrack();
+                  lane.release();
+                }
+              },
+              jobs: config.jobs,
               runId: env.runId,
               dryRun: config.dryRun,
               graceSeconds: config.graceSeconds,

@@ -1,6 +1,7 @@
-// A sync's tables, one transaction each, parents before children (inserts and updates need their parents);
-// a delete a child row still refuses is tried again in a second round, children first, once the children
-// have had their turn. Refuses (exit 2) tables no migrate loaded, or loaded with another mapping.
+// A sync's tables, one transaction each, --jobs at a time, a table only once the tables it references have
+// committed (inserts and updates need their parents); a delete a child row still refuses is tried again in a
+// second round, children first, once the children have had their turn. Refuses (exit 2) tables no migrate
+// loaded, or loaded with another mapping.
 import type pg from 'pg';
 import type Database from 'better-sqlite3';
 import type { RunPlan, TablePlan } from '../model/table-plan.js';
@@ -13,13 +14,18 @@ import type { SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
 import { syncTable, type SyncedTable } from './sync-table.js';
 import { addCounts } from './sync-counts.js';
+import { runInLanes } from '../run/run-tables.js';
 
 export interface SyncRunInput {
   plan: RunPlan;
   tables: readonly TablePlan[];
   sourceDb(file: string): Database.Database | null;
   hosted(file: string): { source: SourceTallier; target: TargetTallier } | null;
+  /** The connection for what is not a table's (and a dry run's one transaction, all its tables in it). */
   client: pg.ClientBase;
+  /** A connection of a lane's own: tables of different files are synced side by side, `jobs` at a time. */
+  withClient<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
+  jobs: number;
   runId: string;
   dryRun: boolean;
   graceSeconds: number | null;
@@ -71,7 +77,7 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
   const cutoffMicros = input.graceSeconds === null ? null : graceCutoffMicros(input.now, input.graceSeconds);
   const defaults = await evaluateDefaults(client, input.plan);
   const ordered = orderByDependencies([...input.tables]);
-  const one = async (plan: TablePlan, base: SyncBase, again: boolean) => {
+  const one = async (plan: TablePlan, base: SyncBase, again: boolean, client: pg.ClientBase) => {
     const talliers = input.hosted(plan.source.file);
     if (!talliers) throw new Error(`sync: source ${plan.source.file} is not hosted in a source worker`);
     return syncTable({
@@ -90,11 +96,22 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
     });
   };
   const results = new Map<string, SyncedTable>();
-  for (const plan of ordered) {
-    const r = await one(plan, bases.get(plan.targetName)!, false);
+  const selected = new Set(ordered.map((t) => t.targetName));
+  const first = async (plan: TablePlan, c: pg.ClientBase) => {
+    const r = await one(plan, bases.get(plan.targetName)!, false, c);
     results.set(plan.targetName, r);
     if (r.counts.blocked === 0) input.done?.(r);
-  }
+  };
+  // A dry run's tables are savepoints of its one transaction: one lane.
+  await runInLanes(
+    ordered,
+    input.dryRun ? 1 : input.jobs,
+    {
+      ready: (t) => t.dependsOn.every((d) => d === t.targetName || !selected.has(d) || results.has(d)),
+      groupOf: (t) => t.source.file,
+    },
+    (plan) => (input.dryRun ? first(plan, client) : input.withClient((c) => first(plan, c))),
+  );
   const blocked = ordered.filter((t) => results.get(t.targetName)!.counts.blocked > 0).reverse();
   if (blocked.length > 0) {
     const now = await syncBases(
@@ -102,22 +119,22 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
       blocked.map((t) => t.targetName),
     );
     for (const plan of blocked) {
-      const first = results.get(plan.targetName)!;
+      const before = results.get(plan.targetName)!;
       const base = { ...bases.get(plan.targetName)!, writerTxids: now.get(plan.targetName)?.writerTxids ?? [] };
-      const second = await one(plan, base, true);
+      const second = await one(plan, base, true, client);
       // The second round sees again what the first left as it is: its rejects (recorded anew), its extra rows.
-      const counts = addCounts(first.counts, second.counts);
-      counts.newlyRejected = first.counts.newlyRejected;
-      counts.stillRejected = first.counts.stillRejected;
-      counts.unchanged = first.counts.unchanged;
-      counts.inFlight = first.counts.inFlight;
+      const counts = addCounts(before.counts, second.counts);
+      counts.newlyRejected = before.counts.newlyRejected;
+      counts.stillRejected = before.counts.stillRejected;
+      counts.unchanged = before.counts.unchanged;
+      counts.inFlight = before.counts.inFlight;
       counts.blocked = second.counts.blocked;
       counts.extraLeft = second.counts.extraLeft;
       const merged = {
         ...second,
         counts,
-        targetRowsBefore: first.targetRowsBefore,
-        durationMs: first.durationMs + second.durationMs,
+        targetRowsBefore: before.targetRowsBefore,
+        durationMs: before.durationMs + second.durationMs,
       };
       results.set(plan.targetName, merged);
       input.done?.(merged);

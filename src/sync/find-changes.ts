@@ -29,8 +29,7 @@ export interface TableChanges {
   sourceRows: number;
   /** Target rows read. */
   targetRows: number;
-  /** Differences --grace left for a later sync (in flight), and source rows it left out. */
-  inFlight: number;
+  /** Source rows --grace left out (for a later sync). */
   graceSource: number;
 }
 
@@ -56,7 +55,6 @@ export async function findChanges(ctx: TableContext): Promise<TableChanges> {
     candidates: findings.all,
     sourceRows: counts.rows,
     targetRows: target.seen,
-    inFlight: findings.inFlight,
     graceSource: source.excluded,
   };
 }

@@ -19,7 +19,7 @@ export interface SyncCounts {
   extraLeft: number;
   /** Deletes a foreign key still refused after the children's turn: left for the next sync. */
   blocked: number;
-  /** Differing rows --grace left for the next sync. */
+  /** Source rows written within --grace: left for the next sync, changed or not (verify leaves them out too). */
   inFlight: number;
 }
 

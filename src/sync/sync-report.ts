@@ -56,7 +56,7 @@ export function syncText(report: RunReport): string {
       `${extra} target row(s) have no source row and were not written by sqlite2pg: left in place (sqlite2pg verify lists them as extra)`,
     );
   if (blocked > 0) lines.push(`${blocked} delete(s) still refused by a foreign key: left for the next sync`);
-  if (inFlight > 0) lines.push(`${inFlight} row(s) written within --grace: left for the next sync`);
+  if (inFlight > 0) lines.push(`${inFlight} source row(s) written within --grace: left for the next sync`);
   const what = report.dryRun ? 'sync dry run: nothing was changed; this is what a sync would do' : 'sync';
   lines.push(`${what} ${report.status} in ${(report.durationMs / 1000).toFixed(1)}s (run ${report.runId})`);
   return lines.join('\n');

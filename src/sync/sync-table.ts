@@ -108,7 +108,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       found.candidates,
     );
     const counts = applied.counts;
-    counts.inFlight = found.inFlight;
+    counts.inFlight = found.graceSource;
     counts.unchanged = Math.max(
       0,
       found.sourceRows -

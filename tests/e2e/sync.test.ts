@@ -178,6 +178,28 @@ describe('sync', () => {
       expect(total(r.json, k), k).toBe(0);
   });
 
+  it('--grace leaves rows written in the last S seconds for the next sync', async () => {
+    const now = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    const id = write(KNOWLEDGE, (s) =>
+      Number(
+        s
+          .prepare(
+            `INSERT INTO knowledge_items (content, source, knowledge_type, last_accessed, created_at, metadata) VALUES ('just written', 'app', 'fact', ?, ?, '{}')`,
+          )
+          .run(now, now).lastInsertRowid,
+      ),
+    );
+    const count = async () =>
+      (await db.query('SELECT count(*)::int AS n FROM knowledge.knowledge_items WHERE id = $1', [id])).rows[0].n;
+    const graced = await sync(db, '--grace', '3600');
+    expect(graced.code, graced.stderr).toBe(0);
+    expect(graced.json.tables.find((t: { target: string }) => t.target === ITEMS).sync.inFlight).toBe(1);
+    expect(await count()).toBe(0);
+    const r = await sync(db);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await count()).toBe(1);
+  });
+
   it('rows written only to PostgreSQL are left in place and reported (exit 1)', async () => {
     await db.query(
       `INSERT INTO knowledge.knowledge_items (id, content, source, knowledge_type) VALUES (990000001, 'only in pg', 'app', 'fact')`,

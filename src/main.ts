@@ -7,6 +7,7 @@ import { stderrLine } from './runtime/status-line.js';
 import { EXIT, exitCodeOf, Sqlite2pgError, type ExitCode } from './model/errors.js';
 import { runMigrate, type CommandResult } from './commands/migrate.js';
 import { runVerify } from './commands/verify.js';
+import { runSync } from './commands/sync.js';
 import { runPlan } from './commands/plan.js';
 import { runCheck } from './commands/check.js';
 import { runHistory } from './commands/history.js';
@@ -23,6 +24,7 @@ import { TOOL_VERSION } from './runtime/paths.js';
 const RUNNERS: Record<Command, (config: Config, log: Logger) => Promise<CommandResult>> = {
   migrate: runMigrate,
   verify: runVerify,
+  sync: runSync,
   plan: (config) => runPlan(config),
   check: runCheck,
   history: runHistory,
@@ -39,6 +41,11 @@ function writeReport(config: Config, report: RunReport): void {
     if (config.out) writePrivateFile(config.out, rendered);
     if (config.json || !config.out)
       process.stdout.write(config.json ? JSON.stringify(report, null, 2) + '\n' : rendered);
+    return;
+  }
+  // sync: its own text (commands/sync.ts), or the JSON report.
+  if (config.command === 'sync') {
+    if (config.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
   process.stdout.write(config.json ? JSON.stringify(report, null, 2) + '\n' : summaryTable(report) + '\n');
@@ -164,6 +171,20 @@ export async function main(argv: string[]): Promise<ExitCode> {
           'quick-check': { type: 'boolean', default: true },
         }),
       pick('verify'),
+    )
+    .command(
+      'sync [files..]',
+      'bring a migrated target up to the SQLite files as they are now (inserts, updates, deletes)',
+      (y) =>
+        withFlags(withFiles(y), ['source-dir', 'mapping', 'target', 'json', 'save-mapping', 'identifiers'], {
+          tables: { type: 'string', describe: 'comma-separated tables to sync' },
+          jobs: { requiresArg: true, describe: 'tables synced in parallel (default 2)' },
+          grace: { requiresArg: true, describe: 'leave rows newer than this many seconds for the next sync' },
+          'dry-run': { type: 'boolean', describe: 'say what would change, change nothing' },
+          report: { type: 'string', describe: 'also write the JSON report to this file' },
+          'quick-check': { type: 'boolean', default: true },
+        }),
+      pick('sync'),
     )
     .command(
       'rollback',

@@ -43,7 +43,9 @@ export async function readHistory(client: pg.ClientBase, limit = 50): Promise<Hi
   );
   return r.rows.map((row) => {
     const status =
-      row.status === 'running' && row.command === 'migrate' && !someoneRunning ? 'interrupted' : (row.status as string);
+      row.status === 'running' && (row.command === 'migrate' || row.command === 'sync') && !someoneRunning
+        ? 'interrupted'
+        : (row.status as string);
     return {
       runId: row.run_id,
       command: row.command,
@@ -73,7 +75,7 @@ function historyText(entries: HistoryEntry[]): string {
     e.durationMs === null ? '' : `${(e.durationMs / 1000).toFixed(1)}s`,
     e.sourceRows === null ? '' : String(e.sourceRows),
     e.rejectedRows === null ? '' : String(e.rejectedRows),
-    e.command === 'migrate' ? String(e.tables) : '',
+    e.command === 'migrate' || e.command === 'sync' ? String(e.tables) : '',
     e.runId,
   ]);
   // "tables committed": for an interrupted or failed run, what a --mode resume keeps (the rest it loads).

@@ -46,6 +46,10 @@ async function chooseRun(client: pg.ClientBase, runId: string | undefined): Prom
         : 'no migrate run to roll back in this target',
     );
   const run = r.rows[0];
+  if (run.command === 'sync')
+    throw new TargetRefusedError(
+      `run ${run.run_id} is a sync: its updates and deletes overwrote values the ledger does not keep, so it cannot be undone exactly; sync again to follow the sources, or roll back the migrate and migrate again`,
+    );
   if (run.command !== 'migrate')
     throw new TargetRefusedError(`run ${run.run_id} is a ${run.command}, not a migrate: it loaded nothing`);
   if (run.dry_run) throw new TargetRefusedError(`run ${run.run_id} was a dry run: it kept nothing`);

@@ -100,6 +100,14 @@ CREATE TABLE IF NOT EXISTS sqlite2pg.run_lock (
   pid integer NOT NULL,
   claimed_at timestamptz NOT NULL
 );
+-- Every transaction in which a sync wrote a table's rows (sync-ledger.ts): with table_loads.load_txid, how
+-- sync tells the rows sqlite2pg wrote (their xmin) from rows someone else wrote.
+CREATE TABLE IF NOT EXISTS sqlite2pg.table_writes (
+  run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),
+  target_table text NOT NULL,
+  txid bigint NOT NULL,
+  written_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE TABLE IF NOT EXISTS sqlite2pg.verifications (
   run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),
   target_table text NOT NULL,

@@ -1,4 +1,4 @@
-// What every run (migrate, verify) does around its work: its id and start, the ledger's record of its start
+// What every run (migrate, verify, sync) does around its work: its id and start, the ledger's record of its start
 // and end, the report's common fields, its named steps timed, an error's words without the URL's password,
 // the error or exit code it ends with, and closing what it opened (sources, target session) however it ends.
 import { randomUUID } from 'node:crypto';
@@ -49,7 +49,7 @@ export class RunEnvelope {
   private readonly closers: (() => Promise<void>)[] = [];
 
   constructor(
-    readonly command: 'migrate' | 'verify',
+    readonly command: 'migrate' | 'verify' | 'sync',
     readonly dryRun: boolean,
     private readonly log: Logger,
   ) {}

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
 
-export type Command = 'migrate' | 'verify' | 'rollback' | 'plan' | 'check' | 'init' | 'history' | 'embedded';
+export type Command = 'migrate' | 'verify' | 'sync' | 'rollback' | 'plan' | 'check' | 'init' | 'history' | 'embedded';
 export type Mode = 'fresh' | 'truncate' | 'resume';
 export type Format = 'text' | 'json' | 'markdown' | 'html';
 

@@ -74,7 +74,7 @@ async function sourceOnly(
  * The first level of segments: for an integer key, its range as the target's index and (when the key is
  * the rowid) SQLite know it, both read in an instant; else hash buckets.
  */
-async function firstLevel(ctx: TableContext): Promise<FirstLevelSpec> {
+export async function firstLevel(ctx: TableContext): Promise<FirstLevelSpec> {
   if (ctx.keyKind === 'none') return { kind: 'rows' };
   if (ctx.keyKind === 'hashed') return { kind: 'keys' };
   const { plan } = ctx;

@@ -15,7 +15,7 @@ import {
 import { BenchDatabases } from './databases.js';
 import { ensureFixtures } from './fixture-cache.js';
 import { requireGnuTime } from './measure.js';
-import { CONTENDERS, parseBenchArgs, USAGE } from './options.js';
+import { CONTENDERS, parseBenchArgs, USAGE, type Contender } from './options.js';
 import { pgloaderInstalled } from './pgloader-runner.js';
 import { renderTable } from './render.js';
 import { BenchRounds, loadavg, log, type LoadCheck, type Timed } from './rounds.js';
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
     if (wantPgloader) await rounds.probePgloaderSameTables();
     const steps = (['migrate', 'pipe', 'pgloader'] as const).filter((c) =>
       c === 'migrate'
-        ? opts.only.includes('migrate') || opts.only.includes('verify') || opts.only.includes('floor')
+        ? ['migrate', 'verify', 'floor', 'sync'].some((c) => opts.only.includes(c as Contender))
         : c === 'pgloader'
           ? wantPgloader
           : opts.only.includes(c),
@@ -132,6 +132,10 @@ async function main(): Promise<number> {
             .filter((t) => !t.match)
             .map((t) => t.table)
             .join(', ')} differ`;
+  if (rounds.syncCheck)
+    process.stdout.write(
+      `\nafter the final sync, sqlite2pg verify against the changed sources: ${checkText(rounds.syncCheck)}\n`,
+    );
   if (rounds.pipeCheck)
     process.stdout.write(`\npipe load checked by sqlite2pg verify: ${checkText(rounds.pipeCheck)}\n`);
   if (rounds.naivePipeCheck)
@@ -182,6 +186,7 @@ async function main(): Promise<number> {
     summary,
     runs: rounds.runs,
     pipeCheck: rounds.pipeCheck,
+    syncCheck: rounds.syncCheck,
     naivePipeCheck: rounds.naivePipeCheck,
     pgloaderSameTables: rounds.pgloaderSameTables,
     profile: profile && {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-export type Contender = 'migrate' | 'verify' | 'floor' | 'pipe' | 'pgloader';
-export const CONTENDERS: readonly Contender[] = ['migrate', 'verify', 'floor', 'pipe', 'pgloader'];
+export type Contender = 'migrate' | 'verify' | 'floor' | 'sync' | 'pipe' | 'pgloader';
+export const CONTENDERS: readonly Contender[] = ['migrate', 'verify', 'floor', 'sync', 'pipe', 'pgloader'];
 
 export interface BenchOptions {
   /** Rows in the largest table (the fixture generator's `rows`). */
@@ -39,7 +39,7 @@ export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const DEFAULT_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--repeat K] [--seed S] [--target URL] [--jobs N]
-                       [--only migrate,verify,floor,pipe,pgloader] [--out DIR] [--profile] [--no-check-pipe] [--check-naive-pipe]
+                       [--only migrate,verify,floor,sync,pipe,pgloader] [--out DIR] [--profile] [--no-check-pipe] [--check-naive-pipe]
                        [--keep-databases] [--cli PATH] [--wait-idle S]
   --rows N      rows in the largest table (default 1000000: ~4.9M rows, ~1.2 GB of SQLite in all)
   --repeat K    timed runs of each contender, alternating (default 2)
@@ -47,7 +47,8 @@ export const USAGE = `usage: npm run bench -- [--rows N] [--repeat K] [--seed S]
                 the bench creates and drops its own s2p_bench_* databases there
   --jobs N      sqlite2pg --jobs, and tables (pipe) or files (pgloader) loaded at a time (default 2)
   --only LIST   run only these contenders (verify and floor run on the database migrate just loaded;
-                floor: the read floor, both sides streamed by sqlite3 -csv and psql \\copy TO to /dev/null)
+                floor: the read floor, both sides streamed by sqlite3 -csv and psql \\copy TO to /dev/null;
+                sync: the final sync after 0.1 % of each table's rows changed in a copy of the sources)
   --out DIR     fixture cache, results-*.json and profiles (default bench/out)
   --profile     also run one migrate under node --cpu-prof and print where its time goes
   --no-check-pipe     skip checking the pipe's load with sqlite2pg verify (done once, untimed)

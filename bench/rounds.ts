@@ -1,7 +1,7 @@
 // One bench round's steps, each into a fresh database of its own: sqlite2pg migrate (then verify on the
 // database it loaded), the raw pipe, pgloader; plus the untimed checks and the profiled migrate.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchDatabases } from './databases.js';
@@ -11,6 +11,7 @@ import type { BenchOptions } from './options.js';
 import { runPgloader, type PgloaderRun, type PgloaderSource } from './pgloader-runner.js';
 import { runPipe, type PipeRun } from './pipe-runner.js';
 import { runReadFloor, type ReadFloorRun } from './read-floor.js';
+import { writeLikeTheApplication } from './source-writer.js';
 import { runSqlite2pg, type Sqlite2pgRun } from './sqlite2pg-runner.js';
 import type { TargetPlan } from './target-plan.js';
 
@@ -35,6 +36,7 @@ export interface Runs {
   migrate: Timed<Sqlite2pgRun>[];
   verify: Timed<Sqlite2pgRun>[];
   floor: Timed<ReadFloorRun>[];
+  sync: Timed<Sqlite2pgRun>[];
   pipe: Timed<PipeRun>[];
   pgloader: Timed<PgloaderRun>[];
   /** Timed runs that failed (left out of the medians), with why. */
@@ -52,7 +54,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 
 export class BenchRounds {
-  readonly runs: Runs = { migrate: [], verify: [], floor: [], pipe: [], pgloader: [], failed: [] };
+  readonly runs: Runs = { migrate: [], verify: [], floor: [], sync: [], pipe: [], pgloader: [], failed: [] };
 
   /** Runs one round's step; a failure is recorded and the bench goes on with the next step. */
   async step(contender: 'migrate' | 'pipe' | 'pgloader', repeat: number): Promise<void> {
@@ -67,6 +69,8 @@ export class BenchRounds {
     }
   }
   pipeCheck: LoadCheck | null = null;
+  /** sqlite2pg verify on the target after the first final sync, against the changed sources. */
+  syncCheck: LoadCheck | null = null;
   naivePipeCheck: LoadCheck | null = null;
   pgloaderSameTables: (PgloaderRun & { check: LoadCheck | null }) | null = null;
   /** False when CHECKPOINT before a run was refused (not superuser): runs may then pay for earlier writes. */
@@ -138,7 +142,31 @@ export class BenchRounds {
       if (floorFirst) await this.readFloor(repeat, url);
       await this.verifyLoaded(repeat, url);
       if (!floorFirst) await this.readFloor(repeat, url);
+      await this.finalSync(repeat, url);
     });
+  }
+
+  /** What sync's final run costs: a copy of the sources with 0.1 % of each table's rows written, synced (when asked). */
+  private async finalSync(repeat: number, url: string): Promise<void> {
+    if (!this.opts.only.includes('sync')) return;
+    const copy = mkdtempSync(path.join(os.tmpdir(), 's2p-bench-sync-'));
+    try {
+      cpSync(this.fixtures.dir, copy, { recursive: true });
+      const moved = (p: string) => path.join(copy, path.relative(this.fixtures.dir, p));
+      const written = writeLikeTheApplication(
+        this.plan.tables.map((t) => ({ ...t, sourcePath: moved(t.sourcePath) })),
+        0.001,
+      );
+      await this.dbs.checkpoint();
+      const y = await this.timed(repeat, () => runSqlite2pg(this.opts.cli, 'sync', copy, url, this.jobs, [], true));
+      this.runs.sync.push(y);
+      log(
+        `final sync after ${written.updated} updates, ${written.deleted} deletes, ${written.inserted} inserts: ${s(y.run.wallMs)} (${y.run.status}), peak RSS ${mib(y.run.peakRssKb)}, CPU ${s(y.run.cpuMs)}`,
+      );
+      if (this.syncCheck === null) this.syncCheck = await this.checkLoad(url, 'final sync', [], copy);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   }
 
   /** The read floor on the database migrate loaded (when asked). */
@@ -202,11 +230,15 @@ export class BenchRounds {
   }
 
   /** sqlite2pg verify as the oracle on what another loader wrote (untimed). */
-  private async checkLoad(url: string, what: string, tables: string[] = []): Promise<LoadCheck> {
+  private async checkLoad(
+    url: string,
+    what: string,
+    tables: string[] = [],
+    sourceDir = this.fixtures.dir,
+  ): Promise<LoadCheck> {
     const only = tables.length ? ['--tables', tables.join(',')] : [];
     let v: Sqlite2pgRun;
-    const check = () =>
-      runSqlite2pg(this.opts.cli, 'verify', this.fixtures.dir, url, [...this.jobs, ...only], [], true);
+    const check = () => runSqlite2pg(this.opts.cli, 'verify', sourceDir, url, [...this.jobs, ...only], [], true);
     try {
       v = await check().catch((err: unknown) => {
         log(

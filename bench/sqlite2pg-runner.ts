@@ -54,7 +54,7 @@ interface ReportJson {
  */
 export async function runSqlite2pg(
   cli: string,
-  command: 'migrate' | 'verify',
+  command: 'migrate' | 'verify' | 'sync',
   sourceDir: string,
   url: string,
   extra: string[] = [],

@@ -25,6 +25,7 @@ export function summarise(runs: Runs, fixtures: BenchFixtures): BenchSummary {
   const m = runs.migrate;
   const v = runs.verify;
   const f = runs.floor;
+  const y = runs.sync;
   const p = runs.pipe;
   const g = runs.pgloader.filter((r) => r.run.ok);
   const L = {
@@ -55,6 +56,13 @@ export function summarise(runs: Runs, fixtures: BenchFixtures): BenchSummary {
       cpuMs: f.map((r) => r.run.cpuMs),
       busyCores: f.map((r) => r.busyCores),
       note: 'both sides read, 2 streams at a time; RSS: largest process',
+    }),
+    sync: line('sqlite2pg sync, final (0.1 % of rows changed)', {
+      wallMs: y.map((r) => r.run.wallMs),
+      rssKb: y.map((r) => r.run.peakRssKb),
+      cpuMs: y.map((r) => r.run.cpuMs),
+      busyCores: y.map((r) => r.busyCores),
+      note: 'after migrate; a copy of the sources written by bench/source-writer.ts',
     }),
     pipe: line('pipe + keys/indexes/FKs/sequences', {
       wallMs: p.map((r) => r.run.wallMs),
@@ -90,6 +98,8 @@ export function summarise(runs: Runs, fixtures: BenchFixtures): BenchSummary {
     'migrate load stage / pipe load + keys + FKs': { value: ratio(L.migrateLoad, L.pipeLoadKeys) },
     'migrate without closing verify / pgloader': { value: ratio(L.migrateNoVerify, L.pgloader) },
     'migrate incl. verify / pgloader': { value: ratio(L.migrate, L.pgloader) },
+    'final sync / migrate incl. verify': { value: ratio(L.sync, L.migrate), target: '≤ 0.3' },
+    'final sync / verify': { value: ratio(L.sync, L.verify), target: '< 1.0' },
     'verify / read floor': { value: ratio(L.verify, L.floor), target: '≤ 2.0, aim 1.5' },
     'verify / pipe load only': { value: ratio(L.verify, L.pipeLoad) },
   };

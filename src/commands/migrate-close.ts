@@ -1,5 +1,6 @@
-// migrate's last steps: the closing verify, from the same source snapshot the load read, and the record of
-// the run (its report, in the ledger with the verifications).
+// migrate's last steps: the closing verify, from the same source snapshot the load read (each table's rows
+// verified in its load lane, its structure at the close), and the record of the run (its report, in the
+// ledger with the verifications).
 import type { SequenceSet } from '../load/sequences.js';
 import type { TableLoadResult } from '../load/load-context.js';
 import type { LoadDecision } from '../load/preflight.js';
@@ -82,17 +83,13 @@ function verifyInput(run: MigrateRun): VerifyRunInput {
 }
 
 /**
- * A table's rows verified in its load lane, right after its keys (the target read back while other lanes
- * load). Not in a dry run, whose one lane would wait for it. A failure here is not the run's: the closing
- * verify verifies the table again whole.
+ * A table's rows verified in its load lane, right after its keys: the target read back while the other
+ * lanes load. Not in a dry run, whose one lane would wait for it (its tables are verified at the close). A
+ * failure here is the closing verify's: the run stops with exit 3 and a resume repeats it.
  */
 export async function verifyInLane(run: MigrateRun, t: TablePlan): Promise<void> {
   if (!writesOf(run).ownTargetReads) return;
-  try {
-    run.early.set(t.targetName, await verifyLoadedRows(verifyInput(run), t));
-  } catch (err) {
-    run.log.debug({ table: t.targetName, error: (err as Error).message }, 'verified again by the closing verify');
-  }
+  run.early.set(t.targetName, await verifyLoadedRows(verifyInput(run), t));
 }
 
 /** closing verify: every table of the mapping, through the run's transactions (a dry run's rows are only there). */

@@ -1,5 +1,6 @@
-// migrate's last steps: the closing verify, from the same source snapshot the load read, and the record of
-// the run (its report, in the ledger with the verifications).
+// migrate's last steps: the closing verify, from the same source snapshot the load read (each table's rows
+// verified in its load lane, its structure at the close), and the record of the run (its report, in the
+// ledger with the verifications).
 import type { SequenceSet } from '../load/sequences.js';
 import type { TableLoadResult } from '../load/load-context.js';
 import type { LoadDecision } from '../load/preflight.js';
@@ -7,7 +8,14 @@ import { countRows } from '../extract/introspect.js';
 import { statusOf, type RunReport, type TableReport } from '../model/run-report.js';
 import { finishRun } from '../ledger/ledger.js';
 import { completeInventory, inventoryWarnings, markRefused } from '../report/inventory-report.js';
-import { recordVerifications, verifyRun, type VerifiedTable } from '../verify/verify-run.js';
+import {
+  recordVerifications,
+  verifyLoadedRows,
+  verifyRun,
+  type VerifiedTable,
+  type VerifyRunInput,
+} from '../verify/verify-run.js';
+import type { TablePlan } from '../model/table-plan.js';
 import { writesOf, type MigrateRun } from './migrate-steps.js';
 
 /** A table's report from its load alone (before verification, or when the run stopped). */
@@ -42,27 +50,16 @@ export function migrateFields(run: MigrateRun, error: string | null): Partial<Ru
   };
 }
 
-/** closing verify: every table of the mapping, through the run's transactions (a dry run's rows are only there). */
-export async function closingVerify(run: MigrateRun, sizes: Map<string, number>): Promise<VerifiedTable[]> {
-  const { plan, sources, progress, config, target, log } = run;
+/** How the closing verify, and a lane's verify of a table's rows, read the run's tables. */
+function verifyInput(run: MigrateRun): VerifyRunInput {
+  const { plan, sources, config, target, log } = run;
   const writes = writesOf(run);
-  const verifySizes = new Map(
-    plan.tables.map((t) => [
-      t.targetName,
-      sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0),
-    ]),
-  );
-  progress.phase(
-    'verifying',
-    plan.tables.length,
-    [...verifySizes.values()].reduce((a, b) => a + b, 0),
-  );
-  const verified = await verifyRun({
-    progress,
-    expectedRows: (t) => verifySizes.get(t.targetName) ?? 0,
+  return {
     plan,
     sourceDb: (f) => sources.db(f),
     hosted: (f) => sources.hosted(f)?.verify ?? null,
+    // The source side as the load read it (one SQLite read): tables a resume kept are read again.
+    provedByLoad: true,
     withClient: (fn) => writes.transaction(fn),
     jobs: writes.lanes,
     sampleRows: config.sampleRows,
@@ -82,6 +79,39 @@ export async function closingVerify(run: MigrateRun, sizes: Map<string, number>)
               "the closing verify could not open a worker's own target connection: reading the table through the run's connection",
             ),
         },
+  };
+}
+
+/**
+ * A table's rows verified in its load lane, right after its keys: the target read back while the other
+ * lanes load. Not in a dry run, whose one lane would wait for it (its tables are verified at the close). A
+ * failure here is the closing verify's: the run stops with exit 3 and a resume repeats it.
+ */
+export async function verifyInLane(run: MigrateRun, t: TablePlan): Promise<void> {
+  if (!writesOf(run).ownTargetReads) return;
+  run.early.set(t.targetName, await verifyLoadedRows(verifyInput(run), t));
+}
+
+/** closing verify: every table of the mapping, through the run's transactions (a dry run's rows are only there). */
+export async function closingVerify(run: MigrateRun, sizes: Map<string, number>): Promise<VerifiedTable[]> {
+  const { plan, sources, progress } = run;
+  const verifySizes = new Map(
+    plan.tables.map((t) => [
+      t.targetName,
+      sizes.get(t.targetName) ?? (t.sourceExists ? countRows(sources.db(t.source.file)!, t.source.table) : 0),
+    ]),
+  );
+  progress.phase(
+    'verifying',
+    plan.tables.length,
+    [...verifySizes.values()].reduce((a, b) => a + b, 0),
+  );
+  const verified = await verifyRun({
+    ...verifyInput(run),
+    progress,
+    expectedRows: (t) => verifySizes.get(t.targetName) ?? 0,
+    // Tables verified in their lanes: their structure now, with the foreign keys, sequences and views made.
+    early: run.early,
   });
   progress.stop();
   return verified;

@@ -23,6 +23,8 @@ import { loadTableWithRetries } from '../load/table-retry.js';
 import type { LoadContext, TableLoadResult } from '../load/load-context.js';
 import { openTargetWrites, type TargetWrites } from '../load/target-writes.js';
 import type { Sources } from './session.js';
+import type { VerifiedTable } from '../verify/verify-run.js';
+import type { TablePlan } from '../model/table-plan.js';
 
 /** What the steps of one migrate share. */
 export interface MigrateRun {
@@ -42,6 +44,8 @@ export interface MigrateRun {
   readonly results: TableLoadResult[];
   /** Tables whose keys, indexes and foreign keys are built: the lanes start their children. */
   readonly finished: Set<string>;
+  /** Tables whose rows were verified in their load lane (the closing verify then checks their structure only). */
+  readonly early: Map<string, VerifiedTable>;
   /** What PostgreSQL refused to create (a ported index, a view, a deferred foreign key), for the inventory. */
   readonly refusedObjects: Map<string, string>;
   readonly warn: Warn;
@@ -136,13 +140,15 @@ export async function measureLoad(run: MigrateRun, decision: LoadDecision): Prom
 }
 
 /**
- * load tables: --jobs lanes, parents before children; each table's keys, indexes and foreign keys right after its rows.
+ * load tables: --jobs lanes, parents before children; each table's keys, indexes and foreign keys right after its
+ * rows, then `verified` (its rows verified while the other lanes load).
  */
 export async function loadTables(
   run: MigrateRun,
   decision: LoadDecision,
   ctx: LoadContext,
   sizes: Map<string, number>,
+  verified: (t: TablePlan) => Promise<void> = async () => {},
 ): Promise<void> {
   const { log, progress, results, finished } = run;
   const writes = writesOf(run);
@@ -198,6 +204,7 @@ export async function loadTables(
       Object.assign(r.stages, built);
       finished.add(t.targetName);
       log.debug({ table: t.targetName, ...built }, 'keys, indexes and foreign keys built');
+      await verified(t);
       return r;
     },
   );

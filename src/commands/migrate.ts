@@ -26,7 +26,7 @@ import {
   type LoadInputs,
   type MigrateRun,
 } from './migrate-steps.js';
-import { closingVerify, migrateFields, recordRun, tableReport } from './migrate-close.js';
+import { closingVerify, migrateFields, recordRun, tableReport, verifyInLane } from './migrate-close.js';
 
 export interface CommandResult {
   report: RunReport | null;
@@ -92,6 +92,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
     created: [],
     results: [],
     finished: new Set(),
+    early: new Map(),
     refusedObjects: new Map(),
     warn,
   };
@@ -101,7 +102,11 @@ export async function runMigrate(config: Config, log: Logger): Promise<CommandRe
       const decision = await env.step('prepare', () => prepare(run));
       await env.step('schema', () => createSchema(run, decision), 'schema');
       const inputs = await env.step('measure the load', () => measureLoad(run, decision));
-      await env.step('load tables', () => loadTables(run, decision, loadContext(run, inputs), inputs.sizes), 'load');
+      await env.step(
+        'load tables',
+        () => loadTables(run, decision, loadContext(run, inputs), inputs.sizes, (t) => verifyInLane(run, t)),
+        'load',
+      );
       await env.step('keys and indexes', () => buildRemainingKeys(run), 'keysAndIndexes');
       await env.step('foreign keys', () => addRemainingForeignKeys(run), 'foreignKeys');
       const sequences = await env.step('sequences', () => setRunSequences(run), 'sequences');

@@ -181,7 +181,13 @@ function binaryBatches(logical: readonly LogicalType[]): RowBytes {
  * be written (conversion, a key already loaded, a parent missing, a self-reference to nothing) are left
  * out and reported in the batch, with the whole source row.
  */
-export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup: FeedSetup): Generator<FeedBatch> {
+export function* tableFeed(
+  db: Database.Database | null,
+  plan: TablePlan,
+  setup: FeedSetup,
+  /** Told each page of raw source values as read, before any conversion (the worker proves the load with it). */
+  onRawPage?: (page: readonly (readonly SqliteValue[])[]) => void,
+): Generator<FeedBatch> {
   const width = rawKeyWidth(plan);
   const convert = makeRowConverter(plan, setup.defaults, width);
   const logical = plan.columns.map((c) => c.logical);
@@ -223,8 +229,9 @@ export function* tableFeed(db: Database.Database | null, plan: TablePlan, setup:
   let counted = 0;
   let t = performance.now();
   for (const page of readRawPages(db, plan, STREAM_PAGE_ROWS)) {
+    batch.extractMs += performance.now() - t;
+    onRawPage?.(page);
     const t1 = performance.now();
-    batch.extractMs += t1 - t;
     counted = 0;
     for (let r = 0; r < page.length; r++) {
       const raw = page[r];

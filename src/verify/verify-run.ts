@@ -4,15 +4,15 @@ import type pg from 'pg';
 import type Database from 'better-sqlite3';
 import type { RunPlan, TablePlan } from '../model/table-plan.js';
 import type { TableReport } from '../model/run-report.js';
-import { latestLoads, recordedChanges, rejectedKeys } from '../ledger/ledger.js';
+import { latestLoads, recordedChanges, rejectedKeys, type LatestLoad } from '../ledger/ledger.js';
 import { runInLanes } from '../run/run-tables.js';
-import { verifyTable, verificationReport, type TableVerification } from './verify-table.js';
+import { verifyTable, verificationReport, withStructure, type TableVerification } from './verify-table.js';
 import { tableContext } from './pass/table-context.js';
 import type { OwnTargetReads, TargetTallier } from './pass/target-tally.js';
 import { graceCutoffMicros } from './pass/grace.js';
 import type { FreshSides } from './narrow/recheck.js';
 import type { StructureOptions } from './structure/structure-check.js';
-import type { SourceTallier } from './pass/table-context.js';
+import type { ProvedSource, SourceTallier } from './pass/table-context.js';
 import { pausePoint } from '../runtime/pause-points.js';
 import type { ProgressReporter } from '../run/progress.js';
 
@@ -25,7 +25,12 @@ export interface VerifyRunInput {
    * The file's source worker (src/worker/): the streaming pass's source side is tallied there, on the
    * file's snapshot, and its target side too. Every verified file must be hosted in one.
    */
-  hosted(file: string): { source: SourceTallier; target: TargetTallier } | null;
+  hosted(file: string): { source: SourceTallier; target: TargetTallier; proved?: ProvedSource } | null;
+  /**
+   * migrate: each table's source side as this run's load read it (its source worker tallied the rows the
+   * feed read), where there is one; the streaming pass reads the source again otherwise, or when they differ.
+   */
+  provedByLoad?: boolean;
   /** Runs `fn` with a connection (its own from a pool, or the dry run's single one). */
   withClient<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   jobs: number;
@@ -50,6 +55,11 @@ export interface VerifyRunInput {
   ownTargetReads?: OwnTargetReads | null;
   /** Compare each table's structure with the plan (null: do not). */
   structure?: StructureOptions | null;
+  /**
+   * migrate: tables whose rows were verified in their load lanes (verifyLoadedRows), by target name: only
+   * their structure is checked now.
+   */
+  early?: ReadonlyMap<string, VerifiedTable>;
   /** Told when each table starts and ends (the rows it holds, from `expectedRows`). */
   progress?: ProgressReporter;
   expectedRows?(plan: TablePlan): number;
@@ -99,6 +109,55 @@ async function inSnapshot<T>(
   }
 }
 
+/** Verifies one table on `client`, with the rejects and changes of the load that filled it. */
+async function verifyOne(
+  input: VerifyRunInput,
+  plan: TablePlan,
+  client: pg.ClientBase,
+  load: LatestLoad | null,
+  cutoffMicros: number | null,
+  ownTargetReads: OwnTargetReads | null,
+  structure: StructureOptions | null,
+): Promise<VerifiedTable> {
+  await pausePoint(`verify-table:${plan.targetName}`); // a test changes the table here, after the snapshot
+  const hosted = input.hosted(plan.source.file);
+  if (!hosted) throw new Error(`verify: source ${plan.source.file} is not hosted in a source worker`);
+  const source = {
+    rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
+    changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
+  };
+  const ctx = tableContext({
+    plan,
+    db: input.sourceDb(plan.source.file),
+    sourceTally: hosted.source,
+    client,
+    source,
+    cutoffMicros,
+    targetTally: hosted.target,
+    ownTargetReads,
+    sampleRows: input.sampleRows,
+    fresh: input.fresh ?? null,
+    onSourceRows: (rows) => input.progress?.update(plan.targetName, rows),
+    provedSource: (input.provedByLoad && hosted.proved) || null,
+  });
+  const verification = await verifyTable(ctx, structure);
+  const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
+  const report = verificationReport(plan, verification, loaded, verification.durationMs);
+  return { plan, verification, report, loadRunId: load?.runId ?? null };
+}
+
+/**
+ * migrate: one table's rows verified in its load lane as soon as its keys are built, while the other lanes
+ * still load. Its structure is checked by the closing verify (verifyRun with `early`), once the foreign keys,
+ * sequences and views it expects exist.
+ */
+export async function verifyLoadedRows(input: VerifyRunInput, plan: TablePlan): Promise<VerifiedTable> {
+  const loads = await input.withClient((c) => latestLoads(c, [plan.targetName], input.currentRunId ?? null));
+  return input.withClient((client) =>
+    verifyOne(input, plan, client, loads.get(plan.targetName) ?? null, null, input.ownTargetReads ?? null, null),
+  );
+}
+
 /** Verifies the tables, `jobs` at a time, each with the rejects and changes of the load that filled it. */
 export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]> {
   const tables = input.tables ?? input.plan.tables;
@@ -112,43 +171,31 @@ export async function verifyRun(input: VerifyRunInput): Promise<VerifiedTable[]>
     ),
   );
   // Both sides of the streaming pass are tallied in the file's source worker: checked before any table starts.
-  const tallies = new Map(tables.map((t) => [t.source.file, input.hosted(t.source.file)]));
-  for (const [file, hosted] of tallies)
-    if (!hosted) throw new Error(`verify: source ${file} is not hosted in a source worker`);
+  for (const t of tables)
+    if (!input.hosted(t.source.file))
+      throw new Error(`verify: source ${t.source.file} is not hosted in a source worker`);
   // In a table's snapshot a worker reads on its own connection only in that snapshot, exported.
   const ownReads = (snapshot: string | null): OwnTargetReads | null => {
     if (!input.ownTargetReads) return null;
     if (!input.targetSnapshot) return input.ownTargetReads;
     return snapshot === null ? null : { ...input.ownTargetReads, snapshot };
   };
+  const structure = input.structure ?? null;
   // Tables of different files side by side: a hosted file's rows are read by one worker thread.
   return runInLanes(tables, input.jobs, { ready: () => true, groupOf: (t) => t.source.file }, (plan) =>
     input.withClient(async (client) => {
       input.progress?.start(plan.targetName, input.expectedRows?.(plan) ?? 0);
+      const load = loads.get(plan.targetName) ?? null;
+      const early = input.early?.get(plan.targetName);
       const run = async (snapshot: string | null) => {
-        await pausePoint(`verify-table:${plan.targetName}`); // a test changes the table here, after the snapshot
-        const load = loads.get(plan.targetName) ?? null;
-        const source = {
-          rejected: load ? await rejectedKeys(client, load.runId, plan.targetName) : new Set<string>(),
-          changes: load ? await recordedChanges(client, load.runId, plan.targetName) : new Map(),
-        };
-        const ctx = tableContext({
-          plan,
-          db: input.sourceDb(plan.source.file),
-          sourceTally: tallies.get(plan.source.file)!.source,
-          client,
-          source,
-          cutoffMicros,
-          targetTally: tallies.get(plan.source.file)!.target,
-          ownTargetReads: ownReads(snapshot),
-          sampleRows: input.sampleRows,
-          fresh: input.fresh ?? null,
-          onSourceRows: (rows) => input.progress?.update(plan.targetName, rows),
-        });
-        const verification = await verifyTable(ctx, input.structure ?? null);
-        const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? verification.targetRows;
-        const report = verificationReport(plan, verification, loaded, verification.durationMs);
-        return { plan, verification, report, loadRunId: load?.runId ?? null };
+        if (early && structure) {
+          const v = await withStructure(client, plan, early.verification, structure);
+          if (v) {
+            const loaded = input.loadedRows?.get(plan.targetName) ?? load?.loadedRows ?? v.targetRows;
+            return { ...early, verification: v, report: verificationReport(plan, v, loaded, v.durationMs) };
+          }
+        }
+        return verifyOne(input, plan, client, load, cutoffMicros, ownReads(snapshot), structure);
       };
       const own = input.ownTargetReads ?? null;
       const out = input.targetSnapshot

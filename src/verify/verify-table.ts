@@ -2,6 +2,7 @@
 // order-independent checksums in one streaming pass; when they differ, the difference is narrowed down to
 // the rows (localise.ts), each differing row read again before it is reported when verify re-checks.
 import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
 import type { TablePlan } from '../model/table-plan.js';
 import type { RowAccounting, StructureProblem, TableReport } from '../model/run-report.js';
 import { qualified, quoteIdent } from '../pg/quote.js';
@@ -151,6 +152,33 @@ export async function verifyTable(ctx: TableContext, structure: StructureOptions
     notCompared: null,
     status: differs ? 'differences' : 'match',
     durationMs: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * The structure checks of a table whose rows were verified earlier without them (verifyTable with no
+ * structure: migrate verifies a table's rows in its load lane, the foreign keys, sequences and views are
+ * made later), added to that verification; null when the table cannot be compared after all (the caller
+ * then verifies it again whole).
+ */
+export async function withStructure(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  rows: TableVerification,
+  structure: StructureOptions,
+): Promise<TableVerification | null> {
+  const t0 = performance.now();
+  const checked = await checkStructure(client, plan);
+  if (!checked.comparable) return null;
+  // No --grace in migrate: no source row was left out.
+  if (structure.sequences) checked.problems.push(...(await checkSequences(client, plan, null)));
+  const d = rows.differences;
+  const differs = d.missing + d.extra + d.changed > 0 || checked.problems.some((p) => p.severity !== 'warning');
+  return {
+    ...rows,
+    structure: checked.problems,
+    status: differs ? 'differences' : 'match',
+    durationMs: rows.durationMs + Math.round(performance.now() - t0),
   };
 }
 

@@ -1,5 +1,6 @@
 // The messages between the main thread and a source worker (source-worker.ts): synchronous SQL on a
-// file's snapshot (remote-database.ts), and the two bulk jobs, a table's load feed and verify's source tally.
+// file's snapshot (remote-database.ts), and the bulk jobs: a table's load feed (which may also tally verify's
+// source side from the rows it reads), verify's source tally, and verify's target side.
 import type { MessagePort } from 'node:worker_threads';
 import type { TablePlan } from '../model/table-plan.js';
 import type { OpenOptions } from '../extract/open-source.js';
@@ -7,6 +8,7 @@ import type { FeedBatch, FeedSetup } from '../feed/table-feed.js';
 import type { FirstLevelSpec } from '../verify/pass/segments.js';
 import type { SourceSideOptions, SourceCounts } from '../verify/pass/source-side.js';
 import type { TallyState } from '../verify/pass/side-tally.js';
+import type { ProvedTally } from '../verify/pass/source-tally.js';
 import type { ConnectionSettings } from '../pg/target.js';
 
 /** What a worker is started with: the files it opens, and its end of the synchronous channel. */
@@ -47,7 +49,10 @@ export type SyncReply = { ok: true; value: unknown } | { ok: false; error: Worke
 
 /** Bulk jobs and flow control, on the worker's ordinary channel. */
 export type JobRequest =
-  | { type: 'feed'; id: number; file: string; plan: TablePlan; setup: FeedSetup; window: number }
+  /** `prove`: verify's source tally is made from the pages the feed reads (source-tally.ts LoadTally). */
+  | { type: 'feed'; id: number; file: string; plan: TablePlan; setup: FeedSetup; window: number; prove: boolean }
+  /** The source side proved from the table's load, settled with the ledger's rejects and changes. */
+  | { type: 'proved'; id: number; file: string; plan: TablePlan; opts: SourceSideOptions }
   | { type: 'credit'; id: number }
   | { type: 'cancel'; id: number }
   /** A batch's buffer back from the main thread, its bytes written (load/batch-memory.ts). */
@@ -79,6 +84,8 @@ export type JobReply =
   | { type: 'batch'; id: number; batch: FeedBatch }
   | { type: 'end'; id: number }
   | { type: 'tallied'; id: number; state: TallyState; counts: SourceCounts }
+  /** Null: no complete tally of this run's load of the table (or too many rows to settle by key). */
+  | { type: 'proved'; id: number; tally: ProvedTally | null }
   /** Rows of the table the tally has read so far (verify's progress), at most a few times a second. */
   | { type: 'tally-rows'; id: number; rows: number }
   | { type: 'target-ack'; id: number }

@@ -11,7 +11,7 @@ import type { OpenOptions } from '../extract/open-source.js';
 import type { FeedBatch, FeedSetup } from '../feed/table-feed.js';
 import { parentKeyBuffers } from '../load/parent-keys.js';
 import type { TallyState } from '../verify/pass/side-tally.js';
-import type { SourceTallier } from '../verify/pass/table-context.js';
+import type { ProvedSource, SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
 import { SourceReadError } from '../model/errors.js';
 import { remoteDatabase } from './remote-database.js';
@@ -158,7 +158,7 @@ export interface HostedFile {
   /** The table's load feed, from the worker. */
   feed(plan: TablePlan, setup: FeedSetup): AsyncIterable<FeedBatch>;
   /** Verify's streaming pass in the worker: the source side's tally, and the target side's from its COPY output. */
-  verify: { source: SourceTallier; target: TargetTallier };
+  verify: { source: SourceTallier; target: TargetTallier; proved: ProvedSource };
 }
 
 /** Target COPY chunks a worker may have queued: bounds memory when the worker falls behind. */
@@ -229,7 +229,11 @@ async function* feedFrom(
   });
   try {
     // The parents' keys move to the worker (the feed is their only reader): one copy in memory, not two.
-    thread.post({ type: 'feed', id: job.id, file, plan, setup, window: FEED_WINDOW }, parentKeyBuffers(setup.parents));
+    // Every feed also tallies verify's source side from the rows it reads: migrate's closing verify uses it.
+    thread.post(
+      { type: 'feed', id: job.id, file, plan, setup, window: FEED_WINDOW, prove: true },
+      parentKeyBuffers(setup.parents),
+    );
     for (;;) {
       const next = queue.shift();
       if (next) {
@@ -334,6 +338,15 @@ function hostedFile(thread: SourceThread, file: string, empty: boolean): HostedF
           thread.post({ type: 'tally', id: job.id, file, plan, opts, spec, cutoffMicros });
         }),
       target: targetTallier(thread),
+      proved: (plan, opts) =>
+        new Promise((resolve, reject) => {
+          const job = thread.job((m) => {
+            job.done();
+            if (m.type === 'proved') resolve(m.tally);
+            else if (m.type === 'error') reject(raise(m.error));
+          });
+          thread.post({ type: 'proved', id: job.id, file, plan, opts });
+        }),
     },
   };
 }

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { openSource, type OpenSource } from '../extract/open-source.js';
 import { tableFeed, type FeedBatch } from '../feed/table-feed.js';
 import { SourceReadError } from '../model/errors.js';
-import { sourceTally } from '../verify/pass/source-tally.js';
+import { LoadTally, sourceTally } from '../verify/pass/source-tally.js';
 import { copyOutSql, targetCopyLines, targetLineTallier } from '../verify/pass/target-side.js';
 import pg from 'pg';
 import { copyOut, CopyLines } from '../pg/copy-out.js';
@@ -113,12 +113,20 @@ setup.syncPort.on('message', (req: SyncRequest) => {
 
 interface FeedJob {
   gen: Generator<FeedBatch>;
+  /** Verify's source tally made from the pages this feed reads, when asked for. */
+  tally: LoadTally | null;
   credits: number;
   waiting: boolean;
   cancelled: boolean;
 }
 
 const feeds = new Map<number, FeedJob>();
+/**
+ * The tally of each table's latest complete feed, by file and table: a retried load's later attempt
+ * replaces its earlier one, and the attempt that committed is always the last to have fed the table.
+ */
+const loadTallies = new Map<string, LoadTally>();
+const tallyKey = (file: string, table: string) => `${file}\u0000${table}`;
 const post = (m: JobReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 /** A tally tells the main thread its rows read at most this often (progress, not flow control). */
 const PROGRESS_EVERY_MS = 250;
@@ -140,6 +148,7 @@ function step(id: number): void {
     const r = job.gen.next();
     if (r.done) {
       feeds.delete(id);
+      if (job.tally) job.tally.complete = true;
       post({ type: 'end', id });
       collectGarbage(); // the feed's heap back before the next job (collect-garbage.ts)
       return;
@@ -161,8 +170,13 @@ function step(id: number): void {
 parentPort!.on('message', (m: JobRequest) => {
   if (m.type === 'feed') {
     try {
+      const key = tallyKey(m.file, m.plan.targetName);
+      loadTallies.delete(key);
+      const tally = m.prove ? new LoadTally(m.plan) : null;
+      if (tally) loadTallies.set(key, tally);
       feeds.set(m.id, {
-        gen: tableFeed(dbOf(m.file), m.plan, m.setup),
+        gen: tableFeed(dbOf(m.file), m.plan, m.setup, tally ? (page) => tally.addPage(page) : undefined),
+        tally,
         credits: m.window,
         waiting: false,
         cancelled: false,
@@ -179,6 +193,14 @@ parentPort!.on('message', (m: JobRequest) => {
     if (job.waiting) {
       job.waiting = false;
       setImmediate(step, m.id);
+    }
+  } else if (m.type === 'proved') {
+    try {
+      const tally = loadTallies.get(tallyKey(m.file, m.plan.targetName));
+      const settled = tally?.complete ? tally.settle(dbOf(m.file), m.opts) : null;
+      post({ type: 'proved', id: m.id, tally: settled });
+    } catch (err) {
+      post({ type: 'error', id: m.id, error: describe(err) });
     }
   } else if (m.type === 'spare') {
     keepSpare(m.buffer);

@@ -254,12 +254,13 @@ describe("no connection to spare for the verify's workers", () => {
 
   it("a role at its connection limit: each table read through the run's own connection instead, every table verified, exit 0", async () => {
     const { db, url } = await ownedBy('s2p_capped');
+    // One lane: paused as the first table's rows are about to be verified (in its lane, its keys built).
     const child = startPaused(
-      ['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '2', '--json'],
-      'sequences:*',
+      ['migrate', '--source-dir', fx.data, '--target', url, '--jobs', '1', '--json'],
+      'verify-table:*',
     );
     await child.paused;
-    // Loaded and keyed, the verify not started.
+    // The first table loaded and keyed, its verify not started.
     await capAtHeld(db, 's2p_capped', 2);
     child.resume();
     expectAllVerified(

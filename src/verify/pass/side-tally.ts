@@ -29,6 +29,20 @@ export interface TallyState {
   counts: Float64Array;
 }
 
+const TWO_32 = 0x1_0000_0000;
+
+/** `a − b` modulo 2^128, rows counted likewise: the rows of `a` without those of `b` (which `a` holds). */
+export function subtractState(a: AccumulatorState, b: AccumulatorState): AccumulatorState {
+  const out: AccumulatorState = [0, 0, 0, 0, a[4] - b[4]];
+  let borrow = 0;
+  for (let k = 0; k < 4; k++) {
+    const d = a[k] - b[k] - borrow;
+    borrow = d < 0 ? 1 : 0;
+    out[k] = d + borrow * TWO_32; // the borrow out of 2^128 is dropped
+  }
+  return out;
+}
+
 /** One side's tally, filled row by row during the streaming pass. */
 export class SideTally {
   /** Rows that reached the tally (on the source side: not rejected). */

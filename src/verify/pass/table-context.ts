@@ -11,6 +11,7 @@ import type { OwnTargetReads, TargetTallier } from './target-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import type { SourceCounts } from './source-side.js';
 import type { TallyState } from './side-tally.js';
+import type { ProvedTally } from './source-tally.js';
 
 /** Both sides as they are now, outside the snapshots verify reads. */
 export interface FreshSides {
@@ -33,6 +34,13 @@ export type SourceTallier = (
   onRows?: (rows: number) => void,
 ) => Promise<{ state: TallyState; counts: SourceCounts }>;
 
+/**
+ * The source side's tally made from this run's load of the table (the rows the feed read, in the source
+ * worker), settled with the ledger's rejects and changes; null when there is none to use (not loaded by
+ * this run's feed, or too many rejected or changed rows to settle by key).
+ */
+export type ProvedSource = (plan: TablePlan, opts: SourceSideOptions) => Promise<ProvedTally | null>;
+
 /** The verification of one table works from this, built once by tableContext(). */
 export interface TableContext {
   plan: TablePlan;
@@ -40,6 +48,11 @@ export interface TableContext {
   db: Database.Database | null;
   /** The streaming pass's source side, in the file's source worker. */
   sourceTally: SourceTallier;
+  /**
+   * migrate: the source side as the load read it, used when it matches the target (else, and where there is
+   * none, the streaming pass reads the source again); null: always the streaming pass.
+   */
+  provedSource: ProvedSource | null;
   /** Told the source rows the streaming pass has read so far (progress). */
   onSourceRows?: (rows: number) => void;
   /** The target connection (in verify: one REPEATABLE READ snapshot for the whole table). */
@@ -90,10 +103,11 @@ export function tableContext(
     TableContext,
     'plan' | 'db' | 'sourceTally' | 'client' | 'source' | 'cutoffMicros' | 'targetTally' | 'sampleRows' | 'fresh'
   > &
-    Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows'>>,
+    Partial<Pick<TableContext, 'ownTargetReads' | 'onSourceRows' | 'provedSource'>>,
 ): TableContext {
   return {
     ownTargetReads: null,
+    provedSource: null,
     ...base,
     keyKind: keyKindOf(base.plan),
     keyIdx: keyIndexes(base.plan),

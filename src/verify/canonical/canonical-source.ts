@@ -17,7 +17,16 @@ import {
   surelyFitsNumeric,
 } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
-import { civilFromDays, epochInstant, microsText, parseSourceTimestamp, type TimeResult } from './canonical-time.js';
+import {
+  civilFromDays,
+  epochInstant,
+  microsText,
+  scanSourceTimestamp,
+  scannedDays,
+  scannedIsMidnight,
+  scannedMicrosText,
+  type TimeResult,
+} from './canonical-time.js';
 import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
 
 /** A logical column type (the plan's `logical`). */
@@ -208,7 +217,10 @@ function fromTime(r: TimeResult): CanonicalValue {
 }
 
 const timestamp: Rule = (v, col) => {
-  if (typeof v === 'string') return fromTime(parseSourceTimestamp(v, col.localTimeZone));
+  if (typeof v === 'string') {
+    const reason = scanSourceTimestamp(v, col.localTimeZone);
+    return reason === null ? scannedMicrosText() : no(reason);
+  }
   if (typeof v === 'bigint' || typeof v === 'number') return fromTime(epochInstant(v));
   return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
 };
@@ -217,10 +229,10 @@ const date: Rule = (v, col) => {
   if (typeof v !== 'string') {
     return no(isBadText(v) ? 'invalid_timestamp: TEXT bytes are not UTF-8' : 'type_mismatch: only text is a date');
   }
-  const r = parseSourceTimestamp(v, col.localTimeZone);
-  if (!r.ok) return no(r.reason);
-  if (r.instant.micros !== 0) return no('precision_loss: a time other than midnight in a date column');
-  return v.length === 10 ? v : civilFromDays(r.instant.days); // a valid YYYY-MM-DD is its own canonical form
+  const reason = scanSourceTimestamp(v, col.localTimeZone);
+  if (reason !== null) return no(reason);
+  if (!scannedIsMidnight()) return no('precision_loss: a time other than midnight in a date column');
+  return v.length === 10 ? v : civilFromDays(scannedDays()); // a valid YYYY-MM-DD is its own canonical form
 };
 
 const jsonb: Rule = (v) => {

@@ -84,13 +84,13 @@ function finish(
 }
 
 /**
- * The row's digest: MurmurHash3_x86_128 (seed 0) of rowWords(values, invalid) as little-endian bytes,
- * as a latin1 string of 16 characters (one per byte; limbs and buckets are read from it). `invalid`
- * marks a row holding a value that cannot be represented, so it never matches a target row.
+ * The row's digest, left in {@link digestWords} (h1–h4): MurmurHash3_x86_128 (seed 0) of
+ * rowWords(values, invalid) as little-endian bytes. `invalid` marks a row holding a value that cannot be
+ * represented, so it never matches a target row. The hot path of both sides: no object is made.
  * One loop with the state in locals: each word of a value (its length, then its code units two at a
  * time) goes to the next of the block's four lanes, and the fourth mixes the block.
  */
-export function digestRow(values: readonly (string | null)[], invalid = false): string {
+export function digestRowInto(values: readonly (string | null)[], invalid = false): void {
   let h1 = 0,
     h2 = 0,
     h3 = 0,
@@ -153,6 +153,17 @@ export function digestRow(values: readonly (string | null)[], invalid = false): 
     }
   }
   finish(h1, h2, h3, h4, k1, k2, k3, lane, words);
+}
+
+/** The four 32-bit words (h1–h4, as signed numbers) of the digest digestRowInto made last. */
+export const digestWords: Readonly<Int32Array> = out;
+
+/**
+ * The row's digest as a latin1 string of 16 characters (one per byte; limbs and buckets are read from it):
+ * digestRowInto's words, for callers that keep digests (the narrowing passes).
+ */
+export function digestRow(values: readonly (string | null)[], invalid = false): string {
+  digestRowInto(values, invalid);
   const a = out[0],
     b = out[1],
     c = out[2],
@@ -328,6 +339,12 @@ export class ChecksumAccumulator {
   /** Adds a row digest as digestRow gives it (a latin1 string of at least 16 characters). */
   addDigest(h: string): void {
     this.#addLimbs(limb(h, 0), limb(h, 4), limb(h, 8), limb(h, 12));
+    this.#count++;
+  }
+
+  /** Adds a row digest as its four words, unsigned (digestWords[i] >>> 0): the same as addDigest of its string. */
+  addWords(a0: number, a1: number, a2: number, a3: number): void {
+    this.#addLimbs(a0, a1, a2, a3);
     this.#count++;
   }
 

@@ -2,9 +2,9 @@
 // order-independent checksum of the rows compared, and the checksums of the first level of segments
 // (where narrowing a difference down starts, without another pass).
 import type { TablePlan } from '../../model/table-plan.js';
-import { ChecksumAccumulator, type AccumulatorState } from '../canonical/row-hash.js';
-import { canonicalDigest, type CanonicalRow } from './source-side.js';
-import { firstLevelSegments, segmentLocator, type FirstLevelSpec } from './segments.js';
+import { ChecksumAccumulator, digestRowInto, digestWords, type AccumulatorState } from '../canonical/row-hash.js';
+import type { CanonicalRow } from './source-side.js';
+import { firstLevelSegments, firstLevelSize, segmentLocatorByWord, type FirstLevelSpec } from './segments.js';
 import { SegmentSums } from './segment-sums.js';
 import type { RecentTest } from './grace.js';
 
@@ -39,27 +39,32 @@ export class SideTally {
   invalid = 0;
   acc = new ChecksumAccumulator();
   sums: SegmentSums;
-  readonly #locate: (key: string | null, digest: string) => number;
+  /** Made on the first row: a tally rebuilt from its state (fromState) never locates a row. */
+  #locate: ((key: string | null, word0: number) => number) | null = null;
 
   constructor(
     readonly spec: FirstLevelSpec,
     readonly recent: RecentTest | null,
   ) {
-    const segments = firstLevelSegments(spec);
-    this.sums = new SegmentSums(segments.length);
-    this.#locate = segmentLocator(segments, spec.kind !== 'rows');
+    this.sums = new SegmentSums(firstLevelSize(spec));
   }
 
   add(row: CanonicalRow): void {
+    this.#locate ??= segmentLocatorByWord(firstLevelSegments(this.spec), this.spec.kind !== 'rows');
     this.seen++;
     if (this.recent?.(row.values)) {
       this.excluded++;
       return;
     }
     if (row.invalid) this.invalid++;
-    const digest = canonicalDigest(row);
-    this.acc.addDigest(digest);
-    this.sums.add(this.#locate(row.targetKey, digest), digest);
+    // The digest as words, not as a string: no object per row (the same digest as canonicalDigest's).
+    digestRowInto(row.values, row.invalid !== null);
+    const a0 = digestWords[0] >>> 0;
+    const a1 = digestWords[1] >>> 0;
+    const a2 = digestWords[2] >>> 0;
+    const a3 = digestWords[3] >>> 0;
+    this.acc.addWords(a0, a1, a2, a3);
+    this.sums.addWords(this.#locate(row.targetKey, a0), a0, a1, a2, a3);
   }
 
   state(): TallyState {

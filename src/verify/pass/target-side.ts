@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { copyOut, CopyLines } from '../../pg/copy-out.js';
 import type { TablePlan } from '../../model/table-plan.js';
 import { qualified, quoteIdent } from '../../pg/quote.js';
-import { canonicalFromCopyField } from '../canonical/canonical-pg.js';
+import { canonicalFromCopyField, copyFieldReader } from '../canonical/canonical-pg.js';
 import { longLineReader } from './long-line.js';
 import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
 
@@ -48,8 +48,8 @@ interface RowTally {
  */
 export function targetLineTallier(plan: TablePlan): (lines: readonly string[], tally: RowTally) => void {
   const keyIdx = keyIndexes(plan);
-  const logical = plan.columns.map((c) => c.logical);
-  const n = logical.length;
+  const readers = plan.columns.map((c) => copyFieldReader(c.logical));
+  const n = readers.length;
   const values: (string | null)[] = new Array(n);
   const row: CanonicalRow = { sourceKey: null, targetKey: null, values, invalid: null };
   return (lines, tally) => {
@@ -59,7 +59,7 @@ export function targetLineTallier(plan: TablePlan): (lines: readonly string[], t
       for (let i = 0; i < n; i++) {
         let end = line.indexOf('\t', at);
         if (end < 0) end = line.length;
-        values[i] = canonicalFromCopyField(logical[i], line.slice(at, end));
+        values[i] = readers[i](line.slice(at, end));
         at = end + 1;
       }
       row.targetKey = targetKeyOf(values, keyIdx);

@@ -68,6 +68,18 @@ export function canonicalSourceValue(col: CanonicalColumn, value: SourceValue): 
   return typeof c === 'string' && c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
 }
 
+/** canonicalSourceValue for one column, its rule chosen once: the streaming pass reads every value through it. */
+export function sourceValueReader(col: CanonicalColumn): (value: SourceValue) => CanonicalValue {
+  const rule = RULES[col.logical];
+  const emptyAsNull = col.emptyAsNull;
+  return (value) => {
+    if (value === null) return null;
+    if (value === '' && emptyAsNull) return null;
+    const c = rule(value, col);
+    return typeof c === 'string' && c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
+  };
+}
+
 /** canonicalSourceValue as a result object. */
 export function canonicalFromSource(col: CanonicalColumn, value: SourceValue): CanonicalResult {
   const c = canonicalSourceValue(col, value);

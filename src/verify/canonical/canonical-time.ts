@@ -58,15 +58,54 @@ export function microsText(t: Instant): string {
 }
 
 function microsDigits(days: number, micros: number): string {
-  // |days| < 100000 keeps days × 8.64e10 below 2^53: plain numbers are exact there (years 1697–2243), and
-  // String() prints a whole number below 1e21 as its digits (a flat string, which the hash reads fastest).
-  if (days > -100_000 && days < 100_000) return String(days * US_PER_DAY + micros);
+  // |days| < 100000 keeps days × 8.64e10 below 2^53: plain numbers are exact there (years 1697–2243).
+  if (days > -100_000 && days < 100_000) return integerText(days * US_PER_DAY + micros);
   return String(BigInt(days) * BigInt(US_PER_DAY) + BigInt(micros));
+}
+
+/**
+ * String(n) of a safe integer, without the shortest-digits algorithm V8 prints doubles beyond the
+ * small-integer range through (timestamps in microseconds are such doubles); two halves below 1e8 print directly.
+ */
+function integerText(n: number): string {
+  if (n >= 1e15 && n < 1e16) return sixteenDigits(n); // the instants of 2001-09-09 to 2286-11-20
+  if (n < 0) return `-${integerText(-n)}`;
+  if (n < 1e8) return String(n);
+  const hi = Math.floor(n / 1e8);
+  const lo = String(n - hi * 1e8);
+  return `${hi}${'00000000'.slice(lo.length)}${lo}`;
 }
 
 function inRange(t: Instant): TimeResult {
   if (t.days < MIN_DAY || t.days > MAX_DAY) return invalid('outside years 0001–9999');
   return { ok: true, instant: t };
+}
+
+/** Digit `p` (a power of ten) of `x`, as a character code. */
+const digit = (x: number, p: number): number => 48 + (Math.floor(x / p) % 10);
+
+/** A whole number of 16 digits as one flat string (a concatenation is flattened again when hashed). */
+function sixteenDigits(n: number): string {
+  const hi = Math.floor(n / 1e8);
+  const lo = n - hi * 1e8;
+  return String.fromCharCode(
+    digit(hi, 1e7),
+    digit(hi, 1e6),
+    digit(hi, 1e5),
+    digit(hi, 1e4),
+    digit(hi, 1e3),
+    digit(hi, 100),
+    digit(hi, 10),
+    digit(hi, 1),
+    digit(lo, 1e7),
+    digit(lo, 1e6),
+    digit(lo, 1e5),
+    digit(lo, 1e4),
+    digit(lo, 1e3),
+    digit(lo, 100),
+    digit(lo, 10),
+    digit(lo, 1),
+  );
 }
 
 /** The value of `n` decimal digits at `at`, or -1 when they are not all digits. */

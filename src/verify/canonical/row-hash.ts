@@ -86,11 +86,18 @@ function finish(
 /**
  * The row's digest, left in {@link digestWords} (h1–h4): MurmurHash3_x86_128 (seed 0) of
  * rowWords(values, invalid) as little-endian bytes. `invalid` marks a row holding a value that cannot be
- * represented, so it never matches a target row. The hot path of both sides: no object is made.
+ * represented, so it never matches a target row. The hot path of both sides: no object is made. A value
+ * `undefined` stands for the text line[starts[i], ends[i]) (hashed where it is, never sliced out).
  * One loop with the state in locals: each word of a value (its length, then its code units two at a
  * time) goes to the next of the block's four lanes, and the fourth mixes the block.
  */
-export function digestRowInto(values: readonly (string | null)[], invalid = false): void {
+export function digestRowInto(
+  values: readonly (string | null | undefined)[],
+  invalid = false,
+  line = '',
+  starts: Int32Array | null = null,
+  ends: Int32Array | null = null,
+): void {
   let h1 = 0,
     h2 = 0,
     h3 = 0,
@@ -102,37 +109,49 @@ export function digestRowInto(values: readonly (string | null)[], invalid = fals
   let words = lane;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const n = v === null ? -1 : v.length;
-    // j = -1: the value's first word (NULL_WORD or its length); then its code units from j on.
-    for (let j = -1; ;) {
-      let w: number;
-      if (lane === 0 && j >= 0 && j + 8 <= n) {
-        // A whole block from eight code units at once: most of a long value goes this way.
-        const s = v!;
-        do {
-          h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
-          h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-          h2 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16), C2), 16), C3);
-          h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-          h3 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16), C3), 17), C4);
-          h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-          h4 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16), C4), 18), C1);
-          h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
-          j += 8;
-          words += 4;
-        } while (j + 8 <= n);
-        continue;
+    // The value's code units are s[j, end); its first word (NULL_WORD or its length) is w.
+    let s = '';
+    let j = 0;
+    let end = 0;
+    let w: number;
+    if (v === null) w = NULL_WORD;
+    else if (v === undefined) {
+      // A value that is the text of line[starts[i], ends[i]) (the target side's COPY fields, hashed in place).
+      s = line;
+      j = starts![i];
+      end = ends![i];
+      w = end - j;
+    } else {
+      s = v;
+      end = v.length;
+      w = end;
+    }
+    for (let first = true; ; first = false) {
+      if (!first) {
+        if (lane === 0 && j + 8 <= end) {
+          // A whole block from eight code units at once: most of a long value goes this way.
+          do {
+            h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
+            h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
+            h2 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16), C2), 16), C3);
+            h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
+            h3 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16), C3), 17), C4);
+            h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
+            h4 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16), C4), 18), C1);
+            h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
+            j += 8;
+            words += 4;
+          } while (j + 8 <= end);
+          continue;
+        }
+        if (j + 1 < end) {
+          w = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
+          j += 2;
+        } else if (j < end) {
+          w = s.charCodeAt(j);
+          j = end;
+        } else break;
       }
-      if (j < 0) {
-        w = n < 0 ? NULL_WORD : n;
-        j = 0;
-      } else if (j + 1 < n) {
-        w = v!.charCodeAt(j) | (v!.charCodeAt(j + 1) << 16);
-        j += 2;
-      } else if (j < n) {
-        w = v!.charCodeAt(j);
-        j = n;
-      } else break;
       words++;
       if (lane === 0) k1 = w;
       else if (lane === 1) k2 = w;

@@ -50,7 +50,6 @@ export class SideTally {
   }
 
   add(row: CanonicalRow): void {
-    this.#locate ??= segmentLocatorByWord(firstLevelSegments(this.spec), this.spec.kind !== 'rows');
     this.seen++;
     if (this.recent?.(row.values)) {
       this.excluded++;
@@ -59,12 +58,34 @@ export class SideTally {
     if (row.invalid) this.invalid++;
     // The digest as words, not as a string: no object per row (the same digest as canonicalDigest's).
     digestRowInto(row.values, row.invalid !== null);
+    this.#addDigest(row.targetKey);
+  }
+
+  /**
+   * A target row whose values `undefined` are the text of line[starts[i], ends[i]) (digestRowInto), its
+   * key already sliced out: the same as add() of the row with those values. Never with a --grace test.
+   */
+  addSpans(
+    line: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    values: readonly (string | null | undefined)[],
+    targetKey: string | null,
+  ): void {
+    this.seen++;
+    digestRowInto(values, false, line, starts, ends);
+    this.#addDigest(targetKey);
+  }
+
+  /** Adds the digest digestRowInto made last. */
+  #addDigest(targetKey: string | null): void {
+    this.#locate ??= segmentLocatorByWord(firstLevelSegments(this.spec), this.spec.kind !== 'rows');
     const a0 = digestWords[0] >>> 0;
     const a1 = digestWords[1] >>> 0;
     const a2 = digestWords[2] >>> 0;
     const a3 = digestWords[3] >>> 0;
     this.acc.addWords(a0, a1, a2, a3);
-    this.sums.addWords(this.#locate(row.targetKey, a0), a0, a1, a2, a3);
+    this.sums.addWords(this.#locate(targetKey, a0), a0, a1, a2, a3);
   }
 
   state(): TallyState {

@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { copyOut, CopyLines } from '../../pg/copy-out.js';
 import type { TablePlan } from '../../model/table-plan.js';
 import { qualified, quoteIdent } from '../../pg/quote.js';
-import { canonicalFromCopyField, copySpanReader } from '../canonical/canonical-pg.js';
+import { canonicalFromCopyField } from '../canonical/canonical-pg.js';
+import { copySpanReader } from '../canonical/copy-span.js';
 import { longLineReader } from './long-line.js';
 import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
 

@@ -280,9 +280,19 @@ export function canonicalJsonb(value: JsonValue): string {
 /** The members jsonb keeps, in its order: indexes into the object, sorted by key, the last of a repeated key. */
 function jsonbMembers(o: JsonObject): number[] {
   const { keys } = o;
-  const order = keys.map((_, i) => i);
-  order.sort((a, b) => jsonbKeyOrder(keys[a], keys[b]) || a - b);
-  return order.filter((m, i) => i + 1 === order.length || keys[order[i + 1]] !== keys[m]);
+  const n = keys.length;
+  const order = new Array<number>(n);
+  const lengths = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    lengths[i] = utf8Length(keys[i]); // once per key, not once per comparison
+  }
+  if (n < 2) return order;
+  order.sort((a, b) => lengths[a] - lengths[b] || codePointOrder(keys[a], keys[b]) || a - b);
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (i + 1 === n || keys[order[i + 1]] !== keys[order[i]]) order[kept++] = order[i];
+  order.length = kept;
+  return order;
 }
 
 /** An array or object being printed, and how many of its items or members are done. */
@@ -296,11 +306,7 @@ class Printing {
   ) {}
 }
 
-/** jsonb's key order: shorter UTF-8 first, then by UTF-8 bytes (the same as code point order). */
-function jsonbKeyOrder(a: string, b: string): number {
-  return utf8Length(a) - utf8Length(b) || codePointOrder(a, b);
-}
-
+/** A key's length in UTF-8 bytes: jsonb sorts keys shorter first, then by UTF-8 bytes (the same as code point order). */
 function utf8Length(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {

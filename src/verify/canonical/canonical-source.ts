@@ -17,7 +17,16 @@ import {
   surelyFitsNumeric,
 } from './canonical-number.js';
 import { canonicalJsonb, parseJson } from './canonical-json.js';
-import { civilFromDays, epochInstant, microsText, parseSourceTimestamp, type TimeResult } from './canonical-time.js';
+import {
+  civilFromDays,
+  epochInstant,
+  microsText,
+  scanSourceTimestamp,
+  scannedDays,
+  scannedIsMidnight,
+  scannedMicrosText,
+  type TimeResult,
+} from './canonical-time.js';
 import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
 
 /** A logical column type (the plan's `logical`). */
@@ -57,6 +66,18 @@ export function canonicalSourceValue(col: CanonicalColumn, value: SourceValue): 
   if (value === '' && col.emptyAsNull) return null;
   const c = RULES[col.logical](value, col);
   return typeof c === 'string' && c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
+}
+
+/** canonicalSourceValue for one column, its rule chosen once: the streaming pass reads every value through it. */
+export function sourceValueReader(col: CanonicalColumn): (value: SourceValue) => CanonicalValue {
+  const rule = RULES[col.logical];
+  const emptyAsNull = col.emptyAsNull;
+  return (value) => {
+    if (value === null) return null;
+    if (value === '' && emptyAsNull) return null;
+    const c = rule(value, col);
+    return typeof c === 'string' && c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
+  };
 }
 
 /** canonicalSourceValue as a result object. */
@@ -208,7 +229,10 @@ function fromTime(r: TimeResult): CanonicalValue {
 }
 
 const timestamp: Rule = (v, col) => {
-  if (typeof v === 'string') return fromTime(parseSourceTimestamp(v, col.localTimeZone));
+  if (typeof v === 'string') {
+    const reason = scanSourceTimestamp(v, col.localTimeZone);
+    return reason === null ? scannedMicrosText() : no(reason);
+  }
   if (typeof v === 'bigint' || typeof v === 'number') return fromTime(epochInstant(v));
   return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
 };
@@ -217,10 +241,10 @@ const date: Rule = (v, col) => {
   if (typeof v !== 'string') {
     return no(isBadText(v) ? 'invalid_timestamp: TEXT bytes are not UTF-8' : 'type_mismatch: only text is a date');
   }
-  const r = parseSourceTimestamp(v, col.localTimeZone);
-  if (!r.ok) return no(r.reason);
-  if (r.instant.micros !== 0) return no('precision_loss: a time other than midnight in a date column');
-  return v.length === 10 ? v : civilFromDays(r.instant.days); // a valid YYYY-MM-DD is its own canonical form
+  const reason = scanSourceTimestamp(v, col.localTimeZone);
+  if (reason !== null) return no(reason);
+  if (!scannedIsMidnight()) return no('precision_loss: a time other than midnight in a date column');
+  return v.length === 10 ? v : civilFromDays(scannedDays()); // a valid YYYY-MM-DD is its own canonical form
 };
 
 const jsonb: Rule = (v) => {

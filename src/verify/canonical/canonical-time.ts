@@ -54,9 +54,13 @@ function daysInMonth(year: number, month: number): number {
 
 /** Canonical timestamp: microseconds since 1970-01-01 00:00 UTC as decimal digits. */
 export function microsText(t: Instant): string {
+  return microsDigits(t.days, t.micros);
+}
+
+function microsDigits(days: number, micros: number): string {
   // |days| < 100000 keeps days × 8.64e10 below 2^53: plain numbers are exact there (years 1697–2243).
-  if (t.days > -100_000 && t.days < 100_000) return integerText(t.days * US_PER_DAY + t.micros);
-  return String(BigInt(t.days) * BigInt(US_PER_DAY) + BigInt(t.micros));
+  if (days > -100_000 && days < 100_000) return integerText(days * US_PER_DAY + micros);
+  return String(BigInt(days) * BigInt(US_PER_DAY) + BigInt(micros));
 }
 
 /**
@@ -64,6 +68,7 @@ export function microsText(t: Instant): string {
  * small-integer range through (timestamps in microseconds are such doubles); two halves below 1e8 print directly.
  */
 function integerText(n: number): string {
+  if (n >= 1e15 && n < 1e16) return sixteenDigits(n); // the instants of 2001-09-09 to 2286-11-20
   if (n < 0) return `-${integerText(-n)}`;
   if (n < 1e8) return String(n);
   const hi = Math.floor(n / 1e8);
@@ -71,14 +76,36 @@ function integerText(n: number): string {
   return `${hi}${'00000000'.slice(lo.length)}${lo}`;
 }
 
-function normalise(days: number, micros: number): Instant {
-  const carry = Math.floor(micros / US_PER_DAY);
-  return { days: days + carry, micros: micros - carry * US_PER_DAY };
-}
-
 function inRange(t: Instant): TimeResult {
   if (t.days < MIN_DAY || t.days > MAX_DAY) return invalid('outside years 0001–9999');
   return { ok: true, instant: t };
+}
+
+/** Digit `p` (a power of ten) of `x`, as a character code. */
+const digit = (x: number, p: number): number => 48 + (Math.floor(x / p) % 10);
+
+/** A whole number of 16 digits as one flat string (a concatenation is flattened again when hashed). */
+function sixteenDigits(n: number): string {
+  const hi = Math.floor(n / 1e8);
+  const lo = n - hi * 1e8;
+  return String.fromCharCode(
+    digit(hi, 1e7),
+    digit(hi, 1e6),
+    digit(hi, 1e5),
+    digit(hi, 1e4),
+    digit(hi, 1e3),
+    digit(hi, 100),
+    digit(hi, 10),
+    digit(hi, 1),
+    digit(lo, 1e7),
+    digit(lo, 1e6),
+    digit(lo, 1e5),
+    digit(lo, 1e4),
+    digit(lo, 1e3),
+    digit(lo, 100),
+    digit(lo, 10),
+    digit(lo, 1),
+  );
 }
 
 /** The value of `n` decimal digits at `at`, or -1 when they are not all digits. */
@@ -92,21 +119,10 @@ function digitsAt(s: string, at: number, n: number): number {
   return v;
 }
 
-/**
- * Reads `.f…` at `at` (1 to `max` digits): its microseconds, whether digits past the 6th are non-zero, and where it
- * ends.
- */
-function fractionAt(s: string, at: number, max: number): { micros: number; finer: boolean; end: number } | null {
-  let end = at + 1;
-  while (end < s.length && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
-  const n = end - at - 1;
-  if (n < 1 || n > max) return null;
-  let micros = 0;
-  for (let k = 0; k < 6; k++) micros = micros * 10 + (k < n ? s.charCodeAt(at + 1 + k) - 48 : 0);
-  let finer = false;
-  for (let k = 6; k < n; k++) if (s.charCodeAt(at + 1 + k) !== 48) finer = true;
-  return { micros, finer, end };
-}
+const NOT_A_FORM = 'invalid_timestamp: not a timestamp form the data rules accept';
+
+/** Where scanSourceTimestamp leaves the instant it read (no object per value: this runs once per timestamp). */
+const scanned: Instant = { days: 0, micros: 0 };
 
 /**
  * Reads a timestamp text form of the data rules: the instant it stands for (UTC), or why it is not one.
@@ -116,37 +132,65 @@ function fractionAt(s: string, at: number, max: number): { micros: number; finer
  * this many groups cost a microsecond per value.)
  */
 export function parseSourceTimestamp(text: string, localTimeZone: string | null): TimeResult {
-  const bad = invalid('not a timestamp form the data rules accept');
+  const reason = scanSourceTimestamp(text, localTimeZone);
+  return reason === null
+    ? { ok: true, instant: { days: scanned.days, micros: scanned.micros } }
+    : { ok: false, reason };
+}
+
+/** The canonical form (microseconds as digits) of the instant scanSourceTimestamp read last. */
+export function scannedMicrosText(): string {
+  return microsDigits(scanned.days, scanned.micros);
+}
+
+/** True when the instant scanSourceTimestamp read last is a midnight (a date). */
+export function scannedIsMidnight(): boolean {
+  return scanned.micros === 0;
+}
+
+/** The days since 1970-01-01 of the instant scanSourceTimestamp read last. */
+export function scannedDays(): number {
+  return scanned.days;
+}
+
+/**
+ * parseSourceTimestamp without objects: null when `text` is a timestamp (its instant then in `scanned`),
+ * else why it is not one (`invalid_timestamp: …` or `precision_loss: …`).
+ */
+export function scanSourceTimestamp(text: string, localTimeZone: string | null): string | null {
   const len = text.length;
-  if (len < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return bad;
+  if (len < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return NOT_A_FORM;
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
   const day = digitsAt(text, 8, 2);
-  if (year < 0 || month < 0 || day < 0) return bad;
+  if (year < 0 || month < 0 || day < 0) return NOT_A_FORM;
   let i = 10;
   let hour = 0,
     minute = 0,
     second = 0,
-    fracMicros = 0,
-    finer = false;
+    fracMicros = 0;
   const sep = text.charCodeAt(i);
   const tSep = sep === 84; // 'T'
   if (sep === 32 || tSep) {
     hour = digitsAt(text, i + 1, 2);
     minute = digitsAt(text, i + 4, 2);
-    if (hour < 0 || text.charCodeAt(i + 3) !== 58 || minute < 0) return bad;
+    if (hour < 0 || text.charCodeAt(i + 3) !== 58 || minute < 0) return NOT_A_FORM;
     i += 6;
     if (text.charCodeAt(i) === 58) {
       second = digitsAt(text, i + 1, 2);
-      if (second < 0) return bad;
+      if (second < 0) return NOT_A_FORM;
       i += 3;
       if (text.charCodeAt(i) === 46) {
-        const f = fractionAt(text, i, 9);
-        if (!f) return bad;
-        ({ micros: fracMicros, finer } = f);
-        i = f.end;
+        // `.f…`: 1 to 9 digits; digits past the 6th must be zeros (finer than a microsecond otherwise).
+        let end = i + 1;
+        while (end < len && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+        const n = end - i - 1;
+        if (n < 1 || n > 9) return NOT_A_FORM;
+        for (let k = 0; k < 6; k++) fracMicros = fracMicros * 10 + (k < n ? text.charCodeAt(i + 1 + k) - 48 : 0);
+        for (let k = 6; k < n; k++) if (text.charCodeAt(i + 1 + k) !== 48) fracMicros = -1;
+        i = end;
       }
-    } else if (tSep) return bad; // the T form always has seconds
+    } else if (tSep) return NOT_A_FORM; // the T form always has seconds
   }
   let offset: number | null | undefined; // seconds east; null: beyond what PostgreSQL reads
   if (i < len) {
@@ -156,37 +200,44 @@ export function parseSourceTimestamp(text: string, localTimeZone: string | null)
       i++;
     } else if (o === 43 || o === 45) {
       const oh = digitsAt(text, i + 1, 2);
-      if (oh < 0) return bad;
+      if (oh < 0) return NOT_A_FORM;
       i += 3;
       let om = 0;
       if (i < len) {
         const colon = text.charCodeAt(i) === 58 ? 1 : 0;
         om = digitsAt(text, i + colon, 2);
-        if (om < 0) return bad;
+        if (om < 0) return NOT_A_FORM;
         i += colon + 2;
       }
       // PostgreSQL itself reads offsets up to ±15:59 ("time zone displacement out of range" beyond).
       offset = oh > 15 || om > 59 ? null : (o === 45 ? -1 : 1) * (oh * 3600 + om * 60);
-    } else return bad;
+    } else return NOT_A_FORM;
   }
-  if (i !== len) return bad;
+  if (i !== len) return NOT_A_FORM;
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return invalid('not a real calendar date');
+    return 'invalid_timestamp: not a real calendar date';
   }
-  if (hour > 23 || minute > 59 || second > 59) return invalid('time of day out of range');
-  if (finer) return { ok: false, reason: 'precision_loss: fraction finer than a microsecond' };
-  if (offset === null) return invalid('UTC offset beyond ±15:59');
+  if (hour > 23 || minute > 59 || second > 59) return 'invalid_timestamp: time of day out of range';
+  if (fracMicros < 0) return 'precision_loss: fraction finer than a microsecond';
+  if (offset === null) return 'invalid_timestamp: UTC offset beyond ±15:59';
   let days = daysFromCivil(year, month, day);
   let seconds = (hour * 60 + minute) * 60 + second;
   if (offset !== undefined) {
     seconds -= offset;
   } else if (tSep && localTimeZone !== null) {
     const local = localToUtcSeconds(localTimeZone, days * 86400 + seconds);
-    if (!local.ok) return invalid(local.reason);
+    if (!local.ok) return `invalid_timestamp: ${local.reason}`;
     days = Math.floor(local.seconds / 86400);
     seconds = local.seconds - days * 86400;
   }
-  return inRange(normalise(days, seconds * 1_000_000 + fracMicros));
+  // Normalised: micros within the day, the days carried.
+  const micros = seconds * 1_000_000 + fracMicros;
+  const carry = Math.floor(micros / US_PER_DAY);
+  days += carry;
+  if (days < MIN_DAY || days > MAX_DAY) return 'invalid_timestamp: outside years 0001–9999';
+  scanned.days = days;
+  scanned.micros = micros - carry * US_PER_DAY;
+  return null;
 }
 
 /** A Unix epoch stored as a number: |n| < 1e11 is seconds, larger is milliseconds (data rules). */
@@ -232,10 +283,15 @@ export function pgTimestampMicros(text: string): string | null {
   i += 15;
   let micros = 0;
   if (text.charCodeAt(i) === 46) {
-    const f = fractionAt(text, i, 6);
-    if (!f) return null;
-    micros = f.micros;
-    i = f.end;
+    // `.f…`: 1 to 6 digits (timestamp_out drops trailing zeros).
+    const end = ++i + 6 < text.length ? i + 6 : text.length;
+    const start = i;
+    for (let c = text.charCodeAt(i); i < end && c >= 48 && c <= 57; c = text.charCodeAt(++i))
+      micros = micros * 10 + (c - 48);
+    if (i === start) return null;
+    for (let k = i - start; k < 6; k++) micros *= 10;
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return null; // a 7th digit
   }
   let seconds = (hour * 60 + minute) * 60 + second;
   const sign = text.charCodeAt(i);
@@ -257,5 +313,7 @@ export function pgTimestampMicros(text: string): string | null {
     i += 3;
   }
   if (i !== text.length) return null;
-  return microsText(normalise(daysFromCivil(year, month, day), seconds * 1_000_000 + micros));
+  const all = seconds * 1_000_000 + micros;
+  const carry = Math.floor(all / US_PER_DAY);
+  return microsDigits(daysFromCivil(year, month, day) + carry, all - carry * US_PER_DAY);
 }

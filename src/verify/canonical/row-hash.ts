@@ -84,13 +84,20 @@ function finish(
 }
 
 /**
- * The row's digest: MurmurHash3_x86_128 (seed 0) of rowWords(values, invalid) as little-endian bytes,
- * as a latin1 string of 16 characters (one per byte; limbs and buckets are read from it). `invalid`
- * marks a row holding a value that cannot be represented, so it never matches a target row.
+ * The row's digest, left in {@link digestWords} (h1–h4): MurmurHash3_x86_128 (seed 0) of
+ * rowWords(values, invalid) as little-endian bytes. `invalid` marks a row holding a value that cannot be
+ * represented, so it never matches a target row. The hot path of both sides: no object is made. A value
+ * `undefined` stands for the text line[starts[i], ends[i]) (hashed where it is, never sliced out).
  * One loop with the state in locals: each word of a value (its length, then its code units two at a
  * time) goes to the next of the block's four lanes, and the fourth mixes the block.
  */
-export function digestRow(values: readonly (string | null)[], invalid = false): string {
+export function digestRowInto(
+  values: readonly (string | null | undefined)[],
+  invalid = false,
+  line = '',
+  starts: Int32Array | null = null,
+  ends: Int32Array | null = null,
+): void {
   let h1 = 0,
     h2 = 0,
     h3 = 0,
@@ -102,37 +109,49 @@ export function digestRow(values: readonly (string | null)[], invalid = false): 
   let words = lane;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const n = v === null ? -1 : v.length;
-    // j = -1: the value's first word (NULL_WORD or its length); then its code units from j on.
-    for (let j = -1; ;) {
-      let w: number;
-      if (lane === 0 && j >= 0 && j + 8 <= n) {
-        // A whole block from eight code units at once: most of a long value goes this way.
-        const s = v!;
-        do {
-          h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
-          h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-          h2 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16), C2), 16), C3);
-          h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-          h3 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16), C3), 17), C4);
-          h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-          h4 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16), C4), 18), C1);
-          h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
-          j += 8;
-          words += 4;
-        } while (j + 8 <= n);
-        continue;
+    // The value's code units are s[j, end); its first word (NULL_WORD or its length) is w.
+    let s = '';
+    let j = 0;
+    let end = 0;
+    let w: number;
+    if (v === null) w = NULL_WORD;
+    else if (v === undefined) {
+      // A value that is the text of line[starts[i], ends[i]) (the target side's COPY fields, hashed in place).
+      s = line;
+      j = starts![i];
+      end = ends![i];
+      w = end - j;
+    } else {
+      s = v;
+      end = v.length;
+      w = end;
+    }
+    for (let first = true; ; first = false) {
+      if (!first) {
+        if (lane === 0 && j + 8 <= end) {
+          // A whole block from eight code units at once: most of a long value goes this way.
+          do {
+            h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
+            h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
+            h2 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16), C2), 16), C3);
+            h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
+            h3 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16), C3), 17), C4);
+            h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
+            h4 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16), C4), 18), C1);
+            h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
+            j += 8;
+            words += 4;
+          } while (j + 8 <= end);
+          continue;
+        }
+        if (j + 1 < end) {
+          w = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
+          j += 2;
+        } else if (j < end) {
+          w = s.charCodeAt(j);
+          j = end;
+        } else break;
       }
-      if (j < 0) {
-        w = n < 0 ? NULL_WORD : n;
-        j = 0;
-      } else if (j + 1 < n) {
-        w = v!.charCodeAt(j) | (v!.charCodeAt(j + 1) << 16);
-        j += 2;
-      } else if (j < n) {
-        w = v!.charCodeAt(j);
-        j = n;
-      } else break;
       words++;
       if (lane === 0) k1 = w;
       else if (lane === 1) k2 = w;
@@ -153,6 +172,17 @@ export function digestRow(values: readonly (string | null)[], invalid = false): 
     }
   }
   finish(h1, h2, h3, h4, k1, k2, k3, lane, words);
+}
+
+/** The four 32-bit words (h1–h4, as signed numbers) of the digest digestRowInto made last. */
+export const digestWords: Readonly<Int32Array> = out;
+
+/**
+ * The row's digest as a latin1 string of 16 characters (one per byte; limbs and buckets are read from it):
+ * digestRowInto's words, for callers that keep digests (the narrowing passes).
+ */
+export function digestRow(values: readonly (string | null)[], invalid = false): string {
+  digestRowInto(values, invalid);
   const a = out[0],
     b = out[1],
     c = out[2],
@@ -328,6 +358,12 @@ export class ChecksumAccumulator {
   /** Adds a row digest as digestRow gives it (a latin1 string of at least 16 characters). */
   addDigest(h: string): void {
     this.#addLimbs(limb(h, 0), limb(h, 4), limb(h, 8), limb(h, 12));
+    this.#count++;
+  }
+
+  /** Adds a row digest as its four words, unsigned (digestWords[i] >>> 0): the same as addDigest of its string. */
+  addWords(a0: number, a1: number, a2: number, a3: number): void {
+    this.#addLimbs(a0, a1, a2, a3);
     this.#count++;
   }
 

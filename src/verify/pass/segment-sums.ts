@@ -33,6 +33,24 @@ export class SegmentSums {
     this.counts[seg]++;
   }
 
+  /** Adds a row digest given as its four words, unsigned (row-hash.ts's digestWords), to segment `seg`. */
+  addWords(seg: number, a0: number, a1: number, a2: number, a3: number): void {
+    const l = this.limbs;
+    const at = seg * 4;
+    let s = l[at] + a0;
+    let carry = s >= 0x1_0000_0000 ? 1 : 0;
+    l[at] = s - carry * 0x1_0000_0000;
+    s = l[at + 1] + a1 + carry;
+    carry = s >= 0x1_0000_0000 ? 1 : 0;
+    l[at + 1] = s - carry * 0x1_0000_0000;
+    s = l[at + 2] + a2 + carry;
+    carry = s >= 0x1_0000_0000 ? 1 : 0;
+    l[at + 2] = s - carry * 0x1_0000_0000;
+    s = l[at + 3] + a3 + carry;
+    l[at + 3] = s >= 0x1_0000_0000 ? s - 0x1_0000_0000 : s; // the carry out of 2^128 is dropped
+    this.counts[seg]++;
+  }
+
   /** True when segment `seg` holds the same multiset of rows here and in `other`. */
   same(other: SegmentSums, seg: number): boolean {
     if (this.counts[seg] !== other.counts[seg]) return false;

@@ -183,6 +183,36 @@ export function firstLevelSegments(spec: FirstLevelSpec): Segment[] {
 }
 
 /**
+ * segmentLocator for the streaming pass, which has the row's digest as words (row-hash.ts's digestWords):
+ * `word0` is its first word, unsigned (digestBucket of its string).
+ */
+export function segmentLocatorByWord(
+  segments: readonly Segment[],
+  keyed: boolean,
+): (key: string | null, word0: number) => number {
+  const index = new SegmentIndex(segments);
+  if (segments.some((s) => s.kind !== 'bucket')) return (key) => index.range(integerRoute(key));
+  if (keyed) return (key) => index.bucket(keyHash(key ?? '\u0000'));
+  return (_key, word0) => index.bucket(word0);
+}
+
+/** How many segments firstLevelSegments(spec) has, without making them. */
+export function firstLevelSize(spec: FirstLevelSpec): number {
+  if (spec.kind !== 'ranges') return FIRST_LEVEL_PARTS;
+  const lo = BigInt(spec.lo);
+  const hi = BigInt(spec.hi);
+  const width = hi - lo + 1n;
+  // As splitSegment counts the parts of [lo, hi]: one when it cannot be split.
+  let parts = 1;
+  if (width > 1n) {
+    const n = BigInt(FIRST_LEVEL_PARTS) < width ? BigInt(FIRST_LEVEL_PARTS) : width;
+    const step = (width + n - 1n) / n;
+    parts = Number((width + step - 1n) / step);
+  }
+  return parts + (lo > INT8_MIN ? 1 : 0) + (hi < INT8_MAX ? 1 : 0) + 1;
+}
+
+/**
  * Finds a row's segment among `segments`: by its integer key when they are ranges, else by a hash of its key or digest.
  */
 export function segmentLocator(

@@ -2,9 +2,9 @@
 // order-independent checksum of the rows compared, and the checksums of the first level of segments
 // (where narrowing a difference down starts, without another pass).
 import type { TablePlan } from '../../model/table-plan.js';
-import { ChecksumAccumulator, type AccumulatorState } from '../canonical/row-hash.js';
-import { canonicalDigest, type CanonicalRow } from './source-side.js';
-import { firstLevelSegments, segmentLocator, type FirstLevelSpec } from './segments.js';
+import { ChecksumAccumulator, digestRowInto, digestWords, type AccumulatorState } from '../canonical/row-hash.js';
+import type { CanonicalRow } from './source-side.js';
+import { firstLevelSegments, firstLevelSize, segmentLocatorByWord, type FirstLevelSpec } from './segments.js';
 import { SegmentSums } from './segment-sums.js';
 import type { RecentTest } from './grace.js';
 
@@ -53,15 +53,14 @@ export class SideTally {
   invalid = 0;
   acc = new ChecksumAccumulator();
   sums: SegmentSums;
-  readonly #locate: (key: string | null, digest: string) => number;
+  /** Made on the first row: a tally rebuilt from its state (fromState) never locates a row. */
+  #locate: ((key: string | null, word0: number) => number) | null = null;
 
   constructor(
     readonly spec: FirstLevelSpec,
     readonly recent: RecentTest | null,
   ) {
-    const segments = firstLevelSegments(spec);
-    this.sums = new SegmentSums(segments.length);
-    this.#locate = segmentLocator(segments, spec.kind !== 'rows');
+    this.sums = new SegmentSums(firstLevelSize(spec));
   }
 
   add(row: CanonicalRow): void {
@@ -71,9 +70,36 @@ export class SideTally {
       return;
     }
     if (row.invalid) this.invalid++;
-    const digest = canonicalDigest(row);
-    this.acc.addDigest(digest);
-    this.sums.add(this.#locate(row.targetKey, digest), digest);
+    // The digest as words, not as a string: no object per row (the same digest as canonicalDigest's).
+    digestRowInto(row.values, row.invalid !== null);
+    this.#addDigest(row.targetKey);
+  }
+
+  /**
+   * A target row whose values `undefined` are the text of line[starts[i], ends[i]) (digestRowInto), its
+   * key already sliced out: the same as add() of the row with those values. Never with a --grace test.
+   */
+  addSpans(
+    line: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    values: readonly (string | null | undefined)[],
+    targetKey: string | null,
+  ): void {
+    this.seen++;
+    digestRowInto(values, false, line, starts, ends);
+    this.#addDigest(targetKey);
+  }
+
+  /** Adds the digest digestRowInto made last. */
+  #addDigest(targetKey: string | null): void {
+    this.#locate ??= segmentLocatorByWord(firstLevelSegments(this.spec), this.spec.kind !== 'rows');
+    const a0 = digestWords[0] >>> 0;
+    const a1 = digestWords[1] >>> 0;
+    const a2 = digestWords[2] >>> 0;
+    const a3 = digestWords[3] >>> 0;
+    this.acc.addWords(a0, a1, a2, a3);
+    this.sums.addWords(this.#locate(targetKey, a0), a0, a1, a2, a3);
   }
 
   state(): TallyState {

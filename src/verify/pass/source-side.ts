@@ -13,7 +13,7 @@ import {
 } from '../../extract/read-rows.js';
 import { rawRowKey } from '../../extract/row-identity.js';
 import type { SqliteValue } from '../../model/sqlite-value.js';
-import { canonicalSourceValue, Refused } from '../canonical/canonical-source.js';
+import { Refused, sourceValueReader } from '../canonical/canonical-source.js';
 import { canonicalFromPg } from '../canonical/canonical-pg.js';
 import { digestRow } from '../canonical/row-hash.js';
 
@@ -86,7 +86,12 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
   const n = plan.columns.length;
-  const consts = plan.columns.map((c) => (c.source.kind === 'const' ? constantAsSource(c.source.value) : undefined));
+  const readers = plan.columns.map((c) => sourceValueReader(c));
+  const at = plan.columns.map((c) => c.extractIndex);
+  // A constant's canonical form is the same for every row: made once.
+  const consts = plan.columns.map((c, i) =>
+    c.source.kind === 'const' ? readers[i](constantAsSource(c.source.value)) : undefined,
+  );
   return function fill(
     i: number,
     src: readonly SqliteValue[],
@@ -100,7 +105,8 @@ function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
       values[i] = canonicalFromPg(col.logical, changed.get(col.name)!);
       return invalid;
     }
-    const c = canonicalSourceValue(col, consts[i] !== undefined ? consts[i]! : src[offset + col.extractIndex]);
+    const k = consts[i];
+    const c = k !== undefined ? k : readers[i](src[offset + at[i]]);
     if (!(c instanceof Refused)) {
       values[i] = c;
       return invalid;

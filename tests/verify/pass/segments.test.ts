@@ -5,11 +5,13 @@ import {
   FIRST_LEVEL_PARTS,
   SegmentIndex,
   firstLevelSegments,
+  firstLevelSize,
   integerRoute,
   keyHash,
   rangeSpans,
   segmentLocator,
   splitSegment,
+  type FirstLevelSpec,
   type Segment,
 } from '../../../src/verify/pass/segments.js';
 
@@ -114,5 +116,22 @@ describe('hash buckets', () => {
     expect(splitSegment({ kind: 'bucket', bits: 32, prefix: 5 }, 16)).toBeNull();
     const buckets = new Set(Array.from({ length: 1000 }, (_, i) => keyHash(`item-${i}`) % 64));
     expect(buckets.size).toBe(64);
+  });
+});
+
+describe('firstLevelSize', () => {
+  it('counts the first level without making it', () => {
+    const specs: FirstLevelSpec[] = [
+      { kind: 'keys' },
+      { kind: 'rows' },
+      { kind: 'ranges', lo: '1', hi: '1' },
+      { kind: 'ranges', lo: '1', hi: '2' },
+      { kind: 'ranges', lo: '-5', hi: '4100' },
+      { kind: 'ranges', lo: '1', hi: '121200' },
+      { kind: 'ranges', lo: '-9223372036854775808', hi: '9223372036854775807' },
+      { kind: 'ranges', lo: '0', hi: '9223372036854775807' },
+      { kind: 'ranges', lo: '7', hi: '4102' },
+    ];
+    for (const spec of specs) expect(firstLevelSize(spec)).toBe(firstLevelSegments(spec).length);
   });
 });

@@ -60,16 +60,9 @@ function special(t: string): string | null {
   return t === 'NaN' || t === 'Infinity' || t === '-Infinity' ? t : null;
 }
 
-/**
- * float8out's fixed notation (|x| from 1e-4 to below 1e15): with extra_float_digits ≥ 1 (PostgreSQL 12+)
- * its digits are the shortest round-trip ones, which is what String(x) prints in this range too — so the
- * text is already canonical, and parsing and printing it again (the costly part of a double's canonical
- * form) is skipped.
- */
-const PG_FIXED_SHORTEST = /^-?(0|[1-9][0-9]{0,14})(\.[0-9]*[1-9])?$/;
-
-const float8: PgRule = (t) =>
-  PG_FIXED_SHORTEST.test(t) ? t : (special(t) ?? (PG_FLOAT.test(t) ? canonicalDouble(Number(t)) : UNREADABLE + t));
+// Parsed and printed again whatever the server's digits: the streaming pass hashes a double by its bits
+// (copy-span.ts), and the canonical text must stand for the same double however it was spelled.
+const float8: PgRule = (t) => special(t) ?? (PG_FLOAT.test(t) ? canonicalDouble(Number(t)) : UNREADABLE + t);
 const float4: PgRule = (t) => special(t) ?? (PG_FLOAT.test(t) ? canonicalFloat4(decimalToFloat4(t)) : UNREADABLE + t);
 
 const PG_NUMERIC = /^-?[0-9]+(\.[0-9]+)?$/;

@@ -24,10 +24,13 @@ import {
   scanSourceTimestamp,
   scannedDays,
   scannedIsMidnight,
+  scannedMicros,
   scannedMicrosText,
+  microsValue,
   type TimeResult,
 } from './canonical-time.js';
 import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
+import { AS_DOUBLE, AS_MICROS, typedOut } from './typed-value.js';
 
 /** A logical column type (the plan's `logical`). */
 export type Logical = ColumnPlan['logical'];
@@ -54,6 +57,8 @@ export type CanonicalValue = string | null | Refused;
 export type CanonicalColumn = Pick<ColumnPlan, 'logical' | 'localTimeZone' | 'emptyAsNull'>;
 
 type Rule = (value: Exclude<SourceValue, null>, col: CanonicalColumn) => CanonicalValue;
+/** A rule that may leave its value's number in typedOut[0] and return undefined (sourceTypedReader). */
+type TypedRule = (value: Exclude<SourceValue, null>, col: CanonicalColumn) => CanonicalValue | undefined;
 
 const no = (reason: string): Refused => new Refused(reason);
 
@@ -77,6 +82,30 @@ export function sourceValueReader(col: CanonicalColumn): (value: SourceValue) =>
     if (value === '' && emptyAsNull) return null;
     const c = rule(value, col);
     return typeof c === 'string' && c.length >= LONG_VALUE_UNITS ? keptValue(c) : c;
+  };
+}
+
+/**
+ * sourceValueReader for a column the digest hashes by type (typed-value.ts): undefined when the value's
+ * number is in typedOut[0], made without its text; else what sourceValueReader gives. The number is the
+ * one the digest reads from that text (typedFromCanonical), so both hash alike.
+ */
+export function sourceTypedReader(
+  col: CanonicalColumn,
+  kind: number,
+): (value: SourceValue) => CanonicalValue | undefined {
+  const rule =
+    kind === AS_MICROS && (col.logical === 'timestamp' || col.logical === 'timestamptz')
+      ? timestampTyped
+      : kind === AS_DOUBLE && col.logical === 'float8'
+        ? float8Typed
+        : null;
+  if (rule === null) throw new Error(`no typed rule for a ${col.logical} column`);
+  const emptyAsNull = col.emptyAsNull;
+  return (value) => {
+    if (value === null) return null;
+    if (value === '' && emptyAsNull) return null;
+    return rule(value, col);
   };
 }
 
@@ -140,9 +169,15 @@ function integer(min: bigint, max: bigint): Rule {
 
 const SPECIAL_FLOAT = /^[+-]?(inf|infinity|nan)$/i;
 
-function float(kind: 'float4' | 'float8'): Rule {
+/** A double made typed: its number in typedOut[0] (sourceTypedReader). */
+function typedDouble(x: number): undefined {
+  typedOut[0] = x;
+  return undefined;
+}
+
+function float(kind: 'float4' | 'float8', typed = false): TypedRule {
   const exact = kind === 'float8' ? (x: number) => x : Math.fround;
-  const show = kind === 'float8' ? canonicalDouble : canonicalFloat4;
+  const show = typed ? typedDouble : kind === 'float8' ? canonicalDouble : canonicalFloat4;
   return (v) => {
     if (typeof v === 'number') {
       if (exact(v) !== v && !Number.isNaN(v)) return no(`precision_loss: ${v} is not a float4`);
@@ -237,6 +272,29 @@ const timestamp: Rule = (v, col) => {
   return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
 };
 
+/** The timestamp rule, its instant left as microseconds in typedOut[0] where they are exact. */
+const timestampTyped: TypedRule = (v, col) => {
+  if (typeof v === 'string') {
+    const reason = scanSourceTimestamp(v, col.localTimeZone);
+    if (reason !== null) return no(reason);
+    const micros = scannedMicros();
+    if (micros === null) return scannedMicrosText();
+    typedOut[0] = micros;
+    return undefined;
+  }
+  if (typeof v === 'bigint' || typeof v === 'number') {
+    const r = epochInstant(v);
+    if (!r.ok) return no(r.reason);
+    const micros = microsValue(r.instant.days, r.instant.micros);
+    if (micros === null) return microsText(r.instant);
+    typedOut[0] = micros;
+    return undefined;
+  }
+  return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
+};
+
+const float8Typed = float('float8', true);
+
 const date: Rule = (v, col) => {
   if (typeof v !== 'string') {
     return no(isBadText(v) ? 'invalid_timestamp: TEXT bytes are not UTF-8' : 'type_mismatch: only text is a date');
@@ -294,8 +352,8 @@ const RULES = {
   int2: integer(-32768n, 32767n),
   int4: integer(-2147483648n, 2147483647n),
   int8: integer(-9223372036854775808n, 9223372036854775807n),
-  float4: float('float4'),
-  float8: float('float8'),
+  float4: float('float4') as Rule,
+  float8: float('float8') as Rule,
   numeric,
   text,
   boolean,

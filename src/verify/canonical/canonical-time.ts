@@ -268,52 +268,85 @@ export function epochInstant(value: bigint | number): TimeResult {
  */
 export function pgTimestampMicros(text: string): string | null {
   if (text === 'infinity' || text === '-infinity') return text;
-  let i = 0;
+  return scanPgTimestamp(text, 0, text.length) ? microsDigits(pgScanned.days, pgScanned.micros) : null;
+}
+
+/** Where scanPgTimestamp leaves the instant it read. */
+const pgScanned: Instant = { days: 0, micros: 0 };
+
+/**
+ * The microseconds since 1970 of the instant scanPgTimestamp read last, when they are a safe integer
+ * whose digits are its canonical form (|days| < 100000, as microsDigits prints them); else null.
+ */
+export function pgScannedMicros(): number | null {
+  return microsValue(pgScanned.days, pgScanned.micros);
+}
+
+/** The instant scanSourceTimestamp read last as pgScannedMicros gives one. */
+export function scannedMicros(): number | null {
+  return microsValue(scanned.days, scanned.micros);
+}
+
+/** An instant's microseconds since 1970 as a number, when exact (|days| < 100000); else null. */
+export function microsValue(days: number, micros: number): number | null {
+  return days > -100_000 && days < 100_000 ? days * US_PER_DAY + micros + 0 : null;
+}
+
+/**
+ * pgTimestampMicros on text[start, end) without slicing it: true when it is an ISO timestamp (its instant
+ * then in pgScanned), false otherwise (`infinity` included).
+ */
+export function scanPgTimestamp(text: string, start: number, end: number): boolean {
+  let i = start;
   let year = 0;
-  for (let c = text.charCodeAt(0); c >= 48 && c <= 57; c = text.charCodeAt(++i)) year = year * 10 + (c - 48);
-  if (i < 4 || i > 6 || text.charCodeAt(i) !== 45 || text.charCodeAt(i + 3) !== 45 || text.charCodeAt(i + 6) !== 32)
-    return null;
-  if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return null;
+  for (let c = text.charCodeAt(i); i < end && c >= 48 && c <= 57; c = text.charCodeAt(++i)) year = year * 10 + (c - 48);
+  const yearDigits = i - start;
+  if (yearDigits < 4 || yearDigits > 6 || i + 15 > end) return false;
+  if (text.charCodeAt(i) !== 45 || text.charCodeAt(i + 3) !== 45 || text.charCodeAt(i + 6) !== 32) return false;
+  if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return false;
   const month = digitsAt(text, i + 1, 2);
   const day = digitsAt(text, i + 4, 2);
   const hour = digitsAt(text, i + 7, 2);
   const minute = digitsAt(text, i + 10, 2);
   const second = digitsAt(text, i + 13, 2);
-  if (month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  if (month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false;
   i += 15;
   let micros = 0;
-  if (text.charCodeAt(i) === 46) {
+  if (i < end && text.charCodeAt(i) === 46) {
     // `.f…`: 1 to 6 digits (timestamp_out drops trailing zeros).
-    const end = ++i + 6 < text.length ? i + 6 : text.length;
-    const start = i;
-    for (let c = text.charCodeAt(i); i < end && c >= 48 && c <= 57; c = text.charCodeAt(++i))
+    const stop = ++i + 6 < end ? i + 6 : end;
+    const first = i;
+    for (let c = text.charCodeAt(i); i < stop && c >= 48 && c <= 57; c = text.charCodeAt(++i))
       micros = micros * 10 + (c - 48);
-    if (i === start) return null;
-    for (let k = i - start; k < 6; k++) micros *= 10;
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) return null; // a 7th digit
+    if (i === first) return false;
+    for (let k = i - first; k < 6; k++) micros *= 10;
+    const c = i < end ? text.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) return false; // a 7th digit
   }
   let seconds = (hour * 60 + minute) * 60 + second;
-  const sign = text.charCodeAt(i);
+  const sign = i < end ? text.charCodeAt(i) : -1;
   if (sign === 43 || sign === 45) {
     let off = 0;
     let unit = 3600;
     for (i++; unit >= 1; unit /= 60) {
+      if (i + 2 > end) return false;
       const v = digitsAt(text, i, 2);
-      if (v < 0) return null;
+      if (v < 0) return false;
       off += v * unit;
       i += 2;
-      if (text.charCodeAt(i) !== 58 || unit === 1) break;
+      if (i >= end || text.charCodeAt(i) !== 58 || unit === 1) break;
       i++;
     }
     seconds -= sign === 45 ? -off : off;
   }
-  if (text.endsWith(' BC') && i === text.length - 3) {
-    year = 1 - year;
+  if (i === end - 3 && text.charCodeAt(i) === 32 && text.charCodeAt(i + 1) === 66 && text.charCodeAt(i + 2) === 67) {
+    year = 1 - year; // ` BC`
     i += 3;
   }
-  if (i !== text.length) return null;
+  if (i !== end) return false;
   const all = seconds * 1_000_000 + micros;
   const carry = Math.floor(all / US_PER_DAY);
-  return microsDigits(daysFromCivil(year, month, day) + carry, all - carry * US_PER_DAY);
+  pgScanned.days = daysFromCivil(year, month, day) + carry;
+  pgScanned.micros = all - carry * US_PER_DAY;
+  return true;
 }

@@ -3,12 +3,14 @@
 import type { Logical } from './canonical-source.js';
 import { copyFieldReader, jsonbOutputIsCanonical } from './canonical-pg.js';
 import { LONG_VALUE_UNITS } from './long-value.js';
+import { pgScannedMicros, scanPgTimestamp } from './canonical-time.js';
+import { AS_DOUBLE, AS_MICROS, typedOut } from './typed-value.js';
 
 /**
  * A field's canonical form, read where it lies in its COPY line (line[start, end), `escaped` when it holds a
  * backslash): undefined when it is the field's text itself, which the streaming pass then hashes in place
- * rather than slicing it out (text, json, dates, booleans, integers, doubles PostgreSQL printed shortest,
- * jsonb printed canonically); otherwise what copyFieldReader gives for the field.
+ * rather than slicing it out (text, json, dates, booleans, integers, jsonb printed canonically); otherwise
+ * what copyFieldReader gives for the field.
  */
 export type CopySpanReader = (line: string, start: number, end: number, escaped: boolean) => string | null | undefined;
 
@@ -40,24 +42,6 @@ const integerInPlace: InPlaceTest = (line, start, end) => {
   return true;
 };
 
-/** PG_FIXED_SHORTEST on a span: `-?(0|[1-9][0-9]{0,14})(\.[0-9]*[1-9])?`. */
-const float8InPlace: InPlaceTest = (line, start, end) => {
-  let i = start;
-  if (line.charCodeAt(i) === 45) i++;
-  const intStart = i;
-  while (i < end && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
-  const intDigits = i - intStart;
-  if (intDigits === 0 || intDigits > 15 || (intDigits > 1 && line.charCodeAt(intStart) === 48)) return false;
-  if (i === end) return true;
-  if (line.charCodeAt(i) !== 46) return false;
-  for (i++; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  const last = line.charCodeAt(end - 1);
-  return last >= 49 && last <= 57; // at least one fraction digit, the last not 0
-};
-
 const IN_PLACE: Partial<Record<Logical, InPlaceTest>> = {
   text: always,
   json: always,
@@ -67,6 +51,55 @@ const IN_PLACE: Partial<Record<Logical, InPlaceTest>> = {
   int2: integerInPlace,
   int4: integerInPlace,
   int8: integerInPlace,
-  float8: float8InPlace,
   jsonb: (line, start, end) => jsonbOutputIsCanonical(line, start, end),
 };
+
+/**
+ * The reader of a column the digest hashes by type (typed-value.ts): undefined when the field's number is
+ * in typedOut[0] (read where it lies, no text made), else what copyFieldReader gives for the field.
+ */
+export function copyTypedReader(kind: number, logical: Logical): CopySpanReader {
+  const whole = copyFieldReader(logical);
+  const typed = kind === AS_MICROS ? micros : kind === AS_DOUBLE ? double : null;
+  if (typed === null) throw new Error(`no typed reader for ${logical}`);
+  return (line, start, end, escaped) =>
+    !escaped && typed(line, start, end) ? undefined : whole(line.slice(start, end));
+}
+
+/** A timestamp_out field as its microseconds in typedOut[0], when they are a canonical safe integer. */
+function micros(line: string, start: number, end: number): boolean {
+  if (!scanPgTimestamp(line, start, end)) return false;
+  const v = pgScannedMicros();
+  if (v === null) return false;
+  typedOut[0] = v;
+  return true;
+}
+
+/** 10^k, exact for k ≤ 22. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A float8out field `-?[0-9]+(\.[0-9]+)?` of at most 15 digits as its double in typedOut[0]: the digits
+ * are an exact integer and 10^k an exact double, so one division rounds correctly, as Number() of the text
+ * would (Clinger's fast path). Other spellings (exponents, more digits, NaN) go the way of the text.
+ */
+function double(line: string, start: number, end: number): boolean {
+  let i = start;
+  const neg = line.charCodeAt(i) === 45;
+  if (neg) i++;
+  let m = 0;
+  let digits = 0;
+  let c = 0;
+  for (; i < end && (c = line.charCodeAt(i)) >= 48 && c <= 57; i++, digits++) m = m * 10 + (c - 48);
+  if (digits === 0) return false;
+  let k = 0;
+  if (i < end) {
+    if (c !== 46) return false;
+    for (i++; i < end && (c = line.charCodeAt(i)) >= 48 && c <= 57; i++, k++) m = m * 10 + (c - 48);
+    if (k === 0 || i < end) return false;
+  }
+  if (digits + k > 15) return false;
+  const x = k === 0 ? m : m / POW10[k];
+  typedOut[0] = neg ? -x : x;
+  return true;
+}

@@ -1,22 +1,63 @@
 // Row hashes and the order-independent table checksum the verifier compares between SQLite and PostgreSQL.
+import { AS_MICROS, typedFromCanonical, type DigestKinds } from './typed-value.js';
 
 /** The word that stands for NULL (no length can be 2^32 − 1: V8 strings stop below 2^30). */
 const NULL_WORD = 0xffff_ffff;
 /** The word that starts the digest of a row holding a value that cannot be represented. */
 const INVALID_WORD = 0xffff_fffe;
+const TWO_32 = 0x1_0000_0000;
+/** The first word of a timestamp hashed as its microseconds, and of a double hashed as its bits. */
+const MICROS_WORD = 0xffff_fffd;
+const DOUBLE_WORD = 0xffff_fffc;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** The two words after a typed value's first word (low, high), left by typedWords. */
+const typedPair = new Int32Array(2);
+
+/**
+ * A typed value's words: MICROS_WORD then the microseconds as a 64-bit two's complement integer, or
+ * DOUBLE_WORD then the double's IEEE 754 bits (every NaN as 0x7ff8000000000000), low word first.
+ */
+function typedWords(kind: number, x: number): number {
+  if (kind === AS_MICROS) {
+    const hi = Math.floor(x / TWO_32);
+    typedPair[0] = x - hi * TWO_32;
+    typedPair[1] = hi;
+    return MICROS_WORD;
+  }
+  if (x !== x) {
+    typedPair[0] = 0;
+    typedPair[1] = 0x7ff8_0000;
+  } else {
+    f64[0] = x;
+    typedPair[0] = u32[LITTLE_ENDIAN ? 0 : 1];
+    typedPair[1] = u32[LITTLE_ENDIAN ? 1 : 0];
+  }
+  return DOUBLE_WORD;
+}
 
 /**
  * The row as the stream of 32-bit words the digest hashes: per value, NULL_WORD for NULL, else its length
  * in UTF-16 code units followed by the code units two to a word (low half first, an odd last one padded
- * with 0), so ('ab','c') ≠ ('a','bc') and NULL ≠ '' ≠ 'NULL'. The stream decodes back to the row, so
+ * with 0), so ('ab','c') ≠ ('a','bc') and NULL ≠ '' ≠ 'NULL'. In a column `kinds` types (typed-value.ts),
+ * a value standing for a number is three words instead: MICROS_WORD or DOUBLE_WORD, then the number's 64
+ * bits (typedWords); no length reaches those first words. The stream decodes back to the row, so
  * different rows give different streams, for any string (unpaired surrogates included). The reference
  * form for tests; digestRow hashes the same words streaming, without building them.
  */
-export function rowWords(values: readonly (string | null)[], invalid = false): number[] {
+export function rowWords(values: readonly (string | null)[], invalid = false, kinds: DigestKinds = null): number[] {
   const out: number[] = invalid ? [INVALID_WORD] : [];
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (v === null) {
       out.push(NULL_WORD);
+      continue;
+    }
+    const x = kinds === null || kinds[i] === 0 ? null : typedFromCanonical(kinds[i], v);
+    if (x !== null) {
+      out.push(typedWords(kinds![i], x), typedPair[0] >>> 0, typedPair[1] >>> 0);
       continue;
     }
     out.push(v.length);
@@ -85,9 +126,10 @@ function finish(
 
 /**
  * The row's digest, left in {@link digestWords} (h1–h4): MurmurHash3_x86_128 (seed 0) of
- * rowWords(values, invalid) as little-endian bytes. `invalid` marks a row holding a value that cannot be
+ * rowWords(values, invalid, kinds) as little-endian bytes. `invalid` marks a row holding a value that cannot be
  * represented, so it never matches a target row. The hot path of both sides: no object is made. A value
- * `undefined` stands for the text line[starts[i], ends[i]) (hashed where it is, never sliced out).
+ * `undefined` stands for nums[i] in a column `kinds` types (made without its text), else for the text
+ * line[starts[i], ends[i]) (hashed where it is, never sliced out).
  * One loop with the state in locals: each word of a value (its length, then its code units two at a
  * time) goes to the next of the block's four lanes, and the fourth mixes the block.
  */
@@ -97,6 +139,8 @@ export function digestRowInto(
   line = '',
   starts: Int32Array | null = null,
   ends: Int32Array | null = null,
+  kinds: DigestKinds = null,
+  nums: Float64Array | null = null,
 ): void {
   let h1 = 0,
     h2 = 0,
@@ -114,8 +158,15 @@ export function digestRowInto(
     let j = 0;
     let end = 0;
     let w: number;
+    // A typed value's two words after its first (typedWords), still to come.
+    let extra = 0;
+    const kind = kinds === null ? 0 : kinds[i];
+    const x = kind === 0 || v === null ? null : v === undefined ? nums![i] : typedFromCanonical(kind, v);
     if (v === null) w = NULL_WORD;
-    else if (v === undefined) {
+    else if (x !== null) {
+      w = typedWords(kind, x);
+      extra = 2;
+    } else if (v === undefined) {
       // A value that is the text of line[starts[i], ends[i]) (the target side's COPY fields, hashed in place).
       s = line;
       j = starts![i];
@@ -128,7 +179,10 @@ export function digestRowInto(
     }
     for (let first = true; ; first = false) {
       if (!first) {
-        if (lane === 0 && j + 8 <= end) {
+        if (extra > 0) {
+          w = typedPair[2 - extra];
+          extra--;
+        } else if (lane === 0 && j + 8 <= end) {
           // A whole block from eight code units at once: most of a long value goes this way.
           do {
             h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
@@ -143,8 +197,7 @@ export function digestRowInto(
             words += 4;
           } while (j + 8 <= end);
           continue;
-        }
-        if (j + 1 < end) {
+        } else if (j + 1 < end) {
           w = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
           j += 2;
         } else if (j < end) {
@@ -181,8 +234,8 @@ export const digestWords: Readonly<Int32Array> = out;
  * The row's digest as a latin1 string of 16 characters (one per byte; limbs and buckets are read from it):
  * digestRowInto's words, for callers that keep digests (the narrowing passes).
  */
-export function digestRow(values: readonly (string | null)[], invalid = false): string {
-  digestRowInto(values, invalid);
+export function digestRow(values: readonly (string | null)[], invalid = false, kinds: DigestKinds = null): string {
+  digestRowInto(values, invalid, '', null, null, kinds);
   const a = out[0],
     b = out[1],
     c = out[2],
@@ -315,8 +368,6 @@ export class WordDigest {
 export function hashRow(values: readonly (string | null)[]): Buffer {
   return Buffer.from(digestRow(values), 'latin1');
 }
-
-const TWO_32 = 0x1_0000_0000;
 
 /** Four 32-bit limbs of the sum, then the row count. */
 export type AccumulatorState = [number, number, number, number, number];

@@ -7,6 +7,7 @@ import type { CanonicalRow } from './source-side.js';
 import { firstLevelSegments, firstLevelSize, segmentLocatorByWord, type FirstLevelSpec } from './segments.js';
 import { SegmentSums } from './segment-sums.js';
 import type { RecentTest } from './grace.js';
+import type { DigestKinds } from '../canonical/typed-value.js';
 
 /** How a table's rows are told apart: an integer key (ranges), another key (hash buckets), or none. */
 export type KeyKind = 'integer' | 'hashed' | 'none';
@@ -71,13 +72,14 @@ export class SideTally {
     }
     if (row.invalid) this.invalid++;
     // The digest as words, not as a string: no object per row (the same digest as canonicalDigest's).
-    digestRowInto(row.values, row.invalid !== null);
+    digestRowInto(row.values, row.invalid !== null, '', null, null, row.kinds, row.nums ?? null);
     this.#addDigest(row.targetKey);
   }
 
   /**
-   * A target row whose values `undefined` are the text of line[starts[i], ends[i]) (digestRowInto), its
-   * key already sliced out: the same as add() of the row with those values. Never with a --grace test.
+   * A target row whose values `undefined` are nums[i] in a column `kinds` types, else the text of
+   * line[starts[i], ends[i]) (digestRowInto), its key already sliced out: the same as add() of the row with
+   * those values. Never with a --grace test.
    */
   addSpans(
     line: string,
@@ -85,9 +87,11 @@ export class SideTally {
     ends: Int32Array,
     values: readonly (string | null | undefined)[],
     targetKey: string | null,
+    kinds: DigestKinds,
+    nums: Float64Array,
   ): void {
     this.seen++;
-    digestRowInto(values, false, line, starts, ends);
+    digestRowInto(values, false, line, starts, ends, kinds, nums);
     this.#addDigest(targetKey);
   }
 

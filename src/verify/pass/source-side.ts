@@ -13,9 +13,10 @@ import {
 } from '../../extract/read-rows.js';
 import { rawRowKey } from '../../extract/row-identity.js';
 import type { SqliteValue } from '../../model/sqlite-value.js';
-import { Refused, sourceValueReader } from '../canonical/canonical-source.js';
+import { Refused, sourceTypedReader, sourceValueReader } from '../canonical/canonical-source.js';
 import { canonicalFromPg } from '../canonical/canonical-pg.js';
 import { digestRow } from '../canonical/row-hash.js';
+import { digestKindsOf, typedOut, type DigestKinds } from '../canonical/typed-value.js';
 
 /** One row in canonical form, from either side. */
 export interface CanonicalRow {
@@ -31,6 +32,15 @@ export interface CanonicalRow {
   invalid: (string | null)[] | null;
   /** Target side, tables without a key: where the row is (`ctid (0,1)`), for a person to find it. */
   ctid?: string;
+  /** How the digest hashes each column (typed-value.ts): the table's, on both sides. */
+  kinds: DigestKinds;
+  /** A value `undefined` in a typed column stands for nums[i] (the streaming pass's rows only). */
+  nums?: Float64Array;
+}
+
+/** The DigestKinds of a table's columns. */
+export function planKinds(plan: TablePlan): DigestKinds {
+  return digestKindsOf(plan.columns.map((c) => c.logical));
 }
 
 /** What the ledger says about the load that put the table's rows there. */
@@ -73,7 +83,7 @@ export function targetKeyOf(values: readonly (string | null)[], keyIdx: readonly
 
 /** The row's digest; a row holding a value that cannot be represented hashes with a marker, so it never matches. */
 export function canonicalDigest(row: CanonicalRow): string {
-  return digestRow(row.values, row.invalid !== null);
+  return digestRow(row.values, row.invalid !== null, row.kinds);
 }
 
 /** Gives the event loop a turn, so a target stream read at the same time keeps flowing. */
@@ -82,11 +92,16 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * Fills a row's canonical values from its source values (`src[offset + extractIndex]`), column by column;
  * built once per scan. Each call fills values[i] and returns the row's invalid-reasons array (made on the
- * first value that cannot be represented).
+ * first value that cannot be represented). With `nums`, a column the digest hashes by type (not a key
+ * column) gets undefined and its number in nums[i] where it has one (digestRowInto).
  */
-function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
+function canonicalFiller(plan: TablePlan, opts: SourceSideOptions, nums: Float64Array | null = null) {
   const n = plan.columns.length;
-  const readers = plan.columns.map((c) => sourceValueReader(c));
+  const kinds = nums === null ? null : planKinds(plan);
+  const keyIdx = keyIndexes(plan);
+  const readers: ((value: SqliteValue) => string | null | Refused | undefined)[] = plan.columns.map((c, i) =>
+    kinds !== null && kinds[i] !== 0 && !keyIdx.includes(i) ? sourceTypedReader(c, kinds[i]) : sourceValueReader(c),
+  );
   const at = plan.columns.map((c) => c.extractIndex);
   // A constant's canonical form is the same for every row: made once.
   const consts = plan.columns.map((c, i) =>
@@ -107,6 +122,11 @@ function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
     }
     const k = consts[i];
     const c = k !== undefined ? k : readers[i](src[offset + at[i]]);
+    if (c === undefined) {
+      values[i] = undefined as unknown as null; // its number is in nums[i] (digestRowInto)
+      nums![i] = typedOut[0];
+      return invalid;
+    }
     if (!(c instanceof Refused)) {
       values[i] = c;
       return invalid;
@@ -125,6 +145,7 @@ export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
   const fill = canonicalFiller(plan, opts);
   const changes = opts.changes.size > 0 ? opts.changes : null;
   const isKey = plan.columns.map((_, i) => keyIdx.includes(i));
+  const kinds = planKinds(plan);
 
   /** The canonical row, or null when it is skipped (rejected, or `keep` says no). */
   return function read(row: SourceRow, keep: SourceFilter['keep'], counts: SourceCounts | null): CanonicalRow | null {
@@ -143,7 +164,30 @@ export function sourceRowReader(plan: TablePlan, opts: SourceSideOptions) {
     } else {
       for (let i = 0; i < n; i++) invalid = fill(i, row.values, 0, changed, values, invalid);
     }
-    return { sourceKey: row.key, targetKey: targetKeyOf(values, keyIdx), values, invalid };
+    return { sourceKey: row.key, targetKey: targetKeyOf(values, keyIdx), values, invalid, kinds };
+  };
+}
+
+/**
+ * Fills one shared row from raw source rows (`raw[width…]`), in canonical form, for a tally that keeps
+ * neither the row nor its values. Unless `withText`, a column the digest hashes by type holds undefined
+ * and its number in row.nums (no text made); --grace reads the text, so it asks `withText`.
+ */
+export function sharedRowFiller(plan: TablePlan, opts: SourceSideOptions, withText: boolean) {
+  const keyIdx = keyIndexes(plan);
+  const n = plan.columns.length;
+  const kinds = planKinds(plan);
+  const nums = withText || kinds === null ? null : new Float64Array(n);
+  const fill = canonicalFiller(plan, opts, nums);
+  const values: (string | null)[] = new Array(n);
+  const row: CanonicalRow = { sourceKey: null, targetKey: null, values, invalid: null, kinds };
+  if (nums !== null) row.nums = nums;
+  return (raw: readonly SqliteValue[], width: number, changed: ReadonlyMap<string, string | null> | undefined) => {
+    let invalid: (string | null)[] | null = null;
+    for (let i = 0; i < n; i++) invalid = fill(i, raw, width, changed, values, invalid);
+    row.targetKey = targetKeyOf(values, keyIdx);
+    row.invalid = invalid;
+    return row;
   };
 }
 
@@ -158,18 +202,14 @@ export async function tallySourceRows(
   plan: TablePlan,
   opts: SourceSideOptions,
   counts: SourceCounts,
-  tally: { add(row: CanonicalRow): void },
+  tally: { readonly recent?: unknown; add(row: CanonicalRow): void },
   /** Told the rows read so far after each page (progress). */
   onRows?: (rows: number) => void,
 ): Promise<void> {
-  const keyIdx = keyIndexes(plan);
-  const n = plan.columns.length;
   const width = rawKeyWidth(plan);
-  const fill = canonicalFiller(plan, opts);
+  const fillRow = sharedRowFiller(plan, opts, Boolean(tally.recent));
   const changes = opts.changes.size > 0 ? opts.changes : null;
   const needKey = opts.rejected.size > 0 || changes !== null;
-  const values: (string | null)[] = new Array(n);
-  const row: CanonicalRow = { sourceKey: null, targetKey: null, values, invalid: null };
   for (const page of readRawPages(db, plan, STREAM_PAGE_ROWS)) {
     for (const raw of page) {
       counts.rows++;
@@ -182,11 +222,7 @@ export async function tallySourceRows(
         }
         changed = changes?.get(key);
       }
-      let invalid: (string | null)[] | null = null;
-      for (let i = 0; i < n; i++) invalid = fill(i, raw, width, changed, values, invalid);
-      row.targetKey = targetKeyOf(values, keyIdx);
-      row.invalid = invalid;
-      tally.add(row);
+      tally.add(fillRow(raw, width, changed));
     }
     onRows?.(counts.rows);
     await yieldToEventLoop();

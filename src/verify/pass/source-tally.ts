@@ -6,10 +6,10 @@ import type Database from 'better-sqlite3';
 import type { TablePlan } from '../../model/table-plan.js';
 import type { SqliteValue } from '../../model/sqlite-value.js';
 import { rawKeyWidth } from '../../extract/read-rows.js';
-import { ChecksumAccumulator, type AccumulatorState } from '../canonical/row-hash.js';
+import { ChecksumAccumulator, digestRowInto, digestWords, type AccumulatorState } from '../canonical/row-hash.js';
 import {
   canonicalDigest,
-  sourceRowReader,
+  sharedRowFiller,
   sourceRowsByKey,
   tallySourceRows,
   type SourceCounts,
@@ -56,21 +56,23 @@ export class LoadTally {
   readonly acc = new ChecksumAccumulator();
   /** The feed read the whole table (a cancelled or failed feed's tally is never used). */
   complete = false;
-  readonly #read: ReturnType<typeof sourceRowReader>;
+  readonly #fill: ReturnType<typeof sharedRowFiller>;
   readonly #width: number;
 
   constructor(readonly plan: TablePlan) {
-    this.#read = sourceRowReader(plan, AS_READ);
+    this.#fill = sharedRowFiller(plan, AS_READ, false);
     this.#width = rawKeyWidth(plan);
   }
 
   addPage(page: readonly (readonly SqliteValue[])[]): void {
     for (const raw of page) {
-      // The same canonical code as the separate pass, on the values after the key columns.
-      const row = this.#read({ key: '', values: raw.slice(this.#width) }, null, null)!;
+      // The same canonical code as the separate pass, on the values after the key columns: one shared row,
+      // its digest as words (no object per row).
+      const row = this.#fill(raw, this.#width, undefined);
       this.rows++;
       if (row.invalid) this.invalid++;
-      this.acc.addDigest(canonicalDigest(row));
+      digestRowInto(row.values, row.invalid !== null, '', null, null, row.kinds, row.nums ?? null);
+      this.acc.addWords(digestWords[0] >>> 0, digestWords[1] >>> 0, digestWords[2] >>> 0, digestWords[3] >>> 0);
     }
   }
 

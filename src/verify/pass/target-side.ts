@@ -5,9 +5,10 @@ import { copyOut, CopyLines } from '../../pg/copy-out.js';
 import type { TablePlan } from '../../model/table-plan.js';
 import { qualified, quoteIdent } from '../../pg/quote.js';
 import { canonicalFromCopyField } from '../canonical/canonical-pg.js';
-import { copySpanReader } from '../canonical/copy-span.js';
+import { copySpanReader, copyTypedReader } from '../canonical/copy-span.js';
+import { typedOut, type DigestKinds } from '../canonical/typed-value.js';
 import { longLineReader } from './long-line.js';
-import { keyIndexes, targetKeyOf, type CanonicalRow } from './source-side.js';
+import { keyIndexes, planKinds, targetKeyOf, type CanonicalRow } from './source-side.js';
 
 /** The table's COPY output as lines, a line too long to hold read as it arrives (long-line.ts). */
 export function targetCopyLines(plan: TablePlan): CopyLines {
@@ -20,6 +21,7 @@ export function targetRowReader(plan: TablePlan, withCtid = false) {
   const logical = plan.columns.map((c) => c.logical);
   const n = logical.length;
   const isKey = logical.map((_, i) => keyIdx.includes(i));
+  const kinds = planKinds(plan);
   /** The canonical row, or null when `keep` says no after seeing the key. */
   return function read(line: string, keep: ((key: string | null) => boolean) | null): CanonicalRow | null {
     // Fields are unescaped one by one, so a row `keep` turns down costs only its key's.
@@ -32,7 +34,13 @@ export function targetRowReader(plan: TablePlan, withCtid = false) {
     } else {
       for (let i = 0; i < n; i++) values[i] = canonicalFromCopyField(logical[i], fields[i]);
     }
-    const row: CanonicalRow = { sourceKey: null, targetKey: targetKeyOf(values, keyIdx), values, invalid: null };
+    const row: CanonicalRow = {
+      sourceKey: null,
+      targetKey: targetKeyOf(values, keyIdx),
+      values,
+      invalid: null,
+      kinds,
+    };
     if (withCtid) row.ctid = `ctid ${fields[n]}`;
     return row;
   };
@@ -43,31 +51,48 @@ interface RowTally {
   /** The --grace test, when there is one: it reads every value, so rows then go through add(). */
   readonly recent?: unknown;
   add(row: CanonicalRow): void;
-  /** A row whose values `undefined` are the text of line[starts[i], ends[i]) (digestRowInto). */
+  /** A row whose values `undefined` are nums[i] or the text of line[starts[i], ends[i]) (digestRowInto). */
   addSpans?(
     line: string,
     starts: Int32Array,
     ends: Int32Array,
     values: readonly (string | null | undefined)[],
     targetKey: string | null,
+    kinds: DigestKinds,
+    nums: Float64Array,
   ): void;
 }
 
 /**
  * The streaming pass's target side: COPY lines of one table's columns, in canonical form, handed to a
- * tally. Hot: one values array and one row object serve every line (a tally keeps neither), and a field
- * that is its own canonical form is hashed where it lies in its line, never sliced out of it.
+ * tally. Hot: one values array and one row object serve every line (a tally keeps neither), a field
+ * that is its own canonical form is hashed where it lies in its line, never sliced out of it, and a
+ * timestamp or double is read as its number where it lies (the digest hashes those by type).
  */
 export function targetLineTallier(plan: TablePlan): (lines: readonly string[], tally: RowTally) => void {
   const keyIdx = keyIndexes(plan);
-  const readers = plan.columns.map((c) => copySpanReader(c.logical));
-  const n = readers.length;
+  const kinds = planKinds(plan);
+  const textReaders = plan.columns.map((c) => copySpanReader(c.logical));
+  // Key columns keep their text: the row's key is made from it.
+  const typedReaders = plan.columns.map((c, i) =>
+    kinds !== null && kinds[i] !== 0 && !keyIdx.includes(i) ? copyTypedReader(kinds[i], c.logical) : textReaders[i],
+  );
+  const typed = typedReaders.map((r, i) => r !== textReaders[i]);
+  const n = textReaders.length;
   const values: (string | null | undefined)[] = new Array(n);
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
-  const row: CanonicalRow = { sourceKey: null, targetKey: null, values: values as (string | null)[], invalid: null };
+  const nums = new Float64Array(n);
+  const row: CanonicalRow = {
+    sourceKey: null,
+    targetKey: null,
+    values: values as (string | null)[],
+    invalid: null,
+    kinds,
+  };
   return (lines, tally) => {
     const spans = tally.addSpans !== undefined && !tally.recent;
+    const readers = spans ? typedReaders : textReaders;
     for (const line of lines) {
       // Field by field with indexOf rather than split('\t'): no array per line. `escape`: the next backslash.
       let escape = line.indexOf('\\');
@@ -83,6 +108,7 @@ export function targetLineTallier(plan: TablePlan): (lines: readonly string[], t
         const v = readers[i](line, at, end, escape < end);
         starts[i] = at;
         ends[i] = end;
+        if (v === undefined && spans && typed[i]) nums[i] = typedOut[0];
         values[i] = v === undefined && !spans ? line.slice(at, end) : v;
         at = end + 1;
       }
@@ -92,7 +118,7 @@ export function targetLineTallier(plan: TablePlan): (lines: readonly string[], t
           for (const k of keyIdx) if (values[k] === undefined) values[k] = line.slice(starts[k], ends[k]);
           key = targetKeyOf(values as (string | null)[], keyIdx);
         }
-        tally.addSpans!(line, starts, ends, values, key);
+        tally.addSpans!(line, starts, ends, values, key, kinds, nums);
       } else {
         row.targetKey = targetKeyOf(values as (string | null)[], keyIdx);
         tally.add(row);

@@ -30,7 +30,7 @@ import {
   type TimeResult,
 } from './canonical-time.js';
 import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
-import { AS_DOUBLE, AS_MICROS, typedOut } from './typed-value.js';
+import { AS_DOUBLE, AS_INTEGER, AS_MICROS, typedOut } from './typed-value.js';
 
 /** A logical column type (the plan's `logical`). */
 export type Logical = ColumnPlan['logical'];
@@ -99,7 +99,9 @@ export function sourceTypedReader(
       ? timestampTyped
       : kind === AS_DOUBLE && col.logical === 'float8'
         ? float8Typed
-        : null;
+        : kind === AS_INTEGER && (col.logical === 'int2' || col.logical === 'int4' || col.logical === 'int8')
+          ? INTEGER_TYPED[col.logical]
+          : null;
   if (rule === null) throw new Error(`no typed rule for a ${col.logical} column`);
   const emptyAsNull = col.emptyAsNull;
   return (value) => {
@@ -149,7 +151,10 @@ function textOf(v: Exclude<SourceValue, null | bigint | number>): string | Refus
 
 const INTEGER_TEXT = /^[+-]?[0-9]+$/;
 
-function integer(min: bigint, max: bigint): Rule {
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function integer(min: bigint, max: bigint, typed = false): TypedRule {
   return (v) => {
     let n: bigint;
     if (typeof v === 'bigint') n = v;
@@ -163,9 +168,19 @@ function integer(min: bigint, max: bigint): Rule {
     } else if (isBlob(v)) return no('type_mismatch: BLOB in an integer column');
     else return no('not_a_number: TEXT bytes are not UTF-8');
     if (n < min || n > max) return no(`out_of_range: ${n}`);
+    if (typed && n >= MIN_SAFE && n <= MAX_SAFE) {
+      typedOut[0] = Number(n); // the number typedFromCanonical reads from n.toString()
+      return undefined;
+    }
     return n.toString();
   };
 }
+
+const INTEGER_TYPED = {
+  int2: integer(-32768n, 32767n, true),
+  int4: integer(-2147483648n, 2147483647n, true),
+  int8: integer(-9223372036854775808n, 9223372036854775807n, true),
+};
 
 const SPECIAL_FLOAT = /^[+-]?(inf|infinity|nan)$/i;
 
@@ -349,9 +364,9 @@ const bytea: Rule = (v) => {
 };
 
 const RULES = {
-  int2: integer(-32768n, 32767n),
-  int4: integer(-2147483648n, 2147483647n),
-  int8: integer(-9223372036854775808n, 9223372036854775807n),
+  int2: integer(-32768n, 32767n) as Rule,
+  int4: integer(-2147483648n, 2147483647n) as Rule,
+  int8: integer(-9223372036854775808n, 9223372036854775807n) as Rule,
   float4: float('float4') as Rule,
   float8: float('float8') as Rule,
   numeric,

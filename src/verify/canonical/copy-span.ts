@@ -4,7 +4,7 @@ import type { Logical } from './canonical-source.js';
 import { copyFieldReader, jsonbOutputIsCanonical } from './canonical-pg.js';
 import { LONG_VALUE_UNITS } from './long-value.js';
 import { pgScannedMicros, scanPgTimestamp } from './canonical-time.js';
-import { AS_DOUBLE, AS_MICROS, typedOut } from './typed-value.js';
+import { AS_DOUBLE, AS_INTEGER, AS_MICROS, typedOut } from './typed-value.js';
 
 /**
  * A field's canonical form, read where it lies in its COPY line (line[start, end), `escaped` when it holds a
@@ -60,7 +60,7 @@ const IN_PLACE: Partial<Record<Logical, InPlaceTest>> = {
  */
 export function copyTypedReader(kind: number, logical: Logical): CopySpanReader {
   const whole = copyFieldReader(logical);
-  const typed = kind === AS_MICROS ? micros : kind === AS_DOUBLE ? double : null;
+  const typed = kind === AS_MICROS ? micros : kind === AS_DOUBLE ? double : kind === AS_INTEGER ? integer : null;
   if (typed === null) throw new Error(`no typed reader for ${logical}`);
   return (line, start, end, escaped) =>
     !escaped && typed(line, start, end) ? undefined : whole(line.slice(start, end));
@@ -79,9 +79,10 @@ function micros(line: string, start: number, end: number): boolean {
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * A float8out field `-?[0-9]+(\.[0-9]+)?` of at most 15 digits as its double in typedOut[0]: the digits
- * are an exact integer and 10^k an exact double, so one division rounds correctly, as Number() of the text
- * would (Clinger's fast path). Other spellings (exponents, more digits, NaN) go the way of the text.
+ * A float8out field `-?[0-9]+(\.[0-9]+)?(e[+-][0-9]+)?` (canonical-pg.ts's PG_FLOAT) as its double in
+ * typedOut[0]. Up to 15 digits without an exponent the digits are an exact integer and 10^k an exact double,
+ * so one division rounds correctly, as Number() of the text would (Clinger's fast path); longer ones are read
+ * by Number(). NaN and ±Infinity go the way of the text.
  */
 function double(line: string, start: number, end: number): boolean {
   let i = start;
@@ -93,13 +94,38 @@ function double(line: string, start: number, end: number): boolean {
   for (; i < end && (c = line.charCodeAt(i)) >= 48 && c <= 57; i++, digits++) m = m * 10 + (c - 48);
   if (digits === 0) return false;
   let k = 0;
-  if (i < end) {
-    if (c !== 46) return false;
+  if (i < end && c === 46) {
     for (i++; i < end && (c = line.charCodeAt(i)) >= 48 && c <= 57; i++, k++) m = m * 10 + (c - 48);
-    if (k === 0 || i < end) return false;
+    if (k === 0) return false;
   }
-  if (digits + k > 15) return false;
-  const x = k === 0 ? m : m / POW10[k];
-  typedOut[0] = neg ? -x : x;
+  if (i === end && digits + k <= 15) {
+    const x = k === 0 ? m : m / POW10[k];
+    typedOut[0] = neg ? -x : x;
+    return true;
+  }
+  if (i < end) {
+    if (c !== 101) return false; // 'e'
+    c = line.charCodeAt(++i);
+    if (c !== 43 && c !== 45) return false;
+    const expStart = ++i;
+    while (i < end && (c = line.charCodeAt(i)) >= 48 && c <= 57) i++;
+    if (i === expStart || i !== end) return false;
+  }
+  typedOut[0] = Number(line.slice(start, end));
+  return true;
+}
+
+/**
+ * An int8out field of at most 15 digits as its number in typedOut[0], when it is its own canonical form
+ * (integerInPlace); others (longer, or not an integer) go the way of the text.
+ */
+function integer(line: string, start: number, end: number): boolean {
+  if (end - start > 15 || !integerInPlace(line, start, end)) return false;
+  let i = start;
+  const neg = line.charCodeAt(i) === 45;
+  if (neg) i++;
+  let m = 0;
+  for (; i < end; i++) m = m * 10 + (line.charCodeAt(i) - 48);
+  typedOut[0] = neg ? -m : m;
   return true;
 }

@@ -1,14 +1,15 @@
 // Row hashes and the order-independent table checksum the verifier compares between SQLite and PostgreSQL.
-import { AS_MICROS, typedFromCanonical, type DigestKinds } from './typed-value.js';
+import { AS_DOUBLE, AS_MICROS, typedFromCanonical, type DigestKinds } from './typed-value.js';
 
 /** The word that stands for NULL (no length can be 2^32 − 1: V8 strings stop below 2^30). */
 const NULL_WORD = 0xffff_ffff;
 /** The word that starts the digest of a row holding a value that cannot be represented. */
 const INVALID_WORD = 0xffff_fffe;
 const TWO_32 = 0x1_0000_0000;
-/** The first word of a timestamp hashed as its microseconds, and of a double hashed as its bits. */
+/** The first word of a timestamp hashed as its microseconds, of a double hashed as its bits, of an integer. */
 const MICROS_WORD = 0xffff_fffd;
 const DOUBLE_WORD = 0xffff_fffc;
+const INTEGER_WORD = 0xffff_fffb;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -17,15 +18,15 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const typedPair = new Int32Array(2);
 
 /**
- * A typed value's words: MICROS_WORD then the microseconds as a 64-bit two's complement integer, or
- * DOUBLE_WORD then the double's IEEE 754 bits (every NaN as 0x7ff8000000000000), low word first.
+ * A typed value's words: MICROS_WORD or INTEGER_WORD then the number as a 64-bit two's complement integer,
+ * or DOUBLE_WORD then the double's IEEE 754 bits (every NaN as 0x7ff8000000000000), low word first.
  */
 function typedWords(kind: number, x: number): number {
-  if (kind === AS_MICROS) {
+  if (kind !== AS_DOUBLE) {
     const hi = Math.floor(x / TWO_32);
     typedPair[0] = x - hi * TWO_32;
     typedPair[1] = hi;
-    return MICROS_WORD;
+    return kind === AS_MICROS ? MICROS_WORD : INTEGER_WORD;
   }
   if (x !== x) {
     typedPair[0] = 0;

@@ -1,5 +1,5 @@
-// Which columns the row digest hashes by type rather than by their canonical text (a timestamp by its
-// microseconds, a double by its 64 bits), and the number a canonical text of such a column stands for.
+// Which columns the row digest hashes by type rather than by their canonical text (an integer as one, a
+// timestamp by its microseconds, a double by its 64 bits), and the number a canonical text stands for.
 import type { Logical } from './canonical-source.js';
 import { canonicalDouble } from './canonical-number.js';
 
@@ -9,8 +9,10 @@ export const AS_TEXT = 0;
 export const AS_MICROS = 1;
 /** A double precision column: a canonical value that is a double's canonical text is hashed as its bits. */
 export const AS_DOUBLE = 2;
+/** An integer column: a canonical value that is a safe integer is hashed as that integer. */
+export const AS_INTEGER = 3;
 
-/** Per column, how the digest hashes its values (AS_TEXT, AS_MICROS, AS_DOUBLE); null when all are text. */
+/** Per column, how the digest hashes its values (AS_TEXT, AS_MICROS, …); null when all are text. */
 export type DigestKinds = Uint8Array | null;
 
 /** The DigestKinds of a table's columns, by their logical types. */
@@ -21,30 +23,42 @@ export function digestKindsOf(logicals: readonly Logical[]): DigestKinds {
     const l = logicals[i];
     if (l === 'timestamp' || l === 'timestamptz') kinds[i] = AS_MICROS;
     else if (l === 'float8') kinds[i] = AS_DOUBLE;
+    else if (l === 'int2' || l === 'int4' || l === 'int8') kinds[i] = AS_INTEGER;
     else continue;
     typed = true;
   }
   return typed ? kinds : null;
 }
 
-const CANONICAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
-
 /**
  * The number the canonical text `s` of a column of `kind` stands for, or null when it is hashed as text
- * (`infinity`, an unreadable value, a long value's stand-in, microseconds beyond 2^53). One text gives at
+ * (`infinity`, an unreadable value, a long value's stand-in, an integer beyond 2^53). One text gives at
  * most one number and one number comes from at most one text, so the digest stays injective.
  */
 export function typedFromCanonical(kind: number, s: string): number | null {
-  if (kind === AS_MICROS) {
-    if (s.length > 17 || s === '-0' || !CANONICAL_INTEGER.test(s)) return null;
-    const n = Number(s);
-    return Number.isSafeInteger(n) ? n : null;
-  }
+  if (kind === AS_MICROS || kind === AS_INTEGER) return canonicalInteger(s);
   if (kind === AS_DOUBLE) {
     const x = Number(s);
     return canonicalDouble(x) === s ? x : null;
   }
   return null;
+}
+
+/** The safe integer `s` spells as `-?(0|[1-9][0-9]*)` (never `-0`), or null. Runs for every key column. */
+function canonicalInteger(s: string): number | null {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > 16) return null;
+  const first = s.charCodeAt(i);
+  if (first === 48) return n === 1 ? 0 : null; // '0' alone: never '-0' or '01'
+  let m = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    m = m * 10 + (c - 48);
+  }
+  if (m > Number.MAX_SAFE_INTEGER) return null;
+  return s.charCodeAt(0) === 45 ? -m : m;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Timestamps and doubles hashed by type: the hot paths that make the number without its text hash exactly as
+// Integers, timestamps and doubles hashed by type: the hot paths that make the number without its text hash exactly as
 // the canonical text does, and the word stream stays injective.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { copyTypedReader } from '../../../src/verify/canonical/copy-span.js';
 import { digestRow, digestRowInto, digestWords, rowWords } from '../../../src/verify/canonical/row-hash.js';
 import {
   AS_DOUBLE,
+  AS_INTEGER,
   AS_MICROS,
   digestKindsOf,
   typedFromCanonical,
@@ -55,6 +56,9 @@ describe('typed hashing', () => {
     for (const [logical, kind] of [
       ['float8', AS_DOUBLE],
       ['timestamp', AS_MICROS],
+      ['int8', AS_INTEGER],
+      ['int4', AS_INTEGER],
+      ['int2', AS_INTEGER],
     ] as const) {
       const read = sourceTypedReader(col(logical), kind);
       fc.assert(
@@ -80,9 +84,15 @@ describe('typed hashing', () => {
           .constantFrom('', '.5', '.123456', '+02', '-05:30', '.1+01', ' BC')
           .map((tail) => d.toISOString().slice(0, 19).replace('T', ' ') + tail),
       );
+    const integers = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+      fc.integer().map(String),
+      fc.constantFrom('-0', '007', '', '-', '1.5', '999999999999999', '9999999999999999'),
+    );
     for (const [logical, kind, fields] of [
       ['float8', AS_DOUBLE, doubles],
       ['timestamp', AS_MICROS, times],
+      ['int8', AS_INTEGER, integers],
     ] as const) {
       const read = copyTypedReader(kind, logical);
       fc.assert(
@@ -111,7 +121,7 @@ describe('typed hashing', () => {
   });
 
   it('is MurmurHash3_x86_128 of the typed row words, and injective (property)', () => {
-    const logicals = ['timestamp', 'float8', 'text'] as const;
+    const logicals = ['timestamp', 'float8', 'int8', 'text'] as const;
     const kinds = digestKindsOf([...logicals]);
     const value = fc.option(
       fc.oneof(
@@ -121,7 +131,7 @@ describe('typed hashing', () => {
       ),
       { nil: null },
     );
-    const row = fc.tuple(value, value, value);
+    const row = fc.tuple(value, value, value, value);
     fc.assert(
       fc.property(row, row, fc.boolean(), (a, b, invalid) => {
         const words = rowWords(a, invalid, kinds);

@@ -24,9 +24,9 @@ import {
   scanSourceTimestamp,
   scannedDays,
   scannedIsMidnight,
-  scannedMicros,
+  scannedMicrosInto,
   scannedMicrosText,
-  microsValue,
+  microsInto,
   type TimeResult,
 } from './canonical-time.js';
 import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
@@ -292,18 +292,12 @@ const timestampTyped: TypedRule = (v, col) => {
   if (typeof v === 'string') {
     const reason = scanSourceTimestamp(v, col.localTimeZone);
     if (reason !== null) return no(reason);
-    const micros = scannedMicros();
-    if (micros === null) return scannedMicrosText();
-    typedOut[0] = micros;
-    return undefined;
+    return scannedMicrosInto() ? undefined : scannedMicrosText();
   }
   if (typeof v === 'bigint' || typeof v === 'number') {
     const r = epochInstant(v);
     if (!r.ok) return no(r.reason);
-    const micros = microsValue(r.instant.days, r.instant.micros);
-    if (micros === null) return microsText(r.instant);
-    typedOut[0] = micros;
-    return undefined;
+    return microsInto(r.instant.days, r.instant.micros) ? undefined : microsText(r.instant);
   }
   return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
 };

@@ -2,6 +2,7 @@
 // so nothing passes through a JavaScript Date (which keeps only milliseconds).
 import { localToUtcSeconds } from './canonical-zone.js';
 import { doubleDecimal } from './canonical-number.js';
+import { typedOut } from './typed-value.js';
 
 /** An instant (or a naive wall-clock time read as UTC): days since 1970-01-01 plus microseconds into that day. */
 export interface Instant {
@@ -275,21 +276,24 @@ export function pgTimestampMicros(text: string): string | null {
 const pgScanned: Instant = { days: 0, micros: 0 };
 
 /**
- * The microseconds since 1970 of the instant scanPgTimestamp read last, when they are a safe integer
- * whose digits are its canonical form (|days| < 100000, as microsDigits prints them); else null.
+ * Puts the microseconds since 1970 of the instant scanPgTimestamp read last in typedOut[0] when they are a
+ * safe integer whose digits are its canonical form (|days| < 100000, as microsDigits prints them); false
+ * otherwise. A boolean and a slot rather than a number or null: no number is boxed per value.
  */
-export function pgScannedMicros(): number | null {
-  return microsValue(pgScanned.days, pgScanned.micros);
+export function pgScannedMicrosInto(): boolean {
+  return microsInto(pgScanned.days, pgScanned.micros);
 }
 
-/** The instant scanSourceTimestamp read last as pgScannedMicros gives one. */
-export function scannedMicros(): number | null {
-  return microsValue(scanned.days, scanned.micros);
+/** The instant scanSourceTimestamp read last, as pgScannedMicrosInto puts one. */
+export function scannedMicrosInto(): boolean {
+  return microsInto(scanned.days, scanned.micros);
 }
 
-/** An instant's microseconds since 1970 as a number, when exact (|days| < 100000); else null. */
-export function microsValue(days: number, micros: number): number | null {
-  return days > -100_000 && days < 100_000 ? days * US_PER_DAY + micros + 0 : null;
+/** An instant's microseconds since 1970 in typedOut[0], when exact (|days| < 100000). */
+export function microsInto(days: number, micros: number): boolean {
+  if (days <= -100_000 || days >= 100_000) return false;
+  typedOut[0] = days * US_PER_DAY + micros + 0;
+  return true;
 }
 
 /**

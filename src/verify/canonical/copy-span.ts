@@ -3,7 +3,7 @@
 import type { Logical } from './canonical-source.js';
 import { copyFieldReader, jsonbOutputIsCanonical } from './canonical-pg.js';
 import { LONG_VALUE_UNITS } from './long-value.js';
-import { pgScannedMicros, scanPgTimestamp } from './canonical-time.js';
+import { pgScannedMicrosInto, scanPgTimestamp } from './canonical-time.js';
 import { AS_DOUBLE, AS_INTEGER, AS_MICROS, typedOut } from './typed-value.js';
 
 /**
@@ -68,11 +68,7 @@ export function copyTypedReader(kind: number, logical: Logical): CopySpanReader 
 
 /** A timestamp_out field as its microseconds in typedOut[0], when they are a canonical safe integer. */
 function micros(line: string, start: number, end: number): boolean {
-  if (!scanPgTimestamp(line, start, end)) return false;
-  const v = pgScannedMicros();
-  if (v === null) return false;
-  typedOut[0] = v;
-  return true;
+  return scanPgTimestamp(line, start, end) && pgScannedMicrosInto();
 }
 
 /** 10^k, exact for k ≤ 22. */

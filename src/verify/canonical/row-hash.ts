@@ -1,5 +1,5 @@
 // Row hashes and the order-independent table checksum the verifier compares between SQLite and PostgreSQL.
-import { AS_DOUBLE, AS_MICROS, typedFromCanonical, type DigestKinds } from './typed-value.js';
+import { AS_DOUBLE, AS_MICROS, typedInto, typedOut, type DigestKinds } from './typed-value.js';
 
 /** The word that stands for NULL (no length can be 2^32 − 1: V8 strings stop below 2^30). */
 const NULL_WORD = 0xffff_ffff;
@@ -56,9 +56,8 @@ export function rowWords(values: readonly (string | null)[], invalid = false, ki
       out.push(NULL_WORD);
       continue;
     }
-    const x = kinds === null || kinds[i] === 0 ? null : typedFromCanonical(kinds[i], v);
-    if (x !== null) {
-      out.push(typedWords(kinds![i], x), typedPair[0] >>> 0, typedPair[1] >>> 0);
+    if (kinds !== null && kinds[i] !== 0 && typedInto(kinds[i], v)) {
+      out.push(typedWords(kinds[i], typedOut[0]), typedPair[0] >>> 0, typedPair[1] >>> 0);
       continue;
     }
     out.push(v.length);
@@ -162,10 +161,12 @@ export function digestRowInto(
     // A typed value's two words after its first (typedWords), still to come.
     let extra = 0;
     const kind = kinds === null ? 0 : kinds[i];
-    const x = kind === 0 || v === null ? null : v === undefined ? nums![i] : typedFromCanonical(kind, v);
     if (v === null) w = NULL_WORD;
-    else if (x !== null) {
-      w = typedWords(kind, x);
+    else if (kind !== 0 && v === undefined) {
+      w = typedWords(kind, nums![i]);
+      extra = 2;
+    } else if (kind !== 0 && typedInto(kind, v as string)) {
+      w = typedWords(kind, typedOut[0]);
       extra = 2;
     } else if (v === undefined) {
       // A value that is the text of line[starts[i], ends[i]) (the target side's COPY fields, hashed in place).

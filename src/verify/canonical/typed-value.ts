@@ -3,6 +3,12 @@
 import type { Logical } from './canonical-source.js';
 import { canonicalDouble } from './canonical-number.js';
 
+/**
+ * Where a hot path leaves a typed value it made without its text (a reader returning undefined for a
+ * column of DigestKinds other than AS_TEXT): no object per value.
+ */
+export const typedOut = new Float64Array(1);
+
 /** A column hashed as its canonical text. */
 export const AS_TEXT = 0;
 /** A timestamp column: a canonical value that is a safe integer is hashed as that many microseconds. */
@@ -36,33 +42,42 @@ export function digestKindsOf(logicals: readonly Logical[]): DigestKinds {
  * most one number and one number comes from at most one text, so the digest stays injective.
  */
 export function typedFromCanonical(kind: number, s: string): number | null {
-  if (kind === AS_MICROS || kind === AS_INTEGER) return canonicalInteger(s);
-  if (kind === AS_DOUBLE) {
-    const x = Number(s);
-    return canonicalDouble(x) === s ? x : null;
-  }
-  return null;
-}
-
-/** The safe integer `s` spells as `-?(0|[1-9][0-9]*)` (never `-0`), or null. Runs for every key column. */
-function canonicalInteger(s: string): number | null {
-  const n = s.length;
-  let i = s.charCodeAt(0) === 45 ? 1 : 0;
-  if (i === n || n - i > 16) return null;
-  const first = s.charCodeAt(i);
-  if (first === 48) return n === 1 ? 0 : null; // '0' alone: never '-0' or '01'
-  let m = 0;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-    m = m * 10 + (c - 48);
-  }
-  if (m > Number.MAX_SAFE_INTEGER) return null;
-  return s.charCodeAt(0) === 45 ? -m : m;
+  return typedInto(kind, s) ? typedOut[0] : null;
 }
 
 /**
- * Where a hot path leaves a typed value it made without its text (a reader returning undefined for a
- * column of DigestKinds other than AS_TEXT): no object per value.
+ * typedFromCanonical for the digest's loop: true with the number in typedOut[0], false for text. A boolean
+ * and a slot rather than a number or null, so no number is boxed per value.
  */
-export const typedOut = new Float64Array(1);
+export function typedInto(kind: number, s: string): boolean {
+  if (kind === AS_MICROS || kind === AS_INTEGER) return canonicalIntegerInto(s);
+  if (kind === AS_DOUBLE) {
+    const x = Number(s);
+    if (canonicalDouble(x) !== s) return false;
+    typedOut[0] = x;
+    return true;
+  }
+  return false;
+}
+
+/** The safe integer `s` spells as `-?(0|[1-9][0-9]*)` (never `-0`) in typedOut[0]; false when it is not one. */
+function canonicalIntegerInto(s: string): boolean {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > 16) return false;
+  if (s.charCodeAt(i) === 48) {
+    // '0' alone: never '-0' or '01'
+    if (n !== 1) return false;
+    typedOut[0] = 0;
+    return true;
+  }
+  let m = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+    m = m * 10 + (c - 48);
+  }
+  if (m > Number.MAX_SAFE_INTEGER) return false;
+  typedOut[0] = s.charCodeAt(0) === 45 ? -m : m;
+  return true;
+}

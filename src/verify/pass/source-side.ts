@@ -103,9 +103,9 @@ function canonicalFiller(plan: TablePlan, opts: SourceSideOptions, nums: Float64
     kinds !== null && kinds[i] !== 0 && !keyIdx.includes(i) ? sourceTypedReader(c, kinds[i]) : sourceValueReader(c),
   );
   const at = plan.columns.map((c) => c.extractIndex);
-  // A constant's canonical form is the same for every row: made once.
-  const consts = plan.columns.map((c, i) =>
-    c.source.kind === 'const' ? readers[i](constantAsSource(c.source.value)) : undefined,
+  // A constant's canonical form is the same for every row: made once, as text (the digest reads its number).
+  const consts = plan.columns.map((c) =>
+    c.source.kind === 'const' ? sourceValueReader(c)(constantAsSource(c.source.value)) : undefined,
   );
   return function fill(
     i: number,

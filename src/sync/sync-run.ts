@@ -9,6 +9,7 @@ import { TargetRefusedError } from '../model/errors.js';
 import { orderByDependencies } from '../plan/load-order.js';
 import { evaluateDefaults } from '../load/defaults.js';
 import { syncBases, type SyncBase } from '../ledger/sync-ledger.js';
+import { readBaselines } from '../ledger/sync-baseline.js';
 import { graceCutoffMicros } from '../verify/pass/grace.js';
 import type { SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
@@ -29,6 +30,8 @@ export interface SyncRunInput {
   runId: string;
   dryRun: boolean;
   graceSeconds: number | null;
+  /** --full: every table compared in full, whatever baseline the ledger keeps. */
+  full: boolean;
   now: Date;
   fence(client: pg.ClientBase): Promise<void>;
   /** Told when each table is done. */
@@ -77,6 +80,12 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
   const cutoffMicros = input.graceSeconds === null ? null : graceCutoffMicros(input.now, input.graceSeconds);
   const defaults = await evaluateDefaults(client, input.plan);
   const ordered = orderByDependencies([...input.tables]);
+  const baselines = input.full
+    ? new Map()
+    : await readBaselines(
+        client,
+        ordered.map((t) => t.targetName),
+      );
   const one = async (plan: TablePlan, base: SyncBase, again: boolean, client: pg.ClientBase) => {
     const talliers = input.hosted(plan.source.file);
     if (!talliers) throw new Error(`sync: source ${plan.source.file} is not hosted in a source worker`);
@@ -90,6 +99,8 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
       dryRun: input.dryRun,
       cutoffMicros,
       base,
+      baseline: baselines.get(plan.targetName),
+      full: input.full,
       again,
       defaults: defaults.get(plan.targetName) ?? new Map(),
       fence: input.fence,
@@ -135,6 +146,7 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
         counts,
         targetRowsBefore: before.targetRowsBefore,
         durationMs: before.durationMs + second.durationMs,
+        compare: { ...before.compare, noBaseline: second.compare.noBaseline },
       };
       results.set(plan.targetName, merged);
       input.done?.(merged);

@@ -118,6 +118,7 @@ CREATE TABLE IF NOT EXISTS sqlite2pg.sync_baselines (
   run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),
   mapping_hash text NOT NULL,
   segment_spec jsonb NOT NULL,
+  source_digest text NOT NULL,
   source_rows bigint NOT NULL,
   segment_limbs bytea NOT NULL,
   segment_counts bytea NOT NULL,

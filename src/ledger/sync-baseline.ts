@@ -12,6 +12,8 @@ export interface SyncBaseline {
   mappingHash: string;
   /** The first-level segment spec (verify/pass/segments.ts's FirstLevelSpec, plain data: ledger does not see verify). */
   spec: unknown;
+  /** What the sums are of: 'raw' (the values as SQLite holds them) or 'canonical' (verify's form). */
+  digest: string;
   sourceRows: number;
   /** Per segment, the source side's 128-bit sum as four 32-bit limbs, and its row count (SegmentSums' arrays). */
   limbs: Float64Array;
@@ -60,7 +62,7 @@ export async function readBaselines(client: pg.ClientBase, tables: string[]): Pr
   const exists = await client.query("SELECT to_regclass('sqlite2pg.sync_baselines') IS NOT NULL AS ok");
   if (!exists.rows[0].ok) return new Map();
   const r = await client.query(
-    `SELECT target_table, run_id, mapping_hash, segment_spec, source_rows, segment_limbs, segment_counts, target_rows, own_rows, writers_sha256
+    `SELECT target_table, run_id, mapping_hash, segment_spec, source_digest, source_rows, segment_limbs, segment_counts, target_rows, own_rows, writers_sha256
        FROM sqlite2pg.sync_baselines WHERE target_table = ANY($1)`,
     [tables],
   );
@@ -71,6 +73,7 @@ export async function readBaselines(client: pg.ClientBase, tables: string[]): Pr
         runId: row.run_id as string,
         mappingHash: row.mapping_hash as string,
         spec: row.segment_spec as unknown,
+        digest: row.source_digest as string,
         sourceRows: Number(row.source_rows),
         limbs: floats(row.segment_limbs as Buffer),
         counts: floats(row.segment_counts as Buffer),
@@ -87,10 +90,10 @@ export async function readBaselines(client: pg.ClientBase, tables: string[]): Pr
 /** In the table's sync transaction: the table's baseline is now this one. */
 export async function saveBaseline(client: pg.ClientBase, table: string, b: SyncBaseline): Promise<void> {
   await client.query(
-    `INSERT INTO sqlite2pg.sync_baselines (target_table, run_id, mapping_hash, segment_spec, source_rows, segment_limbs, segment_counts, target_rows, own_rows, writers_sha256)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO sqlite2pg.sync_baselines (target_table, run_id, mapping_hash, segment_spec, source_digest, source_rows, segment_limbs, segment_counts, target_rows, own_rows, writers_sha256)
+     VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (target_table) DO UPDATE SET run_id = EXCLUDED.run_id, mapping_hash = EXCLUDED.mapping_hash,
-       segment_spec = EXCLUDED.segment_spec, source_rows = EXCLUDED.source_rows, segment_limbs = EXCLUDED.segment_limbs,
+       segment_spec = EXCLUDED.segment_spec, source_digest = EXCLUDED.source_digest, source_rows = EXCLUDED.source_rows, segment_limbs = EXCLUDED.segment_limbs,
        segment_counts = EXCLUDED.segment_counts, target_rows = EXCLUDED.target_rows, own_rows = EXCLUDED.own_rows,
        writers_sha256 = EXCLUDED.writers_sha256, recorded_at = now()`,
     [
@@ -104,6 +107,7 @@ export async function saveBaseline(client: pg.ClientBase, table: string, b: Sync
       b.fingerprint.rows,
       b.fingerprint.ownRows,
       b.fingerprint.writers,
+      b.digest,
     ],
   );
 }

@@ -15,13 +15,14 @@ import {
   type SyncBaseline,
   type TargetFingerprint,
 } from '../ledger/sync-baseline.js';
-import type { TableChanges } from './find-changes.js';
+import type { SumsDigest, TableChanges } from './find-changes.js';
 import type { SyncCounts } from './sync-counts.js';
 
 /** The fast path's starting point, checked. */
 export interface Trusted {
   spec: FirstLevelSpec;
   sums: SegmentSums;
+  digest: SumsDigest;
   targetRows: number;
 }
 
@@ -53,7 +54,8 @@ export async function trustBaseline(
     return { reason: 'another run loaded the table after the sync that left the baseline' };
   if (baseline.mappingHash !== mappingHash) return { reason: 'the mapping changed since the baseline' };
   const spec = specOf(baseline);
-  if (!spec) return { reason: 'the baseline cannot be read' };
+  if (!spec || (baseline.digest !== 'raw' && baseline.digest !== 'canonical'))
+    return { reason: 'the baseline cannot be read' };
   const now = await targetFingerprint(client, plan.target, base.writerTxids);
   const was = baseline.fingerprint;
   if (now.writers !== was.writers) return { reason: "the ledger's writers of the table's rows changed" };
@@ -61,7 +63,8 @@ export async function trustBaseline(
     return {
       reason: `the target changed since the last sync (${now.rows} rows, ${now.ownRows} written by sqlite2pg; then ${was.rows}, ${was.ownRows})`,
     };
-  return { spec, sums: new SegmentSums(baseline.counts.length, baseline.limbs, baseline.counts), targetRows: now.rows };
+  const sums = new SegmentSums(baseline.counts.length, baseline.limbs, baseline.counts);
+  return { spec, sums, digest: baseline.digest, targetRows: now.rows };
 }
 
 /** Why this sync leaves no baseline for the table, or null when it may (before its fingerprint is taken). */
@@ -84,6 +87,7 @@ export async function keepBaseline(
   run: { runId: string; mappingHash: string },
   found: TableChanges,
   why: string | null,
+  sums: () => Promise<{ sums: SegmentSums; digest: SumsDigest }>,
 ): Promise<string | null> {
   let fingerprint: TargetFingerprint | null = null;
   if (why === null) {
@@ -97,13 +101,15 @@ export async function keepBaseline(
     await dropBaseline(client, plan.targetName);
     return why;
   }
+  const kept = await sums();
   await saveBaseline(client, plan.targetName, {
     runId: run.runId,
     mappingHash: run.mappingHash,
     spec: found.spec,
+    digest: kept.digest,
     sourceRows: found.sourceRows,
-    limbs: found.sourceSums.limbs,
-    counts: found.sourceSums.counts,
+    limbs: kept.sums.limbs,
+    counts: kept.sums.counts,
     fingerprint,
   });
   return null;

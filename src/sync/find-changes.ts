@@ -7,7 +7,8 @@ import { firstLevel } from '../verify/verify-table.js';
 import { checksumPass } from '../verify/pass/checksum-pass.js';
 import { firstLevelSegments, type FirstLevelSpec } from '../verify/pass/segments.js';
 import { SideTally } from '../verify/pass/side-tally.js';
-import type { SegmentSums } from '../verify/pass/segment-sums.js';
+import { SegmentSums } from '../verify/pass/segment-sums.js';
+import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { localise, type Pending } from '../verify/narrow/localise.js';
 import { Findings, type Candidate } from '../verify/narrow/findings.js';
 
@@ -25,6 +26,9 @@ class AllFindings extends Findings {
   }
 }
 
+/** What a baseline's sums are of: the values as SQLite holds them, or verify's canonical form (no key). */
+export type SumsDigest = 'raw' | 'canonical';
+
 /** What comparing a table found. */
 export interface TableChanges {
   candidates: Candidate[];
@@ -36,9 +40,10 @@ export interface TableChanges {
   graceSource: number;
   /** Target rows --grace left out; null when not known (the fast path reads only some segments). */
   graceTarget: number | null;
-  /** The first-level segments and the source side's sums over them: the next baseline. */
+  /** The first-level segments and the source side's sums over them (`digest`: of what), for the next baseline. */
   spec: FirstLevelSpec;
   sourceSums: SegmentSums;
+  digest: SumsDigest;
   /** First-level segments, and how many of them were narrowed down (read on both sides again). */
   segments: { total: number; read: number };
 }
@@ -68,23 +73,29 @@ export async function findChanges(ctx: TableContext): Promise<TableChanges> {
     graceTarget: target.excluded,
     spec,
     sourceSums: source.sums,
+    digest: 'canonical',
     segments: { total: source.sums.size, read: pending.length },
   };
 }
 
 /**
  * The fast path: only the source side is read in full (SQLite keeps no change log), over the baseline's
- * segments; a segment whose source sum and count equal the baseline's is unchanged on both sides and skipped,
- * the others are narrowed down by localise as differing segments are (both sides of just those segments).
+ * segments, as the baseline's sums were made (raw: no canonical form, which is most of a source pass's cost);
+ * a segment whose sum and count equal the baseline's is unchanged on both sides and skipped, the others are
+ * narrowed down by localise as differing segments are (both sides of just those segments).
  */
 export async function findChangesSince(
   ctx: TableContext,
-  baseline: { spec: FirstLevelSpec; sums: SegmentSums },
-  targetRows: number,
+  baseline: { spec: FirstLevelSpec; sums: SegmentSums; digest: SumsDigest; targetRows: number },
+  raw: RawTallier,
 ): Promise<TableChanges> {
   const { spec } = baseline;
-  const r = await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros, ctx.onSourceRows);
-  const source = SideTally.fromState(r.state, spec);
+  const read =
+    baseline.digest === 'raw'
+      ? await raw(ctx.plan, spec, ctx.cutoffMicros)
+      : await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros, ctx.onSourceRows);
+  if (!read) throw new Error(`sync: no raw sums for ${ctx.plan.targetName}, whose baseline has them`);
+  const source = SideTally.fromState(read.state, spec);
   const pending: Pending[] = [];
   firstLevelSegments(spec).forEach((seg, i) => {
     // The baseline's count is the target's too, less the rows rejected in the segment: an upper bound.
@@ -95,12 +106,29 @@ export async function findChangesSince(
   await localise(ctx, pending, findings);
   return {
     candidates: findings.all,
-    sourceRows: r.counts.rows,
-    targetRows,
+    sourceRows: read.counts.rows,
+    targetRows: baseline.targetRows,
+    // Raw sums leave no row out (--grace acts in the segments read, in localise); the recent ones are counted.
     graceSource: source.excluded,
     graceTarget: ctx.cutoffMicros === null ? 0 : null,
     spec,
     sourceSums: source.sums,
+    digest: baseline.digest,
     segments: { total: source.sums.size, read: pending.length },
   };
+}
+
+/**
+ * The sums a baseline keeps: raw ones for a table with a key (read once more, in the file's worker, unless
+ * the fast path read them already), else the canonical ones the comparison made.
+ */
+export async function baselineSums(
+  ctx: TableContext,
+  found: TableChanges,
+  raw: RawTallier,
+): Promise<{ sums: SegmentSums; digest: SumsDigest }> {
+  if (found.digest === 'raw') return { sums: found.sourceSums, digest: 'raw' };
+  const r = ctx.keyKind === 'none' ? null : await raw(ctx.plan, found.spec, null);
+  if (!r) return { sums: found.sourceSums, digest: 'canonical' };
+  return { sums: new SegmentSums(r.state.counts.length, r.state.limbs, r.state.counts), digest: 'raw' };
 }

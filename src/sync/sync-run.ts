@@ -13,6 +13,7 @@ import { readBaselines } from '../ledger/sync-baseline.js';
 import { graceCutoffMicros } from '../verify/pass/grace.js';
 import type { SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
+import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { syncTable, type SyncedTable } from './sync-table.js';
 import { addCounts } from './sync-counts.js';
 import { runInLanes } from '../run/run-tables.js';
@@ -21,7 +22,7 @@ export interface SyncRunInput {
   plan: RunPlan;
   tables: readonly TablePlan[];
   sourceDb(file: string): Database.Database | null;
-  hosted(file: string): { source: SourceTallier; target: TargetTallier } | null;
+  hosted(file: string): { source: SourceTallier; target: TargetTallier; raw: RawTallier } | null;
   /** The connection for what is not a table's (and a dry run's one transaction, all its tables in it). */
   client: pg.ClientBase;
   /** A connection of a lane's own: tables of different files are synced side by side, `jobs` at a time. */

@@ -13,7 +13,8 @@ import { tableContext, type SourceTallier } from '../verify/pass/table-context.j
 import type { TargetTallier } from '../verify/pass/target-tally.js';
 import { carryForward, forgetKeys, recordedKeys, recordSyncTable, type SyncBase } from '../ledger/sync-ledger.js';
 import type { SyncBaseline } from '../ledger/sync-baseline.js';
-import { findChanges, findChangesSince } from './find-changes.js';
+import { baselineSums, findChanges, findChangesSince } from './find-changes.js';
+import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { keepBaseline, trustBaseline, unsettled } from './baseline.js';
 import { applyRows, RowRefused } from './apply-rows.js';
 import type { SyncCounts } from './sync-counts.js';
@@ -22,7 +23,7 @@ export interface SyncTableInput {
   client: pg.ClientBase;
   plan: TablePlan;
   db: Database.Database | null;
-  talliers: { source: SourceTallier; target: TargetTallier };
+  talliers: { source: SourceTallier; target: TargetTallier; raw: RawTallier };
   runId: string;
   mappingHash: string;
   dryRun: boolean;
@@ -101,7 +102,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
         ? { reason: 'second round' }
         : await trustBaseline(client, plan, input.base, input.baseline, input.mappingHash);
     const found =
-      'reason' in trusted ? await findChanges(ctx) : await findChangesSince(ctx, trusted, trusted.targetRows);
+      'reason' in trusted ? await findChanges(ctx) : await findChangesSince(ctx, trusted, input.talliers.raw);
     const before = await recordedKeys(client, input.base.latest.runId, plan.targetName);
     // The full comparison sees every earlier reject as missing and tries it again (a parent may have come,
     // a duplicate gone): the fast path does the same for those in segments it skipped.
@@ -173,7 +174,9 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
         xids: [...applied.xmins],
         stageMs: { compareMs: ms(tCompare - t0), writeMs: ms(performance.now() - tCompare) },
       });
-      noBaseline = await keepBaseline(client, plan, input, found, unsettled(found, counts));
+      noBaseline = await keepBaseline(client, plan, input, found, unsettled(found, counts), () =>
+        baselineSums(ctx, found, input.talliers.raw),
+      );
       await pausePoint(`sync:${plan.targetName}`); // a kill test stops the sync here, before the table commits
       await input.fence(client);
       await client.query('COMMIT');

@@ -63,6 +63,9 @@ describe('sync: the fast path', () => {
       expect(t.compare.path, t.target).toBe('full');
       expect(t.compare.reason, t.target).toMatch(/no baseline/);
     }
+    // Every fixture table has a key: the baselines keep raw sums (the values as SQLite holds them).
+    const kept = await db.query('SELECT DISTINCT source_digest FROM sqlite2pg.sync_baselines');
+    expect(kept.rows).toEqual([{ source_digest: 'raw' }]);
   });
 
   it('after inserts, updates, deletes, a changed key and rows becoming valid or invalid: fast, and converges', async () => {

@@ -84,7 +84,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * built once per scan. Each call fills values[i] and returns the row's invalid-reasons array (made on the
  * first value that cannot be represented).
  */
-function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
+export function canonicalFiller(plan: TablePlan, opts: SourceSideOptions) {
   const n = plan.columns.length;
   const readers = plan.columns.map((c) => sourceValueReader(c));
   const at = plan.columns.map((c) => c.extractIndex);

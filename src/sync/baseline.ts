@@ -28,11 +28,15 @@ export interface Trusted {
 
 /** The baseline's spec when it is one firstLevelSegments can make, with as many segments as it has sums. */
 function specOf(b: SyncBaseline): FirstLevelSpec | null {
-  const s = b.spec as { kind?: unknown; lo?: unknown; hi?: unknown } | null;
+  const s = b.spec as { kind?: unknown; lo?: unknown; hi?: unknown; parts?: unknown } | null;
+  const parts = s?.parts === undefined ? {} : { parts: s.parts as number };
+  if (parts.parts !== undefined && !(Number.isInteger(parts.parts) && parts.parts >= 1 && parts.parts <= 2 ** 20))
+    return null;
   let spec: FirstLevelSpec | null = null;
-  if (s?.kind === 'keys' || s?.kind === 'rows') spec = { kind: s.kind };
+  if (s?.kind === 'rows') spec = { kind: 'rows' };
+  else if (s?.kind === 'keys') spec = { kind: 'keys', ...parts };
   else if (s?.kind === 'ranges' && typeof s.lo === 'string' && typeof s.hi === 'string')
-    spec = /^-?[0-9]+$/.test(s.lo) && /^-?[0-9]+$/.test(s.hi) ? { kind: 'ranges', lo: s.lo, hi: s.hi } : null;
+    spec = /^-?[0-9]+$/.test(s.lo) && /^-?[0-9]+$/.test(s.hi) ? { kind: 'ranges', lo: s.lo, hi: s.hi, ...parts } : null;
   if (!spec) return null;
   const n = firstLevelSize(spec);
   return b.counts.length === n && b.limbs.length === n * 4 ? spec : null;
@@ -87,7 +91,7 @@ export async function keepBaseline(
   run: { runId: string; mappingHash: string },
   found: TableChanges,
   why: string | null,
-  sums: () => Promise<{ sums: SegmentSums; digest: SumsDigest }>,
+  sums: () => Promise<{ spec: FirstLevelSpec; sums: SegmentSums; digest: SumsDigest }>,
 ): Promise<string | null> {
   let fingerprint: TargetFingerprint | null = null;
   if (why === null) {
@@ -105,7 +109,7 @@ export async function keepBaseline(
   await saveBaseline(client, plan.targetName, {
     runId: run.runId,
     mappingHash: run.mappingHash,
-    spec: found.spec,
+    spec: kept.spec,
     digest: kept.digest,
     sourceRows: found.sourceRows,
     limbs: kept.sums.limbs,

@@ -5,7 +5,7 @@
 import type { TableContext } from '../verify/pass/table-context.js';
 import { firstLevel } from '../verify/verify-table.js';
 import { checksumPass } from '../verify/pass/checksum-pass.js';
-import { firstLevelSegments, type FirstLevelSpec } from '../verify/pass/segments.js';
+import { FIRST_LEVEL_PARTS, firstLevelSegments, type FirstLevelSpec } from '../verify/pass/segments.js';
 import { SideTally } from '../verify/pass/side-tally.js';
 import { SegmentSums } from '../verify/pass/segment-sums.js';
 import type { RawTallier } from '../verify/pass/raw-tally.js';
@@ -126,9 +126,25 @@ export async function baselineSums(
   ctx: TableContext,
   found: TableChanges,
   raw: RawTallier,
-): Promise<{ sums: SegmentSums; digest: SumsDigest }> {
-  if (found.digest === 'raw') return { sums: found.sourceSums, digest: 'raw' };
-  const r = ctx.keyKind === 'none' ? null : await raw(ctx.plan, found.spec, null);
-  if (!r) return { sums: found.sourceSums, digest: 'canonical' };
-  return { sums: new SegmentSums(r.state.counts.length, r.state.limbs, r.state.counts), digest: 'raw' };
+): Promise<{ spec: FirstLevelSpec; sums: SegmentSums; digest: SumsDigest }> {
+  if (found.digest === 'raw') return { spec: found.spec, sums: found.sourceSums, digest: 'raw' };
+  const spec = finerSpec(found.spec, found.sourceRows);
+  const r = ctx.keyKind === 'none' ? null : await raw(ctx.plan, spec, null);
+  if (!r) return { spec: found.spec, sums: found.sourceSums, digest: 'canonical' };
+  return { spec, sums: new SegmentSums(r.state.counts.length, r.state.limbs, r.state.counts), digest: 'raw' };
+}
+
+/** Rows per first-level segment a baseline aims at: each change then costs reading a few rows, not hundreds. */
+const BASELINE_SEGMENT_ROWS = 16;
+/** At most this many segments (16-bit buckets still index as an array; 2.6 MB of sums). */
+const BASELINE_MAX_PARTS = 65_536;
+
+/**
+ * The comparison's segments made finer for a baseline (verify's ~4096 leave hundreds of rows in each segment
+ * of a large table, and 0.1 % of rows changed at random then touches a fifth of the segments).
+ */
+function finerSpec(spec: FirstLevelSpec, rows: number): FirstLevelSpec {
+  if (spec.kind === 'rows') return spec;
+  const want = 2 ** Math.ceil(Math.log2(Math.max(1, rows / BASELINE_SEGMENT_ROWS)));
+  return { ...spec, parts: Math.min(BASELINE_MAX_PARTS, Math.max(FIRST_LEVEL_PARTS, want)) };
 }

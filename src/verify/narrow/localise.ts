@@ -20,8 +20,11 @@ const MAX_FANOUT = 4096;
 /** Per pass: segments whose checksums are kept, and rows held for row-by-row comparison (memory bounds). */
 const MAX_SEGMENTS_PER_PASS = 32_768;
 const MAX_LEAF_ROWS_PER_PASS = 50_000;
-/** Key ranges one pass reads through the index at most (closest ones merged). */
-const MAX_SPANS = 64;
+/**
+ * Key ranges one pass reads through the index at most (closest ones merged): enough that scattered small
+ * segments (sync's fast path reads a few rows around each change) are not merged into most of the table.
+ */
+const MAX_SPANS = 1024;
 
 /** A segment whose checksums differ, with the larger side's row count. */
 export interface Pending {

@@ -20,11 +20,8 @@ const MAX_FANOUT = 4096;
 /** Per pass: segments whose checksums are kept, and rows held for row-by-row comparison (memory bounds). */
 const MAX_SEGMENTS_PER_PASS = 32_768;
 const MAX_LEAF_ROWS_PER_PASS = 50_000;
-/**
- * Key ranges one pass reads through the index at most (closest ones merged): enough that scattered small
- * segments (sync's fast path reads a few rows around each change) are not merged into most of the table.
- */
-const MAX_SPANS = 1024;
+/** Key ranges one pass reads through the index at most (closest ones merged). */
+const MAX_SPANS = 64;
 
 /** A segment whose checksums differ, with the larger side's row count. */
 export interface Pending {
@@ -42,7 +39,18 @@ interface Pass {
 function* passes(pending: readonly Pending[]): Generator<Pass> {
   let pass: Pass = { segments: [], leaf: [] };
   let leafRows = 0;
+  // Key ranges of a pass beyond MAX_SPANS are merged with their neighbours, gaps and all: many scattered small
+  // ranges (sync's fast path: a few rows around each change) would read most of the table. So a pass holds
+  // at most MAX_SPANS differing ranges (each one's children are adjacent: one span).
+  let ranges = 0;
   for (const p of pending) {
+    if (p.seg.kind === 'range' && ranges >= MAX_SPANS && pass.segments.length > 0) {
+      yield pass;
+      pass = { segments: [], leaf: [] };
+      leafRows = 0;
+      ranges = 0;
+    }
+    if (p.seg.kind === 'range') ranges++;
     const parts = Math.min(MAX_FANOUT, Math.max(2, Math.ceil(p.rows / CHILD_ROWS)));
     const children = p.rows > LEAF_ROWS ? splitSegment(p.seg, parts) : null;
     const add = children ?? [p.seg];
@@ -54,6 +62,7 @@ function* passes(pending: readonly Pending[]): Generator<Pass> {
       yield pass;
       pass = { segments: [], leaf: [] };
       leafRows = 0;
+      ranges = p.seg.kind === 'range' ? 1 : 0;
     }
     for (const s of add) {
       pass.segments.push(s);

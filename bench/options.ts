@@ -48,7 +48,8 @@ export const USAGE = `usage: npm run bench -- [--rows N] [--repeat K] [--seed S]
   --jobs N      sqlite2pg --jobs, and tables (pipe) or files (pgloader) loaded at a time (default 2)
   --only LIST   run only these contenders (verify and floor run on the database migrate just loaded;
                 floor: the read floor, both sides streamed by sqlite3 -csv and psql \\copy TO to /dev/null;
-                sync: the final sync after 0.1 % of each table's rows changed in a copy of the sources)
+                sync: a first sync of a copy of the sources, then the final sync after 0.1 % of each
+                table's rows changed in the copy — timed)
   --out DIR     fixture cache, results-*.json and profiles (default bench/out)
   --profile     also run one migrate under node --cpu-prof and print where its time goes
   --no-check-pipe     skip checking the pipe's load with sqlite2pg verify (done once, untimed)

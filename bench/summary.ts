@@ -57,7 +57,7 @@ export function summarise(runs: Runs, fixtures: BenchFixtures): BenchSummary {
       rssKb: y.map((r) => r.run.peakRssKb),
       cpuMs: y.map((r) => r.run.cpuMs),
       busyCores: y.map((r) => r.busyCores),
-      note: 'after migrate; a copy of the sources written by bench/source-writer.ts',
+      note: 'after migrate and a first sync; a copy of the sources written by bench/source-writer.ts',
     }),
     pipe: line('pipe + keys/indexes/FKs/sequences', {
       wallMs: p.map((r) => r.run.wallMs),

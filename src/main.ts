@@ -181,6 +181,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
           jobs: { requiresArg: true, describe: 'tables synced in parallel (default 2)' },
           grace: { requiresArg: true, describe: 'leave rows newer than this many seconds for the next sync' },
           'dry-run': { type: 'boolean', describe: 'say what would change, change nothing' },
+          full: { type: 'boolean', describe: "compare both sides in full, not trusting the last sync's baseline" },
           report: { type: 'string', describe: 'also write the JSON report to this file' },
           'quick-check': { type: 'boolean', default: true },
         }),

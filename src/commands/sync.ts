@@ -102,9 +102,21 @@ export async function runSync(config: Config, log: Logger): Promise<CommandResul
               runId: env.runId,
               dryRun: config.dryRun,
               graceSeconds: config.graceSeconds,
+              full: config.full,
               now: env.startedAt,
               fence: (x) => held.fence(x),
-              done: (t) => log.info({ table: t.plan.targetName, ...t.counts, ms: t.durationMs }, 'table synced'),
+              done: (t) =>
+                log.info(
+                  {
+                    table: t.plan.targetName,
+                    ...t.counts,
+                    ms: t.durationMs,
+                    compared: t.compare.path,
+                    ...(t.compare.reason ? { fullBecause: t.compare.reason } : {}),
+                    segmentsRead: `${t.compare.segments.read}/${t.compare.segments.total}`,
+                  },
+                  'table synced',
+                ),
             },
             bases,
           ),

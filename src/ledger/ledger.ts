@@ -2,8 +2,11 @@
 // data they describe, which is what makes --mode resume exact), rejects, policy changes, verifications.
 import type pg from 'pg';
 
-/** Bumped when the ledger's own tables change shape (2: runs.backups, table_loads.load_txid; 3: run_lock). */
-export const LEDGER_VERSION = 3;
+/**
+ * Bumped when the ledger's own tables change shape (2: runs.backups, table_loads.load_txid; 3: run_lock;
+ * 4: sync_baselines).
+ */
+export const LEDGER_VERSION = 4;
 
 const LEDGER_DDL = `
 CREATE SCHEMA IF NOT EXISTS sqlite2pg;
@@ -107,6 +110,22 @@ CREATE TABLE IF NOT EXISTS sqlite2pg.table_writes (
   target_table text NOT NULL,
   txid bigint NOT NULL,
   written_at timestamptz NOT NULL DEFAULT now()
+);
+-- What the last sync knew of each table it left settled (sync-baseline.ts): the first-level segments' source
+-- checksums and the target's fingerprint, so that the next sync reads only the segments that changed.
+CREATE TABLE IF NOT EXISTS sqlite2pg.sync_baselines (
+  target_table text PRIMARY KEY,
+  run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),
+  mapping_hash text NOT NULL,
+  segment_spec jsonb NOT NULL,
+  source_digest text NOT NULL,
+  source_rows bigint NOT NULL,
+  segment_limbs bytea NOT NULL,
+  segment_counts bytea NOT NULL,
+  target_rows bigint NOT NULL,
+  own_rows bigint NOT NULL,
+  writers_sha256 text NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS sqlite2pg.verifications (
   run_id uuid NOT NULL REFERENCES sqlite2pg.runs (run_id),

@@ -27,7 +27,26 @@ export async function syncBases(client: pg.ClientBase, tables: string[]): Promis
       ORDER BY l.target_table, l.finished_at DESC`,
     [tables],
   );
-  const txids = await client.query(
+  const txids = await writerTxids(client, tables);
+  const out = new Map<string, SyncBase>();
+  for (const row of migrated.rows) {
+    const load = latest.get(row.target_table as string);
+    if (!load || load.mappingHash === 'rolled back') continue;
+    out.set(row.target_table as string, {
+      latest: load,
+      migrateMappingHash: row.mapping_hash as string,
+      writerTxids: txids.get(row.target_table as string) ?? [],
+    });
+  }
+  return out;
+}
+
+/**
+ * Per table, every transaction that wrote rows of it for sqlite2pg (migrate's load transactions, a sync's
+ * transactions and savepoints), as text; a table none wrote is absent.
+ */
+export async function writerTxids(client: pg.ClientBase, tables: string[]): Promise<Map<string, string[]>> {
+  const r = await client.query(
     `SELECT target_table, txid::text AS txid FROM (
         SELECT l.target_table, l.load_txid AS txid FROM sqlite2pg.table_loads l JOIN sqlite2pg.runs r USING (run_id)
          WHERE l.target_table = ANY($1) AND NOT r.dry_run AND r.status <> 'rolled back' AND r.command IN ('migrate', 'sync')
@@ -37,15 +56,11 @@ export async function syncBases(client: pg.ClientBase, tables: string[]): Promis
       WHERE txid IS NOT NULL`,
     [tables],
   );
-  const out = new Map<string, SyncBase>();
-  for (const row of migrated.rows) {
-    const load = latest.get(row.target_table as string);
-    if (!load || load.mappingHash === 'rolled back') continue;
-    out.set(row.target_table as string, {
-      latest: load,
-      migrateMappingHash: row.mapping_hash as string,
-      writerTxids: txids.rows.filter((t) => t.target_table === row.target_table).map((t) => t.txid as string),
-    });
+  const out = new Map<string, string[]>();
+  for (const row of r.rows) {
+    const t = row.target_table as string;
+    if (!out.has(t)) out.set(t, []);
+    out.get(t)!.push(row.txid as string);
   }
   return out;
 }

@@ -24,6 +24,8 @@ export interface Config {
   format: Format;
   out: string | undefined;
   graceSeconds: number | null;
+  /** sync --full: compare both sides in full, whatever the ledger's baselines say. */
+  full: boolean;
   tables: string[] | null;
   sampleRows: number;
   runId: string | undefined;
@@ -166,6 +168,7 @@ export function resolveConfig(
     format,
     out: str(flags.out) ? path.resolve(cwd, str(flags.out)!) : undefined,
     graceSeconds: grace,
+    full: flags.full === true,
     tables,
     sampleRows: nonNegativeInt(flags['sample-rows'], '--sample-rows') ?? 20,
     runId: str(flags.run),

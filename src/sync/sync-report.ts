@@ -2,12 +2,14 @@
 // and what the sync did (`sync`: inserted, updated, deleted, newly rejected, reloaded, unchanged, time),
 // and the text a person reads.
 import type { RunReport, TableReport } from '../model/run-report.js';
-import type { SyncedTable } from './sync-table.js';
+import type { SyncCompare, SyncedTable } from './sync-table.js';
 import type { SyncCounts } from './sync-counts.js';
 
 /** A table of a sync's report. */
 export interface SyncTableReport extends TableReport {
   sync: SyncCounts;
+  /** The fast path (only changed segments read on both sides) or the full comparison, and why. */
+  compare: SyncCompare;
 }
 
 export function syncTableReport(t: SyncedTable): SyncTableReport {
@@ -25,6 +27,7 @@ export function syncTableReport(t: SyncedTable): SyncTableReport {
     durationMs: t.durationMs,
     status: left === 0 ? 'match' : 'differences',
     sync: t.counts,
+    compare: t.compare,
   };
 }
 
@@ -57,6 +60,13 @@ export function syncText(report: RunReport): string {
     );
   if (blocked > 0) lines.push(`${blocked} delete(s) still refused by a foreign key: left for the next sync`);
   if (inFlight > 0) lines.push(`${inFlight} source row(s) written within --grace: left for the next sync`);
+  const fast = tables.filter((t) => t.compare.path === 'fast');
+  if (fast.length > 0)
+    lines.push(
+      `fast path (the ledger's baseline; only segments whose source changed read on both sides): ${fast.map((t) => `${t.target} ${t.compare.segments.read}/${t.compare.segments.total}`).join(', ')}`,
+    );
+  for (const t of tables.filter((x) => x.compare.path === 'full' && x.compare.reason !== null))
+    lines.push(`compared in full: ${t.target}: ${t.compare.reason}`);
   const what = report.dryRun ? 'sync dry run: nothing was changed; this is what a sync would do' : 'sync';
   lines.push(`${what} ${report.status} in ${(report.durationMs / 1000).toFixed(1)}s (run ${report.runId})`);
   return lines.join('\n');

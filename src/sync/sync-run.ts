@@ -9,9 +9,11 @@ import { TargetRefusedError } from '../model/errors.js';
 import { orderByDependencies } from '../plan/load-order.js';
 import { evaluateDefaults } from '../load/defaults.js';
 import { syncBases, type SyncBase } from '../ledger/sync-ledger.js';
+import { readBaselines } from '../ledger/sync-baseline.js';
 import { graceCutoffMicros } from '../verify/pass/grace.js';
 import type { SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
+import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { syncTable, type SyncedTable } from './sync-table.js';
 import { addCounts } from './sync-counts.js';
 import { runInLanes } from '../run/run-tables.js';
@@ -20,7 +22,7 @@ export interface SyncRunInput {
   plan: RunPlan;
   tables: readonly TablePlan[];
   sourceDb(file: string): Database.Database | null;
-  hosted(file: string): { source: SourceTallier; target: TargetTallier } | null;
+  hosted(file: string): { source: SourceTallier; target: TargetTallier; raw: RawTallier } | null;
   /** The connection for what is not a table's (and a dry run's one transaction, all its tables in it). */
   client: pg.ClientBase;
   /** A connection of a lane's own: tables of different files are synced side by side, `jobs` at a time. */
@@ -29,6 +31,8 @@ export interface SyncRunInput {
   runId: string;
   dryRun: boolean;
   graceSeconds: number | null;
+  /** --full: every table compared in full, whatever baseline the ledger keeps. */
+  full: boolean;
   now: Date;
   fence(client: pg.ClientBase): Promise<void>;
   /** Told when each table is done. */
@@ -77,6 +81,12 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
   const cutoffMicros = input.graceSeconds === null ? null : graceCutoffMicros(input.now, input.graceSeconds);
   const defaults = await evaluateDefaults(client, input.plan);
   const ordered = orderByDependencies([...input.tables]);
+  const baselines = input.full
+    ? new Map()
+    : await readBaselines(
+        client,
+        ordered.map((t) => t.targetName),
+      );
   const one = async (plan: TablePlan, base: SyncBase, again: boolean, client: pg.ClientBase) => {
     const talliers = input.hosted(plan.source.file);
     if (!talliers) throw new Error(`sync: source ${plan.source.file} is not hosted in a source worker`);
@@ -90,6 +100,8 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
       dryRun: input.dryRun,
       cutoffMicros,
       base,
+      baseline: baselines.get(plan.targetName),
+      full: input.full,
       again,
       defaults: defaults.get(plan.targetName) ?? new Map(),
       fence: input.fence,
@@ -135,6 +147,7 @@ async function syncRounds(input: SyncRunInput, bases: Map<string, SyncBase>): Pr
         counts,
         targetRowsBefore: before.targetRowsBefore,
         durationMs: before.durationMs + second.durationMs,
+        compare: { ...before.compare, noBaseline: second.compare.noBaseline },
       };
       results.set(plan.targetName, merged);
       input.done?.(merged);

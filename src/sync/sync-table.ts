@@ -12,7 +12,10 @@ import { pausePoint } from '../runtime/pause-points.js';
 import { tableContext, type SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
 import { carryForward, forgetKeys, recordedKeys, recordSyncTable, type SyncBase } from '../ledger/sync-ledger.js';
-import { findChanges } from './find-changes.js';
+import type { SyncBaseline } from '../ledger/sync-baseline.js';
+import { baselineSums, findChanges, findChangesSince } from './find-changes.js';
+import type { RawTallier } from '../verify/pass/raw-tally.js';
+import { keepBaseline, trustBaseline, unsettled } from './baseline.js';
 import { applyRows, RowRefused } from './apply-rows.js';
 import type { SyncCounts } from './sync-counts.js';
 
@@ -20,12 +23,16 @@ export interface SyncTableInput {
   client: pg.ClientBase;
   plan: TablePlan;
   db: Database.Database | null;
-  talliers: { source: SourceTallier; target: TargetTallier };
+  talliers: { source: SourceTallier; target: TargetTallier; raw: RawTallier };
   runId: string;
   mappingHash: string;
   dryRun: boolean;
   cutoffMicros: number | null;
   base: SyncBase;
+  /** What the last sync that settled the table kept (the fast path starts from it when it can be trusted). */
+  baseline: SyncBaseline | undefined;
+  /** --full: compare both sides in full whatever the ledger says. */
+  full: boolean;
   /** A second round over the table in this sync: its records are this run's already. */
   again: boolean;
   defaults: ReadonlyMap<string, string | null>;
@@ -40,6 +47,18 @@ export interface SyncedTable {
   targetRowsBefore: number;
   targetRowsAfter: number;
   durationMs: number;
+  /** How the table was compared: the fast path (from the baseline) or in full, and why in full. */
+  compare: SyncCompare;
+}
+
+export interface SyncCompare {
+  path: 'fast' | 'full';
+  /** Why the table was compared in full (null on the fast path). */
+  reason: string | null;
+  /** First-level segments, and those narrowed down (read again on both sides). */
+  segments: { total: number; read: number };
+  /** Why this sync kept no baseline for the next (null: it kept one). */
+  noBaseline: string | null;
 }
 
 /**
@@ -77,9 +96,22 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       sampleRows: 0,
       fresh: null,
     });
-    const found = await findChanges(ctx);
-    const tCompare = performance.now();
+    const trusted = input.full
+      ? { reason: '--full' }
+      : input.again
+        ? { reason: 'second round' }
+        : await trustBaseline(client, plan, input.base, input.baseline, input.mappingHash);
+    const found =
+      'reason' in trusted ? await findChanges(ctx) : await findChangesSince(ctx, trusted, input.talliers.raw);
     const before = await recordedKeys(client, input.base.latest.runId, plan.targetName);
+    // The full comparison sees every earlier reject as missing and tries it again (a parent may have come,
+    // a duplicate gone): the fast path does the same for those in segments it skipped.
+    if (!('reason' in trusted)) {
+      const seen = new Set(found.candidates.map((c) => c.sourceKey));
+      for (const k of before.rejected)
+        if (!seen.has(k)) found.candidates.push({ kind: 'missing', key: null, sourceKey: k });
+    }
+    const tCompare = performance.now();
     const at = {
       runId: input.runId,
       sourceFile: plan.source.file,
@@ -128,6 +160,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
     await setSequences(client, [plan], !input.dryRun);
     const targetRowsAfter = found.targetRows + counts.inserted + counts.reloaded - counts.deleted;
     const ms = (t: number) => Math.round(t);
+    let noBaseline: string | null = 'dry run';
     if (!input.dryRun) {
       await recordSyncTable(client, {
         runId: input.runId,
@@ -141,6 +174,9 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
         xids: [...applied.xmins],
         stageMs: { compareMs: ms(tCompare - t0), writeMs: ms(performance.now() - tCompare) },
       });
+      noBaseline = await keepBaseline(client, plan, input, found, unsettled(found, counts), () =>
+        baselineSums(ctx, found, input.talliers.raw),
+      );
       await pausePoint(`sync:${plan.targetName}`); // a kill test stops the sync here, before the table commits
       await input.fence(client);
       await client.query('COMMIT');
@@ -154,6 +190,12 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       targetRowsBefore: found.targetRows,
       targetRowsAfter,
       durationMs: ms(performance.now() - t0),
+      compare: {
+        path: 'reason' in trusted ? 'full' : 'fast',
+        reason: 'reason' in trusted ? trusted.reason : null,
+        segments: found.segments,
+        noBaseline,
+      },
     };
   } catch (err) {
     await client.query(tx.rollback).catch(() => {});

@@ -66,6 +66,15 @@ export type JobRequest =
       spec: FirstLevelSpec;
       cutoffMicros: number | null;
     }
+  /** sync's baseline: the source rows' sums as SQLite holds them (verify/pass/raw-tally.ts). */
+  | {
+      type: 'raw-tally';
+      id: number;
+      file: string;
+      plan: TablePlan;
+      spec: FirstLevelSpec;
+      cutoffMicros: number | null;
+    }
   | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
   /** The target side read by the worker itself (the table's COPY TO) on a connection of its own. */
   | {
@@ -84,6 +93,8 @@ export type JobReply =
   | { type: 'batch'; id: number; batch: FeedBatch }
   | { type: 'end'; id: number }
   | { type: 'tallied'; id: number; state: TallyState; counts: SourceCounts }
+  /** Null: a table without a key (no raw sums). */
+  | { type: 'raw-tallied'; id: number; tally: { state: TallyState; counts: SourceCounts } | null }
   /** Null: no complete tally of this run's load of the table (or too many rows to settle by key). */
   | { type: 'proved'; id: number; tally: ProvedTally | null }
   /** Rows of the table the tally has read so far (verify's progress), at most a few times a second. */

@@ -13,6 +13,7 @@ import { parentKeyBuffers } from '../load/parent-keys.js';
 import type { TallyState } from '../verify/pass/side-tally.js';
 import type { ProvedSource, SourceTallier } from '../verify/pass/table-context.js';
 import type { TargetTallier } from '../verify/pass/target-tally.js';
+import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { SourceReadError } from '../model/errors.js';
 import { remoteDatabase } from './remote-database.js';
 import { WORKER_HEAP } from '../runtime/heap.js';
@@ -158,7 +159,7 @@ export interface HostedFile {
   /** The table's load feed, from the worker. */
   feed(plan: TablePlan, setup: FeedSetup): AsyncIterable<FeedBatch>;
   /** Verify's streaming pass in the worker: the source side's tally, and the target side's from its COPY output. */
-  verify: { source: SourceTallier; target: TargetTallier; proved: ProvedSource };
+  verify: { source: SourceTallier; target: TargetTallier; proved: ProvedSource; raw: RawTallier };
 }
 
 /** Target COPY chunks a worker may have queued: bounds memory when the worker falls behind. */
@@ -338,6 +339,15 @@ function hostedFile(thread: SourceThread, file: string, empty: boolean): HostedF
           thread.post({ type: 'tally', id: job.id, file, plan, opts, spec, cutoffMicros });
         }),
       target: targetTallier(thread),
+      raw: (plan, spec, cutoffMicros) =>
+        new Promise((resolve, reject) => {
+          const job = thread.job((m) => {
+            job.done();
+            if (m.type === 'raw-tallied') resolve(m.tally);
+            else if (m.type === 'error') reject(raise(m.error));
+          });
+          thread.post({ type: 'raw-tally', id: job.id, file, plan, spec, cutoffMicros });
+        }),
       proved: (plan, opts) =>
         new Promise((resolve, reject) => {
           const job = thread.job((m) => {

@@ -10,6 +10,7 @@ import { openSource, type OpenSource } from '../extract/open-source.js';
 import { tableFeed, type FeedBatch } from '../feed/table-feed.js';
 import { SourceReadError } from '../model/errors.js';
 import { LoadTally, sourceTally } from '../verify/pass/source-tally.js';
+import { rawSourceTally } from '../verify/pass/raw-tally.js';
 import { copyOutSql, targetCopyLines, targetLineTallier } from '../verify/pass/target-side.js';
 import pg from 'pg';
 import { copyOut, CopyLines } from '../pg/copy-out.js';
@@ -214,6 +215,14 @@ parentPort!.on('message', (m: JobRequest) => {
     );
   } else if (m.type === 'target-start' || m.type === 'target-chunk' || m.type === 'target-end') {
     targetJob(m);
+  } else if (m.type === 'raw-tally') {
+    rawSourceTally(dbOf(m.file), m.plan, m.spec, m.cutoffMicros).then(
+      (tally) => {
+        post({ type: 'raw-tallied', id: m.id, tally });
+        collectGarbage();
+      },
+      (err) => post({ type: 'error', id: m.id, error: describe(err) }),
+    );
   } else if (m.type === 'tally') {
     let told = 0;
     const onRows = (rows: number) => {

@@ -39,7 +39,18 @@ interface Pass {
 function* passes(pending: readonly Pending[]): Generator<Pass> {
   let pass: Pass = { segments: [], leaf: [] };
   let leafRows = 0;
+  // Key ranges of a pass beyond MAX_SPANS are merged with their neighbours, gaps and all: many scattered small
+  // ranges (sync's fast path: a few rows around each change) would read most of the table. So a pass holds
+  // at most MAX_SPANS differing ranges (each one's children are adjacent: one span).
+  let ranges = 0;
   for (const p of pending) {
+    if (p.seg.kind === 'range' && ranges >= MAX_SPANS && pass.segments.length > 0) {
+      yield pass;
+      pass = { segments: [], leaf: [] };
+      leafRows = 0;
+      ranges = 0;
+    }
+    if (p.seg.kind === 'range') ranges++;
     const parts = Math.min(MAX_FANOUT, Math.max(2, Math.ceil(p.rows / CHILD_ROWS)));
     const children = p.rows > LEAF_ROWS ? splitSegment(p.seg, parts) : null;
     const add = children ?? [p.seg];
@@ -51,6 +62,7 @@ function* passes(pending: readonly Pending[]): Generator<Pass> {
       yield pass;
       pass = { segments: [], leaf: [] };
       leafRows = 0;
+      ranges = p.seg.kind === 'range' ? 1 : 0;
     }
     for (const s of add) {
       pass.segments.push(s);

@@ -167,16 +167,20 @@ const INT8_MAX = 2n ** 63n - 1n;
  * `ranges`: the integer key's known range in equal parts, plus the keys below and above it and the rows
  * without an integer key. `keys`: buckets of the key's hash. `rows`: buckets of the row's digest (no key).
  */
-export type FirstLevelSpec = { kind: 'ranges'; lo: string; hi: string } | { kind: 'keys' } | { kind: 'rows' };
+export type FirstLevelSpec =
+  { kind: 'ranges'; lo: string; hi: string; parts?: number } | { kind: 'keys'; parts?: number } | { kind: 'rows' };
+
+/** How many parts the spec's range or hash space is split into: `parts` (sync's finer baselines) or the default. */
+const partsOf = (spec: FirstLevelSpec) => (spec.kind !== 'rows' && spec.parts) || FIRST_LEVEL_PARTS;
 
 /** The first level's segments, in the order their checksums are kept. */
 export function firstLevelSegments(spec: FirstLevelSpec): Segment[] {
-  if (spec.kind !== 'ranges') return splitSegment({ kind: 'bucket', bits: 0, prefix: 0 }, FIRST_LEVEL_PARTS)!;
+  if (spec.kind !== 'ranges') return splitSegment({ kind: 'bucket', bits: 0, prefix: 0 }, partsOf(spec))!;
   const lo = BigInt(spec.lo);
   const hi = BigInt(spec.hi);
   const out: Segment[] = [];
   if (lo > INT8_MIN) out.push({ kind: 'range', lo: INT8_MIN, hi: lo - 1n });
-  out.push(...(splitSegment({ kind: 'range', lo, hi }, FIRST_LEVEL_PARTS) ?? [{ kind: 'range', lo, hi }]));
+  out.push(...(splitSegment({ kind: 'range', lo, hi }, partsOf(spec)) ?? [{ kind: 'range', lo, hi }]));
   if (hi < INT8_MAX) out.push({ kind: 'range', lo: hi + 1n, hi: INT8_MAX });
   out.push({ kind: 'misfit' });
   return out;
@@ -198,14 +202,14 @@ export function segmentLocatorByWord(
 
 /** How many segments firstLevelSegments(spec) has, without making them. */
 export function firstLevelSize(spec: FirstLevelSpec): number {
-  if (spec.kind !== 'ranges') return FIRST_LEVEL_PARTS;
+  if (spec.kind !== 'ranges') return 2 ** Math.min(Math.max(1, Math.ceil(Math.log2(partsOf(spec)))), 32);
   const lo = BigInt(spec.lo);
   const hi = BigInt(spec.hi);
   const width = hi - lo + 1n;
   // As splitSegment counts the parts of [lo, hi]: one when it cannot be split.
   let parts = 1;
   if (width > 1n) {
-    const n = BigInt(FIRST_LEVEL_PARTS) < width ? BigInt(FIRST_LEVEL_PARTS) : width;
+    const n = BigInt(partsOf(spec)) < width ? BigInt(partsOf(spec)) : width;
     const step = (width + n - 1n) / n;
     parts = Number((width + step - 1n) / step);
   }

@@ -95,7 +95,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * first value that cannot be represented). With `nums`, a column the digest hashes by type (not a key
  * column) gets undefined and its number in nums[i] where it has one (digestRowInto).
  */
-function canonicalFiller(plan: TablePlan, opts: SourceSideOptions, nums: Float64Array | null = null) {
+export function canonicalFiller(plan: TablePlan, opts: SourceSideOptions, nums: Float64Array | null = null) {
   const n = plan.columns.length;
   const kinds = nums === null ? null : planKinds(plan);
   const keyIdx = keyIndexes(plan);

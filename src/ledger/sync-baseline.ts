@@ -45,7 +45,7 @@ export async function targetFingerprint(
 ): Promise<TargetFingerprint> {
   const r = await client.query(
     `SELECT count(*)::text AS n, count(*) FILTER (WHERE ${writtenBySqlite2pg('$1')})::text AS own FROM ${qualified(target.schema, target.table)}`,
-    [`{${txids.join(',')}}`],
+    [[...txids]],
   );
   return { rows: Number(r.rows[0].n), ownRows: Number(r.rows[0].own), writers: writersHash(txids) };
 }

@@ -11,7 +11,7 @@ import { writtenBySqlite2pg } from '../ledger/sync-ledger.js';
 /** A statement and its parameters. */
 export interface Sql {
   text: string;
-  values: (string | null)[];
+  values: (string | string[] | null)[];
 }
 
 /** Cast of a parameter to the column's type (the names of LogicalType are PostgreSQL type names). */
@@ -97,6 +97,6 @@ export function deleteSql(
   const n = values.length + 1;
   return {
     text: `DELETE FROM ${table} WHERE ${where}${txids ? ` AND ${writtenBySqlite2pg(`$${n}`)}` : ''}`,
-    values: txids ? [...values, `{${txids.join(',')}}`] : values,
+    values: txids ? [...values, [...txids]] : values,
   };
 }

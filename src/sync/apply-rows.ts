@@ -82,7 +82,7 @@ async function tryRow(client: pg.ClientBase, sql: Sql, careful: boolean, xmins: 
 }
 
 /** The source identity of a candidate (tables without a key name missing rows `rowid N` / `source key X`). */
-function sourceKeyOf(c: Candidate): string | null {
+export function sourceKeyOf(c: Candidate): string | null {
   if (c.sourceKey !== null) return c.sourceKey;
   if (c.kind === 'missing' && c.key !== null) return c.key.replace(/^(rowid|source key) /, '');
   return null;

@@ -16,7 +16,7 @@ import type { SyncBaseline } from '../ledger/sync-baseline.js';
 import { baselineSums, findChanges, findChangesSince } from './find-changes.js';
 import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { keepBaseline, trustBaseline, unsettled } from './baseline.js';
-import { applyRows, RowRefused } from './apply-rows.js';
+import { applyRows, RowRefused, sourceKeyOf } from './apply-rows.js';
 import type { SyncCounts } from './sync-counts.js';
 
 export interface SyncTableInput {
@@ -105,9 +105,11 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
       'reason' in trusted ? await findChanges(ctx) : await findChangesSince(ctx, trusted, input.talliers.raw);
     const before = await recordedKeys(client, input.base.latest.runId, plan.targetName);
     // The full comparison sees every earlier reject as missing and tries it again (a parent may have come,
-    // a duplicate gone): the fast path does the same for those in segments it skipped.
+    // a duplicate gone): the fast path does the same for those in segments it skipped. A table without a key
+    // names its missing rows by `key` (`rowid N`), not `sourceKey`: sourceKeyOf reads both, or a reject whose
+    // segment was read would be a candidate twice (inserted twice).
     if (!('reason' in trusted)) {
-      const seen = new Set(found.candidates.map((c) => c.sourceKey));
+      const seen = new Set(found.candidates.map(sourceKeyOf));
       for (const k of before.rejected)
         if (!seen.has(k)) found.candidates.push({ kind: 'missing', key: null, sourceKey: k });
     }
@@ -123,7 +125,7 @@ async function syncTableOnce(input: SyncTableInput, careful: boolean): Promise<S
         client,
         input.runId,
         plan.targetName,
-        found.candidates.flatMap((c) => (c.sourceKey ? [c.sourceKey] : [])),
+        found.candidates.map(sourceKeyOf).filter((k): k is string => k !== null),
       );
     const applied = await applyRows(
       {

@@ -3,10 +3,10 @@
 // then the final sync takes the fast path and verify exits 0 with every row the writer wrote in PostgreSQL.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { useFixtureTarget } from '../support/fixture-target.js';
 import { ROOT, runCli } from '../support/cli.js';
+import { mismatches, startRssWriter } from '../support/sync-cli.js';
 
 const fx = useFixtureTarget('s2p-cutover-', { database: false });
 
@@ -22,30 +22,6 @@ function recipe(): { line: string; args: string[] }[] {
     .map((line) => ({ line, args: line.split(/\s+/).slice(1) }));
 }
 
-/** An application writing to rss_fetch_history.db every few milliseconds: inserts and updates. */
-function startWriter(file: string) {
-  const s = new Database(file, { timeout: 5000 });
-  const insert = s.prepare(
-    `INSERT INTO rss_fetch_items (cycle_id, title, source_url, fetch_timestamp, status) VALUES (1, ?, 'https://example.com/feed', '2024-09-01 10:00:00', 'new')`,
-  );
-  const update = s.prepare(
-    `UPDATE rss_fetch_items SET status = 'seen', summary = ? WHERE id = (SELECT min(id) FROM rss_fetch_items) + ?`,
-  );
-  let n = 0;
-  const timer = setInterval(() => {
-    n++;
-    insert.run(`written during the cutover ${n}`);
-    update.run(`summary ${n}`, n % 40);
-  }, 10);
-  return {
-    written: () => n,
-    stop: () => {
-      clearInterval(timer);
-      s.close();
-    },
-  };
-}
-
 describe("the README's cutover recipe", () => {
   it('runs as written with the application writing: the final sync is fast, verify exits 0', async () => {
     const steps = recipe();
@@ -57,7 +33,7 @@ describe("the README's cutover recipe", () => {
         env: { DATABASE_URL: d.url },
       });
 
-    const writer = startWriter(path.join(fx.data, 'rss_fetch_history.db'));
+    const writer = startRssWriter(path.join(fx.data, 'rss_fetch_history.db'), 'written during the cutover', 10);
     let whileWriting;
     try {
       whileWriting = [await run(steps[0].args), await run(steps[1].args)];
@@ -77,7 +53,7 @@ describe("the README's cutover recipe", () => {
     expect(paths.filter((p: string[]) => p[1] !== 'fast')).toEqual([]);
 
     const v = await run(steps[3].args);
-    expect(v.code, JSON.stringify(v.json?.tables?.filter((t: { status: string }) => t.status !== 'match'))).toBe(0);
+    expect(v.code, mismatches(v.json)).toBe(0);
     const pg = await d.query(
       `SELECT count(*)::int AS n FROM rss.fetch_items WHERE item_title LIKE 'written during the cutover %'`,
     );

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/pg.js';
 import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
+import { mismatches, tableOf as table, writeSqlite, type SyncTableJson as TableJson } from '../support/sync-cli.js';
 
 const fx = useFixtureTarget('s2p-sync-fast-', { database: false });
 const KNOWLEDGE = 'knowledge_retention.db';
@@ -19,24 +20,7 @@ const sync = (d: TestDatabase, ...args: string[]) =>
   runCli(['sync', '--source-dir', fx.data, '--target', d.url, '--json', ...args]);
 const verify = (d: TestDatabase) => runCli(['verify', '--source-dir', fx.data, '--target', d.url, '--json']);
 
-function write<T>(file: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(path.join(fx.data, file));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-interface TableJson {
-  target: string;
-  sync: Record<string, number>;
-  compare: { path: 'fast' | 'full'; reason: string | null; segments: { total: number; read: number } };
-  accounting?: { rejected: number; policyChanges: number };
-  status: string;
-}
-const table = (json: { tables: TableJson[] }, name: string) => json.tables.find((t) => t.target === name)!;
-const mismatches = (json: { tables: TableJson[] }) => JSON.stringify(json?.tables?.filter((t) => t.status !== 'match'));
+const write = <T>(file: string, fn: (db: Database.Database) => T) => writeSqlite(path.join(fx.data, file), fn);
 
 /** A table's reject and change records of a run, as sorted lines (what verify's accounting reads). */
 async function records(d: TestDatabase, runId: string, target: string): Promise<string[]> {

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/pg.js';
 import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
+import { mismatches, tableOf as table, writeSqlite, type SyncTableJson as TableJson } from '../support/sync-cli.js';
 import type { Mapping } from '../../src/model/mapping-types.js';
 
 const fx = useFixtureTarget('s2p-sync-keyless-', { fixtures: false, database: false });
@@ -61,28 +62,7 @@ const args = (d: TestDatabase) => ['--mapping', mappingFile, '--source-dir', fx.
 const sync = (d: TestDatabase, ...more: string[]) => runCli(['sync', ...args(d), ...more]);
 const verify = (d: TestDatabase) => runCli(['verify', ...args(d)]);
 
-function write<T>(fn: (db: Database.Database) => T): T {
-  const db = new Database(path.join(fx.dir, FILE));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-interface TableJson {
-  target: string;
-  sync: Record<string, number>;
-  compare: {
-    path: 'fast' | 'full';
-    reason: string | null;
-    segments: { total: number; read: number };
-    noBaseline: string | null;
-  };
-  status: string;
-}
-const table = (json: { tables: TableJson[] }, name: string) => json.tables.find((t) => t.target === name)!;
-const mismatches = (json: { tables: TableJson[] }) => JSON.stringify(json?.tables?.filter((t) => t.status !== 'match'));
+const write = <T>(fn: (db: Database.Database) => T) => writeSqlite(path.join(fx.dir, FILE), fn);
 
 /** JSON text with its object keys sorted (jsonb reorders keys and respaces): equal values, equal text. */
 function canonicalJson(text: string | null): string | null {

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/pg.js';
 import { useFixtureTarget } from '../support/fixture-target.js';
 import { runCli } from '../support/cli.js';
+import { mismatches, startRssWriter, writeSqlite } from '../support/sync-cli.js';
 import { lockReleased, startPaused, targetSnapshot } from '../support/faults.js';
 
 const fx = useFixtureTarget('s2p-sync-', { database: false });
@@ -18,15 +19,7 @@ const sync = (d: TestDatabase, ...args: string[]) =>
   runCli(['sync', '--source-dir', fx.data, '--target', d.url, '--json', ...args]);
 const verify = (d: TestDatabase) => runCli(['verify', '--source-dir', fx.data, '--target', d.url, '--json']);
 
-/** Runs `fn` on the SQLite file read-write, as the application would. */
-function write<T>(file: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(path.join(fx.data, file));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
+const write = <T>(file: string, fn: (db: Database.Database) => T) => writeSqlite(path.join(fx.data, file), fn);
 
 async function migrated(): Promise<TestDatabase> {
   const d = await fx.freshDb();
@@ -133,7 +126,7 @@ describe('sync', () => {
     expect(rel.deleted).toBeGreaterThanOrEqual(1);
 
     const v = await verify(db);
-    expect(v.code, JSON.stringify(v.json?.tables?.filter((t: { status: string }) => t.status !== 'match'))).toBe(0);
+    expect(v.code, mismatches(v.json)).toBe(0);
 
     const row = (await db.query('SELECT * FROM knowledge.knowledge_items WHERE id = $1', [w.updated])).rows[0];
     expect(row.content).toBe('changed by sync test');
@@ -222,36 +215,23 @@ describe('sync', () => {
   });
 
   it('a writer running during a sync: the sync works from a snapshot, a final sync after it stops catches up', async () => {
-    const s = new Database(path.join(fx.data, 'rss_fetch_history.db'), { timeout: 5000 });
-    const insert = s.prepare(
-      `INSERT INTO rss_fetch_items (cycle_id, title, source_url, fetch_timestamp, status) VALUES (1, ?, 'https://example.com/feed', '2024-09-01 10:00:00', 'new')`,
-    );
-    const update = s.prepare(
-      `UPDATE rss_fetch_items SET status = 'seen', summary = ? WHERE id = (SELECT min(id) FROM rss_fetch_items) + ?`,
-    );
-    let n = 0;
-    const timer = setInterval(() => {
-      n++;
-      insert.run(`written during sync ${n}`);
-      update.run(`summary ${n}`, n % 50);
-    }, 15);
+    const writer = startRssWriter(path.join(fx.data, 'rss_fetch_history.db'), 'written during sync', 15);
     let during;
     try {
       during = await sync(db);
     } finally {
-      clearInterval(timer);
-      s.close();
+      writer.stop();
     }
     expect(during.code, during.stderr).toBe(0);
-    expect(n).toBeGreaterThan(0);
+    expect(writer.written()).toBeGreaterThan(0);
     const final = await sync(db);
     expect(final.code, final.stderr).toBe(0);
     const v = await verify(db);
-    expect(v.code, JSON.stringify(v.json?.tables?.filter((t: { status: string }) => t.status !== 'match'))).toBe(0);
+    expect(v.code, mismatches(v.json)).toBe(0);
     const pg = await db.query(
       `SELECT count(*)::int AS n FROM rss.fetch_items WHERE item_title LIKE 'written during sync %'`,
     );
-    expect(pg.rows[0].n).toBe(n);
+    expect(pg.rows[0].n).toBe(writer.written());
   });
 
   it('kill -9 during a sync, then sync again: verify exits 0', async () => {
@@ -270,7 +250,7 @@ describe('sync', () => {
     const r = await sync(d);
     expect(r.code, r.stderr).toBe(0);
     const v = await verify(d);
-    expect(v.code, JSON.stringify(v.json?.tables?.filter((t: { status: string }) => t.status !== 'match'))).toBe(0);
+    expect(v.code, mismatches(v.json)).toBe(0);
     const row = await d.query('SELECT content FROM knowledge.knowledge_items WHERE id = $1', [w.newItem]);
     expect(row.rows[0].content).toBe('after kill');
   });

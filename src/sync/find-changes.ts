@@ -48,6 +48,15 @@ export interface TableChanges {
   segments: { total: number; read: number };
 }
 
+/** The first-level segments whose sums differ, each with the larger of its two row counts. */
+function differing(spec: FirstLevelSpec, ours: SegmentSums, theirs: SegmentSums): Pending[] {
+  const pending: Pending[] = [];
+  firstLevelSegments(spec).forEach((seg, i) => {
+    if (!ours.same(theirs, i)) pending.push({ seg, rows: Math.max(ours.counts[i], theirs.counts[i]) });
+  });
+  return pending;
+}
+
 /**
  * Compares the table's two sides (the context's source file snapshot, and its client's transaction on the
  * target) and returns every row that differs. The context's `source` options name no rejects and no
@@ -58,12 +67,7 @@ export async function findChanges(ctx: TableContext): Promise<TableChanges> {
   const spec = await firstLevel(ctx);
   const { source, target, counts } = await checksumPass(ctx, spec);
   const findings = new AllFindings();
-  const pending: Pending[] = [];
-  if (!source.acc.equals(target.acc))
-    firstLevelSegments(spec).forEach((seg, i) => {
-      if (!source.sums.same(target.sums, i))
-        pending.push({ seg, rows: Math.max(source.sums.counts[i], target.sums.counts[i]) });
-    });
+  const pending = source.acc.equals(target.acc) ? [] : differing(spec, source.sums, target.sums);
   await localise(ctx, pending, findings);
   return {
     candidates: findings.all,
@@ -96,12 +100,8 @@ export async function findChangesSince(
       : await ctx.sourceTally(ctx.plan, ctx.source, spec, ctx.cutoffMicros, ctx.onSourceRows);
   if (!read) throw new Error(`sync: no raw sums for ${ctx.plan.targetName}, whose baseline has them`);
   const source = SideTally.fromState(read.state, spec);
-  const pending: Pending[] = [];
-  firstLevelSegments(spec).forEach((seg, i) => {
-    // The baseline's count is the target's too, less the rows rejected in the segment: an upper bound.
-    if (!source.sums.same(baseline.sums, i))
-      pending.push({ seg, rows: Math.max(source.sums.counts[i], baseline.sums.counts[i]) });
-  });
+  // The baseline's count is the target's too, less the rows rejected in the segment: an upper bound.
+  const pending = differing(spec, source.sums, baseline.sums);
   const findings = new AllFindings();
   await localise(ctx, pending, findings);
   return {

@@ -27,7 +27,6 @@ import {
   scannedMicrosInto,
   scannedMicrosText,
   microsInto,
-  type TimeResult,
 } from './canonical-time.js';
 import { hexOfBytes, keptValue, LONG_VALUE_UNITS } from './long-value.js';
 import { AS_DOUBLE, AS_INTEGER, AS_MICROS, typedOut } from './typed-value.js';
@@ -274,33 +273,28 @@ const boolean: Rule = (v) => {
   return no(isBlob(v) ? 'type_mismatch: BLOB in a boolean column' : 'invalid_boolean: TEXT bytes are not UTF-8');
 };
 
-function fromTime(r: TimeResult): CanonicalValue {
-  return r.ok ? microsText(r.instant) : no(r.reason);
+/**
+ * The timestamp rule; `typed` leaves the instant as microseconds in typedOut[0] where they are exact and
+ * returns undefined (sourceTypedReader), else its canonical text.
+ */
+function timestampRule(typed: boolean): TypedRule {
+  return (v, col) => {
+    if (typeof v === 'string') {
+      const reason = scanSourceTimestamp(v, col.localTimeZone);
+      if (reason !== null) return no(reason);
+      return typed && scannedMicrosInto() ? undefined : scannedMicrosText();
+    }
+    if (typeof v === 'bigint' || typeof v === 'number') {
+      const r = epochInstant(v);
+      if (!r.ok) return no(r.reason);
+      return typed && microsInto(r.instant.days, r.instant.micros) ? undefined : microsText(r.instant);
+    }
+    return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
+  };
 }
 
-const timestamp: Rule = (v, col) => {
-  if (typeof v === 'string') {
-    const reason = scanSourceTimestamp(v, col.localTimeZone);
-    return reason === null ? scannedMicrosText() : no(reason);
-  }
-  if (typeof v === 'bigint' || typeof v === 'number') return fromTime(epochInstant(v));
-  return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
-};
-
-/** The timestamp rule, its instant left as microseconds in typedOut[0] where they are exact. */
-const timestampTyped: TypedRule = (v, col) => {
-  if (typeof v === 'string') {
-    const reason = scanSourceTimestamp(v, col.localTimeZone);
-    if (reason !== null) return no(reason);
-    return scannedMicrosInto() ? undefined : scannedMicrosText();
-  }
-  if (typeof v === 'bigint' || typeof v === 'number') {
-    const r = epochInstant(v);
-    if (!r.ok) return no(r.reason);
-    return microsInto(r.instant.days, r.instant.micros) ? undefined : microsText(r.instant);
-  }
-  return no(isBlob(v) ? 'type_mismatch: BLOB in a timestamp column' : 'invalid_timestamp: TEXT bytes are not UTF-8');
-};
+const timestamp = timestampRule(false) as Rule;
+const timestampTyped = timestampRule(true);
 
 const float8Typed = float('float8', true);
 

@@ -44,26 +44,23 @@ function* passes(pending: readonly Pending[]): Generator<Pass> {
   // at most MAX_SPANS differing ranges (each one's children are adjacent: one span).
   let ranges = 0;
   for (const p of pending) {
-    if (p.seg.kind === 'range' && ranges >= MAX_SPANS && pass.segments.length > 0) {
-      yield pass;
-      pass = { segments: [], leaf: [] };
-      leafRows = 0;
-      ranges = 0;
-    }
-    if (p.seg.kind === 'range') ranges++;
+    const range = p.seg.kind === 'range';
     const parts = Math.min(MAX_FANOUT, Math.max(2, Math.ceil(p.rows / CHILD_ROWS)));
     const children = p.rows > LEAF_ROWS ? splitSegment(p.seg, parts) : null;
     const add = children ?? [p.seg];
     const rows = children ? 0 : p.rows;
     if (
       pass.segments.length > 0 &&
-      (pass.segments.length + add.length > MAX_SEGMENTS_PER_PASS || leafRows + rows > MAX_LEAF_ROWS_PER_PASS)
+      ((range && ranges >= MAX_SPANS) ||
+        pass.segments.length + add.length > MAX_SEGMENTS_PER_PASS ||
+        leafRows + rows > MAX_LEAF_ROWS_PER_PASS)
     ) {
       yield pass;
       pass = { segments: [], leaf: [] };
       leafRows = 0;
-      ranges = p.seg.kind === 'range' ? 1 : 0;
+      ranges = 0;
     }
+    if (range) ranges++;
     for (const s of add) {
       pass.segments.push(s);
       pass.leaf.push(children === null);

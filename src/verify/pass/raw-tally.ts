@@ -8,7 +8,7 @@ import type { TablePlan } from '../../model/table-plan.js';
 import { rawKeyWidth, readRawPages, STREAM_PAGE_ROWS } from '../../extract/read-rows.js';
 import { InvalidUtf8Text, type SqliteValue } from '../../model/sqlite-value.js';
 import { ChecksumAccumulator, digestRowInto, digestWords } from '../canonical/row-hash.js';
-import { canonicalFiller, keyIndexes, targetKeyOf, type SourceCounts } from './source-side.js';
+import { canonicalFiller, keyIndexes, targetKeyOf, yieldToEventLoop, type SourceCounts } from './source-side.js';
 import { firstLevelSegments, firstLevelSize, segmentLocatorByWord, type FirstLevelSpec } from './segments.js';
 import { SegmentSums } from './segment-sums.js';
 import type { TallyState } from './side-tally.js';
@@ -93,7 +93,7 @@ export async function rawSourceTally(
       acc.addWords(a0, a1, a2, a3);
       sums.addWords(locate(targetKeyOf(values, keyIdx), a0), a0, a1, a2, a3);
     }
-    await new Promise<void>((resolve) => setImmediate(resolve)); // other jobs of the worker get a turn
+    await yieldToEventLoop(); // other jobs of the worker get a turn
   }
   const state: TallyState = {
     seen: counts.rows,

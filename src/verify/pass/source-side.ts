@@ -87,7 +87,7 @@ export function canonicalDigest(row: CanonicalRow): string {
 }
 
 /** Gives the event loop a turn, so a target stream read at the same time keeps flowing. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Fills a row's canonical values from its source values (`src[offset + extractIndex]`), column by column;

@@ -11,11 +11,16 @@ import { tableFeed, type FeedBatch } from '../feed/table-feed.js';
 import { SourceReadError } from '../model/errors.js';
 import { LoadTally, sourceTally } from '../verify/pass/source-tally.js';
 import { rawSourceTally } from '../verify/pass/raw-tally.js';
-import { copyOutSql, targetCopyLines, targetLineTallier } from '../verify/pass/target-side.js';
 import pg from 'pg';
-import { copyOut, CopyLines } from '../pg/copy-out.js';
+import { copyOut } from '../pg/copy-out.js';
 import { SideTally, type TallyState } from '../verify/pass/side-tally.js';
-import { OWN_CONNECTION_REFUSED, tallyCopyOutput } from '../verify/pass/target-tally.js';
+import {
+  OWN_CONNECTION_REFUSED,
+  streamingCopySql,
+  streamingTargetChunks,
+  tallyCopyOutput,
+} from '../verify/pass/target-tally.js';
+import type { TargetChunks } from '../verify/pass/target-binary.js';
 import { recentRowTest } from '../verify/pass/grace.js';
 import { transferListOf } from '../runtime/transfer.js';
 import { currentThreadId } from './thread-watch.js';
@@ -242,25 +247,19 @@ parentPort!.on('message', (m: JobRequest) => {
 });
 
 /** Verify's target side of a table (its COPY output, forwarded by the main thread) tallied here too. */
-const targets = new Map<
-  number,
-  { lines: CopyLines; tallyLines: ReturnType<typeof targetLineTallier>; tally: SideTally }
->();
+const targets = new Map<number, { chunks: TargetChunks; tally: SideTally }>();
 
 function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk' | 'target-end' }>): void {
   try {
     if (m.type === 'target-start') {
-      targets.set(m.id, {
-        lines: targetCopyLines(m.plan),
-        tallyLines: targetLineTallier(m.plan),
-        tally: new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros)),
-      });
+      const tally = new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros));
+      targets.set(m.id, { chunks: streamingTargetChunks(m.plan, tally), tally });
       return;
     }
     const job = targets.get(m.id);
     if (!job) return; // the job failed already: its remaining chunks are dropped
-    const lines = m.type === 'target-chunk' ? job.lines.push(m.data) : job.lines.end();
-    job.tallyLines(lines, job.tally);
+    if (m.type === 'target-chunk') job.chunks.push(m.data);
+    else job.chunks.end();
     if (m.type === 'target-chunk') {
       post({ type: 'target-ack', id: m.id });
     } else {
@@ -319,7 +318,7 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
   try {
     if (m.snapshot !== null) await importSnapshot(client, m.snapshot);
     const tally = await tallyCopyOutput(
-      client.query(copyOut(copyOutSql(m.plan))) as AsyncIterable<Buffer>,
+      client.query(copyOut(streamingCopySql(m.plan, m.cutoffMicros))) as AsyncIterable<Buffer>,
       m.plan,
       m.cutoffMicros,
       m.spec,

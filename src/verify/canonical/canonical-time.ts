@@ -58,7 +58,8 @@ export function microsText(t: Instant): string {
   return microsDigits(t.days, t.micros);
 }
 
-function microsDigits(days: number, micros: number): string {
+/** Canonical microseconds since 1970 (decimal digits, exact) of an instant's days and micros within its day. */
+export function microsDigits(days: number, micros: number): string {
   // |days| < 100000 keeps days × 8.64e10 below 2^53: plain numbers are exact there (years 1697–2243).
   if (days > -100_000 && days < 100_000) return integerText(days * US_PER_DAY + micros);
   return String(BigInt(days) * BigInt(US_PER_DAY) + BigInt(micros));

@@ -6,6 +6,7 @@ import type { ConnectionSettings } from '../../pg/target.js';
 import { copyOut } from '../../pg/copy-out.js';
 import type { TablePlan } from '../../model/table-plan.js';
 import { copyOutSql, targetCopyLines, targetLineTallier } from './target-side.js';
+import { binaryCopyOutSql, binaryTargetTally, type TargetChunks } from './target-binary.js';
 import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
@@ -75,11 +76,30 @@ export async function targetTally(
       own.refused(plan.targetName, (err as Error).message);
     }
   }
-  const stream = client.query(copyOut(copyOutSql(plan))) as AsyncIterable<Buffer>;
+  const stream = client.query(copyOut(streamingCopySql(plan, cutoffMicros))) as AsyncIterable<Buffer>;
   return SideTally.fromState(await tallier.run(plan, cutoffMicros, spec, stream), spec);
 }
 
-/** Tallies a table's COPY output as it arrives, on this thread (the source worker's side of `TargetTallier`). */
+/**
+ * The streaming pass's COPY of a table's target side: binary (target-binary.ts), unless a --grace test
+ * reads each row's values as text first; then the text format (target-side.ts).
+ */
+export function streamingCopySql(plan: TablePlan, cutoffMicros: number | null): string {
+  return recentRowTest(plan, cutoffMicros) === null ? binaryCopyOutSql(plan) : copyOutSql(plan);
+}
+
+/** What reads streamingCopySql's output, chunk by chunk, into `tally`. */
+export function streamingTargetChunks(plan: TablePlan, tally: SideTally): TargetChunks {
+  if (tally.recent === null) return binaryTargetTally(plan, tally);
+  const tallyLines = targetLineTallier(plan);
+  const lines = targetCopyLines(plan);
+  return {
+    push: (chunk) => tallyLines(lines.push(chunk), tally),
+    end: () => tallyLines(lines.end(), tally),
+  };
+}
+
+/** Tallies a table's COPY output (streamingCopySql's) as it arrives, on this thread (the source worker's side of `TargetTallier`). */
 export async function tallyCopyOutput(
   chunks: AsyncIterable<Buffer>,
   plan: TablePlan,
@@ -87,9 +107,8 @@ export async function tallyCopyOutput(
   spec: FirstLevelSpec,
 ): Promise<SideTally> {
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
-  const tallyLines = targetLineTallier(plan);
-  const lines = targetCopyLines(plan);
-  for await (const chunk of chunks) tallyLines(lines.push(chunk), tally);
-  tallyLines(lines.end(), tally);
+  const reader = streamingTargetChunks(plan, tally);
+  for await (const chunk of chunks) reader.push(chunk);
+  reader.end();
   return tally;
 }

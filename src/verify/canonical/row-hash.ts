@@ -151,6 +151,9 @@ export function digestRowInto(
     k3 = 0;
   let lane = invalid ? 1 : 0;
   let words = lane;
+  // The code units of each value OR-ed together: a span's (below) must be ASCII, as spansWereAscii tells.
+  let high = 0;
+  spanHigh = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     // The value's code units are s[j, end); its first word (NULL_WORD or its length) is w.
@@ -187,13 +190,18 @@ export function digestRowInto(
         } else if (lane === 0 && j + 8 <= end) {
           // A whole block from eight code units at once: most of a long value goes this way.
           do {
-            h1 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16), C1), 15), C2);
+            const w1 = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
+            const w2 = s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16);
+            const w3 = s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16);
+            const w4 = s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16);
+            high |= w1 | w2 | w3 | w4;
+            h1 ^= Math.imul(rotl(Math.imul(w1, C1), 15), C2);
             h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-            h2 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 2) | (s.charCodeAt(j + 3) << 16), C2), 16), C3);
+            h2 ^= Math.imul(rotl(Math.imul(w2, C2), 16), C3);
             h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-            h3 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 4) | (s.charCodeAt(j + 5) << 16), C3), 17), C4);
+            h3 ^= Math.imul(rotl(Math.imul(w3, C3), 17), C4);
             h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-            h4 ^= Math.imul(rotl(Math.imul(s.charCodeAt(j + 6) | (s.charCodeAt(j + 7) << 16), C4), 18), C1);
+            h4 ^= Math.imul(rotl(Math.imul(w4, C4), 18), C1);
             h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
             j += 8;
             words += 4;
@@ -201,9 +209,11 @@ export function digestRowInto(
           continue;
         } else if (j + 1 < end) {
           w = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
+          high |= w;
           j += 2;
         } else if (j < end) {
           w = s.charCodeAt(j);
+          high |= w;
           j = end;
         } else break;
       }
@@ -225,8 +235,21 @@ export function digestRowInto(
       }
       lane++;
     }
+    if (v === undefined && kind === 0) spanHigh |= high;
+    high = 0;
   }
   finish(h1, h2, h3, h4, k1, k2, k3, lane, words);
+}
+
+/** The code units of the spans (values read from `line`) digestRowInto hashed last, OR-ed together. */
+let spanHigh = 0;
+
+/**
+ * True when every span digestRowInto hashed last was ASCII. A caller that hands it bytes as latin1 text
+ * (the binary target side: one character per byte) needs this: UTF-8 beyond ASCII must be decoded first.
+ */
+export function spansWereAscii(): boolean {
+  return (spanHigh & 0xff80ff80) === 0;
 }
 
 /** The four 32-bit words (h1–h4, as signed numbers) of the digest digestRowInto made last. */

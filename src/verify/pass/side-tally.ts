@@ -95,6 +95,12 @@ export class SideTally {
     this.#addDigest(targetKey);
   }
 
+  /** A target row whose digest digestRowInto made last (the binary target side, target-binary.ts). */
+  addDigested(targetKey: string | null): void {
+    this.seen++;
+    this.#addDigest(targetKey);
+  }
+
   /** Adds the digest digestRowInto made last. */
   #addDigest(targetKey: string | null): void {
     this.#locate ??= segmentLocatorByWord(firstLevelSegments(this.spec), this.spec.kind !== 'rows');

@@ -2,7 +2,6 @@
 // their bytes, so neither the server prints them nor the verifier parses them back, and a text field is
 // hashed where it lies in the bytes PostgreSQL sent. The canonical form is the text format's, value for
 // value (canonical-pg.ts): the digest of every row is the one the text path and narrowing make.
-import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { BinaryCopyRows, NULL_FIELD, READ_APART, type LongFieldReader } from '../../pg/copy-binary-rows.js';
 import type { TablePlan } from '../../model/table-plan.js';
@@ -13,6 +12,7 @@ import { canonicalDouble } from '../canonical/canonical-number.js';
 import { microsDigits, microsInto } from '../canonical/canonical-time.js';
 import { hexOfBytes, LONG_VALUE_UNITS, LongValueDigest } from '../canonical/long-value.js';
 import { typedOut } from '../canonical/typed-value.js';
+import { digestRowInto, spansWereAscii } from '../canonical/row-hash.js';
 import { keyIndexes, planKinds, targetKeyOf } from './source-side.js';
 import type { SideTally } from './side-tally.js';
 
@@ -67,13 +67,6 @@ const TWO_32 = 0x1_0000_0000;
 const PG_EPOCH_MICROS = 946_684_800_000_000;
 const US_PER_DAY = 86_400_000_000;
 
-/** True when b[start, end) is ASCII: its bytes are then its UTF-16 code units, hashed where they lie. */
-function ascii(b: Buffer, start: number, end: number): boolean {
-  if (end - start > 32) return isAscii(b.subarray(start, end));
-  for (let k = start; k < end; k++) if (b[k] > 0x7f) return false;
-  return true;
-}
-
 /** A long text or json field's stand-in, from its UTF-8 bytes in pieces. */
 function longTextReader(): LongFieldReader {
   const d = new LongValueDigest();
@@ -127,7 +120,11 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
   const keyIdx = keyIndexes(plan);
   // Key columns keep their text: the row's key is made from it; others may be hashed by type.
   const typed = plan.columns.map((_, i) => kinds !== null && kinds[i] !== 0 && !keyIdx.includes(i));
+  const isKey = plan.columns.map((_, i) => keyIdx.includes(i));
   const values: (string | null | undefined)[] = new Array(n);
+  /** A text-like field's canonical form, decoded from its UTF-8 bytes b[s, e). */
+  const textField = (b: Buffer, s: number, e: number, i: number): string | null =>
+    canonicalFromPg(logical[i], b.toString('utf8', s, e));
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
   const nums = new Float64Array(n);
@@ -198,24 +195,27 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
             if (values[i] === undefined) nums[i] = typedOut[0];
             break;
           case Field.Text:
-            if (len < LONG_VALUE_UNITS && ascii(b, s, e)) {
+            // Hashed where it lies, as latin1; should it not be ASCII, the digest tells and it is decoded.
+            if (len < LONG_VALUE_UNITS && !isKey[i]) {
               inPlace = true;
               starts[i] = s;
               ends[i] = e;
-              values[i] = keyIdx.includes(i) ? b.toString('latin1', s, e) : undefined;
-            } else values[i] = canonicalFromPg(logical[i], b.toString('utf8', s, e));
+              values[i] = undefined;
+            } else values[i] = textField(b, s, e, i);
             break;
           case Field.Jsonb: {
             if (b[s] !== 1) {
               values[i] = `!unreadable: jsonb binary version ${b[s]}`;
               break;
             }
-            if (len - 1 < LONG_VALUE_UNITS && ascii(b, s + 1, e) && jsonbOutputIsCanonical(textOf(b), s + 1, e)) {
+            // jsonb_out's punctuation is ASCII, and UTF-8 beyond ASCII has no byte below 0x80: the test
+            // reads the latin1 text as well as the decoded one.
+            if (len - 1 < LONG_VALUE_UNITS && !isKey[i] && jsonbOutputIsCanonical(textOf(b), s + 1, e)) {
               inPlace = true;
               starts[i] = s + 1;
               ends[i] = e;
-              values[i] = keyIdx.includes(i) ? b.toString('latin1', s + 1, e) : undefined;
-            } else values[i] = canonicalFromPg('jsonb', b.toString('utf8', s + 1, e));
+              values[i] = undefined;
+            } else values[i] = textField(b, s + 1, e, i);
             break;
           }
           case Field.Bytea:
@@ -225,8 +225,14 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
             values[i] = canonicalFromPg(logical[i], b.toString('utf8', s, e));
         }
       }
-      const key = keyIdx.length === 0 ? null : targetKeyOf(values as (string | null)[], keyIdx);
-      tally.addSpans(inPlace ? textOf(b) : '', starts, ends, values, key, kinds, nums);
+      digestRowInto(values, false, inPlace ? textOf(b) : '', starts, ends, kinds, nums);
+      if (inPlace && !spansWereAscii()) {
+        // UTF-8 beyond ASCII in a field hashed as latin1: its fields read as text this time.
+        for (let i = 0; i < n; i++)
+          if (values[i] === undefined && !typed[i]) values[i] = textField(b, starts[i], ends[i], i);
+        digestRowInto(values, false, '', starts, ends, kinds, nums);
+      }
+      tally.addDigested(keyIdx.length === 0 ? null : targetKeyOf(values as (string | null)[], keyIdx));
     },
     longFieldHook(fields),
   );

@@ -1,7 +1,14 @@
 // The row encoding is unambiguous and the table checksum ignores row order without letting duplicates cancel.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChecksumAccumulator, digestRow, hashRow, rowWords } from '../../../src/verify/canonical/row-hash.js';
+import {
+  ChecksumAccumulator,
+  digestRow,
+  digestRowInto,
+  hashRow,
+  rowWords,
+  spansWereAscii,
+} from '../../../src/verify/canonical/row-hash.js';
 import { murmur3x86_128 } from './murmur3-reference.js';
 
 const row = fc.array(fc.option(fc.string({ unit: 'binary', maxLength: 8 }), { nil: null }), { maxLength: 5 });
@@ -118,5 +125,24 @@ describe('ChecksumAccumulator', () => {
     for (let i = 0; i < 3; i++) sum.add(h);
     const expected = (BigInt(`0x${Buffer.from(h).reverse().toString('hex')}`) * 3n) % (1n << 128n);
     expect(sum.digest()).toBe(`3:${expected.toString(16).padStart(32, '0')}`);
+  });
+});
+
+describe('spansWereAscii', () => {
+  it('tells whether the spans just hashed held a code unit beyond ASCII, whatever the other values held', () => {
+    const line = 'id\tplain text of some length\tcafé au lait, long enough for a block\tx';
+    const starts = Int32Array.from([3, 28, 66]);
+    const ends = Int32Array.from([27, 65, 67]);
+    const spans = (values: (string | null | undefined)[]) => {
+      digestRowInto(values, false, line, starts, ends);
+      return spansWereAscii();
+    };
+    expect(spans([undefined, null, undefined])).toBe(true);
+    expect(spans([undefined, undefined, undefined])).toBe(false); // 'café' in the second span (a block of 8)
+    expect(spans(['ünï', null, undefined])).toBe(true); // beyond ASCII in a string value, not a span
+    expect(spans([undefined, 'é', undefined])).toBe(true);
+    const short = 'é';
+    digestRowInto([undefined], false, short, Int32Array.from([0]), Int32Array.from([1]));
+    expect(spansWereAscii()).toBe(false); // one unit, the tail path
   });
 });

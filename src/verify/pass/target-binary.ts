@@ -50,6 +50,16 @@ const FIELD_OF: Record<Logical, Field> = {
   date: Field.AsText,
 };
 
+/** The bytes a fixed-width field has (int8send, float8send, …); others vary. */
+const WIDTH: Partial<Record<Field, number>> = {
+  [Field.Int2]: 2,
+  [Field.Int4]: 4,
+  [Field.Int8]: 8,
+  [Field.Float8]: 8,
+  [Field.Bool]: 1,
+  [Field.Timestamp]: 8,
+};
+
 /**
  * `COPY (SELECT <the plan's columns> FROM <table>) TO STDOUT (FORMAT binary)`, float4, numeric and date
  * cast to text: the server's output function of each, the very text the text format holds (the cast of
@@ -114,6 +124,7 @@ export interface TargetChunks {
 /** The streaming pass's binary target side for one table, its rows added to `tally` (never a --grace tally). */
 export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChunks {
   const fields = plan.columns.map((c) => FIELD_OF[c.logical]);
+  const width = fields.map((f) => WIDTH[f] ?? 0);
   const logical = plan.columns.map((c) => c.logical);
   const n = fields.length;
   const kinds = planKinds(plan);
@@ -152,6 +163,12 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
         }
         if (len === READ_APART) {
           values[i] = apart[i];
+          continue;
+        }
+        if (width[i] !== 0 && len !== width[i]) {
+          // Not the plan's type (a column altered since): a value no source value equals, as the text
+          // format's unreadable ones; the structure check names the column's type.
+          values[i] = `!unreadable: a binary field of ${len} bytes for ${logical[i]}`;
           continue;
         }
         const s = at[i];

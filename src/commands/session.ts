@@ -35,12 +35,16 @@ export interface Sources {
  */
 export function openSources(
   mapping: LoadedMapping,
-  config: Pick<Config, 'sourceDir' | 'quickCheck'>,
+  config: Pick<Config, 'sourceDir' | 'quickCheck'> & Partial<Pick<Config, 'copyFormat'>>,
   hosted: { log: Logger } | null = null,
 ): Sources {
   const options = { quickCheck: config.quickCheck, busyTimeoutMs: 5000 };
   const files = mapping.mapping.sources.map((s) => ({ file: s.file, path: path.join(config.sourceDir, s.file) }));
-  const workers = hosted ? SourceWorkers.start(files, options, slowRequestWarning(hosted.log)) : null;
+  // SQLITE2PG_COPY_FORMAT=text (no binary COPY on the way) holds for verify's reads as for the load's.
+  const targetCopyFormat = config.copyFormat === 'text' ? 'text' : 'binary';
+  const workers = hosted
+    ? SourceWorkers.start(files, { ...options, targetCopyFormat }, slowRequestWarning(hosted.log))
+    : null;
   const byFile = new Map<string, OpenSource>();
   if (workers) {
     for (const f of files) byFile.set(f.file, { ...f, db: workers.file(f.file)!.db, close: () => {} });

@@ -10,6 +10,7 @@ import type { SourceSideOptions, SourceCounts } from '../verify/pass/source-side
 import type { TallyState } from '../verify/pass/side-tally.js';
 import type { ProvedTally } from '../verify/pass/source-tally.js';
 import type { ConnectionSettings } from '../pg/target.js';
+import type { TargetCopyFormat } from '../verify/pass/target-tally.js';
 
 /** What a worker is started with: the files it opens, and its end of the synchronous channel. */
 export interface WorkerSetup {
@@ -75,7 +76,14 @@ export type JobRequest =
       spec: FirstLevelSpec;
       cutoffMicros: number | null;
     }
-  | { type: 'target-start'; id: number; plan: TablePlan; spec: FirstLevelSpec; cutoffMicros: number | null }
+  | {
+      type: 'target-start';
+      id: number;
+      plan: TablePlan;
+      spec: FirstLevelSpec;
+      cutoffMicros: number | null;
+      format: TargetCopyFormat;
+    }
   /** The target side read by the worker itself (the table's COPY TO) on a connection of its own. */
   | {
       type: 'target-copy';
@@ -85,6 +93,7 @@ export type JobRequest =
       cutoffMicros: number | null;
       connection: ConnectionSettings;
       snapshot: string | null;
+      format: TargetCopyFormat;
     }
   | { type: 'target-chunk'; id: number; data: Uint8Array }
   | { type: 'target-end'; id: number };

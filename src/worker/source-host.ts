@@ -12,7 +12,7 @@ import type { FeedBatch, FeedSetup } from '../feed/table-feed.js';
 import { parentKeyBuffers } from '../load/parent-keys.js';
 import type { TallyState } from '../verify/pass/side-tally.js';
 import type { ProvedSource, SourceTallier } from '../verify/pass/table-context.js';
-import type { TargetTallier } from '../verify/pass/target-tally.js';
+import type { TargetCopyFormat, TargetTallier } from '../verify/pass/target-tally.js';
 import type { RawTallier } from '../verify/pass/raw-tally.js';
 import { SourceReadError } from '../model/errors.js';
 import { remoteDatabase } from './remote-database.js';
@@ -166,8 +166,9 @@ export interface HostedFile {
 const TARGET_IN_FLIGHT = 32;
 
 /** The target side's tally in the file's worker, fed the table's COPY output (as target-tally.ts does). */
-function targetTallier(thread: SourceThread): TargetTallier {
+function targetTallier(thread: SourceThread, format: TargetCopyFormat): TargetTallier {
   return {
+    format,
     copy(plan, cutoffMicros, spec, connection, snapshot) {
       return new Promise((resolve, reject) => {
         const job = thread.job((m) => {
@@ -175,7 +176,7 @@ function targetTallier(thread: SourceThread): TargetTallier {
           if (m.type === 'target-done') resolve(m.state);
           else if (m.type === 'error') reject(raise(m.error));
         });
-        thread.post({ type: 'target-copy', id: job.id, plan, spec, cutoffMicros, connection, snapshot });
+        thread.post({ type: 'target-copy', id: job.id, plan, spec, cutoffMicros, connection, snapshot, format });
       });
     },
     async run(plan, cutoffMicros, spec, chunks) {
@@ -193,7 +194,7 @@ function targetTallier(thread: SourceThread): TargetTallier {
         else if (m.type === 'error') settle.reject(raise(m.error));
       });
       try {
-        thread.post({ type: 'target-start', id: job.id, plan, spec, cutoffMicros });
+        thread.post({ type: 'target-start', id: job.id, plan, spec, cutoffMicros, format });
         for await (const chunk of chunks) {
           thread.post({ type: 'target-chunk', id: job.id, data: chunk }, transferListOf(chunk));
           if (++inFlight >= TARGET_IN_FLIGHT) await Promise.race([new Promise<void>((r) => (drained = r)), done]);
@@ -268,7 +269,10 @@ export class SourceWorkers {
    */
   static start(
     files: { file: string; path: string }[],
-    options: OpenOptions,
+    options: OpenOptions & {
+      /** The COPY format verify's streaming pass reads the target side in (default binary). */
+      targetCopyFormat?: TargetCopyFormat;
+    },
     onSlow: SlowRequest,
     entry: string = SOURCE_WORKER_ENTRY,
     startMs = START_MS,
@@ -304,7 +308,7 @@ export class SourceWorkers {
       for (const f of files) {
         const entry = hosts.#byFile.get(f.file)!;
         const { empty } = entry.thread.call({ op: 'open', file: f.file }) as { empty: boolean };
-        entry.hosted = hostedFile(entry.thread, f.file, empty);
+        entry.hosted = hostedFile(entry.thread, f.file, empty, options.targetCopyFormat ?? 'binary');
       }
     } catch (err) {
       void hosts.close();
@@ -323,7 +327,7 @@ export class SourceWorkers {
   }
 }
 
-function hostedFile(thread: SourceThread, file: string, empty: boolean): HostedFile {
+function hostedFile(thread: SourceThread, file: string, empty: boolean, format: TargetCopyFormat): HostedFile {
   return {
     db: empty ? null : remoteDatabase((req) => thread.call(req), file),
     feed: (plan, setup) => feedFrom(thread, file, plan, setup),
@@ -338,7 +342,7 @@ function hostedFile(thread: SourceThread, file: string, empty: boolean): HostedF
           });
           thread.post({ type: 'tally', id: job.id, file, plan, opts, spec, cutoffMicros });
         }),
-      target: targetTallier(thread),
+      target: targetTallier(thread, format),
       raw: (plan, spec, cutoffMicros) =>
         new Promise((resolve, reject) => {
           const job = thread.job((m) => {

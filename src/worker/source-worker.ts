@@ -253,7 +253,7 @@ function targetJob(m: Extract<JobRequest, { type: 'target-start' | 'target-chunk
   try {
     if (m.type === 'target-start') {
       const tally = new SideTally(m.spec, recentRowTest(m.plan, m.cutoffMicros));
-      targets.set(m.id, { chunks: streamingTargetChunks(m.plan, tally), tally });
+      targets.set(m.id, { chunks: streamingTargetChunks(m.plan, tally, m.format), tally });
       return;
     }
     const job = targets.get(m.id);
@@ -318,10 +318,11 @@ async function targetCopy(m: Extract<JobRequest, { type: 'target-copy' }>): Prom
   try {
     if (m.snapshot !== null) await importSnapshot(client, m.snapshot);
     const tally = await tallyCopyOutput(
-      client.query(copyOut(streamingCopySql(m.plan, m.cutoffMicros))) as AsyncIterable<Buffer>,
+      client.query(copyOut(streamingCopySql(m.plan, m.cutoffMicros, m.format))) as AsyncIterable<Buffer>,
       m.plan,
       m.cutoffMicros,
       m.spec,
+      m.format,
     );
     return tally.state();
   } finally {

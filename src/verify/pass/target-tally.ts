@@ -11,8 +11,15 @@ import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
 import { recentRowTest } from './grace.js';
 
+/**
+ * The COPY format the streaming pass reads the target side in: binary (target-binary.ts), or text where the
+ * server or a proxy on the way has no binary COPY (SQLITE2PG_COPY_FORMAT=text).
+ */
+export type TargetCopyFormat = 'binary' | 'text';
+
 /** Tallies a table's target side in another thread (the file's source worker). */
 export interface TargetTallier {
+  readonly format: TargetCopyFormat;
   /** Tallies the COPY output chunks read on this thread. */
   run(
     plan: TablePlan,
@@ -76,21 +83,21 @@ export async function targetTally(
       own.refused(plan.targetName, (err as Error).message);
     }
   }
-  const stream = client.query(copyOut(streamingCopySql(plan, cutoffMicros))) as AsyncIterable<Buffer>;
+  const stream = client.query(copyOut(streamingCopySql(plan, cutoffMicros, tallier.format))) as AsyncIterable<Buffer>;
   return SideTally.fromState(await tallier.run(plan, cutoffMicros, spec, stream), spec);
 }
 
 /**
- * The streaming pass's COPY of a table's target side: binary (target-binary.ts), unless a --grace test
- * reads each row's values as text first; then the text format (target-side.ts).
+ * The streaming pass's COPY of a table's target side: binary (target-binary.ts), unless the run reads text
+ * or a --grace test reads each row's values as text first; then the text format (target-side.ts).
  */
-export function streamingCopySql(plan: TablePlan, cutoffMicros: number | null): string {
-  return recentRowTest(plan, cutoffMicros) === null ? binaryCopyOutSql(plan) : copyOutSql(plan);
+export function streamingCopySql(plan: TablePlan, cutoffMicros: number | null, format: TargetCopyFormat): string {
+  return format === 'binary' && recentRowTest(plan, cutoffMicros) === null ? binaryCopyOutSql(plan) : copyOutSql(plan);
 }
 
 /** What reads streamingCopySql's output, chunk by chunk, into `tally`. */
-export function streamingTargetChunks(plan: TablePlan, tally: SideTally): TargetChunks {
-  if (tally.recent === null) return binaryTargetTally(plan, tally);
+export function streamingTargetChunks(plan: TablePlan, tally: SideTally, format: TargetCopyFormat): TargetChunks {
+  if (format === 'binary' && tally.recent === null) return binaryTargetTally(plan, tally);
   const tallyLines = targetLineTallier(plan);
   const lines = targetCopyLines(plan);
   return {
@@ -105,9 +112,10 @@ export async function tallyCopyOutput(
   plan: TablePlan,
   cutoffMicros: number | null,
   spec: FirstLevelSpec,
+  format: TargetCopyFormat,
 ): Promise<SideTally> {
   const tally = new SideTally(spec, recentRowTest(plan, cutoffMicros));
-  const reader = streamingTargetChunks(plan, tally);
+  const reader = streamingTargetChunks(plan, tally, format);
   for await (const chunk of chunks) reader.push(chunk);
   reader.end();
   return tally;

@@ -166,33 +166,36 @@ export class BinaryCopyRows {
    * far go to the reader, and the row keeps only its length word, marked READ_APART.
    */
   #afterHold(): void {
-    const at = this.#openField();
-    if (at === null) return;
-    const { column, lengthAt, length } = at;
-    const have = this.#held - (lengthAt + 4);
-    if (length < LONG_FIELD_MIN_BYTES) return;
-    const reader = this.longField(column, length);
+    const gap = this.#gap();
+    if (gap.column < 0 || gap.length < LONG_FIELD_MIN_BYTES) return;
+    const reader = this.longField(gap.column, gap.length);
     if (!reader) return;
-    reader.feed(this.#row, lengthAt + 4, this.#held);
-    this.#row.writeInt32BE(READ_APART, lengthAt);
-    this.#held = lengthAt + 4;
+    const data = gap.lengthAt + 4;
+    reader.feed(this.#row, data, this.#held);
+    this.#row.writeInt32BE(READ_APART, gap.lengthAt);
     this.#reader = reader;
-    this.#readerColumn = column;
-    this.#readerLeft = length - have;
+    this.#readerColumn = gap.column;
+    this.#readerLeft = gap.length - (this.#held - data);
+    this.#held = data;
   }
 
-  /** The held row's unfinished field whose length word is whole: its column, where its length is, and it. */
-  #openField(): { column: number; lengthAt: number; length: number } | null {
-    const b = this.#row;
-    if (this.#held < 2) return null;
+  /**
+   * Where the held row stops: the bytes it needs before its walk gets further (a field count or
+   * length word, or a field's rest), and the unfinished field when its length word is whole (its column,
+   * where that word is, and the length; column -1 otherwise). A whole row needs 0.
+   */
+  #gap(): { need: number; column: number; lengthAt: number; length: number } {
+    const none = { column: -1, lengthAt: 0, length: 0 };
+    if (this.#held < 2) return { need: 2 - this.#held, ...none };
     let p = 2;
     for (let i = 0; i < this.columns; i++) {
-      if (p + 4 > this.#held) return null;
-      const length = int32At(b, p);
-      if (length >= 0 && p + 4 + length > this.#held) return { column: i, lengthAt: p, length };
-      p += 4 + (length > 0 ? length : 0);
+      if (p + 4 > this.#held) return { need: p + 4 - this.#held, ...none };
+      const length = int32At(this.#row, p);
+      const end = p + 4 + (length > 0 ? length : 0);
+      if (end > this.#held) return { need: end - this.#held, column: i, lengthAt: p, length };
+      p = end;
     }
-    return null;
+    return { need: 0, ...none }; // whole: its walk ends it
   }
 
   /** Hands the reader what this chunk holds of its field; the position after it. */
@@ -223,27 +226,12 @@ export class BinaryCopyRows {
         return pos;
       }
       if (pos >= chunk.length) return pos;
-      const want = this.#shortfall();
-      const take = Math.min(want, chunk.length - pos);
+      const take = Math.min(this.#gap().need, chunk.length - pos);
       this.#hold(chunk, pos, pos + take);
       pos += take;
       this.#afterHold();
       if (this.#reader) pos = this.#feedReader(chunk, pos);
     }
     return pos;
-  }
-
-  /** Bytes the held row needs before its walk can get further: a field count or length word, or a field's rest. */
-  #shortfall(): number {
-    if (this.#held < 2) return 2 - this.#held;
-    const b = this.#row;
-    let p = 2;
-    for (let i = 0; i < this.columns; i++) {
-      if (p + 4 > this.#held) return p + 4 - this.#held;
-      const length = int32At(b, p);
-      p += 4 + (length > 0 ? length : 0);
-      if (p > this.#held) return p - this.#held;
-    }
-    return 1; // not reached: a row whose fields are all here walks whole
   }
 }

@@ -15,7 +15,8 @@ export type TimeResult = { ok: true; instant: Instant } | { ok: false; reason: s
 
 const invalid = (why: string): TimeResult => ({ ok: false, reason: `invalid_timestamp: ${why}` });
 
-const US_PER_DAY = 86_400_000_000;
+/** Microseconds in a day. */
+export const US_PER_DAY = 86_400_000_000;
 /** 0001-01-01 and 9999-12-31, the years the data rules accept. */
 const MIN_DAY = daysFromCivil(1, 1, 1);
 const MAX_DAY = daysFromCivil(9999, 12, 31);

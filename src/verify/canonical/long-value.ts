@@ -7,6 +7,9 @@ import { WordDigest } from './row-hash.js';
 /** Canonical values this long (in UTF-16 code units) or longer are replaced by their stand-in. */
 export const LONG_VALUE_UNITS = 1 << 20;
 
+/** Bytes turned into hex a piece at a time: 64 KB strings, which stay in the young generation. */
+const HEX_PIECE_BYTES = 32 * 1024;
+
 /**
  * A long value's digest, fed its code units in pieces. Its stand-in: NUL (no canonical value holds one:
  * PostgreSQL text cannot, and bytea, numbers and times are spelled in ASCII letters and digits), the
@@ -22,6 +25,13 @@ export class LongValueDigest {
   units(s: string, start = 0, end = s.length): void {
     this.#d.units(s, start, end);
     this.length += end - start;
+  }
+
+  /** Adds the hex (bytea's canonical form) of bytes[start, end), made 32 KB at a time. */
+  hexOf(bytes: Uint8Array, start = 0, end = bytes.byteLength): void {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = start; at < end; at += HEX_PIECE_BYTES)
+      this.units(buf.toString('hex', at, Math.min(at + HEX_PIECE_BYTES, end)));
   }
 
   standIn(): string {
@@ -40,15 +50,11 @@ export function keptValue(s: string): string {
   return d.standIn();
 }
 
-/** Bytes turned into hex a piece at a time: 64 KB strings, which stay in the young generation. */
-const HEX_PIECE_BYTES = 32 * 1024;
-
 /** The canonical form of bytea (lower-case hex) of these bytes; hashed from the bytes in pieces when it is long. */
 export function hexOfBytes(bytes: Uint8Array): string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length * 2 < LONG_VALUE_UNITS) return buf.toString('hex');
+  if (bytes.byteLength * 2 < LONG_VALUE_UNITS)
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   const d = new LongValueDigest();
-  for (let at = 0; at < buf.length; at += HEX_PIECE_BYTES)
-    d.units(buf.toString('hex', at, Math.min(at + HEX_PIECE_BYTES, buf.length)));
+  d.hexOf(bytes);
   return d.standIn();
 }

@@ -9,7 +9,7 @@ import { qualified, quoteIdent } from '../../pg/quote.js';
 import type { Logical } from '../canonical/canonical-source.js';
 import { canonicalFromPg, jsonbOutputIsCanonical } from '../canonical/canonical-pg.js';
 import { canonicalDouble } from '../canonical/canonical-number.js';
-import { microsDigits, microsInto } from '../canonical/canonical-time.js';
+import { microsDigits, microsInto, US_PER_DAY } from '../canonical/canonical-time.js';
 import { hexOfBytes, LONG_VALUE_UNITS, LongValueDigest } from '../canonical/long-value.js';
 import { typedOut } from '../canonical/typed-value.js';
 import { digestRowInto, spansWereAscii } from '../canonical/row-hash.js';
@@ -75,7 +75,6 @@ export function binaryCopyOutSql(plan: TablePlan): string {
 const TWO_32 = 0x1_0000_0000;
 /** Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
 const PG_EPOCH_MICROS = 946_684_800_000_000;
-const US_PER_DAY = 86_400_000_000;
 
 /** A long text or json field's stand-in, from its UTF-8 bytes in pieces. */
 function longTextReader(): LongFieldReader {
@@ -94,9 +93,7 @@ function longTextReader(): LongFieldReader {
 function longByteaReader(): LongFieldReader {
   const d = new LongValueDigest();
   return {
-    feed: (b, start, end) => {
-      for (let at = start; at < end; at += 32 * 1024) d.units(b.toString('hex', at, Math.min(at + 32 * 1024, end)));
-    },
+    feed: (b, start, end) => d.hexOf(b, start, end),
     end: () => d.standIn(),
   };
 }
@@ -129,9 +126,9 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
   const n = fields.length;
   const kinds = planKinds(plan);
   const keyIdx = keyIndexes(plan);
-  // Key columns keep their text: the row's key is made from it; others may be hashed by type.
-  const typed = plan.columns.map((_, i) => kinds !== null && kinds[i] !== 0 && !keyIdx.includes(i));
   const isKey = plan.columns.map((_, i) => keyIdx.includes(i));
+  // Key columns keep their text: the row's key is made from it; others may be hashed by type.
+  const typed = plan.columns.map((_, i) => kinds !== null && kinds[i] !== 0 && !isKey[i]);
   const values: (string | null | undefined)[] = new Array(n);
   /** A text-like field's canonical form, decoded from its UTF-8 bytes b[s, e). */
   const textField = (b: Buffer, s: number, e: number, i: number): string | null =>

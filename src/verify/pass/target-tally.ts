@@ -9,7 +9,7 @@ import { copyOutSql, targetCopyLines, targetLineTallier } from './target-side.js
 import { binaryCopyOutSql, binaryTargetTally, type TargetChunks } from './target-binary.js';
 import { SideTally, type TallyState } from './side-tally.js';
 import type { FirstLevelSpec } from './segments.js';
-import { recentRowTest } from './grace.js';
+import { recentRowTest, type RecentTest } from './grace.js';
 
 /**
  * The COPY format the streaming pass reads the target side in: binary (target-binary.ts), or text where the
@@ -92,12 +92,15 @@ export async function targetTally(
  * or a --grace test reads each row's values as text first; then the text format (target-side.ts).
  */
 export function streamingCopySql(plan: TablePlan, cutoffMicros: number | null, format: TargetCopyFormat): string {
-  return format === 'binary' && recentRowTest(plan, cutoffMicros) === null ? binaryCopyOutSql(plan) : copyOutSql(plan);
+  return readsBinary(format, recentRowTest(plan, cutoffMicros)) ? binaryCopyOutSql(plan) : copyOutSql(plan);
 }
 
-/** What reads streamingCopySql's output, chunk by chunk, into `tally`. */
+/** Binary, unless the run reads text or a --grace test is to read the values as text. */
+const readsBinary = (format: TargetCopyFormat, grace: RecentTest | null) => format === 'binary' && grace === null;
+
+/** What reads streamingCopySql's output, chunk by chunk, into `tally` (made with the same --grace test). */
 export function streamingTargetChunks(plan: TablePlan, tally: SideTally, format: TargetCopyFormat): TargetChunks {
-  if (format === 'binary' && tally.recent === null) return binaryTargetTally(plan, tally);
+  if (readsBinary(format, tally.recent)) return binaryTargetTally(plan, tally);
   const tallyLines = targetLineTallier(plan);
   const lines = targetCopyLines(plan);
   return {

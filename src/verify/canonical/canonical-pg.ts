@@ -88,32 +88,23 @@ const date: PgRule = (t) => t;
  * not canonical, the value differs from the source's and
  * is reported: a false alarm at worst, never a false match.
  */
-export function jsonbOutputIsCanonical(t: string | Uint8Array, start = 0, end = t.length): boolean {
+export function jsonbOutputIsCanonical(t: string, start = 0, end = t.length): boolean {
   const n = end;
   for (let i = start; i < n; i++) {
-    let c = codeAt(t, i, n);
+    let c = t.charCodeAt(i);
     if (c === 34) {
       // A string: skip to its closing quote, past escaped characters.
-      for (i++; i < n && (c = codeAt(t, i, n)) !== 34; i++) if (c === 92) i++;
-    } else if (c === 45 && codeAt(t, i + 1, n) === 48 && codeAt(t, i + 2, n) !== 46) {
+      for (i++; i < n && (c = t.charCodeAt(i)) !== 34; i++) if (c === 92) i++;
+    } else if (c === 45 && t.charCodeAt(i + 1) === 48 && t.charCodeAt(i + 2) !== 46) {
       return false; // -0
     } else if (c === 46) {
-      while (i + 1 < n && (c = codeAt(t, i + 1, n)) >= 48 && c <= 57) i++;
-      if (codeAt(t, i, n) === 48) return false; // a fraction ending in 0
-    } else if ((c === 101 || c === 69) && (c = codeAt(t, i - 1, n)) >= 48 && c <= 57) {
+      while (i + 1 < n && (c = t.charCodeAt(i + 1)) >= 48 && c <= 57) i++;
+      if (t.charCodeAt(i) === 48) return false; // a fraction ending in 0
+    } else if ((c === 101 || c === 69) && (c = t.charCodeAt(i - 1)) >= 48 && c <= 57) {
       return false; // an exponent (numeric_out writes none)
     }
   }
   return true;
-}
-
-/**
- * The code unit at i before `end`, else -1. Text as a string, or as UTF-8 bytes read one per unit: the
- * scan above looks only for ASCII, and no byte of UTF-8 beyond ASCII is below 0x80.
- */
-function codeAt(t: string | Uint8Array, i: number, end: number): number {
-  if (i >= end) return -1;
-  return typeof t === 'string' ? t.charCodeAt(i) : t[i];
 }
 
 const jsonb: PgRule = (t) => {

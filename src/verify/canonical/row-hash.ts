@@ -129,16 +129,14 @@ function finish(
  * rowWords(values, invalid, kinds) as little-endian bytes. `invalid` marks a row holding a value that cannot be
  * represented, so it never matches a target row. The hot path of both sides: no object is made. A value
  * `undefined` stands for nums[i] in a column `kinds` types (made without its text), else for the text
- * line[starts[i], ends[i]) (hashed where it is, never sliced out). A `line` of bytes is read one code unit
- * per byte, as latin1 (the binary target side's UTF-8, right only when spansWereAscii() says so after): read
- * four bytes at a time, that is about three times faster than charCodeAt on a string of the same bytes.
+ * line[starts[i], ends[i]) (hashed where it is, never sliced out).
  * One loop with the state in locals: each word of a value (its length, then its code units two at a
  * time) goes to the next of the block's four lanes, and the fourth mixes the block.
  */
 export function digestRowInto(
   values: readonly (string | null | undefined)[],
   invalid = false,
-  line: string | Uint8Array = '',
+  line = '',
   starts: Int32Array | null = null,
   ends: Int32Array | null = null,
   kinds: DigestKinds = null,
@@ -160,8 +158,6 @@ export function digestRowInto(
     const v = values[i];
     // The value's code units are s[j, end); its first word (NULL_WORD or its length) is w.
     let s = '';
-    // Or the bytes the span is read from, a code unit per byte.
-    let bytes: DataView | null = null;
     let j = 0;
     let end = 0;
     let w: number;
@@ -177,8 +173,7 @@ export function digestRowInto(
       extra = 2;
     } else if (v === undefined) {
       // A value that is the text of line[starts[i], ends[i]) (the target side's COPY fields, hashed in place).
-      if (typeof line === 'string') s = line;
-      else bytes = bytesView(line);
+      s = line;
       j = starts![i];
       end = ends![i];
       w = end - j;
@@ -192,28 +187,6 @@ export function digestRowInto(
         if (extra > 0) {
           w = typedPair[2 - extra];
           extra--;
-        } else if (lane === 0 && j + 8 <= end && bytes !== null) {
-          // A whole block from eight bytes, four to a read, each widened to a code unit.
-          do {
-            const x = bytes.getUint32(j, true);
-            const y = bytes.getUint32(j + 4, true);
-            const w1 = (x & 0xff) | ((x << 8) & 0xff0000);
-            const w2 = ((x >>> 16) & 0xff) | ((x >>> 8) & 0xff0000);
-            const w3 = (y & 0xff) | ((y << 8) & 0xff0000);
-            const w4 = ((y >>> 16) & 0xff) | ((y >>> 8) & 0xff0000);
-            high |= w1 | w2 | w3 | w4;
-            h1 ^= Math.imul(rotl(Math.imul(w1, C1), 15), C2);
-            h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-            h2 ^= Math.imul(rotl(Math.imul(w2, C2), 16), C3);
-            h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-            h3 ^= Math.imul(rotl(Math.imul(w3, C3), 17), C4);
-            h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-            h4 ^= Math.imul(rotl(Math.imul(w4, C4), 18), C1);
-            h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
-            j += 8;
-            words += 4;
-          } while (j + 8 <= end);
-          continue;
         } else if (lane === 0 && j + 8 <= end) {
           // A whole block from eight code units at once: most of a long value goes this way.
           do {
@@ -235,14 +208,11 @@ export function digestRowInto(
           } while (j + 8 <= end);
           continue;
         } else if (j + 1 < end) {
-          w =
-            bytes !== null
-              ? bytes.getUint8(j) | (bytes.getUint8(j + 1) << 16)
-              : s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
+          w = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16);
           high |= w;
           j += 2;
         } else if (j < end) {
-          w = bytes !== null ? bytes.getUint8(j) : s.charCodeAt(j);
+          w = s.charCodeAt(j);
           high |= w;
           j = end;
         } else break;
@@ -271,24 +241,12 @@ export function digestRowInto(
   finish(h1, h2, h3, h4, k1, k2, k3, lane, words);
 }
 
-/** The DataView of the bytes digestRowInto last read spans from: one per chunk, not one per row. */
-let viewed: Uint8Array | null = null;
-let view: DataView = new DataView(new ArrayBuffer(0));
-
-function bytesView(b: Uint8Array): DataView {
-  if (b !== viewed) {
-    viewed = b;
-    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  }
-  return view;
-}
-
 /** The code units of the spans (values read from `line`) digestRowInto hashed last, OR-ed together. */
 let spanHigh = 0;
 
 /**
- * True when every span digestRowInto hashed last was ASCII. A caller that hands it bytes read a code unit
- * per byte (the binary target side's UTF-8) needs this: UTF-8 beyond ASCII must be decoded first.
+ * True when every span digestRowInto hashed last was ASCII. A caller that hands it bytes as latin1 text
+ * (the binary target side: one character per byte) needs this: UTF-8 beyond ASCII must be decoded first.
  */
 export function spansWereAscii(): boolean {
   return (spanHigh & 0xff80ff80) === 0;

@@ -136,6 +136,17 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
   const nums = new Float64Array(n);
+  // The bytes rows were last read from, as a latin1 string (one character per byte): ASCII fields are
+  // hashed in place there. Made once per chunk, and for each row that was split between chunks.
+  let textBytes: Buffer | null = null;
+  let text = '';
+  const textOf = (b: Buffer): string => {
+    if (b !== textBytes) {
+      textBytes = b;
+      text = b.toString('latin1');
+    }
+    return text;
+  };
 
   const rows = new BinaryCopyRows(
     n,
@@ -198,7 +209,7 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
             if (values[i] === undefined) nums[i] = typedOut[0];
             break;
           case Field.Text:
-            // Hashed where it lies, a byte to a code unit; should it not be ASCII, the digest tells and it is decoded.
+            // Hashed where it lies, as latin1; should it not be ASCII, the digest tells and it is decoded.
             if (len < LONG_VALUE_UNITS && !isKey[i]) {
               inPlace = true;
               starts[i] = s;
@@ -212,8 +223,8 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
               break;
             }
             // jsonb_out's punctuation is ASCII, and UTF-8 beyond ASCII has no byte below 0x80: the test
-            // reads the bytes as well as the decoded text.
-            if (len - 1 < LONG_VALUE_UNITS && !isKey[i] && jsonbOutputIsCanonical(b, s + 1, e)) {
+            // reads the latin1 text as well as the decoded one.
+            if (len - 1 < LONG_VALUE_UNITS && !isKey[i] && jsonbOutputIsCanonical(textOf(b), s + 1, e)) {
               inPlace = true;
               starts[i] = s + 1;
               ends[i] = e;
@@ -228,9 +239,9 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
             values[i] = canonicalFromPg(logical[i], b.toString('utf8', s, e));
         }
       }
-      digestRowInto(values, false, inPlace ? b : '', starts, ends, kinds, nums);
+      digestRowInto(values, false, inPlace ? textOf(b) : '', starts, ends, kinds, nums);
       if (inPlace && !spansWereAscii()) {
-        // UTF-8 beyond ASCII in a field hashed a byte to a code unit: its fields read as text this time.
+        // UTF-8 beyond ASCII in a field hashed as latin1: its fields read as text this time.
         for (let i = 0; i < n; i++)
           if (values[i] === undefined && !typed[i]) values[i] = textField(b, starts[i], ends[i], i);
         digestRowInto(values, false, '', starts, ends, kinds, nums);
@@ -242,6 +253,8 @@ export function binaryTargetTally(plan: TablePlan, tally: SideTally): TargetChun
   return {
     push(c) {
       rows.push(Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      textBytes = null; // a chunk's buffer may be read into again
+      text = '';
     },
     end: () => rows.end(),
   };
